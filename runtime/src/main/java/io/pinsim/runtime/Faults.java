@@ -1,0 +1,329 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.SwapinWriteReuse;
+import io.pinsim.runtime.trace.TraceKind;
+
+/**
+ * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
+ * do_anonymous_page() / do_shared_fault() / do_swap_page() / do_wp_page() -> wp_page_reuse() or
+ * wp_page_copy(). The reuse-or-copy decision follows the model's {@link CowReuse} and
+ * {@link SwapinWriteReuse} switches.
+ */
+final class Faults {
+    /** FAULT_FLAG_WRITE. */
+    static final int WRITE = 1;
+    /** FAULT_FLAG_UNSHARE (c89357e27f20, 5.19): make the page exclusive, keep the PTE read-only. */
+    static final int UNSHARE = 2;
+
+    /** The VM_FAULT_* outcome that matters to callers. */
+    enum Result { OK, OOM }
+
+    private final Kernel k;
+    private final CowReuse cowReuse;
+    private final SwapinWriteReuse swapinReuse;
+
+    Faults(Kernel k) {
+        this.k = k;
+        this.cowReuse = k.model().get(CowReuse.class);
+        this.swapinReuse = k.model().get(SwapinWriteReuse.class);
+    }
+
+    /** handle_pte_fault(): the VMA permits the access; resolve the PTE at vpn. */
+    Result handleMmFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
+        long pte = mm.pt.get(vpn);
+        if (Pte.isNone(pte)) {
+            return vma.mapping != null ? doSharedFault(mm, vma, vpn, flags, actor) : doAnonymousPage(mm, vma, vpn, flags, actor);
+        }
+        if (Pte.isSwap(pte)) {
+            return doSwapPage(mm, vma, vpn, pte, flags, actor);
+        }
+        if ((flags & (WRITE | UNSHARE)) != 0 && !Pte.isWrite(pte)) {
+            return doWpPage(mm, vma, vpn, pte, (flags & WRITE) == 0, actor);
+        }
+        long n = pte | Pte.YOUNG;
+        if ((flags & WRITE) != 0) {
+            n |= Pte.DIRTY | Pte.SOFT_DIRTY;
+        }
+        mm.pt.set(vpn, n);
+        return Result.OK;
+    }
+
+    /**
+     * do_anonymous_page(): a read fault maps the shared zero page read-only ("Use the zero-page for
+     * reads"); a write fault allocates a zeroed, exclusive anonymous page.
+     */
+    private Result doAnonymousPage(Mm mm, Vma vma, long vpn, int flags, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        if ((flags & WRITE) == 0) {
+            mm.pt.set(vpn, Pte.present(0) | Pte.SPECIAL | Pte.YOUNG);
+            k.trace().record(actor, TraceKind.FAULT, addr, 0, "read fault at " + Kernel.hex(addr) + ": mapped the shared zero page read-only (do_anonymous_page)");
+            return Result.OK;
+        }
+        Frame f = k.allocFrame(new Content());
+        if (f == null) {
+            return Result.OOM;
+        }
+        makeAnon(f, mm, vpn, true);
+        mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | writeBit(vma));
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
+        return Result.OK;
+    }
+
+    /** do_read_fault() / do_shared_fault() for a shmem mapping: find or create the page-cache page. */
+    private Result doSharedFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        long index = vma.indexOf(vpn);
+        Frame f = vma.mapping.pages.get(index);
+        boolean created = false;
+        if (f == null) {
+            f = k.allocFrame(new Content());
+            if (f == null) {
+                return Result.OOM;
+            }
+            f.mapping = vma.mapping;
+            f.index = index;
+            vma.mapping.pages.put(index, f);
+            created = true;
+        }
+        long pte = Pte.present(f.pfn()) | Pte.YOUNG;
+        // A shared writable mapping without writenotify (shmem) has a writable vm_page_prot.
+        if (vma.isShared()) {
+            pte |= writeBit(vma);
+        }
+        if ((flags & WRITE) != 0) {
+            pte |= Pte.DIRTY | Pte.SOFT_DIRTY;
+            f.flags |= Frame.DIRTY;
+        }
+        mm.pt.set(vpn, pte);
+        k.touch(f);
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), ((flags & WRITE) != 0 ? "write" : "read") + " fault at " + Kernel.hex(addr)
+                + ": mapped " + vma.mapping.name() + " page " + index + ", frame #" + f.pfn() + (created ? " (new)" : "") + " (do_shared_fault)");
+        return Result.OK;
+    }
+
+    /**
+     * do_swap_page(): map the page back from the swap cache, or read it into a new swap-cache page.
+     * Whether a write fault may map it writable at once follows {@link SwapinWriteReuse}: up to 5.17
+     * reuse_swap_page() (mapcount + swapcount <= 1, and the page leaves the swap cache); from 5.19
+     * the exclusive bit the swap PTE remembered. After a read fault the page stays in the swap cache
+     * (try_to_free_swap() only runs when swap is more than half full or the VMA is mlocked).
+     */
+    private Result doSwapPage(Mm mm, Vma vma, long vpn, long pte, int flags, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        SwapSpace.Slot slot = k.swap.get(Pte.slot(pte));
+        Frame f = slot.cache;
+        boolean fromCache = f != null;
+        if (f == null) {
+            f = k.allocFrame(Content.copyOf(slot.content));
+            if (f == null) {
+                return Result.OOM;
+            }
+            makeAnon(f, mm, vpn, false);
+            f.swapSlot = slot;
+            slot.cache = f;
+        }
+        k.touch(f);
+        boolean write = (flags & WRITE) != 0;
+        boolean writable = false;
+        String why;
+        long n = Pte.present(f.pfn()) | Pte.YOUNG;
+        if (swapinReuse == SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT) {
+            int count = f.mapcount() + slot.count;
+            if (write && count <= 1) {
+                deleteFromSwapCache(f);
+                writable = true;
+                why = "mapcount + swapcount = " + count + " <= 1: mapped writable, page left the swap cache (reuse_swap_page)";
+            } else {
+                why = write ? "mapcount + swapcount = " + count + " > 1: mapped read-only (reuse_swap_page)" : "mapped read-only, page stays in the swap cache";
+            }
+        } else {
+            boolean exclusive = (pte & Pte.SWP_EXCLUSIVE) != 0;
+            if (exclusive) {
+                f.flags |= Frame.ANON_EXCLUSIVE;
+            }
+            writable = write && exclusive;
+            why = exclusive ? (write ? "swap PTE was exclusive: mapped writable" : "swap PTE was exclusive: page exclusive, mapped read-only")
+                    : "swap PTE was not exclusive: mapped read-only";
+        }
+        if (writable) {
+            n |= writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY;
+            f.flags |= Frame.DIRTY;
+        }
+        mm.pt.set(vpn, n);
+        slot.count--;
+        if (swapinReuse == SwapinWriteReuse.ANON_EXCLUSIVE && write && f.swapSlot != null && f.refcount() == 2) {
+            // should_try_to_free_swap(): a write fault with no other reference frees the swap cache.
+            deleteFromSwapCache(f);
+        }
+        k.swap.freeIfUnused(slot);
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": swap-in of slot " + slot.id
+                + (fromCache ? " from the swap cache, frame #" : " into new frame #") + f.pfn() + ": " + why + " (do_swap_page)");
+        if (write && !writable) {
+            return doWpPage(mm, vma, vpn, mm.pt.get(vpn), false, actor);
+        }
+        return Result.OK;
+    }
+
+    /**
+     * do_wp_page(): a write (or unshare) fault on a present, write-protected PTE. Shared mappings are
+     * made writable (wp_page_shared); the zero page and page-cache pages in private mappings are
+     * always copied; an anonymous page is reused or copied by the model's {@link CowReuse} rule.
+     *
+     * @param unshare FAULT_FLAG_UNSHARE: make the page exclusive but leave the PTE read-only
+     */
+    Result doWpPage(Mm mm, Vma vma, long vpn, long pte, boolean unshare, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
+        if (vma.isShared()) {
+            mm.pt.set(vpn, pte | writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY | Pte.YOUNG);
+            f.flags |= Frame.DIRTY;
+            k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": shared mapping, frame #" + f.pfn() + " made writable (wp_page_shared)");
+            return Result.OK;
+        }
+        if (f.isZeroPage()) {
+            return wpPageCopy(mm, vma, vpn, f, unshare, actor, "the zero page is never written");
+        }
+        if (!f.isAnon()) {
+            return wpPageCopy(mm, vma, vpn, f, unshare, actor, "a page-cache page in a private mapping is always copied");
+        }
+        switch (cowReuse) {
+            case MAPCOUNT_PLUS_SWAPCOUNT -> {
+                int mc = f.mapcount();
+                int sc = f.swapSlot != null ? f.swapSlot.count : 0;
+                if (mc + sc <= 1) {
+                    if (f.swapSlot != null) {
+                        deleteFromSwapCache(f);
+                    }
+                    return wpPageReuse(mm, vma, vpn, pte, f, actor, "mapcount + swapcount = " + (mc + sc) + " <= 1 (reuse_swap_page; GUP references are not counted)");
+                }
+                return wpPageCopy(mm, vma, vpn, f, unshare, actor, "mapcount + swapcount = " + (mc + sc) + " > 1 (reuse_swap_page)");
+            }
+            case REFCOUNT_EQ_1 -> {
+                int rc = f.refcount();
+                if (rc == 1) {
+                    return wpPageReuse(mm, vma, vpn, pte, f, actor, "refcount 1 (09854ba94c6a)");
+                }
+                return wpPageCopy(mm, vma, vpn, f, unshare, actor, "refcount " + rc + " > 1" + extraRefs(f) + " (09854ba94c6a)");
+            }
+            case ANON_EXCLUSIVE -> {
+                if ((f.flags & Frame.ANON_EXCLUSIVE) != 0) {
+                    if (unshare) {
+                        return Result.OK;
+                    }
+                    return wpPageReuse(mm, vma, vpn, pte, f, actor, "PageAnonExclusive");
+                }
+                String refuse = wpCanReuseAnonFolio(f);
+                if (refuse != null) {
+                    return wpPageCopy(mm, vma, vpn, f, unshare, actor, refuse);
+                }
+                f.flags |= Frame.ANON_EXCLUSIVE;
+                if (unshare) {
+                    k.trace().record(actor, TraceKind.UNSHARE, addr, f.pfn(), "unshare fault at " + Kernel.hex(addr) + ": frame #" + f.pfn()
+                            + " is the only reference, marked exclusive, PTE stays read-only (do_wp_page, FAULT_FLAG_UNSHARE)");
+                    return Result.OK;
+                }
+                return wpPageReuse(mm, vma, vpn, pte, f, actor, "not shared (refcount 1): marked PageAnonExclusive");
+            }
+            default -> throw new IllegalStateException("unknown CowReuse " + cowReuse);
+        }
+    }
+
+    /**
+     * wp_can_reuse_anon_folio(): null if the page may be reused, else why not. Frees the swap cache
+     * if nothing else refers to the slot (folio_free_swap()).
+     */
+    private String wpCanReuseAnonFolio(Frame f) {
+        int rc = f.refcount();
+        int swapcache = f.swapSlot != null ? 1 : 0;
+        if (rc > 1 + swapcache) {
+            return "not PageAnonExclusive and refcount " + rc + " > 1" + extraRefs(f) + " (wp_can_reuse_anon_folio)";
+        }
+        if (f.swapSlot != null && f.swapSlot.count == 0) {
+            deleteFromSwapCache(f);
+        }
+        rc = f.refcount();
+        if (rc != 1) {
+            return "not PageAnonExclusive and refcount " + rc + " != 1" + extraRefs(f) + " (wp_can_reuse_anon_folio)";
+        }
+        return null;
+    }
+
+    /** wp_page_reuse(): the PTE is made writable and dirty in place. */
+    private Result wpPageReuse(Mm mm, Vma vma, long vpn, long pte, Frame f, String actor, String why) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        mm.pt.set(vpn, pte | writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY | Pte.YOUNG);
+        f.flags |= Frame.DIRTY;
+        k.touch(f);
+        k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": reused frame #" + f.pfn() + ": " + why + " (do_wp_page)");
+        return Result.OK;
+    }
+
+    /**
+     * wp_page_copy(): allocate a new exclusive anonymous page, copy, and replace the PTE, inside an
+     * MMU_NOTIFY_CLEAR invalidation of the one page. For an unshare fault the new PTE stays read-only.
+     */
+    private Result wpPageCopy(Mm mm, Vma vma, long vpn, Frame old, boolean unshare, String actor, String why) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Frame n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
+        if (n == null) {
+            return Result.OOM;
+        }
+        makeAnon(n, mm, vpn, true);
+        mm.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
+        long oldPte = mm.pt.get(vpn);
+        long pte = Pte.present(n.pfn()) | Pte.YOUNG;
+        if (unshare) {
+            pte |= oldPte & Pte.SOFT_DIRTY;
+        } else {
+            pte |= writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY;
+            n.flags |= Frame.DIRTY;
+        }
+        mm.pt.set(vpn, pte);
+        mm.notifyEnd(MmuNotifierEvent.CLEAR, vpn, vpn + 1);
+        k.touch(old);
+        k.trace().record(actor, unshare ? TraceKind.UNSHARE : TraceKind.COW_COPY, addr, n.pfn(),
+                (unshare ? "unshare fault at " : "write fault at ") + Kernel.hex(addr) + ": copied frame #" + old.pfn() + " to new frame #" + n.pfn()
+                        + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)");
+        k.maybeFree(old);
+        return Result.OK;
+    }
+
+    /** delete_from_swap_cache(): the page leaves the swap cache and is marked dirty. */
+    void deleteFromSwapCache(Frame f) {
+        SwapSpace.Slot slot = f.swapSlot;
+        f.swapSlot = null;
+        slot.cache = null;
+        f.flags |= Frame.DIRTY;
+        k.swap.freeIfUnused(slot);
+        k.touch(f);
+    }
+
+    private void makeAnon(Frame f, Mm mm, long vpn, boolean exclusive) {
+        f.flags |= Frame.ANON | (exclusive ? Frame.ANON_EXCLUSIVE : 0);
+        f.anonVma = mm.anonVma();
+        f.index = vpn;
+    }
+
+    private static long writeBit(Vma vma) {
+        return (vma.flags & Vma.VM_WRITE) != 0 ? Pte.WRITE : 0;
+    }
+
+    /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace. */
+    static String extraRefs(Frame f) {
+        StringBuilder sb = new StringBuilder();
+        if (f.refs != null) {
+            for (GupRef r : f.refs) {
+                sb.append(sb.length() == 0 ? ": " : ", ").append(r);
+            }
+        }
+        if (f.swapSlot != null) {
+            sb.append(sb.length() == 0 ? ": " : ", ").append("swap cache");
+        }
+        int mc = f.mapcount();
+        if (mc > 1) {
+            sb.append(sb.length() == 0 ? ": " : ", ").append("mapped ").append(mc).append(" times");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,227 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.GupReadOnShared;
+import io.pinsim.runtime.model.RoLongtermPinNonAnon;
+import io.pinsim.runtime.model.ZeroPagePinning;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * get_user_pages() and pin_user_pages(), the slow path of mm/gup.c: for each page
+ * check_vma_flags(), follow_page_pte(), and when that finds nothing usable faultin_page() and
+ * retry; then grab a reference (FOLL_GET) or a pin (FOLL_PIN). The model's switches decide what a
+ * read-only GUP of a shared page does ({@link GupReadOnShared}), whether R/O long-term pins
+ * unshare non-anonymous pages ({@link RoLongtermPinNonAnon}) and whether the zero page is pinned
+ * ({@link ZeroPagePinning}).
+ */
+final class Gup {
+
+    /** One GUP call, validated. */
+    record Request(Process process, Task thread, long start, int nrPages, int flags, GupRef.Kind kind, String holder, boolean fast) {
+        String call() {
+            String fn = (kind == GupRef.Kind.PIN ? "pin_user_pages" : "get_user_pages") + (fast ? "_fast" : "");
+            return fn + "(" + Kernel.hex(start) + ", " + nrPages + ", " + Foll.describe(flags) + ") for " + holder;
+        }
+
+        int internalFlags() {
+            return flags | (kind == GupRef.Kind.PIN ? Foll.PIN : Foll.GET);
+        }
+    }
+
+    /** Validates the arguments as is_valid_gup_args() and the callers do; throws EINVAL for what the kernel refuses. */
+    static Request request(Process p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder, boolean fast) {
+        if (holder == null || holder.isBlank()) {
+            throw new IllegalArgumentException("GUP needs a holder name (the device or subsystem that will hold the pages), e.g. \"rdma0 MR#1\"");
+        }
+        String fn = (kind == GupRef.Kind.PIN ? "pin_user_pages" : "get_user_pages") + (fast ? "_fast" : "");
+        if ((gupFlags & (Foll.PIN | Foll.GET)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, fn, "FOLL_GET and FOLL_PIN are internal to GUP: " + fn + "() sets "
+                    + (kind == GupRef.Kind.PIN ? "FOLL_PIN" : "FOLL_GET") + " itself (WARN_ON_ONCE in is_valid_gup_args())");
+        }
+        if ((gupFlags & ~Foll.USER_FLAGS) != 0) {
+            throw new ErrnoException(Errno.EINVAL, fn, "unknown GUP flags " + Foll.describe(gupFlags & ~Foll.USER_FLAGS));
+        }
+        if (nrPages < 0) {
+            throw new ErrnoException(Errno.EINVAL, fn, "nr_pages is negative (" + nrPages + ")");
+        }
+        long start = address & ~(Kernel.PAGE_SIZE - 1L);
+        if (address < 0 || start + ((long) nrPages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE) {
+            throw new ErrnoException(Errno.EFAULT, fn, "range " + Kernel.hex(address) + " + " + nrPages + " pages is outside the user address space");
+        }
+        return new Request(p, thread, start, nrPages, gupFlags, kind, holder, fast);
+    }
+
+    private final Kernel k;
+    private final GupReadOnShared readOnShared;
+
+    Gup(Kernel k) {
+        this.k = k;
+        this.readOnShared = k.model().get(GupReadOnShared.class);
+    }
+
+    /** The slow path over the whole request. */
+    GupPages slow(Request r) {
+        List<Frame> frames = new ArrayList<>(r.nrPages());
+        List<GupRef> refs = new ArrayList<>(r.nrPages());
+        if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
+            r.process().mm.hasPinned = true;
+        }
+        slowFrom(r, 0, frames, refs);
+        return new GupPages(k, r, frames, refs);
+    }
+
+    /**
+     * __get_user_pages() for pages [first, nrPages): appends what it took to frames/refs. Fails with
+     * an errno only if nothing at all was taken; otherwise returns short, as the kernel does.
+     */
+    void slowFrom(Request r, int first, List<Frame> frames, List<GupRef> refs) {
+        Mm mm = r.process().mm;
+        for (int i = first; i < r.nrPages(); i++) {
+            long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + i;
+            String refusal = null;
+            Errno errno = Errno.EFAULT;
+            Vma v = mm.findVma(vpn);
+            if (v == null) {
+                refusal = "no VMA at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
+            } else {
+                refusal = checkVmaFlags(v, r.flags());
+            }
+            Frame got = null;
+            if (refusal == null) {
+                int flags = r.flags();
+                if (readOnShared == GupReadOnShared.FORCE_COW_BREAK && v.isCowMapping()) {
+                    // should_force_cow_break() (17839856fd58): GET and PIN on a COW mapping are done as writes.
+                    flags |= Foll.WRITE;
+                }
+                boolean follCow = false;
+                for (int tries = 0; tries < 4 && got == null && refusal == null; tries++) {
+                    long pte = mm.pt.get(vpn);
+                    Follow follow = followPagePte(v, pte, flags, r.kind(), follCow);
+                    if (follow.frame != null) {
+                        got = follow.frame;
+                        break;
+                    }
+                    int faultFlags = (flags & Foll.WRITE) != 0 ? Faults.WRITE : 0;
+                    if (follow.unshare) {
+                        faultFlags |= Faults.UNSHARE;
+                    }
+                    if (new Faults(k).handleMmFault(mm, v, vpn, faultFlags, r.thread().actor()) == Faults.Result.OOM) {
+                        refusal = "out of memory while faulting in " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
+                        errno = Errno.ENOMEM;
+                    }
+                    // faultin_page(): a write fault on a VMA without VM_WRITE broke COW without making the PTE writable (FOLL_COW).
+                    follCow = (flags & Foll.WRITE) != 0 && (v.flags & Vma.VM_WRITE) == 0;
+                }
+                if (got == null && refusal == null) {
+                    throw new KernelBugException("gup-loop", "GUP could not follow " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " after faulting it in: "
+                            + Pte.describe(mm.pt.get(vpn)), k.trace().render());
+                }
+            }
+            if (refusal != null) {
+                if (frames.isEmpty()) {
+                    throw new ErrnoException(errno, r.call(), refusal);
+                }
+                k.trace().record(r.thread().actor(), TraceKind.INFO, vpn << Kernel.PAGE_SHIFT, -1, "GUP stops after " + frames.size() + " of " + r.nrPages() + " pages: " + refusal);
+                return;
+            }
+            frames.add(got);
+            refs.add(grab(r, got, vpn));
+        }
+    }
+
+    /** check_vma_flags(): null if the VMA allows the access, else why not (EFAULT). */
+    static String checkVmaFlags(Vma v, int flags) {
+        boolean write = (flags & Foll.WRITE) != 0;
+        if (write) {
+            if ((v.flags & Vma.VM_WRITE) == 0) {
+                if ((flags & Foll.FORCE) == 0) {
+                    return "FOLL_WRITE on " + v + " which is not writable (check_vma_flags)";
+                }
+                if (!v.isCowMapping()) {
+                    return "FOLL_FORCE|FOLL_WRITE on a shared mapping that is not writable (check_vma_flags: \"Anon pages in shared mappings are surprising: now just reject it\")";
+                }
+            }
+        } else if ((v.flags & Vma.VM_READ) == 0) {
+            if ((flags & Foll.FORCE) == 0) {
+                return "read of " + v + " which is not readable (check_vma_flags)";
+            }
+            if ((v.flags & Vma.VM_MAYREAD) == 0) {
+                return "FOLL_FORCE read of " + v + " which may never be read (check_vma_flags)";
+            }
+        }
+        return null;
+    }
+
+    /** What follow_page_pte() found: a frame, or the need to fault (maybe with FAULT_FLAG_UNSHARE). */
+    record Follow(Frame frame, boolean unshare) {
+        static final Follow FAULT = new Follow(null, false);
+        static final Follow UNSHARE = new Follow(null, true);
+    }
+
+    /**
+     * follow_page_pte(): a present PTE that satisfies the request, or what to fault. A FOLL_WRITE
+     * request needs a writable PTE, or - after a forced write fault broke COW in a read-only private
+     * mapping - a dirty PTE (FOLL_COW, 4.9 - 5.19; from 6.0 the PageAnonExclusive check of
+     * 5535be309971, which accepts the same pages here: the page GUP's own fault just made).
+     */
+    Follow followPagePte(Vma v, long pte, int flags, GupRef.Kind kind, boolean follCow) {
+        if (!Pte.isPresent(pte)) {
+            return Follow.FAULT;
+        }
+        Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
+        if ((flags & Foll.WRITE) != 0 && !Pte.isWrite(pte) && !(follCow && Pte.isDirty(pte) && f.isAnon())) {
+            return Follow.FAULT;
+        }
+        if (kind == GupRef.Kind.PIN && (flags & Foll.WRITE) == 0 && !Pte.isWrite(pte) && gupMustUnshare(v, flags, f)) {
+            return Follow.UNSHARE;
+        }
+        return new Follow(f, false);
+    }
+
+    /**
+     * gup_must_unshare() (a7f226604170, 5.19; non-anon pages 84209e87c696, 6.2): a R/O FOLL_PIN of an
+     * anon page that is not exclusive must unshare it first; with {@link RoLongtermPinNonAnon#UNSHARE}
+     * so must a R/O long-term pin of the zero page or a page-cache page in a COW mapping. {@code v}
+     * is null from GUP-fast, which cannot look at the VMA and so falls back to the slow path.
+     */
+    boolean gupMustUnshare(Vma v, int flags, Frame f) {
+        if (readOnShared != GupReadOnShared.UNSHARE_IF_PIN) {
+            return false;
+        }
+        if (f.isAnon()) {
+            return (f.flags & Frame.ANON_EXCLUSIVE) == 0;
+        }
+        if (k.model().get(RoLongtermPinNonAnon.class) != RoLongtermPinNonAnon.UNSHARE || (flags & Foll.LONGTERM) == 0) {
+            return false;
+        }
+        return v == null || v.isCowMapping();
+    }
+
+    /**
+     * try_grab_page(): FOLL_GET takes one reference; FOLL_PIN takes a pin (1024 with pin
+     * accounting, 1 before). With {@link ZeroPagePinning#NOT_REFCOUNTED} a pin of the zero page
+     * takes nothing (c8070b787519). Returns the reference, or null when none was taken.
+     */
+    GupRef grab(Request r, Frame f, long vpn) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        String actor = r.thread().actor();
+        if (f.isZeroPage() && r.kind() == GupRef.Kind.PIN && k.model().get(ZeroPagePinning.class) == ZeroPagePinning.NOT_REFCOUNTED) {
+            k.trace().record(actor, TraceKind.PIN, addr, 0, "returned the shared zero page at " + Kernel.hex(addr) + " for " + r.holder()
+                    + " without pinning it (c8070b787519)");
+            return null;
+        }
+        GupRef ref = new GupRef(r.kind(), r.holder(), k.trace().step());
+        f.addRef(ref);
+        k.touch(f);
+        if (r.kind() == GupRef.Kind.PIN) {
+            k.trace().record(actor, TraceKind.PIN, addr, f.pfn(), "pinned frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()
+                    + (k.pinsAreBiased() ? " (refcount +" + Frame.GUP_PIN_COUNTING_BIAS + ")" : " (a plain reference: no pin accounting in this kernel)")
+                    + (f.isZeroPage() ? " - the shared zero page" : ""));
+        } else {
+            k.trace().record(actor, TraceKind.GUP_GET, addr, f.pfn(), "took a reference on frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()
+                    + (f.isZeroPage() ? " - the shared zero page" : ""));
+        }
+        return ref;
+    }
+}

@@ -1,0 +1,100 @@
+package io.pinsim.runtime;
+
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The model's CONFIG_DEBUG_VM: checks run over the frames an operation touched, and over every
+ * frame on {@link Kernel#checkInvariants()}. A broken invariant throws {@link KernelBugException}.
+ */
+final class Invariants {
+    private final Kernel k;
+
+    Invariants(Kernel k) {
+        this.k = k;
+    }
+
+    void check(Collection<Frame> frames, Collection<Process> processes) {
+        Map<Frame, Boolean> seen = new IdentityHashMap<>();
+        for (Frame f : frames) {
+            if (seen.put(f, Boolean.TRUE) == null) {
+                checkFrame(f);
+            }
+        }
+        for (Process p : processes) {
+            if (p.mm != null) {
+                checkPageTable(p);
+            }
+        }
+    }
+
+    private void checkFrame(Frame f) {
+        if (f.isFree()) {
+            // Walk as if it were live: a freed frame must not be reachable from any PTE.
+            if (f.isAnon() && f.anonVma != null) {
+                for (Mm mm : f.anonVma.mms) {
+                    long pte = mm.pt.get(f.index);
+                    if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && k.frame(f.pfn()) != f) {
+                        fail("freed-frame-mapped", "frame #" + f.pfn() + " was freed but process \"" + mm.owner.name() + "\" still maps it at "
+                                + Kernel.hex(f.index << Kernel.PAGE_SHIFT));
+                    }
+                }
+            }
+            if (f.refs != null) {
+                fail("freed-frame-referenced", "frame #" + f.pfn() + " was freed while " + f.holders() + " still hold it");
+            }
+            return;
+        }
+        if (f.isZeroPage()) {
+            return;
+        }
+        if (k.frame(f.pfn()) != f) {
+            fail("frame-table", "frame #" + f.pfn() + " is live but the frame table holds another object for its pfn");
+        }
+        if (k.anonExclusiveEra() && f.isAnon()) {
+            boolean exclusive = (f.flags & Frame.ANON_EXCLUSIVE) != 0;
+            if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0) {
+                fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
+                        + ") but not PageAnonExclusive (sanity_check_pinned_pages)");
+            }
+            if (!exclusive) {
+                k.rmap().walk(f, (mm, vma, vpn) -> {
+                    if (Pte.isWrite(mm.pt.get(vpn))) {
+                        fail("writable-shared-anon", "process \"" + mm.owner.name() + "\" maps frame #" + f.pfn() + " writable at "
+                                + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " but the page is not PageAnonExclusive");
+                    }
+                });
+            }
+            if (exclusive && f.mapcount() > 1) {
+                fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
+            }
+        }
+        if (f.mapcount() == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
+            fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
+        }
+        if (f.swapSlot != null && f.swapSlot.cache != f) {
+            fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
+        }
+    }
+
+    private void checkPageTable(Process p) {
+        Mm mm = p.mm;
+        mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
+            if (mm.findVma(vpn) == null) {
+                fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
+            }
+            if (Pte.isPresent(pte) && k.frame(Pte.pfn(pte)) == null) {
+                fail("freed-frame-mapped", "process \"" + p.name() + "\" maps freed pfn " + Pte.pfn(pte) + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+            if (Pte.isSwap(pte) && k.swap.get(Pte.slot(pte)) == null) {
+                fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
+            }
+        });
+    }
+
+    private void fail(String invariant, String detail) {
+        k.log().print(k.trace().step(), io.pinsim.runtime.trace.KernelLog.Level.BUG, "BUG: " + invariant + ": " + detail);
+        throw new KernelBugException(invariant, detail, k.trace().render());
+    }
+}

@@ -1,0 +1,390 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.PinAccounting;
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.Trace;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * One simulated machine: physical memory, processes, swap, the kernel model's switches, the trace,
+ * the kernel log and the invariant checker. Every kernel is an island: nothing is shared between
+ * kernels, so tests may run in parallel. A kernel is single-threaded: call it from one thread at a
+ * time.
+ *
+ * <pre>{@code
+ * Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6).seed(42).build();
+ * Process a = k.spawn("A");
+ * long buf = a.mmap(Kernel.PAGE_SIZE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+ * }</pre>
+ */
+public final class Kernel {
+    /** PAGE_SIZE on x86-64. */
+    public static final int PAGE_SIZE = 4096;
+    /** PAGE_SHIFT on x86-64. */
+    public static final int PAGE_SHIFT = 12;
+    /** TASK_SIZE of x86-64 with 4-level page tables: 128 TiB minus one page. */
+    public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
+    /** Where the model places mappings that do not ask for an address (bottom-up, for readable traces). */
+    public static final long MMAP_BASE = 0x7f0000000000L;
+    /** The default physical memory: 4 GiB of 4 KiB frames. */
+    public static final long DEFAULT_FRAMES = 1L << 20;
+    /** The default RLIMIT_MEMLOCK: 8 MiB, as systemd sets it since v253 (the kernel default is 8 MiB since 5.16). */
+    public static final long DEFAULT_RLIMIT_MEMLOCK = 8L << 20;
+
+    private final KernelModel model;
+    private final long seed;
+    private final long memoryFrames;
+    private final boolean invariantsEnabled;
+    private final String name;
+    private final Trace trace = new Trace();
+    private final KernelLog log;
+    private final Rmap rmap = new Rmap();
+    final SwapSpace swap = new SwapSpace();
+    private final SplittableRandom random;
+
+    private Frame[] frames = new Frame[64];
+    private long nextPfn = 1;
+    private long[] freePfns = new long[16];
+    private int freeCount;
+    private long used;
+    private final Frame zeroPage;
+
+    private final List<Process> processes = new ArrayList<>();
+    private int nextPid = 1;
+    private int nextPipe = 1;
+    private int depth;
+    private final List<Frame> touched = new ArrayList<>();
+
+    private final boolean biasedPins;
+    private final boolean anonExclusiveEra;
+
+    private Kernel(Builder b) {
+        this.model = b.model;
+        this.seed = b.seed;
+        this.memoryFrames = b.frames;
+        this.invariantsEnabled = b.invariants;
+        this.name = b.name != null ? b.name : model.name();
+        this.log = new KernelLog(this.name);
+        this.random = new SplittableRandom(seed);
+        this.biasedPins = model.get(PinAccounting.class) == PinAccounting.PIN_COUNTING_BIAS;
+        this.anonExclusiveEra = model.get(CowReuse.class) == CowReuse.ANON_EXCLUSIVE;
+        this.zeroPage = new Frame(this, 0, new Content());
+        zeroPage.flags = Frame.ZERO_PAGE;
+        frames[0] = zeroPage;
+    }
+
+    /** A builder with the defaults: {@link KernelModel#LATEST}, seed 0, 4 GiB, invariants on. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link Kernel}. */
+    public static final class Builder {
+        private KernelModel model = KernelModel.LATEST;
+        private long seed;
+        private long frames = DEFAULT_FRAMES;
+        private boolean invariants = true;
+        private String name;
+
+        private Builder() {
+        }
+
+        /** The kernel model whose behaviour this kernel follows. */
+        public Builder model(KernelModel model) {
+            this.model = Objects.requireNonNull(model, "model");
+            return this;
+        }
+
+        /** The seed that drives every choice the model makes; the same seed gives the same trace. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Physical memory, in 4 KiB frames (not counting the zero page). Allocation past it fails with ENOMEM. */
+        public Builder memoryFrames(long frames) {
+            if (frames < 1) {
+                throw new IllegalArgumentException("memoryFrames must be at least 1, was " + frames);
+            }
+            this.frames = frames;
+            return this;
+        }
+
+        /** Whether the invariants (the model's CONFIG_DEBUG_VM) are checked after every operation; on by default. */
+        public Builder invariants(boolean check) {
+            this.invariants = check;
+            return this;
+        }
+
+        /** A name for this kernel in the log; the model's name by default. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        public Kernel build() {
+            return new Kernel(this);
+        }
+    }
+
+    public KernelModel model() {
+        return model;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /** A random source derived from the seed, for the choices a scheduler or device makes. */
+    public SplittableRandom random() {
+        return random;
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    /** The kernel log (dmesg). */
+    public KernelLog log() {
+        return log;
+    }
+
+    /** The shared zero page (ZERO_PAGE(0)). */
+    public Frame zeroPage() {
+        return zeroPage;
+    }
+
+    /** The frame with this pfn if it is allocated, or null. */
+    public Frame frame(long pfn) {
+        return pfn >= 0 && pfn < frames.length ? frames[(int) pfn] : null;
+    }
+
+    /** Frames in use (not counting the zero page). */
+    public long usedFrames() {
+        return used;
+    }
+
+    /** Frames still free. */
+    public long freeFrames() {
+        return memoryFrames - used;
+    }
+
+    /** Swap slots in use. */
+    public long swapSlotsInUse() {
+        return swap.slotsInUse();
+    }
+
+    /** Starts a new process with an empty address space (as if exec'd), with one thread. */
+    public Process spawn(String processName) {
+        Objects.requireNonNull(processName, "processName");
+        return op("kernel", "spawn(\"" + processName + "\")", -1, () -> {
+            Process p = new Process(this, allocPid(), processName, null);
+            registerProcess(p);
+            return p;
+        });
+    }
+
+    /** Every process ever created, in creation order (including those that exited). */
+    public List<Process> processes() {
+        return Collections.unmodifiableList(processes);
+    }
+
+    /** The most recently created process with this name. */
+    public Process process(String processName) {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            if (processes.get(i).name().equals(processName)) {
+                return processes.get(i);
+            }
+        }
+        throw new IllegalArgumentException("no process named \"" + processName + "\"; processes: "
+                + processes.stream().map(Process::name).toList());
+    }
+
+    /**
+     * Kernel-internal: memory pressure makes reclaim pick the page mapped at {@code address} in
+     * {@code process} (shrink_page_list() on that one page). What happens follows the model:
+     * an anonymous page goes to the swap cache and is unmapped, unless it may be pinned and the
+     * model skips pinned pages (feb889fb40fa); it is freed only if nothing else holds it.
+     *
+     * @return true if the page was unmapped
+     */
+    public boolean reclaim(Process process, long address) {
+        process.requireAlive();
+        return op("kernel", "reclaim(" + process.name() + ", " + hex(address) + ")", address,
+                () -> new Reclaim(this).shrinkPageAt(process.mm, address >>> PAGE_SHIFT, false));
+    }
+
+    /** Checks every invariant over every allocated frame; {@link KernelBugException} if one is broken. */
+    public void checkInvariants() {
+        List<Frame> all = new ArrayList<>();
+        for (Frame f : frames) {
+            if (f != null) {
+                all.add(f);
+            }
+        }
+        new Invariants(this).check(all, processes);
+    }
+
+    @Override
+    public String toString() {
+        return "Kernel[" + name + ", seed " + seed + ", " + used + "/" + memoryFrames + " frames used, "
+                + processes.size() + " processes]";
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    int allocPid() {
+        return nextPid++;
+    }
+
+    void registerProcess(Process p) {
+        processes.add(p);
+    }
+
+    int nextPipeId() {
+        return nextPipe++;
+    }
+
+    Rmap rmap() {
+        return rmap;
+    }
+
+    boolean pinsAreBiased() {
+        return biasedPins;
+    }
+
+    boolean anonExclusiveEra() {
+        return anonExclusiveEra;
+    }
+
+    String name() {
+        return name;
+    }
+
+    /**
+     * Runs one top-level operation: opens a trace step, records an ERRNO or SIGNAL event if it
+     * fails, and checks the invariants over the frames it touched when the outermost operation ends.
+     */
+    <T> T op(String actor, String call, long address, Supplier<T> body) {
+        trace.begin(actor, call, address);
+        depth++;
+        boolean ok = false;
+        try {
+            T r = body.get();
+            ok = true;
+            return r;
+        } catch (ErrnoException e) {
+            trace.record(actor, TraceKind.ERRNO, address, -1, e.getMessage());
+            throw e;
+        } finally {
+            depth--;
+            trace.end();
+            if (depth == 0) {
+                List<Frame> check = new ArrayList<>(touched);
+                touched.clear();
+                if (invariantsEnabled && (ok || !check.isEmpty())) {
+                    new Invariants(this).check(check, List.of());
+                }
+            }
+        }
+    }
+
+    void run(String actor, String call, long address, Runnable body) {
+        op(actor, call, address, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** Notes that an operation changed this frame, for the invariant check at its end. */
+    void touch(Frame f) {
+        if (invariantsEnabled && depth > 0) {
+            touched.add(f);
+        }
+    }
+
+    /** alloc_page(): a new frame, or null if physical memory is exhausted. */
+    Frame allocFrame(Content content) {
+        if (used >= memoryFrames) {
+            return null;
+        }
+        long pfn = freeCount > 0 ? freePfns[--freeCount] : nextPfn++;
+        if (pfn >= frames.length) {
+            frames = Arrays.copyOf(frames, (int) Math.max(frames.length * 2L, pfn + 1));
+        }
+        Frame f = new Frame(this, pfn, content);
+        frames[(int) pfn] = f;
+        used++;
+        touch(f);
+        return f;
+    }
+
+    /** Frees the frame if nothing references it any more (put_page() reaching zero). */
+    void maybeFree(Frame f) {
+        if (f.isFree() || f.isZeroPage()) {
+            return;
+        }
+        if (f.refcount() == 0) {
+            freeFrame(f);
+        }
+    }
+
+    void freeFrame(Frame f) {
+        f.flags |= Frame.FREE;
+        frames[(int) f.pfn()] = null;
+        if (freeCount == freePfns.length) {
+            freePfns = Arrays.copyOf(freePfns, freeCount * 2);
+        }
+        freePfns[freeCount++] = f.pfn();
+        used--;
+        touch(f);
+    }
+
+    Frame frameOfPte(long pte) {
+        Frame f = frames[(int) Pte.pfn(pte)];
+        if (f == null) {
+            throw new KernelBugException("pte-maps-free-frame", "a present PTE maps pfn " + Pte.pfn(pte) + " which is free", trace.render());
+        }
+        return f;
+    }
+
+    void removeProcessFromFamilies(Mm mm) {
+        if (mm.anonVma != null) {
+            mm.anonVma.mms.remove(mm);
+        }
+    }
+
+    // ---------------------------------------------------------------- formatting helpers
+
+    /** An address as {@code 0x7f0000001000}. */
+    public static String hex(long address) {
+        return "0x" + Long.toHexString(address);
+    }
+
+    static String describeByte(byte b) {
+        return b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("0x%02x", b & 0xff);
+    }
+
+    static String describeBytes(byte[] b, int off, int len) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = off; i < off + Math.min(len, b.length - off); i++) {
+            sb.append(b[i] >= 0x20 && b[i] < 0x7f ? Character.toString((char) b[i]) : String.format("\\x%02x", b[i] & 0xff));
+        }
+        return sb.append("...\"").toString();
+    }
+
+    static void checkRange(int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > PAGE_SIZE) {
+            throw new IllegalArgumentException("offset " + offset + " and length " + length + " must lie within one page of " + PAGE_SIZE + " bytes");
+        }
+    }
+}

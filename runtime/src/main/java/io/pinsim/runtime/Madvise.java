@@ -1,0 +1,118 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.MadvPageout;
+import io.pinsim.runtime.model.MadvPopulate;
+
+/**
+ * madvise() as mm/madvise.c does it (read in 4.19 and 5.10): validate the advice, then the start
+ * address; a zero length succeeds; walk the VMAs of the range, apply the advice to each mapped
+ * part, and return ENOMEM at the end if the range had holes ("just ignore them, but return -ENOMEM
+ * at the end").
+ */
+final class Madvise {
+    private final Process p;
+    private final Kernel k;
+    private final Mm mm;
+
+    Madvise(Process p) {
+        this.p = p;
+        this.k = p.kernel;
+        this.mm = p.mm;
+    }
+
+    void madvise(long addr, long length, Advice advice) {
+        if (!supported(advice)) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", advice.kernelName() + " is unknown to this kernel ("
+                    + (advice == Advice.PAGEOUT ? k.model().get(MadvPageout.class).source() : k.model().get(MadvPopulate.class).source()) + ")");
+        }
+        if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", "address " + Kernel.hex(addr) + " is not page aligned");
+        }
+        if (length < 0 || length > Kernel.TASK_SIZE - addr) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", "range end overflows");
+        }
+        if (length == 0) {
+            return;
+        }
+        long start = addr >>> Kernel.PAGE_SHIFT;
+        long end = start + Process.pages(length);
+        if (mm.vmasIn(start, end).isEmpty()) {
+            throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
+        }
+        boolean hole = false;
+        long cursor = start;
+        for (Vma v : mm.vmasIn(start, end)) {
+            if (v.startVpn > cursor) {
+                hole = true;
+            }
+            long from = Math.max(v.startVpn, start);
+            long to = Math.min(v.endVpn, end);
+            // As in madvise_walk_vmas(): a VMA that refuses stops the walk; earlier VMAs keep the advice.
+            validate(v, advice);
+            apply(v, from, to, advice);
+            cursor = to;
+        }
+        if (cursor < end || hole) {
+            throw new ErrnoException(Errno.ENOMEM, "madvise", "the range has unmapped parts; the advice was applied to the mapped parts (madvise: \"return -ENOMEM at the end\")");
+        }
+    }
+
+    private boolean supported(Advice a) {
+        return switch (a) {
+            case PAGEOUT -> k.model().get(MadvPageout.class) == MadvPageout.SUPPORTED;
+            case POPULATE_READ, POPULATE_WRITE -> k.model().get(MadvPopulate.class) == MadvPopulate.SUPPORTED;
+            default -> true;
+        };
+    }
+
+    private void validate(Vma v, Advice a) {
+        switch (a) {
+            case WIPEONFORK -> {
+                if (v.mapping != null || v.isShared()) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_WIPEONFORK needs private anonymous memory; " + v + " is not (madvise_behavior: vm_file || VM_SHARED)");
+                }
+            }
+            case POPULATE_READ -> {
+                if ((v.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_READ of " + v + ": check_vma_flags() refuses reading a PROT_NONE mapping");
+                }
+            }
+            case POPULATE_WRITE -> {
+                if ((v.flags & Vma.VM_WRITE) == 0) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_WRITE of " + v + ": check_vma_flags() refuses writing without VM_WRITE");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void apply(Vma whole, long from, long to, Advice a) {
+        switch (a) {
+            case DONTNEED -> new Zap(k).zapRange(mm, from, to, MmuNotifierEvent.CLEAR);
+            case DONTFORK -> setFlag(from, to, Vma.VM_DONTCOPY, true);
+            case DOFORK -> setFlag(from, to, Vma.VM_DONTCOPY, false);
+            case WIPEONFORK -> setFlag(from, to, Vma.VM_WIPEONFORK, true);
+            case KEEPONFORK -> setFlag(from, to, Vma.VM_WIPEONFORK, false);
+            case PAGEOUT -> {
+                Reclaim r = new Reclaim(k);
+                long vpn = mm.pt.nextPopulated(from, to);
+                while (vpn >= 0) {
+                    r.shrinkPageAt(mm, vpn, true);
+                    vpn = mm.pt.nextPopulated(vpn + 1, to);
+                }
+            }
+            case POPULATE_READ -> p.populate(whole, from, to, false);
+            case POPULATE_WRITE -> p.populate(whole, from, to, true);
+            default -> throw new IllegalStateException("unhandled advice " + a);
+        }
+    }
+
+    private void setFlag(long from, long to, int flag, boolean set) {
+        mm.splitAt(from);
+        mm.splitAt(to);
+        for (Vma v : mm.vmasIn(from, to)) {
+            v.flags = set ? v.flags | flag : v.flags & ~flag;
+        }
+    }
+}

@@ -1,0 +1,810 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.MadvPageout;
+import io.pinsim.runtime.model.MadvPopulate;
+import io.pinsim.runtime.model.MprotectWrite;
+import io.pinsim.runtime.model.SoftDirtyPinned;
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A process: a task group with one address space (mm). Its methods are the syscalls and CPU
+ * accesses the model knows; each runs as one traced step. A call the kernel would refuse throws
+ * {@link ErrnoException} and changes nothing (unless its javadoc names the partial effect the
+ * kernel leaves); a bad access delivers a signal: the process is killed and the access throws
+ * {@link SignalException}. Using a process after it exited throws {@link IllegalStateException}.
+ */
+public final class Process {
+    /** The state of a process. */
+    public enum State { RUNNING, EXITED, KILLED }
+
+    final Kernel kernel;
+    private final int pid;
+    private final String name;
+    private final Process parent;
+    final Mm mm;
+    private final List<Task> threads = new ArrayList<>();
+    private State state = State.RUNNING;
+    private Signal killedBy;
+    private int nextTid;
+    private int children;
+    private long rlimitMemlock = Kernel.DEFAULT_RLIMIT_MEMLOCK;
+    private boolean capIpcLock;
+
+    Process(Kernel kernel, int pid, String name, Process parent) {
+        this.kernel = kernel;
+        this.pid = pid;
+        this.name = name;
+        this.parent = parent;
+        this.mm = new Mm(kernel, this);
+        this.nextTid = pid;
+        threads.add(new Task(this, nextTid++, name));
+        if (parent != null) {
+            this.rlimitMemlock = parent.rlimitMemlock;
+            this.capIpcLock = parent.capIpcLock;
+        }
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The process that forked this one, or null for a spawned process. */
+    public Process parent() {
+        return parent;
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public boolean isAlive() {
+        return state == State.RUNNING;
+    }
+
+    /** The signal that killed the process, or null. */
+    public Signal killedBy() {
+        return killedBy;
+    }
+
+    /** The threads, main thread first. */
+    public List<Task> threads() {
+        return Collections.unmodifiableList(threads);
+    }
+
+    public Task mainThread() {
+        return threads.get(0);
+    }
+
+    /** Starts another thread in this process (clone with CLONE_VM). */
+    public Task spawnThread(String threadName) {
+        Objects.requireNonNull(threadName, "threadName");
+        requireAlive();
+        for (Task t : threads) {
+            if (t.name().equals(threadName)) {
+                throw new IllegalArgumentException("process \"" + name + "\" already has a thread named \"" + threadName + "\"");
+            }
+        }
+        Task t = new Task(this, nextTid++, threadName);
+        threads.add(t);
+        kernel.trace().record(name, TraceKind.INFO, -1, -1, "started thread " + t.actor() + " (tid " + t.tid() + ")");
+        return t;
+    }
+
+    /** The thread with this name. */
+    public Task thread(String threadName) {
+        for (Task t : threads) {
+            if (t.name().equals(threadName)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("process \"" + name + "\" has no thread \"" + threadName + "\"; call spawnThread(\"" + threadName + "\") first");
+    }
+
+    /** The VMAs, in address order (as /proc/pid/maps lists them). */
+    public List<Vma> vmas() {
+        return List.copyOf(mm.vmas.values());
+    }
+
+    /** The VMA that contains the address, or null. */
+    public Vma vmaAt(long address) {
+        return mm.findVma(address >>> Kernel.PAGE_SHIFT);
+    }
+
+    /**
+     * The frame mapped at the address right now, without faulting (like reading the PTE), or null if
+     * the PTE is not present. The shared zero page is returned as {@link Kernel#zeroPage()}.
+     */
+    public Frame frameAt(long address) {
+        long pte = mm.pt.get(address >>> Kernel.PAGE_SHIFT);
+        if (!Pte.isPresent(pte)) {
+            return null;
+        }
+        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frame(Pte.pfn(pte));
+    }
+
+    /** The PTE at the address, described: {@code pfn 12 RW dirty}, {@code swap entry slot 0}, {@code none}. */
+    public String pteAt(long address) {
+        return Pte.describe(mm.pt.get(address >>> Kernel.PAGE_SHIFT));
+    }
+
+    /** Whether the PTE at the address is present and writable. */
+    public boolean isMappedWritable(long address) {
+        long pte = mm.pt.get(address >>> Kernel.PAGE_SHIFT);
+        return Pte.isPresent(pte) && Pte.isWrite(pte);
+    }
+
+    /** The number of present or swap PTEs (the model's RSS + swap entries). */
+    public long populatedPtes() {
+        return mm.pt.populated();
+    }
+
+    /** MMF_HAS_PINNED: whether this mm ever took a FOLL_PIN (never cleared; models with pin accounting only). */
+    public boolean hasPinned() {
+        return mm.hasPinned;
+    }
+
+    // ------------------------------------------------------------------------------ mmap family
+
+    /** mmap(NULL, length, prot, flags, -1, 0): the model places the mapping at the lowest free address from {@link Kernel#MMAP_BASE}. */
+    public long mmap(long length, int prot, int flags) {
+        return mmap(0, length, prot, flags);
+    }
+
+    /**
+     * mmap(addr, length, prot, flags, -1, 0) of anonymous memory, private or shared (shmem-backed).
+     * {@code addr} is a hint unless MAP_FIXED, which replaces whatever was mapped there.
+     * MAP_POPULATE faults the range in (write faults for a private writable mapping, as
+     * populate_vma_page_range() does).
+     *
+     * @return the address of the mapping
+     * @throws ErrnoException EINVAL for a zero length, bad flags or an unaligned MAP_FIXED address;
+     *                        ENOMEM when the address space is full; EBADF without MAP_ANONYMOUS
+     *                        (file mappings need a file: not modelled yet)
+     */
+    public long mmap(long addr, long length, int prot, int flags) {
+        requireAlive();
+        String call = "mmap(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags) + ")";
+        return kernel.op(name, call, addr, () -> {
+            if (length == 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "length is 0 (do_mmap: if (!len) return -EINVAL)");
+            }
+            if (length < 0 || length > Kernel.TASK_SIZE) {
+                throw new ErrnoException(Errno.ENOMEM, "mmap", "length " + length + " does not fit in the address space");
+            }
+            int type = flags & (MapFlags.SHARED | MapFlags.PRIVATE);
+            if (type != MapFlags.SHARED && type != MapFlags.PRIVATE) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "exactly one of MAP_SHARED and MAP_PRIVATE is required");
+            }
+            if ((flags & ~MapFlags.KNOWN) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "unknown flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) + " (the model knows " + MapFlags.describe(MapFlags.KNOWN) + ")");
+            }
+            if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "unknown prot bits 0x" + Integer.toHexString(prot));
+            }
+            if ((flags & MapFlags.ANONYMOUS) == 0) {
+                throw new ErrnoException(Errno.EBADF, "mmap", "no MAP_ANONYMOUS and no file descriptor (fd -1); file mappings are not modelled yet");
+            }
+            long pages = (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+            long startVpn;
+            if ((flags & MapFlags.FIXED) != 0) {
+                if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
+                    throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not page aligned");
+                }
+                if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE || addr < Kernel.PAGE_SIZE) {
+                    throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length + " is outside the user address space");
+                }
+                startVpn = addr >>> Kernel.PAGE_SHIFT;
+                unmapRange(startVpn, startVpn + pages);
+            } else {
+                startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
+            }
+            int vmFlags = vmFlagsFor(prot) | Vma.VM_MAYREAD | Vma.VM_MAYWRITE | Vma.VM_MAYEXEC | Vma.VM_SOFTDIRTY;
+            AddressSpace mapping = null;
+            if (type == MapFlags.SHARED) {
+                vmFlags |= Vma.VM_SHARED | Vma.VM_MAYSHARE;
+                mapping = new AddressSpace("shmem \"dev/zero\" of " + name);
+            }
+            Vma v = new Vma(mm, startVpn, startVpn + pages, vmFlags, mapping, 0);
+            mm.addVma(v);
+            kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "mapped " + v);
+            if ((flags & MapFlags.POPULATE) != 0) {
+                boolean write = (vmFlags & (Vma.VM_WRITE | Vma.VM_SHARED)) == Vma.VM_WRITE;
+                try {
+                    populate(v, startVpn, startVpn + pages, write);
+                } catch (ErrnoException e) {
+                    // do_mmap() ignores mm_populate() errors: the mapping stays, partly populated.
+                    kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "MAP_POPULATE stopped early: " + e.reason());
+                }
+            }
+            return startVpn << Kernel.PAGE_SHIFT;
+        });
+    }
+
+    /**
+     * munmap(addr, length): removes the mappings in the range (MMU_NOTIFY_UNMAP). A pinned frame
+     * survives, unmapped, until it is unpinned. A range with nothing mapped is not an error.
+     *
+     * @throws ErrnoException EINVAL for an unaligned address or a zero length
+     */
+    public void munmap(long addr, long length) {
+        requireAlive();
+        kernel.run(name, "munmap(" + Kernel.hex(addr) + ", " + length + ")", addr, () -> {
+            if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "munmap", "address " + Kernel.hex(addr) + " is not page aligned");
+            }
+            if (length <= 0 || addr > Kernel.TASK_SIZE || length > Kernel.TASK_SIZE - addr) {
+                throw new ErrnoException(Errno.EINVAL, "munmap", length <= 0 ? "length is " + length : "range is outside the user address space");
+            }
+            long start = addr >>> Kernel.PAGE_SHIFT;
+            unmapRange(start, start + pages(length));
+        });
+    }
+
+    /**
+     * mprotect(addr, length, prot). Removing PROT_WRITE write-protects the PTEs; adding it makes
+     * PTEs writable only as the model's {@link MprotectWrite} switch says (change_pte_range()).
+     * Raises MMU_NOTIFY_PROTECTION_VMA.
+     *
+     * @throws ErrnoException EINVAL for an unaligned address or unknown prot bits; ENOMEM if the
+     *                        range is not fully mapped: as in do_mprotect_pkey(), the VMAs before
+     *                        the hole have already been changed
+     */
+    public void mprotect(long addr, long length, int prot) {
+        requireAlive();
+        kernel.run(name, "mprotect(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ")", addr, () -> {
+            if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mprotect", "address " + Kernel.hex(addr) + " is not page aligned");
+            }
+            if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mprotect", "unknown prot bits 0x" + Integer.toHexString(prot));
+            }
+            if (length == 0) {
+                return;
+            }
+            if (length < 0 || length > Kernel.TASK_SIZE - addr) {
+                throw new ErrnoException(Errno.ENOMEM, "mprotect", "range end overflows");
+            }
+            long start = addr >>> Kernel.PAGE_SHIFT;
+            long end = start + pages(length);
+            Vma first = mm.findVma(start);
+            if (first == null) {
+                throw new ErrnoException(Errno.ENOMEM, "mprotect", "no mapping at " + Kernel.hex(addr));
+            }
+            mm.splitAt(start);
+            mm.splitAt(end);
+            long cursor = start;
+            for (Vma v : mm.vmasIn(start, end)) {
+                if (v.startVpn != cursor) {
+                    throw new ErrnoException(Errno.ENOMEM, "mprotect", "the range has a hole at " + Kernel.hex(cursor << Kernel.PAGE_SHIFT)
+                            + " (do_mprotect_pkey; the VMAs before it were changed)");
+                }
+                changeProtection(v, prot);
+                cursor = v.endVpn;
+            }
+            if (cursor < end) {
+                throw new ErrnoException(Errno.ENOMEM, "mprotect", "the range has a hole at " + Kernel.hex(cursor << Kernel.PAGE_SHIFT)
+                        + " (do_mprotect_pkey; the VMAs before it were changed)");
+            }
+        });
+    }
+
+    /**
+     * madvise(addr, length, advice). As the kernel does, a range that covers unmapped parts is
+     * applied to the mapped parts and then fails with ENOMEM.
+     *
+     * @throws ErrnoException EINVAL for advice the model's kernel does not know, an unaligned
+     *                        address, or advice the VMA refuses; ENOMEM for holes
+     */
+    public void madvise(long addr, long length, Advice advice) {
+        Objects.requireNonNull(advice, "advice");
+        requireAlive();
+        kernel.run(name, "madvise(" + Kernel.hex(addr) + ", " + length + ", " + advice.kernelName() + ")", addr, () -> new Madvise(this).madvise(addr, length, advice));
+    }
+
+    /**
+     * Writes "4" to /proc/pid/clear_refs: clears the soft-dirty bits and write-protects the PTEs so
+     * the next write is noticed (clear_soft_dirty(), MMU_NOTIFY_SOFT_DIRTY over the whole address
+     * space), except for pinned pages where the model's {@link SoftDirtyPinned} says so.
+     */
+    public void clearSoftDirty() {
+        requireAlive();
+        kernel.run(name, "write(/proc/" + pid + "/clear_refs, \"4\")", -1, () -> {
+            boolean skipPinned = kernel.model().get(SoftDirtyPinned.class) == SoftDirtyPinned.SKIP_PINNED;
+            long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
+            mm.notifyStart(MmuNotifierEvent.SOFT_DIRTY, 0, top, true);
+            int[] skipped = new int[1];
+            for (Vma v : mm.vmas.values()) {
+                v.flags &= ~Vma.VM_SOFTDIRTY;
+                mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
+                    if (!Pte.isPresent(pte)) {
+                        mm.pt.set(vpn, pte & ~Pte.SOFT_DIRTY);
+                        return;
+                    }
+                    if (skipPinned && Pte.isWrite(pte) && v.isCowMapping() && mm.hasPinned && Pte.pfn(pte) != 0 && kernel.frameOfPte(pte).maybeDmaPinned()) {
+                        skipped[0]++;
+                        return;
+                    }
+                    mm.pt.set(vpn, pte & ~(Pte.WRITE | Pte.SOFT_DIRTY));
+                });
+            }
+            mm.notifyEnd(MmuNotifierEvent.SOFT_DIRTY, 0, top);
+            kernel.trace().record(name, TraceKind.INFO, -1, -1, "soft-dirty cleared, PTEs write-protected" + (skipped[0] > 0
+                    ? "; " + skipped[0] + " writable PTE(s) of maybe-pinned pages left alone (pte_is_pinned, 9348b73c2e1b)" : "") + " (clear_soft_dirty)");
+        });
+    }
+
+    // ------------------------------------------------------------------------------ CPU access
+
+    /** Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV. */
+    public byte[] read(long address, int length) {
+        requireAlive();
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative, was " + length);
+        }
+        return kernel.op(name, "read " + Kernel.hex(address) + " +" + length, address, () -> {
+            byte[] out = new byte[length];
+            int done = 0;
+            while (done < length) {
+                long a = address + done;
+                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+                int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
+                Frame f = access(a, false);
+                f.content.read(off, out, done, n);
+                done += n;
+            }
+            return out;
+        });
+    }
+
+    /** Writes bytes as the CPU would, faulting and breaking COW as needed. A bad address kills the process with SIGSEGV. */
+    public void write(long address, byte[] data) {
+        Objects.requireNonNull(data, "data");
+        requireAlive();
+        kernel.run(name, "write " + Kernel.hex(address) + " +" + data.length + " " + Kernel.describeBytes(data, 0, 8), address, () -> {
+            int done = 0;
+            while (done < data.length) {
+                long a = address + done;
+                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+                int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
+                Frame f = access(a, true);
+                f.content.write(off, data, done, n);
+                done += n;
+            }
+        });
+    }
+
+    /** Fills {@code length} bytes with one value, as the CPU would (memset). */
+    public void fill(long address, long length, byte value) {
+        requireAlive();
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative, was " + length);
+        }
+        kernel.run(name, "memset " + Kernel.hex(address) + " " + Kernel.describeByte(value) + " x " + length, address, () -> {
+            long done = 0;
+            while (done < length) {
+                long a = address + done;
+                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+                int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
+                Frame f = access(a, true);
+                f.content.fill(off, n, value);
+                done += n;
+            }
+        });
+    }
+
+    /** The frame an access lands on, after the MMU and the fault handler; SIGSEGV/SIGKILL on failure. */
+    private Frame access(long address, boolean write) {
+        long vpn = address >>> Kernel.PAGE_SHIFT;
+        if (address < 0 || address >= Kernel.TASK_SIZE) {
+            throw kill(Signal.SIGSEGV, address, "address outside the user address space (SEGV_MAPERR)");
+        }
+        Vma v = mm.findVma(vpn);
+        if (v == null) {
+            throw kill(Signal.SIGSEGV, address, (write ? "write" : "read") + " to an address with no mapping (SEGV_MAPERR)");
+        }
+        if (write ? (v.flags & Vma.VM_WRITE) == 0 : (v.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
+            throw kill(Signal.SIGSEGV, address, (write ? "write" : "read") + " to " + v + " which does not allow it (SEGV_ACCERR)");
+        }
+        for (int tries = 0; tries < 3; tries++) {
+            long pte = mm.pt.get(vpn);
+            if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
+                mm.pt.set(vpn, pte | Pte.YOUNG | (write ? Pte.DIRTY : 0));
+                Frame f = Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frameOfPte(pte);
+                if (write) {
+                    f.flags |= Frame.DIRTY;
+                }
+                return f;
+            }
+            if (new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name) == Faults.Result.OOM) {
+                kernel.log().print(kernel.trace().step(), KernelLog.Level.CRIT, "Out of memory: Killed process " + pid + " (" + name + ")");
+                throw kill(Signal.SIGKILL, address, "the page fault could not allocate a page: the OOM killer killed the process");
+            }
+        }
+        throw new KernelBugException("fault-loop", "the fault at " + Kernel.hex(address) + " did not resolve: " + Pte.describe(mm.pt.get(vpn)), kernel.trace().render());
+    }
+
+    // ------------------------------------------------------------------------------ fork / exit
+
+    /** fork(): the child is named after this process, {@code A-child}, {@code A-child2}, ... */
+    public Process fork() {
+        return fork(null);
+    }
+
+    /**
+     * fork() called by the main thread: the child gets a copy of the address space as
+     * copy_page_range() makes it under the model's rules (see {@link ForkSteps}).
+     *
+     * @throws ErrnoException ENOMEM if an early copy of a pinned page cannot be allocated; the
+     *                        child is torn down, and (as in the kernel) the parent's PTEs that fork
+     *                        already write-protected stay write-protected
+     */
+    public Process fork(String childName) {
+        return forkSteps(mainThread(), childName).run();
+    }
+
+    ForkSteps forkSteps(Task thread, String childName) {
+        requireAlive();
+        if (thread.process() != this) {
+            throw new IllegalArgumentException(thread + " is not a thread of process \"" + name + "\"");
+        }
+        if (mm.mmapWriteLocker != null) {
+            throw new IllegalStateException("process \"" + name + "\" is already forking; run the fork in progress to completion first");
+        }
+        children++;
+        String child = childName != null ? childName : name + "-child" + (children > 1 ? String.valueOf(children) : "");
+        return new ForkSteps(this, thread, child);
+    }
+
+    /** Process exit: every mapping is released (MMU_NOTIFY_RELEASE, then UNMAP); frames held by pins survive. */
+    public void exit() {
+        requireAlive();
+        kernel.run(name, "exit()", -1, () -> {
+            teardown();
+            state = State.EXITED;
+            kernel.trace().record(name, TraceKind.EXIT, -1, -1, "process \"" + name + "\" (pid " + pid + ") exited");
+        });
+    }
+
+    /** exit_mmap(): RELEASE for interval notifiers, then unmap every VMA. */
+    void teardown() {
+        long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
+        mm.notifyStart(MmuNotifierEvent.RELEASE, 0, top, true);
+        mm.notifyEnd(MmuNotifierEvent.RELEASE, 0, top);
+        for (Vma v : List.copyOf(mm.vmas.values())) {
+            new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
+            mm.removeVma(v);
+        }
+        kernel.removeProcessFromFamilies(mm);
+        mm.notifiers.clear();
+        threads.clear();
+    }
+
+    private SignalException kill(Signal sig, long address, String reason) {
+        kernel.trace().record(name, TraceKind.SIGNAL, address, -1, sig + " at " + Kernel.hex(address) + ": " + reason + "; process \"" + name + "\" killed");
+        kernel.log().print(kernel.trace().step(), KernelLog.Level.INFO, name + "[" + pid + "]: " + sig + " at " + Kernel.hex(address) + ": " + reason);
+        teardown();
+        state = State.KILLED;
+        killedBy = sig;
+        return new SignalException(sig, name, address, reason);
+    }
+
+    // ------------------------------------------------------------------------------ GUP
+
+    /**
+     * get_user_pages(): takes a plain reference (FOLL_GET) on each page, faulting pages in as GUP
+     * does. Returns fewer pages than asked if it fails after the first page, as the kernel does.
+     *
+     * @param gupFlags {@link Foll#WRITE}, {@link Foll#FORCE}, {@link Foll#LONGTERM}
+     * @param holder   who will hold the references, for the trace, e.g. {@code "pipe#1"}
+     */
+    public GupPages getUserPages(long address, int nrPages, int gupFlags, String holder) {
+        return gupSlow(mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder);
+    }
+
+    /**
+     * pin_user_pages(): takes a pin (FOLL_PIN) on each page: with pin accounting a pin adds
+     * {@link Frame#GUP_PIN_COUNTING_BIAS} to the refcount and sets MMF_HAS_PINNED; before it, a pin
+     * is a plain reference. Returns fewer pages than asked if it fails after the first page.
+     */
+    public GupPages pinUserPages(long address, int nrPages, int gupFlags, String holder) {
+        return gupSlow(mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
+    }
+
+    /** get_user_pages_fast(): the lockless walk first, the slow path for the rest. */
+    public GupPages getUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
+        return gupFastSteps(mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder).run();
+    }
+
+    /** pin_user_pages_fast(): the lockless walk first, the slow path for the rest. */
+    public GupPages pinUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
+        return gupFastSteps(mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder).run();
+    }
+
+    private GupPages gupSlow(Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
+        requireAlive();
+        Gup.Request req = Gup.request(this, thread, address, nrPages, gupFlags, kind, holder, false);
+        if (mm.mmapWriteLocker != null) {
+            throw new IllegalStateException("mmap_lock of process \"" + name + "\" is held for write by a fork in progress; "
+                    + "GUP would sleep: step the fork to completion first, or use the *Steps variants to interleave");
+        }
+        return kernel.op(thread.actor(), req.call(), address, () -> new Gup(kernel).slow(req));
+    }
+
+    GupFast gupFastSteps(Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
+        requireAlive();
+        if (thread.process() != this) {
+            throw new IllegalArgumentException(thread + " is not a thread of process \"" + name + "\"");
+        }
+        return new GupFast(kernel, Gup.request(this, thread, address, nrPages, gupFlags, kind, holder, true));
+    }
+
+    // ------------------------------------------------------------------------------ vmsplice
+
+    /** pipe(): a new pipe owned by this process. */
+    public Pipe pipe() {
+        requireAlive();
+        return kernel.op(name, "pipe()", -1, () -> new Pipe(kernel, kernel.nextPipeId()));
+    }
+
+    /**
+     * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
+     * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
+     *
+     * @throws ErrnoException EFAULT if the range is not mapped readable
+     */
+    public void vmsplice(Pipe pipe, long address, int length) {
+        Objects.requireNonNull(pipe, "pipe");
+        requireAlive();
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive, was " + length);
+        }
+        pipe.requireKernel(kernel);
+        long first = address & ~(Kernel.PAGE_SIZE - 1L);
+        int nr = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+        GupFast g = gupFastSteps(mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());
+        kernel.run(name, "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
+            GupPages pages = g.run();
+            if (pages.count() < nr) {
+                pages.release();
+                throw new ErrnoException(Errno.EFAULT, "vmsplice", "only " + pages.count() + " of " + nr + " pages could be referenced");
+            }
+            pipe.append(pages, (int) (address - first), length);
+        });
+    }
+
+    // ------------------------------------------------------------------------------ rlimits
+
+    /** RLIMIT_MEMLOCK in bytes. */
+    public long rlimitMemlock() {
+        return rlimitMemlock;
+    }
+
+    /** setrlimit(RLIMIT_MEMLOCK). */
+    public void setRlimitMemlock(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("RLIMIT_MEMLOCK must not be negative, was " + bytes);
+        }
+        rlimitMemlock = bytes;
+    }
+
+    /** Whether the process has CAP_IPC_LOCK (which bypasses RLIMIT_MEMLOCK). */
+    public boolean capIpcLock() {
+        return capIpcLock;
+    }
+
+    public void setCapIpcLock(boolean cap) {
+        capIpcLock = cap;
+    }
+
+    /** mm->pinned_vm in pages. */
+    public long pinnedVm() {
+        return mm.pinnedVm;
+    }
+
+    /** mm->locked_vm in pages. */
+    public long lockedVm() {
+        return mm.lockedVm;
+    }
+
+    /**
+     * Charges pages to mm->pinned_vm as ib_umem_get() does: ENOMEM if the new total exceeds
+     * RLIMIT_MEMLOCK and the process lacks CAP_IPC_LOCK; nothing is charged then.
+     */
+    public void accountPinnedVm(long nrPages, String who) {
+        requireAlive();
+        long limit = rlimitMemlock >>> Kernel.PAGE_SHIFT;
+        if (mm.pinnedVm + nrPages > limit && !capIpcLock) {
+            throw new ErrnoException(Errno.ENOMEM, who, "pinned_vm " + mm.pinnedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
+                    + limit + " pages and the process lacks CAP_IPC_LOCK (ib_umem_get)");
+        }
+        mm.pinnedVm += nrPages;
+    }
+
+    /** Returns pages charged with {@link #accountPinnedVm}. */
+    public void unaccountPinnedVm(long nrPages) {
+        if (nrPages > mm.pinnedVm) {
+            throw new IllegalStateException("unaccounting " + nrPages + " pages but pinned_vm is " + mm.pinnedVm);
+        }
+        mm.pinnedVm -= nrPages;
+    }
+
+    /** Charges pages to mm->locked_vm as __account_locked_vm() does (VFIO): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
+    public void accountLockedVm(long nrPages, String who) {
+        requireAlive();
+        long limit = rlimitMemlock >>> Kernel.PAGE_SHIFT;
+        if (mm.lockedVm + nrPages > limit && !capIpcLock) {
+            throw new ErrnoException(Errno.ENOMEM, who, "locked_vm " + mm.lockedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
+                    + limit + " pages and the process lacks CAP_IPC_LOCK (__account_locked_vm)");
+        }
+        mm.lockedVm += nrPages;
+    }
+
+    /** Returns pages charged with {@link #accountLockedVm}. */
+    public void unaccountLockedVm(long nrPages) {
+        if (nrPages > mm.lockedVm) {
+            throw new IllegalStateException("unaccounting " + nrPages + " pages but locked_vm is " + mm.lockedVm);
+        }
+        mm.lockedVm -= nrPages;
+    }
+
+    // ------------------------------------------------------------------------------ notifier hook
+
+    /** Registers an mmu notifier listener on this process's mm (mmu_notifier_register()). */
+    public void registerMmuNotifier(MmuNotifierListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        requireAlive();
+        mm.notifiers.add(listener);
+    }
+
+    /** Removes a listener registered with {@link #registerMmuNotifier}. */
+    public void unregisterMmuNotifier(MmuNotifierListener listener) {
+        if (!mm.notifiers.remove(listener)) {
+            throw new IllegalArgumentException("listener is not registered on process \"" + name + "\"");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ internals
+
+    void requireAlive() {
+        if (state != State.RUNNING) {
+            throw new IllegalStateException("process \"" + name + "\" (pid " + pid + ") has " + (state == State.EXITED ? "exited" : "been killed by " + killedBy)
+                    + "; use a live process (its parent, or a new one from kernel.spawn(..))");
+        }
+    }
+
+    static long pages(long length) {
+        return (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+    }
+
+    static int vmFlagsFor(int prot) {
+        int f = 0;
+        if ((prot & Prot.READ) != 0) {
+            f |= Vma.VM_READ;
+        }
+        if ((prot & Prot.WRITE) != 0) {
+            f |= Vma.VM_WRITE;
+        }
+        if ((prot & Prot.EXEC) != 0) {
+            f |= Vma.VM_EXEC;
+        }
+        return f;
+    }
+
+    /** do_munmap(): zap and remove the VMAs in [start, end), splitting at the edges. */
+    void unmapRange(long start, long end) {
+        mm.splitAt(start);
+        mm.splitAt(end);
+        for (Vma v : mm.vmasIn(start, end)) {
+            new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
+            mm.removeVma(v);
+        }
+    }
+
+    /** The lowest free range of {@code pages} pages at or above the hint (or {@link Kernel#MMAP_BASE}). */
+    private long findFreeRange(long hintVpn, long pages) {
+        long base = Kernel.MMAP_BASE >>> Kernel.PAGE_SHIFT;
+        long candidate = hintVpn >= (Kernel.PAGE_SIZE >>> Kernel.PAGE_SHIFT) ? hintVpn : base;
+        for (int pass = 0; pass < 2; pass++) {
+            for (Vma v : mm.vmas.values()) {
+                if (v.endVpn <= candidate) {
+                    continue;
+                }
+                if (v.startVpn >= candidate + pages) {
+                    break;
+                }
+                candidate = v.endVpn;
+            }
+            if (candidate + pages <= Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT) {
+                return candidate;
+            }
+            candidate = base;
+        }
+        throw new ErrnoException(Errno.ENOMEM, "mmap", "no free range of " + pages + " pages in the address space");
+    }
+
+    /** change_protection() for one whole VMA. */
+    private void changeProtection(Vma v, int prot) {
+        int old = v.flags;
+        v.flags = (v.flags & ~(Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) | vmFlagsFor(prot);
+        boolean addWrite = (v.flags & Vma.VM_WRITE) != 0;
+        MprotectWrite rule = kernel.model().get(MprotectWrite.class);
+        boolean softDirtyTracking = (v.flags & Vma.VM_SOFTDIRTY) == 0;
+        if (mm.pt.nextPopulated(v.startVpn, v.endVpn) < 0 && old == v.flags) {
+            return;
+        }
+        mm.notifyStart(MmuNotifierEvent.PROTECTION_VMA, v.startVpn, v.endVpn, true);
+        int[] madeWritable = new int[1];
+        mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
+            if (!Pte.isPresent(pte)) {
+                return;
+            }
+            long n = pte;
+            if (!addWrite) {
+                n &= ~Pte.WRITE;
+            } else if (!Pte.isWrite(pte)) {
+                if (v.isShared()) {
+                    n |= Pte.WRITE;
+                } else if (canChangePteWritable(rule, softDirtyTracking, pte)) {
+                    n |= Pte.WRITE;
+                    madeWritable[0]++;
+                }
+            }
+            mm.pt.set(vpn, n);
+        });
+        mm.notifyEnd(MmuNotifierEvent.PROTECTION_VMA, v.startVpn, v.endVpn);
+        if (madeWritable[0] > 0) {
+            kernel.trace().record(name, TraceKind.INFO, v.start(), -1, madeWritable[0] + " PTE(s) of exclusive anonymous pages made writable at once (can_change_pte_writable)");
+        }
+    }
+
+    /**
+     * can_change_pte_writable() for a private mapping (64fe24a3e05e, 6.0; clean pages from 6.2):
+     * only PageAnonExclusive pages, and not while soft-dirty tracking wants the write fault
+     * (vma_soft_dirty_enabled() && !pte_soft_dirty()).
+     */
+    private boolean canChangePteWritable(MprotectWrite rule, boolean softDirtyTracking, long pte) {
+        if (rule == MprotectWrite.FAULT_ON_WRITE || Pte.pfn(pte) == 0) {
+            return false;
+        }
+        if (rule == MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE && !Pte.isDirty(pte)) {
+            return false;
+        }
+        if (softDirtyTracking && !Pte.isSoftDirty(pte)) {
+            return false;
+        }
+        Frame f = kernel.frameOfPte(pte);
+        return f.isAnon() && (f.flags & Frame.ANON_EXCLUSIVE) != 0 && kernel.anonExclusiveEra();
+    }
+
+    /** populate_vma_page_range() / faultin_vma_page_range(): fault every page in as a read or write would. */
+    void populate(Vma v, long start, long end, boolean write) {
+        Faults faults = new Faults(kernel);
+        for (long vpn = start; vpn < end; vpn++) {
+            long pte = mm.pt.get(vpn);
+            if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
+                continue;
+            }
+            if (faults.handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name) == Faults.Result.OOM) {
+                throw new ErrnoException(Errno.ENOMEM, "populate", "out of memory at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "process \"" + name + "\" (pid " + pid + ", " + state.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+}

@@ -1,0 +1,76 @@
+package io.pinsim.runtime;
+
+/**
+ * A page-table entry encoded in a {@code long}, like the hardware's: zero is pte_none; bit 0
+ * present; the low bits are the software and hardware flags; bits 12 and up hold the pfn of a
+ * present PTE or the swap slot of a swap entry.
+ */
+final class Pte {
+    static final long NONE = 0;
+    static final long PRESENT = 1L;
+    static final long WRITE = 1L << 1;
+    static final long DIRTY = 1L << 2;
+    static final long YOUNG = 1L << 3;
+    static final long SOFT_DIRTY = 1L << 4;
+    /** A non-present swap entry ({@code is_swap_pte}). */
+    static final long SWAP = 1L << 5;
+    /** The swap PTE remembers PageAnonExclusive (pte_swp_exclusive, 5.19). */
+    static final long SWP_EXCLUSIVE = 1L << 6;
+    /** pte_special: the shared zero page is mapped by a special PTE (vm_normal_page() returns NULL). */
+    static final long SPECIAL = 1L << 7;
+    private static final int SHIFT = 12;
+
+    private Pte() {
+    }
+
+    static long present(long pfn) {
+        return (pfn << SHIFT) | PRESENT;
+    }
+
+    static long swap(long slot) {
+        return (slot << SHIFT) | SWAP;
+    }
+
+    static boolean isNone(long pte) {
+        return pte == NONE;
+    }
+
+    static boolean isPresent(long pte) {
+        return (pte & PRESENT) != 0;
+    }
+
+    static boolean isSwap(long pte) {
+        return (pte & SWAP) != 0;
+    }
+
+    static boolean isWrite(long pte) {
+        return (pte & WRITE) != 0;
+    }
+
+    static boolean isDirty(long pte) {
+        return (pte & DIRTY) != 0;
+    }
+
+    static boolean isSoftDirty(long pte) {
+        return (pte & SOFT_DIRTY) != 0;
+    }
+
+    static long pfn(long pte) {
+        return pte >>> SHIFT;
+    }
+
+    static long slot(long pte) {
+        return pte >>> SHIFT;
+    }
+
+    static String describe(long pte) {
+        if (pte == NONE) {
+            return "none";
+        }
+        if (isSwap(pte)) {
+            return "swap entry slot " + slot(pte) + ((pte & SWP_EXCLUSIVE) != 0 ? " (exclusive)" : "");
+        }
+        return "pfn " + pfn(pte) + (isWrite(pte) ? " RW" : " RO") + (isDirty(pte) ? " dirty" : "")
+                + ((pte & SPECIAL) != 0 ? " special" : "");
+    }
+}

@@ -1,0 +1,90 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.model.PinnedAnonReclaim;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reclaim of one anonymous page, shrink_page_list() in mm/vmscan.c: add to the swap cache, unmap
+ * every PTE (try_to_unmap(), MMU_NOTIFY_CLEAR), write the page out, and free it if nothing else
+ * holds it (__remove_mapping() wants only the swap cache's reference).
+ */
+final class Reclaim {
+    private final Kernel k;
+
+    Reclaim(Kernel k) {
+        this.k = k;
+    }
+
+    /**
+     * Reclaims the page mapped at vpn in mm.
+     *
+     * @param pageout called for MADV_PAGEOUT, which leaves pages that are mapped more than once
+     *                alone ("Do not interfere with other mappings of this page",
+     *                madvise_cold_or_pageout_pte_range(), read in 5.10)
+     * @return true if the page was unmapped
+     */
+    boolean shrinkPageAt(Mm mm, long vpn, boolean pageout) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        long pte = mm.pt.get(vpn);
+        if (!Pte.isPresent(pte) || Pte.pfn(pte) == 0) {
+            if (!pageout) {
+                k.trace().record("kernel", TraceKind.RECLAIM, addr, -1, "nothing to reclaim at " + Kernel.hex(addr) + ": " + Pte.describe(pte));
+            }
+            return false;
+        }
+        Frame f = k.frameOfPte(pte);
+        if (!f.isAnon()) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is not anonymous; page-cache reclaim is not modelled yet, kept");
+            return false;
+        }
+        if (pageout && f.mapcount() != 1) {
+            return false;
+        }
+        if (f.swapSlot == null && k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && f.maybeDmaPinned()) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()
+                    + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
+            return false;
+        }
+        SwapSpace.Slot slot = f.swapSlot;
+        if (slot == null) {
+            slot = k.swap.allocate();
+            slot.cache = f;
+            f.swapSlot = slot;
+        }
+        boolean exclusive = k.anonExclusiveEra() && (f.flags & Frame.ANON_EXCLUSIVE) != 0;
+        List<long[]> unmapped = new ArrayList<>();
+        List<Mm> mms = new ArrayList<>();
+        k.rmap().walk(f, (m, vma, v) -> {
+            mms.add(m);
+            unmapped.add(new long[] {v});
+        });
+        for (int i = 0; i < mms.size(); i++) {
+            Mm m = mms.get(i);
+            long v = unmapped.get(i)[0];
+            m.notifyStart(MmuNotifierEvent.CLEAR, v, v + 1, true);
+            long old = m.pt.get(v);
+            long swp = Pte.swap(slot.id) | (old & Pte.SOFT_DIRTY) | (exclusive ? Pte.SWP_EXCLUSIVE : 0);
+            m.pt.set(v, swp);
+            slot.count++;
+            m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
+        }
+        f.flags &= ~Frame.ANON_EXCLUSIVE;
+        slot.content = Content.copyOf(f.content);
+        f.flags &= ~Frame.DIRTY;
+        k.touch(f);
+        int rc = f.refcount();
+        if (rc == 1) {
+            f.swapSlot = null;
+            slot.cache = null;
+            k.freeFrame(f);
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " swapped out to slot " + slot.id
+                    + ", " + mms.size() + " PTE(s) now swap entries, frame freed (shrink_page_list)");
+        } else {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " unmapped into swap slot " + slot.id + " (" + mms.size()
+                    + " PTE(s) now swap entries) but not freed: refcount " + rc + Faults.extraRefs(f) + "; it stays in the swap cache (shrink_page_list)");
+        }
+        return true;
+    }
+}

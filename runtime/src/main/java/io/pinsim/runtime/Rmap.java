@@ -1,0 +1,61 @@
+package io.pinsim.runtime;
+
+/**
+ * Reverse mapping: from a frame to the PTEs that map it (mm/rmap.c). Anonymous frames are found
+ * through their anon_vma family at their virtual page; page-cache frames through the VMAs that map
+ * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter.
+ */
+final class Rmap {
+
+    /** Visits one PTE that maps a frame. */
+    @FunctionalInterface
+    interface Visitor {
+        void visit(Mm mm, Vma vma, long vpn);
+    }
+
+    /** page_mapcount(), by walking every place that may map the frame. */
+    int mapcount(Frame f) {
+        int[] n = new int[1];
+        walk(f, (mm, vma, vpn) -> n[0]++);
+        return n[0];
+    }
+
+    /** An upper bound of the mapcount that costs no page-table lookups. */
+    int mapcountUpperBound(Frame f) {
+        if (f.isAnon() && f.anonVma != null) {
+            return f.anonVma.mms.size();
+        }
+        if (f.mapping != null) {
+            return f.mapping.vmas.size();
+        }
+        return 0;
+    }
+
+    /** rmap_walk(): visits every present PTE that maps this frame. The zero page has none. */
+    void walk(Frame f, Visitor visitor) {
+        if (f.isZeroPage() || f.isFree()) {
+            return;
+        }
+        if (f.isAnon()) {
+            if (f.anonVma == null) {
+                return;
+            }
+            for (Mm mm : f.anonVma.mms.toArray(new Mm[0])) {
+                long pte = mm.pt.get(f.index);
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                    visitor.visit(mm, mm.findVma(f.index), f.index);
+                }
+            }
+        } else if (f.mapping != null) {
+            for (Vma v : f.mapping.vmas.toArray(new Vma[0])) {
+                long vpn = v.vpnOf(f.index);
+                if (vpn >= 0) {
+                    long pte = v.mm.pt.get(vpn);
+                    if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                        visitor.visit(v.mm, v, vpn);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.pinsim.runtime;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Swap: slots that hold the content of swapped-out anonymous pages, their swap count (the number of
+ * swap PTEs that refer to them, swap_map) and, while the page is in the swap cache, the frame.
+ */
+final class SwapSpace {
+    static final class Slot {
+        final long id;
+        Content content;
+        /** swap_map count: swap PTEs that refer to this slot. */
+        int count;
+        /** The swap-cache frame, or null. */
+        Frame cache;
+
+        Slot(long id) {
+            this.id = id;
+        }
+    }
+
+    private Slot[] slots = new Slot[16];
+    private long next;
+    private final Deque<Long> free = new ArrayDeque<>();
+    private long used;
+
+    Slot allocate() {
+        long id = free.isEmpty() ? next++ : free.pop();
+        if (id >= slots.length) {
+            slots = java.util.Arrays.copyOf(slots, (int) Math.max(slots.length * 2L, id + 1));
+        }
+        Slot s = new Slot(id);
+        slots[(int) id] = s;
+        used++;
+        return s;
+    }
+
+    Slot get(long id) {
+        return id < slots.length ? slots[(int) id] : null;
+    }
+
+    /** Frees the slot once nothing refers to it: no swap PTE and no swap-cache page. */
+    void freeIfUnused(Slot s) {
+        if (s.count == 0 && s.cache == null && slots[(int) s.id] == s) {
+            slots[(int) s.id] = null;
+            free.push(s.id);
+            used--;
+        }
+    }
+
+    long slotsInUse() {
+        return used;
+    }
+}

@@ -1,0 +1,107 @@
+package io.pinsim.runtime;
+
+/**
+ * A virtual memory area (struct vm_area_struct): a page-aligned range of one process's address
+ * space with its protection and flags, anonymous or backed by a page cache (shmem for shared
+ * anonymous memory). Read-only for users; the kernel changes it through syscalls.
+ */
+public final class Vma {
+    /** VM_* flags, with the kernel's values (include/linux/mm.h). */
+    static final int VM_READ = 0x1;
+    static final int VM_WRITE = 0x2;
+    static final int VM_EXEC = 0x4;
+    static final int VM_SHARED = 0x8;
+    static final int VM_MAYREAD = 0x10;
+    static final int VM_MAYWRITE = 0x20;
+    static final int VM_MAYEXEC = 0x40;
+    static final int VM_MAYSHARE = 0x80;
+    static final int VM_DONTCOPY = 0x20000;
+    static final int VM_WIPEONFORK = 0x02000000;
+    static final int VM_SOFTDIRTY = 0x08000000;
+
+    final Mm mm;
+    long startVpn;
+    long endVpn;
+    int flags;
+    /** The shmem object behind a shared anonymous mapping; null for private anonymous memory. */
+    final AddressSpace mapping;
+    /** The page index in {@link #mapping} of the VMA's first page. */
+    long pgoff;
+
+    Vma(Mm mm, long startVpn, long endVpn, int flags, AddressSpace mapping, long pgoff) {
+        this.mm = mm;
+        this.startVpn = startVpn;
+        this.endVpn = endVpn;
+        this.flags = flags;
+        this.mapping = mapping;
+        this.pgoff = pgoff;
+    }
+
+    /** The first address. */
+    public long start() {
+        return startVpn << Kernel.PAGE_SHIFT;
+    }
+
+    /** The address after the last byte. */
+    public long end() {
+        return endVpn << Kernel.PAGE_SHIFT;
+    }
+
+    public long length() {
+        return end() - start();
+    }
+
+    /** PROT_* bits of the current protection. */
+    public int prot() {
+        return flags & (VM_READ | VM_WRITE | VM_EXEC);
+    }
+
+    /** MAP_SHARED (VM_SHARED). */
+    public boolean isShared() {
+        return (flags & VM_SHARED) != 0;
+    }
+
+    /** VM_DONTCOPY, set by MADV_DONTFORK: the VMA does not exist in a forked child. */
+    public boolean isDontCopy() {
+        return (flags & VM_DONTCOPY) != 0;
+    }
+
+    /** VM_WIPEONFORK, set by MADV_WIPEONFORK: a forked child gets the range empty. */
+    public boolean isWipeOnFork() {
+        return (flags & VM_WIPEONFORK) != 0;
+    }
+
+    /** is_cow_mapping(): {@code (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE}. */
+    public boolean isCowMapping() {
+        return isCowMapping(flags);
+    }
+
+    static boolean isCowMapping(int flags) {
+        return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+    }
+
+    boolean contains(long vpn) {
+        return vpn >= startVpn && vpn < endVpn;
+    }
+
+    /** The page-cache index of a virtual page in this VMA. */
+    long indexOf(long vpn) {
+        return pgoff + (vpn - startVpn);
+    }
+
+    /** The virtual page that maps a page-cache index in this VMA, or -1 if it is outside. */
+    long vpnOf(long index) {
+        long vpn = startVpn + (index - pgoff);
+        return contains(vpn) ? vpn : -1;
+    }
+
+    /** As /proc/pid/maps prints it: {@code 7f0000000000-7f0000002000 rw-p anon}. */
+    @Override
+    public String toString() {
+        return Long.toHexString(start()) + "-" + Long.toHexString(end()) + " "
+                + ((flags & VM_READ) != 0 ? 'r' : '-') + ((flags & VM_WRITE) != 0 ? 'w' : '-')
+                + ((flags & VM_EXEC) != 0 ? 'x' : '-') + (isShared() ? 's' : 'p')
+                + (mapping == null ? " anon" : " " + mapping.name())
+                + (isDontCopy() ? " dontfork" : "") + (isWipeOnFork() ? " wipeonfork" : "");
+    }
+}

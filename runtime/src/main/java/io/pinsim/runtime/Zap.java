@@ -1,0 +1,55 @@
+package io.pinsim.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * zap_pte_range(): removes the PTEs of a range, dropping the mappings' references; a frame is
+ * freed when nothing else holds it. A pinned frame survives, unmapped. Swap entries drop their
+ * swap count (free_swap_and_cache()).
+ */
+final class Zap {
+    private final Kernel k;
+
+    Zap(Kernel k) {
+        this.k = k;
+    }
+
+    /** Zaps [startVpn, endVpn) of mm inside an invalidation with the given event. */
+    void zapRange(Mm mm, long startVpn, long endVpn, MmuNotifierEvent event) {
+        if (mm.pt.nextPopulated(startVpn, endVpn) < 0) {
+            return;
+        }
+        mm.notifyStart(event, startVpn, endVpn, true);
+        List<Frame> dropped = new ArrayList<>();
+        List<SwapSpace.Slot> slots = new ArrayList<>();
+        mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
+            if (Pte.isPresent(pte)) {
+                if (Pte.pfn(pte) != 0) {
+                    dropped.add(k.frameOfPte(pte));
+                }
+            } else if (Pte.isSwap(pte)) {
+                slots.add(k.swap.get(Pte.slot(pte)));
+            }
+        });
+        mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> mm.pt.set(vpn, Pte.NONE));
+        mm.pt.clearEmptyLeaves(startVpn, endVpn);
+        for (Frame f : dropped) {
+            k.touch(f);
+            k.maybeFree(f);
+        }
+        for (SwapSpace.Slot s : slots) {
+            s.count--;
+            Frame cached = s.cache;
+            if (s.count == 0 && cached != null && cached.mapcount() == 0) {
+                // free_swap_and_cache(): __try_to_reclaim_swap() drops an unmapped swap-cache page.
+                cached.swapSlot = null;
+                s.cache = null;
+                k.touch(cached);
+                k.maybeFree(cached);
+            }
+            k.swap.freeIfUnused(s);
+        }
+        mm.notifyEnd(event, startVpn, endVpn);
+    }
+}

@@ -1,0 +1,254 @@
+package io.pinsim.runtime.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An immutable kernel model: a name and one value for each behaviour switch. The five predefined
+ * models follow the eras of {@code reference/kernel-semantics.md} §1 and §10; {@link #with(Switch)}
+ * makes a variant that differs in one switch, for the kernels between the eras (for example
+ * "5.9-rc1", {@code LINUX_5_10} without early copy at fork) and for mailing-list proposals.
+ *
+ * <p>Code that behaves differently across kernels asks the model for a switch; it never compares
+ * version numbers.
+ */
+public final class KernelModel {
+
+    /** Every switch type, in the order the model prints them. */
+    public static final List<Class<? extends Switch>> SWITCHES = List.of(
+            PinAccounting.class,
+            CowReuse.class,
+            SwapinWriteReuse.class,
+            GupReadOnShared.class,
+            RoLongtermPinNonAnon.class,
+            ForkPinned.class,
+            GupFastVsFork.class,
+            ZeroPagePinning.class,
+            PinnedAnonReclaim.class,
+            MprotectWrite.class,
+            SoftDirtyPinned.class,
+            MadvPageout.class,
+            MadvPopulate.class);
+
+    /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
+    public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19 (up to 5.7)", List.of(
+            PinAccounting.PLAIN_REFERENCE,
+            CowReuse.MAPCOUNT_PLUS_SWAPCOUNT,
+            SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
+            GupReadOnShared.RETURN_SHARED,
+            RoLongtermPinNonAnon.PIN_IN_PLACE,
+            ForkPinned.SHARE_WRPROTECT,
+            GupFastVsFork.UNSERIALIZED,
+            ZeroPagePinning.REFCOUNTED,
+            PinnedAnonReclaim.SWAP_OUT,
+            MprotectWrite.FAULT_ON_WRITE,
+            SoftDirtyPinned.WRITE_PROTECT,
+            MadvPageout.UNSUPPORTED,
+            MadvPopulate.UNSUPPORTED));
+
+    /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
+    public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8", List.of(
+            PinAccounting.PIN_COUNTING_BIAS,
+            GupReadOnShared.FORCE_COW_BREAK,
+            MadvPageout.SUPPORTED));
+
+    /**
+     * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
+     * 70e806e4e645 fork copies pinned pages early, write_protect_seq, pinned pages not swapped.
+     */
+    public static final KernelModel LINUX_5_10 = LINUX_5_8.derive("LINUX_5_10", "5.10 (5.9 - 5.18)", List.of(
+            CowReuse.REFCOUNT_EQ_1,
+            GupReadOnShared.RETURN_SHARED,
+            ForkPinned.EARLY_COPY_ANY_PAGE,
+            GupFastVsFork.WRITE_PROTECT_SEQ,
+            PinnedAnonReclaim.SKIP_PINNED,
+            SoftDirtyPinned.SKIP_PINNED));
+
+    /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
+    public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (5.19 - 6.4)", List.of(
+            CowReuse.ANON_EXCLUSIVE,
+            SwapinWriteReuse.ANON_EXCLUSIVE,
+            GupReadOnShared.UNSHARE_IF_PIN,
+            ForkPinned.EARLY_COPY_ANON_EXCLUSIVE,
+            MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE,
+            MadvPopulate.SUPPORTED));
+
+    /**
+     * 6.5 and later: R/O long-term pins unshare non-anon pages (6.2), mprotect maps clean exclusive
+     * anon pages writable (6.2), the zero page is never pinned (6.5).
+     */
+    public static final KernelModel LINUX_6_6 = LINUX_6_1.derive("LINUX_6_6", "6.6 (6.5 and later)", List.of(
+            RoLongtermPinNonAnon.UNSHARE,
+            MprotectWrite.EXCLUSIVE_ANON_WRITABLE,
+            ZeroPagePinning.NOT_REFCOUNTED));
+
+    /** The newest predefined model. */
+    public static final KernelModel LATEST = LINUX_6_6;
+
+    private static final List<KernelModel> ALL = List.of(LINUX_4_19, LINUX_5_8, LINUX_5_10, LINUX_6_1, LINUX_6_6);
+
+    private final String name;
+    private final String stands;
+    private final Map<Class<? extends Switch>, Switch> values;
+
+    private KernelModel(String name, String stands, List<? extends Switch> switchValues) {
+        this.name = requireName(name);
+        this.stands = Objects.requireNonNull(stands, "stands");
+        Map<Class<? extends Switch>, Switch> m = new LinkedHashMap<>();
+        for (Class<? extends Switch> type : SWITCHES) {
+            m.put(type, null);
+        }
+        for (Switch s : switchValues) {
+            m.put(switchType(s), s);
+        }
+        for (Map.Entry<Class<? extends Switch>, Switch> e : m.entrySet()) {
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException("model " + name + " has no value for switch " + e.getKey().getSimpleName());
+            }
+        }
+        this.values = Collections.unmodifiableMap(m);
+    }
+
+    private KernelModel derive(String newName, String newStands, List<? extends Switch> changes) {
+        List<Switch> all = new ArrayList<>(values.values());
+        for (Switch change : changes) {
+            all.set(SWITCHES.indexOf(switchType(change)), change);
+        }
+        return new KernelModel(newName, newStands, all);
+    }
+
+    private static Class<? extends Switch> switchType(Switch s) {
+        Objects.requireNonNull(s, "switch value");
+        Class<?> c = s.getClass();
+        if (c.isAnonymousClass() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
+            c = c.getSuperclass();
+        }
+        for (Class<? extends Switch> type : SWITCHES) {
+            if (type == c) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException(c.getName() + " is not a kernel model switch; the switches are " + SWITCHES.stream().map(Class::getSimpleName).toList());
+    }
+
+    private static String requireName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("a kernel model needs a non-blank name");
+        }
+        return name;
+    }
+
+    /** The predefined models, oldest first. */
+    public static List<KernelModel> all() {
+        return ALL;
+    }
+
+    /**
+     * The predefined model with this name ({@code LINUX_6_1}), or {@code LATEST}.
+     *
+     * @throws IllegalArgumentException naming the predefined models if there is none
+     */
+    public static KernelModel byName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.equals("LATEST")) {
+            return LATEST;
+        }
+        for (KernelModel m : ALL) {
+            if (m.name.equals(name)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no predefined kernel model \"" + name + "\"; use one of "
+                + ALL.stream().map(KernelModel::name).toList() + " or LATEST");
+    }
+
+    /** The model's name, e.g. {@code LINUX_5_10} or {@code LINUX_5_10+ForkPinned.SHARE_WRPROTECT}. */
+    public String name() {
+        return name;
+    }
+
+    /** Which kernels the model stands for, e.g. {@code 5.10 (5.9 - 5.18)}. */
+    public String standsFor() {
+        return stands;
+    }
+
+    /** This model's value of one switch. */
+    public <S extends Switch> S get(Class<S> type) {
+        Objects.requireNonNull(type, "type");
+        Switch s = values.get(type);
+        if (s == null) {
+            throw new IllegalArgumentException(type.getName() + " is not a kernel model switch");
+        }
+        return type.cast(s);
+    }
+
+    /** Every switch value, in {@link #SWITCHES} order. */
+    public List<Switch> switches() {
+        return List.copyOf(values.values());
+    }
+
+    /**
+     * A variant of this model with one switch changed, named {@code NAME+Switch.VALUE} unless
+     * {@link #named(String, String)} renames it. Returns this model if it already has the value.
+     */
+    public KernelModel with(Switch value) {
+        Class<? extends Switch> type = switchType(value);
+        if (values.get(type) == value) {
+            return this;
+        }
+        return derive(name + "+" + type.getSimpleName() + "." + value.name(), stands + " with " + value.name(), List.of(value));
+    }
+
+    /** The same switches under a new name, e.g. {@code LINUX_5_10.with(SHARE_WRPROTECT).named("5.9-rc1", ...)}. */
+    public KernelModel named(String newName, String newStandsFor) {
+        return new KernelModel(newName, newStandsFor, List.copyOf(values.values()));
+    }
+
+    /** Whether this is one of the predefined models (not a variant). */
+    public boolean isPredefined() {
+        return ALL.contains(this);
+    }
+
+    /** The model as a table: one line per switch, its value, what it means and where it comes from. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("kernel model ").append(name).append(" (").append(stands).append(")\n");
+        int w1 = 0;
+        int w2 = 0;
+        for (Map.Entry<Class<? extends Switch>, Switch> e : values.entrySet()) {
+            w1 = Math.max(w1, e.getKey().getSimpleName().length());
+            w2 = Math.max(w2, e.getValue().name().length());
+        }
+        for (Map.Entry<Class<? extends Switch>, Switch> e : values.entrySet()) {
+            sb.append("  ").append(pad(e.getKey().getSimpleName(), w1)).append("  ")
+                    .append(pad(e.getValue().name(), w2)).append("  ")
+                    .append(e.getValue().behaviour()).append(" [").append(e.getValue().source()).append("]\n");
+        }
+        return sb.toString();
+    }
+
+    private static String pad(String s, int w) {
+        return s + " ".repeat(w - s.length());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KernelModel other && name.equals(other.name) && values.equals(other.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + values.hashCode();
+    }
+
+    /** The model's name; {@link #describe()} gives the table. */
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,30 @@
+package io.pinsim.runtime.model;
+
+/**
+ * How do_swap_page() decides, on a write fault that swaps a page in, whether the page may be
+ * mapped writable at once (reference §3.6).
+ */
+public enum SwapinWriteReuse implements Switch {
+    /** reuse_swap_page(): writable if mapcount + swapcount <= 1, and the page leaves the swap cache (do_swap_page() up to 5.17) */
+    MAPCOUNT_PLUS_SWAPCOUNT("reuse_swap_page(): writable if mapcount + swapcount <= 1, and the page leaves the swap cache", "do_swap_page() up to 5.17"),
+    /** writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive) (c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; swp pte exclusive bit, 5.19) */
+    ANON_EXCLUSIVE("writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive)", "c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; swp pte exclusive bit, 5.19");
+
+    private final String behaviour;
+    private final String source;
+
+    SwapinWriteReuse(String behaviour, String source) {
+        this.behaviour = behaviour;
+        this.source = source;
+    }
+
+    @Override
+    public String behaviour() {
+        return behaviour;
+    }
+
+    @Override
+    public String source() {
+        return source;
+    }
+}
