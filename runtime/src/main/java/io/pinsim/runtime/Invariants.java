@@ -52,7 +52,7 @@ final class Invariants {
         if (k.frame(f.pfn()) != f) {
             fail("frame-table", "frame #" + f.pfn() + " is live but the frame table holds another object for its pfn");
         }
-        if (k.anonExclusiveEra() && f.isAnon()) {
+        if (k.anonExclusiveEra() && f.isAnon() && !midFork(f)) {
             boolean exclusive = (f.flags & Frame.ANON_EXCLUSIVE) != 0;
             if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0) {
                 fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
@@ -76,6 +76,24 @@ final class Invariants {
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
         }
+    }
+
+    /**
+     * Whether a fork of a process that may map this frame is in progress. copy_present_pte() clears
+     * PageAnonExclusive (page_try_dup_anon_rmap()) and then write-protects the PTE under the page
+     * table lock; faults never see the state in between, GUP-fast can (that is what
+     * write_protect_seq is for). The frame is checked again by the next operation that touches it.
+     */
+    private static boolean midFork(Frame f) {
+        if (f.anonVma == null) {
+            return false;
+        }
+        for (Mm mm : f.anonVma.mms) {
+            if (mm.mmapWriteLocker != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void checkPageTable(Process p) {

@@ -35,6 +35,8 @@ public final class Kernel {
     public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** Where the model places mappings that do not ask for an address (bottom-up, for readable traces). */
     public static final long MMAP_BASE = 0x7f0000000000L;
+    /** Where the model looks for room when a mapping does not fit above {@link #MMAP_BASE}: 4 GiB. */
+    public static final long MMAP_LOW = 0x100000000L;
     /** The default physical memory: 4 GiB of 4 KiB frames. */
     public static final long DEFAULT_FRAMES = 1L << 20;
     /** The default RLIMIT_MEMLOCK: 8 MiB, as systemd sets it since v253 (the kernel default is 8 MiB since 5.16). */

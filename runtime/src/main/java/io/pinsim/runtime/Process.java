@@ -84,7 +84,9 @@ public final class Process {
         return Collections.unmodifiableList(threads);
     }
 
+    /** The main thread; a process that is no longer alive has none. */
     public Task mainThread() {
+        requireAlive();
         return threads.get(0);
     }
 
@@ -713,11 +715,14 @@ public final class Process {
         }
     }
 
-    /** The lowest free range of {@code pages} pages at or above the hint (or {@link Kernel#MMAP_BASE}). */
+    /**
+     * The lowest free range of {@code pages} pages at or above the hint (or {@link Kernel#MMAP_BASE});
+     * if nothing fits up there, the lowest free range above {@link Kernel#MMAP_LOW}.
+     */
     private long findFreeRange(long hintVpn, long pages) {
-        long base = Kernel.MMAP_BASE >>> Kernel.PAGE_SHIFT;
-        long candidate = hintVpn >= (Kernel.PAGE_SIZE >>> Kernel.PAGE_SHIFT) ? hintVpn : base;
-        for (int pass = 0; pass < 2; pass++) {
+        long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
+        long first = hintVpn >= (Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT) ? hintVpn : Kernel.MMAP_BASE >>> Kernel.PAGE_SHIFT;
+        for (long candidate : new long[] {first, Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT}) {
             for (Vma v : mm.vmas.values()) {
                 if (v.endVpn <= candidate) {
                     continue;
@@ -727,10 +732,9 @@ public final class Process {
                 }
                 candidate = v.endVpn;
             }
-            if (candidate + pages <= Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT) {
+            if (candidate + pages <= top) {
                 return candidate;
             }
-            candidate = base;
         }
         throw new ErrnoException(Errno.ENOMEM, "mmap", "no free range of " + pages + " pages in the address space");
     }

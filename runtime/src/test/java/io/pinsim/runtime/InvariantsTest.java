@@ -1,0 +1,123 @@
+package io.pinsim.runtime;
+
+import static io.pinsim.runtime.Fixtures.buffer;
+import static io.pinsim.runtime.Fixtures.fill;
+import static io.pinsim.runtime.Fixtures.kernel;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pinsim.runtime.model.KernelModel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The invariant checker (the model's CONFIG_DEBUG_VM) fires on broken states. Each test breaks the
+ * state on purpose through package-private access, then shows the exception, its message and the
+ * BUG line in the kernel log.
+ */
+class InvariantsTest {
+
+    @Test
+    void aFreedFrameThatIsStillMappedIsABug() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        k.freeFrame(a.frameAt(buf));
+        assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
+            assertThat(e.invariant()).isEqualTo("freed-frame-mapped");
+            assertThat(e.getMessage()).contains("process \"A\" maps freed pfn 1 at 0x7f0000000000").contains("trace:");
+        });
+        assertThat(k.log().contains("BUG: freed-frame-mapped")).isTrue();
+    }
+
+    @Test
+    void aFreedFrameFoundThroughTheOperationThatTouchedItIsABug() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Frame f = a.frameAt(buf);
+        assertThatThrownBy(() -> k.run("test", "free a mapped frame", buf, () -> k.freeFrame(f)))
+                .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
+    }
+
+    @Test
+    void aWritablePteToASharedAnonPageIsABugInTheAnonExclusiveEra() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Frame f = a.frameAt(buf);
+        f.flags &= ~Frame.ANON_EXCLUSIVE;
+        assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
+            assertThat(e.invariant()).isEqualTo("writable-shared-anon");
+            assertThat(e.getMessage()).contains("maps frame #1 writable at 0x7f0000000000 but the page is not PageAnonExclusive");
+        });
+    }
+
+    @Test
+    void theSameStateIsNoBugBeforeTheAnonExclusiveEra() {
+        Kernel k = kernel(KernelModel.LINUX_5_10);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        a.frameAt(buf).flags &= ~Frame.ANON_EXCLUSIVE;
+        k.checkInvariants();
+    }
+
+    @Test
+    void aPinnedPageThatIsNotExclusiveIsABug() {
+        Kernel k = kernel(KernelModel.LINUX_6_6);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        GupPages p = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
+        a.mprotect(buf, Fixtures.PAGE, Prot.READ);
+        p.frame(0).flags &= ~Frame.ANON_EXCLUSIVE;
+        assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
+            assertThat(e.invariant()).isEqualTo("pinned-page-not-exclusive");
+            assertThat(e.getMessage()).contains("PIN by rdma0").contains("sanity_check_pinned_pages");
+        });
+    }
+
+    @Test
+    void aFrameNothingHoldsIsALeak() {
+        Kernel k = kernel(KernelModel.LATEST);
+        assertThatThrownBy(() -> k.run("test", "leak a frame", -1, () -> k.allocFrame(new Content())))
+                .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("leaked-frame"));
+    }
+
+    @Test
+    void aPteOutsideEveryVmaIsABug() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        a.mm.removeVma(a.vmaAt(buf));
+        assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class,
+                e -> assertThat(e.invariant()).isEqualTo("pte-outside-vma"));
+    }
+
+    @Test
+    void aFreedFrameStillHeldByAPinIsABug() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        GupPages p = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
+        a.munmap(buf, Fixtures.PAGE);
+        assertThatThrownBy(() -> k.run("test", "free a pinned frame", -1, () -> k.freeFrame(p.frame(0))))
+                .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-referenced"));
+    }
+
+    @Test
+    void invariantsCanBeSwitchedOffAndAHealthyKernelPasses() {
+        Kernel k = Kernel.builder().invariants(false).build();
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        k.run("test", "leak a frame", -1, () -> k.allocFrame(new Content()));
+        a.write(buf, fill('B', 1));
+
+        Kernel healthy = kernel(KernelModel.LATEST);
+        Process b = healthy.spawn("B");
+        long bb = buffer(b, 3, 'B');
+        GupPages p = b.pinUserPages(bb, 2, Foll.WRITE, "rdma0");
+        b.fork().write(bb, fill('C', 1));
+        healthy.reclaim(b, bb + 2L * Fixtures.PAGE);
+        p.unpin(true);
+        healthy.checkInvariants();
+    }
+}

@@ -1,0 +1,27 @@
+package io.pinsim.runtime;
+
+/** Everything observable about a kernel's memory, as text, to show that a failed call changed nothing. */
+final class Snapshot {
+    private Snapshot() {
+    }
+
+    static String of(Kernel k) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("frames ").append(k.usedFrames()).append(" swap ").append(k.swapSlotsInUse()).append('\n');
+        for (Process p : k.processes()) {
+            sb.append(p).append(" pinned_vm ").append(p.pinnedVm()).append(" locked_vm ").append(p.lockedVm()).append('\n');
+            for (Vma v : p.vmas()) {
+                sb.append("  ").append(v).append('\n');
+            }
+            p.mm.pt.forEach(0, Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
+                sb.append("  ").append(Long.toHexString(vpn << Kernel.PAGE_SHIFT)).append(' ').append(Pte.describe(pte));
+                if (Pte.isPresent(pte)) {
+                    Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frame(Pte.pfn(pte));
+                    sb.append(' ').append(f).append(' ').append(f.describeContent()).append(' ').append(f.holders());
+                }
+                sb.append('\n');
+            });
+        }
+        return sb.toString();
+    }
+}

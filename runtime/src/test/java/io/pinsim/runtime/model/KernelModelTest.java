@@ -1,0 +1,93 @@
+package io.pinsim.runtime.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The predefined models carry the switch values of kernel-semantics.md §10, and variants behave as values. */
+class KernelModelTest {
+
+    @Test
+    void predefinedModelsFollowTheReferenceTable() {
+        assertThat(values(PinAccounting.class)).containsExactly(PinAccounting.PLAIN_REFERENCE, PinAccounting.PIN_COUNTING_BIAS,
+                PinAccounting.PIN_COUNTING_BIAS, PinAccounting.PIN_COUNTING_BIAS, PinAccounting.PIN_COUNTING_BIAS);
+        assertThat(values(CowReuse.class)).containsExactly(CowReuse.MAPCOUNT_PLUS_SWAPCOUNT, CowReuse.MAPCOUNT_PLUS_SWAPCOUNT,
+                CowReuse.REFCOUNT_EQ_1, CowReuse.ANON_EXCLUSIVE, CowReuse.ANON_EXCLUSIVE);
+        assertThat(values(SwapinWriteReuse.class)).containsExactly(SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
+                SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.ANON_EXCLUSIVE, SwapinWriteReuse.ANON_EXCLUSIVE);
+        assertThat(values(GupReadOnShared.class)).containsExactly(GupReadOnShared.RETURN_SHARED, GupReadOnShared.FORCE_COW_BREAK,
+                GupReadOnShared.RETURN_SHARED, GupReadOnShared.UNSHARE_IF_PIN, GupReadOnShared.UNSHARE_IF_PIN);
+        assertThat(values(RoLongtermPinNonAnon.class)).containsExactly(RoLongtermPinNonAnon.PIN_IN_PLACE, RoLongtermPinNonAnon.PIN_IN_PLACE,
+                RoLongtermPinNonAnon.PIN_IN_PLACE, RoLongtermPinNonAnon.PIN_IN_PLACE, RoLongtermPinNonAnon.UNSHARE);
+        assertThat(values(ForkPinned.class)).containsExactly(ForkPinned.SHARE_WRPROTECT, ForkPinned.SHARE_WRPROTECT,
+                ForkPinned.EARLY_COPY_ANY_PAGE, ForkPinned.EARLY_COPY_ANON_EXCLUSIVE, ForkPinned.EARLY_COPY_ANON_EXCLUSIVE);
+        assertThat(values(GupFastVsFork.class)).containsExactly(GupFastVsFork.UNSERIALIZED, GupFastVsFork.UNSERIALIZED,
+                GupFastVsFork.WRITE_PROTECT_SEQ, GupFastVsFork.WRITE_PROTECT_SEQ, GupFastVsFork.WRITE_PROTECT_SEQ);
+        assertThat(values(ZeroPagePinning.class)).containsExactly(ZeroPagePinning.REFCOUNTED, ZeroPagePinning.REFCOUNTED,
+                ZeroPagePinning.REFCOUNTED, ZeroPagePinning.REFCOUNTED, ZeroPagePinning.NOT_REFCOUNTED);
+        assertThat(values(PinnedAnonReclaim.class)).containsExactly(PinnedAnonReclaim.SWAP_OUT, PinnedAnonReclaim.SWAP_OUT,
+                PinnedAnonReclaim.SKIP_PINNED, PinnedAnonReclaim.SKIP_PINNED, PinnedAnonReclaim.SKIP_PINNED);
+        assertThat(values(MprotectWrite.class)).containsExactly(MprotectWrite.FAULT_ON_WRITE, MprotectWrite.FAULT_ON_WRITE,
+                MprotectWrite.FAULT_ON_WRITE, MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE, MprotectWrite.EXCLUSIVE_ANON_WRITABLE);
+        assertThat(values(SoftDirtyPinned.class)).containsExactly(SoftDirtyPinned.WRITE_PROTECT, SoftDirtyPinned.WRITE_PROTECT,
+                SoftDirtyPinned.SKIP_PINNED, SoftDirtyPinned.SKIP_PINNED, SoftDirtyPinned.SKIP_PINNED);
+        assertThat(values(MadvPageout.class)).containsExactly(MadvPageout.UNSUPPORTED, MadvPageout.SUPPORTED,
+                MadvPageout.SUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED);
+        assertThat(values(MadvPopulate.class)).containsExactly(MadvPopulate.UNSUPPORTED, MadvPopulate.UNSUPPORTED,
+                MadvPopulate.UNSUPPORTED, MadvPopulate.SUPPORTED, MadvPopulate.SUPPORTED);
+    }
+
+    @Test
+    void everySwitchHasATestedRowAbove() {
+        assertThat(KernelModel.SWITCHES).hasSize(13);
+    }
+
+    @Test
+    void withChangesOneSwitchAndNamesTheVariant() {
+        KernelModel v = KernelModel.LINUX_5_10.with(ForkPinned.SHARE_WRPROTECT);
+        assertThat(v.name()).isEqualTo("LINUX_5_10+ForkPinned.SHARE_WRPROTECT");
+        assertThat(v.get(ForkPinned.class)).isEqualTo(ForkPinned.SHARE_WRPROTECT);
+        assertThat(v.get(CowReuse.class)).isEqualTo(CowReuse.REFCOUNT_EQ_1);
+        assertThat(v.isPredefined()).isFalse();
+        assertThat(KernelModel.LINUX_5_10.get(ForkPinned.class)).as("the original is unchanged").isEqualTo(ForkPinned.EARLY_COPY_ANY_PAGE);
+        assertThat(KernelModel.LINUX_5_10.with(ForkPinned.EARLY_COPY_ANY_PAGE)).isSameAs(KernelModel.LINUX_5_10);
+        KernelModel named = v.named("5.9-rc1", "5.9-rc1");
+        assertThat(named.name()).isEqualTo("5.9-rc1");
+        assertThat(named.switches()).isEqualTo(v.switches());
+        assertThat(named).isNotEqualTo(v).isEqualTo(v.named("5.9-rc1", "other words"));
+    }
+
+    @Test
+    void byNameFindsPredefinedModelsAndLatest() {
+        assertThat(KernelModel.byName("LINUX_6_1")).isSameAs(KernelModel.LINUX_6_1);
+        assertThat(KernelModel.byName("LATEST")).isSameAs(KernelModel.LINUX_6_6);
+        assertThat(KernelModel.all()).extracting(KernelModel::name).containsExactly("LINUX_4_19", "LINUX_5_8", "LINUX_5_10", "LINUX_6_1", "LINUX_6_6");
+        assertThatThrownBy(() -> KernelModel.byName("LINUX_9_9")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("LINUX_4_19").hasMessageContaining("LATEST");
+    }
+
+    @Test
+    void describePrintsOneLinePerSwitchWithItsSource() {
+        String table = KernelModel.LINUX_5_10.describe();
+        assertThat(table).startsWith("kernel model LINUX_5_10 (5.10 (5.9 - 5.18))\n");
+        assertThat(table.lines()).hasSize(1 + KernelModel.SWITCHES.size());
+        assertThat(table).contains("ForkPinned", "EARLY_COPY_ANY_PAGE", "70e806e4e645", "CowReuse", "REFCOUNT_EQ_1", "09854ba94c6a");
+        assertThat(KernelModel.LINUX_5_10.toString()).isEqualTo("LINUX_5_10");
+    }
+
+    @Test
+    void everySwitchValueNamesItsBehaviourAndSource() {
+        for (Class<? extends Switch> type : KernelModel.SWITCHES) {
+            for (Switch s : type.getEnumConstants()) {
+                assertThat(s.behaviour()).as(s.name()).isNotBlank();
+                assertThat(s.source()).as(s.name()).isNotBlank();
+            }
+        }
+    }
+
+    private static <S extends Switch> List<S> values(Class<S> type) {
+        return KernelModel.all().stream().map(m -> m.get(type)).toList();
+    }
+}
