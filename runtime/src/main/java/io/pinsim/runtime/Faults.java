@@ -284,7 +284,8 @@ final class Faults {
         k.touch(old);
         k.trace().record(actor, unshare ? TraceKind.UNSHARE : TraceKind.COW_COPY, addr, n.pfn(),
                 (unshare ? "unshare fault at " : "write fault at ") + Kernel.hex(addr) + ": copied frame #" + old.pfn() + " to new frame #" + n.pfn()
-                        + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)");
+                        + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
+                        + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
         k.maybeFree(old);
         return Result.OK;
     }

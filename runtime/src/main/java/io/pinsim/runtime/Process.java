@@ -178,7 +178,7 @@ public final class Process {
      */
     public long mmap(long addr, long length, int prot, int flags) {
         requireAlive();
-        String call = "mmap(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags) + ")";
+        String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags) + ")";
         return kernel.op(name, call, addr, () -> {
             if (length == 0) {
                 throw new ErrnoException(Errno.EINVAL, "mmap", "length is 0 (do_mmap: if (!len) return -EINVAL)");

@@ -167,7 +167,7 @@ class MemoryBasicsTest {
         a.write(buf, fill('W', 1));
         String copy = k.trace().lastAt(buf, io.pinsim.runtime.trace.TraceKind.COW_COPY).message();
         assertThat(copy).isEqualTo("write fault at 0x7f0000000000: copied frame #1 to new frame #2: refcount 2 > 1: GET by pipe#1 (step "
-                + gupStep + ") (09854ba94c6a) (wp_page_copy)");
+                + gupStep + ") (09854ba94c6a) (wp_page_copy); frame #1 stays with GET by pipe#1 (step " + gupStep + ")");
         assertThat(k.trace().render()).contains("A          COW_COPY");
     }
 }
