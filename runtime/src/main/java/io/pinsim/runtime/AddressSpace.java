@@ -11,11 +11,14 @@ import java.util.TreeMap;
  */
 final class AddressSpace {
     private final String name;
+    /** The file whose page cache this is, or null for the shmem object of a shared anonymous mapping. */
+    final Inode inode;
     final NavigableMap<Long, Frame> pages = new TreeMap<>();
     final List<Vma> vmas = new ArrayList<>(2);
 
-    AddressSpace(String name) {
+    AddressSpace(String name, Inode inode) {
         this.name = name;
+        this.inode = inode;
     }
 
     String name() {

@@ -5,8 +5,8 @@ package io.pinsim.runtime;
  * {@code include/uapi/asm-generic/errno-base.h} and {@code errno.h} on x86-64.
  */
 public enum Errno {
-    EPERM(1), ENOENT(2), EINTR(4), EIO(5), EBADF(9), EAGAIN(11), ENOMEM(12), EACCES(13), EFAULT(14),
-    ENOTBLK(15), EBUSY(16), EEXIST(17), EINVAL(22), ETXTBSY(26), ENOSPC(28), EOPNOTSUPP(95);
+    EPERM(1), ENOENT(2), EINTR(4), EIO(5), ENXIO(6), EBADF(9), EAGAIN(11), ENOMEM(12), EACCES(13), EFAULT(14),
+    ENOTBLK(15), EBUSY(16), EEXIST(17), EINVAL(22), ETXTBSY(26), ENOSPC(28), ENOSYS(38), EOPNOTSUPP(95);
 
     private final int number;
 

@@ -17,7 +17,7 @@ final class Faults {
     static final int UNSHARE = 2;
 
     /** The VM_FAULT_* outcome that matters to callers. */
-    enum Result { OK, OOM }
+    enum Result { OK, OOM, SIGBUS }
 
     private final Kernel k;
     private final CowReuse cowReuse;
@@ -33,7 +33,16 @@ final class Faults {
     Result handleMmFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
         long pte = mm.pt.get(vpn);
         if (Pte.isNone(pte)) {
-            return vma.mapping != null ? doSharedFault(mm, vma, vpn, flags, actor) : doAnonymousPage(mm, vma, vpn, flags, actor);
+            if (vma.mapping == null) {
+                return doAnonymousPage(mm, vma, vpn, flags, actor);
+            }
+            if (beyondEof(vma, vpn)) {
+                return Result.SIGBUS;
+            }
+            if (vma.isShared()) {
+                return doSharedFault(mm, vma, vpn, flags, actor);
+            }
+            return (flags & WRITE) != 0 ? doCowFault(mm, vma, vpn, actor) : doReadFault(mm, vma, vpn, actor);
         }
         if (Pte.isSwap(pte)) {
             return doSwapPage(mm, vma, vpn, pte, flags, actor);
@@ -64,41 +73,103 @@ final class Faults {
         if (f == null) {
             return Result.OOM;
         }
-        makeAnon(f, mm, vpn, true);
+        makeAnon(f, mm, vma, vpn, true);
         mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | writeBit(vma));
         k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
         return Result.OK;
     }
 
-    /** do_read_fault() / do_shared_fault() for a shmem mapping: find or create the page-cache page. */
-    private Result doSharedFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
-        long addr = vpn << Kernel.PAGE_SHIFT;
+    /** filemap_fault() past i_size: SIGBUS. */
+    private static boolean beyondEof(Vma vma, long vpn) {
+        Inode inode = vma.inode();
+        return inode != null && (vma.indexOf(vpn) << Kernel.PAGE_SHIFT) >= inode.size;
+    }
+
+    /** The page-cache page (or DAX block, or shmem page) for a fault, created if needed; null if out of memory. */
+    private Frame faultPage(Vma vma, long vpn) {
         long index = vma.indexOf(vpn);
+        if (vma.inode() != null) {
+            return vma.inode().findOrReadPage(index);
+        }
         Frame f = vma.mapping.pages.get(index);
-        boolean created = false;
         if (f == null) {
             f = k.allocFrame(new Content());
             if (f == null) {
-                return Result.OOM;
+                return null;
             }
             f.mapping = vma.mapping;
             f.index = index;
             vma.mapping.pages.put(index, f);
-            created = true;
         }
+        return f;
+    }
+
+    /**
+     * do_shared_fault() / do_read_fault() in a shared mapping: map the page-cache page. With
+     * writenotify (ext4) a read fault maps it read-only and a write fault goes through
+     * ->page_mkwrite (block allocation, buffers, dirty) first; without it (shmem, tmpfs, DAX) the
+     * PTE is writable whenever the VMA is.
+     */
+    private Result doSharedFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Frame f = faultPage(vma, vpn);
+        if (f == null) {
+            return Result.OOM;
+        }
+        boolean write = (flags & WRITE) != 0;
         long pte = Pte.present(f.pfn()) | Pte.YOUNG;
-        // A shared writable mapping without writenotify (shmem) has a writable vm_page_prot.
-        if (vma.isShared()) {
+        if (!vma.wantsWritenotify() || write) {
             pte |= writeBit(vma);
         }
-        if ((flags & WRITE) != 0) {
+        if (write) {
             pte |= Pte.DIRTY | Pte.SOFT_DIRTY;
-            f.flags |= Frame.DIRTY;
+            if (vma.inode() != null) {
+                vma.inode().pageMkwrite(f);
+            } else {
+                f.flags |= Frame.DIRTY;
+            }
         }
         mm.pt.set(vpn, pte);
         k.touch(f);
-        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), ((flags & WRITE) != 0 ? "write" : "read") + " fault at " + Kernel.hex(addr)
-                + ": mapped " + vma.mapping.name() + " page " + index + ", frame #" + f.pfn() + (created ? " (new)" : "") + " (do_shared_fault)");
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr)
+                + ": mapped " + vma.mapping.name() + " page " + f.index + ", frame #" + f.pfn()
+                + (write && vma.wantsWritenotify() ? " after ->page_mkwrite" : "") + (!write && vma.wantsWritenotify() ? " read-only (writenotify)" : "")
+                + " (do_shared_fault)");
+        return Result.OK;
+    }
+
+    /** do_read_fault() in a private file mapping: map the page-cache page read-only. */
+    private Result doReadFault(Mm mm, Vma vma, long vpn, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Frame f = faultPage(vma, vpn);
+        if (f == null) {
+            return Result.OOM;
+        }
+        mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG);
+        k.touch(f);
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "read fault at " + Kernel.hex(addr) + ": mapped " + vma.mapping.name() + " page " + f.index
+                + ", frame #" + f.pfn() + " read-only in a private mapping (do_read_fault)");
+        return Result.OK;
+    }
+
+    /** do_cow_fault(): a write fault in a private file mapping copies the page-cache page into a new anonymous page. */
+    private Result doCowFault(Mm mm, Vma vma, long vpn, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Frame src = faultPage(vma, vpn);
+        if (src == null) {
+            return Result.OOM;
+        }
+        Frame n = k.allocFrame(Content.copyOf(src.content));
+        if (n == null) {
+            k.maybeFree(src);
+            return Result.OOM;
+        }
+        makeAnon(n, mm, vma, vpn, true);
+        n.flags |= Frame.DIRTY;
+        mm.pt.set(vpn, Pte.present(n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | writeBit(vma));
+        k.touch(src);
+        k.trace().record(actor, TraceKind.COW_COPY, addr, n.pfn(), "write fault at " + Kernel.hex(addr) + ": copied " + vma.mapping.name() + " page " + src.index
+                + " (frame #" + src.pfn() + ") into new anonymous frame #" + n.pfn() + "; the page cache is untouched (do_cow_fault)");
         return Result.OK;
     }
 
@@ -119,7 +190,7 @@ final class Faults {
             if (f == null) {
                 return Result.OOM;
             }
-            makeAnon(f, mm, vpn, false);
+            makeAnon(f, mm, vma, vpn, false);
             f.swapSlot = slot;
             slot.cache = f;
         }
@@ -176,9 +247,19 @@ final class Faults {
         long addr = vpn << Kernel.PAGE_SHIFT;
         Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
         if (vma.isShared()) {
+            if (unshare) {
+                return Result.OK;
+            }
+            boolean mkwrite = vma.wantsWritenotify();
+            if (vma.inode() != null) {
+                vma.inode().pageMkwrite(f);
+            } else {
+                f.flags |= Frame.DIRTY;
+            }
             mm.pt.set(vpn, pte | writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY | Pte.YOUNG);
-            f.flags |= Frame.DIRTY;
-            k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": shared mapping, frame #" + f.pfn() + " made writable (wp_page_shared)");
+            k.touch(f);
+            k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": shared mapping, frame #" + f.pfn() + " made writable"
+                    + (mkwrite ? " after ->page_mkwrite" : "") + " (wp_page_shared)");
             return Result.OK;
         }
         if (f.isZeroPage()) {
@@ -269,7 +350,7 @@ final class Faults {
         if (n == null) {
             return Result.OOM;
         }
-        makeAnon(n, mm, vpn, true);
+        makeAnon(n, mm, vma, vpn, true);
         mm.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
         long oldPte = mm.pt.get(vpn);
         long pte = Pte.present(n.pfn()) | Pte.YOUNG;
@@ -300,7 +381,9 @@ final class Faults {
         k.touch(f);
     }
 
-    private void makeAnon(Frame f, Mm mm, long vpn, boolean exclusive) {
+    /** page_add_new_anon_rmap() (RMAP_EXCLUSIVE where the kernel passes it); anon_vma_prepare() marks the VMA. */
+    private static void makeAnon(Frame f, Mm mm, Vma vma, long vpn, boolean exclusive) {
+        vma.hasAnonVma = true;
         f.flags |= Frame.ANON | (exclusive ? Frame.ANON_EXCLUSIVE : 0);
         f.anonVma = mm.anonVma();
         f.index = vpn;

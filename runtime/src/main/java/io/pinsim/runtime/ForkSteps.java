@@ -143,15 +143,17 @@ public final class ForkSteps implements Steppable {
             nextVma();
             return;
         }
-        Vma cv = new Vma(child.mm, cur.startVpn, cur.endVpn, cur.flags, cur.mapping, cur.pgoff);
+        Vma cv = new Vma(child.mm, cur.startVpn, cur.endVpn, cur.flags, cur.mapping, cur.pgoff, cur.file);
+        cv.hasAnonVma = cur.hasAnonVma;
         child.mm.addVma(cv);
         if (cur.isWipeOnFork()) {
             k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": the child gets it empty (VM_WIPEONFORK); parent PTEs untouched");
             nextVma();
             return;
         }
-        if (cur.mapping != null) {
-            k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": shared, PTEs not copied; the child faults them in from the page cache");
+        if (cur.mapping != null && (cur.isShared() || !cur.hasAnonVma)) {
+            // copy_page_range() / vma_needs_copy(): no anon_vma, so nothing private to copy.
+            k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": no anonymous pages, PTEs not copied; the child faults them in from the page cache");
             nextVma();
             return;
         }

@@ -16,6 +16,10 @@ public final class Frame {
     static final int DIRTY = 1 << 2;
     static final int ZERO_PAGE = 1 << 3;
     static final int FREE = 1 << 4;
+    /** PagePrivate: the page-cache page has buffer heads attached (ext4). */
+    static final int BUFFERS = 1 << 5;
+    /** An fs-DAX page: the file's block itself (ZONE_DEVICE), mapped without a page-cache copy. */
+    static final int DAX = 1 << 6;
 
     /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
@@ -72,6 +76,24 @@ public final class Frame {
     /** PG_dirty. */
     public boolean isDirty() {
         return (flags & DIRTY) != 0;
+    }
+
+    /** PagePrivate: buffer heads are attached (an ext4 page-cache page that reclaim has not stripped). */
+    public boolean hasBuffers() {
+        return (flags & BUFFERS) != 0;
+    }
+
+    /** Whether this is an fs-DAX page: the file block itself. */
+    public boolean isDax() {
+        return (flags & DAX) != 0;
+    }
+
+    /**
+     * Whether the frame belongs to a page cache (or is a DAX block) now. A page-cache page that
+     * truncate removed while something still held it is an orphan: it has no mapping any more.
+     */
+    public boolean isInPageCache() {
+        return mapping != null;
     }
 
     /** PageSwapCache: the frame is in the swap cache. */
@@ -204,7 +226,9 @@ public final class Frame {
         } else if (isAnon()) {
             sb.append(isAnonExclusive() ? "anon exclusive" : "anon");
         } else if (mapping != null) {
-            sb.append(mapping.name()).append(" index ").append(index);
+            sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
+        } else {
+            sb.append("orphaned page-cache page");
         }
         sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
         if (kernel.pinsAreBiased()) {

@@ -1,6 +1,7 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.GupReadOnShared;
+import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.RoLongtermPinNonAnon;
 import io.pinsim.runtime.model.ZeroPagePinning;
 import io.pinsim.runtime.trace.TraceKind;
@@ -86,6 +87,13 @@ final class Gup {
                 refusal = "no VMA at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
             } else {
                 refusal = checkVmaFlags(v, r.flags());
+                if (refusal == null && (r.flags() & Foll.LONGTERM) != 0 && v.isFsDax()) {
+                    refusal = "FOLL_LONGTERM on an fs-DAX mapping: the pin would hold a file block that truncate must free (2bb6d2837083, check_vma_flags)";
+                    errno = Errno.EOPNOTSUPP;
+                } else if (refusal == null && longtermWriteOfDirtyTrackedFile(v, r)) {
+                    refusal = "FOLL_LONGTERM|FOLL_WRITE pin of " + v.mapping.name() + ", a shared mapping that needs dirty tracking "
+                            + "(writable_file_mapping_allowed, 8ac268436e6d)";
+                }
             }
             Frame got = null;
             if (refusal == null) {
@@ -106,9 +114,12 @@ final class Gup {
                     if (follow.unshare) {
                         faultFlags |= Faults.UNSHARE;
                     }
-                    if (new Faults(k).handleMmFault(mm, v, vpn, faultFlags, r.thread().actor()) == Faults.Result.OOM) {
+                    Faults.Result fr = new Faults(k).handleMmFault(mm, v, vpn, faultFlags, r.thread().actor());
+                    if (fr == Faults.Result.OOM) {
                         refusal = "out of memory while faulting in " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
                         errno = Errno.ENOMEM;
+                    } else if (fr == Faults.Result.SIGBUS) {
+                        refusal = "the fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " is beyond the end of " + v.mapping.name() + " (VM_FAULT_SIGBUS)";
                     }
                     // faultin_page(): a write fault on a VMA without VM_WRITE broke COW without making the PTE writable (FOLL_COW).
                     follCow = (flags & Foll.WRITE) != 0 && (v.flags & Vma.VM_WRITE) == 0;
@@ -128,6 +139,15 @@ final class Gup {
             frames.add(got);
             refs.add(grab(r, got, vpn));
         }
+    }
+
+    /**
+     * 8ac268436e6d (6.5): a long-term write pin must not hold a page of a shared file mapping that
+     * needs dirty tracking; refused under {@link LongtermFileWritePin#REFUSED}.
+     */
+    boolean longtermWriteOfDirtyTrackedFile(Vma v, Request r) {
+        return k.model().get(LongtermFileWritePin.class) == LongtermFileWritePin.REFUSED && r.kind() == GupRef.Kind.PIN
+                && (r.flags() & (Foll.LONGTERM | Foll.WRITE)) == (Foll.LONGTERM | Foll.WRITE) && v.wantsWritenotify();
     }
 
     /** check_vma_flags(): null if the VMA allows the access, else why not (EFAULT). */

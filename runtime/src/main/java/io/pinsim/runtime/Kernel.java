@@ -61,8 +61,17 @@ public final class Kernel {
     private final Frame zeroPage;
 
     private final List<Process> processes = new ArrayList<>();
+    private final List<Filesystem> filesystems = new ArrayList<>();
+    private final List<TruncateOp> pending = new ArrayList<>();
     private int nextPid = 1;
     private int nextPipe = 1;
+    private int nextDio = 1;
+    private int nextBio = 1;
+    private int nextDisk;
+    private int staleWarnings;
+    private int nextRing = 1;
+    /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
+    private long userLockedVm;
     private int depth;
     private final List<Frame> touched = new ArrayList<>();
 
@@ -195,6 +204,38 @@ public final class Kernel {
         });
     }
 
+    /**
+     * Mounts a new filesystem of this kind, named after it ({@code ext4}, {@code tmpfs},
+     * {@code ext4-dax}; a second mount of a kind gets a number: {@code ext4-2}).
+     */
+    public Filesystem mount(FsKind kind) {
+        return mount(kind, kind == FsKind.EXT4 ? newDisk() : null);
+    }
+
+    /**
+     * Mounts a filesystem of this kind on a block device (ext4 needs one: its direct I/O goes there;
+     * tmpfs and DAX take none).
+     */
+    public Filesystem mount(FsKind kind, BlockDevice device) {
+        Objects.requireNonNull(kind, "kind");
+        if (kind == FsKind.EXT4 && device == null) {
+            throw new IllegalArgumentException("ext4 needs a block device; use mount(FsKind.EXT4) for the default disk");
+        }
+        if (kind != FsKind.EXT4 && device != null) {
+            throw new IllegalArgumentException(kind + " is not mounted on a block device in the model; use mount(" + kind + ")");
+        }
+        long same = filesystems.stream().filter(f -> f.kind() == kind).count();
+        Filesystem fs = new Filesystem(this, kind, kind.label() + (same == 0 ? "" : "-" + (same + 1)), device);
+        filesystems.add(fs);
+        trace.record("kernel", TraceKind.INFO, -1, -1, "mounted " + fs);
+        return fs;
+    }
+
+    /** The mounted filesystems, in mount order. */
+    public List<Filesystem> filesystems() {
+        return Collections.unmodifiableList(filesystems);
+    }
+
     /** Every process ever created, in creation order (including those that exited). */
     public List<Process> processes() {
         return Collections.unmodifiableList(processes);
@@ -252,6 +293,64 @@ public final class Kernel {
         processes.add(p);
     }
 
+    int nextDioId() {
+        return nextDio++;
+    }
+
+    int nextBioId() {
+        return nextBio++;
+    }
+
+    /**
+     * dio_warn_stale_pagecache(): records -EIO in the mapping's errseq (the next fsync() of every
+     * open file reports it once) and prints the kernel's two lines, at most ten times (the
+     * ratelimit allows a burst of 10 per 86400 s; the model has no clock). 5a9d929d6e13.
+     */
+    void warnStalePagecache(OpenFile file) {
+        Inode inode = file.inode();
+        inode.wbErr++;
+        if (staleWarnings++ < 10) {
+            log.print(trace.step(), KernelLog.Level.CRIT, "Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!");
+            log.print(trace.step(), KernelLog.Level.CRIT, "File: /" + inode.filesystem().name() + "/" + inode.name() + " PID: " + file.process().pid()
+                    + " Comm: " + (file.process().name().length() > 20 ? file.process().name().substring(0, 20) : file.process().name()));
+        }
+        trace.record("kernel", TraceKind.INFO, -1, -1, "page cache of " + inode.name() + " could not be invalidated after a direct write: -EIO recorded in mapping->wb_err");
+    }
+
+    /**
+     * __io_account_mem(): charges pages to user->locked_vm; ENOMEM if the new total exceeds the
+     * process's RLIMIT_MEMLOCK (a strict {@code >}) and it lacks CAP_IPC_LOCK. The model runs every
+     * process as one user.
+     */
+    void accountUserLockedVm(Process p, long pages, String call) {
+        if (p.capIpcLock()) {
+            return;
+        }
+        long limit = p.rlimitMemlock() >>> PAGE_SHIFT;
+        if (userLockedVm + pages > limit) {
+            throw new ErrnoException(Errno.ENOMEM, call, "user->locked_vm " + userLockedVm + " + " + pages + " pages exceeds RLIMIT_MEMLOCK of " + limit
+                    + " pages and the process lacks CAP_IPC_LOCK (__io_account_mem)");
+        }
+        userLockedVm += pages;
+    }
+
+    void unaccountUserLockedVm(long pages) {
+        userLockedVm = Math.max(0, userLockedVm - pages);
+    }
+
+    /** user->locked_vm in pages: what io_uring has charged. */
+    public long userLockedVm() {
+        return userLockedVm;
+    }
+
+    int nextRingId() {
+        return nextRing++;
+    }
+
+    SimpleDisk newDisk() {
+        return new SimpleDisk("sd" + (char) ('a' + nextDisk++));
+    }
+
     int nextPipeId() {
         return nextPipe++;
     }
@@ -291,6 +390,7 @@ public final class Kernel {
             depth--;
             trace.end();
             if (depth == 0) {
+                retryPending();
                 List<Frame> check = new ArrayList<>(touched);
                 touched.clear();
                 if (invariantsEnabled && (ok || !check.isEmpty())) {
@@ -298,6 +398,32 @@ public final class Kernel {
                 }
             }
         }
+    }
+
+    /** Starts an operation that may wait; it is retried after every step until it is done. */
+    TruncateOp startPending(TruncateOp op) {
+        if (!op.tryRun(this)) {
+            pending.add(op);
+        }
+        return op;
+    }
+
+    /** Retries the waiting operations, oldest first, until none makes progress. */
+    private void retryPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        depth++;
+        try {
+            pending.removeIf(op -> op.tryRun(this));
+        } finally {
+            depth--;
+        }
+    }
+
+    /** The operations that are waiting, oldest first. */
+    List<TruncateOp> pendingOps() {
+        return Collections.unmodifiableList(pending);
     }
 
     void run(String actor, String call, long address, Runnable body) {

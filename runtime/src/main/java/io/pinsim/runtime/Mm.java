@@ -78,7 +78,8 @@ final class Mm {
         if (v == null || v.startVpn == vpn) {
             return;
         }
-        Vma tail = new Vma(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn));
+        Vma tail = new Vma(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn), v.file);
+        tail.hasAnonVma = v.hasAnonVma;
         v.endVpn = vpn;
         vmas.put(vpn, tail);
         if (v.mapping != null) {

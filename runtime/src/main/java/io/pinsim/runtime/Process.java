@@ -32,6 +32,7 @@ public final class Process {
     private Signal killedBy;
     private int nextTid;
     private int children;
+    private int nextFd = 3;
     private long rlimitMemlock = Kernel.DEFAULT_RLIMIT_MEMLOCK;
     private boolean capIpcLock;
 
@@ -173,65 +174,135 @@ public final class Process {
      *
      * @return the address of the mapping
      * @throws ErrnoException EINVAL for a zero length, bad flags or an unaligned MAP_FIXED address;
-     *                        ENOMEM when the address space is full; EBADF without MAP_ANONYMOUS
-     *                        (file mappings need a file: not modelled yet)
+     *                        ENOMEM when the address space is full; EBADF without MAP_ANONYMOUS (a
+     *                        file mapping takes an {@link OpenFile})
      */
     public long mmap(long addr, long length, int prot, int flags) {
         requireAlive();
         String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags) + ")";
         return kernel.op(name, call, addr, () -> {
-            if (length == 0) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "length is 0 (do_mmap: if (!len) return -EINVAL)");
+            return mmapRegion(addr, length, prot, flags, null, 0);
+        });
+    }
+
+    /** mmap_region(): place the VMA, replace what MAP_FIXED covers, populate if asked. */
+    private long mmapRegion(long addr, long length, int prot, int flags, OpenFile file, long offset) {
+        if (length == 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "length is 0 (do_mmap: if (!len) return -EINVAL)");
+        }
+        if (length < 0 || length > Kernel.TASK_SIZE) {
+            throw new ErrnoException(Errno.ENOMEM, "mmap", "length " + length + " does not fit in the address space");
+        }
+        int type = flags & (MapFlags.SHARED | MapFlags.PRIVATE);
+        if (type != MapFlags.SHARED && type != MapFlags.PRIVATE) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "exactly one of MAP_SHARED and MAP_PRIVATE is required");
+        }
+        if ((flags & ~MapFlags.KNOWN) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "unknown flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) + " (the model knows " + MapFlags.describe(MapFlags.KNOWN) + ")");
+        }
+        if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "unknown prot bits 0x" + Integer.toHexString(prot));
+        }
+        if (file == null && (flags & MapFlags.ANONYMOUS) == 0) {
+            throw new ErrnoException(Errno.EBADF, "mmap", "no MAP_ANONYMOUS and no file: use mmap(addr, length, prot, flags, file, offset) for a file");
+        }
+        long pages = (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        long startVpn;
+        if ((flags & MapFlags.FIXED) != 0) {
+            if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not page aligned");
             }
-            if (length < 0 || length > Kernel.TASK_SIZE) {
-                throw new ErrnoException(Errno.ENOMEM, "mmap", "length " + length + " does not fit in the address space");
+            if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE || addr < Kernel.PAGE_SIZE) {
+                throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length + " is outside the user address space");
             }
-            int type = flags & (MapFlags.SHARED | MapFlags.PRIVATE);
-            if (type != MapFlags.SHARED && type != MapFlags.PRIVATE) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "exactly one of MAP_SHARED and MAP_PRIVATE is required");
+            startVpn = addr >>> Kernel.PAGE_SHIFT;
+            unmapRange(startVpn, startVpn + pages);
+        } else {
+            startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
+        }
+        int vmFlags = vmFlagsFor(prot) | Vma.VM_MAYREAD | Vma.VM_MAYWRITE | Vma.VM_MAYEXEC | Vma.VM_SOFTDIRTY;
+        AddressSpace mapping = null;
+        if (type == MapFlags.SHARED) {
+            vmFlags |= Vma.VM_SHARED | Vma.VM_MAYSHARE;
+            if (file != null && !file.writable()) {
+                // do_mmap(): a shared mapping of a file not open for writing can never be written.
+                vmFlags &= ~(Vma.VM_MAYWRITE | Vma.VM_SHARED);
             }
-            if ((flags & ~MapFlags.KNOWN) != 0) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "unknown flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) + " (the model knows " + MapFlags.describe(MapFlags.KNOWN) + ")");
+            mapping = file != null ? file.inode().mapping : new AddressSpace("shmem \"dev/zero\" of " + name, null);
+        } else if (file != null) {
+            mapping = file.inode().mapping;
+        }
+        Vma v = new Vma(mm, startVpn, startVpn + pages, vmFlags, mapping, offset >>> Kernel.PAGE_SHIFT, file);
+        mm.addVma(v);
+        kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "mapped " + v);
+        if ((flags & MapFlags.POPULATE) != 0) {
+            boolean write = (vmFlags & (Vma.VM_WRITE | Vma.VM_SHARED)) == Vma.VM_WRITE;
+            try {
+                populate(v, startVpn, startVpn + pages, write);
+            } catch (ErrnoException e) {
+                // do_mmap() ignores mm_populate() errors: the mapping stays, partly populated.
+                kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "MAP_POPULATE stopped early: " + e.reason());
             }
-            if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "unknown prot bits 0x" + Integer.toHexString(prot));
+        }
+        return startVpn << Kernel.PAGE_SHIFT;
+    }
+
+    /**
+     * open(path, flags) of an existing file.
+     *
+     * @throws ErrnoException EINVAL for unknown flags; EINVAL for O_DIRECT on a filesystem without
+     *                        direct I/O in the model (tmpfs, DAX)
+     */
+    public OpenFile open(Inode inode, int flags) {
+        Objects.requireNonNull(inode, "inode");
+        requireAlive();
+        if (inode.kernel != kernel) {
+            throw new IllegalArgumentException(inode + " belongs to another kernel");
+        }
+        return kernel.op(name, "open(" + inode.filesystem().name() + ":" + inode.name() + ", " + OpenFlags.describe(flags) + ")", -1, () -> {
+            if ((flags & ~OpenFlags.KNOWN) != 0 || (flags & OpenFlags.ACCMODE) == OpenFlags.ACCMODE) {
+                throw new ErrnoException(Errno.EINVAL, "open", "flags 0x" + Integer.toHexString(flags) + " are not known to the model");
             }
-            if ((flags & MapFlags.ANONYMOUS) == 0) {
-                throw new ErrnoException(Errno.EBADF, "mmap", "no MAP_ANONYMOUS and no file descriptor (fd -1); file mappings are not modelled yet");
+            if ((flags & OpenFlags.DIRECT) != 0 && inode.kind() != FsKind.EXT4) {
+                throw new ErrnoException(Errno.EINVAL, "open", "O_DIRECT on " + inode.kind().label() + " is not modelled (the model's direct I/O goes through ext4's block device)");
             }
-            long pages = (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
-            long startVpn;
-            if ((flags & MapFlags.FIXED) != 0) {
-                if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
-                    throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not page aligned");
-                }
-                if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE || addr < Kernel.PAGE_SIZE) {
-                    throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length + " is outside the user address space");
-                }
-                startVpn = addr >>> Kernel.PAGE_SHIFT;
-                unmapRange(startVpn, startVpn + pages);
-            } else {
-                startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
+            return new OpenFile(this, inode, flags, nextFd++);
+        });
+    }
+
+    /**
+     * mmap(addr, length, prot, flags, fd, offset) of a file. MAP_SHARED writes reach the page cache
+     * (on ext4 through writenotify and ->page_mkwrite); MAP_PRIVATE writes copy the page into an
+     * anonymous page. An access beyond the end of the file is SIGBUS.
+     *
+     * @throws ErrnoException EACCES for MAP_SHARED|PROT_WRITE of a file not open for writing, or any
+     *                        mapping of a file not open for reading; EINVAL for an unaligned offset
+     */
+    public long mmap(long addr, long length, int prot, int flags, OpenFile file, long offset) {
+        Objects.requireNonNull(file, "file");
+        requireAlive();
+        if (file.process() != this) {
+            throw new IllegalArgumentException(file + " belongs to process \"" + file.process().name() + "\", not \"" + name + "\"");
+        }
+        String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags)
+                + ", " + file.label() + ", " + offset + ")";
+        return kernel.op(name, call, addr, () -> {
+            file.requireOpen("mmap");
+            if ((flags & MapFlags.ANONYMOUS) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_ANONYMOUS with a file");
             }
-            int vmFlags = vmFlagsFor(prot) | Vma.VM_MAYREAD | Vma.VM_MAYWRITE | Vma.VM_MAYEXEC | Vma.VM_SOFTDIRTY;
-            AddressSpace mapping = null;
-            if (type == MapFlags.SHARED) {
-                vmFlags |= Vma.VM_SHARED | Vma.VM_MAYSHARE;
-                mapping = new AddressSpace("shmem \"dev/zero\" of " + name);
+            if ((offset & (Kernel.PAGE_SIZE - 1)) != 0 || offset < 0) {
+                throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " is not page aligned");
             }
-            Vma v = new Vma(mm, startVpn, startVpn + pages, vmFlags, mapping, 0);
-            mm.addVma(v);
-            kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "mapped " + v);
-            if ((flags & MapFlags.POPULATE) != 0) {
-                boolean write = (vmFlags & (Vma.VM_WRITE | Vma.VM_SHARED)) == Vma.VM_WRITE;
-                try {
-                    populate(v, startVpn, startVpn + pages, write);
-                } catch (ErrnoException e) {
-                    // do_mmap() ignores mm_populate() errors: the mapping stays, partly populated.
-                    kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "MAP_POPULATE stopped early: " + e.reason());
-                }
+            if (!file.readable()) {
+                throw new ErrnoException(Errno.EACCES, "mmap", "the file is not open for reading");
             }
-            return startVpn << Kernel.PAGE_SHIFT;
+            boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
+            if (shared && (prot & Prot.WRITE) != 0 && !file.writable()) {
+                throw new ErrnoException(Errno.EACCES, "mmap", "MAP_SHARED with PROT_WRITE of a file not open for writing");
+            }
+            long start = mmapRegion(addr, length, prot, flags, file, offset);
+            return start;
         });
     }
 
@@ -292,6 +363,9 @@ public final class Process {
                 if (v.startVpn != cursor) {
                     throw new ErrnoException(Errno.ENOMEM, "mprotect", "the range has a hole at " + Kernel.hex(cursor << Kernel.PAGE_SHIFT)
                             + " (do_mprotect_pkey; the VMAs before it were changed)");
+                }
+                if ((prot & Prot.WRITE) != 0 && (v.flags & Vma.VM_MAYWRITE) == 0) {
+                    throw new ErrnoException(Errno.EACCES, "mprotect", v + " may never be written: a shared mapping of a file not open for writing (mprotect_fixup)");
                 }
                 changeProtection(v, prot);
                 cursor = v.endVpn;
@@ -409,16 +483,50 @@ public final class Process {
 
     /** The frame an access lands on, after the MMU and the fault handler; SIGSEGV/SIGKILL on failure. */
     private Frame access(long address, boolean write) {
+        return access(address, write, null);
+    }
+
+    /**
+     * copy_from_user(): reads user memory for a syscall. A bad address makes the syscall fail with
+     * EFAULT instead of delivering a signal, as the uaccess exception tables do.
+     */
+    byte[] copyFromUser(long address, int length, String call) {
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            long a = address + done;
+            int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
+            access(a, false, call).content.read(off, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    /** copy_to_user(): writes user memory for a syscall; EFAULT on a bad address. */
+    void copyToUser(long address, byte[] data, String call) {
+        int done = 0;
+        while (done < data.length) {
+            long a = address + done;
+            int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
+            access(a, true, call).content.write(off, data, done, n);
+            done += n;
+        }
+    }
+
+    /** The MMU and the fault handler for one access; with {@code uaccessCall} failures are EFAULT for that call. */
+    private Frame access(long address, boolean write, String uaccessCall) {
         long vpn = address >>> Kernel.PAGE_SHIFT;
         if (address < 0 || address >= Kernel.TASK_SIZE) {
-            throw kill(Signal.SIGSEGV, address, "address outside the user address space (SEGV_MAPERR)");
+            throw fault(uaccessCall, Signal.SIGSEGV, address, "address outside the user address space (SEGV_MAPERR)");
         }
         Vma v = mm.findVma(vpn);
         if (v == null) {
-            throw kill(Signal.SIGSEGV, address, (write ? "write" : "read") + " to an address with no mapping (SEGV_MAPERR)");
+            throw fault(uaccessCall, Signal.SIGSEGV, address, (write ? "write" : "read") + " to an address with no mapping (SEGV_MAPERR)");
         }
         if (write ? (v.flags & Vma.VM_WRITE) == 0 : (v.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
-            throw kill(Signal.SIGSEGV, address, (write ? "write" : "read") + " to " + v + " which does not allow it (SEGV_ACCERR)");
+            throw fault(uaccessCall, Signal.SIGSEGV, address, (write ? "write" : "read") + " to " + v + " which does not allow it (SEGV_ACCERR)");
         }
         for (int tries = 0; tries < 3; tries++) {
             long pte = mm.pt.get(vpn);
@@ -430,7 +538,14 @@ public final class Process {
                 }
                 return f;
             }
-            if (new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name) == Faults.Result.OOM) {
+            Faults.Result r = new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+            if (r == Faults.Result.SIGBUS) {
+                throw fault(uaccessCall, Signal.SIGBUS, address, "access beyond the end of " + v.mapping.name() + " (filemap_fault: BUS_ADRERR)");
+            }
+            if (r == Faults.Result.OOM) {
+                if (uaccessCall != null) {
+                    throw new ErrnoException(Errno.ENOMEM, uaccessCall, "out of memory faulting in the user buffer at " + Kernel.hex(address));
+                }
                 kernel.log().print(kernel.trace().step(), KernelLog.Level.CRIT, "Out of memory: Killed process " + pid + " (" + name + ")");
                 throw kill(Signal.SIGKILL, address, "the page fault could not allocate a page: the OOM killer killed the process");
             }
@@ -492,6 +607,14 @@ public final class Process {
         kernel.removeProcessFromFamilies(mm);
         mm.notifiers.clear();
         threads.clear();
+    }
+
+    /** A failed access: a signal for a CPU access, EFAULT for a syscall's user copy. */
+    private RuntimeException fault(String uaccessCall, Signal sig, long address, String reason) {
+        if (uaccessCall != null) {
+            return new ErrnoException(Errno.EFAULT, uaccessCall, "bad user buffer at " + Kernel.hex(address) + ": " + reason);
+        }
+        return kill(sig, address, reason);
     }
 
     private SignalException kill(Signal sig, long address, String reason) {
@@ -584,6 +707,23 @@ public final class Process {
                 throw new ErrnoException(Errno.EFAULT, "vmsplice", "only " + pages.count() + " of " + nr + " pages could be referenced");
             }
             pipe.append(pages, (int) (address - first), length);
+        });
+    }
+
+    // ------------------------------------------------------------------------------ io_uring
+
+    /**
+     * io_uring_setup(): a new ring owned by this process; children forked later inherit it.
+     *
+     * @throws ErrnoException ENOSYS on kernels without io_uring (before 5.1)
+     */
+    public IoUring ioUringSetup() {
+        requireAlive();
+        return kernel.op(name, "io_uring_setup()", -1, () -> {
+            if (kernel.model().get(io.pinsim.runtime.model.IoUringBufferCheck.class) == io.pinsim.runtime.model.IoUringBufferCheck.NO_IO_URING) {
+                throw new ErrnoException(Errno.ENOSYS, "io_uring_setup", "io_uring does not exist in this kernel (added in 5.1)");
+            }
+            return new IoUring(kernel, this, kernel.nextRingId());
         });
     }
 
@@ -801,8 +941,13 @@ public final class Process {
             if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
                 continue;
             }
-            if (faults.handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name) == Faults.Result.OOM) {
+            Faults.Result r = faults.handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+            if (r == Faults.Result.OOM) {
                 throw new ErrnoException(Errno.ENOMEM, "populate", "out of memory at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+            if (r == Faults.Result.SIGBUS) {
+                // eb2faa513c24: MADV_POPULATE_(READ|WRITE) report SIGBUS as -EFAULT.
+                throw new ErrnoException(Errno.EFAULT, "populate", "SIGBUS at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ": beyond the end of " + v.mapping.name());
             }
         }
     }

@@ -27,14 +27,37 @@ public final class Vma {
     final AddressSpace mapping;
     /** The page index in {@link #mapping} of the VMA's first page. */
     long pgoff;
+    /** The open file this VMA maps, or null for anonymous memory (including shared anonymous memory). */
+    final OpenFile file;
+    /** vma->anon_vma is set: the VMA has had anonymous pages (private COW copies), so fork copies its PTEs. */
+    boolean hasAnonVma;
 
-    Vma(Mm mm, long startVpn, long endVpn, int flags, AddressSpace mapping, long pgoff) {
+    Vma(Mm mm, long startVpn, long endVpn, int flags, AddressSpace mapping, long pgoff, OpenFile file) {
         this.mm = mm;
         this.startVpn = startVpn;
         this.endVpn = endVpn;
         this.flags = flags;
         this.mapping = mapping;
         this.pgoff = pgoff;
+        this.file = file;
+    }
+
+    /** The file mapped, or null. */
+    Inode inode() {
+        return mapping != null ? mapping.inode : null;
+    }
+
+    /** vma_is_fsdax(). */
+    boolean isFsDax() {
+        return inode() != null && inode().kind().isDax();
+    }
+
+    /**
+     * vma_wants_writenotify() for the model's filesystems: a shared writable mapping of a file whose
+     * filesystem tracks dirty pages (ext4) gets read-only PTEs until ->page_mkwrite.
+     */
+    boolean wantsWritenotify() {
+        return isShared() && (flags & VM_WRITE) != 0 && inode() != null && inode().kind().needsDirtyTracking();
     }
 
     /** The first address. */
@@ -89,6 +112,15 @@ public final class Vma {
         return pgoff + (vpn - startVpn);
     }
 
+    /** The virtual page that would map a page-cache index, clamped to the VMA. */
+    long vpnFor(long index) {
+        long off = index - pgoff;
+        if (off <= 0) {
+            return startVpn;
+        }
+        return off >= endVpn - startVpn ? endVpn : startVpn + off;
+    }
+
     /** The virtual page that maps a page-cache index in this VMA, or -1 if it is outside. */
     long vpnOf(long index) {
         long vpn = startVpn + (index - pgoff);
@@ -100,8 +132,8 @@ public final class Vma {
     public String toString() {
         return Long.toHexString(start()) + "-" + Long.toHexString(end()) + " "
                 + ((flags & VM_READ) != 0 ? 'r' : '-') + ((flags & VM_WRITE) != 0 ? 'w' : '-')
-                + ((flags & VM_EXEC) != 0 ? 'x' : '-') + (isShared() ? 's' : 'p')
-                + (mapping == null ? " anon" : " " + mapping.name())
+                + ((flags & VM_EXEC) != 0 ? 'x' : '-') + ((flags & VM_MAYSHARE) != 0 ? 's' : 'p')
+                + (mapping == null ? " anon" : " " + mapping.name() + (pgoff != 0 ? " @" + (pgoff << Kernel.PAGE_SHIFT) : ""))
                 + (isDontCopy() ? " dontfork" : "") + (isWipeOnFork() ? " wipeonfork" : "");
     }
 }

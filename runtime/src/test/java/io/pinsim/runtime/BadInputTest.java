@@ -49,7 +49,7 @@ class BadInputTest {
         assertErrnoAndUnchanged(Errno.EINVAL, "not page aligned", () -> a.mmap(buf + 1, PAGE, RW, ANON_PRIVATE | MapFlags.FIXED));
         assertErrnoAndUnchanged(Errno.EINVAL, "unknown prot", () -> a.mmap(PAGE, 0x40, ANON_PRIVATE));
         assertErrnoAndUnchanged(Errno.EINVAL, "unknown flags", () -> a.mmap(PAGE, RW, ANON_PRIVATE | 0x100000));
-        assertErrnoAndUnchanged(Errno.EBADF, "file mappings", () -> a.mmap(PAGE, RW, MapFlags.PRIVATE));
+        assertErrnoAndUnchanged(Errno.EBADF, "no MAP_ANONYMOUS and no file", () -> a.mmap(PAGE, RW, MapFlags.PRIVATE));
         assertErrnoAndUnchanged(Errno.ENOMEM, "does not fit", () -> a.mmap(Long.MAX_VALUE, RW, ANON_PRIVATE));
         assertErrnoAndUnchanged(Errno.ENOMEM, "outside the user address space", () -> a.mmap(Kernel.TASK_SIZE - PAGE, 2L * PAGE, RW, ANON_PRIVATE | MapFlags.FIXED));
     }

@@ -32,7 +32,12 @@ public final class KernelModel {
             MprotectWrite.class,
             SoftDirtyPinned.class,
             MadvPageout.class,
-            MadvPopulate.class);
+            MadvPopulate.class,
+            DioPages.class,
+            DioWriteInvalidateFailure.class,
+            DirtyWithoutBuffersWriteback.class,
+            LongtermFileWritePin.class,
+            IoUringBufferCheck.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19 (up to 5.7)", List.of(
@@ -48,13 +53,20 @@ public final class KernelModel {
             MprotectWrite.FAULT_ON_WRITE,
             SoftDirtyPinned.WRITE_PROTECT,
             MadvPageout.UNSUPPORTED,
-            MadvPopulate.UNSUPPORTED));
+            MadvPopulate.UNSUPPORTED,
+            DioPages.FOLL_GET,
+            DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
+            DirtyWithoutBuffersWriteback.BUG,
+            LongtermFileWritePin.ALLOWED,
+            IoUringBufferCheck.NO_IO_URING));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8", List.of(
             PinAccounting.PIN_COUNTING_BIAS,
             GupReadOnShared.FORCE_COW_BREAK,
-            MadvPageout.SUPPORTED));
+            MadvPageout.SUPPORTED,
+            DioWriteInvalidateFailure.WARN_AND_CONTINUE,
+            IoUringBufferCheck.ANY_FILE_REFUSED));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -66,7 +78,8 @@ public final class KernelModel {
             ForkPinned.EARLY_COPY_ANY_PAGE,
             GupFastVsFork.WRITE_PROTECT_SEQ,
             PinnedAnonReclaim.SKIP_PINNED,
-            SoftDirtyPinned.SKIP_PINNED));
+            SoftDirtyPinned.SKIP_PINNED,
+            DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED));
 
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
     public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (5.19 - 6.4)", List.of(
@@ -75,16 +88,22 @@ public final class KernelModel {
             GupReadOnShared.UNSHARE_IF_PIN,
             ForkPinned.EARLY_COPY_ANON_EXCLUSIVE,
             MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE,
-            MadvPopulate.SUPPORTED));
+            MadvPopulate.SUPPORTED,
+            DirtyWithoutBuffersWriteback.WARN_AND_DROP,
+            IoUringBufferCheck.NON_SHMEM_FILE_REFUSED));
 
     /**
      * 6.5 and later: R/O long-term pins unshare non-anon pages (6.2), mprotect maps clean exclusive
-     * anon pages writable (6.2), the zero page is never pinned (6.5).
+     * anon pages writable (6.2), the zero page is never pinned (6.5), O_DIRECT pins its pages (6.5),
+     * long-term write pins of dirty-tracked file mappings are refused (6.5).
      */
     public static final KernelModel LINUX_6_6 = LINUX_6_1.derive("LINUX_6_6", "6.6 (6.5 and later)", List.of(
             RoLongtermPinNonAnon.UNSHARE,
             MprotectWrite.EXCLUSIVE_ANON_WRITABLE,
-            ZeroPagePinning.NOT_REFCOUNTED));
+            ZeroPagePinning.NOT_REFCOUNTED,
+            DioPages.FOLL_PIN,
+            LongtermFileWritePin.REFUSED,
+            IoUringBufferCheck.GUP_DECIDES));
 
     /** The newest predefined model. */
     public static final KernelModel LATEST = LINUX_6_6;

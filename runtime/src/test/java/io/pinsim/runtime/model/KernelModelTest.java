@@ -40,8 +40,22 @@ class KernelModelTest {
     }
 
     @Test
+    void fileAndIoSwitchesFollowTheReferenceTable() {
+        assertThat(values(DioPages.class)).containsExactly(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN);
+        assertThat(values(DioWriteInvalidateFailure.class)).containsExactly(DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
+                DioWriteInvalidateFailure.WARN_AND_CONTINUE, DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
+                DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED, DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED);
+        assertThat(values(DirtyWithoutBuffersWriteback.class)).containsExactly(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG,
+                DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP, DirtyWithoutBuffersWriteback.WARN_AND_DROP);
+        assertThat(values(LongtermFileWritePin.class)).containsExactly(LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED,
+                LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED, LongtermFileWritePin.REFUSED);
+        assertThat(values(IoUringBufferCheck.class)).containsExactly(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED,
+                IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED, IoUringBufferCheck.GUP_DECIDES);
+    }
+
+    @Test
     void everySwitchHasATestedRowAbove() {
-        assertThat(KernelModel.SWITCHES).hasSize(13);
+        assertThat(KernelModel.SWITCHES).hasSize(18);
     }
 
     @Test

@@ -1,0 +1,46 @@
+package io.pinsim.runtime;
+
+/**
+ * The kinds of filesystem the model knows, each with the properties that decide how pinning
+ * behaves on its pages.
+ */
+public enum FsKind {
+    /**
+     * ext4/xfs-like: block-backed, with a page cache; shared writable mappings are dirty-tracked
+     * (writenotify: read-only PTEs until ->page_mkwrite), writeback cleans pages with page_mkclean()
+     * and needs the buffers attached to them.
+     */
+    EXT4("ext4", true, false),
+    /** tmpfs / memfd (shmem): the page cache is the only copy; no writeback, no dirty tracking. */
+    TMPFS("tmpfs", false, false),
+    /** fs-DAX (ext4 or xfs on persistent memory): the file's blocks are the frames that processes map; no page cache. */
+    DAX("ext4-dax", false, true);
+
+    private final String label;
+    private final boolean dirtyTracking;
+    private final boolean dax;
+
+    FsKind(String label, boolean dirtyTracking, boolean dax) {
+        this.label = label;
+        this.dirtyTracking = dirtyTracking;
+        this.dax = dax;
+    }
+
+    /** The name the model prints for this kind. */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Whether shared writable mappings need dirty tracking (vma_needs_dirty_tracking(): the
+     * filesystem has ->page_mkwrite and writes back).
+     */
+    public boolean needsDirtyTracking() {
+        return dirtyTracking;
+    }
+
+    /** Whether the filesystem is fs-DAX. */
+    public boolean isDax() {
+        return dax;
+    }
+}
