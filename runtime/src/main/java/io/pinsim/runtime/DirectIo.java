@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.DioPages;
-import io.pinsim.runtime.model.DioWriteInvalidateFailure;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -27,7 +26,6 @@ public final class DirectIo {
     private GupPages pages;
     private Bio bio;
     private boolean done;
-    private boolean fellBack;
 
     private DirectIo(OpenFile file, boolean write, long userAddress, int length, long offset, int id) {
         this.file = file;
@@ -64,11 +62,6 @@ public final class DirectIo {
 
     public boolean isDone() {
         return done;
-    }
-
-    /** Whether a write fell back to buffered I/O because the page cache could not be invalidated first. */
-    public boolean fellBackToBuffered() {
-        return fellBack;
     }
 
     /** The pages the request holds (null if it held none: EOF, or a fallback). */
@@ -148,17 +141,9 @@ public final class DirectIo {
         // filemap_write_and_wait_range(): the device must see the page cache's dirty data.
         inode.writeback(firstIndex, endIndex, file.process().name());
         if (write && !invalidate(firstIndex, endIndex)) {
-            if (k.model().get(DioWriteInvalidateFailure.class) == DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED) {
-                // generic_file_direct_write(): "If a page can not be invalidated, return 0 to fall back to buffered write."
-                byte[] data = file.process().copyFromUser(userAddress, length, call);
-                file.bufferedWrite(call, data, offset);
-                fellBack = true;
-                done = true;
-                file.traceInfo(name() + ": the page cache over " + offset + "+" + length + " could not be invalidated; fell back to buffered I/O");
-                return;
-            }
-            // __iomap_dio_rw() in 5.5 - 5.9: warn and go on with the direct write.
-            k.warnStalePagecache(file);
+            // generic_file_direct_write() / iomap fall back to buffered I/O (5.5 - 5.9 iomap: warn and go on) when a
+            // page is dirty again between writeback and invalidation; in the single-threaded model nothing runs in between.
+            throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
         }
         long first = userAddress & ~(Kernel.PAGE_SIZE - 1L);
         int nr = (int) ((userAddress + transfer - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
@@ -277,7 +262,7 @@ public final class DirectIo {
                 ok = false;
                 continue;
             }
-            inode.removePages(f.index, f.index + 1, file.process().name());
+            inode.removePages(f.index, f.index + 1, file.process().name(), false);
         }
         return ok;
     }

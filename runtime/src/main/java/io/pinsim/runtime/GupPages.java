@@ -159,7 +159,12 @@ public final class GupPages {
                     continue;
                 }
                 if (dirty) {
-                    f.flags |= Frame.DIRTY;
+                    // set_page_dirty_lock(): a page-cache page is dirtied through its filesystem.
+                    if (f.mapping != null && f.mapping.inode != null) {
+                        f.mapping.inode.setPageDirtyFromGup(f, fn + " by " + request.holder());
+                    } else {
+                        f.flags |= Frame.DIRTY;
+                    }
                 }
                 if (!f.removeRef(refs[i])) {
                     throw new KernelBugException("refcount-underflow", "frame #" + f.pfn() + " has no " + refs[i], kernel.trace().render());

@@ -307,9 +307,10 @@ public final class Inode {
     /**
      * truncate_inode_pages_range(): removes the pages [fromIndex, toIndex) from the page cache
      * whatever else holds them; a page that something still holds (a pin) becomes an orphan whose
-     * later DMA reaches no file. The blocks are freed.
+     * later DMA reaches no file. With {@code freeBlocks} (truncate, hole punch) the blocks go too;
+     * reclaim and invalidation only drop the cached copies.
      */
-    void removePages(long fromIndex, long toIndex, String actor) {
+    void removePages(long fromIndex, long toIndex, String actor, boolean freeBlocks) {
         Map<Long, Frame> range = mapping.pages.subMap(fromIndex, true, toIndex, false);
         for (Frame f : new ArrayList<>(range.values())) {
             mapping.pages.remove(f.index);
@@ -322,7 +323,9 @@ public final class Inode {
             }
             kernel.maybeFree(f);
         }
-        disk.subMap(fromIndex, true, toIndex, false).clear();
+        if (freeBlocks) {
+            disk.subMap(fromIndex, true, toIndex, false).clear();
+        }
     }
 
     /** Zeroes [offset, end), which lies within one page, in the page cache and on disk (a partial page of truncate or punch). */

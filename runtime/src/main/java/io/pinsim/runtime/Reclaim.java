@@ -18,6 +18,46 @@ final class Reclaim {
     }
 
     /**
+     * shrink_page_list() for an ext4 page-cache page: a dirty page is left to the flusher; a clean
+     * one is unmapped from every process (try_to_unmap(), MMU_NOTIFY_CLEAR), its buffers are
+     * released (try_to_release_page()), and it is freed only if the page cache alone holds it
+     * (__remove_mapping()). A page something else holds stays cached, mapped by nobody and without
+     * buffers: the state of Jan Kara's 2018 report.
+     */
+    private boolean shrinkFilePage(Frame f, long addr) {
+        Inode inode = f.mapping != null ? f.mapping.inode : null;
+        if (inode == null || inode.kind() != FsKind.EXT4) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is "
+                    + (f.isDax() ? "an fs-DAX block" : "shmem or orphaned") + "; the model does not reclaim it");
+            return false;
+        }
+        if (f.isDirty()) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is dirty: left to writeback (shrink_page_list: activate)");
+            return false;
+        }
+        List<Mm> mms = new ArrayList<>();
+        List<Long> vpns = new ArrayList<>();
+        k.rmap().walk(f, (m, vma, v) -> {
+            mms.add(m);
+            vpns.add(v);
+        });
+        for (int i = 0; i < mms.size(); i++) {
+            new Zap(k).zapRange(mms.get(i), vpns.get(i), vpns.get(i) + 1, MmuNotifierEvent.CLEAR);
+        }
+        f.flags &= ~Frame.BUFFERS;
+        k.touch(f);
+        int rc = f.refcount();
+        if (rc == 1) {
+            inode.removePages(f.index, f.index + 1, "kernel", false);
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") reclaimed");
+        } else {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") unmapped from "
+                    + mms.size() + " process(es) and its buffers released (try_to_release_page), but not freed: refcount " + rc + Faults.extraRefs(f));
+        }
+        return true;
+    }
+
+    /**
      * Reclaims the page mapped at vpn in mm.
      *
      * @param pageout called for MADV_PAGEOUT, which leaves pages that are mapped more than once
@@ -36,8 +76,7 @@ final class Reclaim {
         }
         Frame f = k.frameOfPte(pte);
         if (!f.isAnon()) {
-            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is not anonymous; page-cache reclaim is not modelled yet, kept");
-            return false;
+            return pageout ? false : shrinkFilePage(f, addr);
         }
         if (pageout && f.mapcount() != 1) {
             return false;

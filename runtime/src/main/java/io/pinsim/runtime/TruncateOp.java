@@ -84,7 +84,7 @@ public final class TruncateOp {
                 inode.zeroRange(tailStart, to);
             }
             if (endFull > firstFull) {
-                inode.removePages(firstFull, endFull, actor);
+                inode.removePages(firstFull, endFull, actor, true);
             }
             finish(k, actor, "punched a hole at " + from + "+" + (to - from));
         } else {
@@ -92,7 +92,7 @@ public final class TruncateOp {
             if (newSize < Math.min(pageEnd, oldSize)) {
                 inode.zeroRange(newSize, Math.min(pageEnd, oldSize));
             }
-            inode.removePages(firstFull, Long.MAX_VALUE, actor);
+            inode.removePages(firstFull, Long.MAX_VALUE, actor, true);
             inode.size = newSize;
             finish(k, actor, "truncated from " + oldSize + " to " + newSize + " bytes");
         }

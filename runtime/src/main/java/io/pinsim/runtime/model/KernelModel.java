@@ -34,7 +34,6 @@ public final class KernelModel {
             MadvPageout.class,
             MadvPopulate.class,
             DioPages.class,
-            DioWriteInvalidateFailure.class,
             DirtyWithoutBuffersWriteback.class,
             LongtermFileWritePin.class,
             IoUringBufferCheck.class);
@@ -55,7 +54,6 @@ public final class KernelModel {
             MadvPageout.UNSUPPORTED,
             MadvPopulate.UNSUPPORTED,
             DioPages.FOLL_GET,
-            DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
             DirtyWithoutBuffersWriteback.BUG,
             LongtermFileWritePin.ALLOWED,
             IoUringBufferCheck.NO_IO_URING));
@@ -65,7 +63,6 @@ public final class KernelModel {
             PinAccounting.PIN_COUNTING_BIAS,
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
-            DioWriteInvalidateFailure.WARN_AND_CONTINUE,
             IoUringBufferCheck.ANY_FILE_REFUSED));
 
     /**
@@ -78,8 +75,7 @@ public final class KernelModel {
             ForkPinned.EARLY_COPY_ANY_PAGE,
             GupFastVsFork.WRITE_PROTECT_SEQ,
             PinnedAnonReclaim.SKIP_PINNED,
-            SoftDirtyPinned.SKIP_PINNED,
-            DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED));
+            SoftDirtyPinned.SKIP_PINNED));
 
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
     public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (5.19 - 6.4)", List.of(

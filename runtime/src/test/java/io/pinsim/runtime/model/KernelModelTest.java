@@ -42,9 +42,6 @@ class KernelModelTest {
     @Test
     void fileAndIoSwitchesFollowTheReferenceTable() {
         assertThat(values(DioPages.class)).containsExactly(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN);
-        assertThat(values(DioWriteInvalidateFailure.class)).containsExactly(DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
-                DioWriteInvalidateFailure.WARN_AND_CONTINUE, DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED,
-                DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED, DioWriteInvalidateFailure.FALL_BACK_TO_BUFFERED);
         assertThat(values(DirtyWithoutBuffersWriteback.class)).containsExactly(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG,
                 DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP, DirtyWithoutBuffersWriteback.WARN_AND_DROP);
         assertThat(values(LongtermFileWritePin.class)).containsExactly(LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED,
@@ -55,7 +52,7 @@ class KernelModelTest {
 
     @Test
     void everySwitchHasATestedRowAbove() {
-        assertThat(KernelModel.SWITCHES).hasSize(18);
+        assertThat(KernelModel.SWITCHES).hasSize(17);
     }
 
     @Test
