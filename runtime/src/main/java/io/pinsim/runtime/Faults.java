@@ -74,7 +74,9 @@ final class Faults {
             return Result.OOM;
         }
         makeAnon(f, mm, vma, vpn, true);
-        mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | writeBit(vma));
+        // do_anonymous_page(): if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
+        boolean vmWrite = (vma.flags & Vma.VM_WRITE) != 0;
+        mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
         k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
         return Result.OK;
     }
@@ -133,7 +135,7 @@ final class Faults {
         k.touch(f);
         k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr)
                 + ": mapped " + vma.mapping.name() + " page " + f.index + ", frame #" + f.pfn()
-                + (write && vma.wantsWritenotify() ? " after ->page_mkwrite" : "") + (!write && vma.wantsWritenotify() ? " read-only (writenotify)" : "")
+                + (write && vma.needsDirtyTracking() ? " after ->page_mkwrite" : "") + (!write && vma.wantsWritenotify() ? " read-only (writenotify)" : "")
                 + " (do_shared_fault)");
         return Result.OK;
     }
@@ -198,7 +200,8 @@ final class Faults {
         boolean write = (flags & WRITE) != 0;
         boolean writable = false;
         String why;
-        long n = Pte.present(f.pfn()) | Pte.YOUNG;
+        // do_swap_page(): if (pte_swp_soft_dirty(vmf->orig_pte)) pte = pte_mksoft_dirty(pte);
+        long n = Pte.present(f.pfn()) | Pte.YOUNG | (pte & Pte.SOFT_DIRTY);
         if (swapinReuse == SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT) {
             int count = f.mapcount() + slot.count;
             if (write && count <= 1) {
@@ -223,8 +226,9 @@ final class Faults {
         }
         mm.pt.set(vpn, n);
         slot.count--;
-        if (swapinReuse == SwapinWriteReuse.ANON_EXCLUSIVE && write && f.swapSlot != null && f.refcount() == 2) {
-            // should_try_to_free_swap(): a write fault with no other reference frees the swap cache.
+        if (swapinReuse == SwapinWriteReuse.ANON_EXCLUSIVE && write && f.swapSlot != null && slot.count == 0 && f.refcount() == 2) {
+            // should_try_to_free_swap(): a write fault with no other reference frees the swap cache,
+            // unless other swap PTEs still use the slot (folio_free_swap(): folio_swapped()).
             deleteFromSwapCache(f);
         }
         k.swap.freeIfUnused(slot);
@@ -250,7 +254,7 @@ final class Faults {
             if (unshare) {
                 return Result.OK;
             }
-            boolean mkwrite = vma.wantsWritenotify();
+            boolean mkwrite = vma.needsDirtyTracking();
             if (vma.inode() != null) {
                 vma.inode().pageMkwrite(f);
             } else {

@@ -1,9 +1,9 @@
 package io.pinsim.runtime;
 
 /**
- * FOLL_* flags for GUP, with the values of include/linux/mm.h (5.10). FOLL_GET and FOLL_PIN are
- * internal to GUP: {@code get_user_pages()} sets FOLL_GET, {@code pin_user_pages()} sets FOLL_PIN,
- * and passing either yourself is refused with EINVAL as the kernel does.
+ * FOLL_* flags for GUP, with the values of include/linux/mm.h (5.10). {@code get_user_pages()} sets
+ * FOLL_GET and {@code pin_user_pages()} sets FOLL_PIN; passing a function the other one's flag is
+ * refused with EINVAL as the kernel does.
  */
 public final class Foll {
     /** The caller will write to the pages (check PTE writability; break COW). */

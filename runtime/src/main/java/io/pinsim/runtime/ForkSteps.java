@@ -144,20 +144,20 @@ public final class ForkSteps implements Steppable {
             return;
         }
         Vma cv = new Vma(child.mm, cur.startVpn, cur.endVpn, cur.flags, cur.mapping, cur.pgoff, cur.file);
-        cv.hasAnonVma = cur.hasAnonVma;
+        // dup_mmap(): a VM_WIPEONFORK child VMA starts without an anon_vma.
+        cv.hasAnonVma = cur.hasAnonVma && !cur.isWipeOnFork();
         child.mm.addVma(cv);
         if (cur.isWipeOnFork()) {
             k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": the child gets it empty (VM_WIPEONFORK); parent PTEs untouched");
             nextVma();
             return;
         }
-        if (cur.mapping != null && (cur.isShared() || !cur.hasAnonVma)) {
-            // copy_page_range() / vma_needs_copy(): no anon_vma, so nothing private to copy.
-            k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": no anonymous pages, PTEs not copied; the child faults them in from the page cache");
-            nextVma();
-            return;
-        }
-        if (parent.mm.pt.nextPopulated(cur.startVpn, cur.endVpn) < 0) {
+        if (!cur.hasAnonVma) {
+            // copy_page_range(): if (!(vm_flags & (VM_HUGETLB|VM_PFNMAP|VM_MIXEDMAP)) && !src_vma->anon_vma) return 0;
+            // no notifier, no write_protect_seq; the child faults pages in (the zero page, the page cache).
+            if (parent.mm.pt.nextPopulated(cur.startVpn, cur.endVpn) >= 0) {
+                k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": no anon_vma, PTEs not copied; the child faults them in");
+            }
             nextVma();
             return;
         }

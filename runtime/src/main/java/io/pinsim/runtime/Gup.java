@@ -1,5 +1,6 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.RoLongtermPinNonAnon;
@@ -36,21 +37,28 @@ final class Gup {
             throw new IllegalArgumentException("GUP needs a holder name (the device or subsystem that will hold the pages), e.g. \"rdma0 MR#1\"");
         }
         String fn = (kind == GupRef.Kind.PIN ? "pin_user_pages" : "get_user_pages") + (fast ? "_fast" : "");
-        if ((gupFlags & (Foll.PIN | Foll.GET)) != 0) {
-            throw new ErrnoException(Errno.EINVAL, fn, "FOLL_GET and FOLL_PIN are internal to GUP: " + fn + "() sets "
-                    + (kind == GupRef.Kind.PIN ? "FOLL_PIN" : "FOLL_GET") + " itself (WARN_ON_ONCE in is_valid_gup_args())");
+        int other = kind == GupRef.Kind.PIN ? Foll.GET : Foll.PIN;
+        if ((gupFlags & other) != 0) {
+            // pin_user_pages(): WARN_ON_ONCE(gup_flags & FOLL_GET); get_user_pages(): is_valid_gup_flags() refuses FOLL_PIN.
+            throw new ErrnoException(Errno.EINVAL, fn, (kind == GupRef.Kind.PIN ? "FOLL_GET" : "FOLL_PIN") + " passed to " + fn + "(), which sets "
+                    + (kind == GupRef.Kind.PIN ? "FOLL_PIN" : "FOLL_GET") + " itself (WARN_ON_ONCE)");
         }
-        if ((gupFlags & ~Foll.USER_FLAGS) != 0) {
-            throw new ErrnoException(Errno.EINVAL, fn, "unknown GUP flags " + Foll.describe(gupFlags & ~Foll.USER_FLAGS));
+        int flags = gupFlags & ~(Foll.GET | Foll.PIN);
+        if ((flags & ~Foll.USER_FLAGS) != 0) {
+            throw new ErrnoException(Errno.EINVAL, fn, "unknown GUP flags " + Foll.describe(flags & ~Foll.USER_FLAGS));
+        }
+        if (kind == GupRef.Kind.GET && (flags & Foll.LONGTERM) != 0
+                && p.kernel.model().get(GetUserPagesLongterm.class) == GetUserPagesLongterm.REFUSED) {
+            throw new ErrnoException(Errno.EINVAL, fn, "FOLL_LONGTERM with a plain reference: long-term users must use pin_user_pages() (is_valid_gup_flags)");
         }
         if (nrPages < 0) {
             throw new ErrnoException(Errno.EINVAL, fn, "nr_pages is negative (" + nrPages + ")");
         }
         long start = address & ~(Kernel.PAGE_SIZE - 1L);
-        if (address < 0 || start + ((long) nrPages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE) {
+        if (nrPages > 0 && (address < 0 || start + ((long) nrPages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE)) {
             throw new ErrnoException(Errno.EFAULT, fn, "range " + Kernel.hex(address) + " + " + nrPages + " pages is outside the user address space");
         }
-        return new Request(p, thread, start, nrPages, gupFlags, kind, holder, fast);
+        return new Request(p, thread, start, nrPages, flags, kind, holder, fast);
     }
 
     private final Kernel k;
@@ -147,7 +155,7 @@ final class Gup {
      */
     boolean longtermWriteOfDirtyTrackedFile(Vma v, Request r) {
         return k.model().get(LongtermFileWritePin.class) == LongtermFileWritePin.REFUSED && r.kind() == GupRef.Kind.PIN
-                && (r.flags() & (Foll.LONGTERM | Foll.WRITE)) == (Foll.LONGTERM | Foll.WRITE) && v.wantsWritenotify();
+                && (r.flags() & (Foll.LONGTERM | Foll.WRITE)) == (Foll.LONGTERM | Foll.WRITE) && v.needsDirtyTracking();
     }
 
     /** check_vma_flags(): null if the VMA allows the access, else why not (EFAULT). */
@@ -182,8 +190,9 @@ final class Gup {
     /**
      * follow_page_pte(): a present PTE that satisfies the request, or what to fault. A FOLL_WRITE
      * request needs a writable PTE, or - after a forced write fault broke COW in a read-only private
-     * mapping - a dirty PTE (FOLL_COW, 4.9 - 5.19; from 6.0 the PageAnonExclusive check of
-     * 5535be309971, which accepts the same pages here: the page GUP's own fault just made).
+     * mapping - a dirty PTE (FOLL_COW, 4.9 - 5.19). 6.0's rule (5535be309971) asks for an exclusive
+     * anon page instead of a dirty PTE and needs no fault first for a page that already is exclusive;
+     * it returns the same frame, only the PTE's dirty bit differs, so the model keeps one rule.
      */
     Follow followPagePte(Vma v, long pte, int flags, GupRef.Kind kind, boolean follCow) {
         if (!Pte.isPresent(pte)) {

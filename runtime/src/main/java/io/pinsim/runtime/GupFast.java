@@ -136,8 +136,12 @@ public final class GupFast implements Steppable {
         long pte = mm.pt.get(vpn);
         String stop = null;
         boolean needWritable = (r.flags() & Foll.WRITE) != 0 || k.model().get(GupReadOnShared.class) == GupReadOnShared.FORCE_COW_BREAK;
+        Vma pv = mm.findVma(vpn);
         if (!Pte.isPresent(pte)) {
             stop = "PTE not present";
+        } else if (pv == null || (pv.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
+            // gup_pte_range(): if (pte_protnone(pte)) goto pte_unmap; mprotect(PROT_NONE) makes every PTE of the VMA protnone.
+            stop = "PROT_NONE PTE (pte_protnone)";
         } else if (needWritable && !Pte.isWrite(pte)) {
             stop = (r.flags() & Foll.WRITE) != 0 ? "PTE not writable" : "PTE not writable (5.8 GUP-fast needs FOLL_WRITE even for reads, 17839856fd58)";
         } else if ((pte & Pte.SPECIAL) != 0) {

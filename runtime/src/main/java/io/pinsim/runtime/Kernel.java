@@ -35,6 +35,8 @@ public final class Kernel {
     public static final long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** Where the model places mappings that do not ask for an address (bottom-up, for readable traces). */
     public static final long MMAP_BASE = 0x7f0000000000L;
+    /** vm.mmap_min_addr's usual default: MAP_FIXED below it is EPERM. */
+    public static final long MMAP_MIN_ADDR = 65536;
     /** Where the model looks for room when a mapping does not fit above {@link #MMAP_BASE}: 4 GiB. */
     public static final long MMAP_LOW = 0x100000000L;
     /** The default physical memory: 4 GiB of 4 KiB frames. */

@@ -28,8 +28,8 @@ final class Madvise {
         if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "madvise", "address " + Kernel.hex(addr) + " is not page aligned");
         }
-        if (length < 0 || length > Kernel.TASK_SIZE - addr) {
-            throw new ErrnoException(Errno.EINVAL, "madvise", "range end overflows");
+        if (length < 0 || addr + length < addr) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", "range end overflows (end < start)");
         }
         if (length == 0) {
             return;
@@ -73,8 +73,8 @@ final class Madvise {
                 }
             }
             case POPULATE_READ -> {
-                if ((v.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
-                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_READ of " + v + ": check_vma_flags() refuses reading a PROT_NONE mapping");
+                if ((v.flags & Vma.VM_READ) == 0) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_READ of " + v + ": check_vma_flags() refuses reading without VM_READ (no FOLL_FORCE)");
                 }
             }
             case POPULATE_WRITE -> {

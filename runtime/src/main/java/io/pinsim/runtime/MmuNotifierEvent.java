@@ -3,7 +3,9 @@ package io.pinsim.runtime;
 /**
  * The reason an mmu notifier invalidation is raised (enum mmu_notifier_event,
  * include/linux/mmu_notifier.h, 5.2+), with the kernel operations that raise each one
- * (reference §9.4).
+ * (reference §9.4). Kernels before 5.2 pass no event; the model still tells listeners what a 5.2+
+ * kernel would pass, so a listener can tell them apart. munmap raises one invalidation over the
+ * whole range; MADV_DONTNEED one per VMA; exit a RELEASE, then UNMAP per VMA.
  */
 public enum MmuNotifierEvent {
     /** munmap, process exit (unmap_vmas), the OOM reaper. */

@@ -154,7 +154,11 @@ public final class Process {
         return mm.pt.populated();
     }
 
-    /** MMF_HAS_PINNED: whether this mm ever took a FOLL_PIN (never cleared; models with pin accounting only). */
+    /**
+     * MMF_HAS_PINNED (mm->has_pinned in 5.9 - 5.13): whether this mm ever took a FOLL_PIN; never
+     * cleared. The model sets it wherever pins are counted (also on {@code LINUX_5_8}, which has no
+     * such field); only the fork and clear_refs rules of 5.9+ read it.
+     */
     public boolean hasPinned() {
         return mm.hasPinned;
     }
@@ -187,6 +191,9 @@ public final class Process {
 
     /** mmap_region(): place the VMA, replace what MAP_FIXED covers, populate if asked. */
     private long mmapRegion(long addr, long length, int prot, int flags, OpenFile file, long offset) {
+        if (file == null && (flags & MapFlags.ANONYMOUS) == 0) {
+            throw new ErrnoException(Errno.EBADF, "mmap", "no MAP_ANONYMOUS and no file: use mmap(addr, length, prot, flags, file, offset) for a file");
+        }
         if (length == 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "length is 0 (do_mmap: if (!len) return -EINVAL)");
         }
@@ -197,14 +204,11 @@ public final class Process {
         if (type != MapFlags.SHARED && type != MapFlags.PRIVATE) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "exactly one of MAP_SHARED and MAP_PRIVATE is required");
         }
-        if ((flags & ~MapFlags.KNOWN) != 0) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "unknown flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) + " (the model knows " + MapFlags.describe(MapFlags.KNOWN) + ")");
-        }
-        if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "unknown prot bits 0x" + Integer.toHexString(prot));
-        }
-        if (file == null && (flags & MapFlags.ANONYMOUS) == 0) {
-            throw new ErrnoException(Errno.EBADF, "mmap", "no MAP_ANONYMOUS and no file: use mmap(addr, length, prot, flags, file, offset) for a file");
+        if ((flags & ~MapFlags.KNOWN) != 0 || (prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
+            // Legacy mmap() ignores flags and prot bits it does not know (hence MAP_SHARED_VALIDATE); so does the model, visibly.
+            kernel.trace().record(name, TraceKind.INFO, addr, -1, "mmap ignores unknown " + ((flags & ~MapFlags.KNOWN) != 0
+                    ? "flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) : "prot bits 0x" + Integer.toHexString(prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)))
+                    + ", as the kernel does");
         }
         long pages = (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
         long startVpn;
@@ -212,7 +216,11 @@ public final class Process {
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not page aligned");
             }
-            if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE || addr < Kernel.PAGE_SIZE) {
+            if (addr < Kernel.MMAP_MIN_ADDR) {
+                throw new ErrnoException(Errno.EPERM, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is below vm.mmap_min_addr ("
+                        + Kernel.MMAP_MIN_ADDR + ", security_mmap_addr)");
+            }
+            if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE) {
                 throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length + " is outside the user address space");
             }
             startVpn = addr >>> Kernel.PAGE_SHIFT;
@@ -220,7 +228,7 @@ public final class Process {
         } else {
             startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
         }
-        int vmFlags = vmFlagsFor(prot) | Vma.VM_MAYREAD | Vma.VM_MAYWRITE | Vma.VM_MAYEXEC | Vma.VM_SOFTDIRTY;
+        int vmFlags = vmFlagsFor(prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) | Vma.VM_MAYREAD | Vma.VM_MAYWRITE | Vma.VM_MAYEXEC | Vma.VM_SOFTDIRTY;
         AddressSpace mapping = null;
         if (type == MapFlags.SHARED) {
             vmFlags |= Vma.VM_SHARED | Vma.VM_MAYSHARE;
@@ -235,7 +243,8 @@ public final class Process {
         Vma v = new Vma(mm, startVpn, startVpn + pages, vmFlags, mapping, offset >>> Kernel.PAGE_SHIFT, file);
         mm.addVma(v);
         kernel.trace().record(name, TraceKind.INFO, startVpn << Kernel.PAGE_SHIFT, -1, "mapped " + v);
-        if ((flags & MapFlags.POPULATE) != 0) {
+        if ((flags & MapFlags.POPULATE) != 0 && (vmFlags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) != 0) {
+            // populate_vma_page_range(): a PROT_NONE mapping fails check_vma_flags() and __mm_populate() ignores it.
             boolean write = (vmFlags & (Vma.VM_WRITE | Vma.VM_SHARED)) == Vma.VM_WRITE;
             try {
                 populate(v, startVpn, startVpn + pages, write);
@@ -338,11 +347,9 @@ public final class Process {
     public void mprotect(long addr, long length, int prot) {
         requireAlive();
         kernel.run(name, "mprotect(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ")", addr, () -> {
+            // do_mprotect_pkey(), in the kernel's order of checks.
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "mprotect", "address " + Kernel.hex(addr) + " is not page aligned");
-            }
-            if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
-                throw new ErrnoException(Errno.EINVAL, "mprotect", "unknown prot bits 0x" + Integer.toHexString(prot));
             }
             if (length == 0) {
                 return;
@@ -350,25 +357,31 @@ public final class Process {
             if (length < 0 || length > Kernel.TASK_SIZE - addr) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "range end overflows");
             }
+            if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, "mprotect", "unknown prot bits 0x" + Integer.toHexString(prot) + " (arch_validate_prot)");
+            }
             long start = addr >>> Kernel.PAGE_SHIFT;
             long end = start + pages(length);
-            Vma first = mm.findVma(start);
-            if (first == null) {
+            if (mm.findVma(start) == null) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "no mapping at " + Kernel.hex(addr));
             }
-            mm.splitAt(start);
-            mm.splitAt(end);
             long cursor = start;
             for (Vma v : mm.vmasIn(start, end)) {
-                if (v.startVpn != cursor) {
-                    throw new ErrnoException(Errno.ENOMEM, "mprotect", "the range has a hole at " + Kernel.hex(cursor << Kernel.PAGE_SHIFT)
-                            + " (do_mprotect_pkey; the VMAs before it were changed)");
+                if (v.startVpn > cursor) {
+                    break;
                 }
+                int newFlags = (v.flags & ~(Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) | vmFlagsFor(prot);
                 if ((prot & Prot.WRITE) != 0 && (v.flags & Vma.VM_MAYWRITE) == 0) {
                     throw new ErrnoException(Errno.EACCES, "mprotect", v + " may never be written: a shared mapping of a file not open for writing (mprotect_fixup)");
                 }
-                changeProtection(v, prot);
-                cursor = v.endVpn;
+                long to = Math.min(v.endVpn, end);
+                if (newFlags != v.flags) {
+                    // mprotect_fixup(): split off the part in the range, unless nothing changes (newflags == oldflags).
+                    mm.splitAt(Math.max(start, v.startVpn));
+                    mm.splitAt(to);
+                    changeProtection(mm.findVma(Math.max(start, v.startVpn)), prot);
+                }
+                cursor = to;
             }
             if (cursor < end) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "the range has a hole at " + Kernel.hex(cursor << Kernel.PAGE_SHIFT)
@@ -688,9 +701,10 @@ public final class Process {
      * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
      * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
      *
-     * @throws ErrnoException EFAULT if the range is not mapped readable
+     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way
+     * @throws ErrnoException EFAULT if not even the first page is mapped readable
      */
-    public void vmsplice(Pipe pipe, long address, int length) {
+    public int vmsplice(Pipe pipe, long address, int length) {
         Objects.requireNonNull(pipe, "pipe");
         requireAlive();
         if (length <= 0) {
@@ -700,13 +714,11 @@ public final class Process {
         long first = address & ~(Kernel.PAGE_SIZE - 1L);
         int nr = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
         GupFast g = gupFastSteps(mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());
-        kernel.run(name, "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
+        return kernel.op(name, "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
             GupPages pages = g.run();
-            if (pages.count() < nr) {
-                pages.release();
-                throw new ErrnoException(Errno.EFAULT, "vmsplice", "only " + pages.count() + " of " + nr + " pages could be referenced");
-            }
-            pipe.append(pages, (int) (address - first), length);
+            int spliced = (int) Math.min(length, ((long) pages.count() << Kernel.PAGE_SHIFT) - (address - first));
+            pipe.append(pages, (int) (address - first), spliced);
+            return spliced;
         });
     }
 
@@ -845,14 +857,19 @@ public final class Process {
         return f;
     }
 
-    /** do_munmap(): zap and remove the VMAs in [start, end), splitting at the edges. */
+    /** do_munmap(): zap and remove the VMAs in [start, end), splitting at the edges, inside one UNMAP invalidation (unmap_vmas()). */
     void unmapRange(long start, long end) {
+        if (mm.vmasIn(start, end).isEmpty()) {
+            return;
+        }
         mm.splitAt(start);
         mm.splitAt(end);
+        mm.notifyStart(MmuNotifierEvent.UNMAP, start, end, true);
         for (Vma v : mm.vmasIn(start, end)) {
-            new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
+            new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, null);
             mm.removeVma(v);
         }
+        mm.notifyEnd(MmuNotifierEvent.UNMAP, start, end);
     }
 
     /**
@@ -879,16 +896,12 @@ public final class Process {
         throw new ErrnoException(Errno.ENOMEM, "mmap", "no free range of " + pages + " pages in the address space");
     }
 
-    /** change_protection() for one whole VMA. */
+    /** change_protection() for one whole VMA whose flags change (MMU_NOTIFY_PROTECTION_VMA). */
     private void changeProtection(Vma v, int prot) {
-        int old = v.flags;
         v.flags = (v.flags & ~(Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) | vmFlagsFor(prot);
         boolean addWrite = (v.flags & Vma.VM_WRITE) != 0;
         MprotectWrite rule = kernel.model().get(MprotectWrite.class);
-        boolean softDirtyTracking = (v.flags & Vma.VM_SOFTDIRTY) == 0;
-        if (mm.pt.nextPopulated(v.startVpn, v.endVpn) < 0 && old == v.flags) {
-            return;
-        }
+        boolean softDirtyTracking = v.softDirtyEnabled();
         mm.notifyStart(MmuNotifierEvent.PROTECTION_VMA, v.startVpn, v.endVpn, true);
         int[] madeWritable = new int[1];
         mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
@@ -900,7 +913,11 @@ public final class Process {
                 n &= ~Pte.WRITE;
             } else if (!Pte.isWrite(pte)) {
                 if (v.isShared()) {
-                    n |= Pte.WRITE;
+                    // Without writenotify vm_page_prot is writable; with it only a dirty PTE (dirty_accountable, and
+                    // can_change_pte_writable() for VM_SHARED from 6.0) that soft-dirty tracking does not need to see.
+                    if (!v.wantsWritenotify() || (Pte.isDirty(pte) && (Pte.isSoftDirty(pte) || !softDirtyTracking))) {
+                        n |= Pte.WRITE;
+                    }
                 } else if (canChangePteWritable(rule, softDirtyTracking, pte)) {
                     n |= Pte.WRITE;
                     madeWritable[0]++;

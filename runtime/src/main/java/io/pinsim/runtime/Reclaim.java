@@ -86,6 +86,13 @@ final class Reclaim {
                     + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
             return false;
         }
+        if (k.anonExclusiveEra() && (f.flags & Frame.ANON_EXCLUSIVE) != 0 && f.maybeDmaPinned()) {
+            // try_to_unmap_one(): page_try_share_anon_rmap() fails with -EBUSY for an exclusive page that
+            // may be pinned, so the PTE is restored (6c287605fd56, 5.19). Reached by a page already in the swap cache.
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()
+                    + " is exclusive and may be pinned: try_to_unmap_one() keeps it mapped (page_try_share_anon_rmap: -EBUSY)");
+            return false;
+        }
         SwapSpace.Slot slot = f.swapSlot;
         if (slot == null) {
             slot = k.swap.allocate();

@@ -53,11 +53,24 @@ public final class Vma {
     }
 
     /**
-     * vma_wants_writenotify() for the model's filesystems: a shared writable mapping of a file whose
-     * filesystem tracks dirty pages (ext4) gets read-only PTEs until ->page_mkwrite.
+     * vma_needs_dirty_tracking(): a shared writable mapping of a file whose filesystem has
+     * ->page_mkwrite and writes back (ext4), as GUP's 6.5 long-term pin rule asks it.
+     */
+    boolean needsDirtyTracking() {
+        return isShared() && (flags & VM_WRITE) != 0 && inode() != null && inode().kind().needsDirtyTracking();
+    }
+
+    /** vma_soft_dirty_enabled(): clear_refs cleared VM_SOFTDIRTY, so writes must fault to be noticed. */
+    boolean softDirtyEnabled() {
+        return (flags & VM_SOFTDIRTY) == 0;
+    }
+
+    /**
+     * vma_wants_writenotify(): a shared writable mapping gets read-only PTEs until the first write
+     * fault when the filesystem tracks dirty pages (ext4) or soft-dirty tracking is on.
      */
     boolean wantsWritenotify() {
-        return isShared() && (flags & VM_WRITE) != 0 && inode() != null && inode().kind().needsDirtyTracking();
+        return isShared() && (flags & VM_WRITE) != 0 && (needsDirtyTracking() || softDirtyEnabled());
     }
 
     /** The first address. */

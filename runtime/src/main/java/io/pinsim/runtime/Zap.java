@@ -15,12 +15,15 @@ final class Zap {
         this.k = k;
     }
 
-    /** Zaps [startVpn, endVpn) of mm inside an invalidation with the given event. */
+    /**
+     * Zaps [startVpn, endVpn) of mm inside an invalidation with the given event; the kernel raises
+     * it whether or not anything is mapped (zap_page_range_single(), unmap_vmas()). With a null event
+     * the caller has already opened the invalidation.
+     */
     void zapRange(Mm mm, long startVpn, long endVpn, MmuNotifierEvent event) {
-        if (mm.pt.nextPopulated(startVpn, endVpn) < 0) {
-            return;
+        if (event != null) {
+            mm.notifyStart(event, startVpn, endVpn, true);
         }
-        mm.notifyStart(event, startVpn, endVpn, true);
         List<Frame> dropped = new ArrayList<>();
         List<SwapSpace.Slot> slots = new ArrayList<>();
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
@@ -36,6 +39,13 @@ final class Zap {
         mm.pt.clearEmptyLeaves(startVpn, endVpn);
         for (Frame f : dropped) {
             k.touch(f);
+            SwapSpace.Slot cached = f.swapSlot;
+            if (cached != null && cached.count == 0 && f.mapcount() == 0) {
+                // free_pages_and_swap_cache() -> free_swap_cache(): an unmapped page no swap entry refers to leaves the swap cache.
+                f.swapSlot = null;
+                cached.cache = null;
+                k.swap.freeIfUnused(cached);
+            }
             k.maybeFree(f);
         }
         for (SwapSpace.Slot s : slots) {
@@ -50,6 +60,8 @@ final class Zap {
             }
             k.swap.freeIfUnused(s);
         }
-        mm.notifyEnd(event, startVpn, endVpn);
+        if (event != null) {
+            mm.notifyEnd(event, startVpn, endVpn);
+        }
     }
 }

@@ -47,11 +47,18 @@ class BadInputTest {
         assertErrnoAndUnchanged(Errno.EINVAL, "MAP_SHARED and MAP_PRIVATE", () -> a.mmap(PAGE, RW, MapFlags.ANONYMOUS));
         assertErrnoAndUnchanged(Errno.EINVAL, "MAP_SHARED and MAP_PRIVATE", () -> a.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.SHARED));
         assertErrnoAndUnchanged(Errno.EINVAL, "not page aligned", () -> a.mmap(buf + 1, PAGE, RW, ANON_PRIVATE | MapFlags.FIXED));
-        assertErrnoAndUnchanged(Errno.EINVAL, "unknown prot", () -> a.mmap(PAGE, 0x40, ANON_PRIVATE));
-        assertErrnoAndUnchanged(Errno.EINVAL, "unknown flags", () -> a.mmap(PAGE, RW, ANON_PRIVATE | 0x100000));
+        assertErrnoAndUnchanged(Errno.EPERM, "mmap_min_addr", () -> a.mmap(0x1000, PAGE, RW, ANON_PRIVATE | MapFlags.FIXED));
         assertErrnoAndUnchanged(Errno.EBADF, "no MAP_ANONYMOUS and no file", () -> a.mmap(PAGE, RW, MapFlags.PRIVATE));
         assertErrnoAndUnchanged(Errno.ENOMEM, "does not fit", () -> a.mmap(Long.MAX_VALUE, RW, ANON_PRIVATE));
         assertErrnoAndUnchanged(Errno.ENOMEM, "outside the user address space", () -> a.mmap(Kernel.TASK_SIZE - PAGE, 2L * PAGE, RW, ANON_PRIVATE | MapFlags.FIXED));
+        assertErrnoAndUnchanged(Errno.EBADF, "no MAP_ANONYMOUS", () -> a.mmap(0, RW, MapFlags.PRIVATE));
+    }
+
+    @Test
+    void mmapIgnoresUnknownFlagsAndProtBitsLikeTheKernelButSaysSoInTheTrace() {
+        long m = a.mmap(PAGE, RW | 0x40, ANON_PRIVATE | 0x100000);
+        assertThat(a.vmaAt(m).prot()).isEqualTo(RW);
+        assertThat(k.trace().events(e -> e.message().contains("mmap ignores unknown"))).hasSize(1);
     }
 
     @Test
@@ -82,7 +89,11 @@ class BadInputTest {
         long ro = a.mmap(PAGE, Prot.READ, ANON_PRIVATE);
         assertErrnoAndUnchanged(Errno.EINVAL, "without VM_WRITE", () -> a.madvise(ro, PAGE, Advice.POPULATE_WRITE));
         long none = a.mmap(PAGE, Prot.NONE, ANON_PRIVATE);
-        assertErrnoAndUnchanged(Errno.EINVAL, "PROT_NONE", () -> a.madvise(none, PAGE, Advice.POPULATE_READ));
+        assertErrnoAndUnchanged(Errno.EINVAL, "without VM_READ", () -> a.madvise(none, PAGE, Advice.POPULATE_READ));
+        long writeOnly = a.mmap(PAGE, Prot.WRITE, ANON_PRIVATE);
+        assertErrnoAndUnchanged(Errno.EINVAL, "without VM_READ", () -> a.madvise(writeOnly, PAGE, Advice.POPULATE_READ));
+        assertErrnoAndUnchanged(Errno.ENOMEM, "no mapping", () -> a.madvise(Kernel.TASK_SIZE - PAGE, 4L * PAGE, Advice.DONTNEED));
+        assertErrnoAndUnchanged(Errno.EINVAL, "overflows", () -> a.madvise(buf, Long.MAX_VALUE, Advice.DONTNEED));
         String beforeZero = Snapshot.of(k);
         a.madvise(buf, 0, Advice.DONTNEED);
         assertThat(Snapshot.of(k)).isEqualTo(beforeZero);
@@ -110,8 +121,11 @@ class BadInputTest {
 
     @Test
     void gupRefusesInternalFlagsNegativeCountsAndUnmappedMemory() {
-        assertErrnoAndUnchanged(Errno.EINVAL, "internal to GUP", () -> a.pinUserPages(buf, 1, Foll.PIN, "x"));
-        assertErrnoAndUnchanged(Errno.EINVAL, "internal to GUP", () -> a.getUserPages(buf, 1, Foll.GET | Foll.WRITE, "x"));
+        assertErrnoAndUnchanged(Errno.EINVAL, "FOLL_GET passed to pin_user_pages()", () -> a.pinUserPages(buf, 1, Foll.GET, "x"));
+        assertErrnoAndUnchanged(Errno.EINVAL, "FOLL_PIN passed to get_user_pages()", () -> a.getUserPages(buf, 1, Foll.PIN | Foll.WRITE, "x"));
+        assertErrnoAndUnchanged(Errno.EINVAL, "must use pin_user_pages()", () -> a.getUserPages(buf, 1, Foll.LONGTERM, "x"));
+        assertThat(a.getUserPages(buf, 1, Foll.GET, "x").count()).as("get_user_pages() accepts FOLL_GET").isEqualTo(1);
+        assertThat(a.pinUserPages(0x1000, 0, 0, "x").count()).as("zero pages of any address is 0").isZero();
         assertErrnoAndUnchanged(Errno.EINVAL, "unknown GUP flags", () -> a.pinUserPages(buf, 1, 0x2, "x"));
         assertErrnoAndUnchanged(Errno.EINVAL, "negative", () -> a.pinUserPagesFast(buf, -1, 0, "x"));
         assertErrnoAndUnchanged(Errno.EFAULT, "no VMA", () -> a.pinUserPages(0x1000, 1, Foll.WRITE, "x"));

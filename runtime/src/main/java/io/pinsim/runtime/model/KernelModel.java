@@ -36,10 +36,11 @@ public final class KernelModel {
             DioPages.class,
             DirtyWithoutBuffersWriteback.class,
             LongtermFileWritePin.class,
-            IoUringBufferCheck.class);
+            IoUringBufferCheck.class,
+            GetUserPagesLongterm.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
-    public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19 (up to 5.7)", List.of(
+    public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
             PinAccounting.PLAIN_REFERENCE,
             CowReuse.MAPCOUNT_PLUS_SWAPCOUNT,
             SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
@@ -56,10 +57,11 @@ public final class KernelModel {
             DioPages.FOLL_GET,
             DirtyWithoutBuffersWriteback.BUG,
             LongtermFileWritePin.ALLOWED,
-            IoUringBufferCheck.NO_IO_URING));
+            IoUringBufferCheck.NO_IO_URING,
+            GetUserPagesLongterm.ALLOWED));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
-    public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8", List.of(
+    public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
             PinAccounting.PIN_COUNTING_BIAS,
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
@@ -69,16 +71,17 @@ public final class KernelModel {
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
      * 70e806e4e645 fork copies pinned pages early, write_protect_seq, pinned pages not swapped.
      */
-    public static final KernelModel LINUX_5_10 = LINUX_5_8.derive("LINUX_5_10", "5.10 (5.9 - 5.18)", List.of(
+    public static final KernelModel LINUX_5_10 = LINUX_5_8.derive("LINUX_5_10", "5.10.y with its 2021 stable backports (57efa1fe5957, feb889fb40fa, 9348b73c2e1b): the refcount era, 5.9 - 5.18", List.of(
             CowReuse.REFCOUNT_EQ_1,
             GupReadOnShared.RETURN_SHARED,
             ForkPinned.EARLY_COPY_ANY_PAGE,
             GupFastVsFork.WRITE_PROTECT_SEQ,
             PinnedAnonReclaim.SKIP_PINNED,
-            SoftDirtyPinned.SKIP_PINNED));
+            SoftDirtyPinned.SKIP_PINNED,
+            GetUserPagesLongterm.REFUSED));
 
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
-    public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (5.19 - 6.4)", List.of(
+    public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (before 6.1.130): the anon-exclusive era, 5.19 - 6.4", List.of(
             CowReuse.ANON_EXCLUSIVE,
             SwapinWriteReuse.ANON_EXCLUSIVE,
             GupReadOnShared.UNSHARE_IF_PIN,
@@ -93,7 +96,7 @@ public final class KernelModel {
      * anon pages writable (6.2), the zero page is never pinned (6.5), O_DIRECT pins its pages (6.5),
      * long-term write pins of dirty-tracked file mappings are refused (6.5).
      */
-    public static final KernelModel LINUX_6_6 = LINUX_6_1.derive("LINUX_6_6", "6.6 (6.5 and later)", List.of(
+    public static final KernelModel LINUX_6_6 = LINUX_6_1.derive("LINUX_6_6", "6.6: 6.5 and later, before the 2025 fork-coherence fix", List.of(
             RoLongtermPinNonAnon.UNSHARE,
             MprotectWrite.EXCLUSIVE_ANON_WRITABLE,
             ZeroPagePinning.NOT_REFCOUNTED,

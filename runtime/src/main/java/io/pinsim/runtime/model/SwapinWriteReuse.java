@@ -7,8 +7,8 @@ package io.pinsim.runtime.model;
 public enum SwapinWriteReuse implements Switch {
     /** reuse_swap_page(): writable if mapcount + swapcount <= 1, and the page leaves the swap cache (do_swap_page() up to 5.17) */
     MAPCOUNT_PLUS_SWAPCOUNT("reuse_swap_page(): writable if mapcount + swapcount <= 1, and the page leaves the swap cache", "do_swap_page() up to 5.17"),
-    /** writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive) (c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; swp pte exclusive bit, 5.19) */
-    ANON_EXCLUSIVE("writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive)", "c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; swp pte exclusive bit, 5.19");
+    /** writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive) (c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; 1493a1913e34 mm/swap: remember PG_anon_exclusive via a swp pte bit, 5.19) */
+    ANON_EXCLUSIVE("writable only if the swap PTE remembered PageAnonExclusive (or the page is provably exclusive)", "c145e0b47c77 mm: streamline COW logic in do_swap_page(), 5.18; 1493a1913e34 mm/swap: remember PG_anon_exclusive via a swp pte bit, 5.19");
 
     private final String behaviour;
     private final String source;

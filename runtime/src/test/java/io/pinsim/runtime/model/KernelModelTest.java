@@ -46,13 +46,15 @@ class KernelModelTest {
                 DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP, DirtyWithoutBuffersWriteback.WARN_AND_DROP);
         assertThat(values(LongtermFileWritePin.class)).containsExactly(LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED,
                 LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED, LongtermFileWritePin.REFUSED);
+        assertThat(values(GetUserPagesLongterm.class)).containsExactly(GetUserPagesLongterm.ALLOWED, GetUserPagesLongterm.ALLOWED,
+                GetUserPagesLongterm.REFUSED, GetUserPagesLongterm.REFUSED, GetUserPagesLongterm.REFUSED);
         assertThat(values(IoUringBufferCheck.class)).containsExactly(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED,
                 IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED, IoUringBufferCheck.GUP_DECIDES);
     }
 
     @Test
     void everySwitchHasATestedRowAbove() {
-        assertThat(KernelModel.SWITCHES).hasSize(17);
+        assertThat(KernelModel.SWITCHES).hasSize(18);
     }
 
     @Test
@@ -82,7 +84,7 @@ class KernelModelTest {
     @Test
     void describePrintsOneLinePerSwitchWithItsSource() {
         String table = KernelModel.LINUX_5_10.describe();
-        assertThat(table).startsWith("kernel model LINUX_5_10 (5.10 (5.9 - 5.18))\n");
+        assertThat(table).startsWith("kernel model LINUX_5_10 (5.10.y with its 2021 stable backports");
         assertThat(table.lines()).hasSize(1 + KernelModel.SWITCHES.size());
         assertThat(table).contains("ForkPinned", "EARLY_COPY_ANY_PAGE", "70e806e4e645", "CowReuse", "REFCOUNT_EQ_1", "09854ba94c6a");
         assertThat(KernelModel.LINUX_5_10.toString()).isEqualTo("LINUX_5_10");
