@@ -65,6 +65,7 @@ public final class Kernel {
     private final List<Process> processes = new ArrayList<>();
     private final List<Filesystem> filesystems = new ArrayList<>();
     private final List<TruncateOp> pending = new ArrayList<>();
+    private final List<String> devices = new ArrayList<>();
     private int nextPid = 1;
     private int nextPipe = 1;
     private int nextDio = 1;
@@ -236,6 +237,39 @@ public final class Kernel {
     /** The mounted filesystems, in mount order. */
     public List<Filesystem> filesystems() {
         return Collections.unmodifiableList(filesystems);
+    }
+
+    /**
+     * Attaches a device to this kernel: its driver gets the kernel's services through the returned
+     * {@link io.pinsim.runtime.spi.DriverContext}. Device names are unique per kernel.
+     */
+    public io.pinsim.runtime.spi.DriverContext attachDevice(String deviceName) {
+        Objects.requireNonNull(deviceName, "deviceName");
+        if (devices.contains(deviceName)) {
+            throw new IllegalArgumentException("a device named \"" + deviceName + "\" is already attached to " + this + "; give each device its own name");
+        }
+        devices.add(deviceName);
+        trace.record(deviceName, TraceKind.INFO, -1, -1, "device " + deviceName + " attached");
+        return new DeviceContext(this, deviceName);
+    }
+
+    /** The names of the attached devices, in attach order. */
+    public List<String> devices() {
+        return Collections.unmodifiableList(devices);
+    }
+
+    /**
+     * The OOM killer picks {@code victim}: SIGKILL, then the OOM reaper unmaps the victim's private
+     * memory with non-blockable MMU_NOTIFY_UNMAP invalidations (__oom_reap_task_mm()); a VMA whose
+     * notifier refuses is skipped ("oom_reaper: unable to reap"; the kernel retries
+     * MAX_OOM_REAP_RETRIES times, which a driver that always refuses refuses as well). Then the
+     * victim exits (exit_mmap(), blockable).
+     *
+     * @return whether the reaper could reap every VMA
+     */
+    public boolean oomKill(Process victim) {
+        victim.requireAlive();
+        return op("kernel", "oom_kill(" + victim.name() + ")", -1, () -> victim.oomKill());
     }
 
     /** Every process ever created, in creation order (including those that exited). */

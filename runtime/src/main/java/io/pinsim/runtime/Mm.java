@@ -27,7 +27,7 @@ final class Mm {
     long pinnedVm;
     /** mm->locked_vm, in pages. */
     long lockedVm;
-    final List<MmuNotifierListener> notifiers = new ArrayList<>(1);
+    final MmuNotifierSubscriptions subscriptions = new MmuNotifierSubscriptions(this);
 
     Mm(Kernel kernel, Process owner) {
         this.kernel = kernel;
@@ -101,19 +101,19 @@ final class Mm {
         }
     }
 
-    /** mmu_notifier_invalidate_range_start() on this mm. Returns false if a listener refused. */
+    /** mmu_notifier_invalidate_range_start() on this mm. Returns false if a subscriber refused a non-blockable range. */
     boolean notifyStart(MmuNotifierEvent event, long startVpn, long endVpn, boolean blockable) {
-        boolean ok = true;
-        for (MmuNotifierListener l : List.copyOf(notifiers)) {
-            ok &= l.invalidateRangeStart(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable);
+        if (subscriptions.isEmpty()) {
+            return true;
         }
-        return ok;
+        return subscriptions.invalidateStart(new MmuNotifierRange(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, null));
     }
 
     /** mmu_notifier_invalidate_range_end() on this mm. */
     void notifyEnd(MmuNotifierEvent event, long startVpn, long endVpn) {
-        for (MmuNotifierListener l : List.copyOf(notifiers)) {
-            l.invalidateRangeEnd(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT);
+        if (subscriptions.isEmpty()) {
+            return;
         }
+        subscriptions.invalidateEnd(new MmuNotifierRange(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, true, null));
     }
 }

@@ -1,10 +1,11 @@
 package io.pinsim.runtime;
 
 /**
- * The hook where the MM core calls mmu notifiers: every operation that changes or removes PTEs
- * calls {@link #invalidateRangeStart} before and {@link #invalidateRangeEnd} after, with the event
- * the kernel passes (reference §9.4). The notifier subsystem with interval notifiers and the
- * sequence protocol is built on this hook.
+ * A classic mmu notifier subscriber (struct mmu_notifier with its ops, mmu_notifier_register()):
+ * every operation that changes or removes PTEs calls {@link #invalidateRangeStart} before and
+ * {@link #invalidateRangeEnd} after, with the event the kernel passes (reference §9.4); at exit
+ * {@link #release} is called and the subscription goes. Drivers that mirror memory use interval
+ * notifiers ({@link MmuIntervalNotifier}) instead.
  */
 public interface MmuNotifierListener {
     /**
@@ -17,4 +18,8 @@ public interface MmuNotifierListener {
 
     /** mmu_notifier_invalidate_range_end(): the pages in [start, end) are unmapped or changed. */
     void invalidateRangeEnd(Process process, MmuNotifierEvent event, long start, long end);
+
+    /** ->release() at exit_mmap(), before the address space is torn down; the subscription then goes. */
+    default void release(Process process) {
+    }
 }

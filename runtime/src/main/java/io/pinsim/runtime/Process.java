@@ -608,18 +608,45 @@ public final class Process {
         });
     }
 
-    /** exit_mmap(): RELEASE for interval notifiers, then unmap every VMA. */
+    /**
+     * exit_mmap(): mmu_notifier_release() (RELEASE to interval notifiers, ->release to classic
+     * subscribers, which go), then unmap every VMA (UNMAP, which interval notifiers still see).
+     */
     void teardown() {
-        long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
-        mm.notifyStart(MmuNotifierEvent.RELEASE, 0, top, true);
-        mm.notifyEnd(MmuNotifierEvent.RELEASE, 0, top);
+        mm.subscriptions.release();
         for (Vma v : List.copyOf(mm.vmas.values())) {
             new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
             mm.removeVma(v);
         }
         kernel.removeProcessFromFamilies(mm);
-        mm.notifiers.clear();
         threads.clear();
+    }
+
+    /** The OOM kill of this process: see {@link Kernel#oomKill(Process)}. */
+    boolean oomKill() {
+        kernel.log().print(kernel.trace().step(), KernelLog.Level.CRIT, "Out of memory: Killed process " + pid + " (" + name + ")");
+        kernel.trace().record(name, TraceKind.SIGNAL, -1, -1, "SIGKILL from the OOM killer");
+        boolean all = true;
+        for (Vma v : List.copyOf(mm.vmas.values())) {
+            if (v.isShared()) {
+                // __oom_reap_task_mm(): only vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED).
+                continue;
+            }
+            if (!mm.notifyStart(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn, false)) {
+                all = false;
+                kernel.trace().record("oom_reaper", TraceKind.INFO, v.start(), -1, "skipped " + v + ": an mmu notifier refused the non-blockable invalidation");
+                continue;
+            }
+            new Zap(kernel).zapRange(mm, v.startVpn, v.endVpn, null);
+            mm.notifyEnd(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn);
+        }
+        kernel.log().print(kernel.trace().step(), KernelLog.Level.INFO, all
+                ? "oom_reaper: reaped process " + pid + " (" + name + ")"
+                : "oom_reaper: unable to reap pid:" + pid + " (" + name + ")");
+        teardown();
+        state = State.KILLED;
+        killedBy = Signal.SIGKILL;
+        return all;
     }
 
     /** A failed access: a signal for a CPU access, EFAULT for a syscall's user copy. */
@@ -816,18 +843,36 @@ public final class Process {
 
     // ------------------------------------------------------------------------------ notifier hook
 
-    /** Registers an mmu notifier listener on this process's mm (mmu_notifier_register()). */
+    /** Registers a classic mmu notifier subscriber on this process's mm (mmu_notifier_register()). */
     public void registerMmuNotifier(MmuNotifierListener listener) {
         Objects.requireNonNull(listener, "listener");
         requireAlive();
-        mm.notifiers.add(listener);
+        mm.subscriptions.listeners.add(listener);
     }
 
-    /** Removes a listener registered with {@link #registerMmuNotifier}. */
+    /** Removes a subscriber registered with {@link #registerMmuNotifier} (mmu_notifier_unregister()). */
     public void unregisterMmuNotifier(MmuNotifierListener listener) {
-        if (!mm.notifiers.remove(listener)) {
+        if (!mm.subscriptions.listeners.remove(listener)) {
             throw new IllegalArgumentException("listener is not registered on process \"" + name + "\"");
         }
+    }
+
+    /**
+     * mmu_interval_notifier_insert(): a driver subscribes to invalidations of [start, start+length)
+     * of this process. Usually called through a device's {@code DriverContext}.
+     */
+    public MmuIntervalNotifier insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name) {
+        Objects.requireNonNull(ops, "ops");
+        Objects.requireNonNull(name, "name");
+        requireAlive();
+        if (length <= 0 || start < 0 || start + length > Kernel.TASK_SIZE) {
+            throw new ErrnoException(Errno.EINVAL, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length + " is empty or outside the address space");
+        }
+        long s = start >>> Kernel.PAGE_SHIFT;
+        long e = (start + length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        MmuIntervalNotifier sub = mm.subscriptions.insert(s, e, ops, name);
+        kernel.trace().record(name, TraceKind.NOTIFIER, start, -1, "interval notifier inserted on \"" + this.name + "\" " + Kernel.hex(start) + "-" + Kernel.hex(start + length));
+        return sub;
     }
 
     // ------------------------------------------------------------------------------ internals

@@ -1,0 +1,175 @@
+package io.pinsim.runtime;
+
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * struct mmu_notifier_subscriptions of one mm (mm/mmu_notifier.c): the classic subscribers
+ * (mmu_notifier_register()) and the interval notifiers, with invalidate_seq, which is odd while an
+ * invalidation that overlaps any interval is in progress, and the list of inserts and removals
+ * deferred until it ends.
+ */
+final class MmuNotifierSubscriptions {
+    final Mm mm;
+    final List<MmuNotifierListener> listeners = new ArrayList<>(1);
+    /** Interval notifiers in the tree, in insertion order (walks are deterministic). */
+    final List<MmuIntervalNotifier> intervals = new ArrayList<>();
+    private final List<Runnable> deferred = new ArrayList<>();
+    /** subscriptions->invalidate_seq: even when idle. */
+    long invalidateSeq = 2;
+    private int activeInvalidateRanges;
+    private MmuIntervalNotifier calling;
+
+    MmuNotifierSubscriptions(Mm mm) {
+        this.mm = mm;
+    }
+
+    boolean isEmpty() {
+        return listeners.isEmpty() && intervals.isEmpty();
+    }
+
+    /** Whether an invalidation callback is running on this mm right now. */
+    boolean insideInvalidation() {
+        return calling != null || activeInvalidateRanges > 0;
+    }
+
+    /** mn_itree_is_invalidating(). */
+    boolean isInvalidating() {
+        return (invalidateSeq & 1) != 0;
+    }
+
+    /** mmu_interval_notifier_insert(). */
+    MmuIntervalNotifier insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
+        MmuIntervalNotifier sub = new MmuIntervalNotifier(this, startVpn, endVpn, ops, name);
+        if (activeInvalidateRanges > 0) {
+            if (isInvalidating()) {
+                deferred.add(() -> sub.inTree = !sub.removed && intervals.add(sub));
+            } else {
+                invalidateSeq |= 1;
+                intervals.add(sub);
+                sub.inTree = true;
+            }
+            sub.invalidateSeq = invalidateSeq;
+        } else {
+            sub.invalidateSeq = invalidateSeq - 1;
+            intervals.add(sub);
+            sub.inTree = true;
+        }
+        return sub;
+    }
+
+    /** mmu_interval_notifier_remove(): deferred during an invalidation; from its own callback a deadlock. */
+    void remove(MmuIntervalNotifier sub) {
+        if (calling == sub) {
+            throw new KernelBugException("interval-remove-deadlock", sub.name() + ": mmu_interval_notifier_remove() called from its own invalidate callback;"
+                    + " it would wait for the invalidation that is calling it", mm.kernel.trace().render());
+        }
+        sub.removed = true;
+        if (isInvalidating()) {
+            deferred.add(() -> intervals.remove(sub));
+        } else {
+            intervals.remove(sub);
+        }
+    }
+
+    /**
+     * mmu_notifier_invalidate_range_start() (or _nonblock()): the interval notifiers that overlap,
+     * then the classic subscribers. A refusal in a non-blockable range unwinds what started and
+     * returns false (-EAGAIN); a refusal in a blockable range is a driver bug the kernel WARNs
+     * about and ignores.
+     */
+    boolean invalidateStart(MmuNotifierRange range) {
+        return invalidateStart(range, true);
+    }
+
+    private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
+        Kernel k = mm.kernel;
+        activeInvalidateRanges++;
+        List<MmuIntervalNotifier> hit = new ArrayList<>();
+        for (MmuIntervalNotifier s : intervals) {
+            if (s.inTree && !s.removed && range.overlaps(s.start(), s.end())) {
+                hit.add(s);
+            }
+        }
+        if (!hit.isEmpty()) {
+            invalidateSeq |= 1;
+        }
+        long cur = invalidateSeq;
+        for (MmuIntervalNotifier s : hit) {
+            k.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "invalidate " + range + " of \"" + mm.owner.name() + "\", cur_seq " + cur);
+            calling = s;
+            boolean ok;
+            try {
+                ok = s.ops.invalidate(s, range, cur);
+            } finally {
+                calling = null;
+            }
+            if (!ok) {
+                if (range.blockable()) {
+                    warnBlockableRefusal(s.name(), range);
+                    continue;
+                }
+                k.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "refused the non-blockable invalidation (-EAGAIN)");
+                invalidateEnd(range, List.of());
+                return false;
+            }
+        }
+        List<MmuNotifierListener> started = new ArrayList<>();
+        for (MmuNotifierListener l : withListeners ? List.copyOf(listeners) : List.<MmuNotifierListener>of()) {
+            boolean ok = l.invalidateRangeStart(mm.owner, range.event(), range.start(), range.end(), range.blockable());
+            if (!ok) {
+                k.log().print(k.trace().step(), KernelLog.Level.INFO, l + " callback failed with -11 in " + (range.blockable() ? "" : "non-") + "blockable context.");
+                if (range.blockable()) {
+                    warnBlockableRefusal(String.valueOf(l), range);
+                    started.add(l);
+                    continue;
+                }
+                // The core unwinds the subscribers that already started (Sean Christopherson's 2021 fix of 93065ac753e4).
+                invalidateEnd(range, started);
+                return false;
+            }
+            started.add(l);
+        }
+        return true;
+    }
+
+    private void warnBlockableRefusal(String who, MmuNotifierRange range) {
+        Kernel k = mm.kernel;
+        k.log().print(k.trace().step(), KernelLog.Level.WARN, "WARNING: mm/mmu_notifier.c: " + who + " failed an invalidation of " + range
+                + " in a blockable context (WARN_ON(mmu_notifier_range_blockable(range))); the kernel goes on as if it had succeeded");
+        k.trace().record(who, TraceKind.NOTIFIER, range.start(), -1, "refused a blockable invalidation: a driver bug; the kernel WARNs and goes on");
+    }
+
+    /** mmu_notifier_invalidate_range_end(): classic subscribers, then mn_itree_inv_end(). */
+    void invalidateEnd(MmuNotifierRange range) {
+        invalidateEnd(range, listeners);
+    }
+
+    private void invalidateEnd(MmuNotifierRange range, List<MmuNotifierListener> ended) {
+        for (MmuNotifierListener l : List.copyOf(ended)) {
+            l.invalidateRangeEnd(mm.owner, range.event(), range.start(), range.end());
+        }
+        if (--activeInvalidateRanges > 0 || !isInvalidating()) {
+            return;
+        }
+        invalidateSeq++;
+        List<Runnable> work = new ArrayList<>(deferred);
+        deferred.clear();
+        work.forEach(Runnable::run);
+    }
+
+    /** __mmu_notifier_release() at exit_mmap: RELEASE to every interval (which must not fail), ->release to classic subscribers, which go. */
+    void release() {
+        MmuNotifierRange range = new MmuNotifierRange(mm.owner, MmuNotifierEvent.RELEASE, 0, Kernel.TASK_SIZE, true, null);
+        if (!intervals.isEmpty()) {
+            invalidateStart(range, false);
+            invalidateEnd(range, List.of());
+        }
+        for (MmuNotifierListener l : List.copyOf(listeners)) {
+            l.release(mm.owner);
+        }
+        listeners.clear();
+    }
+}

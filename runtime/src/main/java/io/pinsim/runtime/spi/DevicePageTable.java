@@ -1,0 +1,49 @@
+package io.pinsim.runtime.spi;
+
+import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.Kernel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * A device's own translation table (an ODP MR's MTT, a GPU page table): virtual page to frame and
+ * permission. The driver fills it from hmm_range_fault() and zaps it from its invalidate callback;
+ * the device's DMA goes through it.
+ */
+public final class DevicePageTable {
+    /** One entry: the frame and whether the device may write it. */
+    public record Entry(Frame frame, boolean writable) {
+    }
+
+    private final NavigableMap<Long, Entry> entries = new TreeMap<>();
+
+    /** The entry for the page at the address, or null. */
+    public Entry lookup(long address) {
+        return entries.get(address >>> Kernel.PAGE_SHIFT);
+    }
+
+    public void map(long address, Frame frame, boolean writable) {
+        entries.put(address >>> Kernel.PAGE_SHIFT, new Entry(frame, writable));
+    }
+
+    /** Removes the entries of [start, end); returns them, in address order. */
+    public List<Entry> zap(long start, long end) {
+        Map<Long, Entry> range = entries.subMap(start >>> Kernel.PAGE_SHIFT, true, (end + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, false);
+        List<Entry> out = new ArrayList<>(range.values());
+        range.clear();
+        return out;
+    }
+
+    /** The number of mapped pages. */
+    public int size() {
+        return entries.size();
+    }
+
+    @Override
+    public String toString() {
+        return entries.size() + " device PTE(s)";
+    }
+}

@@ -1,0 +1,75 @@
+package io.pinsim.runtime.spi;
+
+import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.GupPages;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuIntervalNotifier;
+import io.pinsim.runtime.MmuIntervalNotifierOps;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.trace.KernelLog;
+import java.util.function.Supplier;
+
+/**
+ * What the kernel offers a device driver once the device is attached ({@link Kernel#attachDevice}):
+ * GUP and pinning with memlock accounting, interval mmu notifiers, hmm_range_fault(), and DMA into
+ * the frames the device holds. Every call is traced with the device as the actor, so a driver
+ * written in a downstream test suite is traced for free. A process from another kernel is refused
+ * with {@link IllegalArgumentException}.
+ */
+public interface DriverContext {
+    /** The device's name, e.g. {@code mlx5_0}; it is the actor in the trace. */
+    String deviceName();
+
+    /** The kernel the device is attached to. */
+    Kernel kernel();
+
+    /** Runs a driver operation as one traced step (an ioctl, a completion, an interrupt). */
+    <T> T call(String what, Supplier<T> body);
+
+    /** pin_user_pages() on behalf of the device ({@code holder} = device name and {@code what}). */
+    GupPages pinUserPages(Process p, long address, int nrPages, int gupFlags, String what);
+
+    /** pin_user_pages_fast() on behalf of the device. */
+    GupPages pinUserPagesFast(Process p, long address, int nrPages, int gupFlags, String what);
+
+    /** get_user_pages() on behalf of the device. */
+    GupPages getUserPages(Process p, long address, int nrPages, int gupFlags, String what);
+
+    /** Charge mm->pinned_vm (ib_umem_get): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
+    void accountPinnedVm(Process p, long nrPages);
+
+    void unaccountPinnedVm(Process p, long nrPages);
+
+    /** Charge mm->locked_vm (vfio_lock_acct): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
+    void accountLockedVm(Process p, long nrPages);
+
+    void unaccountLockedVm(Process p, long nrPages);
+
+    /** mmu_interval_notifier_insert() for [start, start+length) of the process. */
+    MmuIntervalNotifier insertIntervalNotifier(Process p, long start, long length, MmuIntervalNotifierOps ops, String what);
+
+    /**
+     * hmm_range_fault(): faults the CPU pages of [start, start + nrPages pages) in (as writes if
+     * {@code write}: breaking COW) and returns the frames mapped now, taking no references.
+     *
+     * @throws io.pinsim.runtime.ErrnoException EBUSY if an invalidation of the interval ran since
+     *         {@code notifierSeq} (retry from readBegin); EFAULT for an address with no readable
+     *         VMA; EPERM for a write to a VMA without VM_WRITE; ENOMEM if a fault cannot allocate
+     */
+    HmmRange hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, boolean write);
+
+    /** The device writes a frame it holds (DMA), whatever the CPU page tables map now. */
+    void dmaWrite(Frame frame, int offset, byte[] data, String what);
+
+    /** The device reads a frame it holds (DMA). */
+    byte[] dmaRead(Frame frame, int offset, int length, String what);
+
+    /** Marks a frame the device wrote dirty (set_page_dirty(), e.g. when an ODP mapping is torn down). */
+    void setPageDirty(Frame frame, String what);
+
+    /** Prints a line to the kernel log as the driver. */
+    void log(KernelLog.Level level, String text);
+
+    /** Records a driver decision in the trace. */
+    void trace(String what);
+}
