@@ -38,6 +38,8 @@ public final class Frame {
     SwapSpace.Slot swapSlot;
     /** GUP references and pins held on this frame, oldest first; null when there are none. */
     List<GupRef> refs;
+    /** The operation that last touched the frame (Kernel.touch), so it is checked once per operation. */
+    long touchedIn;
 
     Frame(Kernel kernel, long pfn, Content content) {
         this.kernel = kernel;

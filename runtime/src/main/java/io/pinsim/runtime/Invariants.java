@@ -1,8 +1,6 @@
 package io.pinsim.runtime;
 
 import java.util.Collection;
-import java.util.IdentityHashMap;
-import java.util.Map;
 
 /**
  * The model's CONFIG_DEBUG_VM: checks run over the frames an operation touched, and over every
@@ -15,12 +13,10 @@ final class Invariants {
         this.k = k;
     }
 
+    /** Checks the frames (each once: Kernel.touch() already deduplicates) and the page tables of the processes. */
     void check(Collection<Frame> frames, Collection<Process> processes) {
-        Map<Frame, Boolean> seen = new IdentityHashMap<>();
         for (Frame f : frames) {
-            if (seen.put(f, Boolean.TRUE) == null) {
-                checkFrame(f);
-            }
+            checkFrame(f);
         }
         for (Process p : processes) {
             if (p.mm != null) {
@@ -52,13 +48,14 @@ final class Invariants {
         if (k.frame(f.pfn()) != f) {
             fail("frame-table", "frame #" + f.pfn() + " is live but the frame table holds another object for its pfn");
         }
+        int mapcount = f.mapcount();
         if (k.anonExclusiveEra() && f.isAnon() && !midFork(f)) {
             boolean exclusive = (f.flags & Frame.ANON_EXCLUSIVE) != 0;
             if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0) {
                 fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
                         + ") but not PageAnonExclusive (sanity_check_pinned_pages)");
             }
-            if (!exclusive) {
+            if (!exclusive && mapcount > 0) {
                 k.rmap().walk(f, (mm, vma, vpn) -> {
                     if (Pte.isWrite(mm.pt.get(vpn))) {
                         fail("writable-shared-anon", "process \"" + mm.owner.name() + "\" maps frame #" + f.pfn() + " writable at "
@@ -66,11 +63,11 @@ final class Invariants {
                     }
                 });
             }
-            if (exclusive && f.mapcount() > 1) {
-                fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
+            if (exclusive && mapcount > 1) {
+                fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + mapcount + " times");
             }
         }
-        if (f.mapcount() == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
+        if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
         if (f.swapSlot != null && f.swapSlot.cache != f) {

@@ -76,7 +76,9 @@ public final class Kernel {
     /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
     private long userLockedVm;
     private int depth;
-    private final List<Frame> touched = new ArrayList<>();
+    private List<Frame> touched = new ArrayList<>();
+    /** Numbers the top-level operations, for Frame.touchedIn; starts at 1 so new frames (0) are untouched. */
+    private long opSeq = 1;
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
@@ -427,8 +429,9 @@ public final class Kernel {
             trace.end();
             if (depth == 0) {
                 retryPending();
-                List<Frame> check = new ArrayList<>(touched);
-                touched.clear();
+                List<Frame> check = touched;
+                touched = new ArrayList<>();
+                opSeq++;
                 if (invariantsEnabled && (ok || !check.isEmpty())) {
                     new Invariants(this).check(check, List.of());
                 }
@@ -471,7 +474,8 @@ public final class Kernel {
 
     /** Notes that an operation changed this frame, for the invariant check at its end. */
     void touch(Frame f) {
-        if (invariantsEnabled && depth > 0) {
+        if (invariantsEnabled && depth > 0 && f.touchedIn != opSeq) {
+            f.touchedIn = opSeq;
             touched.add(f);
         }
     }

@@ -15,21 +15,38 @@ final class PageTable {
 
     private final NavigableMap<Long, long[]> leaves = new TreeMap<>();
     private long populated;
+    /** The leaf looked up last (walks and rmap lookups of neighbouring pages hit it): no boxing, no tree walk. */
+    private long cachedKey = -1;
+    private long[] cachedLeaf;
+
+    private long[] leaf(long key) {
+        if (key == cachedKey) {
+            return cachedLeaf;
+        }
+        long[] leaf = leaves.get(key);
+        if (leaf != null) {
+            cachedKey = key;
+            cachedLeaf = leaf;
+        }
+        return leaf;
+    }
 
     long get(long vpn) {
-        long[] leaf = leaves.get(vpn >>> LEAF_SHIFT);
+        long[] leaf = leaf(vpn >>> LEAF_SHIFT);
         return leaf == null ? Pte.NONE : leaf[(int) (vpn & (PTRS_PER_PTE - 1))];
     }
 
     void set(long vpn, long pte) {
         long key = vpn >>> LEAF_SHIFT;
-        long[] leaf = leaves.get(key);
+        long[] leaf = leaf(key);
         if (leaf == null) {
             if (pte == Pte.NONE) {
                 return;
             }
             leaf = new long[PTRS_PER_PTE];
             leaves.put(key, leaf);
+            cachedKey = key;
+            cachedLeaf = leaf;
         }
         int i = (int) (vpn & (PTRS_PER_PTE - 1));
         long old = leaf[i];
@@ -94,6 +111,8 @@ final class PageTable {
         }
         var range = leaves.subMap(startVpn >>> LEAF_SHIFT, true, (endVpn - 1) >>> LEAF_SHIFT, true);
         range.entrySet().removeIf(e -> isEmpty(e.getValue()));
+        cachedKey = -1;
+        cachedLeaf = null;
     }
 
     private static boolean isEmpty(long[] leaf) {

@@ -31,7 +31,10 @@ final class Rmap {
         return 0;
     }
 
-    /** rmap_walk(): visits every present PTE that maps this frame. The zero page has none. */
+    /**
+     * rmap_walk(): visits every present PTE that maps this frame. The zero page has none. Visitors
+     * must not change the family or the VMAs while walking (callers collect first, then change).
+     */
     void walk(Frame f, Visitor visitor) {
         if (f.isZeroPage() || f.isFree()) {
             return;
@@ -40,14 +43,18 @@ final class Rmap {
             if (f.anonVma == null) {
                 return;
             }
-            for (Mm mm : f.anonVma.mms.toArray(new Mm[0])) {
+            java.util.List<Mm> mms = f.anonVma.mms;
+            for (int i = 0; i < mms.size(); i++) {
+                Mm mm = mms.get(i);
                 long pte = mm.pt.get(f.index);
                 if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
                     visitor.visit(mm, mm.findVma(f.index), f.index);
                 }
             }
         } else if (f.mapping != null) {
-            for (Vma v : f.mapping.vmas.toArray(new Vma[0])) {
+            java.util.List<Vma> vmas = f.mapping.vmas;
+            for (int i = 0; i < vmas.size(); i++) {
+                Vma v = vmas.get(i);
                 long vpn = v.vpnOf(f.index);
                 if (vpn >= 0) {
                     long pte = v.mm.pt.get(vpn);

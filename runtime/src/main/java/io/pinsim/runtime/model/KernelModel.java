@@ -37,7 +37,9 @@ public final class KernelModel {
             DirtyWithoutBuffersWriteback.class,
             LongtermFileWritePin.class,
             IoUringBufferCheck.class,
-            GetUserPagesLongterm.class);
+            GetUserPagesLongterm.class,
+            IbUmemGupFlags.class,
+            RdmaCopyOnFork.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -58,7 +60,9 @@ public final class KernelModel {
             DirtyWithoutBuffersWriteback.BUG,
             LongtermFileWritePin.ALLOWED,
             IoUringBufferCheck.NO_IO_URING,
-            GetUserPagesLongterm.ALLOWED));
+            GetUserPagesLongterm.ALLOWED,
+            IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
+            RdmaCopyOnFork.NOT_REPORTED));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -89,7 +93,8 @@ public final class KernelModel {
             MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE,
             MadvPopulate.SUPPORTED,
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
-            IoUringBufferCheck.NON_SHMEM_FILE_REFUSED));
+            IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
+            RdmaCopyOnFork.REPORTED));
 
     /**
      * 6.5 and later: R/O long-term pins unshare non-anon pages (6.2), mprotect maps clean exclusive
@@ -102,7 +107,8 @@ public final class KernelModel {
             ZeroPagePinning.NOT_REFCOUNTED,
             DioPages.FOLL_PIN,
             LongtermFileWritePin.REFUSED,
-            IoUringBufferCheck.GUP_DECIDES));
+            IoUringBufferCheck.GUP_DECIDES,
+            IbUmemGupFlags.WRITE_IF_WRITABLE));
 
     /** The newest predefined model. */
     public static final KernelModel LATEST = LINUX_6_6;

@@ -48,13 +48,17 @@ class KernelModelTest {
                 LongtermFileWritePin.ALLOWED, LongtermFileWritePin.ALLOWED, LongtermFileWritePin.REFUSED);
         assertThat(values(GetUserPagesLongterm.class)).containsExactly(GetUserPagesLongterm.ALLOWED, GetUserPagesLongterm.ALLOWED,
                 GetUserPagesLongterm.REFUSED, GetUserPagesLongterm.REFUSED, GetUserPagesLongterm.REFUSED);
+        assertThat(values(IbUmemGupFlags.class)).containsExactly(IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
+                IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_IF_WRITABLE);
+        assertThat(values(RdmaCopyOnFork.class)).containsExactly(RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED,
+                RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.REPORTED, RdmaCopyOnFork.REPORTED);
         assertThat(values(IoUringBufferCheck.class)).containsExactly(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED,
                 IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED, IoUringBufferCheck.GUP_DECIDES);
     }
 
     @Test
     void everySwitchHasATestedRowAbove() {
-        assertThat(KernelModel.SWITCHES).hasSize(18);
+        assertThat(KernelModel.SWITCHES).hasSize(20);
     }
 
     @Test
