@@ -1,0 +1,102 @@
+package io.pinsim.devices;
+
+import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.GupPages;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuIntervalNotifier;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.spi.DevicePageTable;
+
+/**
+ * A registered memory region: pinned (its pages are held from registration to deregistration)
+ * or on-demand (ODP: an interval notifier and a device page table filled by device page faults).
+ */
+public final class MemoryRegion {
+    final ProtectionDomain pd;
+    final int key;
+    final long address;
+    final long length;
+    final int access;
+    /** Pinned MR: the pins. */
+    final GupPages pages;
+    /** ODP MR: the notifier and the device's translation table. */
+    final MmuIntervalNotifier notifier;
+    final DevicePageTable deviceTable;
+    boolean deregistered;
+
+    MemoryRegion(ProtectionDomain pd, int key, long address, long length, int access, GupPages pages, MmuIntervalNotifier notifier, DevicePageTable deviceTable) {
+        this.pd = pd;
+        this.key = key;
+        this.address = address;
+        this.length = length;
+        this.access = access;
+        this.pages = pages;
+        this.notifier = notifier;
+        this.deviceTable = deviceTable;
+    }
+
+    /** The lkey/rkey. */
+    public int key() {
+        return key;
+    }
+
+    public long address() {
+        return address;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public Process process() {
+        return pd.process();
+    }
+
+    public boolean isOnDemand() {
+        return notifier != null;
+    }
+
+    public boolean isWritable() {
+        return IbAccess.writable(access);
+    }
+
+    public boolean isDeregistered() {
+        return deregistered;
+    }
+
+    /** Pinned MR: the pins it holds (null for ODP). */
+    public GupPages pins() {
+        return pages;
+    }
+
+    /** ODP MR: the device's translation table (null for a pinned MR). */
+    public DevicePageTable deviceTable() {
+        return deviceTable;
+    }
+
+    /**
+     * The frame the NIC would access for the byte at {@code offset} now: the pinned frame, or the
+     * device page table's entry (null if the device has none and would fault).
+     */
+    public Frame deviceFrame(long offset) {
+        long va = address + offset;
+        if (pages != null) {
+            return pages.frame((int) ((va - pages.start()) >>> Kernel.PAGE_SHIFT));
+        }
+        DevicePageTable.Entry e = deviceTable.lookup(va);
+        return e == null ? null : e.frame();
+    }
+
+    /** Whether the NIC's view of the byte at {@code offset} is the frame the process maps there now. */
+    public boolean isCoherent(long offset) {
+        Frame f = deviceFrame(offset);
+        Process p = process();
+        return f != null && p.isAlive() && p.frameAt(address + offset) == f;
+    }
+
+    @Override
+    public String toString() {
+        return "MR#" + key + " " + Kernel.hex(address) + "+" + length + " " + IbAccess.describe(access) + " of \"" + process().name() + "\""
+                + (deregistered ? " (deregistered)" : "");
+    }
+}
