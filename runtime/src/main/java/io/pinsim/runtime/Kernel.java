@@ -274,6 +274,23 @@ public final class Kernel {
         return op("kernel", "oom_kill(" + victim.name() + ")", -1, () -> victim.oomKill());
     }
 
+    /**
+     * migrate_vma_setup() / migrate_vma_pages() / migrate_vma_finalize() over the anonymous pages
+     * of [address, address + nrPages pages) of a process, on behalf of {@code owner} (a driver):
+     * one MMU_NOTIFY_MIGRATE invalidation carrying the owner, so the migrating driver can skip its
+     * own; each page that nothing else references moves to a new frame and every PTE follows it; a
+     * page with extra references (a pin, a GUP reference) is not migrated (migrate_vma_check_page()).
+     * The model migrates into system memory; device-private memory is not modelled.
+     *
+     * @return the number of pages migrated (cpages)
+     */
+    public int migrateVma(Process process, long address, int nrPages, Object owner) {
+        Objects.requireNonNull(owner, "owner");
+        process.requireAlive();
+        return op(String.valueOf(owner), "migrate_vma(" + process.name() + ", " + hex(address) + ", " + nrPages + " pages)", address,
+                () -> new Migration(this).migrateVma(process.mm, address >>> PAGE_SHIFT, nrPages, owner));
+    }
+
     /** Every process ever created, in creation order (including those that exited). */
     public List<Process> processes() {
         return Collections.unmodifiableList(processes);

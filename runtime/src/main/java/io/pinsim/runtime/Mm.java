@@ -103,10 +103,19 @@ final class Mm {
 
     /** mmu_notifier_invalidate_range_start() on this mm. Returns false if a subscriber refused a non-blockable range. */
     boolean notifyStart(MmuNotifierEvent event, long startVpn, long endVpn, boolean blockable) {
+        return notifyStart(event, startVpn, endVpn, blockable, null);
+    }
+
+    /** mmu_notifier_invalidate_range_start() with the range's owner (MMU_NOTIFY_MIGRATE). */
+    boolean notifyStart(MmuNotifierEvent event, long startVpn, long endVpn, boolean blockable, Object owner) {
         if (subscriptions.isEmpty()) {
             return true;
         }
-        return subscriptions.invalidateStart(new MmuNotifierRange(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, null));
+        return subscriptions.invalidateStart(new MmuNotifierRange(owner(), event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, owner));
+    }
+
+    private Process owner() {
+        return owner;
     }
 
     /** mmu_notifier_invalidate_range_end() on this mm. */

@@ -227,4 +227,24 @@ class NotifierProtocolTest {
                 .hasMessageContaining("attach a device to each kernel");
         assertThat(k.devices()).containsExactly("nic0");
     }
+
+    /** T23 and MMU_NOTIFY_MIGRATE: the owner rides in the range so a driver can skip its own migration; pinned pages stay. */
+    @Test
+    void migrateVmaCarriesTheOwnerAndLeavesPinnedPages() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 2, 'A');
+        Object gpu = "gpu0";
+        Mirror m = new Mirror();
+        a.insertIntervalNotifier(buf, 2L * PAGE, m, "svm");
+        GupPages pin = a.pinUserPages(buf + PAGE, 1, Foll.WRITE, "rdma0");
+        Frame before = a.frameAt(buf);
+        assertThat(k.migrateVma(a, buf, 2, gpu)).as("cpages < npages: the pinned page is not migrated").isEqualTo(1);
+        assertThat(m.seen).extracting(MmuNotifierRange::event).containsExactly(MmuNotifierEvent.MIGRATE);
+        assertThat(m.seen.get(0).owner()).isSameAs(gpu);
+        assertThat(a.frameAt(buf)).isNotSameAs(before);
+        assertThat(before.isFree()).isTrue();
+        assertThat(a.read(buf, 1)).containsExactly('A');
+        assertThat(pin.isCoherent(0)).isTrue();
+    }
 }
