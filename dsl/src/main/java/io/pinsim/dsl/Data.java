@@ -1,0 +1,115 @@
+package io.pinsim.dsl;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Named data: what a step writes or an assertion expects, with a name that failure messages show
+ * ({@code 'A' x 4096}, {@code "hello"}, {@code zeros}, {@code the data rdma0 wrote at step 7}).
+ * {@link Pinsim#dmaData()} names data the scenario decides when it runs.
+ */
+public abstract class Data {
+    Data() {
+    }
+
+    /**
+     * Where in a buffer of {@code length} bytes this data lies and what its bytes are, in the
+     * scenario as it is now.
+     */
+    abstract Placed place(ScenarioState state, long length);
+
+    /** Data placed in a buffer: the offset, the bytes, and the description for messages. */
+    record Placed(long offset, byte[] bytes, String description) {
+    }
+
+    static Data fill(byte b) {
+        return new Data() {
+            @Override
+            Placed place(ScenarioState state, long length) {
+                byte[] bytes = new byte[(int) Math.min(length, Integer.MAX_VALUE)];
+                Arrays.fill(bytes, b);
+                return new Placed(0, bytes, describeByte(b) + " x " + bytes.length);
+            }
+
+            @Override
+            public String toString() {
+                return "fill(" + describeByte(b) + ")";
+            }
+        };
+    }
+
+    static Data zeros() {
+        return new Data() {
+            @Override
+            Placed place(ScenarioState state, long length) {
+                return new Placed(0, new byte[(int) Math.min(length, Integer.MAX_VALUE)], "zeros x " + length);
+            }
+
+            @Override
+            public String toString() {
+                return "zeros()";
+            }
+        };
+    }
+
+    static Data text(String s) {
+        Objects.requireNonNull(s, "text");
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        return new Data() {
+            @Override
+            Placed place(ScenarioState state, long length) {
+                if (bytes.length > length) {
+                    throw new IllegalArgumentException("text(\"" + s + "\") is " + bytes.length + " bytes, longer than the buffer of " + length);
+                }
+                return new Placed(0, bytes.clone(), "\"" + s + "\"");
+            }
+
+            @Override
+            public String toString() {
+                return "text(\"" + s + "\")";
+            }
+        };
+    }
+
+    static Data dma() {
+        return new Data() {
+            @Override
+            Placed place(ScenarioState state, long length) {
+                if (state.lastDma == null) {
+                    throw new IllegalStateException("dmaData() names what a device wrote, but no device has written yet; "
+                            + "add dmaCompletes() or deviceWrites(..) before the assertion");
+                }
+                return new Placed(state.lastDma.offset(), state.lastDma.bytes().clone(), describe(state.lastDma.bytes()) + " (" + state.lastDma.what() + ")");
+            }
+
+            @Override
+            public String toString() {
+                return "dmaData()";
+            }
+        };
+    }
+
+    static String describeByte(byte b) {
+        return b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("0x%02x", b & 0xff);
+    }
+
+    /** {@code 'A' x 4096} for uniform bytes, else the first bytes quoted. */
+    static String describe(byte[] b) {
+        if (b.length == 0) {
+            return "nothing";
+        }
+        boolean uniform = true;
+        for (byte x : b) {
+            uniform &= x == b[0];
+        }
+        if (uniform) {
+            return b[0] == 0 ? "zeros x " + b.length : describeByte(b[0]) + " x " + b.length;
+        }
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < Math.min(b.length, 24); i++) {
+            sb.append(b[i] >= 0x20 && b[i] < 0x7f ? Character.toString((char) b[i]) : String.format("\\x%02x", b[i] & 0xff));
+        }
+        return sb.append(b.length > 24 ? "...\" (" + b.length + " bytes)" : "\"").toString();
+    }
+}

@@ -1,0 +1,145 @@
+package io.pinsim.dsl;
+
+import static io.pinsim.dsl.Pinsim.bytes;
+import static io.pinsim.dsl.Pinsim.dmaData;
+import static io.pinsim.dsl.Pinsim.ext4;
+import static io.pinsim.dsl.Pinsim.fill;
+import static io.pinsim.dsl.Pinsim.kernel;
+import static io.pinsim.dsl.Pinsim.pages;
+import static io.pinsim.dsl.Pinsim.rdma;
+import static io.pinsim.dsl.Pinsim.text;
+import static io.pinsim.dsl.Pinsim.tmpfs;
+import static io.pinsim.dsl.Pinsim.vfio;
+import static io.pinsim.dsl.Pinsim.zeros;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pinsim.devices.RdmaNic;
+import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.Prot;
+import io.pinsim.runtime.Signal;
+import io.pinsim.runtime.model.KernelModel;
+import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
+
+/** Each step and each assertion of the chain, the errors of misplaced steps, and the exact failure messages. */
+class StepsAndMessagesTest {
+
+    @Test
+    void memorySteps() {
+        Handles h = kernel().process("A").malloc(pages(2)).write(text("hi")).read().mprotect(Prot.READ).assertSees(text("hi")).then();
+        assertThat(h.buffer().length()).isEqualTo(2 * 4096);
+        assertThat(h.process().vmaAt(h.buffer().address()).prot()).isEqualTo(Prot.READ);
+        kernel().process("A").malloc(pages(1)).write('A').munmap().read().assertFaults(Signal.SIGSEGV);
+        kernel().process("A").mmapShared(pages(1)).write('S').fork().assertChildSees(fill('S')).childWrites('C').assertParentSees(fill('C'));
+        Handles gone = kernel().process("A").malloc(pages(1)).exit().then();
+        assertThat(gone.process().isAlive()).isFalse();
+        kernel().process("A").malloc(pages(1)).write('A').madvise(Advice.DONTNEED).assertSees(zeros());
+        kernel().process("A").malloc(pages(1)).write('A').reclaim().assertSees(fill('A'));
+    }
+
+    @Test
+    void processSwitchesToAnExistingLiveProcess() {
+        Handles h = kernel().process("A").process("B").process("A").then();
+        assertThat(h.kernel().processes()).hasSize(2);
+        assertThat(h.process().name()).isEqualTo("A");
+        assertThat(h.parent().name()).isEqualTo("A");
+    }
+
+    @Test
+    void forkSteps() {
+        ForkedScenario f = kernel().process("A").malloc(pages(1)).write('A').fork();
+        f.childWrites('C').childReads().assertChildSees(fill('C')).assertParentSees(fill('A'));
+        f.inChild().write('X').inParent().write('Y').assertChildSees(fill('X')).assertParentSees(fill('Y'));
+        assertThat(f.childExits().child().isAlive()).isFalse();
+    }
+
+    @Test
+    void deviceSteps() {
+        kernel().process("A").malloc(pages(1)).write('A').pin(rdma).deviceWrites(text("dma")).assertParentSees(text("dma"))
+                .deviceReads().assertDeviceSees(text("dma")).unpin().assertParentSees(text("dma"));
+        kernel().process("A").malloc(pages(1)).write('A').pinReadOnly(rdma).deviceReads().assertDeviceSees(fill('A'));
+        kernel().process("A").malloc(pages(1)).pin(vfio).dmaCompletes().assertParentSees(dmaData()).unpin();
+        kernel().process("A").malloc(pages(1)).gup(Foll.WRITE).deviceWrites(fill('G')).assertParentSees(fill('G')).unpin();
+        kernel().process("A").malloc(pages(1)).registerBuffer().dmaCompletes().assertParentSees(dmaData()).unpin();
+        kernel().process("A").malloc(pages(1)).write('v').vmsplice().pipeRead().assertPipeSees(fill('v'));
+        var k = io.pinsim.runtime.Kernel.builder().build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_7");
+        Pinsim.scenario(k).process("A").malloc(pages(1)).pin(nic).dmaCompletes().assertParentSees(dmaData());
+    }
+
+    @Test
+    void fileSteps() {
+        kernel().file("data").on(ext4).process("A").mmapFile(pages(1)).write('M').writeback().fsync().assertFileContains(fill('M'));
+        kernel().file("data", pages(2)).on(tmpfs).process("A").punchHole().assertFileContains(zeros());
+        kernel().file("data").on(ext4).process("A").malloc(pages(1)).startDirectRead().dmaCompletes().assertParentSees(fill('F'));
+        kernel().file("data").on(ext4).process("A").malloc(pages(1)).write('W').startDirectWrite().dmaCompletes().assertFileContains(fill('W'));
+        assertThat(kernel().file("data").on(ext4).process("A").truncate().then().file().size()).isZero();
+    }
+
+    @Test
+    void misplacedStepsNameWhatIsMissing() {
+        assertThatThrownBy(() -> kernel().malloc(pages(1))).isInstanceOf(IllegalStateException.class).hasMessage("malloc(1 page) needs a process: start with process(\"A\")");
+        assertThatThrownBy(() -> kernel().process("A").write('x')).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs a buffer: add malloc(pages(1))");
+        assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).dmaCompletes()).isInstanceOf(IllegalStateException.class)
+                .hasMessage("dmaCompletes() needs DMA in flight: add startDirectRead(..), startDirectWrite() or pin(rdma) first");
+        assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).unpin()).isInstanceOf(IllegalStateException.class).hasMessageContaining("pin(rdma)");
+        assertThatThrownBy(() -> kernel().process("A").truncate()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("add file(\"data\").on(ext4) first");
+        assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).assertParentSees(dmaData())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no device has written yet");
+        assertThatThrownBy(() -> kernel().process("A").pipeRead()).isInstanceOf(IllegalStateException.class).hasMessageContaining("vmsplice()");
+        assertThatThrownBy(() -> kernel().process("A").assertPipeSees(zeros())).isInstanceOf(IllegalStateException.class).hasMessageContaining("pipeRead()");
+        assertThatThrownBy(() -> kernel().file("d").on(ext4).process("A").malloc(pages(1)).startDirectRead().startDirectRead())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("still in flight");
+        assertThatThrownBy(() -> bytes(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aFailedStepMustBeAsserted() {
+        assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).munmap().write('x').read())
+                .isInstanceOf(AssertionFailedError.class)
+                .hasMessage("\nStep write(fill('x')) failed:\n  SIGSEGV in process \"A\" at 0x7f0000000000: write to an address with no mapping (SEGV_MAPERR)"
+                        + "\nso read() cannot run; if the failure is expected, follow the step with assertFaults(SIGSEGV)");
+        kernel(KernelModel.LINUX_6_6).file("data").on(ext4).process("A").mmapFile(pages(1)).pin(rdma).assertFails(Errno.EFAULT).write('w')
+                .assertSees(fill('w'));
+    }
+
+    @Test
+    void assertionFailureMessagesArePinned() {
+        AssertionFailedError seen = catchFailure(() -> kernel().process("A").malloc(pages(1)).write('A').assertSees(text("hi")));
+        assertThat(seen.getMessage()).isEqualTo("\nExpecting process \"A\" at 0x7f0000000000 (1 page) to see:\n  \"hi\"\nbut saw:\n  'A' x 2"
+                + "\nbecause: \"A\" maps frame #1; no step copied or moved it");
+        assertThat(seen.getExpected().getValue()).isEqualTo("\"hi\"");
+        assertThat(seen.getActual().getValue()).isEqualTo("'A' x 2");
+
+        AssertionFailedError bug = catchFailure(() -> kernel(KernelModel.LINUX_5_8).process("A").malloc(pages(1)).write('A').pin(rdma).fork()
+                .parentWrites(text("p")).dmaCompletes().assertParentSees(dmaData()));
+        assertThat(bug.getMessage()).isEqualTo("\nExpecting process \"A\" at 0x7f0000000000 (1 page) to see:\n  'D' x 4096 (the data rdma0 wrote at step 9)"
+                + "\nbut saw:\n  \"pAAAAAAAAAAAAAAAAAAAAAAA...\" (4096 bytes)"
+                + "\nbecause: at step 8 (parent, write fault) write fault at 0x7f0000000000: copied frame #1 to new frame #2: mapcount + swapcount = 2 > 1"
+                + " (reuse_swap_page) (wp_page_copy); frame #1 stays with PIN by rdma0 MR#256 (step 6); rdma0 still holds frame #1 while \"A\" maps frame #2");
+        assertThat(bug.getStackTrace()[0].getClassName()).as("the top frame is the test's own line").isEqualTo(StepsAndMessagesTest.class.getName());
+
+        assertThat(catchFailure(() -> kernel().process("A").malloc(pages(1)).assertFails(Errno.EIO)).getMessage())
+                .isEqualTo("\nExpecting the last step to fail with:\n  EIO\nbut the last step (malloc(1 page)) succeeded");
+        assertThat(catchFailure(() -> kernel().process("A").malloc(pages(1)).read().assertFaults(Signal.SIGBUS)).getMessage())
+                .isEqualTo("\nExpecting the last step to deliver:\n  SIGBUS\nbut the last step (read()) delivered no signal");
+        assertThat(catchFailure(() -> kernel().file("f").on(ext4).process("A").assertFileContains(fill('x'))).getMessage())
+                .isEqualTo("\nExpecting file ext4:f (4096 bytes) to see:\n  'x' x 4096\nbut saw:\n  'F' x 4096\nbecause: the file has 4096 bytes and 0 cached page(s)");
+        assertThat(catchFailure(() -> kernel().process("A").assertKernelLog("BUG")).getMessage())
+                .isEqualTo("\nExpecting the kernel log to contain:\n  BUG\nbut it is empty");
+    }
+
+    private static AssertionFailedError catchFailure(Runnable r) {
+        try {
+            r.run();
+        } catch (AssertionFailedError e) {
+            return e;
+        }
+        throw new AssertionError("expected a failure");
+    }
+}
