@@ -644,6 +644,11 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> {
         return state.asserted;
     }
 
+    /** The number of steps run so far. */
+    public int steps() {
+        return state.steps;
+    }
+
     void checkNoFailure(String assertion) {
         if (state.failure != null) {
             throw Failures.unexpectedFailure(state, assertion + "(..)");

@@ -108,7 +108,7 @@ public final class GupPages {
         if ((request.flags() & Foll.WRITE) == 0) {
             throw new IllegalStateException("these pages were taken for reading (no FOLL_WRITE); take them with Foll.WRITE to let a device write them");
         }
-        kernel.run(request.holder(), "DMA write " + data.length + " bytes at " + Kernel.hex(request.start() + offset), request.start() + offset, () -> {
+        kernel.run(device(), "DMA write " + data.length + " bytes at " + Kernel.hex(request.start() + offset) + " (" + request.holder() + ")", request.start() + offset, () -> {
             int done = 0;
             while (done < data.length) {
                 long o = offset + done;
@@ -120,7 +120,7 @@ public final class GupPages {
                     throw new IllegalStateException("page " + page + " is the shared zero page; a device must never write it");
                 }
                 f.content.write(in, data, done, n);
-                kernel.trace().record(request.holder(), TraceKind.DMA, address(page) + in, f.pfn(), "DMA wrote " + n + " bytes into frame #" + f.pfn()
+                kernel.trace().record(device(), TraceKind.DMA, address(page) + in, f.pfn(), "DMA wrote " + n + " bytes into frame #" + f.pfn()
                         + (isCoherent(page) ? "" : " - which process \"" + request.process().name() + "\" no longer maps at " + Kernel.hex(address(page))));
                 done += n;
             }
@@ -147,7 +147,7 @@ public final class GupPages {
     }
 
     private void drop(boolean dirty, String fn) {
-        kernel.run(request.holder(), fn + "(" + frames.length + " pages)", request.start(), () -> {
+        kernel.run(device(), fn + "(" + frames.length + " pages) of " + request.holder(), request.start(), () -> {
             if (released) {
                 throw new KernelBugException("refcount-underflow", fn + "() called twice on the pages " + request.holder() + " took at "
                         + Kernel.hex(request.start()) + ": the references were already dropped", kernel.trace().render());
@@ -171,10 +171,17 @@ public final class GupPages {
                 }
                 kernel.touch(f);
                 kernel.maybeFree(f);
-                kernel.trace().record(request.holder(), TraceKind.UNPIN, address(i), f.pfn(), (isPin() ? "unpinned" : "released") + " frame #" + f.pfn()
+                kernel.trace().record(device(), TraceKind.UNPIN, address(i), f.pfn(), (isPin() ? "unpinned" : "released") + " frame #" + f.pfn()
                         + (dirty ? ", marked dirty" : "") + (f.isFree() ? ", frame freed" : ""));
             }
         });
+    }
+
+    /** The actor for the trace: the device part of the holder ({@code rdma0} of {@code rdma0 MR#256}). */
+    private String device() {
+        String h = request.holder();
+        int space = h.indexOf(' ');
+        return space < 0 ? h : h.substring(0, space);
     }
 
     private void checkIndex(int i) {

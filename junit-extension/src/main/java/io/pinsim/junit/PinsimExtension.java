@@ -1,0 +1,329 @@
+package io.pinsim.junit;
+
+import io.pinsim.dsl.Pinsim;
+import io.pinsim.dsl.Scenario;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.Switch;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.Extension;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.junit.jupiter.api.extension.TestTemplateInvocationContext;
+import org.junit.jupiter.api.extension.TestTemplateInvocationContextProvider;
+import org.junit.platform.commons.support.AnnotationSupport;
+import org.opentest4j.AssertionFailedError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The extension behind {@link PinsimTest} and {@link PinsimModels}. It holds no state of its own:
+ * everything about a test lives in that test's {@link ExtensionContext.Store}, so tests may run in
+ * parallel.
+ */
+final class PinsimExtension implements ParameterResolver, TestTemplateInvocationContextProvider, AfterTestExecutionCallback, TestExecutionExceptionHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(PinsimExtension.class);
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(PinsimExtension.class);
+    private static final String MODEL_KEY = "model";
+    private static final String STATE_KEY = "state";
+
+    /** Everything the extension knows about one test (one invocation of a template). */
+    static final class TestState {
+        final KernelModel model;
+        final long seed;
+        final TraceMode traceMode;
+        Kernel kernel;
+        Scenario scenario;
+        final Map<Class<?>, Integer> deviceCounts = new LinkedHashMap<>();
+        boolean bugReproduced;
+
+        TestState(KernelModel model, long seed, TraceMode traceMode) {
+            this.model = model;
+            this.seed = seed;
+            this.traceMode = traceMode;
+        }
+
+        Kernel kernel() {
+            if (kernel == null) {
+                kernel = Kernel.builder().model(model).seed(seed).build();
+            }
+            return kernel;
+        }
+    }
+
+    /** Binds one template invocation to its model. */
+    private record ModelBinding(KernelModel model) implements BeforeEachCallback {
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            context.getStore(NS).put(MODEL_KEY, model);
+        }
+    }
+
+    // ------------------------------------------------------------------ per-model templates
+
+    @Override
+    public boolean supportsTestTemplate(ExtensionContext context) {
+        return context.getTestMethod().map(m -> AnnotationSupport.isAnnotated(m, PinsimModels.class)).orElse(false);
+    }
+
+    @Override
+    public Stream<TestTemplateInvocationContext> provideTestTemplateInvocationContexts(ExtensionContext context) {
+        Method method = context.getRequiredTestMethod();
+        PinsimModels pm = AnnotationSupport.findAnnotation(method, PinsimModels.class).orElseThrow();
+        List<KernelModel> models = new ArrayList<>();
+        if (pm.value().length == 0) {
+            models.addAll(KernelModel.all());
+        } else {
+            for (String name : pm.value()) {
+                models.add(KernelModel.byName(name));
+            }
+        }
+        for (ModelVariant v : AnnotationSupport.findRepeatableAnnotations(method, ModelVariant.class)) {
+            models.add(variant(v));
+        }
+        return models.stream().map(m -> new TestTemplateInvocationContext() {
+            @Override
+            public String getDisplayName(int invocationIndex) {
+                return m.name();
+            }
+
+            @Override
+            public List<Extension> getAdditionalExtensions() {
+                return List.of(new ModelBinding(m));
+            }
+        });
+    }
+
+    /** A variant model from its annotation: the base with each {@code Switch.VALUE} applied. */
+    static KernelModel variant(ModelVariant v) {
+        KernelModel m = KernelModel.byName(v.base());
+        for (String change : v.with()) {
+            m = m.with(parseSwitch(change));
+        }
+        return m.named(v.name(), v.description().isEmpty() ? v.base() + " with " + String.join(", ", v.with()) : v.description());
+    }
+
+    static Switch parseSwitch(String text) {
+        int dot = text.indexOf('.');
+        if (dot < 0) {
+            throw new IllegalArgumentException("@ModelVariant(with = \"" + text + "\"): write SwitchType.VALUE, e.g. \"ForkPinned.SHARE_WRPROTECT\"");
+        }
+        String type = text.substring(0, dot);
+        String value = text.substring(dot + 1);
+        for (Class<? extends Switch> s : KernelModel.SWITCHES) {
+            if (s.getSimpleName().equals(type)) {
+                for (Switch c : s.getEnumConstants()) {
+                    if (c.name().equals(value)) {
+                        return c;
+                    }
+                }
+                throw new IllegalArgumentException("@ModelVariant: " + type + " has no value " + value + "; values: "
+                        + Arrays.stream(s.getEnumConstants()).map(Switch::name).toList());
+            }
+        }
+        throw new IllegalArgumentException("@ModelVariant: no switch named " + type + "; switches: " + KernelModel.SWITCHES.stream().map(Class::getSimpleName).toList());
+    }
+
+    // ------------------------------------------------------------------ injection
+
+    @Override
+    public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
+        Class<?> type = pc.getParameter().getType();
+        return type == Kernel.class || type == Scenario.class || type == KernelModel.class || isDevice(type);
+    }
+
+    private static boolean isDevice(Class<?> type) {
+        if (type.isPrimitive() || type.isInterface() || type.getName().startsWith("java.")) {
+            return false;
+        }
+        try {
+            type.getConstructor(Kernel.class, String.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
+        TestState s = state(ec);
+        Class<?> type = pc.getParameter().getType();
+        if (type == KernelModel.class) {
+            return s.model;
+        }
+        if (type == Kernel.class) {
+            return s.kernel();
+        }
+        if (type == Scenario.class) {
+            if (s.scenario == null) {
+                s.scenario = Pinsim.scenario(s.kernel());
+            }
+            return s.scenario;
+        }
+        int index = s.deviceCounts.merge(type, 1, Integer::sum) - 1;
+        List<InjectFault> faults = new ArrayList<>();
+        ec.getTestMethod().ifPresent(m -> {
+            for (InjectFault f : AnnotationSupport.findRepeatableAnnotations(m, InjectFault.class)) {
+                if (f.type().isAssignableFrom(type)) {
+                    faults.add(f);
+                }
+            }
+        });
+        return FaultInjector.create(type, s.kernel(), deviceName(type, index), faults);
+    }
+
+    /** Injected devices get names that do not clash with the ones a scenario gives its own devices. */
+    static String deviceName(Class<?> type, int index) {
+        String simple = type.getSimpleName();
+        if (simple.contains("Rdma") || simple.contains("Nic")) {
+            return "mlx5_" + index;
+        }
+        if (simple.contains("Nvme")) {
+            return "nvme" + index + "n1";
+        }
+        if (simple.contains("Vfio")) {
+            return String.format("0000:%02x:00.0", index + 1);
+        }
+        return simple.toLowerCase(java.util.Locale.ROOT) + index;
+    }
+
+    /** The test's state, created on first use: the model from the template, the annotation, the configuration, or LATEST. */
+    private TestState state(ExtensionContext ec) {
+        return ec.getStore(NS).getOrComputeIfAbsent(STATE_KEY, k -> newState(ec), TestState.class);
+    }
+
+    private TestState newState(ExtensionContext ec) {
+        KernelModel model = ec.getStore(NS).get(MODEL_KEY, KernelModel.class);
+        Optional<PinsimTest> pt = findPinsimTest(ec);
+        Optional<PinsimModels> pm = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, PinsimModels.class));
+        if (model == null) {
+            String name = pt.map(PinsimTest::model).filter(n -> !n.isEmpty())
+                    .orElseGet(() -> ec.getConfigurationParameter("pinsim.model").orElse("LATEST"));
+            model = KernelModel.byName(name);
+        }
+        long seed = pt.map(PinsimTest::seed).filter(x -> x != Long.MIN_VALUE)
+                .or(() -> pm.map(PinsimModels::seed).filter(x -> x != Long.MIN_VALUE))
+                .orElseGet(() -> ec.getConfigurationParameter("pinsim.seed").map(Long::parseLong).orElse(0L));
+        TraceMode mode = pt.map(PinsimTest::trace).or(() -> pm.map(PinsimModels::trace)).orElse(TraceMode.ON_FAILURE);
+        return new TestState(model, seed, mode);
+    }
+
+    private static Optional<PinsimTest> findPinsimTest(ExtensionContext ec) {
+        Optional<PinsimTest> onMethod = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, PinsimTest.class));
+        return onMethod.isPresent() ? onMethod : ec.getTestClass().flatMap(c -> AnnotationSupport.findAnnotation(c, PinsimTest.class));
+    }
+
+    // ------------------------------------------------------------------ outcome
+
+    private static KnownBug knownBug(ExtensionContext ec, TestState s) {
+        KnownBug kb = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, KnownBug.class)).orElse(null);
+        return kb != null && Arrays.asList(kb.models()).contains(s.model.name()) ? kb : null;
+    }
+
+    @Override
+    public void handleTestExecutionException(ExtensionContext ec, Throwable t) throws Throwable {
+        TestState s = ec.getStore(NS).get(STATE_KEY, TestState.class);
+        if (s == null || s.kernel == null) {
+            throw t;
+        }
+        KnownBug kb = knownBug(ec, s);
+        if (kb != null && t instanceof AssertionError) {
+            s.bugReproduced = true;
+            ec.publishReportEntry("pinsim.outcome", "BUG_REPRODUCED on " + s.model.name() + " (" + kb.reference() + ")");
+            LOG.info("{}: the documented bug reproduced on {} ({})", ec.getDisplayName(), s.model.name(), kb.reference());
+            if (s.traceMode == TraceMode.ALWAYS) {
+                writeArtifacts(ec, s, header(s, "the documented bug reproduced: " + t.getMessage()));
+            }
+            return;
+        }
+        String header = header(s, kb != null ? "@KnownBug(" + kb.reference() + ") names this model, but the test failed with " + t.getClass().getSimpleName()
+                + ", not with an assertion: an unexpected failure" : null);
+        Path html = writeArtifacts(ec, s, header);
+        String report = "\n\n" + header + "\n" + TraceReport.table(s.kernel.trace().events())
+                + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : "");
+        if (t instanceof AssertionFailedError afe) {
+            AssertionFailedError e = afe.isExpectedDefined() || afe.isActualDefined()
+                    ? new AssertionFailedError(afe.getMessage() + report, afe.getExpected() == null ? null : afe.getExpected().getValue(),
+                            afe.getActual() == null ? null : afe.getActual().getValue(), afe)
+                    : new AssertionFailedError(afe.getMessage() + report, afe);
+            e.setStackTrace(afe.getStackTrace());
+            throw e;
+        }
+        if (t instanceof AssertionError ae) {
+            AssertionError e = new AssertionError(ae.getMessage() + report, ae);
+            e.setStackTrace(ae.getStackTrace());
+            throw e;
+        }
+        t.addSuppressed(new PinsimReport(report.trim()));
+        throw t;
+    }
+
+    @Override
+    public void afterTestExecution(ExtensionContext ec) throws Exception {
+        TestState s = ec.getStore(NS).get(STATE_KEY, TestState.class);
+        if (s == null || s.kernel == null || ec.getExecutionException().isPresent()) {
+            return;
+        }
+        KnownBug kb = knownBug(ec, s);
+        if (kb != null && !s.bugReproduced) {
+            String header = header(s, "the documented bug did not reproduce");
+            Path html = writeArtifacts(ec, s, header);
+            throw new AssertionFailedError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel breaks it there ("
+                    + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n" + header + "\n" + TraceReport.table(s.kernel.trace().events())
+                    + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : ""));
+        }
+        if (!s.bugReproduced && s.scenario != null && s.scenario.steps() > 0 && !s.scenario.isAsserted()) {
+            throw new AssertionFailedError("The scenario ran " + s.scenario.steps() + " step(s) but never reached an assertion: end it with "
+                    + "assertParentSees(..), assertFails(..) or another assertion, or then() to check it by hand");
+        }
+        if (s.traceMode == TraceMode.ALWAYS) {
+            writeArtifacts(ec, s, header(s, "passed"));
+        }
+    }
+
+    private static String header(TestState s, String note) {
+        return "pinsim: kernel model " + s.model.name() + " (" + s.model.standsFor() + "), seed " + s.seed
+                + (note != null ? "\n" + note : "")
+                + "\nrerun with: -Dpinsim.model=" + s.model.name() + " -Dpinsim.seed=" + s.seed + " (or @PinsimTest(model = \"" + s.model.name() + "\", seed = " + s.seed + "))"
+                + (s.model.isPredefined() ? "" : "\nthe model is a variant: " + s.model.switches());
+    }
+
+    /** Writes trace.txt and timeline.html under target/pinsim/ (or pinsim.reportDir), publishes and logs the path. */
+    private static Path writeArtifacts(ExtensionContext ec, TestState s, String header) {
+        Path base = Path.of(ec.getConfigurationParameter("pinsim.reportDir").orElse("target/pinsim"));
+        String id = (ec.getTestClass().map(Class::getSimpleName).orElse("test") + "." + ec.getTestMethod().map(Method::getName).orElse("")
+                + (ec.getStore(NS).get(MODEL_KEY, KernelModel.class) != null ? "[" + s.model.name() + "]" : ""))
+                .replaceAll("[^A-Za-z0-9._\\[\\]-]", "_");
+        try {
+            Path html = TraceReport.write(base.resolve(id), ec.getDisplayName(), s.kernel, header);
+            ec.publishReportEntry("pinsim.timeline", html.toAbsolutePath().toString());
+            LOG.info("pinsim trace and timeline of {}: {}", ec.getDisplayName(), html.getParent().toAbsolutePath());
+            return html;
+        } catch (IOException e) {
+            LOG.warn("could not write the pinsim trace of {}: {}", ec.getDisplayName(), e.toString());
+            return null;
+        }
+    }
+
+    /** The pinsim report attached to a failure that is not an assertion. */
+    static final class PinsimReport extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PinsimReport(String report) {
+            super(report, null, false, false);
+        }
+    }
+}

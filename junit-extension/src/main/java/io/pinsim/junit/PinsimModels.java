@@ -1,0 +1,30 @@
+package io.pinsim.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.TestTemplate;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A test run once per kernel model, each invocation on a fresh kernel and named after its model:
+ * every predefined model, or the ones listed, plus the {@link ModelVariant}s declared on the method.
+ * Combine with {@link KnownBug} for the models on which the kernel is known to break the test.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target({ElementType.METHOD, ElementType.ANNOTATION_TYPE})
+@TestTemplate
+@ExtendWith(PinsimExtension.class)
+public @interface PinsimModels {
+    /** Model names; empty for all predefined models. */
+    String[] value() default {};
+
+    /** The seed; {@link Long#MIN_VALUE} for the configured or default one. */
+    long seed() default Long.MIN_VALUE;
+
+    /** When to write the trace and timeline. */
+    TraceMode trace() default TraceMode.ON_FAILURE;
+}

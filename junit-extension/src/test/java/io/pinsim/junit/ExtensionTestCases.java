@@ -1,0 +1,175 @@
+package io.pinsim.junit;
+
+import static io.pinsim.dsl.Pinsim.dmaData;
+import static io.pinsim.dsl.Pinsim.fill;
+import static io.pinsim.dsl.Pinsim.pages;
+import static io.pinsim.dsl.Pinsim.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pinsim.devices.IbAccess;
+import io.pinsim.devices.NaiveOdpNic;
+import io.pinsim.devices.NvmeDisk;
+import io.pinsim.devices.RdmaNic;
+import io.pinsim.devices.VfioDevice;
+import io.pinsim.dsl.Scenario;
+import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.model.ForkPinned;
+import io.pinsim.runtime.model.KernelModel;
+import org.junit.jupiter.api.RepeatedTest;
+
+/** Fixture classes for {@link PinsimExtensionTest}, run through the EngineTestKit only. */
+final class ExtensionTestCases {
+    private ExtensionTestCases() {
+    }
+
+    static class Injection {
+        @PinsimTest
+        void everythingOnOneKernel(Kernel kernel, Scenario scenario, KernelModel model, RdmaNic nic, NvmeDisk disk, VfioDevice vfio, RdmaNic second) {
+            assertThat(scenario.kernel()).isSameAs(kernel);
+            assertThat(kernel.model()).isSameAs(model).isSameAs(KernelModel.LATEST);
+            assertThat(kernel.devices()).containsExactly("mlx5_0", "nvme0n1", "0000:01:00.0", "mlx5_1");
+            assertThat(nic.name()).isEqualTo("mlx5_0");
+            assertThat(second.name()).isEqualTo("mlx5_1");
+            assertThat(disk.name()).isEqualTo("nvme0n1");
+            assertThat(vfio.name()).isEqualTo("0000:01:00.0");
+        }
+
+        @PinsimTest(model = "LINUX_5_8", seed = 42)
+        void modelAndSeedFromTheAnnotation(Kernel kernel) {
+            assertThat(kernel.model()).isSameAs(KernelModel.LINUX_5_8);
+            assertThat(kernel.seed()).isEqualTo(42);
+        }
+    }
+
+    static class FromConfiguration {
+        @PinsimTest
+        void modelFromTheConfiguration(KernelModel model, Kernel kernel) {
+            assertThat(model).isSameAs(KernelModel.LINUX_6_1);
+            assertThat(kernel.seed()).isEqualTo(7);
+        }
+    }
+
+    static class PerModel {
+        @PinsimModels
+        void everyModel(KernelModel model, Kernel kernel) {
+            assertThat(kernel.model()).isSameAs(model);
+        }
+
+        @PinsimModels({"LINUX_5_10", "LINUX_6_6"})
+        @ModelVariant(name = "5.9-rc1", base = "LINUX_5_10", with = "ForkPinned.SHARE_WRPROTECT")
+        void subsetAndVariant(KernelModel model) {
+            if (model.name().equals("5.9-rc1")) {
+                assertThat(model.get(ForkPinned.class)).isEqualTo(ForkPinned.SHARE_WRPROTECT);
+            }
+        }
+    }
+
+    static class KnownBugs {
+        /** S2 on every model: the bug reproduces on 4.19 and 5.8, as documented. */
+        @PinsimModels
+        @KnownBug(models = {"LINUX_4_19", "LINUX_5_8"}, reference = "70e806e4e645")
+        void documentedBug(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').pin(io.pinsim.dsl.Pinsim.rdma).fork().parentWrites(text("p")).dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+
+        /** Claims a bug on 6.6 that does not exist there: an unexpected pass. */
+        @PinsimModels("LINUX_6_6")
+        @KnownBug(models = "LINUX_6_6", reference = "a wrong claim")
+        void wrongClaim(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').assertSees(fill('A'));
+        }
+
+        /** A known-bug model, but the test fails with an exception that is not an assertion: an unexpected failure. */
+        @PinsimModels("LINUX_4_19")
+        @KnownBug(models = "LINUX_4_19", reference = "70e806e4e645")
+        void crashes(Kernel kernel) {
+            kernel.spawn("A");
+            throw new IllegalStateException("the test itself is broken");
+        }
+    }
+
+    static class Failing {
+        @PinsimTest(model = "LINUX_5_8", seed = 3)
+        void parentLosesDma(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').pin(io.pinsim.dsl.Pinsim.rdma).fork().parentWrites(text("p")).dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+
+        @PinsimTest
+        void neverAsserted(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A');
+        }
+
+        @PinsimTest(trace = TraceMode.ALWAYS)
+        void passesAndKeepsItsTrace(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').assertSees(fill('A'));
+        }
+    }
+
+    static class FaultInjection {
+        @PinsimTest
+        @InjectFault(type = RdmaNic.class, method = "allocateXlt")
+        void naiveDriverCannotInvalidate(NaiveOdpNic nic, Kernel kernel) {
+            var a = kernel.spawn("A");
+            long buf = a.mmap(4096, 3, 0x22);
+            a.write(buf, new byte[] {'A'});
+            var mr = nic.regMr(nic.allocPd(a), buf, 4096, IbAccess.ON_DEMAND | IbAccess.LOCAL_WRITE);
+            nic.advise(mr, 0, 4096, true);
+            a.madvise(buf, 4096, Advice.DONTNEED);
+            assertThat(kernel.log().contains("failed an invalidation")).isTrue();
+            assertThat(kernel.trace().render()).contains("@InjectFault: RdmaNic.allocateXlt() call 1 fails: returns false");
+        }
+
+        @PinsimTest
+        @InjectFault(type = RdmaNic.class, method = "allocateXlt")
+        void mlx5SurvivesTheSameInjection(RdmaNic nic, Kernel kernel) {
+            var a = kernel.spawn("A");
+            long buf = a.mmap(4096, 3, 0x22);
+            a.write(buf, new byte[] {'A'});
+            var mr = nic.regMr(nic.allocPd(a), buf, 4096, IbAccess.ON_DEMAND | IbAccess.LOCAL_WRITE);
+            nic.advise(mr, 0, 4096, true);
+            a.madvise(buf, 4096, Advice.DONTNEED);
+            assertThat(kernel.log().contains("failed an invalidation")).isFalse();
+            assertThat(kernel.trace().render()).contains("xlt_emergency_page");
+        }
+
+        @PinsimTest
+        @InjectFault(type = RdmaNic.class, method = "regMr", call = 2, fault = InjectFault.Fault.ERRNO, errno = Errno.ENOMEM)
+        void secondRegistrationFails(RdmaNic nic, Kernel kernel) {
+            var a = kernel.spawn("A");
+            long buf = a.mmap(8192, 3, 0x22);
+            var pd = nic.allocPd(a);
+            nic.regMr(pd, buf, 4096, IbAccess.LOCAL_WRITE);
+            try {
+                nic.regMr(pd, buf + 4096, 4096, IbAccess.LOCAL_WRITE);
+                throw new AssertionError("the second registration should fail");
+            } catch (io.pinsim.runtime.ErrnoException e) {
+                assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+            }
+        }
+
+        @PinsimTest
+        @InjectFault(type = RdmaNic.class, method = "nothingLikeThis")
+        void unknownMethod(RdmaNic nic) {
+            throw new AssertionError("not reached");
+        }
+    }
+
+    static class Parallel {
+        @RepeatedTest(200)
+        @ExtensionMarker
+        void manyKernels(Scenario s, Kernel kernel) {
+            s.process("A").malloc(pages(4)).write('A').fork().childWrites('C').assertParentSees(fill('A')).assertChildSees(fill('C'));
+            assertThat(kernel.processes()).hasSize(2);
+        }
+    }
+
+    /** @RepeatedTest with the extension. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @org.junit.jupiter.api.extension.ExtendWith(PinsimExtension.class)
+    @interface ExtensionMarker {
+    }
+}
