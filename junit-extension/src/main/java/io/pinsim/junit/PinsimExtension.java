@@ -217,7 +217,9 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         long seed = pt.map(PinsimTest::seed).filter(x -> x != Long.MIN_VALUE)
                 .or(() -> pm.map(PinsimModels::seed).filter(x -> x != Long.MIN_VALUE))
                 .orElseGet(() -> ec.getConfigurationParameter("pinsim.seed").map(Long::parseLong).orElse(0L));
-        TraceMode mode = pt.map(PinsimTest::trace).or(() -> pm.map(PinsimModels::trace)).orElse(TraceMode.ON_FAILURE);
+        TraceMode annotated = pt.map(PinsimTest::trace).or(() -> pm.map(PinsimModels::trace)).orElse(TraceMode.ON_FAILURE);
+        TraceMode mode = annotated == TraceMode.ALWAYS ? annotated
+                : ec.getConfigurationParameter("pinsim.trace").map(TraceMode::valueOf).orElse(annotated);
         return new TestState(model, seed, mode);
     }
 

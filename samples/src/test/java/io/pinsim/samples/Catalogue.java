@@ -1,0 +1,355 @@
+package io.pinsim.samples;
+
+import static org.junit.platform.engine.discovery.ClassNameFilter.includeClassNamePatterns;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
+
+import io.pinsim.junit.KnownBug;
+import io.pinsim.junit.ModelVariant;
+import io.pinsim.runtime.model.KernelModel;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+/**
+ * pinsim's main command: runs every sample on every predefined kernel model (and the variants a
+ * sample declares), prints the matrix, writes {@code catalogue.json} and {@code index.html} (with a
+ * timeline per cell) into the output directory, and exits non-zero if any cell is unexpected.
+ */
+public final class Catalogue {
+    /** A cell's outcome, as catalogue.json names it. */
+    enum Outcome {
+        OK("ok"), BUG_REPRODUCED("bug"), UNEXPECTED_PASS("UNEXPECTED PASS"), UNEXPECTED_FAILURE("UNEXPECTED FAILURE"), ERROR("ERROR");
+
+        final String cell;
+
+        Outcome(String cell) {
+            this.cell = cell;
+        }
+
+        boolean unexpected() {
+            return this != OK && this != BUG_REPRODUCED;
+        }
+    }
+
+    /** One sample and its results by model name. */
+    record Row(Class<?> type, Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures) {
+    }
+
+    private final Path out;
+
+    Catalogue(Path out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path out = Path.of(args.length > 0 ? args[0] : "target/pinsim");
+        int unexpected = new Catalogue(out).run(System.out);
+        System.exit(unexpected == 0 ? 0 : 1);
+    }
+
+    /** Runs the catalogue; returns the number of unexpected cells. */
+    int run(PrintStream ps) throws IOException {
+        Files.createDirectories(out);
+        Map<String, Row> rows = new TreeMap<>();
+        for (Class<?> c : sampleClasses()) {
+            Sample s = c.getAnnotation(Sample.class);
+            rows.put(s.id(), new Row(c, s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+        }
+        Launcher launcher = LauncherFactory.create();
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectPackage(Catalogue.class.getPackageName()))
+                .filters(includeClassNamePatterns(".*Sample"))
+                .configurationParameter("pinsim.trace", "ALWAYS")
+                .configurationParameter("pinsim.reportDir", out.resolve("runs").toString())
+                .build();
+        launcher.execute(request, new Listener(rows));
+        List<String> models = new ArrayList<>();
+        for (KernelModel m : KernelModel.all()) {
+            models.add(m.name());
+        }
+        for (Row r : rows.values()) {
+            for (String m : models) {
+                r.results().putIfAbsent(m, Outcome.ERROR);
+            }
+            for (String v : r.variants()) {
+                r.results().putIfAbsent(v, Outcome.ERROR);
+            }
+        }
+        int unexpected = printMatrix(ps, rows, models);
+        Files.writeString(out.resolve("catalogue.json"), json(rows, models), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("index.html"), html(rows, models), StandardCharsets.UTF_8);
+        ps.println("catalogue written to " + out.resolve("catalogue.json").toAbsolutePath() + " and " + out.resolve("index.html").toAbsolutePath());
+        return unexpected;
+    }
+
+    /** The sample classes, sorted by id: every class of the package with @Sample. */
+    static List<Class<?>> sampleClasses() {
+        Launcher launcher = LauncherFactory.create();
+        TestPlan plan = launcher.discover(LauncherDiscoveryRequestBuilder.request()
+                .selectors(selectPackage(Catalogue.class.getPackageName())).filters(includeClassNamePatterns(".*Sample")).build());
+        Set<Class<?>> classes = new LinkedHashSet<>();
+        for (TestIdentifier root : plan.getRoots()) {
+            for (TestIdentifier id : plan.getDescendants(root)) {
+                id.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast).ifPresent(ms -> classes.add(ms.getJavaClass()));
+            }
+        }
+        List<Class<?>> sorted = new ArrayList<>();
+        for (Class<?> c : classes) {
+            if (c.isAnnotationPresent(Sample.class)) {
+                sorted.add(c);
+            }
+        }
+        sorted.sort(Comparator.comparing(c -> c.getAnnotation(Sample.class).id()));
+        return sorted;
+    }
+
+    static Method sampleMethod(Class<?> c) {
+        for (Method m : c.getDeclaredMethods()) {
+            if (m.isAnnotationPresent(io.pinsim.junit.PinsimModels.class)) {
+                return m;
+            }
+        }
+        throw new IllegalStateException(c.getName() + " has no @PinsimModels method");
+    }
+
+    static List<String> variants(Class<?> c) {
+        List<String> out = new ArrayList<>();
+        for (ModelVariant v : sampleMethod(c).getAnnotationsByType(ModelVariant.class)) {
+            out.add(v.name());
+        }
+        return out;
+    }
+
+    /** What the sample declares for a model: BUG_REPRODUCED where @KnownBug names it, else OK. */
+    static Outcome expected(Class<?> c, String model) {
+        KnownBug kb = sampleMethod(c).getAnnotation(KnownBug.class);
+        return kb != null && Arrays.asList(kb.models()).contains(model) ? Outcome.BUG_REPRODUCED : Outcome.OK;
+    }
+
+    /** Collects each invocation's outcome from the extension's report entries and the test results. */
+    private static final class Listener implements TestExecutionListener {
+        private final Map<String, Row> rows;
+        private final Map<String, String> outcomes = new LinkedHashMap<>();
+        private final Map<String, String> timelines = new LinkedHashMap<>();
+
+        Listener(Map<String, Row> rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
+            entry.getKeyValuePairs().forEach((k, v) -> {
+                if (k.equals("pinsim.outcome")) {
+                    outcomes.put(id.getUniqueId(), v);
+                } else if (k.equals("pinsim.timeline")) {
+                    timelines.put(id.getUniqueId(), v);
+                }
+            });
+        }
+
+        @Override
+        public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+            Row row = rowOf(id);
+            if (row == null) {
+                return;
+            }
+            if (!id.isTest()) {
+                if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL && id.getSource().filter(MethodSource.class::isInstance).isPresent()) {
+                    result.getThrowable().ifPresent(t -> row.failures().put("*", t.toString()));
+                }
+                return;
+            }
+            String model = id.getDisplayName();
+            Outcome o;
+            if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
+                o = outcomes.getOrDefault(id.getUniqueId(), "").startsWith("BUG_REPRODUCED") ? Outcome.BUG_REPRODUCED : Outcome.OK;
+            } else if (result.getStatus() == TestExecutionResult.Status.FAILED) {
+                String msg = result.getThrowable().map(Throwable::getMessage).orElse("");
+                o = msg != null && msg.startsWith("The documented bug did not reproduce") ? Outcome.UNEXPECTED_PASS : Outcome.UNEXPECTED_FAILURE;
+                row.failures().put(model, String.valueOf(msg));
+            } else {
+                o = Outcome.ERROR;
+            }
+            row.results().put(model, o);
+            String timeline = timelines.get(id.getUniqueId());
+            if (timeline != null) {
+                row.timelines().put(model, timeline);
+            }
+        }
+
+        private Row rowOf(TestIdentifier id) {
+            return id.getSource().filter(MethodSource.class::isInstance).map(MethodSource.class::cast).map(ms -> {
+                Sample s = ms.getJavaClass().getAnnotation(Sample.class);
+                return s == null ? null : rows.get(s.id());
+            }).orElse(null);
+        }
+    }
+
+    private int printMatrix(PrintStream ps, Map<String, Row> rows, List<String> models) {
+        int idWidth = rows.keySet().stream().mapToInt(String::length).max().orElse(6);
+        StringBuilder head = new StringBuilder(pad("sample", idWidth));
+        for (String m : models) {
+            head.append("  ").append(pad(m, 12));
+        }
+        head.append("  variants");
+        ps.println(head);
+        int ok = 0;
+        int bug = 0;
+        int unexpected = 0;
+        for (Row r : rows.values()) {
+            StringBuilder line = new StringBuilder(pad(r.sample().id(), idWidth));
+            for (String m : models) {
+                Outcome o = r.results().get(m);
+                line.append("  ").append(pad(o.cell, 12));
+            }
+            List<String> vs = new ArrayList<>();
+            for (String v : r.variants()) {
+                vs.add(v + ": " + r.results().get(v).cell);
+            }
+            line.append("  ").append(String.join(", ", vs));
+            ps.println(line.toString().stripTrailing());
+            for (Outcome o : r.results().values()) {
+                if (o == Outcome.OK) {
+                    ok++;
+                } else if (o == Outcome.BUG_REPRODUCED) {
+                    bug++;
+                } else {
+                    unexpected++;
+                }
+            }
+        }
+        for (Row r : rows.values()) {
+            r.results().forEach((m, o) -> {
+                if (o.unexpected()) {
+                    ps.println(o.cell + ": " + r.sample().id() + " on " + m + ": " + r.failures().getOrDefault(m, r.failures().getOrDefault("*", "no result")).lines().findFirst().orElse(""));
+                }
+            });
+        }
+        ps.println(rows.size() + " samples: " + ok + " ok, " + bug + " bug reproduced, " + unexpected + " unexpected");
+        return unexpected;
+    }
+
+    private static String pad(String s, int w) {
+        return s + " ".repeat(Math.max(0, w - s.length()));
+    }
+
+    private String json(Map<String, Row> rows, List<String> models) {
+        StringBuilder sb = new StringBuilder("{\n  \"models\": [");
+        List<String> all = new ArrayList<>(models);
+        for (Row r : rows.values()) {
+            for (String v : r.variants()) {
+                if (!all.contains(v)) {
+                    all.add(v);
+                }
+            }
+        }
+        for (int i = 0; i < all.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append(quote(all.get(i)));
+        }
+        sb.append("],\n  \"samples\": [");
+        int n = 0;
+        for (Row r : rows.values()) {
+            sb.append(n++ > 0 ? "," : "").append("\n    {\"id\": ").append(quote(r.sample().id())).append(", \"title\": ").append(quote(r.sample().title()))
+                    .append(", \"source\": ").append(quote(r.sample().source())).append(", \"results\": {");
+            int k = 0;
+            for (Map.Entry<String, Outcome> e : r.results().entrySet()) {
+                sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": ").append(quote(e.getValue().name()));
+            }
+            sb.append("}}");
+        }
+        return sb.append("\n  ]\n}\n").toString();
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private String html(Map<String, Row> rows, List<String> models) {
+        StringBuilder sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>pinsim catalogue</title><style>")
+                .append("body{font:14px sans-serif;margin:20px;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}")
+                .append(".OK{background:#dfd}.BUG_REPRODUCED{background:#fe9}.UNEXPECTED_PASS,.UNEXPECTED_FAILURE,.ERROR{background:#f99;font-weight:bold}")
+                .append("</style></head><body><h1>pinsim: the catalogue of samples</h1>")
+                .append("<p><b>ok</b>: the kernel keeps the correct semantics; <b>bug</b>: the documented bug reproduces as documented; "
+                        + "anything else is unexpected. Each cell links to the timeline of that run.</p><table><tr><th>sample</th>");
+        for (String m : models) {
+            sb.append("<th>").append(esc(m)).append("</th>");
+        }
+        sb.append("<th>variants</th></tr>");
+        for (Row r : rows.values()) {
+            sb.append("<tr><td><a href=\"#").append(esc(r.sample().id())).append("\">").append(esc(r.sample().id())).append("</a></td>");
+            for (String m : models) {
+                sb.append(cell(r, m));
+            }
+            sb.append("<td>");
+            for (String v : r.variants()) {
+                sb.append(esc(v)).append(": ").append(link(r, v, r.results().get(v).cell)).append(" ");
+            }
+            sb.append("</td></tr>");
+        }
+        sb.append("</table>");
+        for (Row r : rows.values()) {
+            sb.append("<h2 id=\"").append(esc(r.sample().id())).append("\">").append(esc(r.sample().id())).append(": ").append(esc(r.sample().title())).append("</h2>")
+                    .append("<p>").append(esc(r.sample().story())).append("</p><p><i>Source:</i> ").append(esc(r.sample().source())).append("</p><p>Timelines: ");
+            for (String m : r.results().keySet()) {
+                sb.append(link(r, m, m)).append(" ");
+            }
+            sb.append("</p>");
+        }
+        return sb.append("</body></html>").toString();
+    }
+
+    private String cell(Row r, String model) {
+        Outcome o = r.results().get(model);
+        return "<td class=\"" + o.name() + "\">" + link(r, model, o.cell) + "</td>";
+    }
+
+    private String link(Row r, String model, String text) {
+        String t = r.timelines().get(model);
+        if (t == null) {
+            return esc(text);
+        }
+        String rel = out.toAbsolutePath().relativize(Path.of(t).toAbsolutePath()).toString().replace('\\', '/');
+        return "<a href=\"" + esc(rel) + "\">" + esc(text) + "</a>";
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

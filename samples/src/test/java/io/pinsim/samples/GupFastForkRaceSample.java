@@ -1,0 +1,30 @@
+package io.pinsim.samples;
+
+import static io.pinsim.dsl.Pinsim.dmaData;
+import static io.pinsim.dsl.Pinsim.pages;
+import static io.pinsim.dsl.Pinsim.rdma;
+
+import io.pinsim.dsl.Scenario;
+import io.pinsim.junit.KnownBug;
+import io.pinsim.junit.ModelVariant;
+import io.pinsim.junit.PinsimModels;
+
+/**
+ * pin_user_pages_fast() in one thread while another thread forks, interleaved step by step: the
+ * lockless walk pins the page after fork decided to share it and before fork write-protects it.
+ * The pin must follow the parent. 57efa1fe5957 (5.11, 5.10.y) makes GUP-fast retry in the slow path
+ * when write_protect_seq moved.
+ */
+@Sample(id = "gup-fast-fork-race", title = "GUP-fast pin in one thread racing fork in another",
+        source = "57efa1fe5957 mm/gup: prevent gup_fast from racing with COW during fork (Jason Gunthorpe, 5.11)",
+        story = "Thread T2 pins a buffer with pin_user_pages_fast() while the main thread forks. Fork decides the page is not pinned and will "
+                + "share it; T2's lockless walk then pins it; fork write-protects it. The parent's next write copies the page away from the pin. "
+                + "With write_protect_seq GUP-fast sees that a fork ran, drops its pins and retries in the slow path after the fork.")
+class GupFastForkRaceSample {
+    @PinsimModels
+    @ModelVariant(name = "5.9", base = "LINUX_5_10", with = "GupFastVsFork.UNSERIALIZED", description = "5.9 / 5.10.0: early COW without write_protect_seq")
+    @KnownBug(models = {"LINUX_4_19", "LINUX_5_8", "5.9"}, reference = "57efa1fe5957")
+    void thePinFollowsTheParent(Scenario s) {
+        s.process("A").malloc(pages(1)).write('A').forkRacingPin(rdma).parentWrites('P').dmaCompletes().assertParentSees(dmaData());
+    }
+}
