@@ -57,6 +57,9 @@ public final class Catalogue {
     record Row(Class<?> type, Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures) {
     }
 
+    /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
+    private static final int CELL = Outcome.UNEXPECTED_FAILURE.cell.length();
+
     private final Path out;
 
     Catalogue(Path out) {
@@ -211,7 +214,7 @@ public final class Catalogue {
         int idWidth = rows.keySet().stream().mapToInt(String::length).max().orElse(6);
         StringBuilder head = new StringBuilder(pad("sample", idWidth));
         for (String m : models) {
-            head.append("  ").append(pad(m, 12));
+            head.append("  ").append(pad(m, CELL));
         }
         head.append("  variants");
         ps.println(head);
@@ -222,7 +225,7 @@ public final class Catalogue {
             StringBuilder line = new StringBuilder(pad(r.sample().id(), idWidth));
             for (String m : models) {
                 Outcome o = r.results().get(m);
-                line.append("  ").append(pad(o.cell, 12));
+                line.append("  ").append(pad(o.cell, CELL));
             }
             List<String> vs = new ArrayList<>();
             for (String v : r.variants()) {
@@ -243,7 +246,7 @@ public final class Catalogue {
         for (Row r : rows.values()) {
             r.results().forEach((m, o) -> {
                 if (o.unexpected()) {
-                    ps.println(o.cell + ": " + r.sample().id() + " on " + m + ": " + r.failures().getOrDefault(m, r.failures().getOrDefault("*", "no result")).lines().findFirst().orElse(""));
+                    ps.println(o.cell + ": " + r.sample().id() + " on " + m + ": " + r.failures().getOrDefault(m, r.failures().getOrDefault("*", "no result")).lines().filter(l -> !l.isBlank()).findFirst().orElse("").strip());
                 }
             });
         }
