@@ -110,15 +110,20 @@ final class ExtensionTestCases {
     }
 
     static class FaultInjection {
-        @PinsimTest
-        @InjectFault(type = RdmaNic.class, method = "allocateXlt")
-        void naiveDriverCannotInvalidate(NaiveOdpNic nic, Kernel kernel) {
+        /** An ODP MR over one written page, prefetched for write, then MADV_DONTNEED: one invalidation. */
+        private static void prefetchOdpPageThenDiscardIt(RdmaNic nic, Kernel kernel) {
             var a = kernel.spawn("A");
             long buf = a.mmap(4096, 3, 0x22);
             a.write(buf, new byte[] {'A'});
             var mr = nic.regMr(nic.allocPd(a), buf, 4096, IbAccess.ON_DEMAND | IbAccess.LOCAL_WRITE);
             nic.advise(mr, 0, 4096, true);
             a.madvise(buf, 4096, Advice.DONTNEED);
+        }
+
+        @PinsimTest
+        @InjectFault(type = RdmaNic.class, method = "allocateXlt")
+        void naiveDriverCannotInvalidate(NaiveOdpNic nic, Kernel kernel) {
+            prefetchOdpPageThenDiscardIt(nic, kernel);
             assertThat(kernel.log().contains("failed an invalidation")).isTrue();
             assertThat(kernel.trace().render()).contains("@InjectFault: RdmaNic.allocateXlt() call 1 fails: returns false");
         }
@@ -126,12 +131,7 @@ final class ExtensionTestCases {
         @PinsimTest
         @InjectFault(type = RdmaNic.class, method = "allocateXlt")
         void mlx5SurvivesTheSameInjection(RdmaNic nic, Kernel kernel) {
-            var a = kernel.spawn("A");
-            long buf = a.mmap(4096, 3, 0x22);
-            a.write(buf, new byte[] {'A'});
-            var mr = nic.regMr(nic.allocPd(a), buf, 4096, IbAccess.ON_DEMAND | IbAccess.LOCAL_WRITE);
-            nic.advise(mr, 0, 4096, true);
-            a.madvise(buf, 4096, Advice.DONTNEED);
+            prefetchOdpPageThenDiscardIt(nic, kernel);
             assertThat(kernel.log().contains("failed an invalidation")).isFalse();
             assertThat(kernel.trace().render()).contains("xlt_emergency_page");
         }
