@@ -258,19 +258,17 @@ public final class Catalogue {
         return s + " ".repeat(Math.max(0, w - s.length()));
     }
 
+    /** catalogue.json: the predefined models, the variants the samples declare, and every result. */
     private String json(Map<String, Row> rows, List<String> models) {
-        StringBuilder sb = new StringBuilder("{\n  \"models\": [");
-        List<String> all = new ArrayList<>(models);
+        List<String> variants = new ArrayList<>();
         for (Row r : rows.values()) {
             for (String v : r.variants()) {
-                if (!all.contains(v)) {
-                    all.add(v);
+                if (!variants.contains(v)) {
+                    variants.add(v);
                 }
             }
         }
-        for (int i = 0; i < all.size(); i++) {
-            sb.append(i > 0 ? ", " : "").append(quote(all.get(i)));
-        }
+        StringBuilder sb = new StringBuilder("{\n  \"models\": [").append(jsonList(models)).append("],\n  \"variants\": [").append(jsonList(variants));
         sb.append("],\n  \"samples\": [");
         int n = 0;
         for (Row r : rows.values()) {
@@ -283,6 +281,14 @@ public final class Catalogue {
             sb.append("}}");
         }
         return sb.append("\n  ]\n}\n").toString();
+    }
+
+    private static String jsonList(List<String> names) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            sb.append(i > 0 ? ", " : "").append(quote(names.get(i)));
+        }
+        return sb.toString();
     }
 
     private static String quote(String s) {

@@ -29,7 +29,12 @@ class CatalogueTest {
             assertThat(out).containsPattern("(?m)^" + id.replace("-", "\\-") + " +(ok|bug)");
         }
         String json = Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8);
-        assertThat(json).contains("\"odirect-read-fork\"").contains("BUG_REPRODUCED").doesNotContain("UNEXPECTED");
+        assertThat(json).contains("\"models\": [\"LINUX_4_19\", \"LINUX_5_8\", \"LINUX_5_10\", \"LINUX_6_1\", \"LINUX_6_6\"]")
+                .contains("\"variants\": [\"5.9\", \"5.9-rc1\"]")
+                .contains("{\"id\": \"odirect-read-fork\", \"title\": ")
+                .contains("\"results\": {\"LINUX_4_19\": \"BUG_REPRODUCED\", \"LINUX_5_8\": \"BUG_REPRODUCED\", \"LINUX_5_10\": \"OK\", "
+                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\", \"5.9\": \"BUG_REPRODUCED\"}")
+                .doesNotContain("UNEXPECTED");
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
         assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">");
         try (var runs = Files.list(dir.resolve("runs"))) {
