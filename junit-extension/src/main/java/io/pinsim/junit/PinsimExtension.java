@@ -58,7 +58,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
 
         Kernel kernel() {
             if (kernel == null) {
-                kernel = Kernel.builder().model(model).seed(seed).build();
+                kernel = Kernel.builder().model(model).seed(seed).frameSnapshots(TraceReport.SNAPSHOTS_PER_STEP).build();
             }
             return kernel;
         }

@@ -4,6 +4,7 @@ import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Vma;
+import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.TraceEvent;
 import io.pinsim.runtime.trace.TraceKind;
 import java.io.IOException;
@@ -11,8 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** The trace of a failing test as a table with a column per actor, as text, and as an HTML timeline. */
@@ -20,6 +23,8 @@ final class TraceReport {
     /** The table in a failure message shows this many of the last events. */
     static final int TABLE_EVENTS = 40;
     private static final int CELL = 64;
+    /** The timeline shows, after each step, who holds up to this many of the frames the step changed. */
+    static final int SNAPSHOTS_PER_STEP = 16;
 
     private TraceReport() {
     }
@@ -97,16 +102,24 @@ final class TraceReport {
                 .append(".FORK{background:#639}.PIN,.GUP_GET{background:#06c}.UNPIN{background:#69c}.DMA{background:#b06}.NOTIFIER{background:#a50}")
                 .append(".SIGNAL,.ERRNO{background:#d00}.RECLAIM{background:#776}.STEP,.INFO,.EXIT{background:#999}")
                 .append(".f{display:inline-block;border-radius:8px;padding:0 5px;margin-left:4px;font-size:11px;border:1px solid #333}")
+                .append(".snap td{background:#f8f8f0;font-size:12px}.snap ul{margin:2px 0;padding-left:18px}")
                 .append("pre{background:#f6f6f6;padding:8px}</style></head><body>");
         sb.append("<h2>").append(esc(title)).append("</h2><pre>").append(esc(header)).append("</pre>");
         sb.append("<p>One swimlane per actor; each row one event of the trace. Frames are tagged <span class=\"f\">#n</span> in one colour per frame, so "
-                + "you can follow a frame from lane to lane; &#8674; marks DMA by a device, &#9889; an mmu notifier call.</p>");
+                + "you can follow a frame from lane to lane; &#8674; marks DMA by a device, &#9889; an mmu notifier call. "
+                + "After each step, a row shows who maps and holds each frame the step changed (up to " + SNAPSHOTS_PER_STEP + "), and who did before.</p>");
         sb.append("<table><tr><th>step</th>");
         for (String a : actors) {
             sb.append("<th>").append(esc(a)).append("</th>");
         }
         sb.append("</tr>");
-        for (TraceEvent e : events) {
+        Map<Integer, List<FrameSnapshot>> byStep = new HashMap<>();
+        for (FrameSnapshot f : kernel.frameSnapshots()) {
+            byStep.computeIfAbsent(f.step(), x -> new ArrayList<>()).add(f);
+        }
+        Map<Long, FrameSnapshot> last = new HashMap<>();
+        for (int i = 0; i < events.size(); i++) {
+            TraceEvent e = events.get(i);
             sb.append("<tr><td>").append(e.step()).append("</td>");
             for (String a : actors) {
                 sb.append("<td>");
@@ -120,6 +133,11 @@ final class TraceReport {
                 sb.append("</td>");
             }
             sb.append("</tr>");
+            boolean stepEnds = i + 1 == events.size() || events.get(i + 1).step() != e.step();
+            List<FrameSnapshot> snaps = stepEnds ? byStep.remove(e.step()) : null;
+            if (snaps != null) {
+                sb.append(holdings(e.step(), snaps, last, actors.size()));
+            }
         }
         sb.append("</table><h3>Who holds which frame at the end</h3><table><tr><th>process</th><th>mapping</th><th>frames</th></tr>");
         for (Process p : kernel.processes()) {
@@ -142,6 +160,24 @@ final class TraceReport {
         }
         sb.append("</table><h3>Kernel log</h3><pre>").append(esc(kernel.log().render())).append("</pre></body></html>");
         return sb.toString();
+    }
+
+    /** The row after a step: each frame it changed, who holds it now, and who held it before. */
+    private static String holdings(int step, List<FrameSnapshot> snaps, Map<Long, FrameSnapshot> last, int lanes) {
+        StringBuilder sb = new StringBuilder("<tr class=\"snap\"><td></td><td colspan=\"").append(lanes).append("\"><b>after step ").append(step).append("</b><ul>");
+        for (FrameSnapshot f : snaps) {
+            FrameSnapshot before = last.put(f.pfn(), f);
+            sb.append("<li>").append(frameTag(f.pfn())).append(' ').append(esc(f.describe()));
+            if (before == null) {
+                sb.append(" <i>(before: not in the timeline yet)</i>");
+            } else if (!f.sameHoldingsAs(before)) {
+                sb.append(" <i>(before, after step ").append(before.step()).append(": ").append(esc(before.describe())).append(")</i>");
+            } else {
+                sb.append(" <i>(unchanged)</i>");
+            }
+            sb.append("</li>");
+        }
+        return sb.append("</ul></td></tr>").toString();
     }
 
     private static String frameTag(long pfn) {

@@ -70,7 +70,11 @@ class PinsimExtensionTest {
         events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))));
         Path failed = dir.resolve("Failing.parentLosesDma");
         assertThat(Files.readString(failed.resolve("trace.txt"))).contains("COW_COPY").contains("rerun with:");
-        assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame");
+        assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")
+                // after the parent's write, the pinned frame is the child's alone: the snapshot rows say so, and what it was before
+                .contains("mapped by A-child 0x7f0000000000 ro; held by PIN by rdma0")
+                .contains("mapped by A 0x7f0000000000 ro, A-child 0x7f0000000000 ro; held by PIN by rdma0")
+                .contains("<i>(before, after step ");
         assertThat(dir.resolve("Failing.passesAndKeepsItsTrace").resolve("timeline.html")).exists();
         assertThat(dir.resolve("Failing.neverAsserted")).doesNotExist();
     }

@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.PinAccounting;
+import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.Trace;
 import io.pinsim.runtime.trace.TraceKind;
@@ -77,6 +78,10 @@ public final class Kernel {
     private long userLockedVm;
     private int depth;
     private List<Frame> touched = new ArrayList<>();
+    /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
+    private final boolean trackTouched;
+    private final int snapshotsPerStep;
+    private final List<FrameSnapshot> snapshots = new ArrayList<>();
     /** Numbers the top-level operations, for Frame.touchedIn; starts at 1 so new frames (0) are untouched. */
     private long opSeq = 1;
 
@@ -88,6 +93,8 @@ public final class Kernel {
         this.seed = b.seed;
         this.memoryFrames = b.frames;
         this.invariantsEnabled = b.invariants;
+        this.snapshotsPerStep = b.frameSnapshots;
+        this.trackTouched = b.invariants || b.frameSnapshots > 0;
         this.name = b.name != null ? b.name : model.name();
         this.log = new KernelLog(this.name);
         this.random = new SplittableRandom(seed);
@@ -109,6 +116,7 @@ public final class Kernel {
         private long seed;
         private long frames = DEFAULT_FRAMES;
         private boolean invariants = true;
+        private int frameSnapshots;
         private String name;
 
         private Builder() {
@@ -132,6 +140,20 @@ public final class Kernel {
                 throw new IllegalArgumentException("memoryFrames must be at least 1, was " + frames);
             }
             this.frames = frames;
+            return this;
+        }
+
+        /**
+         * Records, at the end of every step, a {@link FrameSnapshot} of up to this many of the frames
+         * the step changed (who maps them, who holds a reference, what they contain), for timelines
+         * that show the holdings before and after each step. 0, the default, records none. The cost
+         * grows with the frames a step touches, never with the frames mapped.
+         */
+        public Builder frameSnapshots(int perStep) {
+            if (perStep < 0) {
+                throw new IllegalArgumentException("frameSnapshots must be 0 (off) or more, was " + perStep);
+            }
+            this.frameSnapshots = perStep;
             return this;
         }
 
@@ -431,7 +453,7 @@ public final class Kernel {
      * fails, and checks the invariants over the frames it touched when the outermost operation ends.
      */
     <T> T op(String actor, String call, long address, Supplier<T> body) {
-        trace.begin(actor, call, address);
+        int step = trace.begin(actor, call, address);
         depth++;
         boolean ok = false;
         try {
@@ -451,6 +473,9 @@ public final class Kernel {
                 opSeq++;
                 if (invariantsEnabled && (ok || !check.isEmpty())) {
                     new Invariants(this).check(check, List.of());
+                }
+                if (snapshotsPerStep > 0) {
+                    snapshot(step, check);
                 }
             }
         }
@@ -489,9 +514,30 @@ public final class Kernel {
         });
     }
 
-    /** Notes that an operation changed this frame, for the invariant check at its end. */
+    /**
+     * The snapshots recorded at the end of each step (see {@link Builder#frameSnapshots(int)}),
+     * oldest first; empty when snapshots are off.
+     */
+    public List<FrameSnapshot> frameSnapshots() {
+        return Collections.unmodifiableList(snapshots);
+    }
+
+    /** Records who holds each of the first frames the step touched, in the order it touched them. */
+    private void snapshot(int step, List<Frame> frames) {
+        for (int i = 0; i < frames.size() && i < snapshotsPerStep; i++) {
+            Frame f = frames.get(i);
+            List<String> mappedBy = new ArrayList<>();
+            rmap.walk(f, (mm, vma, vpn) -> {
+                long pte = mm.pt.get(vpn);
+                mappedBy.add(mm.owner.name() + " 0x" + Long.toHexString(vpn << PAGE_SHIFT) + (Pte.isWrite(pte) ? " rw" : " ro"));
+            });
+            snapshots.add(new FrameSnapshot(step, f.pfn(), f.toString(), mappedBy, f.holders(), f.isFree() ? "-" : f.describeContent()));
+        }
+    }
+
+    /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
     void touch(Frame f) {
-        if (invariantsEnabled && depth > 0 && f.touchedIn != opSeq) {
+        if (trackTouched && depth > 0 && f.touchedIn != opSeq) {
             f.touchedIn = opSeq;
             touched.add(f);
         }

@@ -470,6 +470,7 @@ public final class Process {
                 int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
                 Frame f = access(a, true);
                 f.content.write(off, data, done, n);
+                kernel.touch(f);
                 done += n;
             }
         });
@@ -523,7 +524,9 @@ public final class Process {
             long a = address + done;
             int off = (int) (a & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
-            access(a, true, call).content.write(off, data, done, n);
+            Frame f = access(a, true, call);
+            f.content.write(off, data, done, n);
+            kernel.touch(f);
             done += n;
         }
     }
