@@ -120,7 +120,7 @@ public final class GupPages {
                     throw new IllegalStateException("page " + page + " is the shared zero page; a device must never write it");
                 }
                 f.content.write(in, data, done, n);
-                kernel.touch(f);
+                kernel.wrote(f);
                 kernel.trace().record(device(), TraceKind.DMA, address(page) + in, f.pfn(), "DMA wrote " + n + " bytes into frame #" + f.pfn()
                         + (isCoherent(page) ? "" : " - which process \"" + request.process().name() + "\" no longer maps at " + Kernel.hex(address(page))));
                 done += n;

@@ -535,6 +535,16 @@ public final class Kernel {
         }
     }
 
+    /**
+     * Notes that an operation wrote the frame's content. Only snapshots show content; the invariants
+     * do not depend on it, so with snapshots off a write costs nothing here.
+     */
+    void wrote(Frame f) {
+        if (snapshotsPerStep > 0) {
+            touch(f);
+        }
+    }
+
     /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
     void touch(Frame f) {
         if (trackTouched && depth > 0 && f.touchedIn != opSeq) {

@@ -169,7 +169,7 @@ public final class OpenFile {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
             f.content.write(in, data, done, len);
-            process.kernel.touch(f);
+            process.kernel.wrote(f);
             inode.pageMkwrite(f);
             done += len;
             inode.size = Math.max(inode.size, o + len);

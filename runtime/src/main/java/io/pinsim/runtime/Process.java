@@ -470,7 +470,7 @@ public final class Process {
                 int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
                 Frame f = access(a, true);
                 f.content.write(off, data, done, n);
-                kernel.touch(f);
+                kernel.wrote(f);
                 done += n;
             }
         });
@@ -526,7 +526,7 @@ public final class Process {
             int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
             Frame f = access(a, true, call);
             f.content.write(off, data, done, n);
-            kernel.touch(f);
+            kernel.wrote(f);
             done += n;
         }
     }
