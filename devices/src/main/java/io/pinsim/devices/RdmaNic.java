@@ -152,14 +152,6 @@ public class RdmaNic {
             if ((access & IbAccess.ON_DEMAND) != 0) {
                 return regOdp(pd, key, address, length, access);
             }
-            ForkState fs = forkStates.computeIfAbsent(p, x -> new ForkState());
-            dontfork(p, fs, first, npages);
-            try {
-                ctx.accountPinnedVm(p, npages);
-            } catch (ErrnoException e) {
-                dofork(p, fs, first, npages);
-                throw e;
-            }
             int flags = Foll.LONGTERM;
             boolean writable = IbAccess.writable(access);
             if (kernel.model().get(IbUmemGupFlags.class) == IbUmemGupFlags.WRITE_FORCE_IF_READONLY) {
@@ -167,19 +159,27 @@ public class RdmaNic {
             } else if (writable) {
                 flags |= Foll.WRITE;
             }
-            GupPages pages;
+            ForkState fs = forkStates.computeIfAbsent(p, x -> new ForkState());
+            dontfork(p, fs, first, npages);
+            boolean charged = false;
+            GupPages pages = null;
             try {
+                ctx.accountPinnedVm(p, npages);
+                charged = true;
                 pages = ctx.pinUserPagesFast(p, first, npages, flags, "MR#" + key);
+                if (pages.count() < npages) {
+                    throw new ErrnoException(Errno.EFAULT, "ibv_reg_mr", "only " + pages.count() + " of " + npages + " pages could be pinned (ib_umem_get)");
+                }
             } catch (ErrnoException e) {
-                ctx.unaccountPinnedVm(p, npages);
+                // undo in reverse: the pins, pinned_vm, libibverbs' MADV_DONTFORK
+                if (pages != null) {
+                    pages.unpin(false);
+                }
+                if (charged) {
+                    ctx.unaccountPinnedVm(p, npages);
+                }
                 dofork(p, fs, first, npages);
                 throw e;
-            }
-            if (pages.count() < npages) {
-                pages.unpin(false);
-                ctx.unaccountPinnedVm(p, npages);
-                dofork(p, fs, first, npages);
-                throw new ErrnoException(Errno.EFAULT, "ibv_reg_mr", "only " + pages.count() + " of " + npages + " pages could be pinned (ib_umem_get)");
             }
             fs.registered = true;
             return new MemoryRegion(pd, key, address, length, access, pages, null, null);
@@ -209,12 +209,7 @@ public class RdmaNic {
         sub.setSeq(curSeq);
         long start = Math.max(range.start(), mr.address & ~(Kernel.PAGE_SIZE - 1L));
         long end = Math.min(range.end(), mr.address + mr.length);
-        int mapped = 0;
-        for (long va = start; va < end; va += Kernel.PAGE_SIZE) {
-            if (mr.deviceTable.lookup(va) != null) {
-                mapped++;
-            }
-        }
+        int mapped = mr.deviceTable.count(start, end);
         if (mapped == 0) {
             return true;
         }
@@ -322,7 +317,6 @@ public class RdmaNic {
         }
         ctx.call("process WR#" + wr.id + " (" + (wr.write ? "write " : "read ") + wr.length + " bytes at MR#" + wr.mr.key + "+" + wr.offset + ")", () -> {
             wr.completion = execute(wr);
-            wr.done = true;
             cq.add(wr.completion);
             if (wr.completion.status() != WcStatus.SUCCESS) {
                 ctx.trace("WR#" + wr.id + " completed with " + wr.completion.status() + ": " + wr.completion.detail());

@@ -77,22 +77,25 @@ public final class VfioDevice {
                 }
             }
             int npages = (int) (size >>> Kernel.PAGE_SHIFT);
-            long limit = p.rlimitMemlock();
-            if (!p.capIpcLock() && p.lockedVm() + npages > (limit >>> Kernel.PAGE_SHIFT)) {
-                ctx.log(KernelLog.Level.WARN, "vfio_pin_pages_remote: RLIMIT_MEMLOCK (" + limit + ") exceeded");
-            }
-            ctx.accountLockedVm(p, npages);
-            GupPages pages;
             try {
-                pages = ctx.pinUserPages(p, vaddr, npages, Foll.LONGTERM | (write ? Foll.WRITE : 0), "iova " + Kernel.hex(iova));
+                ctx.accountLockedVm(p, npages);
             } catch (ErrnoException e) {
-                ctx.unaccountLockedVm(p, npages);
+                // __account_locked_vm() refuses only past RLIMIT_MEMLOCK; vfio_pin_pages_remote() warns first
+                ctx.log(KernelLog.Level.WARN, "vfio_pin_pages_remote: RLIMIT_MEMLOCK (" + p.rlimitMemlock() + ") exceeded");
                 throw e;
             }
-            if (pages.count() < npages) {
-                pages.unpin(false);
+            GupPages pages = null;
+            try {
+                pages = ctx.pinUserPages(p, vaddr, npages, Foll.LONGTERM | (write ? Foll.WRITE : 0), "iova " + Kernel.hex(iova));
+                if (pages.count() < npages) {
+                    throw new ErrnoException(Errno.EFAULT, "VFIO_IOMMU_MAP_DMA", "only " + pages.count() + " of " + npages + " pages could be pinned");
+                }
+            } catch (ErrnoException e) {
+                if (pages != null) {
+                    pages.unpin(false);
+                }
                 ctx.unaccountLockedVm(p, npages);
-                throw new ErrnoException(Errno.EFAULT, "VFIO_IOMMU_MAP_DMA", "only " + pages.count() + " of " + npages + " pages could be pinned");
+                throw e;
             }
             owner = p;
             DmaMapping m = new DmaMapping(iova, size, vaddr, write, pages);

@@ -12,7 +12,6 @@ public final class WorkRequest {
     final long offset;
     final byte[] data;
     final int length;
-    boolean done;
     byte[] readData;
     Completion completion;
 
@@ -29,28 +28,31 @@ public final class WorkRequest {
         return id;
     }
 
+    /** Whether the NIC processed it: it has its completion. */
     public boolean isDone() {
-        return done;
+        return completion != null;
     }
 
     /** The completion, once processed. */
     public Completion completion() {
-        if (!done) {
-            throw new IllegalStateException("WR#" + id + " is still posted; process it first");
-        }
+        requireDone();
         return completion;
     }
 
     /** For a read: what the NIC read. */
     public byte[] readData() {
-        if (!done) {
+        requireDone();
+        return readData == null ? null : readData.clone();
+    }
+
+    private void requireDone() {
+        if (!isDone()) {
             throw new IllegalStateException("WR#" + id + " is still posted; process it first");
         }
-        return readData == null ? null : readData.clone();
     }
 
     @Override
     public String toString() {
-        return "WR#" + id + " " + (write ? "write " : "read ") + length + " bytes at +" + offset + " of " + mr + (done ? " (" + completion.status() + ")" : " (posted)");
+        return "WR#" + id + " " + (write ? "write " : "read ") + length + " bytes at +" + offset + " of " + mr + (isDone() ? " (" + completion.status() + ")" : " (posted)");
     }
 }

@@ -29,10 +29,9 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
      */
     public SELF sees(Data expected) {
         isNotNull();
-        ScenarioState s = scenario != null ? scenario : new ScenarioState(actual.process().kernel());
-        Data.Placed d = expected.place(s, actual.length());
+        Data.Placed d = expected.place(scenario, actual.length());
         byte[] seen = actual.process().read(actual.address() + d.offset(), d.bytes().length);
-        Failures.compare(describe(), d, seen, scenario != null ? Explain.why(scenario, actual) : "\"" + actual.process().name() + "\" maps "
+        Failures.compare(actual.toString(), d, seen, scenario != null ? Explain.why(scenario, actual) : "\"" + actual.process().name() + "\" maps "
                 + actual.process().frameAt(actual.address()));
         return myself;
     }
@@ -47,12 +46,8 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
         isNotNull();
         io.pinsim.runtime.Frame mapped = actual.process().frameAt(actual.address());
         if (mapped != frame) {
-            failWithMessage("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s", describe(), frame, mapped == null ? "nothing" : mapped);
+            failWithMessage("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s", actual, frame, mapped == null ? "nothing" : mapped);
         }
         return myself;
-    }
-
-    private String describe() {
-        return "process \"" + actual.process().name() + "\" at " + io.pinsim.runtime.Kernel.hex(actual.address()) + " (" + new Size(actual.length()) + ")";
     }
 }

@@ -32,8 +32,17 @@ public record Buffer(Process process, long address, long length) {
 
     /** The number of pages it spans. */
     public int pages() {
-        long first = address & ~(Kernel.PAGE_SIZE - 1L);
-        return (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+        return (int) ((address + length - pageStart() + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+    }
+
+    /** The address of its first page: where a page-granular call (madvise, mprotect, munmap, a DMA mapping) starts. */
+    public long pageStart() {
+        return address & ~(Kernel.PAGE_SIZE - 1L);
+    }
+
+    /** The bytes of the whole pages it spans: the length of a page-granular call. */
+    public long pageSpan() {
+        return pages() * (long) Kernel.PAGE_SIZE;
     }
 
     @Override

@@ -15,7 +15,8 @@ public abstract class Data {
 
     /**
      * Where in a buffer of {@code length} bytes this data lies and what its bytes are, in the
-     * scenario as it is now.
+     * scenario as it is now; {@code state} is null outside a scenario (an assertion on a handle),
+     * where only data that does not depend on the scenario can be placed.
      */
     abstract Placed place(ScenarioState state, long length);
 
@@ -76,7 +77,7 @@ public abstract class Data {
         return new Data() {
             @Override
             Placed place(ScenarioState state, long length) {
-                if (state.lastDma == null) {
+                if (state == null || state.lastDma == null) {
                     throw new IllegalStateException("dmaData() names what a device wrote, but no device has written yet; "
                             + "add dmaCompletes() or deviceWrites(..) before the assertion");
                 }

@@ -16,7 +16,7 @@ final class Explain {
     /** Why the buffer in its process may hold other data than expected. */
     static String why(ScenarioState state, Buffer b) {
         Process p = b.process();
-        long page = b.address() & ~(Kernel.PAGE_SIZE - 1L);
+        long page = b.pageStart();
         StringBuilder sb = new StringBuilder();
         if (!p.isAlive()) {
             return "process \"" + p.name() + "\" is " + p.state().name().toLowerCase(java.util.Locale.ROOT)

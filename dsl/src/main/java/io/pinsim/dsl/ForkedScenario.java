@@ -23,11 +23,7 @@ public final class ForkedScenario extends ScenarioSteps<ForkedScenario> {
     /** The child writes data into its copy of the buffer. */
     @CheckReturnValue
     public ForkedScenario childWrites(Data data) {
-        Buffer b = requireBuffer("childWrites(" + data + ")");
-        return step("childWrites(" + data + ")", () -> {
-            Data.Placed d = data.place(state, b.length());
-            state.child.write(b.address() + d.offset(), d.bytes());
-        });
+        return writeAs(state.child, "childWrites(" + data + ")", data);
     }
 
     /** The parent fills its buffer with one character. */
@@ -39,18 +35,13 @@ public final class ForkedScenario extends ScenarioSteps<ForkedScenario> {
     /** The parent writes data into its buffer. */
     @CheckReturnValue
     public ForkedScenario parentWrites(Data data) {
-        Buffer b = requireBuffer("parentWrites(" + data + ")");
-        return step("parentWrites(" + data + ")", () -> {
-            Data.Placed d = data.place(state, b.length());
-            state.parent.write(b.address() + d.offset(), d.bytes());
-        });
+        return writeAs(state.parent, "parentWrites(" + data + ")", data);
     }
 
     /** The child reads its copy of the buffer. */
     @CheckReturnValue
     public ForkedScenario childReads() {
-        Buffer b = requireBuffer("childReads()");
-        return step("childReads()", () -> state.child.read(b.address(), (int) b.length()));
+        return readAs(state.child, "childReads()");
     }
 
     /** The child exits. */

@@ -31,10 +31,19 @@ public final class DevicePageTable {
 
     /** Removes the entries of [start, end); returns them, in address order. */
     public List<Entry> zap(long start, long end) {
-        Map<Long, Entry> range = entries.subMap(start >>> Kernel.PAGE_SHIFT, true, (end + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, false);
+        Map<Long, Entry> range = range(start, end);
         List<Entry> out = new ArrayList<>(range.values());
         range.clear();
         return out;
+    }
+
+    /** The number of mapped pages in [start, end): what a zap of that range would remove, found without visiting unmapped pages. */
+    public int count(long start, long end) {
+        return range(start, end).size();
+    }
+
+    private NavigableMap<Long, Entry> range(long start, long end) {
+        return entries.subMap(start >>> Kernel.PAGE_SHIFT, true, (end + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, false);
     }
 
     /** The number of mapped pages. */
