@@ -243,7 +243,7 @@ public final class OpenFile {
             if (!writable()) {
                 throw new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
             }
-            return process.kernel.startPending(new TruncateOp(this, Math.min(size, inode.size), Math.max(size, inode.size), size, false));
+            return process.kernel.startPending(TruncateOp.truncate(this, size));
         });
     }
 
@@ -271,11 +271,9 @@ public final class OpenFile {
             if (!writable()) {
                 throw new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
             }
+            // ext4_punch_hole(): nothing beyond i_size; the range is clamped before inode_dio_wait()
             long end = Math.min(offset + length, inode.size);
-            if (offset >= end) {
-                return process.kernel.startPending(new TruncateOp(this, offset, offset, inode.size, true));
-            }
-            return process.kernel.startPending(new TruncateOp(this, offset, end, inode.size, true));
+            return process.kernel.startPending(TruncateOp.punch(this, offset, Math.max(offset, end)));
         });
     }
 

@@ -14,21 +14,33 @@ import java.util.List;
 public final class TruncateOp {
     private final Inode inode;
     private final OpenFile file;
+    /** The hole of a punch, [from, to), clamped to i_size before the wait as ext4_punch_hole() does. */
     private final long from;
     private final long to;
+    /** The size a truncate sets; where it cuts is decided after the wait, against the size then. */
     private final long newSize;
     private final boolean punch;
     private boolean done;
     private boolean unmapped;
     private String waitingFor;
 
-    TruncateOp(OpenFile file, long from, long to, long newSize, boolean punch) {
+    private TruncateOp(OpenFile file, long from, long to, long newSize, boolean punch) {
         this.file = file;
         this.inode = file.inode();
         this.from = from;
         this.to = to;
         this.newSize = newSize;
         this.punch = punch;
+    }
+
+    /** ftruncate(newSize). */
+    static TruncateOp truncate(OpenFile file, long newSize) {
+        return new TruncateOp(file, 0, 0, newSize, false);
+    }
+
+    /** fallocate(PUNCH_HOLE) of [from, to); an empty range punches nothing. */
+    static TruncateOp punch(OpenFile file, long from, long to) {
+        return new TruncateOp(file, from, to, 0, true);
     }
 
     /** Whether the truncate or punch has happened. */
@@ -60,7 +72,8 @@ public final class TruncateOp {
             finish(k, actor, "extended to " + newSize + " bytes");
             return true;
         }
-        long firstFull = (from + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        // truncate_pagecache(inode, newsize): the cut is at the new size, whatever the size grew to during the wait
+        long firstFull = ((punch ? from : newSize) + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
         long endFull = punch ? to >>> Kernel.PAGE_SHIFT : Long.MAX_VALUE;
         if (!unmapped) {
             inode.unmapMappingRange(firstFull, endFull, !punch);

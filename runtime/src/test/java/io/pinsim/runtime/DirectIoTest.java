@@ -157,6 +157,29 @@ class DirectIoTest {
         assertThat(ino.size()).isZero();
     }
 
+    /**
+     * truncate_pagecache(inode, newsize) cuts at the new size as it is after inode_dio_wait(): a
+     * direct write that extends the file while the truncate waits keeps its data below the new size.
+     */
+    @Test
+    void aTruncateThatWaitsCutsAtTheNewSizeNotAtTheSizeItSawFirst() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.EXT4).create("data");
+        Process a = k.spawn("A");
+        OpenFile f = a.open(ino, OpenFlags.RDWR | OpenFlags.DIRECT);
+        long src = buffer(a, 2, 'D');
+        f.startDirectWrite(src, 2 * PAGE, 0);
+        TruncateOp t = f.startTruncate(PAGE);
+        assertThat(t.isDone()).isFalse();
+        ((SimpleDisk) ino.filesystem().device()).completeAll();
+
+        assertThat(t.isDone()).isTrue();
+        assertThat(ino.size()).isEqualTo(PAGE);
+        assertThat(ino.hasBlock(0)).as("block 0 lies below the new size").isTrue();
+        assertThat(ino.hasBlock(1)).isFalse();
+        assertThat(ino.readDisk(0, PAGE)).containsOnly((byte) 'D');
+    }
+
     @Test
     void directIoBadInput() {
         Kernel k = kernel(KernelModel.LATEST);
