@@ -47,7 +47,8 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         final TraceMode traceMode;
         Kernel kernel;
         Scenario scenario;
-        final Map<Class<?>, Integer> deviceCounts = new LinkedHashMap<>();
+        /** Injected devices per name family ({@code mlx5_}, {@code nvme}, ...): two types of one family count together. */
+        final Map<String, Integer> deviceCounts = new LinkedHashMap<>();
         boolean bugReproduced;
 
         TestState(KernelModel model, long seed, TraceMode traceMode) {
@@ -173,7 +174,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             }
             return s.scenario;
         }
-        int index = s.deviceCounts.merge(type, 1, Integer::sum) - 1;
+        int index = s.deviceCounts.merge(deviceFamily(type), 1, Integer::sum) - 1;
         List<InjectFault> faults = new ArrayList<>();
         ec.getTestMethod().ifPresent(m -> {
             for (InjectFault f : AnnotationSupport.findRepeatableAnnotations(m, InjectFault.class)) {
@@ -185,19 +186,29 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         return FaultInjector.create(type, s.kernel(), deviceName(type, index), faults);
     }
 
-    /** Injected devices get names that do not clash with the ones a scenario gives its own devices. */
-    static String deviceName(Class<?> type, int index) {
+    /** The family whose names a device type draws from: every NIC is an {@code mlx5_n}, every VFIO device a PCI address. */
+    static String deviceFamily(Class<?> type) {
         String simple = type.getSimpleName();
         if (simple.contains("Rdma") || simple.contains("Nic")) {
-            return "mlx5_" + index;
+            return "mlx5";
         }
         if (simple.contains("Nvme")) {
-            return "nvme" + index + "n1";
+            return "nvme";
         }
         if (simple.contains("Vfio")) {
-            return String.format("0000:%02x:00.0", index + 1);
+            return "vfio";
         }
-        return simple.toLowerCase(java.util.Locale.ROOT) + index;
+        return simple.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Injected devices get names that do not clash with the ones a scenario gives its own devices. */
+    static String deviceName(Class<?> type, int index) {
+        return switch (deviceFamily(type)) {
+            case "mlx5" -> "mlx5_" + index;
+            case "nvme" -> "nvme" + index + "n1";
+            case "vfio" -> String.format("0000:%02x:00.0", index + 1);
+            default -> deviceFamily(type) + index;
+        };
     }
 
     /** The test's state, created on first use: the model from the template, the annotation, the configuration, or LATEST. */
@@ -253,9 +264,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         }
         String header = header(s, kb != null ? "@KnownBug(" + kb.reference() + ") names this model, but the test failed with " + t.getClass().getSimpleName()
                 + ", not with an assertion: an unexpected failure" : null);
-        Path html = writeArtifacts(ec, s, header);
-        String report = "\n\n" + header + "\n" + TraceReport.table(s.kernel.trace().events())
-                + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : "");
+        String report = "\n\n" + report(s, header, writeArtifacts(ec, s, header));
         if (t instanceof AssertionFailedError afe) {
             AssertionFailedError e = afe.isExpectedDefined() || afe.isActualDefined()
                     ? new AssertionFailedError(afe.getMessage() + report, afe.getExpected() == null ? null : afe.getExpected().getValue(),
@@ -282,18 +291,22 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         KnownBug kb = knownBug(ec, s);
         if (kb != null && !s.bugReproduced) {
             String header = header(s, "the documented bug did not reproduce");
-            Path html = writeArtifacts(ec, s, header);
             throw new AssertionFailedError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel breaks it there ("
-                    + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n" + header + "\n" + TraceReport.table(s.kernel.trace().events())
-                    + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : ""));
+                    + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n" + report(s, header, writeArtifacts(ec, s, header)));
         }
         if (!s.bugReproduced && s.scenario != null && s.scenario.steps() > 0 && !s.scenario.isAsserted()) {
             throw new AssertionFailedError("The scenario ran " + s.scenario.steps() + " step(s) but never reached an assertion: end it with "
                     + "assertParentSees(..), assertFails(..) or another assertion, or then() to check it by hand");
         }
-        if (s.traceMode == TraceMode.ALWAYS) {
+        if (s.traceMode == TraceMode.ALWAYS && !s.bugReproduced) {
+            // a reproduced bug already wrote its files, with that header
             writeArtifacts(ec, s, header(s, "passed"));
         }
+    }
+
+    /** The part of a failure message that pinsim adds: the header, the trace table, where the files are. */
+    private static String report(TestState s, String header, Path html) {
+        return header + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : "");
     }
 
     private static String header(TestState s, String note) {

@@ -36,6 +36,13 @@ final class ExtensionTestCases {
             assertThat(vfio.name()).isEqualTo("0000:01:00.0");
         }
 
+        @PinsimTest
+        void twoNicTypesDrawFromOneFamilyOfNames(Kernel kernel, RdmaNic nic, NaiveOdpNic naive) {
+            assertThat(nic.name()).isEqualTo("mlx5_0");
+            assertThat(naive.name()).isEqualTo("mlx5_1");
+            assertThat(kernel.devices()).containsExactly("mlx5_0", "mlx5_1");
+        }
+
         @PinsimTest(model = "LINUX_5_8", seed = 42)
         void modelAndSeedFromTheAnnotation(Kernel kernel) {
             assertThat(kernel.model()).isSameAs(KernelModel.LINUX_5_8);

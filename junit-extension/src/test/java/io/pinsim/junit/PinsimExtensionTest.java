@@ -28,7 +28,7 @@ class PinsimExtensionTest {
 
     @Test
     void injectsAKernelScenarioModelAndDevicesOnOneKernel() {
-        run(ExtensionTestCases.Injection.class, Map.of()).assertStatistics(s -> s.started(2).succeeded(2));
+        run(ExtensionTestCases.Injection.class, Map.of()).assertStatistics(s -> s.started(3).succeeded(3));
     }
 
     @Test
