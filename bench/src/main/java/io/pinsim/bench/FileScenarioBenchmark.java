@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
@@ -51,6 +52,13 @@ public class FileScenarioBenchmark {
     @Param({"LINUX_4_19", "LINUX_5_10", "LINUX_6_6"})
     public String model;
 
+    private KernelModel kernelModel;
+
+    @Setup
+    public void resolveModel() {
+        kernelModel = KernelModel.byName(model);
+    }
+
     private static byte[] filled(char c, int n) {
         byte[] b = new byte[n];
         Arrays.fill(b, (byte) c);
@@ -59,7 +67,7 @@ public class FileScenarioBenchmark {
 
     @Benchmark
     public void odirectReadForkParentWrites(Blackhole bh) {
-        Kernel k = Kernel.builder().model(KernelModel.byName(model)).build();
+        Kernel k = Kernel.builder().model(kernelModel).build();
         Inode data = k.mount(FsKind.EXT4).create("data", FILE);
         Process a = k.spawn("A");
         long buf = a.mmap(PAGE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
@@ -74,7 +82,7 @@ public class FileScenarioBenchmark {
 
     @Benchmark
     public void truncatePinnedPageCachePage(Blackhole bh) {
-        Kernel k = Kernel.builder().model(KernelModel.byName(model)).build();
+        Kernel k = Kernel.builder().model(kernelModel).build();
         Inode data = k.mount(FsKind.TMPFS).create("shm", FILE);
         Process a = k.spawn("A");
         OpenFile f = a.open(data, OpenFlags.RDWR);

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class Catalogue {
     }
 
     /** One sample and its results by model name. */
-    record Row(Class<?> type, Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures) {
+    record Row(Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures) {
     }
 
     /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
@@ -78,12 +79,10 @@ public final class Catalogue {
         Map<String, Row> rows = new TreeMap<>();
         for (Class<?> c : sampleClasses()) {
             Sample s = c.getAnnotation(Sample.class);
-            rows.put(s.id(), new Row(c, s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+            rows.put(s.id(), new Row(s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
         }
         Launcher launcher = LauncherFactory.create();
-        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage(Catalogue.class.getPackageName()))
-                .filters(includeClassNamePatterns(".*Sample"))
+        LauncherDiscoveryRequest request = samplesRequest()
                 .configurationParameter("pinsim.trace", "ALWAYS")
                 .configurationParameter("pinsim.reportDir", out.resolve("runs").toString())
                 .build();
@@ -110,8 +109,7 @@ public final class Catalogue {
     /** The sample classes, sorted by id: every class of the package with @Sample. */
     static List<Class<?>> sampleClasses() {
         Launcher launcher = LauncherFactory.create();
-        TestPlan plan = launcher.discover(LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectPackage(Catalogue.class.getPackageName())).filters(includeClassNamePatterns(".*Sample")).build());
+        TestPlan plan = launcher.discover(samplesRequest().build());
         Set<Class<?>> classes = new LinkedHashSet<>();
         for (TestIdentifier root : plan.getRoots()) {
             for (TestIdentifier id : plan.getDescendants(root)) {
@@ -126,6 +124,11 @@ public final class Catalogue {
         }
         sorted.sort(Comparator.comparing(c -> c.getAnnotation(Sample.class).id()));
         return sorted;
+    }
+
+    /** Every *Sample class of this package: what the catalogue runs and lists. */
+    private static LauncherDiscoveryRequestBuilder samplesRequest() {
+        return LauncherDiscoveryRequestBuilder.request().selectors(selectPackage(Catalogue.class.getPackageName())).filters(includeClassNamePatterns(".*Sample"));
     }
 
     static Method sampleMethod(Class<?> c) {
@@ -154,7 +157,8 @@ public final class Catalogue {
     /** Collects each invocation's outcome from the extension's report entries and the test results. */
     private static final class Listener implements TestExecutionListener {
         private final Map<String, Row> rows;
-        private final Map<String, String> outcomes = new LinkedHashMap<>();
+        /** The invocations for which the extension published pinsim.outcome: BUG_REPRODUCED. */
+        private final Set<String> bugReproduced = new HashSet<>();
         private final Map<String, String> timelines = new LinkedHashMap<>();
 
         Listener(Map<String, Row> rows) {
@@ -164,8 +168,8 @@ public final class Catalogue {
         @Override
         public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
             entry.getKeyValuePairs().forEach((k, v) -> {
-                if (k.equals("pinsim.outcome")) {
-                    outcomes.put(id.getUniqueId(), v);
+                if (k.equals("pinsim.outcome") && v.startsWith("BUG_REPRODUCED")) {
+                    bugReproduced.add(id.getUniqueId());
                 } else if (k.equals("pinsim.timeline")) {
                     timelines.put(id.getUniqueId(), v);
                 }
@@ -187,7 +191,7 @@ public final class Catalogue {
             String model = id.getDisplayName();
             Outcome o;
             if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
-                o = outcomes.getOrDefault(id.getUniqueId(), "").startsWith("BUG_REPRODUCED") ? Outcome.BUG_REPRODUCED : Outcome.OK;
+                o = bugReproduced.contains(id.getUniqueId()) ? Outcome.BUG_REPRODUCED : Outcome.OK;
             } else if (result.getStatus() == TestExecutionResult.Status.FAILED) {
                 String msg = result.getThrowable().map(Throwable::getMessage).orElse("");
                 o = msg != null && msg.startsWith("The documented bug did not reproduce") ? Outcome.UNEXPECTED_PASS : Outcome.UNEXPECTED_FAILURE;
@@ -234,12 +238,12 @@ public final class Catalogue {
             line.append("  ").append(String.join(", ", vs));
             ps.println(line.toString().stripTrailing());
             for (Outcome o : r.results().values()) {
-                if (o == Outcome.OK) {
-                    ok++;
+                if (o.unexpected()) {
+                    unexpected++;
                 } else if (o == Outcome.BUG_REPRODUCED) {
                     bug++;
                 } else {
-                    unexpected++;
+                    ok++;
                 }
             }
         }
