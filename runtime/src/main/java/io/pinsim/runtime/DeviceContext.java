@@ -152,7 +152,7 @@ final class DeviceContext implements DriverContext {
         }
         kernel.run(name, "DMA write " + data.length + " bytes into frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> {
             frame.content.write(offset, data, 0, data.length);
-            kernel.touch(frame);
+            kernel.wrote(frame);
             kernel.trace().record(name, TraceKind.DMA, -1, frame.pfn(), "DMA wrote " + data.length + " bytes into frame #" + frame.pfn()
                     + (frame.isInPageCache() || frame.isAnon() ? "" : " (an orphaned page: no file or process sees it)"));
         });
@@ -175,10 +175,8 @@ final class DeviceContext implements DriverContext {
     @Override
     public void setPageDirty(Frame frame, String what) {
         Objects.requireNonNull(frame, "frame");
-        if (frame.mapping != null && frame.mapping.inode != null) {
-            frame.mapping.inode.setPageDirtyFromGup(frame, holder(what));
-        } else if (!frame.isZeroPage()) {
-            frame.flags |= Frame.DIRTY;
+        if (!frame.isZeroPage()) {
+            Inode.setPageDirty(frame, holder(what));
         }
     }
 

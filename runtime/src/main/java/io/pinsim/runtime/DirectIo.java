@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.DioPages;
-import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,26 +135,20 @@ public final class DirectIo {
             done = true;
             return;
         }
-        long firstIndex = offset >>> Kernel.PAGE_SHIFT;
-        long endIndex = (offset + transfer + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
         // filemap_write_and_wait_range(): the device must see the page cache's dirty data.
-        inode.writeback(firstIndex, endIndex, file.process().name());
-        if (write && !invalidate(firstIndex, endIndex)) {
+        inode.writeback(firstIndex(), endIndex(), file.process().name());
+        if (write && !invalidate(firstIndex(), endIndex())) {
             // generic_file_direct_write() / iomap fall back to buffered I/O (5.5 - 5.9 iomap: warn and go on) when a
             // page is dirty again between writeback and invalidation; in the single-threaded model nothing runs in between.
             throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
         }
         long first = userAddress & ~(Kernel.PAGE_SIZE - 1L);
-        int nr = (int) ((userAddress + transfer - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+        int nr = (int) Process.pages(userAddress + transfer - first);
         boolean pin = k.model().get(DioPages.class) == DioPages.FOLL_PIN;
         GupPages got = file.process().gupFastSteps(file.process().mainThread(), first, nr, write ? 0 : Foll.WRITE,
                 pin ? GupRef.Kind.PIN : GupRef.Kind.GET, name()).run();
         if (got.count() < nr) {
-            if (got.isPin()) {
-                got.unpin(false);
-            } else {
-                got.release();
-            }
+            releasePages(got);
             throw new ErrnoException(Errno.EFAULT, call, "only " + got.count() + " of " + nr + " pages of the user buffer could be taken ("
                     + (pin ? "iov_iter_extract_pages" : "iov_iter_get_pages") + ")");
         }
@@ -163,7 +156,7 @@ public final class DirectIo {
         if (!write) {
             // bio_set_pages_dirty(): pages a read will fill are dirtied before the I/O.
             for (int i = 0; i < got.count(); i++) {
-                dirty(got.frame(i));
+                Inode.setPageDirty(got.frame(i), name());
             }
         }
         inode.inflightDio.add(this);
@@ -186,51 +179,41 @@ public final class DirectIo {
             if (write) {
                 byte[] data = pages.read(inPage, transfer);
                 writeDisk(inode, data);
-                if (!invalidate(offset >>> Kernel.PAGE_SHIFT, (offset + transfer + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT)) {
+                if (!invalidate(firstIndex(), endIndex())) {
                     k.warnStalePagecache(file);
                 }
             } else {
-                pages.write(inPage, readDisk(inode));
+                pages.write(inPage, inode.readDisk(offset, transfer));
                 // bio_check_pages_dirty(): pages that writeback cleaned during the I/O are dirtied again.
                 for (int i = 0; i < pages.count(); i++) {
                     if (!pages.frame(i).isDirty()) {
-                        dirty(pages.frame(i));
+                        Inode.setPageDirty(pages.frame(i), name());
                     }
                 }
             }
-            if (pages.isPin()) {
-                pages.unpin(false);
-            } else {
-                pages.release();
-            }
+            releasePages(pages);
             inode.inflightDio.remove(this);
             done = true;
             k.trace().record(device, TraceKind.INFO, userAddress, -1, name() + " completed: " + transfer + " bytes " + (write ? "written" : "read"));
         });
     }
 
-    private void dirty(Frame f) {
-        if (f.mapping != null && f.mapping.inode != null) {
-            f.mapping.inode.setPageDirtyFromGup(f, name());
-        } else {
-            f.flags |= Frame.DIRTY;
-        }
+    /** The page-cache indexes the transfer covers, [firstIndex, endIndex). */
+    private long firstIndex() {
+        return offset >>> Kernel.PAGE_SHIFT;
     }
 
-    private byte[] readDisk(Inode inode) {
-        byte[] out = new byte[transfer];
-        int done = 0;
-        while (done < transfer) {
-            long o = offset + done;
-            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
-            int n = Math.min(transfer - done, Kernel.PAGE_SIZE - in);
-            Content c = inode.disk.get(o >>> Kernel.PAGE_SHIFT);
-            if (c != null) {
-                c.read(in, out, done, n);
-            }
-            done += n;
+    private long endIndex() {
+        return Process.pages(offset + transfer);
+    }
+
+    /** bio_release_pages(): unpin what FOLL_PIN took, put_page() what FOLL_GET took; never dirtied here. */
+    private static void releasePages(GupPages p) {
+        if (p.isPin()) {
+            p.unpin(false);
+        } else {
+            p.release();
         }
-        return out;
     }
 
     private void writeDisk(Inode inode, byte[] data) {

@@ -148,12 +148,11 @@ public final class GupFast implements Steppable {
             stop = "special PTE (the zero page)";
         } else {
             Frame f = k.frameOfPte(pte);
-            Vma v = mm.findVma(vpn);
             if (r.kind() == GupRef.Kind.PIN && (r.flags() & Foll.WRITE) == 0 && !Pte.isWrite(pte) && gup.gupMustUnshare(null, r.flags(), f)) {
                 stop = "R/O pin of a page that must be unshared first (gup_must_unshare)";
             } else if ((r.flags() & Foll.LONGTERM) != 0 && f.isDax()) {
                 stop = "FOLL_LONGTERM of a devmap (DAX) page goes to the slow path";
-            } else if (v != null && gup.longtermWriteOfDirtyTrackedFile(v, r)) {
+            } else if (gup.longtermWriteOfDirtyTrackedFile(pv, r)) {
                 stop = "FOLL_LONGTERM|FOLL_WRITE pin of a file page goes to the slow path (gup_fast_folio_allowed, a6e79df92e4a)";
             } else {
                 frames.add(f);

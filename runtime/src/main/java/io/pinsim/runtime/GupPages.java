@@ -161,11 +161,7 @@ public final class GupPages {
                 }
                 if (dirty) {
                     // set_page_dirty_lock(): a page-cache page is dirtied through its filesystem.
-                    if (f.mapping != null && f.mapping.inode != null) {
-                        f.mapping.inode.setPageDirtyFromGup(f, fn + " by " + request.holder());
-                    } else {
-                        f.flags |= Frame.DIRTY;
-                    }
+                    Inode.setPageDirty(f, fn + " by " + request.holder());
                 }
                 if (!f.removeRef(refs[i])) {
                     throw new KernelBugException("refcount-underflow", "frame #" + f.pfn() + " has no " + refs[i], kernel.trace().render());

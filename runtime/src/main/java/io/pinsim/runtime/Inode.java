@@ -195,15 +195,24 @@ public final class Inode {
     }
 
     /**
-     * set_page_dirty() from outside the filesystem's write path: direct-I/O completion
+     * set_page_dirty() of any frame from outside the filesystem's write path: a page-cache page
+     * through its filesystem ({@link #setPageDirtyFromGup}), any other page by its flag.
+     */
+    static void setPageDirty(Frame f, String who) {
+        if (f.mapping != null && f.mapping.inode != null) {
+            f.mapping.inode.setPageDirtyFromGup(f, who);
+        } else {
+            f.flags |= Frame.DIRTY;
+        }
+    }
+
+    /**
+     * set_page_dirty() of one of this file's pages from outside the filesystem's write path: direct-I/O completion
      * (bio_set_pages_dirty / bio_check_pages_dirty) or unpin_user_pages_dirty_lock(). On ext4 a page
      * whose buffers reclaim stripped becomes a dirty page without buffers (Jan Kara, "get_user_pages()
      * and filesystems", 2018-01-03): the model logs it, and writeback will not write it.
      */
-    void setPageDirtyFromGup(Frame f, String who) {
-        if (f.mapping != mapping) {
-            return;
-        }
+    private void setPageDirtyFromGup(Frame f, String who) {
         if (kind() == FsKind.EXT4 && !f.hasBuffers() && !f.isDirty()) {
             // ext4_set_page_dirty() / ext4_dirty_folio(): WARN_ON_ONCE(!page_has_buffers(page)) (6dcc693bc57f, 4.10).
             kernel.log().print(kernel.trace().step(), KernelLog.Level.WARN, "WARNING: ext4_set_page_dirty: WARN_ON_ONCE(!page_has_buffers(page)): "

@@ -61,7 +61,7 @@ public final class IoUring {
                 throw new ErrnoException(Errno.EINVAL, call, "a buffer needs a positive length");
             }
             long first = address & ~(Kernel.PAGE_SIZE - 1L);
-            int nr = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+            int nr = (int) Process.pages(address + length - first);
             String holder = name() + " buf#" + buffers.size();
             GupPages pages = owner.pinUserPages(first, nr, Foll.WRITE | Foll.LONGTERM, holder);
             if (pages.count() < nr) {
@@ -92,8 +92,9 @@ public final class IoUring {
         if (check == IoUringBufferCheck.GUP_DECIDES) {
             return null;
         }
-        for (int i = 0; i < nr; i++) {
-            Vma v = owner.mm.findVma((first >>> Kernel.PAGE_SHIFT) + i);
+        // every page is pinned, so the VMAs cover the range without holes: one check per VMA
+        long firstVpn = first >>> Kernel.PAGE_SHIFT;
+        for (Vma v : owner.mm.vmasIn(firstVpn, firstVpn + nr)) {
             if (v.mapping == null) {
                 continue;
             }

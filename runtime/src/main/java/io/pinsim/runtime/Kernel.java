@@ -489,7 +489,10 @@ public final class Kernel {
         return op;
     }
 
-    /** Retries the waiting operations, oldest first, until none makes progress. */
+    /**
+     * Retries each waiting operation once, oldest first. One pass is enough: they wait only for
+     * direct I/O and for page references, and finishing one releases neither.
+     */
     private void retryPending() {
         if (pending.isEmpty()) {
             return;
@@ -500,11 +503,6 @@ public final class Kernel {
         } finally {
             depth--;
         }
-    }
-
-    /** The operations that are waiting, oldest first. */
-    List<TruncateOp> pendingOps() {
-        return Collections.unmodifiableList(pending);
     }
 
     void run(String actor, String call, long address, Runnable body) {

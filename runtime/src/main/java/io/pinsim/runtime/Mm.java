@@ -111,11 +111,7 @@ final class Mm {
         if (subscriptions.isEmpty()) {
             return true;
         }
-        return subscriptions.invalidateStart(new MmuNotifierRange(owner(), event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, owner));
-    }
-
-    private Process owner() {
-        return owner;
+        return subscriptions.invalidateStart(new MmuNotifierRange(this.owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, owner));
     }
 
     /** mmu_notifier_invalidate_range_end() on this mm. */

@@ -14,7 +14,6 @@ public final class MmuIntervalNotifier {
     private final String name;
     /** interval_sub->invalidate_seq. */
     long invalidateSeq;
-    boolean inTree;
     boolean removed;
 
     MmuIntervalNotifier(MmuNotifierSubscriptions subscriptions, long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {

@@ -30,9 +30,9 @@ final class MmuNotifierSubscriptions {
         return listeners.isEmpty() && intervals.isEmpty();
     }
 
-    /** Whether an invalidation callback is running on this mm right now. */
+    /** Whether an invalidation is running on this mm right now (what lockdep tracks with __mmu_notifier_invalidate_range_start_map). */
     boolean insideInvalidation() {
-        return calling != null || activeInvalidateRanges > 0;
+        return activeInvalidateRanges > 0;
     }
 
     /** mn_itree_is_invalidating(). */
@@ -45,17 +45,19 @@ final class MmuNotifierSubscriptions {
         MmuIntervalNotifier sub = new MmuIntervalNotifier(this, startVpn, endVpn, ops, name);
         if (activeInvalidateRanges > 0) {
             if (isInvalidating()) {
-                deferred.add(() -> sub.inTree = !sub.removed && intervals.add(sub));
+                deferred.add(() -> {
+                    if (!sub.removed) {
+                        intervals.add(sub);
+                    }
+                });
             } else {
                 invalidateSeq |= 1;
                 intervals.add(sub);
-                sub.inTree = true;
             }
             sub.invalidateSeq = invalidateSeq;
         } else {
             sub.invalidateSeq = invalidateSeq - 1;
             intervals.add(sub);
-            sub.inTree = true;
         }
         return sub;
     }
@@ -89,7 +91,7 @@ final class MmuNotifierSubscriptions {
         activeInvalidateRanges++;
         List<MmuIntervalNotifier> hit = new ArrayList<>();
         for (MmuIntervalNotifier s : intervals) {
-            if (s.inTree && !s.removed && range.overlaps(s.start(), s.end())) {
+            if (!s.removed && range.overlaps(s.start(), s.end())) {
                 hit.add(s);
             }
         }
@@ -121,14 +123,12 @@ final class MmuNotifierSubscriptions {
             boolean ok = l.invalidateRangeStart(mm.owner, range.event(), range.start(), range.end(), range.blockable());
             if (!ok) {
                 k.log().print(k.trace().step(), KernelLog.Level.INFO, l + " callback failed with -11 in " + (range.blockable() ? "" : "non-") + "blockable context.");
-                if (range.blockable()) {
-                    warnBlockableRefusal(String.valueOf(l), range);
-                    started.add(l);
-                    continue;
+                if (!range.blockable()) {
+                    // The core unwinds the subscribers that already started (Sean Christopherson's 2021 fix of 93065ac753e4).
+                    invalidateEnd(range, started);
+                    return false;
                 }
-                // The core unwinds the subscribers that already started (Sean Christopherson's 2021 fix of 93065ac753e4).
-                invalidateEnd(range, started);
-                return false;
+                warnBlockableRefusal(String.valueOf(l), range);
             }
             started.add(l);
         }

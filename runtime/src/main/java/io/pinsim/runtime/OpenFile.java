@@ -149,7 +149,6 @@ public final class OpenFile {
             }
             if (f != null) {
                 f.content.read(in, out, done, len);
-                process.kernel.touch(f);
             }
             done += len;
         }
@@ -169,7 +168,6 @@ public final class OpenFile {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
             f.content.write(in, data, done, len);
-            process.kernel.wrote(f);
             inode.pageMkwrite(f);
             done += len;
             inode.size = Math.max(inode.size, o + len);

@@ -1,7 +1,5 @@
 package io.pinsim.runtime;
 
-import io.pinsim.runtime.model.MadvPageout;
-import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MprotectWrite;
 import io.pinsim.runtime.model.SoftDirtyPinned;
 import io.pinsim.runtime.trace.KernelLog;
@@ -379,7 +377,7 @@ public final class Process {
                     // mprotect_fixup(): split off the part in the range, unless nothing changes (newflags == oldflags).
                     mm.splitAt(Math.max(start, v.startVpn));
                     mm.splitAt(to);
-                    changeProtection(mm.findVma(Math.max(start, v.startVpn)), prot);
+                    changeProtection(mm.findVma(Math.max(start, v.startVpn)), newFlags);
                 }
                 cursor = to;
             }
@@ -443,37 +441,15 @@ public final class Process {
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative, was " + length);
         }
-        return kernel.op(name, "read " + Kernel.hex(address) + " +" + length, address, () -> {
-            byte[] out = new byte[length];
-            int done = 0;
-            while (done < length) {
-                long a = address + done;
-                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
-                int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
-                Frame f = access(a, false);
-                f.content.read(off, out, done, n);
-                done += n;
-            }
-            return out;
-        });
+        return kernel.op(name, "read " + Kernel.hex(address) + " +" + length, address, () -> copyFromUser(address, length, null));
     }
 
     /** Writes bytes as the CPU would, faulting and breaking COW as needed. A bad address kills the process with SIGSEGV. */
     public void write(long address, byte[] data) {
         Objects.requireNonNull(data, "data");
         requireAlive();
-        kernel.run(name, "write " + Kernel.hex(address) + " +" + data.length + " " + Kernel.describeBytes(data, 0, 8), address, () -> {
-            int done = 0;
-            while (done < data.length) {
-                long a = address + done;
-                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
-                int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
-                Frame f = access(a, true);
-                f.content.write(off, data, done, n);
-                kernel.wrote(f);
-                done += n;
-            }
-        });
+        kernel.run(name, "write " + Kernel.hex(address) + " +" + data.length + " " + Kernel.describeBytes(data, 0, 8), address,
+                () -> copyToUser(address, data, null));
     }
 
     /** Fills {@code length} bytes with one value, as the CPU would (memset). */
@@ -488,21 +464,18 @@ public final class Process {
                 long a = address + done;
                 int off = (int) (a & (Kernel.PAGE_SIZE - 1));
                 int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
-                Frame f = access(a, true);
+                Frame f = access(a, true, null);
                 f.content.fill(off, n, value);
+                kernel.wrote(f);
                 done += n;
             }
         });
     }
 
-    /** The frame an access lands on, after the MMU and the fault handler; SIGSEGV/SIGKILL on failure. */
-    private Frame access(long address, boolean write) {
-        return access(address, write, null);
-    }
-
     /**
      * copy_from_user(): reads user memory for a syscall. A bad address makes the syscall fail with
-     * EFAULT instead of delivering a signal, as the uaccess exception tables do.
+     * EFAULT instead of delivering a signal, as the uaccess exception tables do; with a null
+     * {@code call} it is a CPU access, and a bad address delivers the signal.
      */
     byte[] copyFromUser(long address, int length, String call) {
         byte[] out = new byte[length];
@@ -517,7 +490,7 @@ public final class Process {
         return out;
     }
 
-    /** copy_to_user(): writes user memory for a syscall; EFAULT on a bad address. */
+    /** copy_to_user(): writes user memory for a syscall; EFAULT on a bad address (a CPU write, with its signal, when {@code call} is null). */
     void copyToUser(long address, byte[] data, String call) {
         int done = 0;
         while (done < data.length) {
@@ -944,9 +917,9 @@ public final class Process {
         throw new ErrnoException(Errno.ENOMEM, "mmap", "no free range of " + pages + " pages in the address space");
     }
 
-    /** change_protection() for one whole VMA whose flags change (MMU_NOTIFY_PROTECTION_VMA). */
-    private void changeProtection(Vma v, int prot) {
-        v.flags = (v.flags & ~(Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) | vmFlagsFor(prot);
+    /** change_protection() for one whole VMA whose flags change to newFlags (MMU_NOTIFY_PROTECTION_VMA). */
+    private void changeProtection(Vma v, int newFlags) {
+        v.flags = newFlags;
         boolean addWrite = (v.flags & Vma.VM_WRITE) != 0;
         MprotectWrite rule = kernel.model().get(MprotectWrite.class);
         boolean softDirtyTracking = v.softDirtyEnabled();
