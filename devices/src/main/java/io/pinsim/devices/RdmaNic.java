@@ -186,6 +186,7 @@ public class RdmaNic {
         });
     }
 
+    /** ib_umem_odp_get(): no pin and no accounting; mmu_interval_notifier_insert() over the MR and an empty device page table (mlx5 MTT). */
     private MemoryRegion regOdp(ProtectionDomain pd, int key, long address, long length, int access) {
         DevicePageTable dpt = new DevicePageTable();
         MemoryRegion[] self = new MemoryRegion[1];
@@ -274,13 +275,13 @@ public class RdmaNic {
         });
     }
 
-    /** Posts a work request in which the NIC writes {@code data} into the MR at {@code offset} (an incoming RDMA WRITE or a RECV). */
+    /** Posts a work request in which the NIC writes {@code data} into the MR at {@code offset} (an incoming RDMA WRITE or a RECV; ibv_post_recv()). */
     public WorkRequest postWrite(MemoryRegion mr, long offset, byte[] data) {
         Objects.requireNonNull(data, "data");
         return post(mr, true, offset, data.clone(), data.length);
     }
 
-    /** Posts a work request in which the NIC reads {@code length} bytes of the MR at {@code offset} (a SEND or an incoming RDMA READ). */
+    /** Posts a work request in which the NIC reads {@code length} bytes of the MR at {@code offset} (a SEND or an incoming RDMA READ; ibv_post_send()). */
     public WorkRequest postRead(MemoryRegion mr, long offset, int length) {
         return post(mr, false, offset, null, length);
     }
@@ -303,14 +304,14 @@ public class RdmaNic {
         return List.copyOf(posted);
     }
 
-    /** Processes every posted work request, oldest first. */
+    /** Processes every posted work request, oldest first, as the NIC would; each leaves a CQE (ibv_poll_cq()). */
     public void processAll() {
         for (WorkRequest wr : List.copyOf(posted)) {
             process(wr);
         }
     }
 
-    /** Processes one posted work request now: its DMA and its completion. */
+    /** Processes one posted work request now: its DMA and its completion (the CQE ibv_poll_cq() returns). */
     public void process(WorkRequest wr) {
         if (!posted.remove(wr)) {
             throw new IllegalStateException(wr + " is not posted on " + name);
@@ -325,6 +326,11 @@ public class RdmaNic {
         });
     }
 
+    /**
+     * The DMA of a work request: bounds and access checks (IB_WC_LOC_PROT_ERR, IB_WC_REM_ACCESS_ERR),
+     * then through the pinned umem pages, or through the ODP MTT after the device page faults of
+     * pagefault_real_mr().
+     */
     private Completion execute(WorkRequest wr) {
         MemoryRegion mr = wr.mr;
         if (wr.offset < 0 || wr.offset + wr.length > mr.length) {
@@ -389,6 +395,11 @@ public class RdmaNic {
         return null;
     }
 
+    /**
+     * One page of ib_umem_odp_map_dma_and_lock(): mmu_interval_read_begin(), hmm_range_fault(),
+     * then under umem_mutex mmu_interval_read_retry(); retry on -EBUSY or a moved sequence up to
+     * HMM_RANGE_DEFAULT_TIMEOUT. Returns null on success, else why it failed.
+     */
     private String faultPage(MemoryRegion mr, long page, boolean write) {
         MmuIntervalNotifier sub = mr.notifier;
         for (int attempt = 0; attempt < FAULT_RETRIES; attempt++) {
@@ -417,7 +428,8 @@ public class RdmaNic {
 
     /**
      * ibv_advise_mr(IBV_ADVISE_MR_ADVICE_PREFETCH[_WRITE], IB_UVERBS_ADVISE_MR_FLAG_FLUSH): fault
-     * the range of an ODP MR into the device page table now.
+     * the range of an ODP MR into the device page table now (mlx5_ib_advise_mr_prefetch() -&gt;
+     * pagefault_mr()).
      *
      * @throws ErrnoException EPERM for a write prefetch of a read-only MR; EFAULT if a page cannot be faulted
      */
@@ -467,6 +479,7 @@ public class RdmaNic {
         forRuns(p, fs, first, npages, -1, Advice.DOFORK);
     }
 
+    /** libibverbs ibv_madvise_range(): updates the per-page counts and madvise()s each run of pages whose count crossed zero. */
     private void forRuns(Process p, ForkState fs, long first, int npages, int delta, Advice advice) {
         long runStart = -1;
         for (int i = 0; i <= npages; i++) {

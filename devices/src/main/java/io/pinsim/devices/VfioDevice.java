@@ -130,19 +130,24 @@ public final class VfioDevice {
         });
     }
 
-    /** The device writes by IOVA; an IOVA not mapped writable is an IOMMU fault and nothing is written. */
+    /** The device writes by IOVA through the IOMMU (iommu_map()'d by VFIO_IOMMU_MAP_DMA); an IOVA not mapped writable is an IOMMU fault and nothing is written. */
     public void dmaWrite(long iova, byte[] data) {
         Objects.requireNonNull(data, "data");
         DmaMapping m = translate(iova, data.length, true);
         m.pages().write(iova - m.iova(), data);
     }
 
-    /** The device reads by IOVA; an IOVA not mapped is an IOMMU fault. */
+    /** The device reads by IOVA through the IOMMU; an IOVA not mapped is an IOMMU fault. */
     public byte[] dmaRead(long iova, int length) {
         DmaMapping m = translate(iova, length, false);
         return m.pages().read(iova - m.iova(), length);
     }
 
+    /**
+     * The IOMMU's translation: a miss or a write to a read-only IOVA is a DMA fault the IOMMU driver
+     * reports (intel-iommu's dmar_fault(): "DMAR: [DMA Write] Request device ... PTE Write access is
+     * not set") and the access is blocked.
+     */
     private DmaMapping translate(long iova, int length, boolean write) {
         Map.Entry<Long, DmaMapping> e = iommu.floorEntry(iova);
         DmaMapping m = e == null ? null : e.getValue();

@@ -94,7 +94,7 @@ public final class DirectIo {
         endIo();
     }
 
-    /** A synchronous read or write: complete at once, return the bytes. */
+    /** A synchronous read or write: iomap_dio_rw() waits for its bio and completes at once; returns the bytes. */
     int completeNow() {
         if (!done) {
             endIo();
@@ -102,6 +102,11 @@ public final class DirectIo {
         return transfer;
     }
 
+    /**
+     * io_submit() of an O_DIRECT PREAD/PWRITE: aio_read()/aio_write() and iomap_dio_rw(), with the
+     * logical-block alignment check of iomap_dio_bio_iter() (iomap_dio_bio_actor() before 5.16;
+     * EINVAL) and EBADF for the wrong mode.
+     */
     static DirectIo start(OpenFile file, boolean write, long userAddress, int length, long offset) {
         Process p = file.process();
         Kernel k = p.kernel;

@@ -182,8 +182,8 @@ public final class Inode {
     }
 
     /**
-     * ->page_mkwrite / write_begin for ext4: allocate the block if it is a hole, attach buffers and
-     * dirty the page. tmpfs and DAX pages are just dirtied.
+     * -&gt;page_mkwrite / write_begin for ext4 (ext4_page_mkwrite(), ext4_write_begin()): allocate the
+     * block if it is a hole, attach buffers and dirty the page. tmpfs and DAX pages are just dirtied.
      */
     void pageMkwrite(Frame f) {
         if (kind() == FsKind.EXT4) {
@@ -337,7 +337,11 @@ public final class Inode {
         }
     }
 
-    /** Zeroes [offset, end), which lies within one page, in the page cache and on disk (a partial page of truncate or punch). */
+    /**
+     * Zeroes [offset, end), which lies within one page, in the page cache and on disk (a partial page
+     * of truncate or punch): truncate_inode_partial_folio() for the cached page,
+     * ext4_block_truncate_page() / ext4_zero_partial_blocks() for the block.
+     */
     void zeroRange(long offset, long end) {
         long index = offset >>> Kernel.PAGE_SHIFT;
         int from = (int) (offset & (Kernel.PAGE_SIZE - 1));
@@ -352,7 +356,7 @@ public final class Inode {
         }
     }
 
-    /** The pages in [fromIndex, toIndex) that something other than the page cache and page tables holds. */
+    /** dax_layout_busy_page_range(): the pages in [fromIndex, toIndex) that something other than the page cache and page tables holds. */
     List<Frame> busyPages(long fromIndex, long toIndex) {
         List<Frame> busy = new ArrayList<>();
         for (Frame f : mapping.pages.subMap(fromIndex, true, toIndex, false).values()) {

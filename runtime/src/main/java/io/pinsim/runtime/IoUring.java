@@ -20,6 +20,13 @@ public final class IoUring {
     private final Process owner;
     private final int id;
     private final List<Buffer> buffers = new ArrayList<>();
+    /**
+     * Whether registrations are charged to user->locked_vm: decided once, when the ring is created,
+     * by the creator's CAP_IPC_LOCK (io_uring_create(): ctx->user is set only without it; 5.10:
+     * ctx->limit_mem). Granting the capability later changes nothing for this ring.
+     */
+    private final boolean limitMem;
+    /** Pages registered: charged to pinned_vm always, to user->locked_vm when {@link #limitMem}. */
     private long accounted;
     private boolean closed;
 
@@ -27,6 +34,7 @@ public final class IoUring {
         this.kernel = kernel;
         this.owner = owner;
         this.id = id;
+        this.limitMem = !owner.capIpcLock();
     }
 
     /** The ring's name in the trace, {@code io_uring#1}. */
@@ -73,11 +81,13 @@ public final class IoUring {
                 pages.unpin(false);
                 throw new ErrnoException(Errno.EOPNOTSUPP, call, refusal);
             }
-            try {
-                kernel.accountUserLockedVm(owner, nr, call);
-            } catch (ErrnoException e) {
-                pages.unpin(false);
-                throw e;
+            if (limitMem) {
+                try {
+                    kernel.accountUserLockedVm(owner, nr, call);
+                } catch (ErrnoException e) {
+                    pages.unpin(false);
+                    throw e;
+                }
             }
             owner.mm.pinnedVm += nr;
             accounted += nr;
@@ -144,7 +154,7 @@ public final class IoUring {
         });
     }
 
-    /** Closing the ring (the last reference, e.g. at exit) releases its buffers. */
+    /** Closing the ring (the last reference, e.g. at exit) releases its buffers: io_ring_ctx_free() -&gt; io_sqe_buffers_unregister(). */
     public void close() {
         String call = "close(" + name() + ")";
         kernel.run(owner.isAlive() ? owner.name() : "kernel", call, -1, () -> {
@@ -159,7 +169,9 @@ public final class IoUring {
             b.pages().unpin(true);
         }
         buffers.clear();
-        kernel.unaccountUserLockedVm(accounted);
+        if (limitMem) {
+            kernel.unaccountUserLockedVm(accounted);
+        }
         owner.mm.pinnedVm -= accounted;
         accounted = 0;
         kernel.trace().record(owner.name(), TraceKind.INFO, -1, -1, name() + ": buffers unregistered and unpinned");

@@ -396,23 +396,24 @@ public final class Kernel {
 
     /**
      * __io_account_mem(): charges pages to user->locked_vm; ENOMEM if the new total exceeds the
-     * process's RLIMIT_MEMLOCK (a strict {@code >}) and it lacks CAP_IPC_LOCK. The model runs every
-     * process as one user.
+     * process's RLIMIT_MEMLOCK (a strict {@code >}). The caller decides whether to charge at all (a
+     * ring created with CAP_IPC_LOCK is never charged). The model runs every process as one user.
      */
     void accountUserLockedVm(Process p, long pages, String call) {
-        if (p.capIpcLock()) {
-            return;
-        }
         long limit = p.rlimitMemlock() >>> PAGE_SHIFT;
         if (userLockedVm + pages > limit) {
             throw new ErrnoException(Errno.ENOMEM, call, "user->locked_vm " + userLockedVm + " + " + pages + " pages exceeds RLIMIT_MEMLOCK of " + limit
-                    + " pages and the process lacks CAP_IPC_LOCK (__io_account_mem)");
+                    + " pages and the ring was created without CAP_IPC_LOCK (__io_account_mem)");
         }
         userLockedVm += pages;
     }
 
+    /** __io_unaccount_mem(): returns pages charged with {@link #accountUserLockedVm}. */
     void unaccountUserLockedVm(long pages) {
-        userLockedVm = Math.max(0, userLockedVm - pages);
+        if (pages > userLockedVm) {
+            throw new IllegalStateException("unaccounting " + pages + " pages but user->locked_vm is " + userLockedVm);
+        }
+        userLockedVm -= pages;
     }
 
     /** user->locked_vm in pages: what io_uring has charged. */

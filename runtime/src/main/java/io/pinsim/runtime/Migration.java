@@ -12,6 +12,12 @@ final class Migration {
         this.k = k;
     }
 
+    /**
+     * migrate_vma_setup() (migrate_vma_collect(): present anonymous pages only, not the zero page;
+     * migrate_vma_check_page(): no references beyond the mappings and the swap cache), then
+     * migrate_vma_pages() and migrate_vma_finalize(): each collected page is copied to a new frame
+     * and remapped there. Returns the number of pages migrated.
+     */
     int migrateVma(Mm mm, long startVpn, int nrPages, Object owner) {
         long endVpn = startVpn + nrPages;
         String actor = String.valueOf(owner);

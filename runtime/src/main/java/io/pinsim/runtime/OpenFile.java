@@ -213,7 +213,10 @@ public final class OpenFile {
         });
     }
 
-    /** Kernel-internal: the flusher writes back this file's dirty pages now (ext4); returns how many. */
+    /**
+     * Kernel-internal: the flusher writes back this file's dirty pages now (ext4; wb_workfn() -&gt;
+     * __writeback_single_inode() -&gt; do_writepages()); returns how many.
+     */
     public int writeback() {
         return process.kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
     }

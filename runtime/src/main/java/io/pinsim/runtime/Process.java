@@ -255,7 +255,8 @@ public final class Process {
     }
 
     /**
-     * open(path, flags) of an existing file.
+     * open(path, flags) of an existing file. O_DIRECT is refused as do_dentry_open() refuses it
+     * for a mapping without -&gt;direct_IO (later kernels: without FMODE_CAN_ODIRECT).
      *
      * @throws ErrnoException EINVAL for unknown flags; EINVAL for O_DIRECT on a filesystem without
      *                        direct I/O in the model (tmpfs, DAX)
@@ -280,7 +281,8 @@ public final class Process {
     /**
      * mmap(addr, length, prot, flags, fd, offset) of a file. MAP_SHARED writes reach the page cache
      * (on ext4 through writenotify and ->page_mkwrite); MAP_PRIVATE writes copy the page into an
-     * anonymous page. An access beyond the end of the file is SIGBUS.
+     * anonymous page. An access beyond the end of the file is SIGBUS. The checks are do_mmap()'s
+     * (FMODE_READ, FMODE_WRITE for a shared writable mapping) and sys_mmap()'s offset alignment.
      *
      * @throws ErrnoException EACCES for MAP_SHARED|PROT_WRITE of a file not open for writing, or any
      *                        mapping of a file not open for reading; EINVAL for an unaligned offset

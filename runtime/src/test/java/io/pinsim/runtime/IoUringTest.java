@@ -138,8 +138,14 @@ class IoUringTest {
         assertThat(a.frameAt(buf).refcount()).isEqualTo(1);
         assertThatThrownBy(ring::unregisterBuffers).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENXIO));
         a.setCapIpcLock(true);
-        ring.registerBuffer(buf, 6 * PAGE);
-        assertThat(k.userLockedVm()).as("CAP_IPC_LOCK is not charged").isZero();
+        assertThatThrownBy(() -> ring.registerBuffer(buf, 6 * PAGE)).as("the ring was created without CAP_IPC_LOCK: it is still limited (ctx->user)")
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOMEM));
+        IoUring privileged = a.ioUringSetup();
+        privileged.registerBuffer(buf, 6 * PAGE);
+        assertThat(k.userLockedVm()).as("a ring created with CAP_IPC_LOCK is not charged").isZero();
+        assertThat(a.pinnedVm()).as("pinned_vm is charged either way").isEqualTo(6);
+        privileged.close();
+        assertThat(a.pinnedVm()).isZero();
         ring.close();
         assertThatThrownBy(() -> ring.registerBuffer(buf, PAGE)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
     }
