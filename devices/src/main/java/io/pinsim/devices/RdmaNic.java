@@ -133,9 +133,7 @@ public class RdmaNic {
      */
     public MemoryRegion regMr(ProtectionDomain pd, long address, long length, int access) {
         Objects.requireNonNull(pd, "pd");
-        if (pd.nic() != this) {
-            throw new IllegalArgumentException(pd + " belongs to " + pd.nic().name() + ", not to " + name);
-        }
+        checkOwned(pd, pd);
         Process p = pd.process();
         checkProcess(p);
         String call = "ibv_reg_mr(" + Kernel.hex(address) + ", " + length + ", " + IbAccess.describe(access) + ")";
@@ -222,13 +220,18 @@ public class RdmaNic {
             }
             ctx.trace("MR#" + mr.key + ": no memory for the UMR buffer, zapping page by page through xlt_emergency_page");
         }
+        unmapOdpPages(mr, start, end);
+        ctx.trace("MR#" + mr.key + ": zapped " + mapped + " device PTE(s) of " + range + " (mlx5r_umr_update_xlt ZAP)");
+        return true;
+    }
+
+    /** ib_umem_odp_unmap_dma_pages(): drops the device entries of [start, end) and set_page_dirty()s the pages the device could write. */
+    private void unmapOdpPages(MemoryRegion mr, long start, long end) {
         for (DevicePageTable.Entry e : mr.deviceTable.zap(start, end)) {
             if (e.writable()) {
                 ctx.setPageDirty(e.frame(), "MR#" + mr.key);
             }
         }
-        ctx.trace("MR#" + mr.key + ": zapped " + mapped + " device PTE(s) of " + range + " (mlx5r_umr_update_xlt ZAP)");
-        return true;
     }
 
     /**
@@ -247,13 +250,13 @@ public class RdmaNic {
     /**
      * ibv_dereg_mr(): a pinned MR is unpinned - marking the pages dirty if it was writable
      * (ib_umem_release(): unpin_user_page_range_dirty_lock(.., umem->writable && dirty)) - and
-     * pinned_vm returned; an ODP MR removes its notifier. libibverbs then undoes its MADV_DONTFORK.
+     * pinned_vm returned; an ODP MR drops its device entries, dirtying the writable ones, then removes
+     * its notifier (ib_umem_odp_release(): ib_umem_odp_unmap_dma_pages(), mmu_interval_notifier_remove()).
+     * libibverbs then undoes its MADV_DONTFORK.
      */
     public void deregMr(MemoryRegion mr) {
         Objects.requireNonNull(mr, "mr");
-        if (mr.pd.nic() != this) {
-            throw new IllegalArgumentException(mr + " belongs to " + mr.pd.nic().name() + ", not to " + name);
-        }
+        checkOwned(mr.pd, mr);
         if (mr.deregistered) {
             throw new IllegalStateException(mr + " was already deregistered: ibv_dereg_mr() on a freed MR is a use-after-free in libibverbs");
         }
@@ -268,8 +271,8 @@ public class RdmaNic {
                     dofork(p, fs, mr.pages.start(), mr.pages.count());
                 }
             } else {
+                unmapOdpPages(mr, mr.address, mr.address + mr.length);
                 mr.notifier.remove();
-                mr.deviceTable.zap(mr.address, mr.address + mr.length);
             }
             return null;
         });
@@ -288,12 +291,7 @@ public class RdmaNic {
 
     private WorkRequest post(MemoryRegion mr, boolean write, long offset, byte[] data, int length) {
         Objects.requireNonNull(mr, "mr");
-        if (mr.pd.nic() != this) {
-            throw new IllegalArgumentException(mr + " belongs to " + mr.pd.nic().name() + ", not to " + name);
-        }
-        if (mr.deregistered) {
-            throw new IllegalStateException(mr + " is deregistered; register it again before posting");
-        }
+        checkLive(mr, "posting");
         WorkRequest wr = new WorkRequest(nextWr++, mr, write, offset, data, length);
         posted.add(wr);
         return wr;
@@ -435,6 +433,7 @@ public class RdmaNic {
      */
     public void advise(MemoryRegion mr, long offset, int length, boolean write) {
         Objects.requireNonNull(mr, "mr");
+        checkLive(mr, "advising");
         ctx.call("ibv_advise_mr(MR#" + mr.key + ", " + offset + ", " + length + (write ? ", PREFETCH_WRITE)" : ", PREFETCH)"), () -> {
             if (!mr.isOnDemand()) {
                 throw new ErrnoException(Errno.EOPNOTSUPP, "ibv_advise_mr", "MR#" + mr.key + " is not an ODP MR");
@@ -451,6 +450,21 @@ public class RdmaNic {
             }
             return null;
         });
+    }
+
+    /** A PD or MR of another NIC is a test bug: its handles mean nothing to this device. */
+    private void checkOwned(ProtectionDomain pd, Object what) {
+        if (pd.nic() != this) {
+            throw new IllegalArgumentException(what + " belongs to " + pd.nic().name() + ", not to " + name);
+        }
+    }
+
+    /** An MR of this NIC that is still registered: its key means nothing after ibv_dereg_mr(). */
+    private void checkLive(MemoryRegion mr, String doing) {
+        checkOwned(mr.pd, mr);
+        if (mr.deregistered) {
+            throw new IllegalStateException(mr + " is deregistered; register it again before " + doing);
+        }
     }
 
     private void checkProcess(Process p) {

@@ -46,6 +46,34 @@ class OdpTest {
         assertThat(k.trace().events(e -> e.kind() == TraceKind.NOTIFIER && e.message().contains("PROTECTION_PAGE"))).isNotEmpty();
     }
 
+    /**
+     * ibv_dereg_mr() of an ODP MR: ib_umem_odp_release() drops the device entries
+     * (ib_umem_odp_unmap_dma_pages()) and removes the notifier; after it the MR's key is dead for
+     * every verb. (That the unmap also dirties the pages the device could write is not observable
+     * here: the model marks a page dirty at its write fault already.)
+     */
+    @Test
+    void deregistrationDropsTheDeviceEntriesAndKillsTheKey() {
+        Kernel k = kernel("LINUX_6_6");
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        MemoryRegion mr = nic.regMr(nic.allocPd(a), buf, PAGE, ODP);
+        nic.advise(mr, 0, PAGE, true);
+        assertThat(mr.deviceTable().size()).isEqualTo(1);
+
+        nic.deregMr(mr);
+
+        assertThat(mr.deviceTable().size()).isZero();
+        assertThatThrownBy(() -> nic.advise(mr, 0, PAGE, false)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is deregistered; register it again before advising");
+        assertThatThrownBy(() -> nic.postWrite(mr, 0, fill('D', 8))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("register it again before posting");
+        a.munmap(buf, PAGE);
+        assertThat(k.trace().events(e -> e.kind() == TraceKind.NOTIFIER && e.actor().startsWith("MR#"))).as("the notifier is gone").noneMatch(
+                e -> e.message().contains("UNMAP"));
+    }
+
     /** T8: munmap invalidates (UNMAP); the next access faults with EFAULT and completes with an error. */
     @Test
     void t8MunmapThenAccessCompletesWithAnError() {
