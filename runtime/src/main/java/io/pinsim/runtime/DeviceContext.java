@@ -102,14 +102,17 @@ final class DeviceContext implements DriverContext {
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
         return kernel.op(name, call, start, () -> {
             long first = start >>> Kernel.PAGE_SHIFT;
+            List<Frame> frames = new ArrayList<>(nrPages);
+            List<Boolean> writable = new ArrayList<>(nrPages);
+            // the walk resumes where it faulted (hmm_vma_walk.last); a fault changes only that page, and any
+            // invalidation of the interval is caught by mmu_interval_check_retry() before the walk goes on
+            int i = 0;
             for (int restarts = 0; restarts < 2 * nrPages + 4; restarts++) {
                 if (sub.checkRetry(notifierSeq)) {
                     throw new ErrnoException(Errno.EBUSY, "hmm_range_fault", "the interval was invalidated since read_begin (mmu_interval_check_retry): retry");
                 }
                 boolean faulted = false;
-                List<Frame> frames = new ArrayList<>(nrPages);
-                List<Boolean> writable = new ArrayList<>(nrPages);
-                for (int i = 0; i < nrPages && !faulted; i++) {
+                while (i < nrPages && !faulted) {
                     long vpn = first + i;
                     Vma v = mm.findVma(vpn);
                     if (v == null || (v.flags & Vma.VM_READ) == 0) {
@@ -120,6 +123,7 @@ final class DeviceContext implements DriverContext {
                     if (present && (!write || Pte.isWrite(pte))) {
                         frames.add(Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frameOfPte(pte));
                         writable.add(Pte.isWrite(pte));
+                        i++;
                         continue;
                     }
                     if (write && (v.flags & Vma.VM_WRITE) == 0) {

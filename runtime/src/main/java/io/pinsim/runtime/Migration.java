@@ -54,7 +54,7 @@ final class Migration {
             for (int i = 0; i < mms.size(); i++) {
                 Mm m = mms.get(i);
                 long old = m.pt.get(vpns.get(i));
-                m.pt.set(vpns.get(i), Pte.present(n.pfn()) | (old & ~(-1L << 12)));
+                m.pt.set(vpns.get(i), Pte.withPfn(old, n.pfn()));
             }
             if (f.swapSlot != null) {
                 new Faults(k).deleteFromSwapCache(f);

@@ -59,6 +59,11 @@ final class Pte {
         return pte >>> SHIFT;
     }
 
+    /** The same PTE bits pointing at another frame (what remove_migration_pte() installs). */
+    static long withPfn(long pte, long pfn) {
+        return (pfn << SHIFT) | (pte & ((1L << SHIFT) - 1));
+    }
+
     static long slot(long pte) {
         return pte >>> SHIFT;
     }
