@@ -356,15 +356,14 @@ public final class Inode {
         }
     }
 
-    /** dax_layout_busy_page_range(): the pages in [fromIndex, toIndex) that something other than the page cache and page tables holds. */
-    List<Frame> busyPages(long fromIndex, long toIndex) {
-        List<Frame> busy = new ArrayList<>();
+    /** dax_layout_busy_page_range(): the first page in [fromIndex, toIndex) that something other than the page cache and page tables holds, or null. */
+    Frame firstBusyPage(long fromIndex, long toIndex) {
         for (Frame f : mapping.pages.subMap(fromIndex, true, toIndex, false).values()) {
             if (f.refs != null) {
-                busy.add(f);
+                return f;
             }
         }
-        return busy;
+        return null;
     }
 
     @Override

@@ -208,7 +208,7 @@ public final class Process {
                     ? "flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) : "prot bits 0x" + Integer.toHexString(prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)))
                     + ", as the kernel does");
         }
-        long pages = (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        long pages = pages(length);
         long startVpn;
         if ((flags & MapFlags.FIXED) != 0) {
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
@@ -717,7 +717,7 @@ public final class Process {
         }
         pipe.requireKernel(kernel);
         long first = address & ~(Kernel.PAGE_SIZE - 1L);
-        int nr = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+        int nr = (int) pages(address + length - first);
         GupFast g = gupFastSteps(mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());
         return kernel.op(name, "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
             GupPages pages = g.run();
@@ -847,7 +847,7 @@ public final class Process {
             throw new ErrnoException(Errno.EINVAL, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length + " is empty or outside the address space");
         }
         long s = start >>> Kernel.PAGE_SHIFT;
-        long e = (start + length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        long e = pages(start + length);
         MmuIntervalNotifier sub = mm.subscriptions.insert(s, e, ops, name);
         kernel.trace().record(name, TraceKind.NOTIFIER, start, -1, "interval notifier inserted on \"" + this.name + "\" " + Kernel.hex(start) + "-" + Kernel.hex(start + length));
         return sub;

@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.trace.TraceKind;
-import java.util.List;
 
 /**
  * A truncate or hole punch that may have to sleep: ext4_setattr() / ext4_punch_hole() first wait
@@ -80,9 +79,8 @@ public final class TruncateOp {
             unmapped = true;
         }
         if (inode.kind().isDax()) {
-            List<Frame> busy = inode.busyPages(firstFull, endFull);
-            if (!busy.isEmpty()) {
-                Frame f = busy.get(0);
+            Frame f = inode.firstBusyPage(firstFull, endFull);
+            if (f != null) {
                 return waitFor(k, actor, "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
                         + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)");
             }
