@@ -1,0 +1,199 @@
+package io.pinsim.dsl;
+
+import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.ForkSteps;
+import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.GupFast;
+import io.pinsim.runtime.GupPages;
+import io.pinsim.runtime.MapFlags;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.Prot;
+import io.pinsim.runtime.Task;
+import java.util.Objects;
+
+/**
+ * The steps of processes and their memory: starting a process, mapping the buffer, the CPU's reads
+ * and writes, madvise()/mprotect()/munmap(), exit, reclaim, and fork().
+ *
+ * @param <S> the scenario's own type, so steps keep the state-specific ones in reach
+ */
+abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> {
+    ProcessSteps(ScenarioState state) {
+        super(state);
+    }
+
+    // ------------------------------------------------------------------ processes and memory
+
+    /** Starts (or switches to) the process with this name; the first one is the parent of later forks. */
+    @CheckReturnValue
+    public S process(String name) {
+        Objects.requireNonNull(name, "name");
+        return step("process(\"" + name + "\")", () -> {
+            Process existing = state.kernel.processes().stream().filter(p -> p.name().equals(name) && p.isAlive()).findFirst().orElse(null);
+            state.current = existing != null ? existing : state.kernel.spawn(name);
+            if (state.parent == null) {
+                state.parent = state.current;
+            }
+        });
+    }
+
+    /** malloc() of a large buffer: a private anonymous mapping, untouched (its pages are faulted in on use). */
+    @CheckReturnValue
+    public S malloc(Size size) {
+        return map("malloc(" + size + ")", size, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+    }
+
+    /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */
+    @CheckReturnValue
+    public S mmapShared(Size size) {
+        return map("mmapShared(" + size + ")", size, MapFlags.SHARED | MapFlags.ANONYMOUS);
+    }
+
+    private S map(String name, Size size, int flags) {
+        Process p = requireProcess(name);
+        return step(name, () -> {
+            long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, flags);
+            state.buffer = new Buffer(p, a, size.bytes());
+        });
+    }
+
+    /** mmap(MAP_SHARED) of the scenario's file, from offset 0. */
+    @CheckReturnValue
+    public S mmapFile(Size size) {
+        return mapFile("mmapFile(" + size + ")", size, MapFlags.SHARED);
+    }
+
+    /** mmap(MAP_PRIVATE) of the scenario's file: writes copy pages into anonymous memory. */
+    @CheckReturnValue
+    public S mmapFilePrivate(Size size) {
+        return mapFile("mmapFilePrivate(" + size + ")", size, MapFlags.PRIVATE);
+    }
+
+    private S mapFile(String name, Size size, int flags) {
+        Process p = requireProcess(name);
+        requireFile(name);
+        return step(name, () -> {
+            long a = p.mmap(0, size.bytes(), Prot.READ | Prot.WRITE, flags, openFile(p, false), 0);
+            state.buffer = new Buffer(p, a, size.bytes());
+        });
+    }
+
+    /** The current process writes data into the buffer, as the CPU would. */
+    @CheckReturnValue
+    public S write(Data data) {
+        return writeAs(state.current, "write(" + data + ")", data);
+    }
+
+    /** A step in which the process writes data into its view of the buffer, as the CPU would. */
+    S writeAs(Process p, String name, Data data) {
+        Buffer b = requireBuffer(name);
+        return step(name, () -> {
+            Data.Placed d = data.place(state, b.length());
+            p.write(b.address() + d.offset(), d.bytes());
+        });
+    }
+
+    /** The current process fills the buffer with one character. */
+    @CheckReturnValue
+    public S write(char c) {
+        return write(Pinsim.fill(c));
+    }
+
+    /** The current process reads the whole buffer (touching every page). */
+    @CheckReturnValue
+    public S read() {
+        return readAs(state.current, "read()");
+    }
+
+    /** A step in which the process reads its view of the whole buffer (touching every page). */
+    S readAs(Process p, String name) {
+        Buffer b = requireBuffer(name);
+        return step(name, () -> p.read(b.address(), (int) b.length()));
+    }
+
+    /** madvise() of the whole buffer by the current process. */
+    @CheckReturnValue
+    public S madvise(Advice advice) {
+        Buffer b = requireBuffer("madvise(" + advice + ")");
+        Process p = state.current;
+        return step("madvise(" + advice.kernelName() + ")", () -> p.madvise(b.pageStart(), b.pageSpan(), advice));
+    }
+
+    /** mprotect() of the whole buffer by the current process ({@link Prot} bits). */
+    @CheckReturnValue
+    public S mprotect(int prot) {
+        Buffer b = requireBuffer("mprotect(..)");
+        Process p = state.current;
+        return step("mprotect(" + prot + ")", () -> p.mprotect(b.pageStart(), b.pageSpan(), prot));
+    }
+
+    /** munmap() of the buffer by the current process. */
+    @CheckReturnValue
+    public S munmap() {
+        Buffer b = requireBuffer("munmap()");
+        Process p = state.current;
+        return step("munmap()", () -> p.munmap(b.pageStart(), b.pageSpan()));
+    }
+
+    /** The current process exits. */
+    @CheckReturnValue
+    public S exit() {
+        Process p = requireProcess("exit()");
+        return step("exit()", p::exit);
+    }
+
+    /** Memory pressure: the kernel reclaims the first page of the buffer (shrink_page_list()). */
+    @CheckReturnValue
+    public S reclaim() {
+        Buffer b = requireBuffer("reclaim()");
+        Process p = state.current;
+        return step("reclaim()", () -> state.kernel.reclaim(p, b.address()));
+    }
+
+    // ------------------------------------------------------------------ fork
+
+    /** fork() by the current process; the chain then knows the child. */
+    @CheckReturnValue
+    public ForkedScenario fork() {
+        Process p = requireProcess("fork()");
+        step("fork()", () -> {
+            state.parent = p;
+            state.child = p.fork();
+        });
+        return new ForkedScenario(state);
+    }
+
+    /**
+     * fork() in one thread while another thread pins the buffer for the device with
+     * pin_user_pages_fast(), interleaved as in 57efa1fe5957: the lockless walk pins the page after
+     * fork decided to share it and before fork write-protects it.
+     */
+    @CheckReturnValue
+    public ForkedScenario forkRacingPin(DeviceKind device) {
+        Buffer b = requireBuffer("forkRacingPin(" + device + ")");
+        Process p = state.current;
+        step("forkRacingPin(" + device + ")", () -> {
+            Task t2 = p.spawnThread("T2");
+            ForkSteps fork = p.mainThread().forkSteps(p.name() + "-child");
+            GupFast gup = t2.pinUserPagesFastSteps(b.address(), b.pages(), Foll.WRITE | Foll.LONGTERM, device.deviceName());
+            gup.step();
+            fork.step();
+            fork.step();
+            fork.step();
+            gup.step();
+            fork.step();
+            gup.step();
+            while (!fork.isDone()) {
+                if (!gup.isDone() && !gup.isBlocked()) {
+                    gup.step();
+                }
+                fork.step();
+            }
+            GupPages pins = gup.run();
+            state.parent = p;
+            state.child = fork.child();
+            state.registration = new ScenarioState.Registration(device.deviceName(), pins, null, null, 0, null);
+        });
+        return new ForkedScenario(state);
+    }
+}
