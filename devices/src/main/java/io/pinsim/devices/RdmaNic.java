@@ -4,18 +4,12 @@ import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Foll;
-import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.GupPages;
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.MmuIntervalNotifier;
-import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
-import io.pinsim.runtime.spi.DevicePageTable;
 import io.pinsim.runtime.spi.DriverContext;
-import io.pinsim.runtime.spi.HmmRange;
-import io.pinsim.runtime.trace.KernelLog;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -40,13 +34,10 @@ import java.util.TreeMap;
  * ({@link #allocateXlt(int, boolean)}).
  */
 public class RdmaNic {
-    /** HMM_RANGE_DEFAULT_TIMEOUT as a number of retries: a device fault gives up after this many -EBUSY rounds. */
-    static final int FAULT_RETRIES = 16;
-
     private final Kernel kernel;
     private final DriverContext ctx;
     private final String name;
-    private final boolean xltEmergencyPage;
+    private final OdpPaging odp;
     private final CompletionQueue cq = new CompletionQueue();
     private final List<WorkRequest> posted = new ArrayList<>();
     private final Map<Process, ForkState> forkStates = new IdentityHashMap<>();
@@ -74,8 +65,8 @@ public class RdmaNic {
     public RdmaNic(Kernel kernel, String name, boolean xltEmergencyPage) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
-        this.xltEmergencyPage = xltEmergencyPage;
         this.ctx = kernel.attachDevice(name);
+        this.odp = new OdpPaging(ctx, name, xltEmergencyPage);
     }
 
     public String name() {
@@ -148,7 +139,7 @@ public class RdmaNic {
             int npages = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
             int key = nextKey++;
             if ((access & IbAccess.ON_DEMAND) != 0) {
-                return regOdp(pd, key, address, length, access);
+                return odp.register(pd, key, address, length, access);
             }
             int flags = Foll.LONGTERM;
             boolean writable = IbAccess.writable(access);
@@ -182,56 +173,6 @@ public class RdmaNic {
             fs.registered = true;
             return new MemoryRegion(pd, key, address, length, access, pages, null, null);
         });
-    }
-
-    /** ib_umem_odp_get(): no pin and no accounting; mmu_interval_notifier_insert() over the MR and an empty device page table (mlx5 MTT). */
-    private MemoryRegion regOdp(ProtectionDomain pd, int key, long address, long length, int access) {
-        DevicePageTable dpt = new DevicePageTable();
-        MemoryRegion[] self = new MemoryRegion[1];
-        MmuIntervalNotifier sub = ctx.insertIntervalNotifier(pd.process(), address, length,
-                (s, range, cur) -> invalidateOdp(self[0], s, range, cur), "MR#" + key + " (ODP)");
-        self[0] = new MemoryRegion(pd, key, address, length, access, null, sub, dpt);
-        return self[0];
-    }
-
-    /**
-     * mlx5_ib_invalidate_range(): refuse a non-blockable range; otherwise set the sequence, zap the
-     * device's entries of the range with a UMR (whose translation buffer comes from
-     * mlx5r_umr_alloc_xlt(): the full size, smaller sizes, then the preallocated emergency page) and
-     * dirty the pages the device could write (ib_umem_odp_unmap_dma_pages()).
-     */
-    private boolean invalidateOdp(MemoryRegion mr, MmuIntervalNotifier sub, MmuNotifierRange range, long curSeq) {
-        if (!range.blockable()) {
-            ctx.trace("MR#" + mr.key + ": refuses the non-blockable " + range + " (mlx5_ib_invalidate_range: !mmu_notifier_range_blockable)");
-            return false;
-        }
-        sub.setSeq(curSeq);
-        long start = Math.max(range.start(), mr.address & ~(Kernel.PAGE_SIZE - 1L));
-        long end = Math.min(range.end(), mr.address + mr.length);
-        int mapped = mr.deviceTable.count(start, end);
-        if (mapped == 0) {
-            return true;
-        }
-        if (!allocateXlt(mapped, true) && !allocateXlt(1, true)) {
-            if (!xltEmergencyPage) {
-                ctx.log(KernelLog.Level.WARN, name + ": MR#" + mr.key + ": cannot allocate a translation buffer to zap " + mapped + " device PTE(s); invalidation failed");
-                ctx.trace("MR#" + mr.key + ": invalidation of " + range + " failed: no memory for the UMR buffer, the device keeps its " + mapped + " entries");
-                return false;
-            }
-            ctx.trace("MR#" + mr.key + ": no memory for the UMR buffer, zapping page by page through xlt_emergency_page");
-        }
-        unmapOdpPages(mr, start, end);
-        ctx.trace("MR#" + mr.key + ": zapped " + mapped + " device PTE(s) of " + range + " (mlx5r_umr_update_xlt ZAP)");
-        return true;
-    }
-
-    /** ib_umem_odp_unmap_dma_pages(): drops the device entries of [start, end) and set_page_dirty()s the pages the device could write. */
-    private void unmapOdpPages(MemoryRegion mr, long start, long end) {
-        for (DevicePageTable.Entry e : mr.deviceTable.zap(start, end)) {
-            if (e.writable()) {
-                ctx.setPageDirty(e.frame(), "MR#" + mr.key);
-            }
-        }
     }
 
     /**
@@ -271,8 +212,7 @@ public class RdmaNic {
                     dofork(p, fs, mr.pages.start(), mr.pages.count());
                 }
             } else {
-                unmapOdpPages(mr, mr.address, mr.address + mr.length);
-                mr.notifier.remove();
+                odp.release(mr);
             }
             return null;
         });
@@ -347,81 +287,7 @@ public class RdmaNic {
             }
             return new Completion(wr.id, WcStatus.SUCCESS, wr.length, "DMA through the pinned pages");
         }
-        String fault = odpFaultIn(mr, va, wr.length, wr.write);
-        if (fault != null) {
-            return new Completion(wr.id, WcStatus.REM_ACCESS_ERR, 0, fault);
-        }
-        byte[] out = wr.write ? null : new byte[wr.length];
-        int done = 0;
-        while (done < wr.length) {
-            long a = va + done;
-            int in = (int) (a & (Kernel.PAGE_SIZE - 1));
-            int n = Math.min(wr.length - done, Kernel.PAGE_SIZE - in);
-            Frame f = mr.deviceTable.lookup(a).frame();
-            if (wr.write) {
-                byte[] chunk = new byte[n];
-                System.arraycopy(wr.data, done, chunk, 0, n);
-                ctx.dmaWrite(f, in, chunk, "MR#" + mr.key);
-            } else {
-                System.arraycopy(ctx.dmaRead(f, in, n, "MR#" + mr.key), 0, out, done, n);
-            }
-            done += n;
-        }
-        wr.readData = out;
-        return new Completion(wr.id, WcStatus.SUCCESS, wr.length, "DMA through the device page table");
-    }
-
-    /**
-     * The device page faults of an ODP access (pagefault_real_mr() -> ib_umem_odp_map_dma_and_lock()):
-     * for each page the device has no (writable enough) entry for, read_begin, hmm_range_fault(),
-     * and under umem_mutex read_retry; a retry on -EBUSY or a moved sequence, up to the timeout.
-     *
-     * @return null on success, else why the access failed
-     */
-    private String odpFaultIn(MemoryRegion mr, long va, int length, boolean write) {
-        long end = va + length;
-        for (long page = va & ~(Kernel.PAGE_SIZE - 1L); page < end; page += Kernel.PAGE_SIZE) {
-            DevicePageTable.Entry e = mr.deviceTable.lookup(page);
-            if (e != null && (!write || e.writable())) {
-                continue;
-            }
-            String err = faultPage(mr, page, write);
-            if (err != null) {
-                return err;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * One page of ib_umem_odp_map_dma_and_lock(): mmu_interval_read_begin(), hmm_range_fault(),
-     * then under umem_mutex mmu_interval_read_retry(); retry on -EBUSY or a moved sequence up to
-     * HMM_RANGE_DEFAULT_TIMEOUT. Returns null on success, else why it failed.
-     */
-    private String faultPage(MemoryRegion mr, long page, boolean write) {
-        MmuIntervalNotifier sub = mr.notifier;
-        for (int attempt = 0; attempt < FAULT_RETRIES; attempt++) {
-            long seq = sub.readBegin();
-            HmmRange range;
-            try {
-                range = ctx.hmmRangeFault(sub, seq, page, 1, write);
-            } catch (ErrnoException e) {
-                if (e.errno() == Errno.EBUSY) {
-                    ctx.trace("MR#" + mr.key + ": hmm_range_fault -EBUSY at " + Kernel.hex(page) + ", retrying");
-                    continue;
-                }
-                return "device page fault at " + Kernel.hex(page) + " failed: " + e.getMessage();
-            }
-            if (sub.readRetry(seq)) {
-                ctx.trace("MR#" + mr.key + ": an invalidation ran during the fault at " + Kernel.hex(page) + " (mmu_interval_read_retry), retrying");
-                continue;
-            }
-            mr.deviceTable.map(page, range.frames().get(0), range.writable().get(0));
-            ctx.trace("MR#" + mr.key + ": device page fault at " + Kernel.hex(page) + " mapped frame #" + range.frames().get(0).pfn()
-                    + (range.writable().get(0) ? " writable" : " read-only"));
-            return null;
-        }
-        return "device page fault at " + Kernel.hex(page) + " kept racing invalidations (HMM_RANGE_DEFAULT_TIMEOUT)";
+        return odp.dma(wr, va);
     }
 
     /**
@@ -444,7 +310,7 @@ public class RdmaNic {
             if (offset < 0 || length <= 0 || offset + length > mr.length) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_advise_mr", "range outside MR#" + mr.key);
             }
-            String err = odpFaultIn(mr, mr.address + offset, length, write);
+            String err = odp.faultIn(mr, mr.address + offset, length, write);
             if (err != null) {
                 throw new ErrnoException(Errno.EFAULT, "ibv_advise_mr", err);
             }
