@@ -1,6 +1,7 @@
 package io.pinsim.devices;
 
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.SimpleDisk;
 import java.util.Objects;
 
@@ -14,7 +15,7 @@ public final class NvmeDisk extends SimpleDisk {
 
     public NvmeDisk(Kernel kernel, String name) {
         super(name);
-        Objects.requireNonNull(kernel, "kernel").attachDevice(name);
+        DriverContext.attach(Objects.requireNonNull(kernel, "kernel"), name);
     }
 
     @Override

@@ -65,7 +65,7 @@ public class RdmaNic {
     public RdmaNic(Kernel kernel, String name, boolean xltEmergencyPage) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
-        this.ctx = kernel.attachDevice(name);
+        this.ctx = DriverContext.attach(kernel, name);
         this.odp = new OdpPaging(ctx, name, xltEmergencyPage);
     }
 

@@ -37,7 +37,7 @@ public final class VfioDevice {
     public VfioDevice(Kernel kernel, String name) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
-        this.ctx = kernel.attachDevice(name);
+        this.ctx = DriverContext.attach(kernel, name);
     }
 
     public String name() {

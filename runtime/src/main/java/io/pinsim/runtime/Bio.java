@@ -4,51 +4,24 @@ package io.pinsim.runtime;
  * One block I/O in flight: a direct read or write of a file range into or out of user pages that
  * GUP holds. {@link #complete()} is the device's completion (the DMA and bio->bi_end_io).
  */
-public final class Bio {
-    private final DirectIo dio;
-    private final int id;
-
-    Bio(DirectIo dio, int id) {
-        this.dio = dio;
-        this.id = id;
-    }
-
+public interface Bio {
     /** The bio's number on its kernel, in submission order. */
-    public int id() {
-        return id;
-    }
+    int id();
 
     /** REQ_OP_WRITE (memory to disk) or REQ_OP_READ (disk to memory). */
-    public boolean isWrite() {
-        return dio.isWrite();
-    }
+    boolean isWrite();
 
     /** The file offset. */
-    public long offset() {
-        return dio.offset();
-    }
+    long offset();
 
     /** The number of bytes. */
-    public int length() {
-        return dio.transferLength();
-    }
+    int length();
 
     /** The request this bio serves. */
-    public DirectIo request() {
-        return dio;
-    }
+    DirectIo request();
 
-    public boolean isDone() {
-        return dio.isDone();
-    }
+    boolean isDone();
 
     /** The device completes the bio: the DMA happens now, then the request's completion runs. */
-    public void complete() {
-        dio.endIo();
-    }
-
-    @Override
-    public String toString() {
-        return "bio#" + id + " " + (isWrite() ? "WRITE" : "READ") + " " + length() + " bytes at " + offset() + (isDone() ? " (done)" : " (in flight)");
-    }
+    void complete();
 }

@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.DioPages;
-import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,253 +10,38 @@ import java.util.List;
  * references before 6.5, pins from 6.5 - and the DMA happens when the device completes its
  * {@link Bio}, into (or out of) whatever frames it holds then.
  */
-public final class DirectIo {
+public interface DirectIo {
     /** The logical block size of the model's block devices: O_DIRECT offsets, lengths and buffers must be multiples of it. */
-    public static final int LOGICAL_BLOCK_SIZE = 512;
+    int LOGICAL_BLOCK_SIZE = 512;
 
-    private final OpenFile file;
-    private final boolean write;
-    private final long userAddress;
-    private final long offset;
-    private final int length;
-    private final int id;
-    private int transfer;
-    private GupPages pages;
-    private Bio bio;
-    private boolean done;
-
-    private DirectIo(OpenFile file, boolean write, long userAddress, int length, long offset, int id) {
-        this.file = file;
-        this.write = write;
-        this.userAddress = userAddress;
-        this.length = length;
-        this.offset = offset;
-        this.id = id;
-    }
-
-    public boolean isWrite() {
-        return write;
-    }
+    boolean isWrite();
 
     /** The file offset. */
-    public long offset() {
-        return offset;
-    }
+    long offset();
 
     /** The user buffer. */
-    public long userAddress() {
-        return userAddress;
-    }
+    long userAddress();
 
     /** The bytes asked for. */
-    public int length() {
-        return length;
-    }
+    int length();
 
     /** The bytes the device transfers (a read stops at EOF). */
-    public int transferLength() {
-        return transfer;
-    }
+    int transferLength();
 
-    public boolean isDone() {
-        return done;
-    }
+    boolean isDone();
 
     /** The pages the request holds (null if it held none: EOF, or a fallback). */
-    public GupPages pages() {
-        return pages;
-    }
+    GupPages pages();
 
     /** The bio in flight, or null. */
-    public Bio bio() {
-        return bio;
-    }
+    Bio bio();
 
     /** The request's name in the trace, {@code dio#1}. */
-    public String name() {
-        return "dio#" + id;
-    }
+    String name();
 
     /** The result io_getevents() reports: the bytes transferred. */
-    public int result() {
-        if (!done) {
-            throw new IllegalStateException(name() + " is still in flight; complete() it first");
-        }
-        return transfer;
-    }
+    int result();
 
     /** The device completes the request (its bio). */
-    public void complete() {
-        if (done) {
-            throw new IllegalStateException(name() + " is already complete");
-        }
-        endIo();
-    }
-
-    /** A synchronous read or write: iomap_dio_rw() waits for its bio and completes at once; returns the bytes. */
-    int completeNow() {
-        if (!done) {
-            endIo();
-        }
-        return transfer;
-    }
-
-    /**
-     * io_submit() of an O_DIRECT PREAD/PWRITE: aio_read()/aio_write() and iomap_dio_rw(), with the
-     * logical-block alignment check of iomap_dio_bio_iter() (iomap_dio_bio_actor() before 5.16;
-     * EINVAL) and EBADF for the wrong mode.
-     */
-    static DirectIo start(OpenFile file, boolean write, long userAddress, int length, long offset) {
-        Process p = file.process();
-        Kernel k = p.kernel;
-        String call = "io_submit(" + file.label() + ", " + (write ? "PWRITE" : "PREAD") + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
-        return k.op(p.name(), call, userAddress, () -> {
-            file.requireOpen(call);
-            if (!file.isDirect()) {
-                throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
-            }
-            if (write ? !file.writable() : !file.readable()) {
-                throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
-            }
-            if (offset < 0 || length < 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "negative offset or length");
-            }
-            if (((offset | length | userAddress) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + ", length " + length + " and buffer " + Kernel.hex(userAddress)
-                        + " must be multiples of the logical block size " + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
-            }
-            DirectIo d = new DirectIo(file, write, userAddress, length, offset, k.nextDioId());
-            d.submit(call);
-            return d;
-        });
-    }
-
-    private void submit(String call) {
-        Inode inode = file.inode();
-        Kernel k = file.process().kernel;
-        transfer = write ? length : (int) Math.max(0, Math.min(length, inode.size - offset));
-        if (transfer == 0) {
-            done = true;
-            return;
-        }
-        // filemap_write_and_wait_range(): the device must see the page cache's dirty data.
-        inode.writeback(firstIndex(), endIndex(), file.process().name());
-        if (write && !invalidate(firstIndex(), endIndex())) {
-            // generic_file_direct_write() / iomap fall back to buffered I/O (5.5 - 5.9 iomap: warn and go on) when a
-            // page is dirty again between writeback and invalidation; in the single-threaded model nothing runs in between.
-            throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
-        }
-        long first = userAddress & ~(Kernel.PAGE_SIZE - 1L);
-        int nr = (int) Process.pages(userAddress + transfer - first);
-        boolean pin = k.model().get(DioPages.class) == DioPages.FOLL_PIN;
-        GupPages got = file.process().gupFastSteps(file.process().mainThread(), first, nr, write ? 0 : Foll.WRITE,
-                pin ? GupRef.Kind.PIN : GupRef.Kind.GET, name()).run();
-        if (got.count() < nr) {
-            releasePages(got);
-            throw new ErrnoException(Errno.EFAULT, call, "only " + got.count() + " of " + nr + " pages of the user buffer could be taken ("
-                    + (pin ? "iov_iter_extract_pages" : "iov_iter_get_pages") + ")");
-        }
-        pages = got;
-        if (!write) {
-            // bio_set_pages_dirty(): pages a read will fill are dirtied before the I/O.
-            for (int i = 0; i < got.count(); i++) {
-                Inode.setPageDirty(got.frame(i), name());
-            }
-        }
-        inode.inflightDio.add(this);
-        bio = new Bio(this, k.nextBioId());
-        inode.filesystem().device().submit(bio);
-        k.trace().record(file.process().name(), TraceKind.INFO, userAddress, -1, name() + ": " + bio + " submitted to " + inode.filesystem().device().name()
-                + ", user pages held with " + (pin ? "FOLL_PIN" : "FOLL_GET"));
-    }
-
-    /** bio->bi_end_io and the dio completion: DMA, re-dirty, release the pages, invalidate after a write. */
-    void endIo() {
-        if (done) {
-            return;
-        }
-        Kernel k = file.process().kernel;
-        Inode inode = file.inode();
-        String device = inode.filesystem().device().name();
-        k.run(device, "complete " + name() + " (" + bio + ")", userAddress, () -> {
-            long inPage = userAddress - pages.start();
-            if (write) {
-                byte[] data = pages.read(inPage, transfer);
-                writeDisk(inode, data);
-                if (!invalidate(firstIndex(), endIndex())) {
-                    k.warnStalePagecache(file);
-                }
-            } else {
-                pages.write(inPage, inode.readDisk(offset, transfer));
-                // bio_check_pages_dirty(): pages that writeback cleaned during the I/O are dirtied again.
-                for (int i = 0; i < pages.count(); i++) {
-                    if (!pages.frame(i).isDirty()) {
-                        Inode.setPageDirty(pages.frame(i), name());
-                    }
-                }
-            }
-            releasePages(pages);
-            inode.inflightDio.remove(this);
-            done = true;
-            k.trace().record(device, TraceKind.INFO, userAddress, -1, name() + " completed: " + transfer + " bytes " + (write ? "written" : "read"));
-        });
-    }
-
-    /** The page-cache indexes the transfer covers, [firstIndex, endIndex). */
-    private long firstIndex() {
-        return offset >>> Kernel.PAGE_SHIFT;
-    }
-
-    private long endIndex() {
-        return Process.pages(offset + transfer);
-    }
-
-    /** bio_release_pages(): unpin what FOLL_PIN took, put_page() what FOLL_GET took; never dirtied here. */
-    private static void releasePages(GupPages p) {
-        if (p.isPin()) {
-            p.unpin(false);
-        } else {
-            p.release();
-        }
-    }
-
-    private void writeDisk(Inode inode, byte[] data) {
-        int done = 0;
-        while (done < data.length) {
-            long o = offset + done;
-            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
-            int n = Math.min(data.length - done, Kernel.PAGE_SIZE - in);
-            inode.disk.computeIfAbsent(o >>> Kernel.PAGE_SHIFT, i -> new Content()).write(in, data, done, n);
-            done += n;
-        }
-        inode.size = Math.max(inode.size, offset + data.length);
-    }
-
-    /**
-     * invalidate_inode_pages2_range(): unmap the cached pages of the range (unmap_mapping_pages,
-     * private COW copies kept) and drop them from the page cache; a page that is dirty again cannot be
-     * dropped (invalidate_complete_page2(): "if (PageDirty(page)) goto failed", -EBUSY).
-     *
-     * @return false if some page could not be invalidated
-     */
-    private boolean invalidate(long fromIndex, long toIndex) {
-        Inode inode = file.inode();
-        boolean ok = true;
-        List<Frame> cached = new ArrayList<>(inode.mapping.pages.subMap(fromIndex, true, toIndex, false).values());
-        for (Frame f : cached) {
-            inode.unmapMappingRange(f.index, f.index + 1, false);
-            if (f.isDirty()) {
-                ok = false;
-                continue;
-            }
-            inode.removePages(f.index, f.index + 1, file.process().name(), false);
-        }
-        return ok;
-    }
-
-    @Override
-    public String toString() {
-        return name() + " " + (write ? "write" : "read") + " " + length + " bytes at " + offset + " of " + file.inode().name()
-                + (done ? " (done)" : " (in flight)");
-    }
+    void complete();
 }

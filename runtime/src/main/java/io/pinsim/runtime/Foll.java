@@ -17,7 +17,7 @@ public final class Foll {
     /** Set by pin_user_pages(); refused if passed in. */
     public static final int PIN = 0x40000;
 
-    static final int USER_FLAGS = WRITE | FORCE | LONGTERM;
+    public static final int USER_FLAGS = WRITE | FORCE | LONGTERM;
 
     private Foll() {
     }

@@ -10,235 +10,70 @@ import java.util.List;
  * it — so they cannot drift. A frame object stands for one allocation; when it is freed and the pfn
  * reused, a new object stands for the new allocation.
  */
-public final class Frame {
-    static final int ANON = 1;
-    static final int ANON_EXCLUSIVE = 1 << 1;
-    static final int DIRTY = 1 << 2;
-    static final int ZERO_PAGE = 1 << 3;
-    static final int FREE = 1 << 4;
-    /** PagePrivate: the page-cache page has buffer heads attached (ext4). */
-    static final int BUFFERS = 1 << 5;
-    /** An fs-DAX page: the file's block itself (ZONE_DEVICE), mapped without a page-cache copy. */
-    static final int DAX = 1 << 6;
-
+public interface Frame {
     /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
-    public static final int GUP_PIN_COUNTING_BIAS = 1024;
-
-    private final Kernel kernel;
-    private final long pfn;
-    final Content content;
-    int flags;
-    /** The anon_vma-like family whose mms may map this anonymous frame. */
-    AnonVma anonVma;
-    /** The page cache (shmem or file) this frame belongs to, or null. */
-    AddressSpace mapping;
-    /** The page's index: the virtual page number for anon frames, the file page index otherwise. */
-    long index;
-    /** The swap slot whose swap cache holds this frame, or null. */
-    SwapSpace.Slot swapSlot;
-    /** GUP references and pins held on this frame, oldest first; null when there are none. */
-    List<GupRef> refs;
-    /** The operation that last touched the frame (Kernel.touch), so it is checked once per operation. */
-    long touchedIn;
-
-    Frame(Kernel kernel, long pfn, Content content) {
-        this.kernel = kernel;
-        this.pfn = pfn;
-        this.content = content;
-    }
+    int GUP_PIN_COUNTING_BIAS = 1024;
 
     /** The page frame number. */
-    public long pfn() {
-        return pfn;
-    }
+    long pfn();
 
     /** Whether this is the shared zero page. */
-    public boolean isZeroPage() {
-        return (flags & ZERO_PAGE) != 0;
-    }
+    boolean isZeroPage();
 
     /** Whether the frame has been freed (it is no longer part of any mapping, cache or pin). */
-    public boolean isFree() {
-        return (flags & FREE) != 0;
-    }
+    boolean isFree();
 
     /** PageAnon: the frame is anonymous memory (not page cache, not the zero page). */
-    public boolean isAnon() {
-        return (flags & ANON) != 0;
-    }
+    boolean isAnon();
 
     /**
      * PageAnonExclusive (6c287605fd56, 5.19): the page is mapped by exactly one process and may be
      * written without a copy. Always false on models before that era, where the flag does not exist.
      */
-    public boolean isAnonExclusive() {
-        return kernel.anonExclusiveEra() && (flags & ANON_EXCLUSIVE) != 0;
-    }
+    boolean isAnonExclusive();
 
     /** PG_dirty. */
-    public boolean isDirty() {
-        return (flags & DIRTY) != 0;
-    }
+    boolean isDirty();
 
     /** PagePrivate: buffer heads are attached (an ext4 page-cache page that reclaim has not stripped). */
-    public boolean hasBuffers() {
-        return (flags & BUFFERS) != 0;
-    }
+    boolean hasBuffers();
 
     /** Whether this is an fs-DAX page: the file block itself. */
-    public boolean isDax() {
-        return (flags & DAX) != 0;
-    }
+    boolean isDax();
 
     /**
      * Whether the frame belongs to a page cache (or is a DAX block) now. A page-cache page that
      * truncate removed while something still held it is an orphan: it has no mapping any more.
      */
-    public boolean isInPageCache() {
-        return mapping != null;
-    }
+    boolean isInPageCache();
 
     /** PageSwapCache: the frame is in the swap cache. */
-    public boolean isInSwapCache() {
-        return swapSlot != null;
-    }
+    boolean isInSwapCache();
 
     /** The number of PTEs that map this frame, found by reverse mapping (page_mapcount()). */
-    public int mapcount() {
-        return kernel.rmap().mapcount(this);
-    }
+    int mapcount();
 
     /** The number of FOLL_PIN pins (0 on models where a pin is a plain reference). */
-    public int pincount() {
-        if (!kernel.pinsAreBiased()) {
-            return 0;
-        }
-        return countRefs(GupRef.Kind.PIN);
-    }
+    int pincount();
 
     /**
      * page_ref_count(): mappings + page cache + swap cache + GUP references + pins, each pin
      * counting {@link #GUP_PIN_COUNTING_BIAS} on models with pin accounting and 1 before.
      */
-    public int refcount() {
-        if (isFree()) {
-            return 0;
-        }
-        return mapcount() + nonMappingRefs();
-    }
-
-    /** The references that are not page-table mappings. */
-    int nonMappingRefs() {
-        int r = isZeroPage() ? 1 : 0;
-        if (mapping != null) {
-            r++;
-        }
-        if (swapSlot != null) {
-            r++;
-        }
-        if (refs != null) {
-            int bias = kernel.pinsAreBiased() ? GUP_PIN_COUNTING_BIAS : 1;
-            for (GupRef g : refs) {
-                r += g.kind() == GupRef.Kind.PIN ? bias : 1;
-            }
-        }
-        return r;
-    }
-
-    int countRefs(GupRef.Kind kind) {
-        if (refs == null) {
-            return 0;
-        }
-        int n = 0;
-        for (GupRef g : refs) {
-            if (g.kind() == kind) {
-                n++;
-            }
-        }
-        return n;
-    }
+    int refcount();
 
     /**
      * page_maybe_dma_pinned() for a small page: refcount >= GUP_PIN_COUNTING_BIAS, with the false
      * positives the kernel accepts ("false is not fuzzy"). Always false without pin accounting.
      */
-    public boolean maybeDmaPinned() {
-        if (!kernel.pinsAreBiased() || isFree()) {
-            return false;
-        }
-        if (countRefs(GupRef.Kind.PIN) > 0) {
-            return true;
-        }
-        int other = nonMappingRefs();
-        if (other + kernel.rmap().mapcountUpperBound(this) < GUP_PIN_COUNTING_BIAS) {
-            return false;
-        }
-        return refcount() >= GUP_PIN_COUNTING_BIAS;
-    }
+    boolean maybeDmaPinned();
 
     /** Who holds GUP references or pins on this frame, oldest first, e.g. {@code PIN by rdma0 MR#1 (step 3)}. */
-    public List<String> holders() {
-        List<String> out = new ArrayList<>();
-        if (refs != null) {
-            for (GupRef g : refs) {
-                out.add(g.toString());
-            }
-        }
-        return out;
-    }
+    List<String> holders();
 
     /** Reads bytes of the frame directly (as a device or the kernel would, not through a page table). */
-    public byte[] read(int offset, int length) {
-        Kernel.checkRange(offset, length);
-        byte[] b = new byte[length];
-        content.read(offset, b, 0, length);
-        return b;
-    }
+    byte[] read(int offset, int length);
 
     /** The content in a few words: {@code zeros}, {@code 'A' x 4096}, or its first bytes. */
-    public String describeContent() {
-        return content.describe();
-    }
-
-    void addRef(GupRef ref) {
-        if (refs == null) {
-            refs = new ArrayList<>(2);
-        }
-        refs.add(ref);
-    }
-
-    boolean removeRef(GupRef ref) {
-        if (refs == null || !refs.remove(ref)) {
-            return false;
-        }
-        if (refs.isEmpty()) {
-            refs = null;
-        }
-        return true;
-    }
-
-    @Override
-    public String toString() {
-        if (isFree()) {
-            return "frame #" + pfn + " (free)";
-        }
-        StringBuilder sb = new StringBuilder("frame #").append(pfn).append(" (");
-        if (isZeroPage()) {
-            sb.append("zero page");
-        } else if (isAnon()) {
-            sb.append(isAnonExclusive() ? "anon exclusive" : "anon");
-        } else if (mapping != null) {
-            sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
-        } else {
-            sb.append("orphaned page-cache page");
-        }
-        sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
-        if (kernel.pinsAreBiased()) {
-            sb.append(", pincount ").append(pincount());
-        }
-        if (swapSlot != null) {
-            sb.append(", swap cache");
-        }
-        return sb.append(")").toString();
-    }
+    String describeContent();
 }

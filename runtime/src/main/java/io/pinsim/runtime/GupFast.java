@@ -1,8 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.GupFastVsFork;
-import io.pinsim.runtime.model.GupReadOnShared;
-import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,192 +19,20 @@ import java.util.List;
  * <li>slow path for the rest: it needs mmap_lock, so it waits while a fork holds it.</li>
  * </ol>
  */
-public final class GupFast implements Steppable {
-    private enum Phase { BEGIN, WALK, FINISH, SLOW, DONE }
+public interface GupFast extends Steppable {
+    String actor();
 
-    private final Kernel k;
-    private final Gup.Request r;
-    private final Gup gup;
-    private final List<Frame> frames = new ArrayList<>();
-    private final List<GupRef> refs = new ArrayList<>();
-    private Phase phase = Phase.BEGIN;
-    private int seq;
-    private boolean seqChecked;
-    private GupPages result;
+    boolean isDone();
 
-    GupFast(Kernel k, Gup.Request r) {
-        this.k = k;
-        this.r = r;
-        this.gup = new Gup(k);
-    }
+    boolean isBlocked();
 
-    @Override
-    public String actor() {
-        return r.thread().actor();
-    }
-
-    @Override
-    public boolean isDone() {
-        return phase == Phase.DONE;
-    }
-
-    @Override
-    public boolean isBlocked() {
-        return phase == Phase.SLOW && r.process().mm.mmapWriteLocker != null;
-    }
-
-    @Override
-    public String nextStep() {
-        return switch (phase) {
-            case BEGIN -> "begin " + r.call();
-            case WALK -> "lockless walk of page " + frames.size() + " at " + Kernel.hex(r.start() + ((long) frames.size() << Kernel.PAGE_SHIFT));
-            case FINISH -> "finish the fast walk" + (seqChecked ? " (check write_protect_seq)" : "");
-            case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for mmap_lock)" : "");
-            case DONE -> "done";
-        };
-    }
+    String nextStep();
 
     /** Runs every remaining step; throws {@link IllegalStateException} if it would wait for a lock forever. */
-    public GupPages run() {
-        while (!isDone()) {
-            if (isBlocked()) {
-                throw new IllegalStateException(r.call() + " waits for mmap_lock, which a fork in progress holds; step the fork first");
-            }
-            step();
-        }
-        return result;
-    }
+    GupPages run();
 
     /** The pages, once done. */
-    public GupPages result() {
-        if (!isDone()) {
-            throw new IllegalStateException("GUP-fast is not done yet; next step: " + nextStep());
-        }
-        return result;
-    }
+    GupPages result();
 
-    @Override
-    public void step() {
-        if (phase == Phase.DONE) {
-            throw new IllegalStateException(r.call() + " is already done");
-        }
-        r.process().requireAlive();
-        String what = nextStep();
-        try {
-            k.run(actor(), what, r.start(), () -> {
-                switch (phase) {
-                    case BEGIN -> begin();
-                    case WALK -> walk();
-                    case FINISH -> finish();
-                    case SLOW -> slow();
-                    default -> throw new IllegalStateException(phase.name());
-                }
-            });
-        } catch (ErrnoException e) {
-            phase = Phase.DONE;
-            throw e;
-        }
-    }
-
-    private void begin() {
-        Mm mm = r.process().mm;
-        if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
-            mm.hasPinned = true;
-        }
-        if (r.nrPages() == 0) {
-            finishWith();
-            return;
-        }
-        if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
-            seqChecked = true;
-            seq = mm.writeProtectSeq;
-            if ((seq & 1) != 0) {
-                k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq is odd (" + seq + "): a fork is write-protecting; no fast path (raw_seqcount_try_begin)");
-                phase = Phase.SLOW;
-                return;
-            }
-        }
-        phase = Phase.WALK;
-    }
-
-    private void walk() {
-        Mm mm = r.process().mm;
-        long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
-        long addr = vpn << Kernel.PAGE_SHIFT;
-        long pte = mm.pt.get(vpn);
-        String stop = null;
-        boolean needWritable = (r.flags() & Foll.WRITE) != 0 || k.model().get(GupReadOnShared.class) == GupReadOnShared.FORCE_COW_BREAK;
-        Vma pv = mm.findVma(vpn);
-        if (!Pte.isPresent(pte)) {
-            stop = "PTE not present";
-        } else if (pv == null || (pv.flags & (Vma.VM_READ | Vma.VM_WRITE | Vma.VM_EXEC)) == 0) {
-            // gup_pte_range(): if (pte_protnone(pte)) goto pte_unmap; mprotect(PROT_NONE) makes every PTE of the VMA protnone.
-            stop = "PROT_NONE PTE (pte_protnone)";
-        } else if (needWritable && !Pte.isWrite(pte)) {
-            stop = (r.flags() & Foll.WRITE) != 0 ? "PTE not writable" : "PTE not writable (5.8 GUP-fast needs FOLL_WRITE even for reads, 17839856fd58)";
-        } else if ((pte & Pte.SPECIAL) != 0) {
-            stop = "special PTE (the zero page)";
-        } else {
-            Frame f = k.frameOfPte(pte);
-            if (r.kind() == GupRef.Kind.PIN && (r.flags() & Foll.WRITE) == 0 && !Pte.isWrite(pte) && gup.gupMustUnshare(null, r.flags(), f)) {
-                stop = "R/O pin of a page that must be unshared first (gup_must_unshare)";
-            } else if ((r.flags() & Foll.LONGTERM) != 0 && f.isDax()) {
-                stop = "FOLL_LONGTERM of a devmap (DAX) page goes to the slow path";
-            } else if (gup.longtermWriteOfDirtyTrackedFile(pv, r)) {
-                stop = "FOLL_LONGTERM|FOLL_WRITE pin of a file page goes to the slow path (gup_fast_folio_allowed, a6e79df92e4a)";
-            } else {
-                frames.add(f);
-                refs.add(gup.grab(r, f, vpn));
-                if (frames.size() == r.nrPages()) {
-                    phase = Phase.FINISH;
-                }
-                return;
-            }
-        }
-        k.trace().record(actor(), TraceKind.STEP, addr, -1, "fast walk stops at " + Kernel.hex(addr) + ": " + stop);
-        phase = Phase.FINISH;
-    }
-
-    private void finish() {
-        Mm mm = r.process().mm;
-        if (seqChecked && mm.writeProtectSeq != seq) {
-            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq changed (" + seq + " -> " + mm.writeProtectSeq
-                    + "): a fork ran; unpinning the " + frames.size() + " page(s) just pinned and retrying in the slow path (57efa1fe5957)");
-            for (int i = 0; i < frames.size(); i++) {
-                Frame f = frames.get(i);
-                if (refs.get(i) != null) {
-                    f.removeRef(refs.get(i));
-                    k.touch(f);
-                    k.maybeFree(f);
-                }
-            }
-            frames.clear();
-            refs.clear();
-        }
-        if (frames.size() == r.nrPages()) {
-            finishWith();
-        } else {
-            phase = Phase.SLOW;
-        }
-    }
-
-    private void slow() {
-        Mm mm = r.process().mm;
-        if (mm.mmapWriteLocker != null) {
-            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "slow path waits: mmap_lock is held for write by a fork in progress");
-            return;
-        }
-        gup.slowFrom(r, frames.size(), frames, refs);
-        finishWith();
-    }
-
-    private void finishWith() {
-        result = new GupPages(k, r, frames, refs);
-        phase = Phase.DONE;
-    }
-
-    @Override
-    public String toString() {
-        return "GUP-fast " + r.call() + ", next: " + nextStep();
-    }
+    void step();
 }

@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.IoUringBufferCheck;
-import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,46 +10,15 @@ import java.util.List;
  * READ_FIXED and WRITE_FIXED then move data between a file and the <em>registered frames</em>,
  * whoever submits them - a child that inherited the ring reads into its parent's frames.
  */
-public final class IoUring {
-    /** One registered buffer. */
-    private record Buffer(GupPages pages, long address, int length) {
-    }
-
-    private final Kernel kernel;
-    private final Process owner;
-    private final int id;
-    private final List<Buffer> buffers = new ArrayList<>();
-    /**
-     * Whether registrations are charged to user->locked_vm: decided once, when the ring is created,
-     * by the creator's CAP_IPC_LOCK (io_uring_create(): ctx->user is set only without it; 5.10:
-     * ctx->limit_mem). Granting the capability later changes nothing for this ring.
-     */
-    private final boolean limitMem;
-    /** Pages registered: charged to pinned_vm always, to user->locked_vm when {@link #limitMem}. */
-    private long accounted;
-    private boolean closed;
-
-    IoUring(Kernel kernel, Process owner, int id) {
-        this.kernel = kernel;
-        this.owner = owner;
-        this.id = id;
-        this.limitMem = !owner.capIpcLock();
-    }
-
+public interface IoUring {
     /** The ring's name in the trace, {@code io_uring#1}. */
-    public String name() {
-        return "io_uring#" + id;
-    }
+    String name();
 
     /** The number of registered buffers. */
-    public int bufferCount() {
-        return buffers.size();
-    }
+    int bufferCount();
 
     /** The pins of registered buffer i. */
-    public GupPages buffer(int i) {
-        return requireBuffer(i).pages();
-    }
+    GupPages buffer(int i);
 
     /**
      * IORING_REGISTER_BUFFERS of one buffer: pin it, check what the model's
@@ -60,164 +28,21 @@ public final class IoUring {
      *                        GUP refuses it (6.5+); ENOMEM past RLIMIT_MEMLOCK; EINVAL for a
      *                        zero length
      */
-    public int registerBuffer(long address, int length) {
-        String call = "io_uring_register(" + name() + ", IORING_REGISTER_BUFFERS, " + Kernel.hex(address) + ", " + length + ")";
-        owner.requireAlive();
-        return kernel.op(owner.name(), call, address, () -> {
-            requireOpen(call);
-            if (length <= 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "a buffer needs a positive length");
-            }
-            long first = address & ~(Kernel.PAGE_SIZE - 1L);
-            int nr = (int) Process.pages(address + length - first);
-            String holder = name() + " buf#" + buffers.size();
-            GupPages pages = owner.pinUserPages(first, nr, Foll.WRITE | Foll.LONGTERM, holder);
-            if (pages.count() < nr) {
-                pages.unpin(false);
-                throw new ErrnoException(Errno.EFAULT, call, "only " + pages.count() + " of " + nr + " pages could be pinned");
-            }
-            String refusal = fileBackedRefusal(first, nr);
-            if (refusal != null) {
-                pages.unpin(false);
-                throw new ErrnoException(Errno.EOPNOTSUPP, call, refusal);
-            }
-            if (limitMem) {
-                try {
-                    kernel.accountUserLockedVm(owner, nr, call);
-                } catch (ErrnoException e) {
-                    pages.unpin(false);
-                    throw e;
-                }
-            }
-            owner.mm.pinnedVm += nr;
-            accounted += nr;
-            buffers.add(new Buffer(pages, address, length));
-            return buffers.size() - 1;
-        });
-    }
-
-    /** io_sqe_buffer_register()'s own check: "don't support file backed memory" (before 6.5). */
-    private String fileBackedRefusal(long first, int nr) {
-        IoUringBufferCheck check = kernel.model().get(IoUringBufferCheck.class);
-        if (check == IoUringBufferCheck.GUP_DECIDES) {
-            return null;
-        }
-        // every page is pinned, so the VMAs cover the range without holes: one check per VMA
-        long firstVpn = first >>> Kernel.PAGE_SHIFT;
-        for (Vma v : owner.mm.vmasIn(firstVpn, firstVpn + nr)) {
-            if (v.mapping == null) {
-                continue;
-            }
-            boolean shmem = v.inode() == null || v.inode().kind() == FsKind.TMPFS;
-            if (check == IoUringBufferCheck.NON_SHMEM_FILE_REFUSED && shmem) {
-                continue;
-            }
-            return v + " is file-backed (vma->vm_file" + (check == IoUringBufferCheck.NON_SHMEM_FILE_REFUSED ? ", not shmem" : "")
-                    + "): \"don't support file backed memory\" (io_sqe_buffer_register, " + check.source() + ")";
-        }
-        return null;
-    }
+    int registerBuffer(long address, int length);
 
     /**
      * IORING_OP_READ_FIXED submitted by {@code submitter}: reads the file into registered buffer
      * {@code bufIndex} at {@code bufOffset} - into the pinned frames, whatever the submitter maps.
      * Returns the bytes read.
      */
-    public int readFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length) {
-        String call = "io_uring_enter(" + name() + ", READ_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
-        return kernel.op(submitter.name(), call, -1, () -> {
-            Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
-            byte[] data = file.pread(fileOffset, length);
-            b.pages().write(b.address() - b.pages().start() + bufOffset, data);
-            return data.length;
-        });
-    }
+    int readFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);
 
     /** IORING_OP_WRITE_FIXED submitted by {@code submitter}: writes registered buffer {@code bufIndex} to the file. */
-    public int writeFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length) {
-        String call = "io_uring_enter(" + name() + ", WRITE_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
-        return kernel.op(submitter.name(), call, -1, () -> {
-            Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
-            return file.pwrite(b.pages().read(b.address() - b.pages().start() + bufOffset, length), fileOffset);
-        });
-    }
+    int writeFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);
 
     /** IORING_UNREGISTER_BUFFERS: unpin every buffer (dirtying it) and return the locked memory. */
-    public void unregisterBuffers() {
-        String call = "io_uring_register(" + name() + ", IORING_UNREGISTER_BUFFERS)";
-        kernel.run(owner.isAlive() ? owner.name() : "kernel", call, -1, () -> {
-            requireOpen(call);
-            if (buffers.isEmpty()) {
-                throw new ErrnoException(Errno.ENXIO, call, "no buffers are registered");
-            }
-            release();
-        });
-    }
+    void unregisterBuffers();
 
     /** Closing the ring (the last reference, e.g. at exit) releases its buffers: io_ring_ctx_free() -&gt; io_sqe_buffers_unregister(). */
-    public void close() {
-        String call = "close(" + name() + ")";
-        kernel.run(owner.isAlive() ? owner.name() : "kernel", call, -1, () -> {
-            requireOpen(call);
-            release();
-            closed = true;
-        });
-    }
-
-    private void release() {
-        for (Buffer b : buffers) {
-            b.pages().unpin(true);
-        }
-        buffers.clear();
-        if (limitMem) {
-            kernel.unaccountUserLockedVm(accounted);
-        }
-        owner.mm.pinnedVm -= accounted;
-        accounted = 0;
-        kernel.trace().record(owner.name(), TraceKind.INFO, -1, -1, name() + ": buffers unregistered and unpinned");
-    }
-
-    private Buffer checkFixed(Process submitter, String call, int bufIndex, int bufOffset, int length) {
-        requireOpen(call);
-        submitter.requireAlive();
-        if (!inherits(submitter)) {
-            throw new ErrnoException(Errno.EBADF, call, "process \"" + submitter.name() + "\" has no descriptor for " + name());
-        }
-        if (bufIndex < 0 || bufIndex >= buffers.size()) {
-            throw new ErrnoException(Errno.EFAULT, call, "no registered buffer " + bufIndex);
-        }
-        Buffer b = buffers.get(bufIndex);
-        if (bufOffset < 0 || length < 0 || (long) bufOffset + length > b.length()) {
-            throw new ErrnoException(Errno.EFAULT, call, "range " + bufOffset + "+" + length + " lies outside buffer " + bufIndex + " of " + b.length() + " bytes");
-        }
-        return b;
-    }
-
-    /** Whether the process holds the ring's descriptor: the owner, or a process forked from it after the ring was created. */
-    private boolean inherits(Process p) {
-        for (Process q = p; q != null; q = q.parent()) {
-            if (q == owner) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Buffer requireBuffer(int i) {
-        if (i < 0 || i >= buffers.size()) {
-            throw new IndexOutOfBoundsException("buffer " + i + " of " + buffers.size());
-        }
-        return buffers.get(i);
-    }
-
-    private void requireOpen(String call) {
-        if (closed) {
-            throw new ErrnoException(Errno.EBADF, call, name() + " is closed");
-        }
-    }
-
-    @Override
-    public String toString() {
-        return name() + " of \"" + owner.name() + "\" with " + buffers.size() + " buffer(s)";
-    }
+    void close();
 }

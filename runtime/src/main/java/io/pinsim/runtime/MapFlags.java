@@ -8,12 +8,12 @@ public final class MapFlags {
     public static final int ANONYMOUS = 0x20;
     public static final int POPULATE = 0x8000;
 
-    static final int KNOWN = SHARED | PRIVATE | FIXED | ANONYMOUS | POPULATE;
+    public static final int KNOWN = SHARED | PRIVATE | FIXED | ANONYMOUS | POPULATE;
 
     private MapFlags() {
     }
 
-    static String describe(int flags) {
+    public static String describe(int flags) {
         StringBuilder sb = new StringBuilder();
         append(sb, flags, SHARED, "MAP_SHARED");
         append(sb, flags, PRIVATE, "MAP_PRIVATE");

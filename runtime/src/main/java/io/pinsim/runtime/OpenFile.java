@@ -1,6 +1,5 @@
 package io.pinsim.runtime;
 
-import io.pinsim.runtime.trace.TraceKind;
 import java.util.Objects;
 
 /**
@@ -9,189 +8,42 @@ import java.util.Objects;
  * the page cache; with {@link OpenFlags#DIRECT} reads and writes go to the device through
  * {@link DirectIo} requests.
  */
-public final class OpenFile {
-    private final Process process;
-    private final Inode inode;
-    private final int flags;
-    private final int fd;
-    private long pos;
-    private boolean closed;
-    /** file->f_wb_err: the errseq of the mapping when last checked. */
-    int wbErrSeen;
+public interface OpenFile {
+    Inode inode();
 
-    OpenFile(Process process, Inode inode, int flags, int fd) {
-        this.process = process;
-        this.inode = inode;
-        this.flags = flags;
-        this.fd = fd;
-        this.wbErrSeen = inode.wbErr;
-    }
-
-    public Inode inode() {
-        return inode;
-    }
-
-    public Process process() {
-        return process;
-    }
+    Process process();
 
     /** The descriptor number in the process. */
-    public int fd() {
-        return fd;
-    }
+    int fd();
 
-    public boolean isDirect() {
-        return (flags & OpenFlags.DIRECT) != 0;
-    }
+    boolean isDirect();
 
-    public boolean isClosed() {
-        return closed;
-    }
-
-    boolean readable() {
-        return (flags & OpenFlags.ACCMODE) != OpenFlags.WRONLY;
-    }
-
-    boolean writable() {
-        return (flags & OpenFlags.ACCMODE) != OpenFlags.RDONLY;
-    }
-
-    String label() {
-        return "fd " + fd + " (" + inode.filesystem().name() + ":" + inode.name() + ")";
-    }
-
-    // ------------------------------------------------------------------------------ buffered I/O
+    boolean isClosed();
 
     /** read(fd, userAddress, length) at the file position; O_DIRECT files read directly. Returns the bytes read (0 at EOF). */
-    public int read(long userAddress, int length) {
-        int n = pread(userAddress, length, pos);
-        pos += n;
-        return n;
-    }
+    int read(long userAddress, int length);
 
     /** write(fd, userAddress, length) at the file position. */
-    public int write(long userAddress, int length) {
-        int n = pwrite(userAddress, length, pos);
-        pos += n;
-        return n;
-    }
+    int write(long userAddress, int length);
 
     /**
      * pread(fd, userAddress, length, offset): copies from the page cache into the process's memory
      * (copy_to_user: a bad buffer is EFAULT). O_DIRECT files read directly and synchronously.
      */
-    public int pread(long userAddress, int length, long offset) {
-        if (isDirect()) {
-            return startDirectRead(userAddress, length, offset).completeNow();
-        }
-        String call = "pread(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
-        return process.kernel.op(process.name(), call, userAddress, () -> {
-            checkIo(call, length, offset, false);
-            byte[] data = bufferedRead(call, length, offset);
-            process.copyToUser(userAddress, data, call);
-            return data.length;
-        });
-    }
+    int pread(long userAddress, int length, long offset);
 
     /** pread into a buffer the model does not track: returns the bytes (up to EOF). */
-    public byte[] pread(long offset, int length) {
-        String call = "pread(" + label() + ", " + length + ", " + offset + ")";
-        return process.kernel.op(process.name(), call, -1, () -> {
-            checkIo(call, length, offset, false);
-            return bufferedRead(call, length, offset);
-        });
-    }
+    byte[] pread(long offset, int length);
 
     /**
      * pwrite(fd, userAddress, length, offset): copies from the process's memory into the page cache
      * (copy_from_user: a bad buffer is EFAULT), dirtying pages (ext4: allocating blocks and buffers,
      * write_begin) and extending the file. O_DIRECT files write directly and synchronously.
      */
-    public int pwrite(long userAddress, int length, long offset) {
-        if (isDirect()) {
-            return startDirectWrite(userAddress, length, offset).completeNow();
-        }
-        String call = "pwrite(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
-        return process.kernel.op(process.name(), call, userAddress, () -> {
-            checkIo(call, length, offset, true);
-            byte[] data = process.copyFromUser(userAddress, length, call);
-            bufferedWrite(call, data, offset);
-            return length;
-        });
-    }
+    int pwrite(long userAddress, int length, long offset);
 
     /** pwrite from a buffer the model does not track. */
-    public int pwrite(byte[] data, long offset) {
-        Objects.requireNonNull(data, "data");
-        String call = "pwrite(" + label() + ", " + Kernel.describeBytes(data, 0, 8) + " (" + data.length + " bytes), " + offset + ")";
-        return process.kernel.op(process.name(), call, -1, () -> {
-            checkIo(call, data.length, offset, true);
-            if (isDirect()) {
-                throw new IllegalStateException("an O_DIRECT write needs user memory to DMA from: use pwrite(userAddress, length, offset)");
-            }
-            bufferedWrite(call, data, offset);
-            return data.length;
-        });
-    }
-
-    private byte[] bufferedRead(String call, int length, long offset) {
-        int n = (int) Math.max(0, Math.min(length, inode.size - offset));
-        byte[] out = new byte[n];
-        int done = 0;
-        while (done < n) {
-            long o = offset + done;
-            long index = o >>> Kernel.PAGE_SHIFT;
-            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
-            int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
-            Frame f = inode.kind() == FsKind.EXT4 ? inode.findOrReadPage(index) : inode.cachedPage(index);
-            if (f == null && inode.kind() == FsKind.EXT4) {
-                throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
-            }
-            if (f != null) {
-                f.content.read(in, out, done, len);
-            }
-            done += len;
-        }
-        return out;
-    }
-
-    /** generic_perform_write(): write_begin (find or read the page, allocate the block), copy, mark dirty. */
-    void bufferedWrite(String call, byte[] data, long offset) {
-        int done = 0;
-        while (done < data.length) {
-            long o = offset + done;
-            long index = o >>> Kernel.PAGE_SHIFT;
-            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
-            int len = Math.min(data.length - done, Kernel.PAGE_SIZE - in);
-            Frame f = inode.findOrReadPage(index);
-            if (f == null) {
-                throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
-            }
-            f.content.write(in, data, done, len);
-            inode.pageMkwrite(f);
-            done += len;
-            inode.size = Math.max(inode.size, o + len);
-        }
-    }
-
-    private void checkIo(String call, int length, long offset, boolean write) {
-        requireOpen(call);
-        if (offset < 0 || length < 0) {
-            throw new ErrnoException(Errno.EINVAL, call, "negative " + (offset < 0 ? "offset " + offset : "length " + length));
-        }
-        if (write ? !writable() : !readable()) {
-            throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
-        }
-    }
-
-    void requireOpen(String call) {
-        process.requireAlive();
-        if (closed) {
-            throw new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
-        }
-    }
-
-    // ------------------------------------------------------------------------------ fsync, truncate
+    int pwrite(byte[] data, long offset);
 
     /**
      * fsync(): writes back the file's dirty pages and waits (ext4), then reports a writeback error
@@ -200,111 +52,39 @@ public final class OpenFile {
      *
      * @throws ErrnoException EIO if an error was recorded, e.g. by dio_warn_stale_pagecache()
      */
-    public void fsync() {
-        String call = "fsync(" + label() + ")";
-        process.kernel.run(process.name(), call, -1, () -> {
-            requireOpen(call);
-            inode.writeback(0, Long.MAX_VALUE, process.name());
-            if (inode.wbErr != wbErrSeen) {
-                wbErrSeen = inode.wbErr;
-                throw new ErrnoException(Errno.EIO, call, "a writeback error was recorded on " + inode.name()
-                        + " since this file last checked (mapping->wb_err, file_check_and_advance_wb_err)");
-            }
-        });
-    }
+    void fsync();
 
     /**
      * Kernel-internal: the flusher writes back this file's dirty pages now (ext4; wb_workfn() -&gt;
      * __writeback_single_inode() -&gt; do_writepages()); returns how many.
      */
-    public int writeback() {
-        return process.kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
-    }
+    int writeback();
 
     /**
      * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
      * throws {@link IllegalStateException}: use {@link #startTruncate(long)} to see the wait.
      */
-    public void ftruncate(long size) {
-        TruncateOp op = startTruncate(size);
-        if (!op.isDone()) {
-            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
-                    + "; use startTruncate(" + size + ") and complete what it waits for");
-        }
-    }
+    void ftruncate(long size);
 
     /** ftruncate(fd, size) as an operation that may wait; the kernel finishes it in the step that ends the wait. */
-    public TruncateOp startTruncate(long size) {
-        String call = "ftruncate(" + label() + ", " + size + ")";
-        return process.kernel.op(process.name(), call, -1, () -> {
-            requireOpen(call);
-            if (size < 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "negative length");
-            }
-            if (!writable()) {
-                throw new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
-            }
-            return process.kernel.startPending(TruncateOp.truncate(this, size));
-        });
-    }
+    TruncateOp startTruncate(long size);
 
     /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); throws if it would sleep (see {@link #startPunchHole}). */
-    public void punchHole(long offset, long length) {
-        TruncateOp op = startPunchHole(offset, length);
-        if (!op.isDone()) {
-            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
-                    + "; use startPunchHole(" + offset + ", " + length + ") and complete what it waits for");
-        }
-    }
+    void punchHole(long offset, long length);
 
     /**
      * fallocate(PUNCH_HOLE) as an operation that may wait: whole pages in the range leave the page
      * cache (pinned ones as orphans) and their blocks are freed; partial pages are zeroed. Private
      * COW copies are kept (unmap_mapping_range(.., even_cows = 0)).
      */
-    public TruncateOp startPunchHole(long offset, long length) {
-        String call = "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
-        return process.kernel.op(process.name(), call, -1, () -> {
-            requireOpen(call);
-            if (offset < 0 || length <= 0) {
-                throw new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
-            }
-            if (!writable()) {
-                throw new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
-            }
-            // ext4_punch_hole(): nothing beyond i_size; the range is clamped before inode_dio_wait()
-            long end = Math.min(offset + length, inode.size);
-            return process.kernel.startPending(TruncateOp.punch(this, offset, Math.max(offset, end)));
-        });
-    }
+    TruncateOp startPunchHole(long offset, long length);
 
     /** close(fd). In-flight direct I/O keeps going. */
-    public void close() {
-        String call = "close(" + label() + ")";
-        process.kernel.run(process.name(), call, -1, () -> {
-            requireOpen(call);
-            closed = true;
-        });
-    }
-
-    // ------------------------------------------------------------------------------ direct I/O
+    void close();
 
     /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
-    public DirectIo startDirectRead(long userAddress, int length, long offset) {
-        return DirectIo.start(this, false, userAddress, length, offset);
-    }
+    DirectIo startDirectRead(long userAddress, int length, long offset);
 
     /** io_submit of an O_DIRECT write (IOCB_CMD_PWRITE): the request stays in flight until completed. */
-    public DirectIo startDirectWrite(long userAddress, int length, long offset) {
-        return DirectIo.start(this, true, userAddress, length, offset);
-    }
-
-    @Override
-    public String toString() {
-        return label() + " " + OpenFlags.describe(flags) + (closed ? " (closed)" : "");
-    }
-
-    void traceInfo(String what) {
-        process.kernel.trace().record(process.name(), TraceKind.INFO, -1, -1, what);
-    }
+    DirectIo startDirectWrite(long userAddress, int length, long offset);
 }

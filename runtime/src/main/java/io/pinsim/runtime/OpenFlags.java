@@ -7,13 +7,13 @@ public final class OpenFlags {
     public static final int RDWR = 02;
     public static final int DIRECT = 040000;
 
-    static final int ACCMODE = 03;
-    static final int KNOWN = ACCMODE | DIRECT;
+    public static final int ACCMODE = 03;
+    public static final int KNOWN = ACCMODE | DIRECT;
 
     private OpenFlags() {
     }
 
-    static String describe(int flags) {
+    public static String describe(int flags) {
         String acc = switch (flags & ACCMODE) {
             case RDONLY -> "O_RDONLY";
             case WRONLY -> "O_WRONLY";

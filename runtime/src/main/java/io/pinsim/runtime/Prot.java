@@ -10,7 +10,7 @@ public final class Prot {
     private Prot() {
     }
 
-    static String describe(int prot) {
+    public static String describe(int prot) {
         if (prot == NONE) {
             return "PROT_NONE";
         }

@@ -4,51 +4,22 @@ package io.pinsim.runtime;
  * A thread of a process (task_struct sharing the process's mm). Threads matter as actors: GUP-fast
  * in one thread can be interleaved with fork in another.
  */
-public final class Task {
-    private final Process process;
-    private final int tid;
-    private final String name;
+public interface Task {
+    Process process();
 
-    Task(Process process, int tid, String name) {
-        this.process = process;
-        this.tid = tid;
-        this.name = name;
-    }
+    int tid();
 
-    public Process process() {
-        return process;
-    }
-
-    public int tid() {
-        return tid;
-    }
-
-    public String name() {
-        return name;
-    }
+    String name();
 
     /** How the trace names this thread: the process name for the main thread, {@code A/T2} otherwise. */
-    public String actor() {
-        return tid == process.pid() ? process.name() : process.name() + "/" + name;
-    }
+    String actor();
 
     /** pin_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
-    public GupFast pinUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
-        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
-    }
+    GupFast pinUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder);
 
     /** get_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
-    public GupFast getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
-        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.GET, holder);
-    }
+    GupFast getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder);
 
     /** fork() called by this thread, as a sequence of steps to interleave with other operations. */
-    public ForkSteps forkSteps(String childName) {
-        return process.forkSteps(this, childName);
-    }
-
-    @Override
-    public String toString() {
-        return "thread " + actor() + " (tid " + tid + ")";
-    }
+    ForkSteps forkSteps(String childName);
 }

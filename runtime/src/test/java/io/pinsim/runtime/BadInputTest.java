@@ -1,5 +1,6 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.spi.DriverContext;
 import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
 import static io.pinsim.runtime.Fixtures.ANON_SHARED;
 import static io.pinsim.runtime.Fixtures.PAGE;
@@ -200,15 +201,16 @@ class BadInputTest {
 
     @Test
     void memlockAccountingRefusesPastTheLimitWithoutChangingIt() {
+        DriverContext nic = DriverContext.attach(k, "nic0");
         a.setRlimitMemlock(4L * PAGE);
-        a.accountPinnedVm(3, "ib_umem_get");
-        assertErrnoAndUnchanged(Errno.ENOMEM, "RLIMIT_MEMLOCK", () -> a.accountPinnedVm(2, "ib_umem_get"));
-        assertErrnoAndUnchanged(Errno.ENOMEM, "RLIMIT_MEMLOCK", () -> a.accountLockedVm(5, "vfio"));
+        nic.accountPinnedVm(a, 3);
+        assertErrnoAndUnchanged(Errno.ENOMEM, "RLIMIT_MEMLOCK", () -> nic.accountPinnedVm(a, 2));
+        assertErrnoAndUnchanged(Errno.ENOMEM, "RLIMIT_MEMLOCK", () -> nic.accountLockedVm(a, 5));
         a.setCapIpcLock(true);
-        a.accountPinnedVm(2, "ib_umem_get");
+        nic.accountPinnedVm(a, 2);
         assertThat(a.pinnedVm()).isEqualTo(5);
-        a.unaccountPinnedVm(5);
-        assertThatThrownBy(() -> a.unaccountPinnedVm(1)).isInstanceOf(IllegalStateException.class);
+        nic.unaccountPinnedVm(a, 5);
+        assertThatThrownBy(() -> nic.unaccountPinnedVm(a, 1)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> a.setRlimitMemlock(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -1,5 +1,10 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.internal.mm.Page;
+import static io.pinsim.runtime.Internals.core;
+import static io.pinsim.runtime.Internals.impl;
+import static io.pinsim.runtime.Internals.mm;
+import static io.pinsim.runtime.Internals.page;
 import static io.pinsim.runtime.Fixtures.buffer;
 import static io.pinsim.runtime.Fixtures.fill;
 import static io.pinsim.runtime.Fixtures.kernel;
@@ -21,7 +26,7 @@ class InvariantsTest {
         Kernel k = kernel(KernelModel.LATEST);
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
-        k.freeFrame(a.frameAt(buf));
+        core(k).freeFrame(page(a.frameAt(buf)));
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
             assertThat(e.invariant()).isEqualTo("freed-frame-mapped");
             assertThat(e.getMessage()).contains("process \"A\" maps freed pfn 1 at 0x7f0000000000").contains("trace:");
@@ -35,7 +40,7 @@ class InvariantsTest {
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
         Frame f = a.frameAt(buf);
-        assertThatThrownBy(() -> k.run("test", "free a mapped frame", buf, () -> k.freeFrame(f)))
+        assertThatThrownBy(() -> core(k).run("test", "free a mapped frame", buf, () -> core(k).freeFrame(page(f))))
                 .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
     }
 
@@ -45,7 +50,7 @@ class InvariantsTest {
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
         Frame f = a.frameAt(buf);
-        f.flags &= ~Frame.ANON_EXCLUSIVE;
+        page(f).flags &= ~Page.ANON_EXCLUSIVE;
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
             assertThat(e.invariant()).isEqualTo("writable-shared-anon");
             assertThat(e.getMessage()).contains("maps frame #1 writable at 0x7f0000000000 but the page is not PageAnonExclusive");
@@ -57,7 +62,7 @@ class InvariantsTest {
         Kernel k = kernel(KernelModel.LINUX_5_10);
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
-        a.frameAt(buf).flags &= ~Frame.ANON_EXCLUSIVE;
+        page(a.frameAt(buf)).flags &= ~Page.ANON_EXCLUSIVE;
         k.checkInvariants();
     }
 
@@ -68,7 +73,7 @@ class InvariantsTest {
         long buf = buffer(a, 1, 'A');
         GupPages p = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
         a.mprotect(buf, Fixtures.PAGE, Prot.READ);
-        p.frame(0).flags &= ~Frame.ANON_EXCLUSIVE;
+        page(p.frame(0)).flags &= ~Page.ANON_EXCLUSIVE;
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
             assertThat(e.invariant()).isEqualTo("pinned-page-not-exclusive");
             assertThat(e.getMessage()).contains("PIN by rdma0").contains("sanity_check_pinned_pages");
@@ -78,7 +83,7 @@ class InvariantsTest {
     @Test
     void aFrameNothingHoldsIsALeak() {
         Kernel k = kernel(KernelModel.LATEST);
-        assertThatThrownBy(() -> k.run("test", "leak a frame", -1, () -> k.allocFrame(new Content())))
+        assertThatThrownBy(() -> core(k).run("test", "leak a frame", -1, () -> core(k).allocFrame(new io.pinsim.runtime.internal.mm.Content())))
                 .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("leaked-frame"));
     }
 
@@ -87,7 +92,7 @@ class InvariantsTest {
         Kernel k = kernel(KernelModel.LATEST);
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
-        a.mm.removeVma(a.vmaAt(buf));
+        mm(a).removeVma((io.pinsim.runtime.internal.mm.VmArea) a.vmaAt(buf));
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class,
                 e -> assertThat(e.invariant()).isEqualTo("pte-outside-vma"));
     }
@@ -99,7 +104,7 @@ class InvariantsTest {
         long buf = buffer(a, 1, 'A');
         GupPages p = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
         a.munmap(buf, Fixtures.PAGE);
-        assertThatThrownBy(() -> k.run("test", "free a pinned frame", -1, () -> k.freeFrame(p.frame(0))))
+        assertThatThrownBy(() -> core(k).run("test", "free a pinned frame", -1, () -> core(k).freeFrame(page(p.frame(0)))))
                 .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-referenced"));
     }
 
@@ -108,7 +113,7 @@ class InvariantsTest {
         Kernel k = Kernel.builder().invariants(false).build();
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
-        k.run("test", "leak a frame", -1, () -> k.allocFrame(new Content()));
+        core(k).run("test", "leak a frame", -1, () -> core(k).allocFrame(new io.pinsim.runtime.internal.mm.Content()));
         a.write(buf, fill('B', 1));
 
         Kernel healthy = kernel(KernelModel.LATEST);

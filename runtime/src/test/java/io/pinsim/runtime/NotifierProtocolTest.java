@@ -1,5 +1,9 @@
 package io.pinsim.runtime;
 
+import static io.pinsim.runtime.Internals.core;
+import static io.pinsim.runtime.Internals.impl;
+import static io.pinsim.runtime.Internals.mm;
+import static io.pinsim.runtime.Internals.page;
 import static io.pinsim.runtime.Fixtures.PAGE;
 import static io.pinsim.runtime.Fixtures.buffer;
 import static io.pinsim.runtime.Fixtures.fill;
@@ -39,7 +43,7 @@ class NotifierProtocolTest {
         Kernel k = kernel(KernelModel.LATEST);
         Process a = k.spawn("A");
         long buf = buffer(a, 2, 'A');
-        DriverContext dev = k.attachDevice("mirror0");
+        DriverContext dev = DriverContext.attach(k, "mirror0");
         Mirror m = new Mirror();
         MmuIntervalNotifier sub = dev.insertIntervalNotifier(a, buf, 2L * PAGE, m, "mr");
         long seq = sub.readBegin();
@@ -66,17 +70,17 @@ class NotifierProtocolTest {
         long other = buffer(a, 1, 'B');
         long[] during = new long[1];
         MmuIntervalNotifier sub = a.insertIntervalNotifier(buf, PAGE, (s, range, cur) -> {
-            during[0] = s.subscriptions.invalidateSeq;
+            during[0] = impl(s).subscriptions.invalidateSeq;
             s.setSeq(cur);
             return true;
         }, "probe");
-        long idle = a.mm.subscriptions.invalidateSeq;
+        long idle = mm(a).subscriptions.invalidateSeq;
         assertThat(idle % 2).isZero();
         a.madvise(other, PAGE, Advice.DONTNEED);
-        assertThat(a.mm.subscriptions.invalidateSeq).as("an invalidation that overlaps no interval leaves it alone").isEqualTo(idle);
+        assertThat(mm(a).subscriptions.invalidateSeq).as("an invalidation that overlaps no interval leaves it alone").isEqualTo(idle);
         a.madvise(buf, PAGE, Advice.DONTNEED);
         assertThat(during[0] % 2).isEqualTo(1);
-        assertThat(a.mm.subscriptions.invalidateSeq).isEqualTo(idle + 2);
+        assertThat(mm(a).subscriptions.invalidateSeq).isEqualTo(idle + 2);
         assertThat(sub.readBegin()).isEqualTo(idle + 1);
     }
 
@@ -99,7 +103,7 @@ class NotifierProtocolTest {
         }, "inserter");
         a.madvise(buf, PAGE, Advice.DONTNEED);
         assertThat(late.seen).as("the insert was deferred past the invalidation").isEmpty();
-        assertThat(a.mm.subscriptions.intervals).contains(inserted[0]).doesNotContain(victim[0]);
+        assertThat(List.<Object>copyOf(mm(a).subscriptions.intervals)).contains(inserted[0]).doesNotContain(victim[0]);
         a.write(buf, fill('x', 1));
         a.madvise(buf, PAGE, Advice.DONTNEED);
         assertThat(late.seen).hasSize(1);
@@ -196,7 +200,7 @@ class NotifierProtocolTest {
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
         Process child = a.fork();
-        DriverContext dev = k.attachDevice("gpu0");
+        DriverContext dev = DriverContext.attach(k, "gpu0");
         MmuIntervalNotifier sub = dev.insertIntervalNotifier(a, buf, PAGE, new Mirror(), "userptr");
         long seq = sub.readBegin();
         Frame shared = a.frameAt(buf);
@@ -220,8 +224,8 @@ class NotifierProtocolTest {
     @Test
     void devicesAreNamedOncePerKernelAndServeOnlyTheirKernel() {
         Kernel k = kernel(KernelModel.LATEST);
-        DriverContext dev = k.attachDevice("nic0");
-        assertThatThrownBy(() -> k.attachDevice("nic0")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already attached");
+        DriverContext dev = DriverContext.attach(k, "nic0");
+        assertThatThrownBy(() -> DriverContext.attach(k, "nic0")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already attached");
         Process foreign = kernel(KernelModel.LATEST).spawn("X");
         assertThatThrownBy(() -> dev.pinUserPages(foreign, 0, 1, 0, "x")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("attach a device to each kernel");

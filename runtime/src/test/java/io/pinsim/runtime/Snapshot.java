@@ -1,5 +1,10 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.internal.mm.Pte;
+import static io.pinsim.runtime.Internals.core;
+import static io.pinsim.runtime.Internals.impl;
+import static io.pinsim.runtime.Internals.mm;
+import static io.pinsim.runtime.Internals.page;
 /** Everything observable about a kernel's memory, as text, to show that a failed call changed nothing. */
 final class Snapshot {
     private Snapshot() {
@@ -13,7 +18,7 @@ final class Snapshot {
             for (Vma v : p.vmas()) {
                 sb.append("  ").append(v).append('\n');
             }
-            p.mm.pt.forEach(0, Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
+            mm(p).pt.forEach(0, Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
                 sb.append("  ").append(Long.toHexString(vpn << Kernel.PAGE_SHIFT)).append(' ').append(Pte.describe(pte));
                 if (Pte.isPresent(pte)) {
                     Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frame(Pte.pfn(pte));

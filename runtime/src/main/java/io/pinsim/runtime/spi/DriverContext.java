@@ -10,13 +10,28 @@ import io.pinsim.runtime.trace.KernelLog;
 import java.util.function.Supplier;
 
 /**
- * What the kernel offers a device driver once the device is attached ({@link Kernel#attachDevice}):
+ * What the kernel offers a device driver once the device is attached ({@link #attach(Kernel, String)}):
  * GUP and pinning with memlock accounting, interval mmu notifiers, hmm_range_fault(), and DMA into
  * the frames the device holds. Every call is traced with the device as the actor, so a driver
  * written in a downstream test suite is traced for free. A process from another kernel is refused
  * with {@link IllegalArgumentException}.
  */
 public interface DriverContext {
+    /**
+     * Attaches a device to a kernel: its driver gets the kernel's services through the returned
+     * context. Device names are unique per kernel.
+     *
+     * @throws IllegalArgumentException if the name is taken, or the kernel was not built by {@link Kernel#builder()}
+     */
+    static DriverContext attach(Kernel kernel, String deviceName) {
+        java.util.Objects.requireNonNull(kernel, "kernel");
+        java.util.Objects.requireNonNull(deviceName, "deviceName");
+        if (!(kernel instanceof DriverHost host)) {
+            throw new IllegalArgumentException(kernel + " does not accept devices: build kernels with Kernel.builder()");
+        }
+        return host.attachDevice(deviceName);
+    }
+
     /** The device's name, e.g. {@code mlx5_0}; it is the actor in the trace. */
     String deviceName();
 

@@ -1,10 +1,10 @@
 package io.pinsim.runtime.trace;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The kernel log (dmesg) of one kernel: info lines, warnings and BUG reports, with the kernel's own

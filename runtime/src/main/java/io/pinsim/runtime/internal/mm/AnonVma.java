@@ -1,4 +1,4 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +9,8 @@ import java.util.List;
  * anonymous frame looks up the frame's index in each of these mms. The model has no mremap, so an
  * anonymous page keeps its virtual address in every process of the family.
  */
-final class AnonVma {
-    final List<Mm> mms = new ArrayList<>(2);
+public final class AnonVma {
+    public final List<Mm> mms = new ArrayList<>(2);
 
     AnonVma(Mm first) {
         mms.add(first);

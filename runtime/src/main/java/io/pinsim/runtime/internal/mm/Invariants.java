@@ -1,31 +1,34 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.trace.KernelLog;
 import java.util.Collection;
 
 /**
  * The model's CONFIG_DEBUG_VM: checks run over the frames an operation touched, and over every
- * frame on {@link Kernel#checkInvariants()}. A broken invariant throws {@link KernelBugException}.
+ * frame on {@link MmCore#checkInvariants()}. A broken invariant throws {@link KernelBugException}.
  */
 final class Invariants {
-    private final Kernel k;
+    private final MmCore k;
 
-    Invariants(Kernel k) {
+    Invariants(MmCore k) {
         this.k = k;
     }
 
-    /** Checks the frames (each once: Kernel.touch() already deduplicates) and the page tables of the processes. */
-    void check(Collection<Frame> frames, Collection<Process> processes) {
-        for (Frame f : frames) {
+    /** Checks the frames (each once: MmCore.touch() already deduplicates) and the page tables of the processes. */
+    void check(Collection<Page> frames, Collection<Mm> mms) {
+        for (Page f : frames) {
             checkFrame(f);
         }
-        for (Process p : processes) {
-            if (p.mm != null) {
-                checkPageTable(p);
+        for (Mm mm : mms) {
+            {
+                checkPageTable(mm);
             }
         }
     }
 
-    private void checkFrame(Frame f) {
+    private void checkFrame(Page f) {
         if (f.isFree()) {
             // Walk as if it were live: a freed frame must not be reachable from any PTE.
             if (f.isAnon() && f.anonVma != null) {
@@ -50,7 +53,7 @@ final class Invariants {
         }
         int mapcount = f.mapcount();
         if (k.anonExclusiveEra() && f.isAnon() && !midFork(f)) {
-            boolean exclusive = (f.flags & Frame.ANON_EXCLUSIVE) != 0;
+            boolean exclusive = (f.flags & Page.ANON_EXCLUSIVE) != 0;
             if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0) {
                 fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
                         + ") but not PageAnonExclusive (sanity_check_pinned_pages)");
@@ -81,7 +84,7 @@ final class Invariants {
      * table lock; faults never see the state in between, GUP-fast can (that is what
      * write_protect_seq is for). The frame is checked again by the next operation that touches it.
      */
-    private static boolean midFork(Frame f) {
+    private static boolean midFork(Page f) {
         if (f.anonVma == null) {
             return false;
         }
@@ -93,8 +96,8 @@ final class Invariants {
         return false;
     }
 
-    private void checkPageTable(Process p) {
-        Mm mm = p.mm;
+    private void checkPageTable(Mm mm) {
+        MmOwner p = mm.owner;
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
             if (mm.findVma(vpn) == null) {
                 fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");

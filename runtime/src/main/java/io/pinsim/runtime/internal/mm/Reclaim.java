@@ -1,5 +1,8 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -10,10 +13,10 @@ import java.util.List;
  * every PTE (try_to_unmap(), MMU_NOTIFY_CLEAR), write the page out, and free it if nothing else
  * holds it (__remove_mapping() wants only the swap cache's reference).
  */
-final class Reclaim {
-    private final Kernel k;
+public final class Reclaim {
+    private final MmCore k;
 
-    Reclaim(Kernel k) {
+    public Reclaim(MmCore k) {
         this.k = k;
     }
 
@@ -24,8 +27,8 @@ final class Reclaim {
      * (__remove_mapping()). A page something else holds stays cached, mapped by nobody and without
      * buffers: the state of Jan Kara's 2018 report.
      */
-    private boolean shrinkFilePage(Frame f, long addr) {
-        Inode inode = f.mapping != null ? f.mapping.inode : null;
+    private boolean shrinkFilePage(Page f, long addr) {
+        AddressSpace.Host inode = f.mapping != null ? f.mapping.inode : null;
         if (inode == null || inode.kind() != FsKind.EXT4) {
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is "
                     + (f.isDax() ? "an fs-DAX block" : "shmem or orphaned") + "; the model does not reclaim it");
@@ -44,7 +47,7 @@ final class Reclaim {
         for (int i = 0; i < mms.size(); i++) {
             new Zap(k).zapRange(mms.get(i), vpns.get(i), vpns.get(i) + 1, MmuNotifierEvent.CLEAR);
         }
-        f.flags &= ~Frame.BUFFERS;
+        f.flags &= ~Page.BUFFERS;
         k.touch(f);
         int rc = f.refcount();
         if (rc == 1) {
@@ -65,7 +68,7 @@ final class Reclaim {
      *                madvise_cold_or_pageout_pte_range(), read in 5.10)
      * @return true if the page was unmapped
      */
-    boolean shrinkPageAt(Mm mm, long vpn, boolean pageout) {
+    public boolean shrinkPageAt(Mm mm, long vpn, boolean pageout) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         long pte = mm.pt.get(vpn);
         if (!Pte.isPresent(pte) || Pte.pfn(pte) == 0) {
@@ -74,7 +77,7 @@ final class Reclaim {
             }
             return false;
         }
-        Frame f = k.frameOfPte(pte);
+        Page f = k.frameOfPte(pte);
         if (!f.isAnon()) {
             return pageout ? false : shrinkFilePage(f, addr);
         }
@@ -86,7 +89,7 @@ final class Reclaim {
                     + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
             return false;
         }
-        if (k.anonExclusiveEra() && (f.flags & Frame.ANON_EXCLUSIVE) != 0 && f.maybeDmaPinned()) {
+        if (k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0 && f.maybeDmaPinned()) {
             // try_to_unmap_one(): page_try_share_anon_rmap() fails with -EBUSY for an exclusive page that
             // may be pinned, so the PTE is restored (6c287605fd56, 5.19). Reached by a page already in the swap cache.
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()
@@ -99,7 +102,7 @@ final class Reclaim {
             slot.cache = f;
             f.swapSlot = slot;
         }
-        boolean exclusive = k.anonExclusiveEra() && (f.flags & Frame.ANON_EXCLUSIVE) != 0;
+        boolean exclusive = k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0;
         List<long[]> unmapped = new ArrayList<>();
         List<Mm> mms = new ArrayList<>();
         k.rmap().walk(f, (m, vma, v) -> {
@@ -116,9 +119,9 @@ final class Reclaim {
             slot.count++;
             m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
         }
-        f.flags &= ~Frame.ANON_EXCLUSIVE;
+        f.flags &= ~Page.ANON_EXCLUSIVE;
         slot.content = Content.copyOf(f.content);
-        f.flags &= ~Frame.DIRTY;
+        f.flags &= ~Page.DIRTY;
         k.touch(f);
         int rc = f.refcount();
         if (rc == 1) {

@@ -1,5 +1,11 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.MmuIntervalNotifierOps;
+import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.MmuNotifierListener;
+import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -11,16 +17,16 @@ import java.util.List;
  * invalidation that overlaps any interval is in progress, and the list of inserts and removals
  * deferred until it ends.
  */
-final class MmuNotifierSubscriptions {
+public final class MmuNotifierSubscriptions {
     final Mm mm;
-    final List<MmuNotifierListener> listeners = new ArrayList<>(1);
+    public final List<MmuNotifierListener> listeners = new ArrayList<>(1);
     /** Interval notifiers in the tree, in insertion order (walks are deterministic). */
-    final List<MmuIntervalNotifier> intervals = new ArrayList<>();
+    public final List<MmuIntervalNotifierImpl> intervals = new ArrayList<>();
     private final List<Runnable> deferred = new ArrayList<>();
     /** subscriptions->invalidate_seq: even when idle. */
-    long invalidateSeq = 2;
+    public long invalidateSeq = 2;
     private int activeInvalidateRanges;
-    private MmuIntervalNotifier calling;
+    private MmuIntervalNotifierImpl calling;
 
     MmuNotifierSubscriptions(Mm mm) {
         this.mm = mm;
@@ -41,8 +47,8 @@ final class MmuNotifierSubscriptions {
     }
 
     /** mmu_interval_notifier_insert(). */
-    MmuIntervalNotifier insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
-        MmuIntervalNotifier sub = new MmuIntervalNotifier(this, startVpn, endVpn, ops, name);
+    public MmuIntervalNotifierImpl insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
+        MmuIntervalNotifierImpl sub = new MmuIntervalNotifierImpl(this, startVpn, endVpn, ops, name);
         if (activeInvalidateRanges > 0) {
             if (isInvalidating()) {
                 deferred.add(() -> {
@@ -63,7 +69,7 @@ final class MmuNotifierSubscriptions {
     }
 
     /** mmu_interval_notifier_remove(): deferred during an invalidation; from its own callback a deadlock. */
-    void remove(MmuIntervalNotifier sub) {
+    void remove(MmuIntervalNotifierImpl sub) {
         if (calling == sub) {
             throw new KernelBugException("interval-remove-deadlock", sub.name() + ": mmu_interval_notifier_remove() called from its own invalidate callback;"
                     + " it would wait for the invalidation that is calling it", mm.kernel.trace().render());
@@ -87,10 +93,10 @@ final class MmuNotifierSubscriptions {
     }
 
     private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
-        Kernel k = mm.kernel;
+        MmCore k = mm.kernel;
         activeInvalidateRanges++;
-        List<MmuIntervalNotifier> hit = new ArrayList<>();
-        for (MmuIntervalNotifier s : intervals) {
+        List<MmuIntervalNotifierImpl> hit = new ArrayList<>();
+        for (MmuIntervalNotifierImpl s : intervals) {
             if (!s.removed && range.overlaps(s.start(), s.end())) {
                 hit.add(s);
             }
@@ -99,7 +105,7 @@ final class MmuNotifierSubscriptions {
             invalidateSeq |= 1;
         }
         long cur = invalidateSeq;
-        for (MmuIntervalNotifier s : hit) {
+        for (MmuIntervalNotifierImpl s : hit) {
             k.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "invalidate " + range + " of \"" + mm.owner.name() + "\", cur_seq " + cur);
             calling = s;
             boolean ok;
@@ -136,7 +142,7 @@ final class MmuNotifierSubscriptions {
     }
 
     private void warnBlockableRefusal(String who, MmuNotifierRange range) {
-        Kernel k = mm.kernel;
+        MmCore k = mm.kernel;
         k.log().print(k.trace().step(), KernelLog.Level.WARN, "WARNING: mm/mmu_notifier.c: " + who + " failed an invalidation of " + range
                 + " in a blockable context (WARN_ON(mmu_notifier_range_blockable(range))); the kernel goes on as if it had succeeded");
         k.trace().record(who, TraceKind.NOTIFIER, range.start(), -1, "refused a blockable invalidation: a driver bug; the kernel WARNs and goes on");
@@ -161,7 +167,7 @@ final class MmuNotifierSubscriptions {
     }
 
     /** __mmu_notifier_release() at exit_mmap: RELEASE to every interval (which must not fail), ->release to classic subscribers, which go. */
-    void release() {
+    public void release() {
         MmuNotifierRange range = new MmuNotifierRange(mm.owner, MmuNotifierEvent.RELEASE, 0, Kernel.TASK_SIZE, true, null);
         if (!intervals.isEmpty()) {
             invalidateStart(range, false);

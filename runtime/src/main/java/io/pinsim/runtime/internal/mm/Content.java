@@ -1,5 +1,6 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Kernel;
 import java.util.Arrays;
 
 /**
@@ -7,11 +8,11 @@ import java.util.Arrays;
  * page mixed, then a 4 KiB array. A zero page costs nothing; a page filled with one byte costs one
  * byte.
  */
-final class Content {
+public final class Content {
     private byte fill;
     private byte[] bytes;
 
-    Content() {
+    public Content() {
     }
 
     Content(byte fill) {
@@ -19,7 +20,7 @@ final class Content {
     }
 
     /** A copy of another page's content (copy_user_highpage). */
-    static Content copyOf(Content other) {
+    public static Content copyOf(Content other) {
         Content c = new Content(other.fill);
         if (other.bytes != null) {
             c.bytes = other.bytes.clone();
@@ -36,7 +37,7 @@ final class Content {
         return bytes == null ? fill : bytes[offset];
     }
 
-    void read(int offset, byte[] dst, int dstOff, int len) {
+    public void read(int offset, byte[] dst, int dstOff, int len) {
         if (bytes == null) {
             Arrays.fill(dst, dstOff, dstOff + len, fill);
         } else {
@@ -44,7 +45,7 @@ final class Content {
         }
     }
 
-    void write(int offset, byte[] src, int srcOff, int len) {
+    public void write(int offset, byte[] src, int srcOff, int len) {
         if (bytes == null) {
             if (len == Kernel.PAGE_SIZE && uniform(src, srcOff, len)) {
                 fill = src[srcOff];
@@ -63,7 +64,7 @@ final class Content {
         System.arraycopy(src, srcOff, bytes, offset, len);
     }
 
-    void fill(int offset, int len, byte b) {
+    public void fill(int offset, int len, byte b) {
         if (len == Kernel.PAGE_SIZE) {
             fill = b;
             bytes = null;
@@ -109,8 +110,8 @@ final class Content {
     /** A short human description: {@code 'A' x 4096}, {@code zeros}, or the first bytes. */
     String describe() {
         if (bytes == null) {
-            return fill == 0 ? "zeros" : Kernel.describeByte(fill) + " x 4096";
+            return fill == 0 ? "zeros" : MmCore.describeByte(fill) + " x 4096";
         }
-        return "mixed, starting " + Kernel.describeBytes(bytes, 0, 16);
+        return "mixed, starting " + MmCore.describeBytes(bytes, 0, 16);
     }
 }

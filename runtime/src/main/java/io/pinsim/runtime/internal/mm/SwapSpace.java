@@ -1,4 +1,4 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -7,14 +7,14 @@ import java.util.Deque;
  * Swap: slots that hold the content of swapped-out anonymous pages, their swap count (the number of
  * swap PTEs that refer to them, swap_map) and, while the page is in the swap cache, the frame.
  */
-final class SwapSpace {
-    static final class Slot {
+public final class SwapSpace {
+    public static final class Slot {
         final long id;
         Content content;
         /** swap_map count: swap PTEs that refer to this slot. */
-        int count;
+        public int count;
         /** The swap-cache frame, or null. */
-        Frame cache;
+        Page cache;
 
         Slot(long id) {
             this.id = id;
@@ -37,7 +37,7 @@ final class SwapSpace {
         return s;
     }
 
-    Slot get(long id) {
+    public Slot get(long id) {
         return id < slots.length ? slots[(int) id] : null;
     }
 
@@ -50,7 +50,7 @@ final class SwapSpace {
         }
     }
 
-    long slotsInUse() {
+    public long slotsInUse() {
         return used;
     }
 }

@@ -1,5 +1,21 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.kernel;
 
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.GupPages;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.MmuIntervalNotifier;
+import io.pinsim.runtime.MmuIntervalNotifierOps;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.mm.Faults;
+import io.pinsim.runtime.internal.mm.Mm;
+import io.pinsim.runtime.internal.mm.MmCore;
+import io.pinsim.runtime.internal.mm.MmuIntervalNotifierImpl;
+import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.internal.mm.Pte;
+import io.pinsim.runtime.internal.mm.VmArea;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.HmmRange;
 import io.pinsim.runtime.trace.KernelLog;
@@ -10,11 +26,11 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /** The runtime's implementation of the driver SPI for one attached device. */
-final class DeviceContext implements DriverContext {
-    private final Kernel kernel;
+final class DriverContextImpl implements DriverContext {
+    private final KernelImpl kernel;
     private final String name;
 
-    DeviceContext(Kernel kernel, String name) {
+    DriverContextImpl(KernelImpl kernel, String name) {
         this.kernel = kernel;
         this.name = name;
     }
@@ -25,19 +41,29 @@ final class DeviceContext implements DriverContext {
     }
 
     @Override
-    public Kernel kernel() {
+    public KernelImpl kernel() {
         return kernel;
     }
 
     @Override
     public <T> T call(String what, Supplier<T> body) {
-        return kernel.op(name, what, -1, body);
+        return kernel.core.op(name, what, -1, body);
     }
 
-    private Process mine(Process p) {
-        Objects.requireNonNull(p, "process");
-        if (p.kernel != kernel) {
-            throw new IllegalArgumentException("device " + name + " is attached to " + kernel + ", not to the kernel of " + p
+    /** A process of the kernel this device is attached to, alive or not. */
+    private ProcessImpl ofThisKernel(Process process) {
+        Objects.requireNonNull(process, "process");
+        if (!(process instanceof ProcessImpl p) || p.kernel != kernel) {
+            throw new IllegalArgumentException("device " + name + " is attached to " + kernel + ", not to the kernel of " + process
+                    + "; attach a device to each kernel it serves");
+        }
+        return p;
+    }
+
+    private ProcessImpl mine(Process process) {
+        Objects.requireNonNull(process, "process");
+        if (!(process instanceof ProcessImpl p) || p.kernel != kernel) {
+            throw new IllegalArgumentException("device " + name + " is attached to " + kernel + ", not to the kernel of " + process
                     + "; attach a device to each kernel it serves");
         }
         p.requireAlive();
@@ -70,7 +96,7 @@ final class DeviceContext implements DriverContext {
 
     @Override
     public void unaccountPinnedVm(Process p, long nrPages) {
-        Objects.requireNonNull(p, "process").unaccountPinnedVm(nrPages);
+        ofThisKernel(p).unaccountPinnedVm(nrPages);
     }
 
     @Override
@@ -80,7 +106,7 @@ final class DeviceContext implements DriverContext {
 
     @Override
     public void unaccountLockedVm(Process p, long nrPages) {
-        Objects.requireNonNull(p, "process").unaccountLockedVm(nrPages);
+        ofThisKernel(p).unaccountLockedVm(nrPages);
     }
 
     @Override
@@ -95,14 +121,14 @@ final class DeviceContext implements DriverContext {
      * and hmm_vma_fault(): no VM_READ is -EFAULT, a write without VM_WRITE -EPERM.
      */
     @Override
-    public HmmRange hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, boolean write) {
-        Objects.requireNonNull(sub, "sub");
-        Process p = mine(sub.process());
+    public HmmRange hmmRangeFault(MmuIntervalNotifier subscription, long notifierSeq, long start, int nrPages, boolean write) {
+        MmuIntervalNotifierImpl sub = MmuIntervalNotifierImpl.of(subscription, kernel.core);
+        ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
-        return kernel.op(name, call, start, () -> {
+        return kernel.core.op(name, call, start, () -> {
             long first = start >>> Kernel.PAGE_SHIFT;
-            List<Frame> frames = new ArrayList<>(nrPages);
+            List<Page> frames = new ArrayList<>(nrPages);
             List<Boolean> writable = new ArrayList<>(nrPages);
             // the walk resumes where it faulted (hmm_vma_walk.last); a fault changes only that page, and any
             // invalidation of the interval is caught by mmu_interval_check_retry() before the walk goes on
@@ -114,22 +140,22 @@ final class DeviceContext implements DriverContext {
                 boolean faulted = false;
                 while (i < nrPages && !faulted) {
                     long vpn = first + i;
-                    Vma v = mm.findVma(vpn);
-                    if (v == null || (v.flags & Vma.VM_READ) == 0) {
+                    VmArea v = mm.findVma(vpn);
+                    if (v == null || (v.flags & VmArea.VM_READ) == 0) {
                         throw new ErrnoException(Errno.EFAULT, "hmm_range_fault", (v == null ? "no VMA" : v + " is not readable") + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
                     }
                     long pte = mm.pt.get(vpn);
                     boolean present = Pte.isPresent(pte);
                     if (present && (!write || Pte.isWrite(pte))) {
-                        frames.add(Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frameOfPte(pte));
+                        frames.add(Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte));
                         writable.add(Pte.isWrite(pte));
                         i++;
                         continue;
                     }
-                    if (write && (v.flags & Vma.VM_WRITE) == 0) {
+                    if (write && (v.flags & VmArea.VM_WRITE) == 0) {
                         throw new ErrnoException(Errno.EPERM, "hmm_range_fault", "write fault on " + v + " which is not writable (hmm_vma_fault)");
                     }
-                    Faults.Result r = new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+                    Faults.Result r = new Faults(kernel.core).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
                     if (r == Faults.Result.OOM) {
                         throw new ErrnoException(Errno.ENOMEM, "hmm_range_fault", "out of memory faulting " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
                     }
@@ -139,7 +165,7 @@ final class DeviceContext implements DriverContext {
                     faulted = true;
                 }
                 if (!faulted) {
-                    return new HmmRange(start, notifierSeq, frames, writable);
+                    return new HmmRange(start, notifierSeq, new ArrayList<Frame>(frames), writable);
                 }
             }
             throw new KernelBugException("hmm-range-fault-loop", call + " did not settle", kernel.trace().render());
@@ -147,29 +173,30 @@ final class DeviceContext implements DriverContext {
     }
 
     @Override
-    public void dmaWrite(Frame frame, int offset, byte[] data, String what) {
-        Objects.requireNonNull(frame, "frame");
-        Kernel.checkRange(offset, data.length);
+    public void dmaWrite(Frame deviceFrame, int offset, byte[] data, String what) {
+        Page frame = Page.of(deviceFrame, kernel.core);
+        Objects.requireNonNull(data, "data");
+        MmCore.checkRange(offset, data.length);
         requireLive(frame);
         if (frame.isZeroPage()) {
             throw new IllegalStateException(name + " must never write the shared zero page (map it writable first: fault with write)");
         }
-        kernel.run(name, "DMA write " + data.length + " bytes into frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> {
+        kernel.core.run(name, "DMA write " + data.length + " bytes into frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> {
             frame.content.write(offset, data, 0, data.length);
-            kernel.wrote(frame);
+            kernel.core.wrote(frame);
             kernel.trace().record(name, TraceKind.DMA, -1, frame.pfn(), "DMA wrote " + data.length + " bytes into frame #" + frame.pfn()
                     + (frame.isInPageCache() || frame.isAnon() ? "" : " (an orphaned page: no file or process sees it)"));
         });
     }
 
     @Override
-    public byte[] dmaRead(Frame frame, int offset, int length, String what) {
-        Objects.requireNonNull(frame, "frame");
+    public byte[] dmaRead(Frame deviceFrame, int offset, int length, String what) {
+        Page frame = Page.of(deviceFrame, kernel.core);
         requireLive(frame);
-        return kernel.op(name, "DMA read " + length + " bytes of frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> frame.read(offset, length));
+        return kernel.core.op(name, "DMA read " + length + " bytes of frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> frame.read(offset, length));
     }
 
-    private void requireLive(Frame frame) {
+    private void requireLive(Page frame) {
         if (frame.isFree()) {
             throw new KernelBugException("dma-to-freed-frame", name + " accessed frame #" + frame.pfn() + " after it was freed: the device held no reference",
                     kernel.trace().render());
@@ -177,10 +204,10 @@ final class DeviceContext implements DriverContext {
     }
 
     @Override
-    public void setPageDirty(Frame frame, String what) {
-        Objects.requireNonNull(frame, "frame");
+    public void setPageDirty(Frame deviceFrame, String what) {
+        Page frame = Page.of(deviceFrame, kernel.core);
         if (!frame.isZeroPage()) {
-            Inode.setPageDirty(frame, holder(what));
+            Page.setPageDirty(frame, holder(what));
         }
     }
 

@@ -1,4 +1,4 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 import java.util.Map;
 import java.util.NavigableMap;
@@ -9,7 +9,7 @@ import java.util.TreeMap;
  * by their index. A mapping of any size costs nothing until pages are touched; walking a range
  * visits only the leaf tables that exist.
  */
-final class PageTable {
+public final class PageTable {
     static final int PTRS_PER_PTE = 512;
     private static final int LEAF_SHIFT = 9;
 
@@ -31,12 +31,12 @@ final class PageTable {
         return leaf;
     }
 
-    long get(long vpn) {
+    public long get(long vpn) {
         long[] leaf = leaf(vpn >>> LEAF_SHIFT);
         return leaf == null ? Pte.NONE : leaf[(int) (vpn & (PTRS_PER_PTE - 1))];
     }
 
-    void set(long vpn, long pte) {
+    public void set(long vpn, long pte) {
         long key = vpn >>> LEAF_SHIFT;
         long[] leaf = leaf(key);
         if (leaf == null) {
@@ -59,12 +59,12 @@ final class PageTable {
     }
 
     /** The number of non-none PTEs. */
-    long populated() {
+    public long populated() {
         return populated;
     }
 
     /** Visits every non-none PTE in [startVpn, endVpn), in address order. */
-    void forEach(long startVpn, long endVpn, PteVisitor visitor) {
+    public void forEach(long startVpn, long endVpn, PteVisitor visitor) {
         if (startVpn >= endVpn) {
             return;
         }
@@ -83,7 +83,7 @@ final class PageTable {
     }
 
     /** The first vpn >= from with a non-none PTE, below end; or -1. */
-    long nextPopulated(long from, long end) {
+    public long nextPopulated(long from, long end) {
         Map.Entry<Long, long[]> e = leaves.ceilingEntry(from >>> LEAF_SHIFT);
         while (e != null) {
             long base = e.getKey() << LEAF_SHIFT;
@@ -125,7 +125,7 @@ final class PageTable {
     }
 
     @FunctionalInterface
-    interface PteVisitor {
+    public interface PteVisitor {
         void visit(long vpn, long pte);
     }
 }

@@ -1,4 +1,4 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 /**
  * One reference taken on a frame by GUP: a plain reference (FOLL_GET) or a pin (FOLL_PIN). It is an
@@ -8,8 +8,8 @@ package io.pinsim.runtime;
  * @param holder who holds it, e.g. {@code rdma0 MR#1}, {@code pipe#1}, {@code test}
  * @param step   the trace step that took it
  */
-record GupRef(Kind kind, String holder, int step) {
-    enum Kind { GET, PIN }
+public record GupRef(Kind kind, String holder, int step) {
+    public enum Kind { GET, PIN }
 
     @Override
     public boolean equals(Object o) {

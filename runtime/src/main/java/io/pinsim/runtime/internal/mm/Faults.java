@@ -1,5 +1,7 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.SwapinWriteReuse;
 import io.pinsim.runtime.trace.TraceKind;
@@ -10,27 +12,27 @@ import io.pinsim.runtime.trace.TraceKind;
  * wp_page_copy(). The reuse-or-copy decision follows the model's {@link CowReuse} and
  * {@link SwapinWriteReuse} switches.
  */
-final class Faults {
+public final class Faults {
     /** FAULT_FLAG_WRITE. */
-    static final int WRITE = 1;
+    public static final int WRITE = 1;
     /** FAULT_FLAG_UNSHARE (c89357e27f20, 5.19): make the page exclusive, keep the PTE read-only. */
     static final int UNSHARE = 2;
 
     /** The VM_FAULT_* outcome that matters to callers. */
-    enum Result { OK, OOM, SIGBUS }
+    public enum Result { OK, OOM, SIGBUS }
 
-    private final Kernel k;
+    private final MmCore k;
     private final CowReuse cowReuse;
     private final SwapinWriteReuse swapinReuse;
 
-    Faults(Kernel k) {
+    public Faults(MmCore k) {
         this.k = k;
         this.cowReuse = k.model().get(CowReuse.class);
         this.swapinReuse = k.model().get(SwapinWriteReuse.class);
     }
 
     /** handle_pte_fault(): the VMA permits the access; resolve the PTE at vpn. */
-    Result handleMmFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
+    public Result handleMmFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
         long pte = mm.pt.get(vpn);
         if (Pte.isNone(pte)) {
             if (vma.mapping == null) {
@@ -62,38 +64,38 @@ final class Faults {
      * do_anonymous_page(): a read fault maps the shared zero page read-only ("Use the zero-page for
      * reads"); a write fault allocates a zeroed, exclusive anonymous page.
      */
-    private Result doAnonymousPage(Mm mm, Vma vma, long vpn, int flags, String actor) {
+    private Result doAnonymousPage(Mm mm, VmArea vma, long vpn, int flags, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         if ((flags & WRITE) == 0) {
             mm.pt.set(vpn, Pte.present(0) | Pte.SPECIAL | Pte.YOUNG);
             k.trace().record(actor, TraceKind.FAULT, addr, 0, "read fault at " + Kernel.hex(addr) + ": mapped the shared zero page read-only (do_anonymous_page)");
             return Result.OK;
         }
-        Frame f = k.allocFrame(new Content());
+        Page f = k.allocFrame(new Content());
         if (f == null) {
             return Result.OOM;
         }
         makeAnon(f, mm, vma, vpn, true);
         // do_anonymous_page(): if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
-        boolean vmWrite = (vma.flags & Vma.VM_WRITE) != 0;
+        boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
         k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
         return Result.OK;
     }
 
     /** filemap_fault() past i_size: SIGBUS. */
-    private static boolean beyondEof(Vma vma, long vpn) {
-        Inode inode = vma.inode();
-        return inode != null && (vma.indexOf(vpn) << Kernel.PAGE_SHIFT) >= inode.size;
+    private static boolean beyondEof(VmArea vma, long vpn) {
+        AddressSpace.Host inode = vma.inode();
+        return inode != null && (vma.indexOf(vpn) << Kernel.PAGE_SHIFT) >= inode.size();
     }
 
     /** The page-cache page (or DAX block, or shmem page) for a fault, created if needed; null if out of memory. */
-    private Frame faultPage(Vma vma, long vpn) {
+    private Page faultPage(VmArea vma, long vpn) {
         long index = vma.indexOf(vpn);
         if (vma.inode() != null) {
             return vma.inode().findOrReadPage(index);
         }
-        Frame f = vma.mapping.pages.get(index);
+        Page f = vma.mapping.pages.get(index);
         if (f == null) {
             f = k.allocFrame(new Content());
             if (f == null) {
@@ -112,9 +114,9 @@ final class Faults {
      * ->page_mkwrite (block allocation, buffers, dirty) first; without it (shmem, tmpfs, DAX) the
      * PTE is writable whenever the VMA is.
      */
-    private Result doSharedFault(Mm mm, Vma vma, long vpn, int flags, String actor) {
+    private Result doSharedFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Frame f = faultPage(vma, vpn);
+        Page f = faultPage(vma, vpn);
         if (f == null) {
             return Result.OOM;
         }
@@ -128,7 +130,7 @@ final class Faults {
             if (vma.inode() != null) {
                 vma.inode().pageMkwrite(f);
             } else {
-                f.flags |= Frame.DIRTY;
+                f.flags |= Page.DIRTY;
             }
         }
         mm.pt.set(vpn, pte);
@@ -141,9 +143,9 @@ final class Faults {
     }
 
     /** do_read_fault() in a private file mapping: map the page-cache page read-only. */
-    private Result doReadFault(Mm mm, Vma vma, long vpn, String actor) {
+    private Result doReadFault(Mm mm, VmArea vma, long vpn, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Frame f = faultPage(vma, vpn);
+        Page f = faultPage(vma, vpn);
         if (f == null) {
             return Result.OOM;
         }
@@ -155,19 +157,19 @@ final class Faults {
     }
 
     /** do_cow_fault(): a write fault in a private file mapping copies the page-cache page into a new anonymous page. */
-    private Result doCowFault(Mm mm, Vma vma, long vpn, String actor) {
+    private Result doCowFault(Mm mm, VmArea vma, long vpn, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Frame src = faultPage(vma, vpn);
+        Page src = faultPage(vma, vpn);
         if (src == null) {
             return Result.OOM;
         }
-        Frame n = k.allocFrame(Content.copyOf(src.content));
+        Page n = k.allocFrame(Content.copyOf(src.content));
         if (n == null) {
             k.maybeFree(src);
             return Result.OOM;
         }
         makeAnon(n, mm, vma, vpn, true);
-        n.flags |= Frame.DIRTY;
+        n.flags |= Page.DIRTY;
         mm.pt.set(vpn, Pte.present(n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | writeBit(vma));
         k.touch(src);
         k.trace().record(actor, TraceKind.COW_COPY, addr, n.pfn(), "write fault at " + Kernel.hex(addr) + ": copied " + vma.mapping.name() + " page " + src.index
@@ -182,10 +184,10 @@ final class Faults {
      * the exclusive bit the swap PTE remembered. After a read fault the page stays in the swap cache
      * (try_to_free_swap() only runs when swap is more than half full or the VMA is mlocked).
      */
-    private Result doSwapPage(Mm mm, Vma vma, long vpn, long pte, int flags, String actor) {
+    private Result doSwapPage(Mm mm, VmArea vma, long vpn, long pte, int flags, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         SwapSpace.Slot slot = k.swap.get(Pte.slot(pte));
-        Frame f = slot.cache;
+        Page f = slot.cache;
         boolean fromCache = f != null;
         if (f == null) {
             f = k.allocFrame(Content.copyOf(slot.content));
@@ -214,7 +216,7 @@ final class Faults {
         } else {
             boolean exclusive = (pte & Pte.SWP_EXCLUSIVE) != 0;
             if (exclusive) {
-                f.flags |= Frame.ANON_EXCLUSIVE;
+                f.flags |= Page.ANON_EXCLUSIVE;
             }
             writable = write && exclusive;
             why = exclusive ? (write ? "swap PTE was exclusive: mapped writable" : "swap PTE was exclusive: page exclusive, mapped read-only")
@@ -222,7 +224,7 @@ final class Faults {
         }
         if (writable) {
             n |= writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY;
-            f.flags |= Frame.DIRTY;
+            f.flags |= Page.DIRTY;
         }
         mm.pt.set(vpn, n);
         slot.count--;
@@ -247,9 +249,9 @@ final class Faults {
      *
      * @param unshare FAULT_FLAG_UNSHARE: make the page exclusive but leave the PTE read-only
      */
-    Result doWpPage(Mm mm, Vma vma, long vpn, long pte, boolean unshare, String actor) {
+    Result doWpPage(Mm mm, VmArea vma, long vpn, long pte, boolean unshare, String actor) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
+        Page f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
         if (vma.isShared()) {
             if (unshare) {
                 return Result.OK;
@@ -258,7 +260,7 @@ final class Faults {
             if (vma.inode() != null) {
                 vma.inode().pageMkwrite(f);
             } else {
-                f.flags |= Frame.DIRTY;
+                f.flags |= Page.DIRTY;
             }
             mm.pt.set(vpn, pte | writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY | Pte.YOUNG);
             k.touch(f);
@@ -292,7 +294,7 @@ final class Faults {
                 return wpPageCopy(mm, vma, vpn, f, unshare, actor, "refcount " + rc + " > 1" + extraRefs(f) + " (09854ba94c6a)");
             }
             case ANON_EXCLUSIVE -> {
-                if ((f.flags & Frame.ANON_EXCLUSIVE) != 0) {
+                if ((f.flags & Page.ANON_EXCLUSIVE) != 0) {
                     if (unshare) {
                         return Result.OK;
                     }
@@ -302,7 +304,7 @@ final class Faults {
                 if (refuse != null) {
                     return wpPageCopy(mm, vma, vpn, f, unshare, actor, refuse);
                 }
-                f.flags |= Frame.ANON_EXCLUSIVE;
+                f.flags |= Page.ANON_EXCLUSIVE;
                 if (unshare) {
                     k.trace().record(actor, TraceKind.UNSHARE, addr, f.pfn(), "unshare fault at " + Kernel.hex(addr) + ": frame #" + f.pfn()
                             + " is the only reference, marked exclusive, PTE stays read-only (do_wp_page, FAULT_FLAG_UNSHARE)");
@@ -318,7 +320,7 @@ final class Faults {
      * wp_can_reuse_anon_folio(): null if the page may be reused, else why not. Frees the swap cache
      * if nothing else refers to the slot (folio_free_swap()).
      */
-    private String wpCanReuseAnonFolio(Frame f) {
+    private String wpCanReuseAnonFolio(Page f) {
         int rc = f.refcount();
         int swapcache = f.swapSlot != null ? 1 : 0;
         if (rc > 1 + swapcache) {
@@ -335,10 +337,10 @@ final class Faults {
     }
 
     /** wp_page_reuse(): the PTE is made writable and dirty in place. */
-    private Result wpPageReuse(Mm mm, Vma vma, long vpn, long pte, Frame f, String actor, String why) {
+    private Result wpPageReuse(Mm mm, VmArea vma, long vpn, long pte, Page f, String actor, String why) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         mm.pt.set(vpn, pte | writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY | Pte.YOUNG);
-        f.flags |= Frame.DIRTY;
+        f.flags |= Page.DIRTY;
         k.touch(f);
         k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": reused frame #" + f.pfn() + ": " + why + " (do_wp_page)");
         return Result.OK;
@@ -348,9 +350,9 @@ final class Faults {
      * wp_page_copy(): allocate a new exclusive anonymous page, copy, and replace the PTE, inside an
      * MMU_NOTIFY_CLEAR invalidation of the one page. For an unshare fault the new PTE stays read-only.
      */
-    private Result wpPageCopy(Mm mm, Vma vma, long vpn, Frame old, boolean unshare, String actor, String why) {
+    private Result wpPageCopy(Mm mm, VmArea vma, long vpn, Page old, boolean unshare, String actor, String why) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Frame n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
+        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
         if (n == null) {
             return Result.OOM;
         }
@@ -362,7 +364,7 @@ final class Faults {
             pte |= oldPte & Pte.SOFT_DIRTY;
         } else {
             pte |= writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY;
-            n.flags |= Frame.DIRTY;
+            n.flags |= Page.DIRTY;
         }
         mm.pt.set(vpn, pte);
         mm.notifyEnd(MmuNotifierEvent.CLEAR, vpn, vpn + 1);
@@ -376,29 +378,29 @@ final class Faults {
     }
 
     /** delete_from_swap_cache(): the page leaves the swap cache and is marked dirty. */
-    void deleteFromSwapCache(Frame f) {
+    void deleteFromSwapCache(Page f) {
         SwapSpace.Slot slot = f.swapSlot;
         f.swapSlot = null;
         slot.cache = null;
-        f.flags |= Frame.DIRTY;
+        f.flags |= Page.DIRTY;
         k.swap.freeIfUnused(slot);
         k.touch(f);
     }
 
     /** page_add_new_anon_rmap() (RMAP_EXCLUSIVE where the kernel passes it); anon_vma_prepare() marks the VMA. */
-    private static void makeAnon(Frame f, Mm mm, Vma vma, long vpn, boolean exclusive) {
+    private static void makeAnon(Page f, Mm mm, VmArea vma, long vpn, boolean exclusive) {
         vma.hasAnonVma = true;
-        f.flags |= Frame.ANON | (exclusive ? Frame.ANON_EXCLUSIVE : 0);
+        f.flags |= Page.ANON | (exclusive ? Page.ANON_EXCLUSIVE : 0);
         f.anonVma = mm.anonVma();
         f.index = vpn;
     }
 
-    private static long writeBit(Vma vma) {
-        return (vma.flags & Vma.VM_WRITE) != 0 ? Pte.WRITE : 0;
+    private static long writeBit(VmArea vma) {
+        return (vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0;
     }
 
     /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace. */
-    static String extraRefs(Frame f) {
+    static String extraRefs(Page f) {
         StringBuilder sb = new StringBuilder();
         if (f.refs != null) {
             for (GupRef r : f.refs) {

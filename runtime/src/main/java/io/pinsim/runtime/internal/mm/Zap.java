@@ -1,5 +1,6 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.MmuNotifierEvent;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,10 +9,10 @@ import java.util.List;
  * freed when nothing else holds it. A pinned frame survives, unmapped. Swap entries drop their
  * swap count (free_swap_and_cache()).
  */
-final class Zap {
-    private final Kernel k;
+public final class Zap {
+    private final MmCore k;
 
-    Zap(Kernel k) {
+    public Zap(MmCore k) {
         this.k = k;
     }
 
@@ -20,11 +21,11 @@ final class Zap {
      * it whether or not anything is mapped (zap_page_range_single(), unmap_vmas()). With a null event
      * the caller has already opened the invalidation.
      */
-    void zapRange(Mm mm, long startVpn, long endVpn, MmuNotifierEvent event) {
+    public void zapRange(Mm mm, long startVpn, long endVpn, MmuNotifierEvent event) {
         if (event != null) {
             mm.notifyStart(event, startVpn, endVpn, true);
         }
-        List<Frame> dropped = new ArrayList<>();
+        List<Page> dropped = new ArrayList<>();
         List<SwapSpace.Slot> slots = new ArrayList<>();
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
             if (Pte.isPresent(pte)) {
@@ -37,7 +38,7 @@ final class Zap {
         });
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> mm.pt.set(vpn, Pte.NONE));
         mm.pt.clearEmptyLeaves(startVpn, endVpn);
-        for (Frame f : dropped) {
+        for (Page f : dropped) {
             k.touch(f);
             SwapSpace.Slot cached = f.swapSlot;
             if (cached != null && cached.count == 0 && f.mapcount() == 0) {
@@ -50,7 +51,7 @@ final class Zap {
         }
         for (SwapSpace.Slot s : slots) {
             s.count--;
-            Frame cached = s.cache;
+            Page cached = s.cache;
             if (s.count == 0 && cached != null && cached.mapcount() == 0) {
                 // free_swap_and_cache(): __try_to_reclaim_swap() drops an unmapped swap-cache page.
                 cached.swapSlot = null;

@@ -1,5 +1,10 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 
@@ -9,18 +14,18 @@ import io.pinsim.runtime.model.MadvPopulate;
  * part, and return ENOMEM at the end if the range had holes ("just ignore them, but return -ENOMEM
  * at the end").
  */
-final class Madvise {
-    private final Process p;
-    private final Kernel k;
+public final class Madvise {
+    private final MmOwner p;
+    private final MmCore k;
     private final Mm mm;
 
-    Madvise(Process p) {
+    public Madvise(MmOwner p) {
         this.p = p;
-        this.k = p.kernel;
-        this.mm = p.mm;
+        this.k = p.mm().kernel;
+        this.mm = p.mm();
     }
 
-    void madvise(long addr, long length, Advice advice) {
+    public void madvise(long addr, long length, Advice advice) {
         if (!supported(advice)) {
             throw new ErrnoException(Errno.EINVAL, "madvise", advice.kernelName() + " is unknown to this kernel ("
                     + (advice == Advice.PAGEOUT ? k.model().get(MadvPageout.class).source() : k.model().get(MadvPopulate.class).source()) + ")");
@@ -35,13 +40,13 @@ final class Madvise {
             return;
         }
         long start = addr >>> Kernel.PAGE_SHIFT;
-        long end = start + Process.pages(length);
+        long end = start + MmCore.pages(length);
         if (mm.vmasIn(start, end).isEmpty()) {
             throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
         }
         boolean hole = false;
         long cursor = start;
-        for (Vma v : mm.vmasIn(start, end)) {
+        for (VmArea v : mm.vmasIn(start, end)) {
             if (v.startVpn > cursor) {
                 hole = true;
             }
@@ -65,7 +70,7 @@ final class Madvise {
         };
     }
 
-    private void validate(Vma v, Advice a) {
+    private void validate(VmArea v, Advice a) {
         switch (a) {
             case WIPEONFORK -> {
                 if (v.mapping != null || v.isShared()) {
@@ -73,12 +78,12 @@ final class Madvise {
                 }
             }
             case POPULATE_READ -> {
-                if ((v.flags & Vma.VM_READ) == 0) {
+                if ((v.flags & VmArea.VM_READ) == 0) {
                     throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_READ of " + v + ": check_vma_flags() refuses reading without VM_READ (no FOLL_FORCE)");
                 }
             }
             case POPULATE_WRITE -> {
-                if ((v.flags & Vma.VM_WRITE) == 0) {
+                if ((v.flags & VmArea.VM_WRITE) == 0) {
                     throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_POPULATE_WRITE of " + v + ": check_vma_flags() refuses writing without VM_WRITE");
                 }
             }
@@ -87,13 +92,13 @@ final class Madvise {
         }
     }
 
-    private void apply(Vma whole, long from, long to, Advice a) {
+    private void apply(VmArea whole, long from, long to, Advice a) {
         switch (a) {
             case DONTNEED -> new Zap(k).zapRange(mm, from, to, MmuNotifierEvent.CLEAR);
-            case DONTFORK -> setFlag(from, to, Vma.VM_DONTCOPY, true);
-            case DOFORK -> setFlag(from, to, Vma.VM_DONTCOPY, false);
-            case WIPEONFORK -> setFlag(from, to, Vma.VM_WIPEONFORK, true);
-            case KEEPONFORK -> setFlag(from, to, Vma.VM_WIPEONFORK, false);
+            case DONTFORK -> setFlag(from, to, VmArea.VM_DONTCOPY, true);
+            case DOFORK -> setFlag(from, to, VmArea.VM_DONTCOPY, false);
+            case WIPEONFORK -> setFlag(from, to, VmArea.VM_WIPEONFORK, true);
+            case KEEPONFORK -> setFlag(from, to, VmArea.VM_WIPEONFORK, false);
             case PAGEOUT -> {
                 Reclaim r = new Reclaim(k);
                 long vpn = mm.pt.nextPopulated(from, to);
@@ -102,8 +107,8 @@ final class Madvise {
                     vpn = mm.pt.nextPopulated(vpn + 1, to);
                 }
             }
-            case POPULATE_READ -> p.populate(whole, from, to, false);
-            case POPULATE_WRITE -> p.populate(whole, from, to, true);
+            case POPULATE_READ -> new Mmap(p).populate(whole, from, to, false);
+            case POPULATE_WRITE -> new Mmap(p).populate(whole, from, to, true);
             default -> throw new IllegalStateException("unhandled advice " + a);
         }
     }
@@ -111,7 +116,7 @@ final class Madvise {
     private void setFlag(long from, long to, int flag, boolean set) {
         mm.splitAt(from);
         mm.splitAt(to);
-        for (Vma v : mm.vmasIn(from, to)) {
+        for (VmArea v : mm.vmasIn(from, to)) {
             v.flags = set ? v.flags | flag : v.flags & ~flag;
         }
     }

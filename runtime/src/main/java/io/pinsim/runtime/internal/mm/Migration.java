@@ -1,14 +1,16 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Page migration for migrate_vma (mm/migrate_device.c): unmap, copy, remap at a new frame. */
-final class Migration {
-    private final Kernel k;
+public final class Migration {
+    private final MmCore k;
 
-    Migration(Kernel k) {
+    public Migration(MmCore k) {
         this.k = k;
     }
 
@@ -18,7 +20,7 @@ final class Migration {
      * migrate_vma_pages() and migrate_vma_finalize(): each collected page is copied to a new frame
      * and remapped there. Returns the number of pages migrated.
      */
-    int migrateVma(Mm mm, long startVpn, int nrPages, Object owner) {
+    public int migrateVma(Mm mm, long startVpn, int nrPages, Object owner) {
         long endVpn = startVpn + nrPages;
         String actor = String.valueOf(owner);
         mm.notifyStart(MmuNotifierEvent.MIGRATE, startVpn, endVpn, true, owner);
@@ -28,7 +30,7 @@ final class Migration {
             if (!Pte.isPresent(pte) || Pte.pfn(pte) == 0) {
                 continue;
             }
-            Frame f = k.frameOfPte(pte);
+            Page f = k.frameOfPte(pte);
             if (!f.isAnon()) {
                 continue;
             }
@@ -38,11 +40,11 @@ final class Migration {
                         + " > mapcount " + f.mapcount() + Faults.extraRefs(f) + " (migrate_vma_check_page)");
                 continue;
             }
-            Frame n = k.allocFrame(Content.copyOf(f.content));
+            Page n = k.allocFrame(Content.copyOf(f.content));
             if (n == null) {
                 break;
             }
-            n.flags = f.flags & (Frame.ANON | Frame.ANON_EXCLUSIVE | Frame.DIRTY);
+            n.flags = f.flags & (Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY);
             n.anonVma = f.anonVma;
             n.index = f.index;
             List<Mm> mms = new ArrayList<>();

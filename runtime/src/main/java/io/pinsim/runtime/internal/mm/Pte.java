@@ -1,21 +1,21 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 /**
  * A page-table entry encoded in a {@code long}, like the hardware's: zero is pte_none; bit 0
  * present; the low bits are the software and hardware flags; bits 12 and up hold the pfn of a
  * present PTE or the swap slot of a swap entry.
  */
-final class Pte {
+public final class Pte {
     static final long NONE = 0;
     static final long PRESENT = 1L;
-    static final long WRITE = 1L << 1;
-    static final long DIRTY = 1L << 2;
-    static final long YOUNG = 1L << 3;
-    static final long SOFT_DIRTY = 1L << 4;
+    public static final long WRITE = 1L << 1;
+    public static final long DIRTY = 1L << 2;
+    public static final long YOUNG = 1L << 3;
+    public static final long SOFT_DIRTY = 1L << 4;
     /** A non-present swap entry ({@code is_swap_pte}). */
     static final long SWAP = 1L << 5;
     /** The swap PTE remembers PageAnonExclusive (pte_swp_exclusive, 5.19). */
-    static final long SWP_EXCLUSIVE = 1L << 6;
+    public static final long SWP_EXCLUSIVE = 1L << 6;
     /** pte_special: the shared zero page is mapped by a special PTE (vm_normal_page() returns NULL). */
     static final long SPECIAL = 1L << 7;
     private static final int SHIFT = 12;
@@ -23,7 +23,7 @@ final class Pte {
     private Pte() {
     }
 
-    static long present(long pfn) {
+    public static long present(long pfn) {
         return (pfn << SHIFT) | PRESENT;
     }
 
@@ -35,27 +35,27 @@ final class Pte {
         return pte == NONE;
     }
 
-    static boolean isPresent(long pte) {
+    public static boolean isPresent(long pte) {
         return (pte & PRESENT) != 0;
     }
 
-    static boolean isSwap(long pte) {
+    public static boolean isSwap(long pte) {
         return (pte & SWAP) != 0;
     }
 
-    static boolean isWrite(long pte) {
+    public static boolean isWrite(long pte) {
         return (pte & WRITE) != 0;
     }
 
-    static boolean isDirty(long pte) {
+    public static boolean isDirty(long pte) {
         return (pte & DIRTY) != 0;
     }
 
-    static boolean isSoftDirty(long pte) {
+    public static boolean isSoftDirty(long pte) {
         return (pte & SOFT_DIRTY) != 0;
     }
 
-    static long pfn(long pte) {
+    public static long pfn(long pte) {
         return pte >>> SHIFT;
     }
 
@@ -64,11 +64,11 @@ final class Pte {
         return (pfn << SHIFT) | (pte & ((1L << SHIFT) - 1));
     }
 
-    static long slot(long pte) {
+    public static long slot(long pte) {
         return pte >>> SHIFT;
     }
 
-    static String describe(long pte) {
+    public static String describe(long pte) {
         if (pte == NONE) {
             return "none";
         }

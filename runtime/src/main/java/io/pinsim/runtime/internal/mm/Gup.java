@@ -1,5 +1,11 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.Task;
 import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.LongtermFileWritePin;
@@ -17,11 +23,11 @@ import java.util.List;
  * unshare non-anonymous pages ({@link RoLongtermPinNonAnon}) and whether the zero page is pinned
  * ({@link ZeroPagePinning}).
  */
-final class Gup {
+public final class Gup {
 
     /** One GUP call, validated. */
-    record Request(Process process, Task thread, long start, int nrPages, int flags, GupRef.Kind kind, String holder, boolean fast) {
-        String call() {
+    public record Request(MmOwner process, Task thread, long start, int nrPages, int flags, GupRef.Kind kind, String holder, boolean fast) {
+        public String call() {
             String fn = (kind == GupRef.Kind.PIN ? "pin_user_pages" : "get_user_pages") + (fast ? "_fast" : "");
             return fn + "(" + Kernel.hex(start) + ", " + nrPages + ", " + Foll.describe(flags) + ") for " + holder;
         }
@@ -32,7 +38,7 @@ final class Gup {
     }
 
     /** Validates the arguments as is_valid_gup_args() and the callers do; throws EINVAL for what the kernel refuses. */
-    static Request request(Process p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder, boolean fast) {
+    public static Request request(MmOwner p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder, boolean fast) {
         if (holder == null || holder.isBlank()) {
             throw new IllegalArgumentException("GUP needs a holder name (the device or subsystem that will hold the pages), e.g. \"rdma0 MR#1\"");
         }
@@ -48,7 +54,7 @@ final class Gup {
             throw new ErrnoException(Errno.EINVAL, fn, "unknown GUP flags " + Foll.describe(flags & ~Foll.USER_FLAGS));
         }
         if (kind == GupRef.Kind.GET && (flags & Foll.LONGTERM) != 0
-                && p.kernel.model().get(GetUserPagesLongterm.class) == GetUserPagesLongterm.REFUSED) {
+                && p.mm().kernel.model().get(GetUserPagesLongterm.class) == GetUserPagesLongterm.REFUSED) {
             throw new ErrnoException(Errno.EINVAL, fn, "FOLL_LONGTERM with a plain reference: long-term users must use pin_user_pages() (is_valid_gup_flags)");
         }
         if (nrPages < 0) {
@@ -61,36 +67,36 @@ final class Gup {
         return new Request(p, thread, start, nrPages, flags, kind, holder, fast);
     }
 
-    private final Kernel k;
+    private final MmCore k;
     private final GupReadOnShared readOnShared;
 
-    Gup(Kernel k) {
+    public Gup(MmCore k) {
         this.k = k;
         this.readOnShared = k.model().get(GupReadOnShared.class);
     }
 
     /** The slow path over the whole request. */
-    GupPages slow(Request r) {
-        List<Frame> frames = new ArrayList<>(r.nrPages());
+    public GupPagesImpl slow(Request r) {
+        List<Page> frames = new ArrayList<>(r.nrPages());
         List<GupRef> refs = new ArrayList<>(r.nrPages());
         if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
-            r.process().mm.hasPinned = true;
+            r.process().mm().hasPinned = true;
         }
         slowFrom(r, 0, frames, refs);
-        return new GupPages(k, r, frames, refs);
+        return new GupPagesImpl(k, r, frames, refs);
     }
 
     /**
      * __get_user_pages() for pages [first, nrPages): appends what it took to frames/refs. Fails with
      * an errno only if nothing at all was taken; otherwise returns short, as the kernel does.
      */
-    void slowFrom(Request r, int first, List<Frame> frames, List<GupRef> refs) {
-        Mm mm = r.process().mm;
+    void slowFrom(Request r, int first, List<Page> frames, List<GupRef> refs) {
+        Mm mm = r.process().mm();
         for (int i = first; i < r.nrPages(); i++) {
             long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + i;
             String refusal = null;
             Errno errno = Errno.EFAULT;
-            Vma v = mm.findVma(vpn);
+            VmArea v = mm.findVma(vpn);
             if (v == null) {
                 refusal = "no VMA at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
             } else {
@@ -103,7 +109,7 @@ final class Gup {
                             + "(writable_file_mapping_allowed, 8ac268436e6d)";
                 }
             }
-            Frame got = null;
+            Page got = null;
             if (refusal == null) {
                 int flags = r.flags();
                 if (readOnShared == GupReadOnShared.FORCE_COW_BREAK && v.isCowMapping()) {
@@ -130,7 +136,7 @@ final class Gup {
                         refusal = "the fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " is beyond the end of " + v.mapping.name() + " (VM_FAULT_SIGBUS)";
                     }
                     // faultin_page(): a write fault on a VMA without VM_WRITE broke COW without making the PTE writable (FOLL_COW).
-                    follCow = (flags & Foll.WRITE) != 0 && (v.flags & Vma.VM_WRITE) == 0;
+                    follCow = (flags & Foll.WRITE) != 0 && (v.flags & VmArea.VM_WRITE) == 0;
                 }
                 if (got == null && refusal == null) {
                     throw new KernelBugException("gup-loop", "GUP could not follow " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " after faulting it in: "
@@ -153,16 +159,16 @@ final class Gup {
      * 8ac268436e6d (6.5): a long-term write pin must not hold a page of a shared file mapping that
      * needs dirty tracking; refused under {@link LongtermFileWritePin#REFUSED}.
      */
-    boolean longtermWriteOfDirtyTrackedFile(Vma v, Request r) {
+    boolean longtermWriteOfDirtyTrackedFile(VmArea v, Request r) {
         return k.model().get(LongtermFileWritePin.class) == LongtermFileWritePin.REFUSED && r.kind() == GupRef.Kind.PIN
                 && (r.flags() & (Foll.LONGTERM | Foll.WRITE)) == (Foll.LONGTERM | Foll.WRITE) && v.needsDirtyTracking();
     }
 
     /** check_vma_flags(): null if the VMA allows the access, else why not (EFAULT). */
-    static String checkVmaFlags(Vma v, int flags) {
+    static String checkVmaFlags(VmArea v, int flags) {
         boolean write = (flags & Foll.WRITE) != 0;
         if (write) {
-            if ((v.flags & Vma.VM_WRITE) == 0) {
+            if ((v.flags & VmArea.VM_WRITE) == 0) {
                 if ((flags & Foll.FORCE) == 0) {
                     return "FOLL_WRITE on " + v + " which is not writable (check_vma_flags)";
                 }
@@ -170,11 +176,11 @@ final class Gup {
                     return "FOLL_FORCE|FOLL_WRITE on a shared mapping that is not writable (check_vma_flags: \"Anon pages in shared mappings are surprising: now just reject it\")";
                 }
             }
-        } else if ((v.flags & Vma.VM_READ) == 0) {
+        } else if ((v.flags & VmArea.VM_READ) == 0) {
             if ((flags & Foll.FORCE) == 0) {
                 return "read of " + v + " which is not readable (check_vma_flags)";
             }
-            if ((v.flags & Vma.VM_MAYREAD) == 0) {
+            if ((v.flags & VmArea.VM_MAYREAD) == 0) {
                 return "FOLL_FORCE read of " + v + " which may never be read (check_vma_flags)";
             }
         }
@@ -182,7 +188,7 @@ final class Gup {
     }
 
     /** What follow_page_pte() found: a frame, or the need to fault (maybe with FAULT_FLAG_UNSHARE). */
-    record Follow(Frame frame, boolean unshare) {
+    record Follow(Page frame, boolean unshare) {
         static final Follow FAULT = new Follow(null, false);
         static final Follow UNSHARE = new Follow(null, true);
     }
@@ -194,11 +200,11 @@ final class Gup {
      * anon page instead of a dirty PTE and needs no fault first for a page that already is exclusive;
      * it returns the same frame, only the PTE's dirty bit differs, so the model keeps one rule.
      */
-    Follow followPagePte(Vma v, long pte, int flags, GupRef.Kind kind, boolean follCow) {
+    Follow followPagePte(VmArea v, long pte, int flags, GupRef.Kind kind, boolean follCow) {
         if (!Pte.isPresent(pte)) {
             return Follow.FAULT;
         }
-        Frame f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
+        Page f = Pte.pfn(pte) == 0 ? k.zeroPage() : k.frameOfPte(pte);
         if ((flags & Foll.WRITE) != 0 && !Pte.isWrite(pte) && !(follCow && Pte.isDirty(pte) && f.isAnon())) {
             return Follow.FAULT;
         }
@@ -214,12 +220,12 @@ final class Gup {
      * so must a R/O long-term pin of the zero page or a page-cache page in a COW mapping. {@code v}
      * is null from GUP-fast, which cannot look at the VMA and so falls back to the slow path.
      */
-    boolean gupMustUnshare(Vma v, int flags, Frame f) {
+    boolean gupMustUnshare(VmArea v, int flags, Page f) {
         if (readOnShared != GupReadOnShared.UNSHARE_IF_PIN) {
             return false;
         }
         if (f.isAnon()) {
-            return (f.flags & Frame.ANON_EXCLUSIVE) == 0;
+            return (f.flags & Page.ANON_EXCLUSIVE) == 0;
         }
         if (k.model().get(RoLongtermPinNonAnon.class) != RoLongtermPinNonAnon.UNSHARE || (flags & Foll.LONGTERM) == 0) {
             return false;
@@ -232,7 +238,7 @@ final class Gup {
      * accounting, 1 before). With {@link ZeroPagePinning#NOT_REFCOUNTED} a pin of the zero page
      * takes nothing (c8070b787519). Returns the reference, or null when none was taken.
      */
-    GupRef grab(Request r, Frame f, long vpn) {
+    GupRef grab(Request r, Page f, long vpn) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         String actor = r.thread().actor();
         if (f.isZeroPage() && r.kind() == GupRef.Kind.PIN && k.model().get(ZeroPagePinning.class) == ZeroPagePinning.NOT_REFCOUNTED) {
@@ -245,12 +251,24 @@ final class Gup {
         k.touch(f);
         if (r.kind() == GupRef.Kind.PIN) {
             k.trace().record(actor, TraceKind.PIN, addr, f.pfn(), "pinned frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()
-                    + (k.pinsAreBiased() ? " (refcount +" + Frame.GUP_PIN_COUNTING_BIAS + ")" : " (a plain reference: no pin accounting in this kernel)")
+                    + (k.pinsAreBiased() ? " (refcount +" + Page.GUP_PIN_COUNTING_BIAS + ")" : " (a plain reference: no pin accounting in this kernel)")
                     + (f.isZeroPage() ? " - the shared zero page" : ""));
         } else {
             k.trace().record(actor, TraceKind.GUP_GET, addr, f.pfn(), "took a reference on frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()
                     + (f.isZeroPage() ? " - the shared zero page" : ""));
         }
         return ref;
+    }
+
+    /**
+     * get_user_pages_fast() / pin_user_pages_fast() from a thread, as steps: the lockless walk, then
+     * the slow path for the rest (see {@link GupFastImpl}).
+     */
+    public static GupFastImpl fastSteps(MmOwner p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
+        p.requireAlive();
+        if (thread.process() != p) {
+            throw new IllegalArgumentException(thread + " is not a thread of process \"" + p.name() + "\"");
+        }
+        return new GupFastImpl(p.mm().kernel, request(p, thread, address, nrPages, gupFlags, kind, holder, true));
     }
 }

@@ -1,27 +1,27 @@
-package io.pinsim.runtime;
+package io.pinsim.runtime.internal.mm;
 
 /**
  * Reverse mapping: from a frame to the PTEs that map it (mm/rmap.c). Anonymous frames are found
  * through their anon_vma family at their virtual page; page-cache frames through the VMAs that map
  * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter.
  */
-final class Rmap {
+public final class Rmap {
 
     /** Visits one PTE that maps a frame. */
     @FunctionalInterface
-    interface Visitor {
-        void visit(Mm mm, Vma vma, long vpn);
+    public interface Visitor {
+        void visit(Mm mm, VmArea vma, long vpn);
     }
 
     /** page_mapcount(), by walking every place that may map the frame. */
-    int mapcount(Frame f) {
+    int mapcount(Page f) {
         int[] n = new int[1];
         walk(f, (mm, vma, vpn) -> n[0]++);
         return n[0];
     }
 
     /** An upper bound of the mapcount that costs no page-table lookups. */
-    int mapcountUpperBound(Frame f) {
+    int mapcountUpperBound(Page f) {
         if (f.isAnon() && f.anonVma != null) {
             return f.anonVma.mms.size();
         }
@@ -35,7 +35,7 @@ final class Rmap {
      * rmap_walk(): visits every present PTE that maps this frame. The zero page has none. Visitors
      * must not change the family or the VMAs while walking (callers collect first, then change).
      */
-    void walk(Frame f, Visitor visitor) {
+    public void walk(Page f, Visitor visitor) {
         if (f.isZeroPage() || f.isFree()) {
             return;
         }
@@ -52,9 +52,9 @@ final class Rmap {
                 }
             }
         } else if (f.mapping != null) {
-            java.util.List<Vma> vmas = f.mapping.vmas;
+            java.util.List<VmArea> vmas = f.mapping.vmas;
             for (int i = 0; i < vmas.size(); i++) {
-                Vma v = vmas.get(i);
+                VmArea v = vmas.get(i);
                 long vpn = v.vpnOf(f.index);
                 if (vpn >= 0) {
                     long pte = v.mm.pt.get(vpn);

@@ -1,0 +1,295 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.DirectIo;
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.internal.block.BioImpl;
+import io.pinsim.runtime.internal.mm.Content;
+import io.pinsim.runtime.internal.mm.Gup;
+import io.pinsim.runtime.internal.mm.GupPagesImpl;
+import io.pinsim.runtime.internal.mm.GupRef;
+import io.pinsim.runtime.internal.mm.MmCore;
+import io.pinsim.runtime.internal.mm.MmOwner;
+import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.model.DioPages;
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An O_DIRECT read or write in flight (a kiocb submitted with io_submit, or the synchronous case
+ * completed at once). It holds the user pages as the model's {@link DioPages} says - plain
+ * references before 6.5, pins from 6.5 - and the DMA happens when the device completes its
+ * {@link BioImpl}, into (or out of) whatever frames it holds then.
+ */
+public final class DirectIoImpl implements io.pinsim.runtime.DirectIo {
+    /** The logical block size of the model's block devices: O_DIRECT offsets, lengths and buffers must be multiples of it. */
+    public static final int LOGICAL_BLOCK_SIZE = 512;
+
+    private final OpenFileImpl file;
+    private final boolean write;
+    private final long userAddress;
+    private final long offset;
+    private final int length;
+    private final int id;
+    private int transfer;
+    private GupPagesImpl pages;
+    private BioImpl bio;
+    private boolean done;
+
+    private DirectIoImpl(OpenFileImpl file, boolean write, long userAddress, int length, long offset, int id) {
+        this.file = file;
+        this.write = write;
+        this.userAddress = userAddress;
+        this.length = length;
+        this.offset = offset;
+        this.id = id;
+    }
+
+    public boolean isWrite() {
+        return write;
+    }
+
+    /** The file offset. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The user buffer. */
+    public long userAddress() {
+        return userAddress;
+    }
+
+    /** The bytes asked for. */
+    public int length() {
+        return length;
+    }
+
+    /** The bytes the device transfers (a read stops at EOF). */
+    public int transferLength() {
+        return transfer;
+    }
+
+    public boolean isDone() {
+        return done;
+    }
+
+    /** The pages the request holds (null if it held none: EOF, or a fallback). */
+    public GupPagesImpl pages() {
+        return pages;
+    }
+
+    /** The bio in flight, or null. */
+    public BioImpl bio() {
+        return bio;
+    }
+
+    /** The request's name in the trace, {@code dio#1}. */
+    public String name() {
+        return "dio#" + id;
+    }
+
+    /** The result io_getevents() reports: the bytes transferred. */
+    public int result() {
+        if (!done) {
+            throw new IllegalStateException(name() + " is still in flight; complete() it first");
+        }
+        return transfer;
+    }
+
+    /** The device completes the request (its bio). */
+    public void complete() {
+        if (done) {
+            throw new IllegalStateException(name() + " is already complete");
+        }
+        endIo();
+    }
+
+    /** A synchronous read or write: iomap_dio_rw() waits for its bio and completes at once; returns the bytes. */
+    int completeNow() {
+        if (!done) {
+            endIo();
+        }
+        return transfer;
+    }
+
+    /**
+     * io_submit() of an O_DIRECT PREAD/PWRITE: aio_read()/aio_write() and iomap_dio_rw(), with the
+     * logical-block alignment check of iomap_dio_bio_iter() (iomap_dio_bio_actor() before 5.16;
+     * EINVAL) and EBADF for the wrong mode.
+     */
+    static DirectIoImpl start(OpenFileImpl file, boolean write, long userAddress, int length, long offset) {
+        MmOwner p = file.process();
+        MmCore k = p.mm().kernel;
+        String call = "io_submit(" + file.label() + ", " + (write ? "PWRITE" : "PREAD") + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        return k.op(p.name(), call, userAddress, () -> {
+            file.requireOpen(call);
+            if (!file.isDirect()) {
+                throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
+            }
+            if (write ? !file.writable() : !file.readable()) {
+                throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
+            }
+            if (offset < 0 || length < 0) {
+                throw new ErrnoException(Errno.EINVAL, call, "negative offset or length");
+            }
+            if (((offset | length | userAddress) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + ", length " + length + " and buffer " + Kernel.hex(userAddress)
+                        + " must be multiples of the logical block size " + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
+            }
+            DirectIoImpl d = new DirectIoImpl(file, write, userAddress, length, offset, k.nextDioId());
+            d.submit(call);
+            return d;
+        });
+    }
+
+    private void submit(String call) {
+        InodeImpl inode = file.inode();
+        MmCore k = file.process().mm().kernel;
+        transfer = write ? length : (int) Math.max(0, Math.min(length, inode.size - offset));
+        if (transfer == 0) {
+            done = true;
+            return;
+        }
+        // filemap_write_and_wait_range(): the device must see the page cache's dirty data.
+        inode.writeback(firstIndex(), endIndex(), file.process().name());
+        if (write && !invalidate(firstIndex(), endIndex())) {
+            // generic_file_direct_write() / iomap fall back to buffered I/O (5.5 - 5.9 iomap: warn and go on) when a
+            // page is dirty again between writeback and invalidation; in the single-threaded model nothing runs in between.
+            throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
+        }
+        long first = userAddress & ~(Kernel.PAGE_SIZE - 1L);
+        int nr = (int) MmCore.pages(userAddress + transfer - first);
+        boolean pin = k.model().get(DioPages.class) == DioPages.FOLL_PIN;
+        GupPagesImpl got = Gup.fastSteps(file.process(), file.process().mainThread(), first, nr, write ? 0 : Foll.WRITE,
+                pin ? GupRef.Kind.PIN : GupRef.Kind.GET, name()).run();
+        if (got.count() < nr) {
+            releasePages(got);
+            throw new ErrnoException(Errno.EFAULT, call, "only " + got.count() + " of " + nr + " pages of the user buffer could be taken ("
+                    + (pin ? "iov_iter_extract_pages" : "iov_iter_get_pages") + ")");
+        }
+        pages = got;
+        if (!write) {
+            // bio_set_pages_dirty(): pages a read will fill are dirtied before the I/O.
+            for (int i = 0; i < got.count(); i++) {
+                Page.setPageDirty(got.frame(i), name());
+            }
+        }
+        inode.inflightDio.add(this);
+        bio = new BioImpl(this, k.nextBioId());
+        inode.filesystem().device().submit(bio);
+        k.trace().record(file.process().name(), TraceKind.INFO, userAddress, -1, name() + ": " + bio + " submitted to " + inode.filesystem().device().name()
+                + ", user pages held with " + (pin ? "FOLL_PIN" : "FOLL_GET"));
+    }
+
+    /** bio->bi_end_io and the dio completion: DMA, re-dirty, release the pages, invalidate after a write. */
+    public void endIo() {
+        if (done) {
+            return;
+        }
+        MmCore k = file.process().mm().kernel;
+        InodeImpl inode = file.inode();
+        String device = inode.filesystem().device().name();
+        k.run(device, "complete " + name() + " (" + bio + ")", userAddress, () -> {
+            long inPage = userAddress - pages.start();
+            if (write) {
+                byte[] data = pages.read(inPage, transfer);
+                writeDisk(inode, data);
+                if (!invalidate(firstIndex(), endIndex())) {
+                    warnStalePagecache(k);
+                }
+            } else {
+                pages.write(inPage, inode.readDisk(offset, transfer));
+                // bio_check_pages_dirty(): pages that writeback cleaned during the I/O are dirtied again.
+                for (int i = 0; i < pages.count(); i++) {
+                    if (!pages.frame(i).isDirty()) {
+                        Page.setPageDirty(pages.frame(i), name());
+                    }
+                }
+            }
+            releasePages(pages);
+            inode.inflightDio.remove(this);
+            done = true;
+            k.trace().record(device, TraceKind.INFO, userAddress, -1, name() + " completed: " + transfer + " bytes " + (write ? "written" : "read"));
+        });
+    }
+
+    /** The page-cache indexes the transfer covers, [firstIndex, endIndex). */
+    private long firstIndex() {
+        return offset >>> Kernel.PAGE_SHIFT;
+    }
+
+    private long endIndex() {
+        return MmCore.pages(offset + transfer);
+    }
+
+    /** bio_release_pages(): unpin what FOLL_PIN took, put_page() what FOLL_GET took; never dirtied here. */
+    private static void releasePages(GupPagesImpl p) {
+        if (p.isPin()) {
+            p.unpin(false);
+        } else {
+            p.release();
+        }
+    }
+
+    private void writeDisk(InodeImpl inode, byte[] data) {
+        int done = 0;
+        while (done < data.length) {
+            long o = offset + done;
+            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(data.length - done, Kernel.PAGE_SIZE - in);
+            inode.disk.computeIfAbsent(o >>> Kernel.PAGE_SHIFT, i -> new Content()).write(in, data, done, n);
+            done += n;
+        }
+        inode.size = Math.max(inode.size, offset + data.length);
+    }
+
+    /**
+     * invalidate_inode_pages2_range(): unmap the cached pages of the range (unmap_mapping_pages,
+     * private COW copies kept) and drop them from the page cache; a page that is dirty again cannot be
+     * dropped (invalidate_complete_page2(): "if (PageDirty(page)) goto failed", -EBUSY).
+     *
+     * @return false if some page could not be invalidated
+     */
+    private boolean invalidate(long fromIndex, long toIndex) {
+        InodeImpl inode = file.inode();
+        boolean ok = true;
+        List<Page> cached = new ArrayList<>(inode.mapping.pages.subMap(fromIndex, true, toIndex, false).values());
+        for (Page f : cached) {
+            inode.unmapMappingRange(f.index, f.index + 1, false);
+            if (f.isDirty()) {
+                ok = false;
+                continue;
+            }
+            inode.removePages(f.index, f.index + 1, file.process().name(), false);
+        }
+        return ok;
+    }
+
+    @Override
+    public String toString() {
+        return name() + " " + (write ? "write" : "read") + " " + length + " bytes at " + offset + " of " + file.inode().name()
+                + (done ? " (done)" : " (in flight)");
+    }
+
+    /**
+     * dio_warn_stale_pagecache(): records -EIO in the mapping's errseq (the next fsync() of every
+     * open file reports it once) and prints the kernel's two lines, at most ten times (the
+     * ratelimit allows a burst of 10 per 86400 s; the model has no clock). 5a9d929d6e13.
+     */
+    private void warnStalePagecache(MmCore k) {
+        InodeImpl inode = file.inode();
+        inode.wbErr++;
+        if (k.staleWarningAllowed()) {
+            k.log().print(k.trace().step(), KernelLog.Level.CRIT, "Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!");
+            String comm = file.process().name();
+            k.log().print(k.trace().step(), KernelLog.Level.CRIT, "File: /" + inode.filesystem().name() + "/" + inode.name() + " PID: " + file.process().pid()
+                    + " Comm: " + (comm.length() > 20 ? comm.substring(0, 20) : comm));
+        }
+        k.trace().record("kernel", TraceKind.INFO, -1, -1, "page cache of " + inode.name() + " could not be invalidated after a direct write: -EIO recorded in mapping->wb_err");
+    }
+}

@@ -1,0 +1,98 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.BlockDevice;
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Filesystem;
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.Inode;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.internal.mm.MmCore;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/** A mounted filesystem of one {@link FsKind}, holding files by name. */
+public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
+    private final MmCore kernel;
+    private final io.pinsim.runtime.Kernel publicKernel;
+    private final FsKind kind;
+    private final String name;
+    private final Map<String, InodeImpl> files = new LinkedHashMap<>();
+    private final BlockDevice device;
+    private long nextIno = 12;
+
+    public FilesystemImpl(io.pinsim.runtime.Kernel publicKernel, MmCore kernel, FsKind kind, String name, BlockDevice device) {
+        this.publicKernel = publicKernel;
+        this.kernel = kernel;
+        this.kind = kind;
+        this.name = name;
+        this.device = device;
+    }
+
+    /** The block device under an ext4 filesystem; {@link IllegalStateException} for tmpfs and DAX. */
+    public BlockDevice device() {
+        if (device == null) {
+            throw new IllegalStateException(name + " (" + kind + ") has no block device in the model");
+        }
+        return device;
+    }
+
+    public FsKind kind() {
+        return kind;
+    }
+
+    /** The mount's name, e.g. {@code ext4}. */
+    public String name() {
+        return name;
+    }
+
+    public io.pinsim.runtime.Kernel kernel() {
+        return publicKernel;
+    }
+
+    /** Creates an empty file (open(O_CREAT|O_EXCL) without keeping it open). */
+    public InodeImpl create(String fileName) {
+        return create(fileName, new byte[0]);
+    }
+
+    /**
+     * Creates a file whose content is already on disk (for ext4: written and written back; for
+     * tmpfs: in the page cache, its only copy; for DAX: in its blocks).
+     *
+     * @throws ErrnoException EEXIST if the name is taken
+     */
+    public InodeImpl create(String fileName, byte[] content) {
+        Objects.requireNonNull(fileName, "fileName");
+        Objects.requireNonNull(content, "content");
+        return kernel.op("kernel", "create " + name + ":" + fileName + " (" + content.length + " bytes)", -1, () -> {
+            if (files.containsKey(fileName)) {
+                throw new ErrnoException(Errno.EEXIST, "open(O_CREAT|O_EXCL)", name + ":" + fileName + " exists");
+            }
+            InodeImpl inode = new InodeImpl(kernel, this, nextIno++, fileName);
+            files.put(fileName, inode);
+            inode.initialContent(content);
+            return inode;
+        });
+    }
+
+    /** The file with this name. */
+    public InodeImpl file(String fileName) {
+        InodeImpl i = files.get(fileName);
+        if (i == null) {
+            throw new IllegalArgumentException("no file \"" + fileName + "\" on " + name + "; files: " + files.keySet() + "; create it with create(\"" + fileName + "\")");
+        }
+        return i;
+    }
+
+    /** The files, in creation order. */
+    public Map<String, io.pinsim.runtime.Inode> files() {
+        return Collections.unmodifiableMap(files);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + kind + ")";
+    }
+}

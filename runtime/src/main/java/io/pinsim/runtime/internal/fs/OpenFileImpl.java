@@ -1,0 +1,334 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.OpenFile;
+import io.pinsim.runtime.OpenFlags;
+import io.pinsim.runtime.internal.mm.MmCore;
+import io.pinsim.runtime.internal.mm.MmOwner;
+import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.internal.mm.Uaccess;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.Objects;
+
+/**
+ * An open file description (struct file) of one process: its flags, its position, and the
+ * errseq sample that fsync() compares with the file's writeback errors. Buffered I/O copies through
+ * the page cache; with {@link OpenFlags#DIRECT} reads and writes go to the device through
+ * {@link DirectIoImpl} requests.
+ */
+public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
+    private final MmOwner process;
+    private final InodeImpl inode;
+    private final int flags;
+    private final int fd;
+    private long pos;
+    private boolean closed;
+    /** file->f_wb_err: the errseq of the mapping when last checked. */
+    int wbErrSeen;
+
+    public OpenFileImpl(MmOwner process, InodeImpl inode, int flags, int fd) {
+        this.process = process;
+        this.inode = inode;
+        this.flags = flags;
+        this.fd = fd;
+        this.wbErrSeen = inode.wbErr;
+    }
+
+    public InodeImpl inode() {
+        return inode;
+    }
+
+    public MmOwner process() {
+        return process;
+    }
+
+    /** The descriptor number in the process. */
+    public int fd() {
+        return fd;
+    }
+
+    public boolean isDirect() {
+        return (flags & OpenFlags.DIRECT) != 0;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public boolean readable() {
+        return (flags & OpenFlags.ACCMODE) != OpenFlags.WRONLY;
+    }
+
+    public boolean writable() {
+        return (flags & OpenFlags.ACCMODE) != OpenFlags.RDONLY;
+    }
+
+    public String label() {
+        return "fd " + fd + " (" + inode.filesystem().name() + ":" + inode.name() + ")";
+    }
+
+    // ------------------------------------------------------------------------------ buffered I/O
+
+    /** read(fd, userAddress, length) at the file position; O_DIRECT files read directly. Returns the bytes read (0 at EOF). */
+    public int read(long userAddress, int length) {
+        int n = pread(userAddress, length, pos);
+        pos += n;
+        return n;
+    }
+
+    /** write(fd, userAddress, length) at the file position. */
+    public int write(long userAddress, int length) {
+        int n = pwrite(userAddress, length, pos);
+        pos += n;
+        return n;
+    }
+
+    /**
+     * pread(fd, userAddress, length, offset): copies from the page cache into the process's memory
+     * (copy_to_user: a bad buffer is EFAULT). O_DIRECT files read directly and synchronously.
+     */
+    public int pread(long userAddress, int length, long offset) {
+        if (isDirect()) {
+            return startDirectRead(userAddress, length, offset).completeNow();
+        }
+        String call = "pread(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        return process.mm().kernel.op(process.name(), call, userAddress, () -> {
+            checkIo(call, length, offset, false);
+            byte[] data = bufferedRead(call, length, offset);
+            new Uaccess(process).copyToUser(userAddress, data, call);
+            return data.length;
+        });
+    }
+
+    /** pread into a buffer the model does not track: returns the bytes (up to EOF). */
+    public byte[] pread(long offset, int length) {
+        String call = "pread(" + label() + ", " + length + ", " + offset + ")";
+        return process.mm().kernel.op(process.name(), call, -1, () -> {
+            checkIo(call, length, offset, false);
+            return bufferedRead(call, length, offset);
+        });
+    }
+
+    /**
+     * pwrite(fd, userAddress, length, offset): copies from the process's memory into the page cache
+     * (copy_from_user: a bad buffer is EFAULT), dirtying pages (ext4: allocating blocks and buffers,
+     * write_begin) and extending the file. O_DIRECT files write directly and synchronously.
+     */
+    public int pwrite(long userAddress, int length, long offset) {
+        if (isDirect()) {
+            return startDirectWrite(userAddress, length, offset).completeNow();
+        }
+        String call = "pwrite(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        return process.mm().kernel.op(process.name(), call, userAddress, () -> {
+            checkIo(call, length, offset, true);
+            byte[] data = new Uaccess(process).copyFromUser(userAddress, length, call);
+            bufferedWrite(call, data, offset);
+            return length;
+        });
+    }
+
+    /** pwrite from a buffer the model does not track. */
+    public int pwrite(byte[] data, long offset) {
+        Objects.requireNonNull(data, "data");
+        String call = "pwrite(" + label() + ", " + MmCore.describeBytes(data, 0, 8) + " (" + data.length + " bytes), " + offset + ")";
+        return process.mm().kernel.op(process.name(), call, -1, () -> {
+            checkIo(call, data.length, offset, true);
+            if (isDirect()) {
+                throw new IllegalStateException("an O_DIRECT write needs user memory to DMA from: use pwrite(userAddress, length, offset)");
+            }
+            bufferedWrite(call, data, offset);
+            return data.length;
+        });
+    }
+
+    private byte[] bufferedRead(String call, int length, long offset) {
+        int n = (int) Math.max(0, Math.min(length, inode.size - offset));
+        byte[] out = new byte[n];
+        int done = 0;
+        while (done < n) {
+            long o = offset + done;
+            long index = o >>> Kernel.PAGE_SHIFT;
+            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
+            int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
+            Page f = inode.kind() == FsKind.EXT4 ? inode.findOrReadPage(index) : inode.cachedPage(index);
+            if (f == null && inode.kind() == FsKind.EXT4) {
+                throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
+            }
+            if (f != null) {
+                f.content.read(in, out, done, len);
+            }
+            done += len;
+        }
+        return out;
+    }
+
+    /** generic_perform_write(): write_begin (find or read the page, allocate the block), copy, mark dirty. */
+    void bufferedWrite(String call, byte[] data, long offset) {
+        int done = 0;
+        while (done < data.length) {
+            long o = offset + done;
+            long index = o >>> Kernel.PAGE_SHIFT;
+            int in = (int) (o & (Kernel.PAGE_SIZE - 1));
+            int len = Math.min(data.length - done, Kernel.PAGE_SIZE - in);
+            Page f = inode.findOrReadPage(index);
+            if (f == null) {
+                throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
+            }
+            f.content.write(in, data, done, len);
+            inode.pageMkwrite(f);
+            done += len;
+            inode.size = Math.max(inode.size, o + len);
+        }
+    }
+
+    private void checkIo(String call, int length, long offset, boolean write) {
+        requireOpen(call);
+        if (offset < 0 || length < 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "negative " + (offset < 0 ? "offset " + offset : "length " + length));
+        }
+        if (write ? !writable() : !readable()) {
+            throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
+        }
+    }
+
+    public void requireOpen(String call) {
+        process.requireAlive();
+        if (closed) {
+            throw new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------------------ fsync, truncate
+
+    /**
+     * fsync(): writes back the file's dirty pages and waits (ext4), then reports a writeback error
+     * recorded since this file description last looked (file_check_and_advance_wb_err(): each open
+     * file sees the error once).
+     *
+     * @throws ErrnoException EIO if an error was recorded, e.g. by dio_warn_stale_pagecache()
+     */
+    public void fsync() {
+        String call = "fsync(" + label() + ")";
+        process.mm().kernel.run(process.name(), call, -1, () -> {
+            requireOpen(call);
+            inode.writeback(0, Long.MAX_VALUE, process.name());
+            if (inode.wbErr != wbErrSeen) {
+                wbErrSeen = inode.wbErr;
+                throw new ErrnoException(Errno.EIO, call, "a writeback error was recorded on " + inode.name()
+                        + " since this file last checked (mapping->wb_err, file_check_and_advance_wb_err)");
+            }
+        });
+    }
+
+    /**
+     * MmCore-internal: the flusher writes back this file's dirty pages now (ext4; wb_workfn() -&gt;
+     * __writeback_single_inode() -&gt; do_writepages()); returns how many.
+     */
+    public int writeback() {
+        return process.mm().kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
+    }
+
+    /**
+     * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
+     * throws {@link IllegalStateException}: use {@link #startTruncate(long)} to see the wait.
+     */
+    public void ftruncate(long size) {
+        TruncateOpImpl op = startTruncate(size);
+        if (!op.isDone()) {
+            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
+                    + "; use startTruncate(" + size + ") and complete what it waits for");
+        }
+    }
+
+    /** ftruncate(fd, size) as an operation that may wait; the kernel finishes it in the step that ends the wait. */
+    public TruncateOpImpl startTruncate(long size) {
+        String call = "ftruncate(" + label() + ", " + size + ")";
+        return process.mm().kernel.op(process.name(), call, -1, () -> {
+            requireOpen(call);
+            if (size < 0) {
+                throw new ErrnoException(Errno.EINVAL, call, "negative length");
+            }
+            if (!writable()) {
+                throw new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
+            }
+            return process.mm().kernel.startPending(TruncateOpImpl.truncate(this, size));
+        });
+    }
+
+    /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); throws if it would sleep (see {@link #startPunchHole}). */
+    public void punchHole(long offset, long length) {
+        TruncateOpImpl op = startPunchHole(offset, length);
+        if (!op.isDone()) {
+            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
+                    + "; use startPunchHole(" + offset + ", " + length + ") and complete what it waits for");
+        }
+    }
+
+    /**
+     * fallocate(PUNCH_HOLE) as an operation that may wait: whole pages in the range leave the page
+     * cache (pinned ones as orphans) and their blocks are freed; partial pages are zeroed. Private
+     * COW copies are kept (unmap_mapping_range(.., even_cows = 0)).
+     */
+    public TruncateOpImpl startPunchHole(long offset, long length) {
+        String call = "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
+        return process.mm().kernel.op(process.name(), call, -1, () -> {
+            requireOpen(call);
+            if (offset < 0 || length <= 0) {
+                throw new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
+            }
+            if (!writable()) {
+                throw new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
+            }
+            // ext4_punch_hole(): nothing beyond i_size; the range is clamped before inode_dio_wait()
+            long end = Math.min(offset + length, inode.size);
+            return process.mm().kernel.startPending(TruncateOpImpl.punch(this, offset, Math.max(offset, end)));
+        });
+    }
+
+    /** close(fd). In-flight direct I/O keeps going. */
+    public void close() {
+        String call = "close(" + label() + ")";
+        process.mm().kernel.run(process.name(), call, -1, () -> {
+            requireOpen(call);
+            closed = true;
+        });
+    }
+
+    // ------------------------------------------------------------------------------ direct I/O
+
+    /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
+    public DirectIoImpl startDirectRead(long userAddress, int length, long offset) {
+        return DirectIoImpl.start(this, false, userAddress, length, offset);
+    }
+
+    /** io_submit of an O_DIRECT write (IOCB_CMD_PWRITE): the request stays in flight until completed. */
+    public DirectIoImpl startDirectWrite(long userAddress, int length, long offset) {
+        return DirectIoImpl.start(this, true, userAddress, length, offset);
+    }
+
+    @Override
+    public String toString() {
+        return label() + " " + OpenFlags.describe(flags) + (closed ? " (closed)" : "");
+    }
+
+    void traceInfo(String what) {
+        process.mm().kernel.trace().record(process.name(), TraceKind.INFO, -1, -1, what);
+    }
+
+    /**
+     * The open file as fs sees it, checked to belong to this kernel.
+     *
+     * @throws NullPointerException     for null
+     * @throws IllegalArgumentException for a file of another kernel
+     */
+    public static OpenFileImpl of(io.pinsim.runtime.OpenFile f, MmCore core) {
+        java.util.Objects.requireNonNull(f, "file");
+        if (!(f instanceof OpenFileImpl o) || o.inode.kernel != core) {
+            throw new IllegalArgumentException(f + " belongs to another kernel; open the file in this kernel");
+        }
+        return o;
+    }
+}

@@ -1,0 +1,140 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.TruncateOp;
+import io.pinsim.runtime.internal.mm.MmCore;
+import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.trace.TraceKind;
+
+/**
+ * A truncate or hole punch that may have to sleep: ext4_setattr() / ext4_punch_hole() first wait
+ * for the file's direct I/O (inode_dio_wait()); on fs-DAX the filesystem then breaks the layout
+ * (xfs_break_dax_layouts() / ext4_break_layouts()): unmap every user mapping and wait, interruptibly,
+ * until no page of the range is held (a pin of a DAX page is a pin of the block itself; 5fac7408d828).
+ * The kernel retries a pending operation after every step, so it finishes in the step that drops
+ * the last reference.
+ */
+public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCore.Pending {
+    private final InodeImpl inode;
+    private final OpenFileImpl file;
+    /** The hole of a punch, [from, to), clamped to i_size before the wait as ext4_punch_hole() does. */
+    private final long from;
+    private final long to;
+    /** The size a truncate sets; where it cuts is decided after the wait, against the size then. */
+    private final long newSize;
+    private final boolean punch;
+    private boolean done;
+    private boolean unmapped;
+    private String waitingFor;
+
+    private TruncateOpImpl(OpenFileImpl file, long from, long to, long newSize, boolean punch) {
+        this.file = file;
+        this.inode = file.inode();
+        this.from = from;
+        this.to = to;
+        this.newSize = newSize;
+        this.punch = punch;
+    }
+
+    /** ftruncate(newSize). */
+    static TruncateOpImpl truncate(OpenFileImpl file, long newSize) {
+        return new TruncateOpImpl(file, 0, 0, newSize, false);
+    }
+
+    /** fallocate(PUNCH_HOLE) of [from, to); an empty range punches nothing. */
+    static TruncateOpImpl punch(OpenFileImpl file, long from, long to) {
+        return new TruncateOpImpl(file, from, to, 0, true);
+    }
+
+    /** Whether the truncate or punch has happened. */
+    public boolean isDone() {
+        return done;
+    }
+
+    /** What it waits for, or null when it does not wait. */
+    public String waitingFor() {
+        return done ? null : waitingFor;
+    }
+
+    String describe() {
+        return punch ? "fallocate(PUNCH_HOLE, " + from + ", " + (to - from) + ") of " + inode.name() : "ftruncate(" + inode.name() + ", " + newSize + ")";
+    }
+
+    /** Tries to finish; returns true when done. Called by the kernel after every operation while pending. */
+    @Override
+    public boolean tryRun() {
+        return tryRun(inode.kernel);
+    }
+
+    boolean tryRun(MmCore k) {
+        if (done) {
+            return true;
+        }
+        String actor = file.process().name();
+        if (!inode.inflightDio.isEmpty()) {
+            return waitFor(k, actor, inode.inflightDio.size() + " direct I/O request(s) in flight on " + inode.name() + " (inode_dio_wait)");
+        }
+        long oldSize = inode.size;
+        if (!punch && newSize >= oldSize) {
+            inode.size = newSize;
+            finish(k, actor, "extended to " + newSize + " bytes");
+            return true;
+        }
+        // truncate_pagecache(inode, newsize): the cut is at the new size, whatever the size grew to during the wait
+        long firstFull = ((punch ? from : newSize) + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+        long endFull = punch ? to >>> Kernel.PAGE_SHIFT : Long.MAX_VALUE;
+        if (!unmapped) {
+            inode.unmapMappingRange(firstFull, endFull, !punch);
+            unmapped = true;
+        }
+        if (inode.kind().isDax()) {
+            Page f = inode.firstBusyPage(firstFull, endFull);
+            if (f != null) {
+                return waitFor(k, actor, "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
+                        + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)");
+            }
+        }
+        if (punch) {
+            long headEnd = Math.min(to, firstFull << Kernel.PAGE_SHIFT);
+            if (from < headEnd) {
+                inode.zeroRange(from, headEnd);
+            }
+            long tailStart = Math.max(from, endFull << Kernel.PAGE_SHIFT);
+            if (endFull >= firstFull && tailStart < to) {
+                inode.zeroRange(tailStart, to);
+            }
+            if (endFull > firstFull) {
+                inode.removePages(firstFull, endFull, actor, true);
+            }
+            finish(k, actor, "punched a hole at " + from + "+" + (to - from));
+        } else {
+            long pageEnd = ((newSize + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT) << Kernel.PAGE_SHIFT;
+            if (newSize < Math.min(pageEnd, oldSize)) {
+                inode.zeroRange(newSize, Math.min(pageEnd, oldSize));
+            }
+            inode.removePages(firstFull, Long.MAX_VALUE, actor, true);
+            inode.size = newSize;
+            finish(k, actor, "truncated from " + oldSize + " to " + newSize + " bytes");
+        }
+        return true;
+    }
+
+    private boolean waitFor(MmCore k, String actor, String what) {
+        if (!what.equals(waitingFor)) {
+            k.trace().record(actor, TraceKind.STEP, -1, -1, describe() + " sleeps: waits for " + what);
+        }
+        waitingFor = what;
+        return false;
+    }
+
+    private void finish(MmCore k, String actor, String what) {
+        done = true;
+        waitingFor = null;
+        k.trace().record(actor, TraceKind.INFO, -1, -1, describe() + ": " + what);
+    }
+
+    @Override
+    public String toString() {
+        return describe() + (done ? " (done)" : " (waiting for " + waitingFor + ")");
+    }
+}

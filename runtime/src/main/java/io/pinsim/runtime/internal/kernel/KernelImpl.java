@@ -1,0 +1,237 @@
+package io.pinsim.runtime.internal.kernel;
+
+import io.pinsim.runtime.BlockDevice;
+import io.pinsim.runtime.Filesystem;
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.SimpleDisk;
+import io.pinsim.runtime.internal.fs.FilesystemImpl;
+import io.pinsim.runtime.internal.mm.Migration;
+import io.pinsim.runtime.internal.mm.MmCore;
+import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.internal.mm.Reclaim;
+import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.DriverHost;
+import io.pinsim.runtime.trace.FrameSnapshot;
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.Trace;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * The kernel: the shared mm state ({@link MmCore}), the processes (kernel/fork.c, kernel/exit.c),
+ * the mounted filesystems and the attached devices. The public {@link Kernel} API over it.
+ */
+public final class KernelImpl implements Kernel, DriverHost {
+    final MmCore core;
+    private final List<ProcessImpl> processes = new ArrayList<>();
+    private final List<Filesystem> filesystems = new ArrayList<>();
+    private final List<String> devices = new ArrayList<>();
+    private int nextPid = 1;
+    private int nextDisk;
+
+    /** Creates kernels for {@link Kernel#builder()} (registered in META-INF/services). */
+    public static final class Provider implements Kernel.Provider {
+        @Override
+        public Kernel create(Config config) {
+            return new KernelImpl(config);
+        }
+    }
+
+    KernelImpl(Config config) {
+        this.core = new MmCore(config);
+    }
+
+    /** The shared mm state. */
+    public MmCore core() {
+        return core;
+    }
+
+    @Override
+    public KernelModel model() {
+        return core.model();
+    }
+
+    @Override
+    public long seed() {
+        return core.seed();
+    }
+
+    @Override
+    public SplittableRandom random() {
+        return core.random();
+    }
+
+    @Override
+    public Trace trace() {
+        return core.trace();
+    }
+
+    @Override
+    public KernelLog log() {
+        return core.log();
+    }
+
+    @Override
+    public Page zeroPage() {
+        return core.zeroPage();
+    }
+
+    @Override
+    public Page frame(long pfn) {
+        return core.frame(pfn);
+    }
+
+    @Override
+    public long usedFrames() {
+        return core.usedFrames();
+    }
+
+    @Override
+    public long freeFrames() {
+        return core.freeFrames();
+    }
+
+    @Override
+    public long swapSlotsInUse() {
+        return core.swap.slotsInUse();
+    }
+
+    @Override
+    public ProcessImpl spawn(String processName) {
+        Objects.requireNonNull(processName, "processName");
+        return core.op("kernel", "spawn(\"" + processName + "\")", -1, () -> {
+            ProcessImpl p = new ProcessImpl(this, nextPid++, processName, null);
+            processes.add(p);
+            return p;
+        });
+    }
+
+    /** alloc_pid(). */
+    int allocPid() {
+        return nextPid++;
+    }
+
+    /** Lists a process that fork finished creating. */
+    void registerProcess(ProcessImpl p) {
+        processes.add(p);
+    }
+
+    @Override
+    public Filesystem mount(FsKind kind) {
+        return mount(kind, kind == FsKind.EXT4 ? new SimpleDisk("sd" + (char) ('a' + nextDisk++)) : null);
+    }
+
+    @Override
+    public Filesystem mount(FsKind kind, BlockDevice device) {
+        Objects.requireNonNull(kind, "kind");
+        if (kind == FsKind.EXT4 && device == null) {
+            throw new IllegalArgumentException("ext4 needs a block device; use mount(FsKind.EXT4) for the default disk");
+        }
+        if (kind != FsKind.EXT4 && device != null) {
+            throw new IllegalArgumentException(kind + " is not mounted on a block device in the model; use mount(" + kind + ")");
+        }
+        long same = filesystems.stream().filter(f -> f.kind() == kind).count();
+        FilesystemImpl fs = new FilesystemImpl(this, core, kind, kind.label() + (same == 0 ? "" : "-" + (same + 1)), device);
+        filesystems.add(fs);
+        core.trace().record("kernel", TraceKind.INFO, -1, -1, "mounted " + fs);
+        return fs;
+    }
+
+    @Override
+    public List<Filesystem> filesystems() {
+        return Collections.unmodifiableList(filesystems);
+    }
+
+    @Override
+    public DriverContext attachDevice(String deviceName) {
+        Objects.requireNonNull(deviceName, "deviceName");
+        if (devices.contains(deviceName)) {
+            throw new IllegalArgumentException("a device named \"" + deviceName + "\" is already attached to " + this + "; give each device its own name");
+        }
+        devices.add(deviceName);
+        core.trace().record(deviceName, TraceKind.INFO, -1, -1, "device " + deviceName + " attached");
+        return new DriverContextImpl(this, deviceName);
+    }
+
+    @Override
+    public List<String> devices() {
+        return Collections.unmodifiableList(devices);
+    }
+
+    @Override
+    public boolean oomKill(Process victim) {
+        ProcessImpl p = own(victim);
+        p.requireAlive();
+        return core.op("kernel", "oom_kill(" + p.name() + ")", -1, p::oomKill);
+    }
+
+    @Override
+    public int migrateVma(Process process, long address, int nrPages, Object owner) {
+        Objects.requireNonNull(owner, "owner");
+        ProcessImpl p = own(process);
+        p.requireAlive();
+        return core.op(String.valueOf(owner), "migrate_vma(" + p.name() + ", " + Kernel.hex(address) + ", " + nrPages + " pages)", address,
+                () -> new Migration(core).migrateVma(p.mm, address >>> PAGE_SHIFT, nrPages, owner));
+    }
+
+    @Override
+    public List<Process> processes() {
+        return Collections.unmodifiableList(processes);
+    }
+
+    @Override
+    public ProcessImpl process(String processName) {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            if (processes.get(i).name().equals(processName)) {
+                return processes.get(i);
+            }
+        }
+        throw new IllegalArgumentException("no process named \"" + processName + "\"; processes: "
+                + processes.stream().map(ProcessImpl::name).toList());
+    }
+
+    @Override
+    public boolean reclaim(Process process, long address) {
+        ProcessImpl p = own(process);
+        p.requireAlive();
+        return core.op("kernel", "reclaim(" + p.name() + ", " + Kernel.hex(address) + ")", address,
+                () -> new Reclaim(core).shrinkPageAt(p.mm, address >>> PAGE_SHIFT, false));
+    }
+
+    @Override
+    public void checkInvariants() {
+        core.checkInvariants();
+    }
+
+    @Override
+    public long userLockedVm() {
+        return core.userLockedVm();
+    }
+
+    @Override
+    public List<FrameSnapshot> frameSnapshots() {
+        return core.frameSnapshots();
+    }
+
+    /** A process of this kernel, or IllegalArgumentException naming the mistake. */
+    ProcessImpl own(Process p) {
+        Objects.requireNonNull(p, "process");
+        if (!(p instanceof ProcessImpl impl) || impl.kernel != this) {
+            throw new IllegalArgumentException("process \"" + p.name() + "\" belongs to another kernel than " + this);
+        }
+        return impl;
+    }
+
+    @Override
+    public String toString() {
+        return "Kernel[" + core.name() + ", seed " + core.seed() + ", " + core.usedFrames() + "/" + core.memoryFrames() + " frames used, "
+                + processes.size() + " processes]";
+    }
+}

@@ -1,0 +1,58 @@
+package io.pinsim.runtime.internal.kernel;
+
+import io.pinsim.runtime.Task;
+import io.pinsim.runtime.internal.mm.GupFastImpl;
+import io.pinsim.runtime.internal.mm.GupRef;
+
+/**
+ * A thread of a process (task_struct sharing the process's mm). Threads matter as actors: GUP-fast
+ * in one thread can be interleaved with fork in another.
+ */
+public final class TaskImpl implements io.pinsim.runtime.Task {
+    private final ProcessImpl process;
+    private final int tid;
+    private final String name;
+
+    TaskImpl(ProcessImpl process, int tid, String name) {
+        this.process = process;
+        this.tid = tid;
+        this.name = name;
+    }
+
+    public ProcessImpl process() {
+        return process;
+    }
+
+    public int tid() {
+        return tid;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** How the trace names this thread: the process name for the main thread, {@code A/T2} otherwise. */
+    public String actor() {
+        return tid == process.pid() ? process.name() : process.name() + "/" + name;
+    }
+
+    /** pin_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
+    public GupFastImpl pinUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
+        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
+    }
+
+    /** get_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
+    public GupFastImpl getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
+        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.GET, holder);
+    }
+
+    /** fork() called by this thread, as a sequence of steps to interleave with other operations. */
+    public ForkStepsImpl forkSteps(String childName) {
+        return process.forkSteps(this, childName);
+    }
+
+    @Override
+    public String toString() {
+        return "thread " + actor() + " (tid " + tid + ")";
+    }
+}

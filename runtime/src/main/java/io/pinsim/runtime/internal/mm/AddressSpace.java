@@ -1,0 +1,56 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.FsKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * A page cache (struct address_space): the frames of a shmem object or file by page index, and the
+ * VMAs that map it (i_mmap), which reverse mapping walks.
+ */
+public final class AddressSpace {
+    private final String name;
+    /** The file whose page cache this is, or null for the shmem object of a shared anonymous mapping. */
+    public final Host inode;
+    public final NavigableMap<Long, Page> pages = new TreeMap<>();
+    public final List<VmArea> vmas = new ArrayList<>(2);
+
+    public AddressSpace(String name, Host inode) {
+        this.name = name;
+        this.inode = inode;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * The file that owns a page cache (address_space-&gt;host) with the operations mm calls on it:
+     * filemap_fault()'s page lookup, -&gt;page_mkwrite, set_page_dirty() and the page-cache removal
+     * reclaim does. Implemented by fs; mm never depends on fs.
+     */
+    public interface Host {
+        /** The file's name. */
+        String name();
+
+        /** i_size in bytes. */
+        long size();
+
+        /** The filesystem type. */
+        FsKind kind();
+
+        /** filemap_fault() / shmem_fault(): the page-cache page at index, read in if needed; null past EOF. */
+        Page findOrReadPage(long index);
+
+        /** vm_ops-&gt;page_mkwrite() before a shared mapping's PTE becomes writable. */
+        void pageMkwrite(Page f);
+
+        /** set_page_dirty() from outside the filesystem's write path (GUP users, direct I/O completion). */
+        void setPageDirtyFromGup(Page f, String who);
+
+        /** Removes [fromIndex, toIndex) from the page cache (reclaim of a clean, unmapped page). */
+        void removePages(long fromIndex, long toIndex, String actor, boolean freeBlocks);
+    }
+}

@@ -1,0 +1,401 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.PinAccounting;
+import io.pinsim.runtime.trace.FrameSnapshot;
+import io.pinsim.runtime.trace.KernelLog;
+import io.pinsim.runtime.trace.Trace;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * What every part of the model shares: physical memory and the page allocator (mm/page_alloc.c),
+ * the shared zero page, swap space, reverse mapping, the model's switches, the trace and the kernel
+ * log, and the step wrapper that runs each top-level operation and checks the invariants over the
+ * frames it touched (the model's CONFIG_DEBUG_VM). One per simulated kernel; nothing is static.
+ */
+public final class MmCore {
+    private final KernelModel model;
+    private final long seed;
+    private final long memoryFrames;
+    private final boolean invariantsEnabled;
+    private final String name;
+    private final Trace trace = new Trace();
+    private final KernelLog log;
+    private final Rmap rmap = new Rmap();
+    /** The swap device. */
+    public final SwapSpace swap = new SwapSpace();
+    private final SplittableRandom random;
+
+    private Page[] frames = new Page[64];
+    private long nextPfn = 1;
+    private long[] freePfns = new long[16];
+    private int freeCount;
+    private long used;
+    private final Page zeroPage;
+
+    /** Every address space ever created, live or not (exit_mmap() leaves an empty one), for the full invariant check. */
+    private final List<Mm> mms = new ArrayList<>();
+    private final List<Pending> pending = new ArrayList<>();
+    private int nextDio = 1;
+    private int nextBio = 1;
+    private int nextPipe = 1;
+    private int nextRing = 1;
+    private int staleWarnings;
+    /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
+    private long userLockedVm;
+    private int depth;
+    private List<Page> touched = new ArrayList<>();
+    /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
+    private final boolean trackTouched;
+    private final int snapshotsPerStep;
+    private final List<FrameSnapshot> snapshots = new ArrayList<>();
+    /** Numbers the top-level operations, for Page.touchedIn; starts at 1 so new frames (0) are untouched. */
+    private long opSeq = 1;
+
+    private final boolean biasedPins;
+    private final boolean anonExclusiveEra;
+
+    /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
+    public interface Pending {
+        /** Tries to finish; true when done. */
+        boolean tryRun();
+    }
+
+    /** The state of a new kernel built from this configuration. */
+    public MmCore(Kernel.Config config) {
+        this.model = config.model();
+        this.seed = config.seed();
+        this.memoryFrames = config.memoryFrames();
+        this.invariantsEnabled = config.invariants();
+        this.snapshotsPerStep = config.frameSnapshots();
+        this.trackTouched = invariantsEnabled || snapshotsPerStep > 0;
+        this.name = config.name() != null ? config.name() : model.name();
+        this.log = new KernelLog(this.name);
+        this.random = new SplittableRandom(seed);
+        this.biasedPins = model.get(PinAccounting.class) == PinAccounting.PIN_COUNTING_BIAS;
+        this.anonExclusiveEra = model.get(CowReuse.class) == CowReuse.ANON_EXCLUSIVE;
+        this.zeroPage = new Page(this, 0, new Content());
+        zeroPage.flags = Page.ZERO_PAGE;
+        frames[0] = zeroPage;
+    }
+
+    public KernelModel model() {
+        return model;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public SplittableRandom random() {
+        return random;
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    public KernelLog log() {
+        return log;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** ZERO_PAGE(0). */
+    public Page zeroPage() {
+        return zeroPage;
+    }
+
+    /** The frame with this pfn if it is allocated, or null. */
+    public Page frame(long pfn) {
+        return pfn >= 0 && pfn < frames.length ? frames[(int) pfn] : null;
+    }
+
+    public long usedFrames() {
+        return used;
+    }
+
+    public long freeFrames() {
+        return memoryFrames - used;
+    }
+
+    public long memoryFrames() {
+        return memoryFrames;
+    }
+
+    public Rmap rmap() {
+        return rmap;
+    }
+
+    /** Whether FOLL_PIN adds GUP_PIN_COUNTING_BIAS (PinAccounting.PIN_COUNTING_BIAS). */
+    public boolean pinsAreBiased() {
+        return biasedPins;
+    }
+
+    /** Whether PageAnonExclusive exists (CowReuse.ANON_EXCLUSIVE, 6c287605fd56). */
+    public boolean anonExclusiveEra() {
+        return anonExclusiveEra;
+    }
+
+    /** Registers a new address space for the full invariant check. */
+    void registerMm(Mm mm) {
+        mms.add(mm);
+    }
+
+    public int nextDioId() {
+        return nextDio++;
+    }
+
+    public int nextBioId() {
+        return nextBio++;
+    }
+
+    public int nextPipeId() {
+        return nextPipe++;
+    }
+
+    public int nextRingId() {
+        return nextRing++;
+    }
+
+    /**
+     * dio_warn_stale_pagecache()'s ratelimit: true for the first ten warnings (a burst of 10 per
+     * 86400 s; the model has no clock).
+     */
+    public boolean staleWarningAllowed() {
+        return staleWarnings++ < 10;
+    }
+
+    /**
+     * __io_account_mem(): charges pages to user->locked_vm; ENOMEM if the new total exceeds the
+     * caller's RLIMIT_MEMLOCK (a strict {@code >}). The caller decides whether to charge at all (a
+     * ring created with CAP_IPC_LOCK is never charged). The model runs every process as one user.
+     */
+    public void accountUserLockedVm(long rlimitMemlockBytes, long pages, String call) {
+        long limit = rlimitMemlockBytes >>> Kernel.PAGE_SHIFT;
+        if (userLockedVm + pages > limit) {
+            throw new ErrnoException(Errno.ENOMEM, call, "user->locked_vm " + userLockedVm + " + " + pages + " pages exceeds RLIMIT_MEMLOCK of " + limit
+                    + " pages and the ring was created without CAP_IPC_LOCK (__io_account_mem)");
+        }
+        userLockedVm += pages;
+    }
+
+    /** __io_unaccount_mem(): returns pages charged with {@link #accountUserLockedVm}. */
+    public void unaccountUserLockedVm(long pages) {
+        if (pages > userLockedVm) {
+            throw new IllegalStateException("unaccounting " + pages + " pages but user->locked_vm is " + userLockedVm);
+        }
+        userLockedVm -= pages;
+    }
+
+    /** user->locked_vm in pages: what io_uring has charged. */
+    public long userLockedVm() {
+        return userLockedVm;
+    }
+
+    /**
+     * Runs one top-level operation: opens a trace step, records an ERRNO event if it fails, retries
+     * the waiting operations and checks the invariants over the frames it touched when the
+     * outermost operation ends.
+     */
+    public <T> T op(String actor, String call, long address, Supplier<T> body) {
+        int step = trace.begin(actor, call, address);
+        depth++;
+        boolean ok = false;
+        try {
+            T r = body.get();
+            ok = true;
+            return r;
+        } catch (ErrnoException e) {
+            trace.record(actor, TraceKind.ERRNO, address, -1, e.getMessage());
+            throw e;
+        } finally {
+            depth--;
+            trace.end();
+            if (depth == 0) {
+                retryPending();
+                List<Page> check = touched;
+                touched = new ArrayList<>();
+                opSeq++;
+                if (invariantsEnabled && (ok || !check.isEmpty())) {
+                    new Invariants(this).check(check, List.of());
+                }
+                if (snapshotsPerStep > 0) {
+                    snapshot(step, check);
+                }
+            }
+        }
+    }
+
+    /** {@link #op} for a body without a result. */
+    public void run(String actor, String call, long address, Runnable body) {
+        op(actor, call, address, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** Starts an operation that may wait; it is retried after every step until it is done. */
+    public <P extends Pending> P startPending(P op) {
+        if (!op.tryRun()) {
+            pending.add(op);
+        }
+        return op;
+    }
+
+    /**
+     * Retries each waiting operation once, oldest first. One pass is enough: they wait only for
+     * direct I/O and for page references, and finishing one releases neither.
+     */
+    private void retryPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        depth++;
+        try {
+            pending.removeIf(Pending::tryRun);
+        } finally {
+            depth--;
+        }
+    }
+
+    /** Checks every invariant over every allocated frame and every address space. */
+    public void checkInvariants() {
+        List<Page> all = new ArrayList<>();
+        for (Page f : frames) {
+            if (f != null) {
+                all.add(f);
+            }
+        }
+        new Invariants(this).check(all, mms);
+    }
+
+    /** The snapshots recorded at the end of each step, oldest first; empty when snapshots are off. */
+    public List<FrameSnapshot> frameSnapshots() {
+        return Collections.unmodifiableList(snapshots);
+    }
+
+    /** Records who holds each of the first frames the step touched, in the order it touched them. */
+    private void snapshot(int step, List<Page> touchedFrames) {
+        for (int i = 0; i < touchedFrames.size() && i < snapshotsPerStep; i++) {
+            Page f = touchedFrames.get(i);
+            List<String> mappedBy = new ArrayList<>();
+            rmap.walk(f, (mm, vma, vpn) -> {
+                long pte = mm.pt.get(vpn);
+                mappedBy.add(mm.owner.name() + " 0x" + Long.toHexString(vpn << Kernel.PAGE_SHIFT) + (Pte.isWrite(pte) ? " rw" : " ro"));
+            });
+            snapshots.add(new FrameSnapshot(step, f.pfn(), f.toString(), mappedBy, f.holders(), f.isFree() ? "-" : f.describeContent()));
+        }
+    }
+
+    /**
+     * Notes that an operation wrote the frame's content. Only snapshots show content; the invariants
+     * do not depend on it, so with snapshots off a write costs nothing here.
+     */
+    public void wrote(Page f) {
+        if (snapshotsPerStep > 0) {
+            touch(f);
+        }
+    }
+
+    /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
+    public void touch(Page f) {
+        if (trackTouched && depth > 0 && f.touchedIn != opSeq) {
+            f.touchedIn = opSeq;
+            touched.add(f);
+        }
+    }
+
+    /** alloc_page(): a new frame, or null if physical memory is exhausted. */
+    public Page allocFrame(Content content) {
+        if (used >= memoryFrames) {
+            return null;
+        }
+        long pfn = freeCount > 0 ? freePfns[--freeCount] : nextPfn++;
+        if (pfn >= frames.length) {
+            frames = Arrays.copyOf(frames, (int) Math.max(frames.length * 2L, pfn + 1));
+        }
+        Page f = new Page(this, pfn, content);
+        frames[(int) pfn] = f;
+        used++;
+        touch(f);
+        return f;
+    }
+
+    /** Frees the frame if nothing references it any more (put_page() reaching zero). */
+    public void maybeFree(Page f) {
+        if (f.isFree() || f.isZeroPage()) {
+            return;
+        }
+        if (f.refcount() == 0) {
+            freeFrame(f);
+        }
+    }
+
+    /** __free_page(). */
+    public void freeFrame(Page f) {
+        f.flags |= Page.FREE;
+        frames[(int) f.pfn()] = null;
+        if (freeCount == freePfns.length) {
+            freePfns = Arrays.copyOf(freePfns, freeCount * 2);
+        }
+        freePfns[freeCount++] = f.pfn();
+        used--;
+        touch(f);
+    }
+
+    /** The frame a present PTE maps; a KernelBugException if it is free. */
+    public Page frameOfPte(long pte) {
+        Page f = frames[(int) Pte.pfn(pte)];
+        if (f == null) {
+            throw new KernelBugException("pte-maps-free-frame", "a present PTE maps pfn " + Pte.pfn(pte) + " which is free", trace.render());
+        }
+        return f;
+    }
+
+    /** Removes an exiting address space from its anon_vma family. */
+    public void removeFromFamilies(Mm mm) {
+        if (mm.anonVma != null) {
+            mm.anonVma.mms.remove(mm);
+        }
+    }
+
+    /** The number of pages that cover {@code length} bytes. */
+    public static long pages(long length) {
+        return (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
+    }
+
+    /** A byte as the trace shows it: {@code 'A'} or {@code 0x00}. */
+    public static String describeByte(byte b) {
+        return b >= 0x20 && b < 0x7f ? "'" + (char) b + "'" : String.format("0x%02x", b & 0xff);
+    }
+
+    /** Up to len bytes as the trace shows them. */
+    public static String describeBytes(byte[] b, int off, int len) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = off; i < off + Math.min(len, b.length - off); i++) {
+            sb.append(b[i] >= 0x20 && b[i] < 0x7f ? Character.toString((char) b[i]) : String.format("\\x%02x", b[i] & 0xff));
+        }
+        return sb.append("...\"").toString();
+    }
+
+    /** Checks that [offset, offset + length) lies within one page. */
+    public static void checkRange(int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > Kernel.PAGE_SIZE) {
+            throw new IllegalArgumentException("offset " + offset + " and length " + length + " must lie within one page of " + Kernel.PAGE_SIZE + " bytes");
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.MmuIntervalNotifier;
+import io.pinsim.runtime.MmuIntervalNotifierOps;
+import io.pinsim.runtime.Process;
+
+/**
+ * struct mmu_interval_notifier (99cb252f5e68, 5.5): a driver's subscription to invalidations of one
+ * range of one process, with the sequence protocol of mm/mmu_notifier.c. A driver reads with
+ * {@code seq = readBegin()}, faults or looks up pages, takes its lock, and commits only if
+ * {@code !readRetry(seq)}; its invalidate callback calls {@code setSeq(curSeq)} under the same lock.
+ */
+public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuIntervalNotifier {
+    public final MmuNotifierSubscriptions subscriptions;
+    final long startVpn;
+    final long endVpn;
+    final MmuIntervalNotifierOps ops;
+    private final String name;
+    /** interval_sub->invalidate_seq. */
+    long invalidateSeq;
+    boolean removed;
+
+    MmuIntervalNotifierImpl(MmuNotifierSubscriptions subscriptions, long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
+        this.subscriptions = subscriptions;
+        this.startVpn = startVpn;
+        this.endVpn = endVpn;
+        this.ops = ops;
+        this.name = name;
+    }
+
+    /** The subscriber's name in the trace. */
+    public String name() {
+        return name;
+    }
+
+    public long start() {
+        return startVpn << Kernel.PAGE_SHIFT;
+    }
+
+    public long end() {
+        return endVpn << Kernel.PAGE_SHIFT;
+    }
+
+    /** The process whose address space this watches. */
+    public Process process() {
+        return subscriptions.mm.owner;
+    }
+
+    /**
+     * mmu_interval_read_begin(): the sequence to check with {@link #readRetry(long)}. It takes the
+     * lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation holds; called
+     * from inside an invalidation (a callback) lockdep reports possible recursive locking, and once
+     * the callback has set the sequence it would sleep for the invalidation that is calling it.
+     * The model reports both as a {@link KernelBugException}.
+     */
+    public long readBegin() {
+        requireLive("mmu_interval_read_begin");
+        if (subscriptions.insideInvalidation()) {
+            throw new KernelBugException("interval-read-begin-in-invalidation", name + ": mmu_interval_read_begin() called inside an invalidation of \""
+                    + process().name() + "\": lockdep reports possible recursive locking of __mmu_notifier_invalidate_range_start_map"
+                    + (invalidateSeq == subscriptions.invalidateSeq ? ", and it would wait for the invalidation that is calling it" : ""),
+                    subscriptions.mm.kernel.trace().render());
+        }
+        return invalidateSeq;
+    }
+
+    /** mmu_interval_read_retry(): under the driver lock, whether an invalidation ran since {@code seq}. */
+    public boolean readRetry(long seq) {
+        return invalidateSeq != seq;
+    }
+
+    /** mmu_interval_check_retry(): the lockless hint, the same test. */
+    public boolean checkRetry(long seq) {
+        return invalidateSeq != seq;
+    }
+
+    /** mmu_interval_set_seq(): from the invalidate callback, under the driver lock. */
+    public void setSeq(long curSeq) {
+        invalidateSeq = curSeq;
+    }
+
+    /**
+     * mmu_interval_notifier_remove(): stop receiving invalidations. Called from an invalidate
+     * callback it would wait for itself (a {@link KernelBugException}); during an invalidation the
+     * removal is deferred until it ends.
+     */
+    public void remove() {
+        requireLive("mmu_interval_notifier_remove");
+        subscriptions.remove(this);
+    }
+
+    public boolean isRemoved() {
+        return removed;
+    }
+
+    private void requireLive(String fn) {
+        if (removed) {
+            throw new IllegalStateException(fn + "(): " + name + " was removed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " [" + Kernel.hex(start()) + "-" + Kernel.hex(end()) + ") of \"" + process().name() + "\"";
+    }
+
+    /**
+     * The subscription as mm sees it, checked to belong to this kernel.
+     *
+     * @throws NullPointerException     for null
+     * @throws IllegalArgumentException for a subscription of another kernel
+     */
+    public static MmuIntervalNotifierImpl of(io.pinsim.runtime.MmuIntervalNotifier sub, MmCore core) {
+        java.util.Objects.requireNonNull(sub, "sub");
+        if (!(sub instanceof MmuIntervalNotifierImpl s) || s.subscriptions.mm.kernel != core) {
+            throw new IllegalArgumentException(sub + " belongs to another kernel");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,271 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Frame;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A physical page frame (struct page / folio of order 0). Its content is stored compactly; its
+ * refcount, mapcount and pincount are <em>derived</em> from the references that exist — the PTEs
+ * found by reverse mapping, the swap cache, the page cache, and the GUP references and pins held on
+ * it — so they cannot drift. A frame object stands for one allocation; when it is freed and the pfn
+ * reused, a new object stands for the new allocation.
+ */
+public final class Page implements io.pinsim.runtime.Frame {
+    public static final int ANON = 1;
+    public static final int ANON_EXCLUSIVE = 1 << 1;
+    public static final int DIRTY = 1 << 2;
+    static final int ZERO_PAGE = 1 << 3;
+    static final int FREE = 1 << 4;
+    /** PagePrivate: the page-cache page has buffer heads attached (ext4). */
+    public static final int BUFFERS = 1 << 5;
+    /** An fs-DAX page: the file's block itself (ZONE_DEVICE), mapped without a page-cache copy. */
+    public static final int DAX = 1 << 6;
+
+    /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
+    public static final int GUP_PIN_COUNTING_BIAS = 1024;
+
+    private final MmCore kernel;
+    private final long pfn;
+    public final Content content;
+    public int flags;
+    /** The anon_vma-like family whose mms may map this anonymous frame. */
+    public AnonVma anonVma;
+    /** The page cache (shmem or file) this frame belongs to, or null. */
+    public AddressSpace mapping;
+    /** The page's index: the virtual page number for anon frames, the file page index otherwise. */
+    public long index;
+    /** The swap slot whose swap cache holds this frame, or null. */
+    SwapSpace.Slot swapSlot;
+    /** GUP references and pins held on this frame, oldest first; null when there are none. */
+    public List<GupRef> refs;
+    /** The operation that last touched the frame (MmCore.touch), so it is checked once per operation. */
+    long touchedIn;
+
+    Page(MmCore kernel, long pfn, Content content) {
+        this.kernel = kernel;
+        this.pfn = pfn;
+        this.content = content;
+    }
+
+    /** The page frame number. */
+    public long pfn() {
+        return pfn;
+    }
+
+    /** Whether this is the shared zero page. */
+    public boolean isZeroPage() {
+        return (flags & ZERO_PAGE) != 0;
+    }
+
+    /** Whether the frame has been freed (it is no longer part of any mapping, cache or pin). */
+    public boolean isFree() {
+        return (flags & FREE) != 0;
+    }
+
+    /** PageAnon: the frame is anonymous memory (not page cache, not the zero page). */
+    public boolean isAnon() {
+        return (flags & ANON) != 0;
+    }
+
+    /**
+     * PageAnonExclusive (6c287605fd56, 5.19): the page is mapped by exactly one process and may be
+     * written without a copy. Always false on models before that era, where the flag does not exist.
+     */
+    public boolean isAnonExclusive() {
+        return kernel.anonExclusiveEra() && (flags & ANON_EXCLUSIVE) != 0;
+    }
+
+    /** PG_dirty. */
+    public boolean isDirty() {
+        return (flags & DIRTY) != 0;
+    }
+
+    /** PagePrivate: buffer heads are attached (an ext4 page-cache page that reclaim has not stripped). */
+    public boolean hasBuffers() {
+        return (flags & BUFFERS) != 0;
+    }
+
+    /** Whether this is an fs-DAX page: the file block itself. */
+    public boolean isDax() {
+        return (flags & DAX) != 0;
+    }
+
+    /**
+     * Whether the frame belongs to a page cache (or is a DAX block) now. A page-cache page that
+     * truncate removed while something still held it is an orphan: it has no mapping any more.
+     */
+    public boolean isInPageCache() {
+        return mapping != null;
+    }
+
+    /** PageSwapCache: the frame is in the swap cache. */
+    public boolean isInSwapCache() {
+        return swapSlot != null;
+    }
+
+    /** The number of PTEs that map this frame, found by reverse mapping (page_mapcount()). */
+    public int mapcount() {
+        return kernel.rmap().mapcount(this);
+    }
+
+    /** The number of FOLL_PIN pins (0 on models where a pin is a plain reference). */
+    public int pincount() {
+        if (!kernel.pinsAreBiased()) {
+            return 0;
+        }
+        return countRefs(GupRef.Kind.PIN);
+    }
+
+    /**
+     * page_ref_count(): mappings + page cache + swap cache + GUP references + pins, each pin
+     * counting {@link #GUP_PIN_COUNTING_BIAS} on models with pin accounting and 1 before.
+     */
+    public int refcount() {
+        if (isFree()) {
+            return 0;
+        }
+        return mapcount() + nonMappingRefs();
+    }
+
+    /** The references that are not page-table mappings. */
+    int nonMappingRefs() {
+        int r = isZeroPage() ? 1 : 0;
+        if (mapping != null) {
+            r++;
+        }
+        if (swapSlot != null) {
+            r++;
+        }
+        if (refs != null) {
+            int bias = kernel.pinsAreBiased() ? GUP_PIN_COUNTING_BIAS : 1;
+            for (GupRef g : refs) {
+                r += g.kind() == GupRef.Kind.PIN ? bias : 1;
+            }
+        }
+        return r;
+    }
+
+    int countRefs(GupRef.Kind kind) {
+        if (refs == null) {
+            return 0;
+        }
+        int n = 0;
+        for (GupRef g : refs) {
+            if (g.kind() == kind) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * page_maybe_dma_pinned() for a small page: refcount >= GUP_PIN_COUNTING_BIAS, with the false
+     * positives the kernel accepts ("false is not fuzzy"). Always false without pin accounting.
+     */
+    public boolean maybeDmaPinned() {
+        if (!kernel.pinsAreBiased() || isFree()) {
+            return false;
+        }
+        if (countRefs(GupRef.Kind.PIN) > 0) {
+            return true;
+        }
+        int other = nonMappingRefs();
+        if (other + kernel.rmap().mapcountUpperBound(this) < GUP_PIN_COUNTING_BIAS) {
+            return false;
+        }
+        return refcount() >= GUP_PIN_COUNTING_BIAS;
+    }
+
+    /** Who holds GUP references or pins on this frame, oldest first, e.g. {@code PIN by rdma0 MR#1 (step 3)}. */
+    public List<String> holders() {
+        List<String> out = new ArrayList<>();
+        if (refs != null) {
+            for (GupRef g : refs) {
+                out.add(g.toString());
+            }
+        }
+        return out;
+    }
+
+    /** Reads bytes of the frame directly (as a device or the kernel would, not through a page table). */
+    public byte[] read(int offset, int length) {
+        MmCore.checkRange(offset, length);
+        byte[] b = new byte[length];
+        content.read(offset, b, 0, length);
+        return b;
+    }
+
+    /** The content in a few words: {@code zeros}, {@code 'A' x 4096}, or its first bytes. */
+    public String describeContent() {
+        return content.describe();
+    }
+
+    void addRef(GupRef ref) {
+        if (refs == null) {
+            refs = new ArrayList<>(2);
+        }
+        refs.add(ref);
+    }
+
+    boolean removeRef(GupRef ref) {
+        if (refs == null || !refs.remove(ref)) {
+            return false;
+        }
+        if (refs.isEmpty()) {
+            refs = null;
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        if (isFree()) {
+            return "frame #" + pfn + " (free)";
+        }
+        StringBuilder sb = new StringBuilder("frame #").append(pfn).append(" (");
+        if (isZeroPage()) {
+            sb.append("zero page");
+        } else if (isAnon()) {
+            sb.append(isAnonExclusive() ? "anon exclusive" : "anon");
+        } else if (mapping != null) {
+            sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
+        } else {
+            sb.append("orphaned page-cache page");
+        }
+        sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
+        if (kernel.pinsAreBiased()) {
+            sb.append(", pincount ").append(pincount());
+        }
+        if (swapSlot != null) {
+            sb.append(", swap cache");
+        }
+        return sb.append(")").toString();
+    }
+
+    /**
+     * set_page_dirty() of any frame from outside the filesystem's write path: a page-cache page
+     * through its filesystem ({@link AddressSpace.Host#setPageDirtyFromGup}), any other page by its flag.
+     */
+    public static void setPageDirty(Page f, String who) {
+        if (f.mapping != null && f.mapping.inode != null) {
+            f.mapping.inode.setPageDirtyFromGup(f, who);
+        } else {
+            f.flags |= Page.DIRTY;
+        }
+    }
+
+    /**
+     * The frame as mm sees it, checked to belong to this kernel.
+     *
+     * @throws NullPointerException     for null
+     * @throws IllegalArgumentException for a frame of another kernel
+     */
+    public static Page of(io.pinsim.runtime.Frame frame, MmCore core) {
+        java.util.Objects.requireNonNull(frame, "frame");
+        if (!(frame instanceof Page p) || p.kernel != core) {
+            throw new IllegalArgumentException("frame #" + frame.pfn() + " belongs to another kernel; use a frame of this kernel");
+        }
+        return p;
+    }
+}

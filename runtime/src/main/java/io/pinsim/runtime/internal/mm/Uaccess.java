@@ -1,0 +1,128 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.Signal;
+import io.pinsim.runtime.trace.KernelLog;
+
+/**
+ * CPU accesses to user memory and the syscalls' user copies (copy_from_user(), copy_to_user(),
+ * arch/x86/mm/fault.c): the MMU walk, the fault handler, and the signal or EFAULT for a bad address.
+ */
+public final class Uaccess {
+    private final MmOwner owner;
+    private final MmCore kernel;
+    private final Mm mm;
+    private final String name;
+
+    public Uaccess(MmOwner owner) {
+        this.owner = owner;
+        this.mm = owner.mm();
+        this.kernel = mm.kernel;
+        this.name = owner.name();
+    }
+
+    private void requireAlive() {
+        owner.requireAlive();
+    }
+
+    /** Fills {@code length} bytes with one value, as the CPU would (memset). */
+    public void fill(long address, long length, byte value) {
+        requireAlive();
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative, was " + length);
+        }
+        kernel.run(name, "memset " + Kernel.hex(address) + " " + MmCore.describeByte(value) + " x " + length, address, () -> {
+            long done = 0;
+            while (done < length) {
+                long a = address + done;
+                int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+                int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
+                Page f = access(a, true, null);
+                f.content.fill(off, n, value);
+                kernel.wrote(f);
+                done += n;
+            }
+        });
+    }
+
+    /**
+     * copy_from_user(): reads user memory for a syscall. A bad address makes the syscall fail with
+     * EFAULT instead of delivering a signal, as the uaccess exception tables do; with a null
+     * {@code call} it is a CPU access, and a bad address delivers the signal.
+     */
+    public byte[] copyFromUser(long address, int length, String call) {
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            long a = address + done;
+            int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
+            access(a, false, call).content.read(off, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    /** copy_to_user(): writes user memory for a syscall; EFAULT on a bad address (a CPU write, with its signal, when {@code call} is null). */
+    public void copyToUser(long address, byte[] data, String call) {
+        int done = 0;
+        while (done < data.length) {
+            long a = address + done;
+            int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
+            Page f = access(a, true, call);
+            f.content.write(off, data, done, n);
+            kernel.wrote(f);
+            done += n;
+        }
+    }
+
+    /** The MMU and the fault handler for one access; with {@code uaccessCall} failures are EFAULT for that call. */
+    private Page access(long address, boolean write, String uaccessCall) {
+        long vpn = address >>> Kernel.PAGE_SHIFT;
+        if (address < 0 || address >= Kernel.TASK_SIZE) {
+            throw fault(uaccessCall, Signal.SIGSEGV, address, "address outside the user address space (SEGV_MAPERR)");
+        }
+        VmArea v = mm.findVma(vpn);
+        if (v == null) {
+            throw fault(uaccessCall, Signal.SIGSEGV, address, (write ? "write" : "read") + " to an address with no mapping (SEGV_MAPERR)");
+        }
+        if (write ? (v.flags & VmArea.VM_WRITE) == 0 : (v.flags & (VmArea.VM_READ | VmArea.VM_WRITE | VmArea.VM_EXEC)) == 0) {
+            throw fault(uaccessCall, Signal.SIGSEGV, address, (write ? "write" : "read") + " to " + v + " which does not allow it (SEGV_ACCERR)");
+        }
+        for (int tries = 0; tries < 3; tries++) {
+            long pte = mm.pt.get(vpn);
+            if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
+                mm.pt.set(vpn, pte | Pte.YOUNG | (write ? Pte.DIRTY : 0));
+                Page f = Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frameOfPte(pte);
+                if (write) {
+                    f.flags |= Page.DIRTY;
+                }
+                return f;
+            }
+            Faults.Result r = new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+            if (r == Faults.Result.SIGBUS) {
+                throw fault(uaccessCall, Signal.SIGBUS, address, "access beyond the end of " + v.mapping.name() + " (filemap_fault: BUS_ADRERR)");
+            }
+            if (r == Faults.Result.OOM) {
+                if (uaccessCall != null) {
+                    throw new ErrnoException(Errno.ENOMEM, uaccessCall, "out of memory faulting in the user buffer at " + Kernel.hex(address));
+                }
+                kernel.log().print(kernel.trace().step(), KernelLog.Level.CRIT, "Out of memory: Killed process " + owner.pid() + " (" + name + ")");
+                throw owner.kill(Signal.SIGKILL, address, "the page fault could not allocate a page: the OOM killer killed the process");
+            }
+        }
+        throw new KernelBugException("fault-loop", "the fault at " + Kernel.hex(address) + " did not resolve: " + Pte.describe(mm.pt.get(vpn)), kernel.trace().render());
+    }
+
+    /** A failed access: a signal for a CPU access, EFAULT for a syscall's user copy. */
+    private RuntimeException fault(String uaccessCall, Signal sig, long address, String reason) {
+        if (uaccessCall != null) {
+            return new ErrnoException(Errno.EFAULT, uaccessCall, "bad user buffer at " + Kernel.hex(address) + ": " + reason);
+        }
+        return owner.kill(sig, address, reason);
+    }
+}
