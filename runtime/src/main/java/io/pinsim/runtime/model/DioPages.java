@@ -5,25 +5,9 @@ package io.pinsim.runtime.model;
  */
 public enum DioPages implements Switch {
     /** bio_iov_iter_get_pages() -> get_user_pages_fast(): plain references, invisible to page_maybe_dma_pinned() and so to fork (iov_iter_get_pages(), up to 6.4) */
-    FOLL_GET("bio_iov_iter_get_pages() -> get_user_pages_fast(): plain references, invisible to page_maybe_dma_pinned() and so to fork", "iov_iter_get_pages(), up to 6.4"),
+    @Switch.Doc(behaviour = "bio_iov_iter_get_pages() -> get_user_pages_fast(): plain references, invisible to page_maybe_dma_pinned() and so to fork", source = "iov_iter_get_pages(), up to 6.4")
+    FOLL_GET,
     /** iov_iter_extract_pages() -> pin_user_pages_fast() and BIO_PAGE_PINNED: fork copies the page for the child early (block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages (David Howells), 6.5) */
-    FOLL_PIN("iov_iter_extract_pages() -> pin_user_pages_fast() and BIO_PAGE_PINNED: fork copies the page for the child early", "block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages (David Howells), 6.5");
-
-    private final String behaviour;
-    private final String source;
-
-    DioPages(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "iov_iter_extract_pages() -> pin_user_pages_fast() and BIO_PAGE_PINNED: fork copies the page for the child early", source = "block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages (David Howells), 6.5")
+    FOLL_PIN
 }

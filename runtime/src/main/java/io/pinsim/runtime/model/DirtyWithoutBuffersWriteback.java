@@ -7,25 +7,9 @@ package io.pinsim.runtime.model;
  */
 public enum DirtyWithoutBuffersWriteback implements Switch {
     /** ext4_writepage() calls page_buffers(), whose BUG_ON(!PagePrivate(page)) oopses the kernel (ext4_writepage() up to 5.17) */
-    BUG("ext4_writepage() calls page_buffers(), whose BUG_ON(!PagePrivate(page)) oopses the kernel", "ext4_writepage() up to 5.17"),
+    @Switch.Doc(behaviour = "ext4_writepage() calls page_buffers(), whose BUG_ON(!PagePrivate(page)) oopses the kernel", source = "ext4_writepage() up to 5.17")
+    BUG,
     /** ext4_warning_inode("page %lu does not have buffers attached"), the page is cleaned and skipped: its data never reaches the disk (cc5095747edf ext4: don't BUG if someone dirty pages without asking ext4 first, 5.18) */
-    WARN_AND_DROP("ext4_warning_inode(\"page %lu does not have buffers attached\"), the page is cleaned and skipped: its data never reaches the disk", "cc5095747edf ext4: don't BUG if someone dirty pages without asking ext4 first, 5.18");
-
-    private final String behaviour;
-    private final String source;
-
-    DirtyWithoutBuffersWriteback(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "ext4_warning_inode(\"page %lu does not have buffers attached\"), the page is cleaned and skipped: its data never reaches the disk", source = "cc5095747edf ext4: don't BUG if someone dirty pages without asking ext4 first, 5.18")
+    WARN_AND_DROP
 }

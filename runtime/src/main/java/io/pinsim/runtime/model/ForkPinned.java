@@ -5,27 +5,12 @@ package io.pinsim.runtime.model;
  */
 public enum ForkPinned implements Switch {
     /** share it and write-protect both PTEs like any other page; whoever writes first gets the copy (copy_one_pte(), up to 5.8) */
-    SHARE_WRPROTECT("share it and write-protect both PTEs like any other page; whoever writes first gets the copy", "copy_one_pte(), up to 5.8"),
+    @Switch.Doc(behaviour = "share it and write-protect both PTEs like any other page; whoever writes first gets the copy", source = "copy_one_pte(), up to 5.8")
+    SHARE_WRPROTECT,
     /** if the mm ever pinned and page_maybe_dma_pinned(), copy the page - anon or page cache alike - for the child now; the parent PTE is left untouched; ENOMEM fails fork (5.10.y/5.15.y stable added an anon-only check in 2023) (70e806e4e645 mm: Do early cow for pinned pages during fork() for ptes, 5.9) */
-    EARLY_COPY_ANY_PAGE("if the mm ever pinned and page_maybe_dma_pinned(), copy the page - anon or page cache alike - for the child now; the parent PTE is left untouched; ENOMEM fails fork (5.10.y/5.15.y stable added an anon-only check in 2023)", "70e806e4e645 mm: Do early cow for pinned pages during fork() for ptes, 5.9"),
+    @Switch.Doc(behaviour = "if the mm ever pinned and page_maybe_dma_pinned(), copy the page - anon or page cache alike - for the child now; the parent PTE is left untouched; ENOMEM fails fork (5.10.y/5.15.y stable added an anon-only check in 2023)", source = "70e806e4e645 mm: Do early cow for pinned pages during fork() for ptes, 5.9")
+    EARLY_COPY_ANY_PAGE,
     /** page_try_dup_anon_rmap() fails for an exclusive anon page that may be pinned, so the child gets a copy; ENOMEM fails fork (6c287605fd56 PG_anon_exclusive, 5.19) */
-    EARLY_COPY_ANON_EXCLUSIVE("page_try_dup_anon_rmap() fails for an exclusive anon page that may be pinned, so the child gets a copy; ENOMEM fails fork", "6c287605fd56 PG_anon_exclusive, 5.19");
-
-    private final String behaviour;
-    private final String source;
-
-    ForkPinned(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "page_try_dup_anon_rmap() fails for an exclusive anon page that may be pinned, so the child gets a copy; ENOMEM fails fork", source = "6c287605fd56 PG_anon_exclusive, 5.19")
+    EARLY_COPY_ANON_EXCLUSIVE
 }

@@ -6,29 +6,15 @@ package io.pinsim.runtime.model;
  */
 public enum IoUringBufferCheck implements Switch {
     /** io_uring does not exist: io_uring_setup() is ENOSYS (before 5.1) */
-    NO_IO_URING("io_uring does not exist: io_uring_setup() is ENOSYS", "before 5.1"),
+    @Switch.Doc(behaviour = "io_uring does not exist: io_uring_setup() is ENOSYS", source = "before 5.1")
+    NO_IO_URING,
     /** after pin_user_pages(FOLL_WRITE|FOLL_LONGTERM), any file-backed VMA (shmem and MAP_PRIVATE files included) but hugetlbfs: -EOPNOTSUPP (io_sqe_buffer_register(), 5.1 - 5.13) */
-    ANY_FILE_REFUSED("after pin_user_pages(FOLL_WRITE|FOLL_LONGTERM), any file-backed VMA (shmem and MAP_PRIVATE files included) but hugetlbfs: -EOPNOTSUPP", "io_sqe_buffer_register(), 5.1 - 5.13"),
+    @Switch.Doc(behaviour = "after pin_user_pages(FOLL_WRITE|FOLL_LONGTERM), any file-backed VMA (shmem and MAP_PRIVATE files included) but hugetlbfs: -EOPNOTSUPP", source = "io_sqe_buffer_register(), 5.1 - 5.13")
+    ANY_FILE_REFUSED,
     /** as before, but shmem and memfd are allowed (40dad765c045 io_uring: enable shmem/memfd memory registration, 5.14) */
-    NON_SHMEM_FILE_REFUSED("as before, but shmem and memfd are allowed", "40dad765c045 io_uring: enable shmem/memfd memory registration, 5.14"),
+    @Switch.Doc(behaviour = "as before, but shmem and memfd are allowed", source = "40dad765c045 io_uring: enable shmem/memfd memory registration, 5.14")
+    NON_SHMEM_FILE_REFUSED,
     /** no check of its own: GUP refuses long-term write pins of dirty-tracked shared file mappings (-EFAULT); MAP_PRIVATE files and shmem are allowed (34ed8d0dcd69 io_uring: rsrc: delegate VMA file-backed check to GUP, 6.5) */
-    GUP_DECIDES("no check of its own: GUP refuses long-term write pins of dirty-tracked shared file mappings (-EFAULT); MAP_PRIVATE files and shmem are allowed", "34ed8d0dcd69 io_uring: rsrc: delegate VMA file-backed check to GUP, 6.5");
-
-    private final String behaviour;
-    private final String source;
-
-    IoUringBufferCheck(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "no check of its own: GUP refuses long-term write pins of dirty-tracked shared file mappings (-EFAULT); MAP_PRIVATE files and shmem are allowed", source = "34ed8d0dcd69 io_uring: rsrc: delegate VMA file-backed check to GUP, 6.5")
+    GUP_DECIDES
 }

@@ -6,25 +6,9 @@ package io.pinsim.runtime.model;
  */
 public enum RdmaCopyOnFork implements Switch {
     /** no such attribute: ibv_fork_init() enables MADV_DONTFORK on every registration (before 5.13) */
-    NOT_REPORTED("no such attribute: ibv_fork_init() enables MADV_DONTFORK on every registration", "before 5.13"),
+    @Switch.Doc(behaviour = "no such attribute: ibv_fork_init() enables MADV_DONTFORK on every registration", source = "before 5.13")
+    NOT_REPORTED,
     /** copy-on-fork is reported: ibv_is_fork_initialized() is IBV_FORK_UNNEEDED and ibv_fork_init() does nothing (6cc9e215eb27 RDMA/nldev: Add copy-on-fork attribute to get sys command, 5.13) */
-    REPORTED("copy-on-fork is reported: ibv_is_fork_initialized() is IBV_FORK_UNNEEDED and ibv_fork_init() does nothing", "6cc9e215eb27 RDMA/nldev: Add copy-on-fork attribute to get sys command, 5.13");
-
-    private final String behaviour;
-    private final String source;
-
-    RdmaCopyOnFork(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "copy-on-fork is reported: ibv_is_fork_initialized() is IBV_FORK_UNNEEDED and ibv_fork_init() does nothing", source = "6cc9e215eb27 RDMA/nldev: Add copy-on-fork attribute to get sys command, 5.13")
+    REPORTED
 }

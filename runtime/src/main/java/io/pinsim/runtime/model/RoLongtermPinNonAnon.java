@@ -6,25 +6,9 @@ package io.pinsim.runtime.model;
  */
 public enum RoLongtermPinNonAnon implements Switch {
     /** the zero page or page-cache page itself is pinned; a later write by the process replaces it and the pin goes stale (mm/gup.c up to 6.1) */
-    PIN_IN_PLACE("the zero page or page-cache page itself is pinned; a later write by the process replaces it and the pin goes stale", "mm/gup.c up to 6.1"),
+    @Switch.Doc(behaviour = "the zero page or page-cache page itself is pinned; a later write by the process replaces it and the pin goes stale", source = "mm/gup.c up to 6.1")
+    PIN_IN_PLACE,
     /** gup_must_unshare() is true for it: the page is first replaced by an exclusive anonymous copy, then pinned (84209e87c696 mm/gup: reliable R/O long-term pinning in COW mappings, 6.2) */
-    UNSHARE("gup_must_unshare() is true for it: the page is first replaced by an exclusive anonymous copy, then pinned", "84209e87c696 mm/gup: reliable R/O long-term pinning in COW mappings, 6.2");
-
-    private final String behaviour;
-    private final String source;
-
-    RoLongtermPinNonAnon(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "gup_must_unshare() is true for it: the page is first replaced by an exclusive anonymous copy, then pinned", source = "84209e87c696 mm/gup: reliable R/O long-term pinning in COW mappings, 6.2")
+    UNSHARE
 }

@@ -6,25 +6,9 @@ package io.pinsim.runtime.model;
  */
 public enum SoftDirtyPinned implements Switch {
     /** the PTE is write-protected and its soft-dirty bit cleared like any other (clear_soft_dirty() up to 5.10.0) */
-    WRITE_PROTECT("the PTE is write-protected and its soft-dirty bit cleared like any other", "clear_soft_dirty() up to 5.10.0"),
+    @Switch.Doc(behaviour = "the PTE is write-protected and its soft-dirty bit cleared like any other", source = "clear_soft_dirty() up to 5.10.0")
+    WRITE_PROTECT,
     /** pte_is_pinned(): a writable PTE in a COW mapping of a maybe-pinned page, in an mm that has pinned, is left alone (9348b73c2e1b mm: don't play games with pinned pages in clear_page_refs, 5.11 and 5.10.y) */
-    SKIP_PINNED("pte_is_pinned(): a writable PTE in a COW mapping of a maybe-pinned page, in an mm that has pinned, is left alone", "9348b73c2e1b mm: don't play games with pinned pages in clear_page_refs, 5.11 and 5.10.y");
-
-    private final String behaviour;
-    private final String source;
-
-    SoftDirtyPinned(String behaviour, String source) {
-        this.behaviour = behaviour;
-        this.source = source;
-    }
-
-    @Override
-    public String behaviour() {
-        return behaviour;
-    }
-
-    @Override
-    public String source() {
-        return source;
-    }
+    @Switch.Doc(behaviour = "pte_is_pinned(): a writable PTE in a COW mapping of a maybe-pinned page, in an mm that has pinned, is left alone", source = "9348b73c2e1b mm: don't play games with pinned pages in clear_page_refs, 5.11 and 5.10.y")
+    SKIP_PINNED
 }
