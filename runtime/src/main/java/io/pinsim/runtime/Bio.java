@@ -20,6 +20,7 @@ public interface Bio {
     /** The request this bio serves. */
     DirectIo request();
 
+    /** Whether the bio has completed. */
     boolean isDone();
 
     /** The device completes the bio: the DMA happens now, then the request's completion runs. */

@@ -1,8 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.DioPages;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * An O_DIRECT read or write in flight (a kiocb submitted with io_submit, or the synchronous case

@@ -7,7 +7,7 @@ import java.util.Objects;
  * call that refused, and the reason in kernel terms. The model guarantees that a call which throws
  * this changed nothing, unless its javadoc names the partial effect the real kernel leaves behind.
  */
-public final class ErrnoException extends RuntimeException {
+public final class ErrnoException extends PinsimException {
     private static final long serialVersionUID = 1L;
 
     private final Errno errno;

@@ -1,9 +1,6 @@
 package io.pinsim.runtime;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /** A mounted filesystem of one {@link FsKind}, holding files by name. */
 public interface Filesystem {

@@ -1,7 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.ForkPinned;
-import java.util.List;
 
 /**
  * fork() as dup_mmap() -> copy_page_range() -> copy_pte_range() -> copy_present_pte() does it,

@@ -1,6 +1,5 @@
 package io.pinsim.runtime;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**

@@ -1,8 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.GupFastVsFork;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * get_user_pages_fast() / pin_user_pages_fast() as a sequence of steps (gup_fast_fallback() in

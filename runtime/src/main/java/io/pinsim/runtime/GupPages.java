@@ -1,7 +1,5 @@
 package io.pinsim.runtime;
 
-import java.util.List;
-
 /**
  * The pages one GUP call returned: the frames, and the references or pins held on them. A device
  * (or a pipe, or a test) reads and writes the held frames directly, as DMA does, whatever the CPU

@@ -1,11 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.internal.mm.AddressSpace;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 
 /**
  * A file: its size, its page cache ({@link AddressSpace}), and - for ext4 - its blocks on disk. For

@@ -1,8 +1,6 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.IoUringBufferCheck;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * An io_uring instance with registered (fixed) buffers. Registration pins the buffer long-term for

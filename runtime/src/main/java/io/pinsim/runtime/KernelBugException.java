@@ -5,7 +5,7 @@ package io.pinsim.runtime;
  * underflow, a writable PTE to a shared anonymous page in the anon-exclusive era, ... The message
  * says which invariant, on which frame, and ends with the trace of the scenario so far.
  */
-public final class KernelBugException extends RuntimeException {
+public final class KernelBugException extends PinsimException {
     private static final long serialVersionUID = 1L;
 
     private final String invariant;

@@ -1,7 +1,5 @@
 package io.pinsim.runtime;
 
-import java.util.Objects;
-
 /**
  * An open file description (struct file) of one process: its flags, its position, and the
  * errseq sample that fsync() compares with the file's writeback errors. Buffered I/O copies through

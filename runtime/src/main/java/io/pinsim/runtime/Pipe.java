@@ -1,8 +1,5 @@
 package io.pinsim.runtime;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
-
 /**
  * A pipe whose buffers may point at user pages, as vmsplice() leaves them (user_page_pipe_buf_ops):
  * the pipe holds plain references and copies nothing until it is read, so a reader sees what the

@@ -2,10 +2,7 @@ package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.MprotectWrite;
 import io.pinsim.runtime.model.SoftDirtyPinned;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * A process: a task group with one address space (mm). Its methods are the syscalls and CPU

@@ -4,7 +4,7 @@ package io.pinsim.runtime;
  * A CPU access that the MMU could not satisfy: the kernel delivered {@link #signal()} to the process
  * and, since the model installs no handlers, the process was killed. Thrown by the access itself.
  */
-public final class SignalException extends RuntimeException {
+public final class SignalException extends PinsimException {
     private static final long serialVersionUID = 1L;
 
     private final Signal signal;

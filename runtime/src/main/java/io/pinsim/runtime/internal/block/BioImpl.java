@@ -1,53 +1,64 @@
 package io.pinsim.runtime.internal.block;
 
 import io.pinsim.runtime.Bio;
-import io.pinsim.runtime.internal.fs.DirectIoImpl;
+import io.pinsim.runtime.DirectIo;
 
 /**
  * One block I/O in flight: a direct read or write of a file range into or out of user pages that
- * GUP holds. {@link #complete()} is the device's completion (the DMA and bio->bi_end_io).
+ * GUP holds. {@link #complete()} is the device's completion (the DMA and bio-&gt;bi_end_io).
  */
-public final class BioImpl implements io.pinsim.runtime.Bio {
-    private final DirectIoImpl dio;
+public final class BioImpl implements Bio {
+    private final EndIo owner;
     private final int id;
 
-    public BioImpl(DirectIoImpl dio, int id) {
-        this.dio = dio;
+    /**
+     * What a bio knows of the request that submitted it: bio-&gt;bi_private with its bio-&gt;bi_end_io
+     * (iomap_dio_bio_end_io() for direct I/O). Implemented by fs, so block never depends on it.
+     */
+    public interface EndIo extends DirectIo {
+        /** bio-&gt;bi_end_io(): the DMA has happened; complete the request. */
+        void endIo();
+    }
+
+    /** A bio for this request, numbered {@code id} on its kernel. */
+    public BioImpl(EndIo owner, int id) {
+        this.owner = owner;
         this.id = id;
     }
 
-    /** The bio's number on its kernel, in submission order. */
+    @Override
     public int id() {
         return id;
     }
 
-    /** REQ_OP_WRITE (memory to disk) or REQ_OP_READ (disk to memory). */
+    @Override
     public boolean isWrite() {
-        return dio.isWrite();
+        return owner.isWrite();
     }
 
-    /** The file offset. */
+    @Override
     public long offset() {
-        return dio.offset();
+        return owner.offset();
     }
 
-    /** The number of bytes. */
+    @Override
     public int length() {
-        return dio.transferLength();
+        return owner.transferLength();
     }
 
-    /** The request this bio serves. */
-    public DirectIoImpl request() {
-        return dio;
+    @Override
+    public DirectIo request() {
+        return owner;
     }
 
+    @Override
     public boolean isDone() {
-        return dio.isDone();
+        return owner.isDone();
     }
 
-    /** The device completes the bio: the DMA happens now, then the request's completion runs. */
+    @Override
     public void complete() {
-        dio.endIo();
+        owner.endIo();
     }
 
     @Override

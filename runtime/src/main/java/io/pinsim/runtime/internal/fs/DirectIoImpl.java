@@ -1,6 +1,5 @@
 package io.pinsim.runtime.internal.fs;
 
-import io.pinsim.runtime.DirectIo;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Foll;
@@ -26,7 +25,7 @@ import java.util.List;
  * references before 6.5, pins from 6.5 - and the DMA happens when the device completes its
  * {@link BioImpl}, into (or out of) whatever frames it holds then.
  */
-public final class DirectIoImpl implements io.pinsim.runtime.DirectIo {
+public final class DirectIoImpl implements BioImpl.EndIo {
     /** The logical block size of the model's block devices: O_DIRECT offsets, lengths and buffers must be multiples of it. */
     public static final int LOGICAL_BLOCK_SIZE = 512;
 
@@ -50,6 +49,7 @@ public final class DirectIoImpl implements io.pinsim.runtime.DirectIo {
         this.id = id;
     }
 
+    @Override
     public boolean isWrite() {
         return write;
     }
@@ -74,21 +74,22 @@ public final class DirectIoImpl implements io.pinsim.runtime.DirectIo {
         return transfer;
     }
 
+    @Override
     public boolean isDone() {
         return done;
     }
 
-    /** The pages the request holds (null if it held none: EOF, or a fallback). */
+    @Override
     public GupPagesImpl pages() {
         return pages;
     }
 
-    /** The bio in flight, or null. */
+    @Override
     public BioImpl bio() {
         return bio;
     }
 
-    /** The request's name in the trace, {@code dio#1}. */
+    @Override
     public String name() {
         return "dio#" + id;
     }
@@ -101,7 +102,7 @@ public final class DirectIoImpl implements io.pinsim.runtime.DirectIo {
         return transfer;
     }
 
-    /** The device completes the request (its bio). */
+    @Override
     public void complete() {
         if (done) {
             throw new IllegalStateException(name() + " is already complete");

@@ -31,7 +31,7 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
         this.device = device;
     }
 
-    /** The block device under an ext4 filesystem; {@link IllegalStateException} for tmpfs and DAX. */
+    @Override
     public BlockDevice device() {
         if (device == null) {
             throw new IllegalStateException(name + " (" + kind + ") has no block device in the model");
@@ -39,30 +39,27 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
         return device;
     }
 
+    @Override
     public FsKind kind() {
         return kind;
     }
 
-    /** The mount's name, e.g. {@code ext4}. */
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public io.pinsim.runtime.Kernel kernel() {
         return publicKernel;
     }
 
-    /** Creates an empty file (open(O_CREAT|O_EXCL) without keeping it open). */
+    @Override
     public InodeImpl create(String fileName) {
         return create(fileName, new byte[0]);
     }
 
-    /**
-     * Creates a file whose content is already on disk (for ext4: written and written back; for
-     * tmpfs: in the page cache, its only copy; for DAX: in its blocks).
-     *
-     * @throws ErrnoException EEXIST if the name is taken
-     */
+    @Override
     public InodeImpl create(String fileName, byte[] content) {
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(content, "content");
@@ -77,7 +74,7 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
         });
     }
 
-    /** The file with this name. */
+    @Override
     public InodeImpl file(String fileName) {
         InodeImpl i = files.get(fileName);
         if (i == null) {
@@ -86,7 +83,7 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
         return i;
     }
 
-    /** The files, in creation order. */
+    @Override
     public Map<String, io.pinsim.runtime.Inode> files() {
         return Collections.unmodifiableMap(files);
     }

@@ -50,10 +50,12 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         this.mapping = new AddressSpace(fs.name() + ":" + name, this);
     }
 
+    @Override
     public String name() {
         return name;
     }
 
+    @Override
     public FilesystemImpl filesystem() {
         return fs;
     }
@@ -72,7 +74,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return fs.kind();
     }
 
-    /** The frame caching page {@code index} of the file, or null if it is not cached. */
+    @Override
     public Page cachedPage(long index) {
         return mapping.pages.get(index);
     }
@@ -82,10 +84,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return mapping.pages.size();
     }
 
-    /**
-     * Reads the file as another reader would see it now, through the page cache (or the disk where
-     * a page is not cached), without faulting anything in. Stops at EOF.
-     */
+    @Override
     public byte[] read(long offset, int length) {
         if (offset < 0 || length < 0) {
             throw new IllegalArgumentException("offset and length must not be negative");
@@ -108,7 +107,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return out;
     }
 
-    /** ext4: what the disk holds now (what survives a crash), ignoring the page cache. Stops at EOF. */
+    @Override
     public byte[] readDisk(long offset, int length) {
         if (kind() != FsKind.EXT4) {
             throw new IllegalStateException(kind() + " has no separate disk copy; use read(offset, length)");
@@ -129,7 +128,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return out;
     }
 
-    /** Whether the file has a block allocated for page {@code index} (ext4 disk block, DAX block, tmpfs page). */
+    @Override
     public boolean hasBlock(long index) {
         return kind() == FsKind.EXT4 ? disk.containsKey(index) : mapping.pages.containsKey(index);
     }

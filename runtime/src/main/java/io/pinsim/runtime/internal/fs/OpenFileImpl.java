@@ -37,10 +37,12 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         this.wbErrSeen = inode.wbErr;
     }
 
+    @Override
     public InodeImpl inode() {
         return inode;
     }
 
+    @Override
     public MmOwner process() {
         return process;
     }
@@ -50,10 +52,12 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return fd;
     }
 
+    @Override
     public boolean isDirect() {
         return (flags & OpenFlags.DIRECT) != 0;
     }
 
+    @Override
     public boolean isClosed() {
         return closed;
     }
@@ -103,7 +107,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
-    /** pread into a buffer the model does not track: returns the bytes (up to EOF). */
+    @Override
     public byte[] pread(long offset, int length) {
         String call = "pread(" + label() + ", " + length + ", " + offset + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
@@ -203,13 +207,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     // ------------------------------------------------------------------------------ fsync, truncate
 
-    /**
-     * fsync(): writes back the file's dirty pages and waits (ext4), then reports a writeback error
-     * recorded since this file description last looked (file_check_and_advance_wb_err(): each open
-     * file sees the error once).
-     *
-     * @throws ErrnoException EIO if an error was recorded, e.g. by dio_warn_stale_pagecache()
-     */
+    @Override
     public void fsync() {
         String call = "fsync(" + label() + ")";
         process.mm().kernel.run(process.name(), call, -1, () -> {
@@ -231,10 +229,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return process.mm().kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
     }
 
-    /**
-     * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
-     * throws {@link IllegalStateException}: use {@link #startTruncate(long)} to see the wait.
-     */
+    @Override
     public void ftruncate(long size) {
         TruncateOpImpl op = startTruncate(size);
         if (!op.isDone()) {
@@ -243,7 +238,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         }
     }
 
-    /** ftruncate(fd, size) as an operation that may wait; the kernel finishes it in the step that ends the wait. */
+    @Override
     public TruncateOpImpl startTruncate(long size) {
         String call = "ftruncate(" + label() + ", " + size + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
@@ -258,7 +253,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
-    /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); throws if it would sleep (see {@link #startPunchHole}). */
+    @Override
     public void punchHole(long offset, long length) {
         TruncateOpImpl op = startPunchHole(offset, length);
         if (!op.isDone()) {
@@ -267,11 +262,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         }
     }
 
-    /**
-     * fallocate(PUNCH_HOLE) as an operation that may wait: whole pages in the range leave the page
-     * cache (pinned ones as orphans) and their blocks are freed; partial pages are zeroed. Private
-     * COW copies are kept (unmap_mapping_range(.., even_cows = 0)).
-     */
+    @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
         String call = "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
@@ -288,7 +279,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
-    /** close(fd). In-flight direct I/O keeps going. */
+    @Override
     public void close() {
         String call = "close(" + label() + ")";
         process.mm().kernel.run(process.name(), call, -1, () -> {
@@ -299,12 +290,12 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     // ------------------------------------------------------------------------------ direct I/O
 
-    /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
+    @Override
     public DirectIoImpl startDirectRead(long userAddress, int length, long offset) {
         return DirectIoImpl.start(this, false, userAddress, length, offset);
     }
 
-    /** io_submit of an O_DIRECT write (IOCB_CMD_PWRITE): the request stays in flight until completed. */
+    @Override
     public DirectIoImpl startDirectWrite(long userAddress, int length, long offset) {
         return DirectIoImpl.start(this, true, userAddress, length, offset);
     }

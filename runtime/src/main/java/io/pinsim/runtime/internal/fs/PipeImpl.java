@@ -3,13 +3,17 @@ package io.pinsim.runtime.internal.fs;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Pipe;
 import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.mm.Gup;
+import io.pinsim.runtime.internal.mm.GupFastImpl;
 import io.pinsim.runtime.internal.mm.GupPagesImpl;
+import io.pinsim.runtime.internal.mm.GupRef;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.MmOwner;
 import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Objects;
 
 /**
  * A pipe whose buffers may point at user pages, as vmsplice() leaves them (user_page_pipe_buf_ops):
@@ -29,7 +33,7 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
         this.id = id;
     }
 
-    /** The pipe's name in the trace, {@code pipe#1}. */
+    @Override
     public String name() {
         return "pipe#" + id;
     }
@@ -43,10 +47,7 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
         return n;
     }
 
-    /**
-     * read(pipe, length) by a process: copies from the frames the buffers hold now and drops a
-     * buffer's reference once it is consumed.
-     */
+    @Override
     public byte[] read(Process processReader, int length) {
         MmOwner reader = MmOwner.of(processReader, kernel);
         reader.requireAlive();
@@ -94,5 +95,34 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
     @Override
     public String toString() {
         return name() + " (" + available() + " bytes buffered)";
+    }
+
+    /**
+     * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
+     * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
+     *
+     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way
+     * @throws ErrnoException EFAULT if not even the first page is mapped readable
+     */
+    public static int vmsplice(MmOwner p, Pipe anyPipe, long address, int length) {
+        Objects.requireNonNull(anyPipe, "pipe");
+        if (!(anyPipe instanceof PipeImpl pipe)) {
+            throw new IllegalArgumentException(anyPipe + " was not made by pipe() of a process of this kernel");
+        }
+        p.requireAlive();
+        if (length <= 0) {
+            throw new IllegalArgumentException("length must be positive, was " + length);
+        }
+        MmCore core = p.mm().kernel;
+        pipe.requireKernel(core);
+        long first = address & ~(Kernel.PAGE_SIZE - 1L);
+        int nr = (int) MmCore.pages(address + length - first);
+        GupFastImpl g = Gup.fastSteps(p, p.mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());
+        return core.op(p.name(), "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
+            GupPagesImpl pages = g.run();
+            int spliced = (int) Math.min(length, ((long) pages.count() << Kernel.PAGE_SHIFT) - (address - first));
+            pipe.append(pages, (int) (address - first), spliced);
+            return spliced;
+        });
     }
 }

@@ -46,12 +46,12 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         return new TruncateOpImpl(file, from, to, 0, true);
     }
 
-    /** Whether the truncate or punch has happened. */
+    @Override
     public boolean isDone() {
         return done;
     }
 
-    /** What it waits for, or null when it does not wait. */
+    @Override
     public String waitingFor() {
         return done ? null : waitingFor;
     }

@@ -50,7 +50,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         this.limitMem = !owner.capIpcLock();
     }
 
-    /** The ring's name in the trace, {@code io_uring#1}. */
+    @Override
     public String name() {
         return "io_uring#" + id;
     }
@@ -60,7 +60,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         return buffers.size();
     }
 
-    /** The pins of registered buffer i. */
+    @Override
     public GupPagesImpl buffer(int i) {
         return requireBuffer(i).pages();
     }
@@ -159,7 +159,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         });
     }
 
-    /** IORING_UNREGISTER_BUFFERS: unpin every buffer (dirtying it) and return the locked memory. */
+    @Override
     public void unregisterBuffers() {
         String call = "io_uring_register(" + name() + ", IORING_UNREGISTER_BUFFERS)";
         kernel.run(owner.isAlive() ? owner.name() : "kernel", call, -1, () -> {
@@ -171,7 +171,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         });
     }
 
-    /** Closing the ring (the last reference, e.g. at exit) releases its buffers: io_ring_ctx_free() -&gt; io_sqe_buffers_unregister(). */
+    @Override
     public void close() {
         String call = "close(" + name() + ")";
         kernel.run(owner.isAlive() ? owner.name() : "kernel", call, -1, () -> {
@@ -237,5 +237,20 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
     @Override
     public String toString() {
         return name() + " of \"" + owner.name() + "\" with " + buffers.size() + " buffer(s)";
+    }
+
+    /**
+     * io_uring_setup(): a new ring owned by this process; children forked later inherit it.
+     *
+     * @throws ErrnoException ENOSYS on kernels without io_uring (before 5.1)
+     */
+    public static IoUringImpl setup(MmOwner p) {
+        p.requireAlive();
+        return p.mm().kernel.op(p.name(), "io_uring_setup()", -1, () -> {
+            if (p.mm().kernel.model().get(io.pinsim.runtime.model.IoUringBufferCheck.class) == io.pinsim.runtime.model.IoUringBufferCheck.NO_IO_URING) {
+                throw new ErrnoException(Errno.ENOSYS, "io_uring_setup", "io_uring does not exist in this kernel (added in 5.1)");
+            }
+            return new IoUringImpl(p.mm().kernel, p, p.mm().kernel.nextRingId());
+        });
     }
 }

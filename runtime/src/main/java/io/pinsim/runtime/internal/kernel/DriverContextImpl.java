@@ -9,6 +9,7 @@ import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.mm.Accounting;
 import io.pinsim.runtime.internal.mm.Faults;
 import io.pinsim.runtime.internal.mm.Mm;
 import io.pinsim.runtime.internal.mm.MmCore;
@@ -91,22 +92,22 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public void accountPinnedVm(Process p, long nrPages) {
-        mine(p).accountPinnedVm(nrPages, name);
+        Accounting.accountPinnedVm(mine(p), nrPages, name);
     }
 
     @Override
     public void unaccountPinnedVm(Process p, long nrPages) {
-        ofThisKernel(p).unaccountPinnedVm(nrPages);
+        Accounting.unaccountPinnedVm(ofThisKernel(p), nrPages);
     }
 
     @Override
     public void accountLockedVm(Process p, long nrPages) {
-        mine(p).accountLockedVm(nrPages, name);
+        Accounting.accountLockedVm(mine(p), nrPages, name);
     }
 
     @Override
     public void unaccountLockedVm(Process p, long nrPages) {
-        ofThisKernel(p).unaccountLockedVm(nrPages);
+        Accounting.unaccountLockedVm(ofThisKernel(p), nrPages);
     }
 
     @Override
@@ -155,7 +156,7 @@ final class DriverContextImpl implements DriverContext {
                     if (write && (v.flags & VmArea.VM_WRITE) == 0) {
                         throw new ErrnoException(Errno.EPERM, "hmm_range_fault", "write fault on " + v + " which is not writable (hmm_vma_fault)");
                     }
-                    Faults.Result r = new Faults(kernel.core).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+                    Faults.Result r = new Faults(kernel.core).handlePteFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
                     if (r == Faults.Result.OOM) {
                         throw new ErrnoException(Errno.ENOMEM, "hmm_range_fault", "out of memory faulting " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
                     }

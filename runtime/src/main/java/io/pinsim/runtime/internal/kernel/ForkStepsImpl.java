@@ -90,7 +90,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         };
     }
 
-    /** The child, once the fork is done. */
+    @Override
     public ProcessImpl child() {
         if (!isDone() || child == null) {
             throw new IllegalStateException("the fork is not done yet; next step: " + nextStep());
@@ -98,7 +98,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         return child;
     }
 
-    /** Runs every remaining step as one traced operation and returns the child. */
+    @Override
     public ProcessImpl run() {
         if (isDone()) {
             throw new IllegalStateException("the fork is already done");
@@ -124,10 +124,10 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
     private void advance() {
         switch (phase) {
             case BEGIN -> begin();
-            case VMA_START -> vmaStart();
-            case PTE_DECIDE -> decide();
+            case VMA_START -> copyPageRange();
+            case PTE_DECIDE -> copyOnePte();
             case PTE_APPLY -> apply();
-            case VMA_END -> vmaEnd();
+            case VMA_END -> copyPageRangeEnd();
             case END -> end();
             default -> throw new IllegalStateException(phase.name());
         }
@@ -146,7 +146,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         phase = vmas.isEmpty() ? Phase.END : Phase.VMA_START;
     }
 
-    private void vmaStart() {
+    private void copyPageRange() {
         cur = vmas.get(vmaIndex);
         shared = 0;
         copied = 0;
@@ -182,7 +182,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         phase = Phase.PTE_DECIDE;
     }
 
-    private void decide() {
+    private void copyOnePte() {
         vpn = parent.mm.pt.nextPopulated(cursor, cur.endVpn);
         if (vpn < 0) {
             phase = Phase.VMA_END;
@@ -196,14 +196,14 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
             decision = Decision.ZERO;
         } else {
             Page f = k.core.frameOfPte(pte);
-            decision = decidePresent(f);
+            decision = copyPresentPte(f);
         }
         phase = Phase.PTE_APPLY;
     }
 
     /** copy_present_pte(): share the page or copy it now, per the model's {@link ForkPinned} policy. */
-    private Decision decidePresent(Page f) {
-        boolean maybePinned = cow && parent.mm.hasPinned && f.maybeDmaPinned();
+    private Decision copyPresentPte(Page f) {
+        boolean maybePinned = cow && parent.mm.hasPinned && f.pageMaybeDmaPinned();
         switch (policy) {
             case SHARE_WRPROTECT -> {
                 return Decision.SHARE;
@@ -275,7 +275,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         phase = Phase.PTE_DECIDE;
     }
 
-    private void vmaEnd() {
+    private void copyPageRangeEnd() {
         if (cow) {
             parent.mm.writeProtectSeq++;
             parent.mm.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, cur.startVpn, cur.endVpn);

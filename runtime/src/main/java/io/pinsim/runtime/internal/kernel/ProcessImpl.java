@@ -3,13 +3,11 @@ package io.pinsim.runtime.internal.kernel;
 import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
-import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
-import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierListener;
 import io.pinsim.runtime.OpenFile;
 import io.pinsim.runtime.OpenFlags;
@@ -24,7 +22,6 @@ import io.pinsim.runtime.internal.fs.OpenFileImpl;
 import io.pinsim.runtime.internal.fs.PipeImpl;
 import io.pinsim.runtime.internal.io_uring.IoUringImpl;
 import io.pinsim.runtime.internal.mm.Gup;
-import io.pinsim.runtime.internal.mm.GupFastImpl;
 import io.pinsim.runtime.internal.mm.GupPagesImpl;
 import io.pinsim.runtime.internal.mm.GupRef;
 import io.pinsim.runtime.internal.mm.Madvise;
@@ -37,8 +34,6 @@ import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.internal.mm.Pte;
 import io.pinsim.runtime.internal.mm.Uaccess;
 import io.pinsim.runtime.internal.mm.VmArea;
-import io.pinsim.runtime.internal.mm.Zap;
-import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -87,15 +82,17 @@ public final class ProcessImpl implements MmOwner {
         return pid;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
-    /** The process that forked this one, or null for a spawned process. */
+    @Override
     public ProcessImpl parent() {
         return parent;
     }
 
+    @Override
     public KernelImpl kernel() {
         return kernel;
     }
@@ -105,31 +102,33 @@ public final class ProcessImpl implements MmOwner {
         return mm;
     }
 
+    @Override
     public State state() {
         return state;
     }
 
+    @Override
     public boolean isAlive() {
         return state == State.RUNNING;
     }
 
-    /** The signal that killed the process, or null. */
+    @Override
     public Signal killedBy() {
         return killedBy;
     }
 
-    /** The threads, main thread first. */
+    @Override
     public List<Task> threads() {
         return Collections.unmodifiableList(threads);
     }
 
-    /** The main thread; a process that is no longer alive has none. */
+    @Override
     public TaskImpl mainThread() {
         requireAlive();
         return threads.get(0);
     }
 
-    /** Starts another thread in this process (clone with CLONE_VM). */
+    @Override
     public TaskImpl spawnThread(String threadName) {
         Objects.requireNonNull(threadName, "threadName");
         requireAlive();
@@ -144,7 +143,7 @@ public final class ProcessImpl implements MmOwner {
         return t;
     }
 
-    /** The thread with this name. */
+    @Override
     public TaskImpl thread(String threadName) {
         for (TaskImpl t : threads) {
             if (t.name().equals(threadName)) {
@@ -154,20 +153,17 @@ public final class ProcessImpl implements MmOwner {
         throw new IllegalArgumentException("process \"" + name + "\" has no thread \"" + threadName + "\"; call spawnThread(\"" + threadName + "\") first");
     }
 
-    /** The VMAs, in address order (as /proc/pid/maps lists them). */
+    @Override
     public List<Vma> vmas() {
         return List.copyOf(mm.vmas.values());
     }
 
-    /** The VMA that contains the address, or null. */
+    @Override
     public VmArea vmaAt(long address) {
         return mm.findVma(address >>> Kernel.PAGE_SHIFT);
     }
 
-    /**
-     * The frame mapped at the address right now, without faulting (like reading the PTE), or null if
-     * the PTE is not present. The shared zero page is returned as {@link KernelImpl#zeroPage()}.
-     */
+    @Override
     public Page frameAt(long address) {
         long pte = mm.pt.get(address >>> Kernel.PAGE_SHIFT);
         if (!Pte.isPresent(pte)) {
@@ -176,12 +172,12 @@ public final class ProcessImpl implements MmOwner {
         return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frame(Pte.pfn(pte));
     }
 
-    /** The PTE at the address, described: {@code pfn 12 RW dirty}, {@code swap entry slot 0}, {@code none}. */
+    @Override
     public String pteAt(long address) {
         return Pte.describe(mm.pt.get(address >>> Kernel.PAGE_SHIFT));
     }
 
-    /** Whether the PTE at the address is present and writable. */
+    @Override
     public boolean isMappedWritable(long address) {
         long pte = mm.pt.get(address >>> Kernel.PAGE_SHIFT);
         return Pte.isPresent(pte) && Pte.isWrite(pte);
@@ -192,11 +188,7 @@ public final class ProcessImpl implements MmOwner {
         return mm.pt.populated();
     }
 
-    /**
-     * MMF_HAS_PINNED (mm->has_pinned in 5.9 - 5.13): whether this mm ever took a FOLL_PIN; never
-     * cleared. The model sets it wherever pins are counted (also on {@code LINUX_5_8}, which has no
-     * such field); only the fork and clear_refs rules of 5.9+ read it.
-     */
+    @Override
     public boolean hasPinned() {
         return mm.hasPinned;
     }
@@ -213,14 +205,7 @@ public final class ProcessImpl implements MmOwner {
         return new Mmap(this).mmap(addr, length, prot, flags);
     }
 
-
-    /**
-     * open(path, flags) of an existing file. O_DIRECT is refused as do_dentry_open() refuses it
-     * for a mapping without -&gt;direct_IO (later kernels: without FMODE_CAN_ODIRECT).
-     *
-     * @throws ErrnoException EINVAL for unknown flags; EINVAL for O_DIRECT on a filesystem without
-     *                        direct I/O in the model (tmpfs, DAX)
-     */
+    @Override
     public OpenFileImpl open(Inode file, int flags) {
         Objects.requireNonNull(file, "inode");
         requireAlive();
@@ -285,13 +270,7 @@ public final class ProcessImpl implements MmOwner {
         new Mmap(this).mprotect(addr, length, prot);
     }
 
-    /**
-     * madvise(addr, length, advice). As the kernel does, a range that covers unmapped parts is
-     * applied to the mapped parts and then fails with ENOMEM.
-     *
-     * @throws ErrnoException EINVAL for advice the model's kernel does not know, an unaligned
-     *                        address, or advice the VMA refuses; ENOMEM for holes
-     */
+    @Override
     public void madvise(long addr, long length, Advice advice) {
         Objects.requireNonNull(advice, "advice");
         requireAlive();
@@ -305,7 +284,7 @@ public final class ProcessImpl implements MmOwner {
 
     // ------------------------------------------------------------------------------ CPU access
 
-    /** Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV. */
+    @Override
     public byte[] read(long address, int length) {
         requireAlive();
         if (length < 0) {
@@ -314,7 +293,7 @@ public final class ProcessImpl implements MmOwner {
         return kernel.core.op(name, "read " + Kernel.hex(address) + " +" + length, address, () -> new Uaccess(this).copyFromUser(address, length, null));
     }
 
-    /** Writes bytes as the CPU would, faulting and breaking COW as needed. A bad address kills the process with SIGSEGV. */
+    @Override
     public void write(long address, byte[] data) {
         Objects.requireNonNull(data, "data");
         requireAlive();
@@ -327,24 +306,14 @@ public final class ProcessImpl implements MmOwner {
         new Uaccess(this).fill(address, length, value);
     }
 
-
-
-
     // ------------------------------------------------------------------------------ fork / exit
 
-    /** fork(): the child is named after this process, {@code A-child}, {@code A-child2}, ... */
+    @Override
     public ProcessImpl fork() {
         return fork(null);
     }
 
-    /**
-     * fork() called by the main thread: the child gets a copy of the address space as
-     * copy_page_range() makes it under the model's rules (see {@link ForkStepsImpl}).
-     *
-     * @throws ErrnoException ENOMEM if an early copy of a pinned page cannot be allocated; the
-     *                        child is torn down, and (as in the kernel) the parent's PTEs that fork
-     *                        already write-protected stay write-protected
-     */
+    @Override
     public ProcessImpl fork(String childName) {
         return forkSteps(mainThread(), childName).run();
     }
@@ -362,7 +331,7 @@ public final class ProcessImpl implements MmOwner {
         return new ForkStepsImpl(this, thread, child);
     }
 
-    /** ProcessImpl exit: every mapping is released (MMU_NOTIFY_RELEASE, then UNMAP); frames held by pins survive. */
+    @Override
     public void exit() {
         requireAlive();
         kernel.core.run(name, "exit()", -1, () -> {
@@ -372,17 +341,9 @@ public final class ProcessImpl implements MmOwner {
         });
     }
 
-    /**
-     * exit_mmap(): mmu_notifier_release() (RELEASE to interval notifiers, ->release to classic
-     * subscribers, which go), then unmap every VMA (UNMAP, which interval notifiers still see).
-     */
+    /** The address space goes (exit_mmap()) and so do the threads. */
     void teardown() {
-        mm.subscriptions.release();
-        for (VmArea v : List.copyOf(mm.vmas.values())) {
-            new Zap(kernel.core).zapRange(mm, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
-            mm.removeVma(v);
-        }
-        kernel.core.removeFromFamilies(mm);
+        mm.exitMmap();
         threads.clear();
     }
 
@@ -390,20 +351,7 @@ public final class ProcessImpl implements MmOwner {
     boolean oomKill() {
         kernel.log().print(kernel.trace().step(), KernelLog.Level.CRIT, "Out of memory: Killed process " + pid + " (" + name + ")");
         kernel.trace().record(name, TraceKind.SIGNAL, -1, -1, "SIGKILL from the OOM killer");
-        boolean all = true;
-        for (VmArea v : List.copyOf(mm.vmas.values())) {
-            if (v.isShared()) {
-                // __oom_reap_task_mm(): only vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED).
-                continue;
-            }
-            if (!mm.notifyStart(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn, false)) {
-                all = false;
-                kernel.trace().record("oom_reaper", TraceKind.INFO, v.start(), -1, "skipped " + v + ": an mmu notifier refused the non-blockable invalidation");
-                continue;
-            }
-            new Zap(kernel.core).zapRange(mm, v.startVpn, v.endVpn, null);
-            mm.notifyEnd(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn);
-        }
+        boolean all = mm.oomReapTaskMm();
         kernel.log().print(kernel.trace().step(), KernelLog.Level.INFO, all
                 ? "oom_reaper: reaped process " + pid + " (" + name + ")"
                 : "oom_reaper: unable to reap pid:" + pid + " (" + name + ")");
@@ -412,7 +360,6 @@ public final class ProcessImpl implements MmOwner {
         killedBy = Signal.SIGKILL;
         return all;
     }
-
 
     @Override
     public SignalException kill(Signal sig, long address, String reason) {
@@ -426,105 +373,44 @@ public final class ProcessImpl implements MmOwner {
 
     // ------------------------------------------------------------------------------ GUP
 
-    /**
-     * get_user_pages(): takes a plain reference (FOLL_GET) on each page, faulting pages in as GUP
-     * does. Returns fewer pages than asked if it fails after the first page, as the kernel does.
-     *
-     * @param gupFlags {@link Foll#WRITE}, {@link Foll#FORCE}, {@link Foll#LONGTERM}
-     * @param holder   who will hold the references, for the trace, e.g. {@code "pipe#1"}
-     */
+    @Override
     public GupPagesImpl getUserPages(long address, int nrPages, int gupFlags, String holder) {
-        return gupSlow(mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder);
+        return Gup.slow(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder);
     }
 
-    /**
-     * pin_user_pages(): takes a pin (FOLL_PIN) on each page: with pin accounting a pin adds
-     * {@link Page#GUP_PIN_COUNTING_BIAS} to the refcount and sets MMF_HAS_PINNED; before it, a pin
-     * is a plain reference. Returns fewer pages than asked if it fails after the first page.
-     */
+    @Override
     public GupPagesImpl pinUserPages(long address, int nrPages, int gupFlags, String holder) {
-        return gupSlow(mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
+        return Gup.slow(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
     }
 
-    /** get_user_pages_fast(): the lockless walk first, the slow path for the rest. */
+    @Override
     public GupPagesImpl getUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
-        return gupFastSteps(mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder).run();
+        return Gup.fastSteps(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder).run();
     }
 
-    /** pin_user_pages_fast(): the lockless walk first, the slow path for the rest. */
+    @Override
     public GupPagesImpl pinUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
-        return gupFastSteps(mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder).run();
-    }
-
-    private GupPagesImpl gupSlow(TaskImpl thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
-        requireAlive();
-        Gup.Request req = Gup.request(this, thread, address, nrPages, gupFlags, kind, holder, false);
-        if (mm.mmapWriteLocker != null) {
-            throw new IllegalStateException("mmap_lock of process \"" + name + "\" is held for write by a fork in progress; "
-                    + "GUP would sleep: step the fork to completion first, or use the *Steps variants to interleave");
-        }
-        return kernel.core.op(thread.actor(), req.call(), address, () -> new Gup(kernel.core).slow(req));
-    }
-
-    GupFastImpl gupFastSteps(TaskImpl thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
-        requireAlive();
-        if (thread.process() != this) {
-            throw new IllegalArgumentException(thread + " is not a thread of process \"" + name + "\"");
-        }
-        return new GupFastImpl(kernel.core, Gup.request(this, thread, address, nrPages, gupFlags, kind, holder, true));
+        return Gup.fastSteps(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder).run();
     }
 
     // ------------------------------------------------------------------------------ vmsplice
 
-    /** pipe(): a new pipe owned by this process. */
+    @Override
     public PipeImpl pipe() {
         requireAlive();
         return kernel.core.op(name, "pipe()", -1, () -> new PipeImpl(kernel.core, kernel.core.nextPipeId()));
     }
 
-    /**
-     * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
-     * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
-     *
-     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way
-     * @throws ErrnoException EFAULT if not even the first page is mapped readable
-     */
-    public int vmsplice(Pipe anyPipe, long address, int length) {
-        Objects.requireNonNull(anyPipe, "pipe");
-        if (!(anyPipe instanceof PipeImpl pipe)) {
-            throw new IllegalArgumentException(anyPipe + " was not made by pipe() of a process of this kernel");
-        }
-        requireAlive();
-        if (length <= 0) {
-            throw new IllegalArgumentException("length must be positive, was " + length);
-        }
-        pipe.requireKernel(kernel.core);
-        long first = address & ~(Kernel.PAGE_SIZE - 1L);
-        int nr = (int) pages(address + length - first);
-        GupFastImpl g = gupFastSteps(mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());
-        return kernel.core.op(name, "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
-            GupPagesImpl pages = g.run();
-            int spliced = (int) Math.min(length, ((long) pages.count() << Kernel.PAGE_SHIFT) - (address - first));
-            pipe.append(pages, (int) (address - first), spliced);
-            return spliced;
-        });
+    @Override
+    public int vmsplice(Pipe pipe, long address, int length) {
+        return PipeImpl.vmsplice(this, pipe, address, length);
     }
 
     // ------------------------------------------------------------------------------ io_uring
 
-    /**
-     * io_uring_setup(): a new ring owned by this process; children forked later inherit it.
-     *
-     * @throws ErrnoException ENOSYS on kernels without io_uring (before 5.1)
-     */
+    @Override
     public IoUringImpl ioUringSetup() {
-        requireAlive();
-        return kernel.core.op(name, "io_uring_setup()", -1, () -> {
-            if (kernel.model().get(io.pinsim.runtime.model.IoUringBufferCheck.class) == io.pinsim.runtime.model.IoUringBufferCheck.NO_IO_URING) {
-                throw new ErrnoException(Errno.ENOSYS, "io_uring_setup", "io_uring does not exist in this kernel (added in 5.1)");
-            }
-            return new IoUringImpl(kernel.core, this, kernel.core.nextRingId());
-        });
+        return IoUringImpl.setup(this);
     }
 
     // ------------------------------------------------------------------------------ rlimits
@@ -534,7 +420,7 @@ public final class ProcessImpl implements MmOwner {
         return rlimitMemlock;
     }
 
-    /** setrlimit(RLIMIT_MEMLOCK). */
+    @Override
     public void setRlimitMemlock(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("RLIMIT_MEMLOCK must not be negative, was " + bytes);
@@ -542,11 +428,12 @@ public final class ProcessImpl implements MmOwner {
         rlimitMemlock = bytes;
     }
 
-    /** Whether the process has CAP_IPC_LOCK (which bypasses RLIMIT_MEMLOCK). */
+    @Override
     public boolean capIpcLock() {
         return capIpcLock;
     }
 
+    @Override
     public void setCapIpcLock(boolean cap) {
         capIpcLock = cap;
     }
@@ -561,79 +448,26 @@ public final class ProcessImpl implements MmOwner {
         return mm.lockedVm;
     }
 
-    /**
-     * Charges pages to mm->pinned_vm as ib_umem_get() does: ENOMEM if the new total exceeds
-     * RLIMIT_MEMLOCK and the process lacks CAP_IPC_LOCK; nothing is charged then.
-     */
-    public void accountPinnedVm(long nrPages, String who) {
-        requireAlive();
-        long limit = rlimitMemlock >>> Kernel.PAGE_SHIFT;
-        if (mm.pinnedVm + nrPages > limit && !capIpcLock) {
-            throw new ErrnoException(Errno.ENOMEM, who, "pinned_vm " + mm.pinnedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
-                    + limit + " pages and the process lacks CAP_IPC_LOCK (ib_umem_get)");
-        }
-        mm.pinnedVm += nrPages;
-    }
-
-    /** Returns pages charged with {@link #accountPinnedVm}. */
-    public void unaccountPinnedVm(long nrPages) {
-        if (nrPages > mm.pinnedVm) {
-            throw new IllegalStateException("unaccounting " + nrPages + " pages but pinned_vm is " + mm.pinnedVm);
-        }
-        mm.pinnedVm -= nrPages;
-    }
-
-    /** Charges pages to mm->locked_vm as __account_locked_vm() does (VFIO): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
-    public void accountLockedVm(long nrPages, String who) {
-        requireAlive();
-        long limit = rlimitMemlock >>> Kernel.PAGE_SHIFT;
-        if (mm.lockedVm + nrPages > limit && !capIpcLock) {
-            throw new ErrnoException(Errno.ENOMEM, who, "locked_vm " + mm.lockedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
-                    + limit + " pages and the process lacks CAP_IPC_LOCK (__account_locked_vm)");
-        }
-        mm.lockedVm += nrPages;
-    }
-
-    /** Returns pages charged with {@link #accountLockedVm}. */
-    public void unaccountLockedVm(long nrPages) {
-        if (nrPages > mm.lockedVm) {
-            throw new IllegalStateException("unaccounting " + nrPages + " pages but locked_vm is " + mm.lockedVm);
-        }
-        mm.lockedVm -= nrPages;
-    }
-
     // ------------------------------------------------------------------------------ notifier hook
 
-    /** Registers a classic mmu notifier subscriber on this process's mm (mmu_notifier_register()). */
+    @Override
     public void registerMmuNotifier(MmuNotifierListener listener) {
         Objects.requireNonNull(listener, "listener");
         requireAlive();
         mm.subscriptions.listeners.add(listener);
     }
 
-    /** Removes a subscriber registered with {@link #registerMmuNotifier} (mmu_notifier_unregister()). */
+    @Override
     public void unregisterMmuNotifier(MmuNotifierListener listener) {
         if (!mm.subscriptions.listeners.remove(listener)) {
             throw new IllegalArgumentException("listener is not registered on process \"" + name + "\"");
         }
     }
 
-    /**
-     * mmu_interval_notifier_insert(): a driver subscribes to invalidations of [start, start+length)
-     * of this process. Usually called through a device's {@code DriverContext}.
-     */
+    @Override
     public MmuIntervalNotifierImpl insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name) {
-        Objects.requireNonNull(ops, "ops");
-        Objects.requireNonNull(name, "name");
         requireAlive();
-        if (length <= 0 || start < 0 || start + length > Kernel.TASK_SIZE) {
-            throw new ErrnoException(Errno.EINVAL, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length + " is empty or outside the address space");
-        }
-        long s = start >>> Kernel.PAGE_SHIFT;
-        long e = pages(start + length);
-        MmuIntervalNotifierImpl sub = mm.subscriptions.insert(s, e, ops, name);
-        kernel.trace().record(name, TraceKind.NOTIFIER, start, -1, "interval notifier inserted on \"" + this.name + "\" " + Kernel.hex(start) + "-" + Kernel.hex(start + length));
-        return sub;
+        return mm.insertIntervalNotifier(start, length, ops, name);
     }
 
     // ------------------------------------------------------------------------------ internals
@@ -645,16 +479,6 @@ public final class ProcessImpl implements MmOwner {
                     + "; use a live process (its parent, or a new one from kernel.spawn(..))");
         }
     }
-
-    static long pages(long length) {
-        return (length + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
-    }
-
-
-
-
-
-
 
     @Override
     public String toString() {

@@ -1,6 +1,7 @@
 package io.pinsim.runtime.internal.kernel;
 
 import io.pinsim.runtime.Task;
+import io.pinsim.runtime.internal.mm.Gup;
 import io.pinsim.runtime.internal.mm.GupFastImpl;
 import io.pinsim.runtime.internal.mm.GupRef;
 
@@ -19,6 +20,7 @@ public final class TaskImpl implements io.pinsim.runtime.Task {
         this.name = name;
     }
 
+    @Override
     public ProcessImpl process() {
         return process;
     }
@@ -27,26 +29,27 @@ public final class TaskImpl implements io.pinsim.runtime.Task {
         return tid;
     }
 
+    @Override
     public String name() {
         return name;
     }
 
-    /** How the trace names this thread: the process name for the main thread, {@code A/T2} otherwise. */
+    @Override
     public String actor() {
         return tid == process.pid() ? process.name() : process.name() + "/" + name;
     }
 
-    /** pin_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
+    @Override
     public GupFastImpl pinUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
-        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
+        return Gup.fastSteps(process, this, address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
     }
 
-    /** get_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
+    @Override
     public GupFastImpl getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder) {
-        return process.gupFastSteps(this, address, nrPages, gupFlags, GupRef.Kind.GET, holder);
+        return Gup.fastSteps(process, this, address, nrPages, gupFlags, GupRef.Kind.GET, holder);
     }
 
-    /** fork() called by this thread, as a sequence of steps to interleave with other operations. */
+    @Override
     public ForkStepsImpl forkSteps(String childName) {
         return process.forkSteps(this, childName);
     }

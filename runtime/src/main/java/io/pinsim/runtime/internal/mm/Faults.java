@@ -32,7 +32,7 @@ public final class Faults {
     }
 
     /** handle_pte_fault(): the VMA permits the access; resolve the PTE at vpn. */
-    public Result handleMmFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
+    public Result handlePteFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
         long pte = mm.pt.get(vpn);
         if (Pte.isNone(pte)) {
             if (vma.mapping == null) {

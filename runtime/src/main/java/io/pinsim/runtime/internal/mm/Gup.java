@@ -75,14 +75,14 @@ public final class Gup {
         this.readOnShared = k.model().get(GupReadOnShared.class);
     }
 
-    /** The slow path over the whole request. */
-    public GupPagesImpl slow(Request r) {
+    /** __get_user_pages_locked(): the slow path over the whole request; sets MMF_HAS_PINNED for a pin (mm_set_has_pinned_flag()). */
+    public GupPagesImpl getUserPagesLocked(Request r) {
         List<Page> frames = new ArrayList<>(r.nrPages());
         List<GupRef> refs = new ArrayList<>(r.nrPages());
         if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
             r.process().mm().hasPinned = true;
         }
-        slowFrom(r, 0, frames, refs);
+        getUserPagesFrom(r, 0, frames, refs);
         return new GupPagesImpl(k, r, frames, refs);
     }
 
@@ -90,7 +90,7 @@ public final class Gup {
      * __get_user_pages() for pages [first, nrPages): appends what it took to frames/refs. Fails with
      * an errno only if nothing at all was taken; otherwise returns short, as the kernel does.
      */
-    void slowFrom(Request r, int first, List<Page> frames, List<GupRef> refs) {
+    void getUserPagesFrom(Request r, int first, List<Page> frames, List<GupRef> refs) {
         Mm mm = r.process().mm();
         for (int i = first; i < r.nrPages(); i++) {
             long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + i;
@@ -128,7 +128,7 @@ public final class Gup {
                     if (follow.unshare) {
                         faultFlags |= Faults.UNSHARE;
                     }
-                    Faults.Result fr = new Faults(k).handleMmFault(mm, v, vpn, faultFlags, r.thread().actor());
+                    Faults.Result fr = new Faults(k).handlePteFault(mm, v, vpn, faultFlags, r.thread().actor());
                     if (fr == Faults.Result.OOM) {
                         refusal = "out of memory while faulting in " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
                         errno = Errno.ENOMEM;
@@ -151,7 +151,7 @@ public final class Gup {
                 return;
             }
             frames.add(got);
-            refs.add(grab(r, got, vpn));
+            refs.add(tryGrabPage(r, got, vpn));
         }
     }
 
@@ -238,7 +238,7 @@ public final class Gup {
      * accounting, 1 before). With {@link ZeroPagePinning#NOT_REFCOUNTED} a pin of the zero page
      * takes nothing (c8070b787519). Returns the reference, or null when none was taken.
      */
-    GupRef grab(Request r, Page f, long vpn) {
+    GupRef tryGrabPage(Request r, Page f, long vpn) {
         long addr = vpn << Kernel.PAGE_SHIFT;
         String actor = r.thread().actor();
         if (f.isZeroPage() && r.kind() == GupRef.Kind.PIN && k.model().get(ZeroPagePinning.class) == ZeroPagePinning.NOT_REFCOUNTED) {
@@ -270,5 +270,20 @@ public final class Gup {
             throw new IllegalArgumentException(thread + " is not a thread of process \"" + p.name() + "\"");
         }
         return new GupFastImpl(p.mm().kernel, request(p, thread, address, nrPages, gupFlags, kind, holder, true));
+    }
+
+    /**
+     * get_user_pages() / pin_user_pages() from a thread, as one traced step: the slow path under
+     * mmap_lock, which a fork in progress holds for write.
+     */
+    public static GupPagesImpl slow(MmOwner p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
+        p.requireAlive();
+        Request req = request(p, thread, address, nrPages, gupFlags, kind, holder, false);
+        Mm mm = p.mm();
+        if (mm.mmapWriteLocker != null) {
+            throw new IllegalStateException("mmap_lock of process \"" + p.name() + "\" is held for write by a fork in progress; "
+                    + "GUP would sleep: step the fork to completion first, or use the *Steps variants to interleave");
+        }
+        return mm.kernel.op(thread.actor(), req.call(), address, () -> new Gup(mm.kernel).getUserPagesLocked(req));
     }
 }

@@ -71,7 +71,7 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
         };
     }
 
-    /** Runs every remaining step; throws {@link IllegalStateException} if it would wait for a lock forever. */
+    @Override
     public GupPagesImpl run() {
         while (!isDone()) {
             if (isBlocked()) {
@@ -82,7 +82,7 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
         return result;
     }
 
-    /** The pages, once done. */
+    @Override
     public GupPagesImpl result() {
         if (!isDone()) {
             throw new IllegalStateException("GUP-fast is not done yet; next step: " + nextStep());
@@ -101,9 +101,9 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
             k.run(actor(), what, r.start(), () -> {
                 switch (phase) {
                     case BEGIN -> begin();
-                    case WALK -> walk();
+                    case WALK -> gupFastPteRange();
                     case FINISH -> finish();
-                    case SLOW -> slow();
+                    case SLOW -> gupFastFallback();
                     default -> throw new IllegalStateException(phase.name());
                 }
             });
@@ -134,7 +134,7 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
         phase = Phase.WALK;
     }
 
-    private void walk() {
+    private void gupFastPteRange() {
         Mm mm = r.process().mm();
         long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
         long addr = vpn << Kernel.PAGE_SHIFT;
@@ -161,7 +161,7 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
                 stop = "FOLL_LONGTERM|FOLL_WRITE pin of a file page goes to the slow path (gup_fast_folio_allowed, a6e79df92e4a)";
             } else {
                 frames.add(f);
-                refs.add(gup.grab(r, f, vpn));
+                refs.add(gup.tryGrabPage(r, f, vpn));
                 if (frames.size() == r.nrPages()) {
                     phase = Phase.FINISH;
                 }
@@ -195,13 +195,13 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
         }
     }
 
-    private void slow() {
+    private void gupFastFallback() {
         Mm mm = r.process().mm();
         if (mm.mmapWriteLocker != null) {
             k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "slow path waits: mmap_lock is held for write by a fork in progress");
             return;
         }
-        gup.slowFrom(r, frames.size(), frames, refs);
+        gup.getUserPagesFrom(r, frames.size(), frames, refs);
         finishWith();
     }
 

@@ -38,7 +38,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         return request.nrPages();
     }
 
-    /** The frame of page i. */
+    @Override
     public Page frame(int i) {
         return frames[i];
     }
@@ -54,7 +54,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         return request.start();
     }
 
-    /** Whether these are pins (FOLL_PIN) rather than plain references (FOLL_GET). */
+    @Override
     public boolean isPin() {
         return request.kind() == GupRef.Kind.PIN;
     }
@@ -64,31 +64,29 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         return request.flags();
     }
 
-    /** Who holds them. */
+    @Override
     public String holder() {
         return request.holder();
     }
 
-    /** The process whose memory they were taken from. */
+    @Override
     public Process process() {
         return request.process();
     }
 
+    @Override
     public boolean isReleased() {
         return released;
     }
 
-    /**
-     * Whether page i is still the page the process maps at its address: the coherency property
-     * P(pin) that most regressions in this area break.
-     */
+    @Override
     public boolean isCoherent(int i) {
         checkIndex(i);
         Process p = request.process();
         return p.isAlive() && p.frameAt(address(i)) == frames[i];
     }
 
-    /** Reads bytes from the held frames, as a device's DMA read does; offset is from {@link #start()}. */
+    @Override
     public byte[] read(long offset, int length) {
         checkSpan(offset, length);
         byte[] out = new byte[length];
@@ -104,10 +102,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         return out;
     }
 
-    /**
-     * Writes bytes into the held frames, as a device's DMA write does; offset is from
-     * {@link #start()}. Refused for pages taken without FOLL_WRITE, and for the zero page.
-     */
+    @Override
     public void write(long offset, byte[] data) {
         checkSpan(offset, data.length);
         if ((request.flags() & Foll.WRITE) == 0) {
@@ -133,7 +128,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         });
     }
 
-    /** put_page() on every page (for FOLL_GET references). */
+    @Override
     public void release() {
         if (isPin()) {
             throw new IllegalStateException("these are pins (FOLL_PIN): release them with unpin(dirty), as unpin_user_pages() does");
@@ -141,10 +136,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
         drop(false, "put_page");
     }
 
-    /**
-     * unpin_user_pages_dirty_lock(pages, n, makeDirty): marks the pages dirty if asked, then drops
-     * the pins. Unpinning twice is a refcount underflow: a {@link KernelBugException}.
-     */
+    @Override
     public void unpin(boolean makeDirty) {
         if (!isPin()) {
             throw new IllegalStateException("these are plain references (FOLL_GET): release them with release(), as put_page() does");

@@ -1,12 +1,17 @@
 package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierRange;
+import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -124,5 +129,60 @@ public final class Mm {
             return;
         }
         subscriptions.invalidateEnd(new MmuNotifierRange(owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, true, null));
+    }
+
+    /**
+     * mmu_interval_notifier_insert(): a driver subscribes to invalidations of [start, start+length)
+     * of this process. Usually called through a device's {@code DriverContext}.
+     */
+    public MmuIntervalNotifierImpl insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name) {
+        Objects.requireNonNull(ops, "ops");
+        Objects.requireNonNull(name, "name");
+        if (length <= 0 || start < 0 || start + length > Kernel.TASK_SIZE) {
+            throw new ErrnoException(Errno.EINVAL, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length + " is empty or outside the address space");
+        }
+        long s = start >>> Kernel.PAGE_SHIFT;
+        long e = MmCore.pages(start + length);
+        MmuIntervalNotifierImpl sub = subscriptions.insert(s, e, ops, name);
+        kernel.trace().record(name, TraceKind.NOTIFIER, start, -1, "interval notifier inserted on \"" + owner.name() + "\" " + Kernel.hex(start) + "-" + Kernel.hex(start + length));
+        return sub;
+    }
+
+    /**
+     * exit_mmap(): mmu_notifier_release() (RELEASE to interval notifiers, -&gt;release to classic
+     * subscribers, which go), then unmap every VMA (UNMAP, which interval notifiers still see), and
+     * leave the anon_vma family.
+     */
+    public void exitMmap() {
+        subscriptions.release();
+        for (VmArea v : List.copyOf(vmas.values())) {
+            new Zap(kernel).zapRange(this, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
+            removeVma(v);
+        }
+        kernel.removeFromFamilies(this);
+    }
+
+    /**
+     * __oom_reap_task_mm(): unmaps the private memory with non-blockable MMU_NOTIFY_UNMAP
+     * invalidations; a VMA whose notifier refuses is skipped.
+     *
+     * @return whether every VMA could be reaped
+     */
+    public boolean oomReapTaskMm() {
+        boolean all = true;
+        for (VmArea v : List.copyOf(vmas.values())) {
+            if (v.isShared()) {
+                // __oom_reap_task_mm(): only vma_is_anonymous(vma) || !(vma->vm_flags & VM_SHARED).
+                continue;
+            }
+            if (!notifyStart(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn, false)) {
+                all = false;
+                kernel.trace().record("oom_reaper", TraceKind.INFO, v.start(), -1, "skipped " + v + ": an mmu notifier refused the non-blockable invalidation");
+                continue;
+            }
+            new Zap(kernel).zapRange(this, v.startVpn, v.endVpn, null);
+            notifyEnd(MmuNotifierEvent.UNMAP, v.startVpn, v.endVpn);
+        }
+        return all;
     }
 }

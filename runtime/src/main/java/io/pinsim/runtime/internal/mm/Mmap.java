@@ -216,7 +216,7 @@ public final class Mmap {
                         mm.pt.set(vpn, pte & ~Pte.SOFT_DIRTY);
                         return;
                     }
-                    if (skipPinned && Pte.isWrite(pte) && v.isCowMapping() && mm.hasPinned && Pte.pfn(pte) != 0 && kernel.frameOfPte(pte).maybeDmaPinned()) {
+                    if (skipPinned && Pte.isWrite(pte) && v.isCowMapping() && mm.hasPinned && Pte.pfn(pte) != 0 && kernel.frameOfPte(pte).pageMaybeDmaPinned()) {
                         skipped[0]++;
                         return;
                     }
@@ -344,7 +344,7 @@ public final class Mmap {
             if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
                 continue;
             }
-            Faults.Result r = faults.handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+            Faults.Result r = faults.handlePteFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
             if (r == Faults.Result.OOM) {
                 throw new ErrnoException(Errno.ENOMEM, "populate", "out of memory at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
             }

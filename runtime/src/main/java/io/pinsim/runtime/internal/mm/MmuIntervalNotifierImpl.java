@@ -30,7 +30,7 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
         this.name = name;
     }
 
-    /** The subscriber's name in the trace. */
+    @Override
     public String name() {
         return name;
     }
@@ -43,7 +43,7 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
         return endVpn << Kernel.PAGE_SHIFT;
     }
 
-    /** The process whose address space this watches. */
+    @Override
     public Process process() {
         return subscriptions.mm.owner;
     }
@@ -66,31 +66,28 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
         return invalidateSeq;
     }
 
-    /** mmu_interval_read_retry(): under the driver lock, whether an invalidation ran since {@code seq}. */
+    @Override
     public boolean readRetry(long seq) {
         return invalidateSeq != seq;
     }
 
-    /** mmu_interval_check_retry(): the lockless hint, the same test. */
+    @Override
     public boolean checkRetry(long seq) {
         return invalidateSeq != seq;
     }
 
-    /** mmu_interval_set_seq(): from the invalidate callback, under the driver lock. */
+    @Override
     public void setSeq(long curSeq) {
         invalidateSeq = curSeq;
     }
 
-    /**
-     * mmu_interval_notifier_remove(): stop receiving invalidations. Called from an invalidate
-     * callback it would wait for itself (a {@link KernelBugException}); during an invalidation the
-     * removal is deferred until it ends.
-     */
+    @Override
     public void remove() {
         requireLive("mmu_interval_notifier_remove");
         subscriptions.remove(this);
     }
 
+    @Override
     public boolean isRemoved() {
         return removed;
     }

@@ -53,53 +53,47 @@ public final class Page implements io.pinsim.runtime.Frame {
         return pfn;
     }
 
-    /** Whether this is the shared zero page. */
+    @Override
     public boolean isZeroPage() {
         return (flags & ZERO_PAGE) != 0;
     }
 
-    /** Whether the frame has been freed (it is no longer part of any mapping, cache or pin). */
+    @Override
     public boolean isFree() {
         return (flags & FREE) != 0;
     }
 
-    /** PageAnon: the frame is anonymous memory (not page cache, not the zero page). */
+    @Override
     public boolean isAnon() {
         return (flags & ANON) != 0;
     }
 
-    /**
-     * PageAnonExclusive (6c287605fd56, 5.19): the page is mapped by exactly one process and may be
-     * written without a copy. Always false on models before that era, where the flag does not exist.
-     */
+    @Override
     public boolean isAnonExclusive() {
         return kernel.anonExclusiveEra() && (flags & ANON_EXCLUSIVE) != 0;
     }
 
-    /** PG_dirty. */
+    @Override
     public boolean isDirty() {
         return (flags & DIRTY) != 0;
     }
 
-    /** PagePrivate: buffer heads are attached (an ext4 page-cache page that reclaim has not stripped). */
+    @Override
     public boolean hasBuffers() {
         return (flags & BUFFERS) != 0;
     }
 
-    /** Whether this is an fs-DAX page: the file block itself. */
+    @Override
     public boolean isDax() {
         return (flags & DAX) != 0;
     }
 
-    /**
-     * Whether the frame belongs to a page cache (or is a DAX block) now. A page-cache page that
-     * truncate removed while something still held it is an orphan: it has no mapping any more.
-     */
+    @Override
     public boolean isInPageCache() {
         return mapping != null;
     }
 
-    /** PageSwapCache: the frame is in the swap cache. */
+    @Override
     public boolean isInSwapCache() {
         return swapSlot != null;
     }
@@ -159,11 +153,16 @@ public final class Page implements io.pinsim.runtime.Frame {
         return n;
     }
 
+    @Override
+    public boolean maybeDmaPinned() {
+        return pageMaybeDmaPinned();
+    }
+
     /**
      * page_maybe_dma_pinned() for a small page: refcount >= GUP_PIN_COUNTING_BIAS, with the false
      * positives the kernel accepts ("false is not fuzzy"). Always false without pin accounting.
      */
-    public boolean maybeDmaPinned() {
+    public boolean pageMaybeDmaPinned() {
         if (!kernel.pinsAreBiased() || isFree()) {
             return false;
         }
@@ -177,7 +176,7 @@ public final class Page implements io.pinsim.runtime.Frame {
         return refcount() >= GUP_PIN_COUNTING_BIAS;
     }
 
-    /** Who holds GUP references or pins on this frame, oldest first, e.g. {@code PIN by rdma0 MR#1 (step 3)}. */
+    @Override
     public List<String> holders() {
         List<String> out = new ArrayList<>();
         if (refs != null) {
@@ -188,7 +187,7 @@ public final class Page implements io.pinsim.runtime.Frame {
         return out;
     }
 
-    /** Reads bytes of the frame directly (as a device or the kernel would, not through a page table). */
+    @Override
     public byte[] read(int offset, int length) {
         MmCore.checkRange(offset, length);
         byte[] b = new byte[length];
@@ -196,7 +195,7 @@ public final class Page implements io.pinsim.runtime.Frame {
         return b;
     }
 
-    /** The content in a few words: {@code zeros}, {@code 'A' x 4096}, or its first bytes. */
+    @Override
     public String describeContent() {
         return content.describe();
     }

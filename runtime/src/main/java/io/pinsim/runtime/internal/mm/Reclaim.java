@@ -84,12 +84,12 @@ public final class Reclaim {
         if (pageout && f.mapcount() != 1) {
             return false;
         }
-        if (f.swapSlot == null && k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && f.maybeDmaPinned()) {
+        if (f.swapSlot == null && k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && f.pageMaybeDmaPinned()) {
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()
                     + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
             return false;
         }
-        if (k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0 && f.maybeDmaPinned()) {
+        if (k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0 && f.pageMaybeDmaPinned()) {
             // try_to_unmap_one(): page_try_share_anon_rmap() fails with -EBUSY for an exclusive page that
             // may be pinned, so the PTE is restored (6c287605fd56, 5.19). Reached by a page already in the swap cache.
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()

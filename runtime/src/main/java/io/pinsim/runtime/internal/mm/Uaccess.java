@@ -103,7 +103,7 @@ public final class Uaccess {
                 }
                 return f;
             }
-            Faults.Result r = new Faults(kernel).handleMmFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
+            Faults.Result r = new Faults(kernel).handlePteFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
             if (r == Faults.Result.SIGBUS) {
                 throw fault(uaccessCall, Signal.SIGBUS, address, "access beyond the end of " + v.mapping.name() + " (filemap_fault: BUS_ADRERR)");
             }

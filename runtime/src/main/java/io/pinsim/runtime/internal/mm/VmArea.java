@@ -96,22 +96,22 @@ public final class VmArea implements io.pinsim.runtime.Vma {
         return flags & (VM_READ | VM_WRITE | VM_EXEC);
     }
 
-    /** MAP_SHARED (VM_SHARED). */
+    @Override
     public boolean isShared() {
         return (flags & VM_SHARED) != 0;
     }
 
-    /** VM_DONTCOPY, set by MADV_DONTFORK: the VMA does not exist in a forked child. */
+    @Override
     public boolean isDontCopy() {
         return (flags & VM_DONTCOPY) != 0;
     }
 
-    /** VM_WIPEONFORK, set by MADV_WIPEONFORK: a forked child gets the range empty. */
+    @Override
     public boolean isWipeOnFork() {
         return (flags & VM_WIPEONFORK) != 0;
     }
 
-    /** is_cow_mapping(): {@code (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE}. */
+    @Override
     public boolean isCowMapping() {
         return isCowMapping(flags);
     }
