@@ -4,13 +4,10 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.ForkSteps;
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.Steppable;
-import io.pinsim.runtime.internal.mm.Content;
+import io.pinsim.runtime.internal.mm.CopyPageRange;
 import io.pinsim.runtime.internal.mm.Mm;
 import io.pinsim.runtime.internal.mm.Page;
-import io.pinsim.runtime.internal.mm.Pte;
-import io.pinsim.runtime.internal.mm.SwapSpace;
 import io.pinsim.runtime.internal.mm.VmArea;
 import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.trace.TraceKind;
@@ -33,33 +30,21 @@ import java.util.List;
 public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSteps {
     private enum Phase { BEGIN, VMA_START, PTE_DECIDE, PTE_APPLY, VMA_END, END, DONE }
 
-    private enum Decision { SHARE, COPY, SWAP, ZERO }
-
     private final KernelImpl k;
     private final ProcessImpl parent;
     private final TaskImpl thread;
     private final String childName;
-    private final ForkPinned policy;
     private ProcessImpl child;
     private Phase phase = Phase.BEGIN;
     private List<VmArea> vmas;
     private int vmaIndex;
-    private VmArea cur;
-    private boolean cow;
-    private long cursor;
-    private long vpn;
-    private long pte;
-    private Decision decision;
-    private String why;
-    private int shared;
-    private int copied;
+    private CopyPageRange range;
 
     ForkStepsImpl(ProcessImpl parent, TaskImpl thread, String childName) {
         this.k = parent.kernel;
         this.parent = parent;
         this.thread = thread;
         this.childName = childName;
-        this.policy = k.model().get(ForkPinned.class);
     }
 
     @Override
@@ -82,9 +67,9 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         return switch (phase) {
             case BEGIN -> "fork(): take mmap_lock, create \"" + childName + "\"";
             case VMA_START -> "copy_page_range() of " + vmas.get(vmaIndex);
-            case PTE_DECIDE -> "copy_present_pte(): decide for the next page of " + cur;
-            case PTE_APPLY -> "copy_present_pte(): " + (decision == Decision.COPY ? "copy" : "share") + " " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
-            case VMA_END -> "end of copy_page_range() of " + cur;
+            case PTE_DECIDE -> "copy_present_pte(): decide for the next page of " + range.vma();
+            case PTE_APPLY -> "copy_present_pte(): " + (range.copiesNext() ? "copy" : "share") + " " + Kernel.hex(range.address());
+            case VMA_END -> "end of copy_page_range() of " + range.vma();
             case END -> "fork(): release mmap_lock";
             case DONE -> "done";
         };
@@ -118,7 +103,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
             throw new IllegalStateException("the fork is already done");
         }
         parent.requireAlive();
-        k.core.run(actor(), nextStep(), phase == Phase.PTE_APPLY ? vpn << Kernel.PAGE_SHIFT : -1, this::advance);
+        k.core.run(actor(), nextStep(), phase == Phase.PTE_APPLY ? range.address() : -1, this::advance);
     }
 
     private void advance() {
@@ -126,7 +111,7 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
             case BEGIN -> begin();
             case VMA_START -> copyPageRange();
             case PTE_DECIDE -> copyOnePte();
-            case PTE_APPLY -> apply();
+            case PTE_APPLY -> applyPte();
             case VMA_END -> copyPageRangeEnd();
             case END -> end();
             default -> throw new IllegalStateException(phase.name());
@@ -146,10 +131,9 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
         phase = vmas.isEmpty() ? Phase.END : Phase.VMA_START;
     }
 
+    /** dup_mmap() for one VMA: the child's VMA, then copy_page_range() unless nothing is to be copied. */
     private void copyPageRange() {
-        cur = vmas.get(vmaIndex);
-        shared = 0;
-        copied = 0;
+        VmArea cur = vmas.get(vmaIndex);
         if (cur.isDontCopy()) {
             k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": not copied to the child (VM_DONTCOPY); parent PTEs untouched");
             nextVma();
@@ -173,115 +157,27 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
             nextVma();
             return;
         }
-        cow = cur.isCowMapping();
-        if (cow) {
-            parent.mm.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, cur.startVpn, cur.endVpn, true);
-            parent.mm.writeProtectSeq++;
-        }
-        cursor = cur.startVpn;
+        range = new CopyPageRange(parent.mm, child.mm, cur, actor());
+        range.begin();
         phase = Phase.PTE_DECIDE;
     }
 
     private void copyOnePte() {
-        vpn = parent.mm.pt.nextPopulated(cursor, cur.endVpn);
-        if (vpn < 0) {
-            phase = Phase.VMA_END;
+        phase = range.copyOnePte() ? Phase.PTE_APPLY : Phase.VMA_END;
+    }
+
+    private void applyPte() {
+        Page failed = range.applyPte();
+        if (failed != null) {
+            fail(failed);
             return;
         }
-        pte = parent.mm.pt.get(vpn);
-        why = null;
-        if (Pte.isSwap(pte)) {
-            decision = Decision.SWAP;
-        } else if (Pte.pfn(pte) == 0) {
-            decision = Decision.ZERO;
-        } else {
-            Page f = k.core.frameOfPte(pte);
-            decision = copyPresentPte(f);
-        }
-        phase = Phase.PTE_APPLY;
-    }
-
-    /** copy_present_pte(): share the page or copy it now, per the model's {@link ForkPinned} policy. */
-    private Decision copyPresentPte(Page f) {
-        boolean maybePinned = cow && parent.mm.hasPinned && f.pageMaybeDmaPinned();
-        switch (policy) {
-            case SHARE_WRPROTECT -> {
-                return Decision.SHARE;
-            }
-            case EARLY_COPY_ANY_PAGE -> {
-                if (maybePinned) {
-                    why = "MMF_HAS_PINNED and page_maybe_dma_pinned() (refcount " + f.refcount() + "): copied for the child now, the parent keeps it writable (copy_present_page, 70e806e4e645)";
-                    return Decision.COPY;
-                }
-                return Decision.SHARE;
-            }
-            case EARLY_COPY_ANON_EXCLUSIVE -> {
-                if (!f.isAnon() || (f.flags & Page.ANON_EXCLUSIVE) == 0) {
-                    return Decision.SHARE;
-                }
-                if (maybePinned) {
-                    why = "exclusive and maybe pinned (refcount " + f.refcount() + "): page_try_dup_anon_rmap() fails, copied for the child now, the parent keeps it";
-                    return Decision.COPY;
-                }
-                f.flags &= ~Page.ANON_EXCLUSIVE;
-                k.core.touch(f);
-                return Decision.SHARE;
-            }
-            default -> throw new IllegalStateException(policy.name());
-        }
-    }
-
-    private void apply() {
-        Mm pm = parent.mm;
-        Mm cm = child.mm;
-        switch (decision) {
-            case SWAP -> {
-                SwapSpace.Slot slot = k.core.swap.get(Pte.slot(pte));
-                slot.count++;
-                long shared = pte & ~Pte.SWP_EXCLUSIVE;
-                pm.pt.set(vpn, shared);
-                cm.pt.set(vpn, shared);
-            }
-            case ZERO -> cm.pt.set(vpn, pte & ~Pte.YOUNG);
-            case SHARE -> {
-                long p = pm.pt.get(vpn);
-                if (cow && Pte.isWrite(p)) {
-                    p &= ~Pte.WRITE;
-                    pm.pt.set(vpn, p);
-                }
-                cm.pt.set(vpn, p & ~Pte.YOUNG);
-                k.core.touch(k.core.frameOfPte(p));
-                shared++;
-            }
-            case COPY -> {
-                Page old = k.core.frameOfPte(pte);
-                Page n = k.core.allocFrame(Content.copyOf(old.content));
-                if (n == null) {
-                    fail(old);
-                    return;
-                }
-                n.flags |= Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY;
-                n.anonVma = cm.anonVma();
-                n.index = vpn;
-                long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((cur.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);
-                cm.pt.set(vpn, cpte);
-                copied++;
-                k.trace().record(actor(), TraceKind.FORK, vpn << Kernel.PAGE_SHIFT, n.pfn(), "frame #" + old.pfn() + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
-                        + " " + why + "; the child's copy is frame #" + n.pfn());
-            }
-            default -> throw new IllegalStateException(decision.name());
-        }
-        cursor = vpn + 1;
         phase = Phase.PTE_DECIDE;
     }
 
     private void copyPageRangeEnd() {
-        if (cow) {
-            parent.mm.writeProtectSeq++;
-            parent.mm.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, cur.startVpn, cur.endVpn);
-        }
-        k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": " + shared + " page(s) shared" + (cow ? " and write-protected in both" : "")
-                + (copied > 0 ? ", " + copied + " copied early for the child" : ""));
+        range.end();
+        range = null;
         nextVma();
     }
 
@@ -299,17 +195,15 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
 
     /** copy_pte_range(): page_copy_prealloc() failed, so fork fails with ENOMEM and the child is torn down. */
     private void fail(Page old) {
-        if (cow) {
-            parent.mm.writeProtectSeq++;
-            parent.mm.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, cur.startVpn, cur.endVpn);
-        }
+        long address = range.address();
+        range.close();
         child.teardown();
         parent.mm.mmapWriteLocker = null;
         phase = Phase.DONE;
         ProcessImpl dead = child;
         child = null;
         throw new ErrnoException(Errno.ENOMEM, "fork", "could not allocate the child's copy of maybe-pinned frame #" + old.pfn() + " at "
-                + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (copy_pte_range: page_copy_prealloc failed, 70e806e4e645); child \"" + dead.name() + "\" torn down");
+                + Kernel.hex(address) + " (copy_pte_range: page_copy_prealloc failed, 70e806e4e645); child \"" + dead.name() + "\" torn down");
     }
 
     @Override

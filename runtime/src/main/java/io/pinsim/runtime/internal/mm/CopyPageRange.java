@@ -1,0 +1,184 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.model.ForkPinned;
+import io.pinsim.runtime.trace.TraceKind;
+
+/**
+ * copy_page_range() of one VMA from the parent's mm to the child's (mm/memory.c), one PTE at a
+ * time so that fork can be interleaved with GUP-fast: {@link #begin()} raises
+ * MMU_NOTIFY_PROTECTION_PAGE on the parent and holds write_protect_seq odd for a COW mapping
+ * (57efa1fe5957); then, per populated PTE, {@link #copyOnePte()} decides (copy_one_pte() /
+ * copy_present_pte(): share, or copy now because the page may be pinned, per {@link ForkPinned})
+ * and {@link #applyPte()} writes both PTEs; {@link #end()} closes the range. dup_mmap() in
+ * kernel/fork.c drives it (see the kernel's fork steps).
+ */
+public final class CopyPageRange {
+    private enum Decision { SHARE, COPY, SWAP, ZERO }
+
+    private final MmCore k;
+    private final Mm src;
+    private final Mm dst;
+    private final VmArea vma;
+    private final String actor;
+    private final ForkPinned policy;
+    private final boolean cow;
+    private long cursor;
+    private long vpn;
+    private long pte;
+    private Decision decision;
+    private String why;
+    private int shared;
+    private int copied;
+
+    /** The copy of {@code vma} (the parent's) into {@code dst}, traced as {@code actor}. */
+    public CopyPageRange(Mm src, Mm dst, VmArea vma, String actor) {
+        this.k = src.kernel;
+        this.src = src;
+        this.dst = dst;
+        this.vma = vma;
+        this.actor = actor;
+        this.policy = k.model().get(ForkPinned.class);
+        this.cow = vma.isCowMapping();
+        this.cursor = vma.startVpn;
+    }
+
+    /** The parent's VMA being copied. */
+    public VmArea vma() {
+        return vma;
+    }
+
+    /** The address of the PTE {@link #applyPte()} writes next. */
+    public long address() {
+        return vpn << Kernel.PAGE_SHIFT;
+    }
+
+    /** Whether the next {@link #applyPte()} copies the page (rather than sharing it). */
+    public boolean copiesNext() {
+        return decision == Decision.COPY;
+    }
+
+    /** The start of copy_page_range() for a COW mapping: the notifier range and write_protect_seq. */
+    public void begin() {
+        if (cow) {
+            src.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn, true);
+            src.writeProtectSeq++;
+        }
+    }
+
+    /**
+     * copy_one_pte(): finds the next populated PTE and decides what to do with it.
+     *
+     * @return false when no populated PTE is left in the VMA
+     */
+    public boolean copyOnePte() {
+        vpn = src.pt.nextPopulated(cursor, vma.endVpn);
+        if (vpn < 0) {
+            return false;
+        }
+        pte = src.pt.get(vpn);
+        why = null;
+        if (Pte.isSwap(pte)) {
+            decision = Decision.SWAP;
+        } else if (Pte.pfn(pte) == 0) {
+            decision = Decision.ZERO;
+        } else {
+            decision = copyPresentPte(k.frameOfPte(pte));
+        }
+        return true;
+    }
+
+    /** copy_present_pte(): share the page or copy it now, per the model's {@link ForkPinned} policy. */
+    private Decision copyPresentPte(Page f) {
+        boolean maybePinned = cow && src.hasPinned && f.pageMaybeDmaPinned();
+        switch (policy) {
+            case SHARE_WRPROTECT -> {
+                return Decision.SHARE;
+            }
+            case EARLY_COPY_ANY_PAGE -> {
+                if (maybePinned) {
+                    why = "MMF_HAS_PINNED and page_maybe_dma_pinned() (refcount " + f.refcount() + "): copied for the child now, the parent keeps it writable (copy_present_page, 70e806e4e645)";
+                    return Decision.COPY;
+                }
+                return Decision.SHARE;
+            }
+            case EARLY_COPY_ANON_EXCLUSIVE -> {
+                if (!f.isAnon() || (f.flags & Page.ANON_EXCLUSIVE) == 0) {
+                    return Decision.SHARE;
+                }
+                if (maybePinned) {
+                    why = "exclusive and maybe pinned (refcount " + f.refcount() + "): page_try_dup_anon_rmap() fails, copied for the child now, the parent keeps it";
+                    return Decision.COPY;
+                }
+                f.flags &= ~Page.ANON_EXCLUSIVE;
+                k.touch(f);
+                return Decision.SHARE;
+            }
+            default -> throw new IllegalStateException(policy.name());
+        }
+    }
+
+    /**
+     * Writes the decided PTEs: a swap entry duplicated (swap_duplicate()), the zero page mapped, the
+     * page shared and write-protected in both for a COW mapping, or the child's early copy installed.
+     *
+     * @return the frame that could not be copied (page_copy_prealloc() failed: fork must fail with
+     *         ENOMEM), or null
+     */
+    public Page applyPte() {
+        switch (decision) {
+            case SWAP -> {
+                SwapSpace.Slot slot = k.swap.get(Pte.slot(pte));
+                slot.count++;
+                long sharedPte = pte & ~Pte.SWP_EXCLUSIVE;
+                src.pt.set(vpn, sharedPte);
+                dst.pt.set(vpn, sharedPte);
+            }
+            case ZERO -> dst.pt.set(vpn, pte & ~Pte.YOUNG);
+            case SHARE -> {
+                long p = src.pt.get(vpn);
+                if (cow && Pte.isWrite(p)) {
+                    p &= ~Pte.WRITE;
+                    src.pt.set(vpn, p);
+                }
+                dst.pt.set(vpn, p & ~Pte.YOUNG);
+                k.touch(k.frameOfPte(p));
+                shared++;
+            }
+            case COPY -> {
+                Page old = k.frameOfPte(pte);
+                Page n = k.allocFrame(Content.copyOf(old.content));
+                if (n == null) {
+                    return old;
+                }
+                n.flags |= Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY;
+                n.anonVma = dst.anonVma();
+                n.index = vpn;
+                long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);
+                dst.pt.set(vpn, cpte);
+                copied++;
+                k.trace().record(actor, TraceKind.FORK, vpn << Kernel.PAGE_SHIFT, n.pfn(), "frame #" + old.pfn() + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
+                        + " " + why + "; the child's copy is frame #" + n.pfn());
+            }
+            default -> throw new IllegalStateException(decision.name());
+        }
+        cursor = vpn + 1;
+        return null;
+    }
+
+    /** The end of copy_page_range(): write_protect_seq even again, the notifier range closed. */
+    public void end() {
+        close();
+        k.trace().record(actor, TraceKind.FORK, vma.start(), -1, vma + ": " + shared + " page(s) shared" + (cow ? " and write-protected in both" : "")
+                + (copied > 0 ? ", " + copied + " copied early for the child" : ""));
+    }
+
+    /** Closes the range without the summary, when fork fails part-way. */
+    public void close() {
+        if (cow) {
+            src.writeProtectSeq++;
+            src.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn);
+        }
+    }
+}
