@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * errors and the handles. The implementation lives under {@code io.pinsim.runtime.internal}, which
  * is not API; device drivers use {@link io.pinsim.runtime.spi}.
  */
-public interface Kernel {
+public interface Kernel extends AutoCloseable {
     /** PAGE_SIZE on x86-64. */
     int PAGE_SIZE = 4096;
     /** PAGE_SHIFT on x86-64. */
@@ -238,6 +238,33 @@ public interface Kernel {
 
     /** user->locked_vm in pages: what io_uring has charged. */
     long userLockedVm();
+
+    /**
+     * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or
+     * can reach any more (a frame with refcount 0, a page of a shmem object no VMA maps, a swap-cache
+     * page no swap PTE refers to, a swap slot whose count has drifted), each with the step and call
+     * that allocated it. Page-cache pages of files and pages a device still holds are not leaks.
+     * Costs O(frames + PTEs); empty for a healthy kernel at any time.
+     */
+    List<Leak> leaks();
+
+    /**
+     * {@link #leaks()} as a check: a {@link KernelBugException} ({@code memory-leak}) listing every
+     * leaked object and who allocated it, at which step. Also prints {@code BUG: memory-leak} to the
+     * kernel log.
+     */
+    void checkNoLeaks();
+
+    /**
+     * Shuts the machine down and checks that nothing leaked: every live process exits (in pid
+     * order, as exit() does: mmu notifiers see RELEASE and UNMAP), then {@link #checkInvariants()}
+     * and {@link #checkNoLeaks()}. What devices still hold stays held. The kernel cannot be used
+     * afterwards: its processes are gone. Calling it twice is harmless.
+     *
+     * @throws KernelBugException if an invariant is broken or anything leaked
+     */
+    @Override
+    void close();
 
     /**
      * The snapshots recorded at the end of each step (see {@link Builder#frameSnapshots(int)}),

@@ -288,6 +288,14 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
+    /**
+     * exit_files(): the process exits and its file table goes; the file is closed without a step of
+     * its own (the exit is the step).
+     */
+    public void closeOnExit() {
+        closed = true;
+    }
+
     // ------------------------------------------------------------------------------ direct I/O
 
     @Override

@@ -4,6 +4,8 @@ import io.pinsim.runtime.BlockDevice;
 import io.pinsim.runtime.Filesystem;
 import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.SimpleDisk;
 import io.pinsim.runtime.internal.fs.FilesystemImpl;
@@ -208,6 +210,35 @@ public final class KernelImpl implements Kernel, DriverHost {
     @Override
     public void checkInvariants() {
         core.checkInvariants();
+    }
+
+    @Override
+    public List<Leak> leaks() {
+        return core.leaks();
+    }
+
+    @Override
+    public void checkNoLeaks() {
+        List<Leak> leaks = core.leaks();
+        if (!leaks.isEmpty()) {
+            StringBuilder sb = new StringBuilder(leaks.size() + " unreferenced object(s):");
+            for (Leak l : leaks) {
+                sb.append("\n  ").append(l);
+            }
+            core.log().print(core.trace().step(), KernelLog.Level.BUG, "BUG: memory-leak: " + leaks.size() + " unreferenced object(s)");
+            throw new KernelBugException("memory-leak", sb.toString(), core.trace().render());
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ProcessImpl p : List.copyOf(processes)) {
+            if (p.isAlive()) {
+                p.exit();
+            }
+        }
+        core.checkInvariants();
+        checkNoLeaks();
     }
 
     @Override

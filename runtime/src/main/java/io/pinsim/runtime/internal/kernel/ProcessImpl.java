@@ -61,6 +61,8 @@ public final class ProcessImpl implements MmOwner {
     private int nextTid;
     private int children;
     private int nextFd = 3;
+    /** The open files (the fd table), in the order they were opened. */
+    private final List<OpenFileImpl> files = new ArrayList<>();
     private long rlimitMemlock = Kernel.DEFAULT_RLIMIT_MEMLOCK;
     private boolean capIpcLock;
 
@@ -219,7 +221,9 @@ public final class ProcessImpl implements MmOwner {
             if ((flags & OpenFlags.DIRECT) != 0 && inode.kind() != FsKind.EXT4) {
                 throw new ErrnoException(Errno.EINVAL, "open", "O_DIRECT on " + inode.kind().label() + " is not modelled (the model's direct I/O goes through ext4's block device)");
             }
-            return new OpenFileImpl(this, inode, flags, nextFd++);
+            OpenFileImpl f = new OpenFileImpl(this, inode, flags, nextFd++);
+            files.add(f);
+            return f;
         });
     }
 
@@ -344,6 +348,10 @@ public final class ProcessImpl implements MmOwner {
     /** The address space goes (exit_mmap()) and so do the threads. */
     void teardown() {
         mm.exitMmap();
+        for (OpenFileImpl f : files) {
+            f.closeOnExit();
+        }
+        files.clear();
         threads.clear();
     }
 

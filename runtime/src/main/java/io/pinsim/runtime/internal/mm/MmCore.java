@@ -4,6 +4,7 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.PinAccounting;
@@ -272,6 +273,11 @@ public final class MmCore {
         }
     }
 
+    /** What kmemleak would report now: see {@link Kmemleak}. */
+    public List<Leak> leaks() {
+        return new Kmemleak(this, frames, mms).scan();
+    }
+
     /** Checks every invariant over every allocated frame and every address space. */
     public void checkInvariants() {
         List<Page> all = new ArrayList<>();
@@ -329,6 +335,7 @@ public final class MmCore {
             frames = Arrays.copyOf(frames, (int) Math.max(frames.length * 2L, pfn + 1));
         }
         Page f = new Page(this, pfn, content);
+        f.allocStep = trace.step();
         frames[(int) pfn] = f;
         used++;
         touch(f);

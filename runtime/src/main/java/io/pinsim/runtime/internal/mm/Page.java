@@ -41,6 +41,8 @@ public final class Page implements io.pinsim.runtime.Frame {
     public List<GupRef> refs;
     /** The operation that last touched the frame (MmCore.touch), so it is checked once per operation. */
     long touchedIn;
+    /** The trace step that allocated the frame (for leak reports). */
+    int allocStep;
 
     Page(MmCore kernel, long pfn, Content content) {
         this.kernel = kernel;

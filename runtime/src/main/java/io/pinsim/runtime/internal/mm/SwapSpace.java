@@ -50,6 +50,11 @@ public final class SwapSpace {
         }
     }
 
+    /** One past the highest slot id ever allocated. */
+    long highestSlot() {
+        return next;
+    }
+
     public long slotsInUse() {
         return used;
     }
