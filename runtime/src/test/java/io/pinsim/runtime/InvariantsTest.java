@@ -1,5 +1,6 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.Page;
 import static io.pinsim.runtime.Internals.core;
 import static io.pinsim.runtime.Internals.impl;
@@ -42,6 +43,19 @@ class InvariantsTest {
         Frame f = a.frameAt(buf);
         assertThatThrownBy(() -> core(k).run("test", "free a mapped frame", buf, () -> core(k).freeFrame(page(f))))
                 .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
+    }
+
+    /** The allocator reuses a freed pfn at once; a PTE left on the old frame is still stale, though its pfn is allocated again. */
+    @Test
+    void aFreedFrameStillMappedIsABugEvenWhenItsPfnWasReused() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Frame f = a.frameAt(buf);
+        assertThatThrownBy(() -> core(k).run("test", "free a mapped frame and reuse its pfn", buf, () -> {
+            core(k).freeFrame(page(f));
+            assertThat(core(k).allocFrame(new Content()).pfn()).isEqualTo(f.pfn());
+        })).isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
     }
 
     @Test

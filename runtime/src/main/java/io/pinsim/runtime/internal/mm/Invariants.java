@@ -33,11 +33,7 @@ final class Invariants {
             // Walk as if it were live: a freed frame must not be reachable from any PTE.
             if (f.isAnon() && f.anonVma != null) {
                 for (Mm mm : f.anonVma.mms) {
-                    long pte = mm.pt.get(f.index);
-                    if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && k.frame(f.pfn()) != f) {
-                        fail("freed-frame-mapped", "frame #" + f.pfn() + " was freed but process \"" + mm.owner.name() + "\" still maps it at "
-                                + Kernel.hex(f.index << Kernel.PAGE_SHIFT));
-                    }
+                    checkNotMappedAfterFree(f, mm, f.index);
                 }
             }
             if (f.refs != null) {
@@ -76,6 +72,31 @@ final class Invariants {
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
         }
+    }
+
+    /**
+     * A freed frame must not be mapped at vpn of mm. The pfn may already stand for a new
+     * allocation (the allocator reuses freed pfns at once, as MAP_FIXED|MAP_POPULATE does when it
+     * unmaps and faults the range in again): a PTE with that pfn is then a mapping of the new frame
+     * if the new frame's reverse map finds it, and a stale one otherwise.
+     */
+    private void checkNotMappedAfterFree(Page f, Mm mm, long vpn) {
+        long pte = mm.pt.get(vpn);
+        if (!Pte.isPresent(pte) || Pte.pfn(pte) != f.pfn()) {
+            return;
+        }
+        Page live = k.frame(f.pfn());
+        if (live != null && reverseMapFinds(live, mm, vpn)) {
+            return;
+        }
+        fail("freed-frame-mapped", "frame #" + f.pfn() + " was freed but process \"" + mm.owner.name() + "\" still maps it at "
+                + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+    }
+
+    private boolean reverseMapFinds(Page f, Mm mm, long vpn) {
+        boolean[] found = new boolean[1];
+        k.rmap().walk(f, (m, vma, v) -> found[0] |= m == mm && v == vpn);
+        return found[0];
     }
 
     /**
