@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
 import static io.pinsim.runtime.Fixtures.PAGE;
 import static io.pinsim.runtime.Fixtures.RW;
+import static io.pinsim.runtime.Fixtures.fill;
 import static io.pinsim.runtime.Fixtures.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,6 +29,34 @@ class ReliabilityRegressionTest {
         assertThat(a.mmap(m, 3L * PAGE, RW, ANON_PRIVATE | MapFlags.FIXED | MapFlags.POPULATE)).isEqualTo(m);
         assertThat(a.populatedPtes()).isEqualTo(5);
         assertThat(k.usedFrames()).isEqualTo(5);
+        k.checkInvariants();
+    }
+
+    /**
+     * fs-DAX: a truncate that waits for a pinned block sleeps with MMAPLOCK dropped, so the process
+     * can fault the block in again; xfs_break_dax_layouts() retries dax_layout_busy_page(), which
+     * unmaps the range again before the blocks are freed (5fac7408d828). The model unmapped only
+     * once and freed a block that a PTE still mapped (pte-maps-free-frame at exit).
+     */
+    @Test
+    void daxTruncateThatWaitedUnmapsTheBlocksAgainBeforeFreeingThem() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.DAX).create("pmem");
+        Process a = k.spawn("A");
+        OpenFile f = a.open(ino, OpenFlags.RDWR);
+        f.ftruncate(2L * PAGE);
+        long map = a.mmap(0, 2L * PAGE, RW, MapFlags.SHARED, f, 0);
+        a.write(map, fill('M', 1));
+        GupPages dio = a.pinUserPages(map, 1, Foll.WRITE, "dio#1");
+        TruncateOp t = f.startTruncate(0);
+        assertThat(t.isDone()).isFalse();
+        a.write(map, fill('W', 1));
+        assertThat(a.frameAt(map)).as("the write faulted the block in again while the truncate slept").isSameAs(ino.cachedPage(0));
+        dio.unpin(true);
+        assertThat(t.isDone()).isTrue();
+        assertThat(a.pteAt(map)).isEqualTo("none");
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
         k.checkInvariants();
     }
 }

@@ -328,7 +328,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             mapping.pages.remove(f.index);
             f.mapping = null;
             f.flags &= ~(Page.DIRTY | Page.BUFFERS);
-            kernel.touch(f);
+            kernel.leftPageCache(f, mapping);
             if (f.refs != null) {
                 kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "page " + f.index + " of " + mapping.name() + " removed from the page cache while "
                         + String.join(", ", f.holders()) + " hold it: frame #" + f.pfn() + " is now an orphan, writes to it reach no file");

@@ -16,10 +16,21 @@ final class Invariants {
         this.k = k;
     }
 
-    /** Checks the frames (each once: MmCore.touch() already deduplicates) and the page tables of the processes. */
-    void check(Collection<Page> frames, Collection<Mm> mms) {
+    /** A page that left a page cache during the operation, and the address space it left. */
+    record LeftCache(Page page, AddressSpace from) {
+    }
+
+    /**
+     * Checks the frames (each once: MmCore.touch() already deduplicates), the pages that left a page
+     * cache (no PTE of a VMA of that cache may still map them, freed or not), and the page tables of
+     * the processes.
+     */
+    void check(Collection<Page> frames, Collection<Mm> mms, Collection<LeftCache> leftCache) {
         for (Page f : frames) {
             checkFrame(f);
+        }
+        for (LeftCache l : leftCache) {
+            checkLeftCache(l.page(), l.from());
         }
         for (Mm mm : mms) {
             {
@@ -71,6 +82,29 @@ final class Invariants {
         }
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
+        }
+    }
+
+    /**
+     * A page removed from a page cache must not be mapped through that cache's VMAs any more: if it
+     * was freed the PTE maps a free frame; if something still holds it, the PTE maps an orphan that
+     * no fault, writeback or truncate will ever find again.
+     */
+    private void checkLeftCache(Page f, AddressSpace from) {
+        for (VmArea v : from.vmas) {
+            long vpn = v.vpnOf(f.index);
+            if (vpn < 0) {
+                continue;
+            }
+            if (f.isFree()) {
+                checkNotMappedAfterFree(f, v.mm, vpn);
+                continue;
+            }
+            long pte = v.mm.pt.get(vpn);
+            if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                fail("page-cache-page-mapped-when-deleted", "page " + f.index + " of " + from.name() + " (frame #" + f.pfn() + ") left the page cache but process \""
+                        + v.mm.owner.name() + "\" still maps it at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (filemap_unaccount_folio: still mapped when deleted)");
+            }
         }
     }
 
