@@ -1,6 +1,7 @@
 package io.pinsim.runtime;
 
 import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
+import static io.pinsim.runtime.Fixtures.ANON_SHARED;
 import static io.pinsim.runtime.Fixtures.PAGE;
 import static io.pinsim.runtime.Fixtures.RW;
 import static io.pinsim.runtime.Fixtures.fill;
@@ -56,6 +57,48 @@ class ReliabilityRegressionTest {
         assertThat(t.isDone()).isTrue();
         assertThat(a.pteAt(map)).isEqualTo("none");
         a.exit();
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+    }
+
+    /**
+     * A shared anonymous mapping is a shmem object referenced only by its VMAs: when the last one
+     * goes (exit or munmap), shmem_evict_inode() frees its pages. The model kept them allocated
+     * with refcount 1 and no holder.
+     */
+    @Test
+    void sharedAnonymousMemoryIsFreedWithItsLastMapping() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        a.mmap(7L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+
+        Process b = k.spawn("B");
+        long m = b.mmap(7L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        b.munmap(m, 3L * PAGE);
+        assertThat(k.usedFrames()).as("the object lives while part of it is mapped").isEqualTo(7);
+        b.munmap(m + 3L * PAGE, 4L * PAGE);
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+    }
+
+    /** The object lives while any process maps it; a pinned page outlives it and is freed at the unpin. */
+    @Test
+    void sharedAnonymousPagesGoWithTheLastMapperAndAPinnedOneWithItsPin() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long m = a.mmap(2L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        GupPages pin = a.pinUserPages(m, 1, Foll.WRITE, "rdma0");
+        Process child = a.fork();
+        a.exit();
+        assertThat(k.usedFrames()).as("the child still maps the object").isEqualTo(2);
+        child.exit();
+        assertThat(k.usedFrames()).as("only the pinned page is left").isEqualTo(1);
+        assertThat(pin.frame(0).isInPageCache()).isFalse();
+        k.checkInvariants();
+        pin.unpin(true);
         assertThat(k.usedFrames()).isZero();
         k.checkInvariants();
     }

@@ -80,6 +80,9 @@ final class Invariants {
         if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
+        if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty()) {
+            fail("leaked-frame", "frame #" + f.pfn() + " belongs to " + f.mapping.name() + ", which no VMA maps any more (shmem_evict_inode() frees its pages)");
+        }
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
         }
