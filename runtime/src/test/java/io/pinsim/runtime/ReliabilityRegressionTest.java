@@ -102,4 +102,26 @@ class ReliabilityRegressionTest {
         assertThat(k.usedFrames()).isZero();
         k.checkInvariants();
     }
+
+    /**
+     * A page read back from swap stays in the swap cache; a FOLL_WRITE|FOLL_FORCE pin then copies it
+     * (refcount 2: the mapping and the swap cache, 09854ba94c6a). wp_page_copy() frees the idle
+     * swap-cache page (free_swap_cache(), f4c4a3f48480); the model left it, with its slot, forever.
+     */
+    @Test
+    void aSwapCachePageCopiedByAWritePinIsFreedWithItsSlot() {
+        Kernel k = kernel(KernelModel.LINUX_5_10);
+        Process a = k.spawn("A");
+        long m = a.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        k.reclaim(a, m);
+        a.read(m, 1);
+        GupPages pin = a.pinUserPagesFast(m, 1, Foll.WRITE | Foll.FORCE | Foll.LONGTERM, "rdma0");
+        assertThat(k.swapSlotsInUse()).as("the copy freed the old page and its slot").isZero();
+        assertThat(k.usedFrames()).isEqualTo(1);
+        pin.unpin(true);
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
+        assertThat(k.swapSlotsInUse()).isZero();
+        k.checkInvariants();
+    }
 }
