@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pinsim.runtime.model.KernelModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The failures a random-operation run found (project issue 11), each as the shortest sequence that
@@ -123,5 +125,33 @@ class ReliabilityRegressionTest {
         assertThat(k.usedFrames()).isZero();
         assertThat(k.swapSlotsInUse()).isZero();
         k.checkInvariants();
+    }
+
+    /**
+     * A hole inside one page: punch hole removes only whole pages (none here) and zeroes the partial
+     * one. On fs-DAX the busy-page check took the rounded-inward range [2, 1) as it was and the
+     * TreeMap threw "fromKey > toKey".
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = FsKind.class, names = {"EXT4", "TMPFS", "DAX"})
+    void punchHoleWithinOnePageZeroesItAndRemovesNothing(FsKind kind) {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(kind).create("f", fill('F', PAGE + 100));
+        Process a = k.spawn("A");
+        OpenFile f = a.open(ino, OpenFlags.RDWR);
+        f.punchHole(4146, 8192);
+        assertThat(ino.size()).isEqualTo(PAGE + 100);
+        assertThat(ino.hasBlock(1)).isTrue();
+        assertThat(ino.read(PAGE, 100)).isEqualTo(concat(fill('F', 50), new byte[50]));
+        f.punchHole(4146, 10);
+        f.punchHole(3 * PAGE, PAGE);
+        assertThat(ino.read(0, PAGE)).isEqualTo(fill('F', PAGE));
+        k.checkInvariants();
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] b = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, b, x.length, y.length);
+        return b;
     }
 }

@@ -359,8 +359,15 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         }
     }
 
-    /** dax_layout_busy_page_range(): the first page in [fromIndex, toIndex) that something other than the page cache and page tables holds, or null. */
+    /**
+     * dax_layout_busy_page_range(): the first page in [fromIndex, toIndex) that something other than
+     * the page cache and page tables holds, or null. The range may be empty: a hole punched inside
+     * one page rounds inward to no whole page (fromIndex = toIndex + 1).
+     */
     Page firstBusyPage(long fromIndex, long toIndex) {
+        if (toIndex <= fromIndex) {
+            return null;
+        }
         for (Page f : mapping.pages.subMap(fromIndex, true, toIndex, false).values()) {
             if (f.refs != null) {
                 return f;
