@@ -193,7 +193,7 @@ public class RdmaNic {
      * (ib_umem_release(): unpin_user_page_range_dirty_lock(.., umem->writable && dirty)) - and
      * pinned_vm returned; an ODP MR drops its device entries, dirtying the writable ones, then removes
      * its notifier (ib_umem_odp_release(): ib_umem_odp_unmap_dma_pages(), mmu_interval_notifier_remove()).
-     * libibverbs then undoes its MADV_DONTFORK.
+     * libibverbs then undoes its MADV_DONTFORK (ibv_dofork_range(), whose result ibv_dereg_mr() ignores).
      */
     public void deregMr(MemoryRegion mr) {
         Objects.requireNonNull(mr, "mr");
@@ -378,8 +378,32 @@ public class RdmaNic {
             if (edge && runStart < 0) {
                 runStart = page;
             } else if (!edge && runStart >= 0) {
-                p.madvise(runStart, page - runStart, advice);
+                doMadvise(p, runStart, page - runStart, advice);
                 runStart = -1;
+            }
+        }
+    }
+
+    /**
+     * libibverbs do_madvise(): a failed MADV_DONTFORK fails the call; a failed MADV_DOFORK (part of
+     * the range is no longer mapped: ENOMEM) is retried page by page, ignoring each error, and
+     * reported as success, so ibv_dofork_range() - whose result ibv_dereg_mr() ignores anyway -
+     * never fails a deregistration.
+     */
+    private void doMadvise(Process p, long start, long length, Advice advice) {
+        try {
+            p.madvise(start, length, advice);
+        } catch (ErrnoException e) {
+            if (advice != Advice.DOFORK) {
+                throw e;
+            }
+            ctx.trace("madvise(MADV_DOFORK) failed (" + e.errno() + "): retried page by page, errors ignored (libibverbs do_madvise)");
+            for (long page = start; page < start + length; page += Kernel.PAGE_SIZE) {
+                try {
+                    p.madvise(page, Kernel.PAGE_SIZE, advice);
+                } catch (ErrnoException ignored) {
+                    // do_madvise() ignores the per-page result
+                }
             }
         }
     }
