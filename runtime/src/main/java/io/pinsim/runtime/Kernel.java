@@ -211,9 +211,12 @@ public interface Kernel {
      * one MMU_NOTIFY_MIGRATE invalidation carrying the owner, so the migrating driver can skip its
      * own; each page that nothing else references moves to a new frame and every PTE follows it; a
      * page with extra references (a pin, a GUP reference) is not migrated (migrate_vma_check_page()).
-     * The model migrates into system memory; device-private memory is not modelled.
+     * The model migrates into system memory; device-private memory is not modelled. An unaligned
+     * address is rounded down to its page, as migrate_vma_setup() does (args->start &= PAGE_MASK).
      *
      * @return the number of pages migrated (cpages)
+     * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at
+     *                        the address, a range that runs past that VMA's end, or an fs-DAX VMA
      */
     int migrateVma(Process process, long address, int nrPages, Object owner);
 

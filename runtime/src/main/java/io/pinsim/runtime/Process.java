@@ -211,12 +211,22 @@ public interface Process {
     /** RLIMIT_MEMLOCK in bytes. */
     long rlimitMemlock();
 
-    /** setrlimit(RLIMIT_MEMLOCK). */
+    /**
+     * setrlimit(RLIMIT_MEMLOCK).
+     *
+     * @throws IllegalArgumentException for a negative limit
+     * @throws IllegalStateException    if the process has exited or been killed
+     */
     void setRlimitMemlock(long bytes);
 
     /** Whether the process has CAP_IPC_LOCK (which bypasses RLIMIT_MEMLOCK). */
     boolean capIpcLock();
 
+    /**
+     * Grants or drops CAP_IPC_LOCK (capable(CAP_IPC_LOCK) in the RLIMIT_MEMLOCK checks).
+     *
+     * @throws IllegalStateException if the process has exited or been killed
+     */
     void setCapIpcLock(boolean cap);
 
     /** mm->pinned_vm in pages. */

@@ -7,8 +7,13 @@ import static io.pinsim.runtime.Fixtures.RW;
 import static io.pinsim.runtime.Fixtures.fill;
 import static io.pinsim.runtime.Fixtures.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.spi.DriverContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -153,5 +158,104 @@ class ReliabilityRegressionTest {
         byte[] b = java.util.Arrays.copyOf(x, x.length + y.length);
         System.arraycopy(y, 0, b, x.length, y.length);
         return b;
+    }
+
+    /** Refused with the kernel's errno, and nothing changed (every mapping, PTE, frame and counter is as before). */
+    private static void assertErrnoAndUnchanged(Kernel k, Errno errno, String reasonPart, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        assertThatThrownBy(call).isInstanceOfSatisfying(ErrnoException.class, e -> {
+            assertThat(e.errno()).isEqualTo(errno);
+            assertThat(e.reason()).contains(reasonPart);
+        });
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
+
+    /** Refused with a Java exception whose message names the fix, and nothing changed. */
+    private static void assertRefusedAndUnchanged(Kernel k, Class<? extends Throwable> type, String messagePart, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        assertThatThrownBy(call).isInstanceOf(type).hasMessageContaining(messagePart);
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
+
+    /** munmap(-4096, 4096): as an unsigned long the address lies above TASK_SIZE, so __do_munmap() says EINVAL. */
+    @Test
+    void munmapOfANegativeAddressIsEinval() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        Fixtures.buffer(a, 1, 'A');
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "outside the user address space", () -> a.munmap(-PAGE, PAGE));
+    }
+
+    /** migrate_vma_setup(): -EINVAL for no pages, no VMA at the start, or a range that leaves the VMA; nothing is invalidated. */
+    @Test
+    void migrateVmaRefusesWhatMigrateVmaSetupRefuses() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        List<MmuNotifierEvent> seen = new ArrayList<>();
+        a.registerMmuNotifier(new MmuNotifierListener() {
+            @Override
+            public boolean invalidateRangeStart(Process process, MmuNotifierEvent event, long start, long end, boolean blockable) {
+                seen.add(event);
+                return true;
+            }
+
+            @Override
+            public void invalidateRangeEnd(Process process, MmuNotifierEvent event, long start, long end) {
+            }
+        });
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "nr_pages must be positive", () -> k.migrateVma(a, buf, 0, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "nr_pages must be positive", () -> k.migrateVma(a, buf, -1, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "no VMA at 0x10000", () -> k.migrateVma(a, 0x10000, 1, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "run past the end", () -> k.migrateVma(a, buf, 3, "gpu"));
+        assertThat(seen).as("a refused migrate_vma_setup() invalidates nothing").isEmpty();
+        assertThat(k.migrateVma(a, buf + 1, 1, "gpu")).as("an unaligned start is rounded down to its page (args->start &= PAGE_MASK)").isEqualTo(1);
+        k.checkInvariants();
+    }
+
+    @Test
+    void rlimitsOfAnExitedProcessCannotBeSet() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        a.exit();
+        assertRefusedAndUnchanged(k, IllegalStateException.class, "has exited", () -> a.setRlimitMemlock(PAGE));
+        assertRefusedAndUnchanged(k, IllegalStateException.class, "has exited", () -> a.setCapIpcLock(true));
+        assertThat(a.rlimitMemlock()).isEqualTo(Kernel.DEFAULT_RLIMIT_MEMLOCK);
+        assertThat(a.capIpcLock()).isFalse();
+    }
+
+    @Test
+    void fileNamesMustBeOneNonEmptyPathComponent() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Filesystem fs = k.mount(FsKind.TMPFS);
+        assertErrnoAndUnchanged(k, Errno.ENOENT, "empty", () -> fs.create(""));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "no directories", () -> fs.create("dir/f"));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "no directories", () -> fs.create("/f", new byte[1]));
+        assertRefusedAndUnchanged(k, NullPointerException.class, "fileName", () -> fs.create(null));
+        assertThat(fs.files()).isEmpty();
+    }
+
+    @Test
+    void readDiskRefusesANegativeOffset() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.EXT4).create("f", fill('F', 100));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ino.readDisk(-1, 1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ino.readDisk(0, -1));
+    }
+
+    /** The driver SPI's accounting: a negative count would silently uncharge (or charge); it is refused and nothing changes. */
+    @Test
+    void accountingRefusesNegativePageCounts() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        DriverContext ctx = DriverContext.attach(k, "dev0");
+        ctx.accountPinnedVm(a, 2);
+        ctx.accountLockedVm(a, 2);
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.accountPinnedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.unaccountPinnedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.accountLockedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.unaccountLockedVm(a, -1));
+        assertThat(a.pinnedVm()).isEqualTo(2);
+        assertThat(a.lockedVm()).isEqualTo(2);
     }
 }

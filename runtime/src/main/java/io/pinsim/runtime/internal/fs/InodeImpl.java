@@ -109,6 +109,9 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public byte[] readDisk(long offset, int length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset and length must not be negative, were " + offset + " and " + length);
+        }
         if (kind() != FsKind.EXT4) {
             throw new IllegalStateException(kind() + " has no separate disk copy; use read(offset, length)");
         }

@@ -422,6 +422,7 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public void setRlimitMemlock(long bytes) {
+        requireAlive();
         if (bytes < 0) {
             throw new IllegalArgumentException("RLIMIT_MEMLOCK must not be negative, was " + bytes);
         }
@@ -435,6 +436,7 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public void setCapIpcLock(boolean cap) {
+        requireAlive();
         capIpcLock = cap;
     }
 
