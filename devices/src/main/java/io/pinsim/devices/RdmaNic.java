@@ -117,7 +117,8 @@ public class RdmaNic {
      * ibv_reg_mr(pd, address, length, access). A pinned MR follows ib_umem_get(); with
      * {@link IbAccess#ON_DEMAND} it is an ODP MR (ib_umem_odp_get(): no pin, an interval notifier).
      *
-     * @throws ErrnoException EINVAL for a zero or overflowing length or unknown access bits; ENOMEM
+     * @throws ErrnoException EINVAL for a zero or overflowing length, unknown access bits, or
+     *                        REMOTE_WRITE or REMOTE_ATOMIC without LOCAL_WRITE (ib_check_mr_access()); ENOMEM
      *                        past RLIMIT_MEMLOCK; what GUP refuses: EFAULT for unmapped or
      *                        PROT_NONE memory and (6.5+) writable ext4 shared mappings,
      *                        EOPNOTSUPP for fs-DAX. Nothing stays registered, pinned or charged.
@@ -131,6 +132,9 @@ public class RdmaNic {
         return ctx.call(call, () -> {
             if ((access & ~IbAccess.KNOWN) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", "unknown access flags 0x" + Integer.toHexString(access & ~IbAccess.KNOWN));
+            }
+            if ((access & (IbAccess.REMOTE_WRITE | IbAccess.REMOTE_ATOMIC)) != 0 && (access & IbAccess.LOCAL_WRITE) == 0) {
+                throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", IbAccess.describe(access) + ": remote write or atomic access needs LOCAL_WRITE (ib_check_mr_access)");
             }
             if (length <= 0 || address < 0 || address + length < address || address + length > Kernel.TASK_SIZE) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", length <= 0 ? "length must be positive" : "address + length overflows (ib_umem_get)");
