@@ -202,6 +202,7 @@ public interface Kernel {
      * victim exits (exit_mmap(), blockable).
      *
      * @return whether the reaper could reap every VMA
+     * @throws NullPointerException for a null victim
      */
     boolean oomKill(Process victim);
 
@@ -217,6 +218,7 @@ public interface Kernel {
      * @return the number of pages migrated (cpages)
      * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at
      *                        the address, a range that runs past that VMA's end, or an fs-DAX VMA
+     * @throws NullPointerException for a null process or owner
      */
     int migrateVma(Process process, long address, int nrPages, Object owner);
 
@@ -233,6 +235,7 @@ public interface Kernel {
      * model skips pinned pages (feb889fb40fa); it is freed only if nothing else holds it.
      *
      * @return true if the page was unmapped
+     * @throws NullPointerException for a null process
      */
     boolean reclaim(Process process, long address);
 

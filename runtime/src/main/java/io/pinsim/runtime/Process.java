@@ -142,7 +142,11 @@ public interface Process {
      */
     void clearSoftDirty();
 
-    /** Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV. */
+    /**
+     * Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV.
+     * The result is allocated only once the VMAs are known to cover the range, so a length beyond
+     * the mapping faults at its end without allocating {@code length} bytes first.
+     */
     byte[] read(long address, int length);
 
     /** Writes bytes as the CPU would, faulting and breaking COW as needed. A bad address kills the process with SIGSEGV. */

@@ -258,4 +258,77 @@ class ReliabilityRegressionTest {
         assertThat(a.pinnedVm()).isEqualTo(2);
         assertThat(a.lockedVm()).isEqualTo(2);
     }
+
+    /**
+     * Process.read(buf, Integer.MAX_VALUE) of a two-page buffer allocated 2 GiB before it looked at
+     * the mapping (OutOfMemoryError). Now the read goes as far as the mapping does and faults there,
+     * as any read past the end of a mapping does.
+     */
+    @Test
+    void aReadFarPastTheMappingFaultsAtItsEndWithoutAllocatingTheLength() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        assertThatThrownBy(() -> a.read(buf, Integer.MAX_VALUE)).isInstanceOfSatisfying(SignalException.class, e -> {
+            assertThat(e.signal()).isEqualTo(Signal.SIGSEGV);
+            assertThat(e.address()).isEqualTo(buf + 2L * PAGE);
+        });
+        Process b = k.spawn("B");
+        long other = Fixtures.buffer(b, 1, 'B');
+        OpenFile f = b.open(k.mount(FsKind.TMPFS).create("f"), OpenFlags.RDWR);
+        assertErrnoAndUnchanged(k, Errno.EFAULT, "bad user buffer at 0x7f0000001000", () -> f.write(other, Integer.MAX_VALUE));
+    }
+
+    /** An index outside the held pages or the registered buffers: IndexOutOfBoundsException naming the valid range. */
+    @Test
+    void badIndexesNameTheValidRange() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        GupPages pins = a.pinUserPages(buf, 2, Foll.WRITE, "rdma0");
+        for (int i : new int[] {-1, 2}) {
+            assertThatThrownBy(() -> pins.frame(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+            assertThatThrownBy(() -> pins.address(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+            assertThatThrownBy(() -> pins.isCoherent(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+        }
+        IoUring ring = a.ioUringSetup();
+        assertThatThrownBy(() -> ring.buffer(-1)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("no registered buffers");
+        ring.registerBuffer(buf, PAGE);
+        assertThatThrownBy(() -> ring.buffer(1)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 0");
+    }
+
+    /** A null argument is refused where it is passed, naming the parameter, and changes nothing. */
+    @Test
+    void nullArgumentsAreRefusedAtTheEntry() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 1, 'A');
+        Pipe pipe = a.pipe();
+        a.vmsplice(pipe, buf, 16);
+        IoUring ring = a.ioUringSetup();
+        ring.registerBuffer(buf, PAGE);
+        OpenFile f = a.open(k.mount(FsKind.TMPFS).create("f", fill('F', 16)), OpenFlags.RDWR);
+        GupPages pins = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
+        assertNullRefused(k, "victim", "oomKill", () -> k.oomKill(null));
+        assertNullRefused(k, "process", "migrateVma", () -> k.migrateVma(null, buf, 1, null));
+        assertNullRefused(k, "process", "reclaim", () -> k.reclaim(null, buf));
+        assertNullRefused(k, "reader", "read", () -> pipe.read(null, 16));
+        assertNullRefused(k, "submitter", "readFixed", () -> ring.readFixed(null, f, 0, 0, 0, 16));
+        assertNullRefused(k, "file", "readFixed", () -> ring.readFixed(a, null, 0, 0, 0, 16));
+        assertNullRefused(k, "submitter", "writeFixed", () -> ring.writeFixed(null, f, 0, 0, 0, 16));
+        assertNullRefused(k, "file", "writeFixed", () -> ring.writeFixed(a, null, 0, 0, 0, 16));
+        assertNullRefused(k, "data", "write", () -> pins.write(0, null));
+    }
+
+    /** NullPointerException with the parameter's name, thrown by the API method itself (not from deep inside), and nothing changed. */
+    private static void assertNullRefused(Kernel k, String parameter, String method, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        int steps = k.trace().step();
+        assertThatThrownBy(call).isInstanceOfSatisfying(NullPointerException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo(parameter);
+            assertThat(e.getStackTrace()[1].getMethodName()).as("thrown by the method called").isEqualTo(method);
+        });
+        assertThat(k.trace().step()).as("no step ran").isEqualTo(steps);
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
 }
