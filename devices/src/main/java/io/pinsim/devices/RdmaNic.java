@@ -117,7 +117,8 @@ public class RdmaNic {
      * ibv_reg_mr(pd, address, length, access). A pinned MR follows ib_umem_get(); with
      * {@link IbAccess#ON_DEMAND} it is an ODP MR (ib_umem_odp_get(): no pin, an interval notifier).
      *
-     * @throws ErrnoException EINVAL for a zero or overflowing length or unknown access bits; ENOMEM
+     * @throws ErrnoException EINVAL for a zero or overflowing length, unknown access bits, or
+     *                        REMOTE_WRITE or REMOTE_ATOMIC without LOCAL_WRITE (ib_check_mr_access()); ENOMEM
      *                        past RLIMIT_MEMLOCK; what GUP refuses: EFAULT for unmapped or
      *                        PROT_NONE memory and (6.5+) writable ext4 shared mappings,
      *                        EOPNOTSUPP for fs-DAX. Nothing stays registered, pinned or charged.
@@ -131,6 +132,9 @@ public class RdmaNic {
         return ctx.call(call, () -> {
             if ((access & ~IbAccess.KNOWN) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", "unknown access flags 0x" + Integer.toHexString(access & ~IbAccess.KNOWN));
+            }
+            if ((access & (IbAccess.REMOTE_WRITE | IbAccess.REMOTE_ATOMIC)) != 0 && (access & IbAccess.LOCAL_WRITE) == 0) {
+                throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", IbAccess.describe(access) + ": remote write or atomic access needs LOCAL_WRITE (ib_check_mr_access)");
             }
             if (length <= 0 || address < 0 || address + length < address || address + length > Kernel.TASK_SIZE) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", length <= 0 ? "length must be positive" : "address + length overflows (ib_umem_get)");
@@ -193,7 +197,7 @@ public class RdmaNic {
      * (ib_umem_release(): unpin_user_page_range_dirty_lock(.., umem->writable && dirty)) - and
      * pinned_vm returned; an ODP MR drops its device entries, dirtying the writable ones, then removes
      * its notifier (ib_umem_odp_release(): ib_umem_odp_unmap_dma_pages(), mmu_interval_notifier_remove()).
-     * libibverbs then undoes its MADV_DONTFORK.
+     * libibverbs then undoes its MADV_DONTFORK (ibv_dofork_range(), whose result ibv_dereg_mr() ignores).
      */
     public void deregMr(MemoryRegion mr) {
         Objects.requireNonNull(mr, "mr");
@@ -378,8 +382,32 @@ public class RdmaNic {
             if (edge && runStart < 0) {
                 runStart = page;
             } else if (!edge && runStart >= 0) {
-                p.madvise(runStart, page - runStart, advice);
+                doMadvise(p, runStart, page - runStart, advice);
                 runStart = -1;
+            }
+        }
+    }
+
+    /**
+     * libibverbs do_madvise(): a failed MADV_DONTFORK fails the call; a failed MADV_DOFORK (part of
+     * the range is no longer mapped: ENOMEM) is retried page by page, ignoring each error, and
+     * reported as success, so ibv_dofork_range() - whose result ibv_dereg_mr() ignores anyway -
+     * never fails a deregistration.
+     */
+    private void doMadvise(Process p, long start, long length, Advice advice) {
+        try {
+            p.madvise(start, length, advice);
+        } catch (ErrnoException e) {
+            if (advice != Advice.DOFORK) {
+                throw e;
+            }
+            ctx.trace("madvise(MADV_DOFORK) failed (" + e.errno() + "): retried page by page, errors ignored (libibverbs do_madvise)");
+            for (long page = start; page < start + length; page += Kernel.PAGE_SIZE) {
+                try {
+                    p.madvise(page, Kernel.PAGE_SIZE, advice);
+                } catch (ErrnoException ignored) {
+                    // do_madvise() ignores the per-page result
+                }
             }
         }
     }

@@ -53,7 +53,8 @@ public final class VfioDevice {
      * VFIO_IOMMU_MAP_DMA {vaddr, iova, size, READ[|WRITE]} from process p: vfio_pin_pages_remote()
      * charges locked_vm and pins with pin_user_pages_remote(FOLL_LONGTERM [| FOLL_WRITE]).
      *
-     * @throws ErrnoException EINVAL for unaligned or empty ranges; EEXIST for an IOVA already
+     * @throws ErrnoException EINVAL for unaligned or empty ranges and for an IOVA range outside the
+     *                        IOMMU's valid ranges (a negative IOVA); EEXIST for an IOVA already
      *                        mapped; ENOMEM past RLIMIT_MEMLOCK, with the kernel's warning; what
      *                        GUP refuses (EFAULT, EOPNOTSUPP). Nothing stays pinned or charged.
      */
@@ -70,6 +71,12 @@ public final class VfioDevice {
             long mask = Kernel.PAGE_SIZE - 1L;
             if (size <= 0 || ((vaddr | iova | size) & mask) != 0 || vaddr + size < vaddr || iova + size < iova) {
                 throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_MAP_DMA", "vaddr, iova and size must be page aligned and size positive (vfio_dma_do_map)");
+            }
+            if (iova < 0 || iova + size < 0) {
+                // The model's IOMMU aperture is [0, 2^63); the kernel checks the range against the domain's
+                // valid IOVA ranges (vfio_iommu_iova_dma_valid()) and returns -EINVAL outside them.
+                throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_MAP_DMA", "iova range " + Kernel.hex(iova) + "+" + size
+                        + " lies outside the IOMMU's valid IOVA ranges (vfio_iommu_iova_dma_valid)");
             }
             for (DmaMapping m : iommu.values()) {
                 if (iova < m.iova() + m.size() && m.iova() < iova + size) {

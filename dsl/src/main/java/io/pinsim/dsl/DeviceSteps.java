@@ -26,12 +26,14 @@ abstract class DeviceSteps<S extends ScenarioSteps<S>> extends FileSteps<S> {
     /** A long-term writable registration of the buffer: an RDMA MR (ibv_reg_mr) or a VFIO DMA mapping. */
     @CheckReturnValue
     public S pin(DeviceKind device) {
+        Objects.requireNonNull(device, "device");
         return register(device, true);
     }
 
     /** A read-only registration of the buffer (an MR with IB_ACCESS_REMOTE_READ, a VFIO mapping without WRITE). */
     @CheckReturnValue
     public S pinReadOnly(DeviceKind device) {
+        Objects.requireNonNull(device, "device");
         return register(device, false);
     }
 
@@ -122,6 +124,7 @@ abstract class DeviceSteps<S extends ScenarioSteps<S>> extends FileSteps<S> {
     /** An AIO O_DIRECT read of {@code length} bytes of the file into the start of the buffer, left in flight. */
     @CheckReturnValue
     public S startDirectRead(Size length) {
+        Objects.requireNonNull(length, "length");
         return startDirect("startDirectRead(" + length + ")", length, false);
     }
 
@@ -174,6 +177,7 @@ abstract class DeviceSteps<S extends ScenarioSteps<S>> extends FileSteps<S> {
     /** The device holding the buffer writes data into it (through the frames it holds). */
     @CheckReturnValue
     public S deviceWrites(Data data) {
+        Objects.requireNonNull(data, "data");
         Buffer b = requireBuffer("deviceWrites(" + data + ")");
         Data.Placed d = data.place(state, b.length());
         return deviceWrites(d.offset(), d.bytes(), "deviceWrites(" + data + ")");

@@ -40,12 +40,14 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** malloc() of a large buffer: a private anonymous mapping, untouched (its pages are faulted in on use). */
     @CheckReturnValue
     public S malloc(Size size) {
+        Objects.requireNonNull(size, "size");
         return map("malloc(" + size + ")", size, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
     }
 
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */
     @CheckReturnValue
     public S mmapShared(Size size) {
+        Objects.requireNonNull(size, "size");
         return map("mmapShared(" + size + ")", size, MapFlags.SHARED | MapFlags.ANONYMOUS);
     }
 
@@ -60,12 +62,14 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** mmap(MAP_SHARED) of the scenario's file, from offset 0. */
     @CheckReturnValue
     public S mmapFile(Size size) {
+        Objects.requireNonNull(size, "size");
         return mapFile("mmapFile(" + size + ")", size, MapFlags.SHARED);
     }
 
     /** mmap(MAP_PRIVATE) of the scenario's file: writes copy pages into anonymous memory. */
     @CheckReturnValue
     public S mmapFilePrivate(Size size) {
+        Objects.requireNonNull(size, "size");
         return mapFile("mmapFilePrivate(" + size + ")", size, MapFlags.PRIVATE);
     }
 
@@ -81,6 +85,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** The current process writes data into the buffer, as the CPU would. */
     @CheckReturnValue
     public S write(Data data) {
+        Objects.requireNonNull(data, "data");
         return writeAs(state.current, "write(" + data + ")", data);
     }
 
@@ -114,6 +119,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** madvise() of the whole buffer by the current process. */
     @CheckReturnValue
     public S madvise(Advice advice) {
+        Objects.requireNonNull(advice, "advice");
         Buffer b = requireBuffer("madvise(" + advice + ")");
         Process p = state.current;
         return step("madvise(" + advice.kernelName() + ")", () -> p.madvise(b.pageStart(), b.pageSpan(), advice));

@@ -28,12 +28,14 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
 
     /** The parent (the process that forked, or the first process) must see the data in the buffer. */
     public S assertParentSees(Data expected) {
+        Objects.requireNonNull(expected, "expected");
         Process p = state.parent != null ? state.parent : requireProcess("assertParentSees(..)");
         return assertSees(p, expected, "assertParentSees");
     }
 
     /** The current process must see the data in the buffer. */
     public S assertSees(Data expected) {
+        Objects.requireNonNull(expected, "expected");
         return assertSees(requireProcess("assertSees(..)"), expected, "assertSees");
     }
 
@@ -47,6 +49,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
 
     /** The device holding the buffer must see the data: it reads through the frames it holds now. */
     public S assertDeviceSees(Data expected) {
+        Objects.requireNonNull(expected, "expected");
         ScenarioState.Registration r = requireRegistration("assertDeviceSees(..)");
         Buffer b = state.buffer;
         checkNoFailure("assertDeviceSees");
@@ -59,6 +62,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
 
     /** The file must contain the data, as another reader would read it now. */
     public S assertFileContains(Data expected) {
+        Objects.requireNonNull(expected, "expected");
         io.pinsim.runtime.Inode f = requireFile("assertFileContains(..)");
         checkNoFailure("assertFileContains");
         state.asserted = true;
@@ -71,6 +75,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
 
     /** What the last pipeRead() returned must be the data. */
     public S assertPipeSees(Data expected) {
+        Objects.requireNonNull(expected, "expected");
         if (state.lastPipeRead == null) {
             throw new IllegalStateException("assertPipeSees(..) needs a read of the pipe: add pipeRead() first");
         }

@@ -14,14 +14,24 @@ public interface Filesystem {
 
     Kernel kernel();
 
-    /** Creates an empty file (open(O_CREAT|O_EXCL) without keeping it open). */
+    /**
+     * Creates an empty file (open(O_CREAT|O_EXCL) without keeping it open).
+     *
+     * @throws ErrnoException           EEXIST if the name is taken; ENOENT for an empty name
+     *                                  (getname_flags())
+     * @throws IllegalArgumentException for a name with '/': the model has no directories
+     * @throws NullPointerException     for a null name
+     */
     Inode create(String fileName);
 
     /**
      * Creates a file whose content is already on disk (for ext4: written and written back; for
      * tmpfs: in the page cache, its only copy; for DAX: in its blocks).
      *
-     * @throws ErrnoException EEXIST if the name is taken
+     * @throws ErrnoException           EEXIST if the name is taken; ENOENT for an empty name
+     *                                  (getname_flags())
+     * @throws IllegalArgumentException for a name with '/': the model has no directories
+     * @throws NullPointerException     for a null name or content
      */
     Inode create(String fileName, byte[] content);
 

@@ -13,10 +13,18 @@ public interface GupPages {
     /** The number of pages asked for. */
     int requested();
 
-    /** The frame of page i. */
+    /**
+     * The frame of page i.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= i &lt; {@link #count()}; the message names the valid range
+     */
     Frame frame(int i);
 
-    /** The user address page i was taken at. */
+    /**
+     * The user address page i was taken at.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= i &lt; {@link #count()}; the message names the valid range
+     */
     long address(int i);
 
     /** The first address. */
@@ -39,6 +47,8 @@ public interface GupPages {
     /**
      * Whether page i is still the page the process maps at its address: the coherency property
      * P(pin) that most regressions in this area break.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= i &lt; {@link #count()}; the message names the valid range
      */
     boolean isCoherent(int i);
 
@@ -48,6 +58,8 @@ public interface GupPages {
     /**
      * Writes bytes into the held frames, as a device's DMA write does; offset is from
      * {@link #start()}. Refused for pages taken without FOLL_WRITE, and for the zero page.
+     *
+     * @throws NullPointerException for null data
      */
     void write(long offset, byte[] data);
 

@@ -30,7 +30,12 @@ public interface Inode {
      */
     byte[] read(long offset, int length);
 
-    /** ext4: what the disk holds now (what survives a crash), ignoring the page cache. Stops at EOF. */
+    /**
+     * ext4: what the disk holds now (what survives a crash), ignoring the page cache. Stops at EOF.
+     *
+     * @throws IllegalArgumentException for a negative offset or length
+     * @throws IllegalStateException    on a filesystem without a separate disk copy (tmpfs, DAX)
+     */
     byte[] readDisk(long offset, int length);
 
     /** Whether the file has a block allocated for page {@code index} (ext4 disk block, DAX block, tmpfs page). */

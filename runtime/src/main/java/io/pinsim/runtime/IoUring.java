@@ -15,7 +15,11 @@ public interface IoUring {
     /** The number of registered buffers. */
     int bufferCount();
 
-    /** The pins of registered buffer i. */
+    /**
+     * The pins of registered buffer i.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= i &lt; {@link #bufferCount()}; the message names the valid range
+     */
     GupPages buffer(int i);
 
     /**
@@ -32,10 +36,16 @@ public interface IoUring {
      * IORING_OP_READ_FIXED submitted by {@code submitter}: reads the file into registered buffer
      * {@code bufIndex} at {@code bufOffset} - into the pinned frames, whatever the submitter maps.
      * Returns the bytes read.
+     *
+     * @throws NullPointerException for a null submitter or file
      */
     int readFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);
 
-    /** IORING_OP_WRITE_FIXED submitted by {@code submitter}: writes registered buffer {@code bufIndex} to the file. */
+    /**
+     * IORING_OP_WRITE_FIXED submitted by {@code submitter}: writes registered buffer {@code bufIndex} to the file.
+     *
+     * @throws NullPointerException for a null submitter or file
+     */
     int writeFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);
 
     /** IORING_UNREGISTER_BUFFERS: unpin every buffer (dirtying it) and return the locked memory. */

@@ -202,6 +202,7 @@ public interface Kernel extends AutoCloseable {
      * victim exits (exit_mmap(), blockable).
      *
      * @return whether the reaper could reap every VMA
+     * @throws NullPointerException for a null victim
      */
     boolean oomKill(Process victim);
 
@@ -211,9 +212,13 @@ public interface Kernel extends AutoCloseable {
      * one MMU_NOTIFY_MIGRATE invalidation carrying the owner, so the migrating driver can skip its
      * own; each page that nothing else references moves to a new frame and every PTE follows it; a
      * page with extra references (a pin, a GUP reference) is not migrated (migrate_vma_check_page()).
-     * The model migrates into system memory; device-private memory is not modelled.
+     * The model migrates into system memory; device-private memory is not modelled. An unaligned
+     * address is rounded down to its page, as migrate_vma_setup() does (args->start &= PAGE_MASK).
      *
      * @return the number of pages migrated (cpages)
+     * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at
+     *                        the address, a range that runs past that VMA's end, or an fs-DAX VMA
+     * @throws NullPointerException for a null process or owner
      */
     int migrateVma(Process process, long address, int nrPages, Object owner);
 
@@ -230,6 +235,7 @@ public interface Kernel extends AutoCloseable {
      * model skips pinned pages (feb889fb40fa); it is freed only if nothing else holds it.
      *
      * @return true if the page was unmapped
+     * @throws NullPointerException for a null process
      */
     boolean reclaim(Process process, long address);
 

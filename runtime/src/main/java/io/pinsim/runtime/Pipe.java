@@ -15,6 +15,8 @@ public interface Pipe {
     /**
      * read(pipe, length) by a process: copies from the frames the buffers hold now and drops a
      * buffer's reference once it is consumed.
+     *
+     * @throws NullPointerException for a null reader
      */
     byte[] read(Process reader, int length);
 }

@@ -142,7 +142,11 @@ public interface Process {
      */
     void clearSoftDirty();
 
-    /** Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV. */
+    /**
+     * Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV.
+     * The result is allocated only once the VMAs are known to cover the range, so a length beyond
+     * the mapping faults at its end without allocating {@code length} bytes first.
+     */
     byte[] read(long address, int length);
 
     /** Writes bytes as the CPU would, faulting and breaking COW as needed. A bad address kills the process with SIGSEGV. */
@@ -211,12 +215,22 @@ public interface Process {
     /** RLIMIT_MEMLOCK in bytes. */
     long rlimitMemlock();
 
-    /** setrlimit(RLIMIT_MEMLOCK). */
+    /**
+     * setrlimit(RLIMIT_MEMLOCK).
+     *
+     * @throws IllegalArgumentException for a negative limit
+     * @throws IllegalStateException    if the process has exited or been killed
+     */
     void setRlimitMemlock(long bytes);
 
     /** Whether the process has CAP_IPC_LOCK (which bypasses RLIMIT_MEMLOCK). */
     boolean capIpcLock();
 
+    /**
+     * Grants or drops CAP_IPC_LOCK (capable(CAP_IPC_LOCK) in the RLIMIT_MEMLOCK checks).
+     *
+     * @throws IllegalStateException if the process has exited or been killed
+     */
     void setCapIpcLock(boolean cap);
 
     /** mm->pinned_vm in pages. */

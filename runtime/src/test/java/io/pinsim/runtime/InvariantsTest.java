@@ -1,5 +1,7 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.internal.fs.InodeImpl;
+import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.Page;
 import static io.pinsim.runtime.Internals.core;
 import static io.pinsim.runtime.Internals.impl;
@@ -42,6 +44,46 @@ class InvariantsTest {
         Frame f = a.frameAt(buf);
         assertThatThrownBy(() -> core(k).run("test", "free a mapped frame", buf, () -> core(k).freeFrame(page(f))))
                 .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
+    }
+
+    /** A page removed from the page cache while a process still maps it: the operation that removed it fails, not a later one. */
+    @Test
+    void aPageCachePageFreedWhileMappedIsABugOfTheOperationThatFreedIt() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.TMPFS).create("f", fill('F', 4096));
+        Process a = k.spawn("A");
+        long map = a.mmap(0, 4096, Prot.READ | Prot.WRITE, MapFlags.SHARED, a.open(ino, OpenFlags.RDWR), 0);
+        a.read(map, 1);
+        assertThatThrownBy(() -> core(k).run("test", "drop a mapped page from the page cache", map, () -> ((InodeImpl) ino).removePages(0, 1, "test", true)))
+                .isInstanceOfSatisfying(KernelBugException.class, e -> {
+                    assertThat(e.invariant()).isEqualTo("freed-frame-mapped");
+                    assertThat(e.getMessage()).contains("process \"A\" still maps it at 0x7f0000000000");
+                });
+    }
+
+    /** The same page kept alive by a pin: an orphan that a PTE still maps. */
+    @Test
+    void aPinnedPageCachePageRemovedWhileMappedIsABug() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.TMPFS).create("f", fill('F', 4096));
+        Process a = k.spawn("A");
+        long map = a.mmap(0, 4096, Prot.READ | Prot.WRITE, MapFlags.SHARED, a.open(ino, OpenFlags.RDWR), 0);
+        a.pinUserPages(map, 1, Foll.WRITE, "rdma0");
+        assertThatThrownBy(() -> core(k).run("test", "drop a mapped page from the page cache", map, () -> ((InodeImpl) ino).removePages(0, 1, "test", true)))
+                .isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("page-cache-page-mapped-when-deleted"));
+    }
+
+    /** The allocator reuses a freed pfn at once; a PTE left on the old frame is still stale, though its pfn is allocated again. */
+    @Test
+    void aFreedFrameStillMappedIsABugEvenWhenItsPfnWasReused() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Frame f = a.frameAt(buf);
+        assertThatThrownBy(() -> core(k).run("test", "free a mapped frame and reuse its pfn", buf, () -> {
+            core(k).freeFrame(page(f));
+            assertThat(core(k).allocFrame(new Content()).pfn()).isEqualTo(f.pfn());
+        })).isInstanceOfSatisfying(KernelBugException.class, e -> assertThat(e.invariant()).isEqualTo("freed-frame-mapped"));
     }
 
     @Test

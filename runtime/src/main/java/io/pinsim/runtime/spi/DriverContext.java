@@ -50,14 +50,32 @@ public interface DriverContext {
     /** get_user_pages() on behalf of the device. */
     GupPages getUserPages(Process p, long address, int nrPages, int gupFlags, String what);
 
-    /** Charge mm->pinned_vm (ib_umem_get): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
+    /**
+     * Charge mm->pinned_vm (ib_umem_get): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK.
+     *
+     * @throws IllegalArgumentException for a negative page count (nothing is charged)
+     */
     void accountPinnedVm(Process p, long nrPages);
 
+    /**
+     * Return pages charged with {@link #accountPinnedVm} (ib_umem_release: atomic64_sub(.., &mm->pinned_vm)).
+     *
+     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     */
     void unaccountPinnedVm(Process p, long nrPages);
 
-    /** Charge mm->locked_vm (vfio_lock_acct): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
+    /**
+     * Charge mm->locked_vm (vfio_lock_acct): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK.
+     *
+     * @throws IllegalArgumentException for a negative page count (nothing is charged)
+     */
     void accountLockedVm(Process p, long nrPages);
 
+    /**
+     * Return pages charged with {@link #accountLockedVm} (vfio_lock_acct() with a negative npage, __account_locked_vm(.., false)).
+     *
+     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     */
     void unaccountLockedVm(Process p, long nrPages);
 
     /** mmu_interval_notifier_insert() for [start, start+length) of the process. */

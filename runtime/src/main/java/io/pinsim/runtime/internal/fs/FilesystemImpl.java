@@ -63,7 +63,13 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
     public InodeImpl create(String fileName, byte[] content) {
         Objects.requireNonNull(fileName, "fileName");
         Objects.requireNonNull(content, "content");
+        if (fileName.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("file name \"" + fileName + "\" contains '/': the model's filesystems have no directories; use a name without '/'");
+        }
         return kernel.op("kernel", "create " + name + ":" + fileName + " (" + content.length + " bytes)", -1, () -> {
+            if (fileName.isEmpty()) {
+                throw new ErrnoException(Errno.ENOENT, "open(O_CREAT|O_EXCL)", "the file name is empty (getname: an empty pathname is -ENOENT)");
+            }
             if (files.containsKey(fileName)) {
                 throw new ErrnoException(Errno.EEXIST, "open(O_CREAT|O_EXCL)", name + ":" + fileName + " exists");
             }

@@ -109,6 +109,9 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public byte[] readDisk(long offset, int length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset and length must not be negative, were " + offset + " and " + length);
+        }
         if (kind() != FsKind.EXT4) {
             throw new IllegalStateException(kind() + " has no separate disk copy; use read(offset, length)");
         }
@@ -328,7 +331,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             mapping.pages.remove(f.index);
             f.mapping = null;
             f.flags &= ~(Page.DIRTY | Page.BUFFERS);
-            kernel.touch(f);
+            kernel.leftPageCache(f, mapping);
             if (f.refs != null) {
                 kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "page " + f.index + " of " + mapping.name() + " removed from the page cache while "
                         + String.join(", ", f.holders()) + " hold it: frame #" + f.pfn() + " is now an orphan, writes to it reach no file");
@@ -359,8 +362,15 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         }
     }
 
-    /** dax_layout_busy_page_range(): the first page in [fromIndex, toIndex) that something other than the page cache and page tables holds, or null. */
+    /**
+     * dax_layout_busy_page_range(): the first page in [fromIndex, toIndex) that something other than
+     * the page cache and page tables holds, or null. The range may be empty: a hole punched inside
+     * one page rounds inward to no whole page (fromIndex = toIndex + 1).
+     */
     Page firstBusyPage(long fromIndex, long toIndex) {
+        if (toIndex <= fromIndex) {
+            return null;
+        }
         for (Page f : mapping.pages.subMap(fromIndex, true, toIndex, false).values()) {
             if (f.refs != null) {
                 return f;

@@ -49,6 +49,7 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
 
     @Override
     public byte[] read(Process processReader, int length) {
+        Objects.requireNonNull(processReader, "reader");
         MmOwner reader = MmOwner.of(processReader, kernel);
         reader.requireAlive();
         if (length < 0) {

@@ -10,7 +10,9 @@ import io.pinsim.runtime.trace.TraceKind;
  * A truncate or hole punch that may have to sleep: ext4_setattr() / ext4_punch_hole() first wait
  * for the file's direct I/O (inode_dio_wait()); on fs-DAX the filesystem then breaks the layout
  * (xfs_break_dax_layouts() / ext4_break_layouts()): unmap every user mapping and wait, interruptibly,
- * until no page of the range is held (a pin of a DAX page is a pin of the block itself; 5fac7408d828).
+ * until no page of the range is held (a pin of a DAX page is a pin of the block itself; 5fac7408d828),
+ * then unmap again: the wait drops the lock that keeps faults out, and a block must be unmapped
+ * from user space before it is freed.
  * The kernel retries a pending operation after every step, so it finishes in the step that drops
  * the last reference.
  */
@@ -25,6 +27,8 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     private final boolean punch;
     private boolean done;
     private boolean unmapped;
+    /** It waited for a busy DAX block since the range was last unmapped (xfs_break_dax_layouts()'s retry loop). */
+    private boolean layoutBusy;
     private String waitingFor;
 
     private TruncateOpImpl(OpenFileImpl file, long from, long to, long newSize, boolean punch) {
@@ -90,8 +94,17 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         if (inode.kind().isDax()) {
             Page f = inode.firstBusyPage(firstFull, endFull);
             if (f != null) {
+                layoutBusy = true;
                 return waitFor(k, actor, "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
                         + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)");
+            }
+            if (layoutBusy) {
+                // It slept with MMAPLOCK dropped, so faults may have mapped the blocks again; the retry's
+                // dax_layout_busy_page() unmaps them again and finds nothing busy, and this time the lock
+                // stays held until the blocks are freed.
+                layoutBusy = false;
+                k.trace().record(actor, TraceKind.STEP, -1, -1, describe() + " wakes: the layout break unmaps the range again (dax_layout_busy_page)");
+                inode.unmapMappingRange(firstFull, endFull, !punch);
             }
         }
         if (punch) {

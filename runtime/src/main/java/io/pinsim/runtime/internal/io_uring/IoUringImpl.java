@@ -17,6 +17,7 @@ import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * An io_uring instance with registered (fixed) buffers. Registration pins the buffer long-term for
@@ -137,6 +138,8 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
      * Returns the bytes read.
      */
     public int readFixed(Process processSubmitter, io.pinsim.runtime.OpenFile openFile, long fileOffset, int bufIndex, int bufOffset, int length) {
+        Objects.requireNonNull(processSubmitter, "submitter");
+        Objects.requireNonNull(openFile, "file");
         MmOwner submitter = MmOwner.of(processSubmitter, kernel);
         OpenFileImpl file = OpenFileImpl.of(openFile, kernel);
         String call = "io_uring_enter(" + name() + ", READ_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
@@ -150,6 +153,8 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
 
     /** IORING_OP_WRITE_FIXED submitted by {@code submitter}: writes registered buffer {@code bufIndex} to the file. */
     public int writeFixed(Process processSubmitter, io.pinsim.runtime.OpenFile openFile, long fileOffset, int bufIndex, int bufOffset, int length) {
+        Objects.requireNonNull(processSubmitter, "submitter");
+        Objects.requireNonNull(openFile, "file");
         MmOwner submitter = MmOwner.of(processSubmitter, kernel);
         OpenFileImpl file = OpenFileImpl.of(openFile, kernel);
         String call = "io_uring_enter(" + name() + ", WRITE_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
@@ -223,7 +228,9 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
 
     private Buffer requireBuffer(int i) {
         if (i < 0 || i >= buffers.size()) {
-            throw new IndexOutOfBoundsException("buffer " + i + " of " + buffers.size());
+            throw new IndexOutOfBoundsException("buffer " + i + " does not exist: " + (buffers.isEmpty()
+                    ? name() + " has no registered buffers; register one with registerBuffer(address, length)"
+                    : "valid indexes are 0 to " + (buffers.size() - 1) + " (" + buffers.size() + " registered buffers)"));
         }
         return buffers.get(i);
     }

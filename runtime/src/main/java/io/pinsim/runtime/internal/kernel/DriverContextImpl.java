@@ -71,6 +71,14 @@ final class DriverContextImpl implements DriverContext {
         return p;
     }
 
+    /** A page count for the accounting calls: never negative (a negative charge would be an uncharge). */
+    private static void requireCount(String call, long nrPages) {
+        if (nrPages < 0) {
+            throw new IllegalArgumentException(call + "(.., " + nrPages + "): the page count must not be negative; "
+                    + (call.startsWith("un") ? "return what was charged" : "use un" + Character.toLowerCase(call.charAt(0)) + call.substring(1) + " to return pages"));
+        }
+    }
+
     private String holder(String what) {
         return what == null || what.isBlank() ? name : name + " " + what;
     }
@@ -92,21 +100,25 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public void accountPinnedVm(Process p, long nrPages) {
+        requireCount("accountPinnedVm", nrPages);
         Accounting.accountPinnedVm(mine(p), nrPages, name);
     }
 
     @Override
     public void unaccountPinnedVm(Process p, long nrPages) {
+        requireCount("unaccountPinnedVm", nrPages);
         Accounting.unaccountPinnedVm(ofThisKernel(p), nrPages);
     }
 
     @Override
     public void accountLockedVm(Process p, long nrPages) {
+        requireCount("accountLockedVm", nrPages);
         Accounting.accountLockedVm(mine(p), nrPages, name);
     }
 
     @Override
     public void unaccountLockedVm(Process p, long nrPages) {
+        requireCount("unaccountLockedVm", nrPages);
         Accounting.unaccountLockedVm(ofThisKernel(p), nrPages);
     }
 

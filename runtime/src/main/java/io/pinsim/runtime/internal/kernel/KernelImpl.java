@@ -169,6 +169,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public boolean oomKill(Process victim) {
+        Objects.requireNonNull(victim, "victim");
         ProcessImpl p = own(victim);
         p.requireAlive();
         return core.op("kernel", "oom_kill(" + p.name() + ")", -1, p::oomKill);
@@ -176,6 +177,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public int migrateVma(Process process, long address, int nrPages, Object owner) {
+        Objects.requireNonNull(process, "process");
         Objects.requireNonNull(owner, "owner");
         ProcessImpl p = own(process);
         p.requireAlive();
@@ -201,6 +203,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public boolean reclaim(Process process, long address) {
+        Objects.requireNonNull(process, "process");
         ProcessImpl p = own(process);
         p.requireAlive();
         return core.op("kernel", "reclaim(" + p.name() + ", " + Kernel.hex(address) + ")", address,

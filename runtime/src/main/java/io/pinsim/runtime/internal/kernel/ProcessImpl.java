@@ -430,6 +430,7 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public void setRlimitMemlock(long bytes) {
+        requireAlive();
         if (bytes < 0) {
             throw new IllegalArgumentException("RLIMIT_MEMLOCK must not be negative, was " + bytes);
         }
@@ -443,6 +444,7 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public void setCapIpcLock(boolean cap) {
+        requireAlive();
         capIpcLock = cap;
     }
 

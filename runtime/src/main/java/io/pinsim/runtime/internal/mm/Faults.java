@@ -373,8 +373,21 @@ public final class Faults {
                 (unshare ? "unshare fault at " : "write fault at ") + Kernel.hex(addr) + ": copied frame #" + old.pfn() + " to new frame #" + n.pfn()
                         + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
                         + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
+        freeSwapCache(old);
         k.maybeFree(old);
         return Result.OK;
+    }
+
+    /**
+     * free_swap_cache() after wp_page_copy() (f4c4a3f48480, 5.14): an old page that no PTE maps and
+     * no swap entry refers to leaves the swap cache (try_to_free_swap()), so the copy frees it.
+     * Before 5.14 the idle page waited in the swap cache for reclaim, which frees it the same way;
+     * the model has no LRU for it to wait on, so every model frees it here.
+     */
+    private void freeSwapCache(Page f) {
+        if (f.swapSlot != null && f.swapSlot.count == 0 && f.mapcount() == 0) {
+            deleteFromSwapCache(f);
+        }
     }
 
     /** delete_from_swap_cache(): the page leaves the swap cache and is marked dirty. */

@@ -40,6 +40,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
 
     @Override
     public Page frame(int i) {
+        checkIndex(i);
         return frames[i];
     }
 
@@ -104,6 +105,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
 
     @Override
     public void write(long offset, byte[] data) {
+        java.util.Objects.requireNonNull(data, "data");
         checkSpan(offset, data.length);
         if ((request.flags() & Foll.WRITE) == 0) {
             throw new IllegalStateException("these pages were taken for reading (no FOLL_WRITE); take them with Foll.WRITE to let a device write them");
@@ -180,7 +182,8 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
 
     private void checkIndex(int i) {
         if (i < 0 || i >= frames.length) {
-            throw new IndexOutOfBoundsException("page " + i + " of " + frames.length + " pages");
+            throw new IndexOutOfBoundsException("page " + i + " does not exist: " + (frames.length == 0 ? "GUP returned no pages"
+                    : "valid indexes are 0 to " + (frames.length - 1) + " (" + frames.length + " pages held by " + request.holder() + ")"));
         }
     }
 

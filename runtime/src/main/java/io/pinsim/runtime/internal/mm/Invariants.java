@@ -16,10 +16,21 @@ final class Invariants {
         this.k = k;
     }
 
-    /** Checks the frames (each once: MmCore.touch() already deduplicates) and the page tables of the processes. */
-    void check(Collection<Page> frames, Collection<Mm> mms) {
+    /** A page that left a page cache during the operation, and the address space it left. */
+    record LeftCache(Page page, AddressSpace from) {
+    }
+
+    /**
+     * Checks the frames (each once: MmCore.touch() already deduplicates), the pages that left a page
+     * cache (no PTE of a VMA of that cache may still map them, freed or not), and the page tables of
+     * the processes.
+     */
+    void check(Collection<Page> frames, Collection<Mm> mms, Collection<LeftCache> leftCache) {
         for (Page f : frames) {
             checkFrame(f);
+        }
+        for (LeftCache l : leftCache) {
+            checkLeftCache(l.page(), l.from());
         }
         for (Mm mm : mms) {
             {
@@ -33,11 +44,7 @@ final class Invariants {
             // Walk as if it were live: a freed frame must not be reachable from any PTE.
             if (f.isAnon() && f.anonVma != null) {
                 for (Mm mm : f.anonVma.mms) {
-                    long pte = mm.pt.get(f.index);
-                    if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && k.frame(f.pfn()) != f) {
-                        fail("freed-frame-mapped", "frame #" + f.pfn() + " was freed but process \"" + mm.owner.name() + "\" still maps it at "
-                                + Kernel.hex(f.index << Kernel.PAGE_SHIFT));
-                    }
+                    checkNotMappedAfterFree(f, mm, f.index);
                 }
             }
             if (f.refs != null) {
@@ -73,9 +80,60 @@ final class Invariants {
         if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
+        if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty()) {
+            fail("leaked-frame", "frame #" + f.pfn() + " belongs to " + f.mapping.name() + ", which no VMA maps any more (shmem_evict_inode() frees its pages)");
+        }
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
         }
+    }
+
+    /**
+     * A page removed from a page cache must not be mapped through that cache's VMAs any more: if it
+     * was freed the PTE maps a free frame; if something still holds it, the PTE maps an orphan that
+     * no fault, writeback or truncate will ever find again.
+     */
+    private void checkLeftCache(Page f, AddressSpace from) {
+        for (VmArea v : from.vmas) {
+            long vpn = v.vpnOf(f.index);
+            if (vpn < 0) {
+                continue;
+            }
+            if (f.isFree()) {
+                checkNotMappedAfterFree(f, v.mm, vpn);
+                continue;
+            }
+            long pte = v.mm.pt.get(vpn);
+            if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                fail("page-cache-page-mapped-when-deleted", "page " + f.index + " of " + from.name() + " (frame #" + f.pfn() + ") left the page cache but process \""
+                        + v.mm.owner.name() + "\" still maps it at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (filemap_unaccount_folio: still mapped when deleted)");
+            }
+        }
+    }
+
+    /**
+     * A freed frame must not be mapped at vpn of mm. The pfn may already stand for a new
+     * allocation (the allocator reuses freed pfns at once, as MAP_FIXED|MAP_POPULATE does when it
+     * unmaps and faults the range in again): a PTE with that pfn is then a mapping of the new frame
+     * if the new frame's reverse map finds it, and a stale one otherwise.
+     */
+    private void checkNotMappedAfterFree(Page f, Mm mm, long vpn) {
+        long pte = mm.pt.get(vpn);
+        if (!Pte.isPresent(pte) || Pte.pfn(pte) != f.pfn()) {
+            return;
+        }
+        Page live = k.frame(f.pfn());
+        if (live != null && reverseMapFinds(live, mm, vpn)) {
+            return;
+        }
+        fail("freed-frame-mapped", "frame #" + f.pfn() + " was freed but process \"" + mm.owner.name() + "\" still maps it at "
+                + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+    }
+
+    private boolean reverseMapFinds(Page f, Mm mm, long vpn) {
+        boolean[] found = new boolean[1];
+        k.rmap().walk(f, (m, vma, v) -> found[0] |= m == mm && v == vpn);
+        return found[0];
     }
 
     /**

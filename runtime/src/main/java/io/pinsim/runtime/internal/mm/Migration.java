@@ -1,5 +1,7 @@
 package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.trace.TraceKind;
@@ -21,6 +23,7 @@ public final class Migration {
      * and remapped there. Returns the number of pages migrated.
      */
     public int migrateVma(Mm mm, long startVpn, int nrPages, Object owner) {
+        migrateVmaSetupChecks(mm, startVpn, nrPages);
         long endVpn = startVpn + nrPages;
         String actor = String.valueOf(owner);
         mm.notifyStart(MmuNotifierEvent.MIGRATE, startVpn, endVpn, true, owner);
@@ -68,5 +71,27 @@ public final class Migration {
         }
         mm.notifyEnd(MmuNotifierEvent.MIGRATE, startVpn, endVpn);
         return migrated;
+    }
+
+    /**
+     * migrate_vma_setup()'s argument checks, all -EINVAL: no pages (nr_pages <= 0), no VMA at the
+     * start (args->vma; the driver finds it with find_vma()), a range that leaves that VMA
+     * (args->end > vma->vm_end), or an fs-DAX VMA (vma_is_dax()). Nothing is invalidated then.
+     */
+    private static void migrateVmaSetupChecks(Mm mm, long startVpn, int nrPages) {
+        if (nrPages <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", nrPages + " pages: nr_pages must be positive");
+        }
+        VmArea v = mm.findVma(startVpn);
+        if (v == null) {
+            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", "no VMA at " + Kernel.hex(startVpn << Kernel.PAGE_SHIFT) + " (args->start outside args->vma)");
+        }
+        if (startVpn + nrPages > v.endVpn) {
+            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", nrPages + " pages from " + Kernel.hex(startVpn << Kernel.PAGE_SHIFT)
+                    + " run past the end of " + v + " (args->end > vma->vm_end)");
+        }
+        if (v.isFsDax()) {
+            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", v + " is fs-DAX (vma_is_dax)");
+        }
     }
 }

@@ -96,11 +96,41 @@ public final class Mm {
         }
     }
 
+    /**
+     * Removes a VMA whose PTEs are already zapped. The shmem object of a shared anonymous mapping
+     * is referenced only by its VMAs (vma->vm_file): when the last one goes, so does the object.
+     */
     public void removeVma(VmArea v) {
         vmas.remove(v.startVpn);
         if (v.mapping != null) {
             v.mapping.vmas.remove(v);
+            if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {
+                shmemEvictInode(v.mapping, v.start());
+            }
         }
+    }
+
+    /**
+     * The last fput() of a shared anonymous mapping's shmem file: shmem_evict_inode() ->
+     * shmem_truncate_range() takes every page out of the object and frees it. A page something
+     * still holds (a pin, a GUP reference) is only dropped from the object; it is freed when the
+     * holder lets go.
+     */
+    private void shmemEvictInode(AddressSpace shmem, long address) {
+        if (shmem.pages.isEmpty()) {
+            return;
+        }
+        int held = 0;
+        int n = shmem.pages.size();
+        for (Page f : List.copyOf(shmem.pages.values())) {
+            shmem.pages.remove(f.index);
+            f.mapping = null;
+            kernel.leftPageCache(f, shmem);
+            kernel.maybeFree(f);
+            held += f.isFree() ? 0 : 1;
+        }
+        kernel.trace().record(owner.name(), TraceKind.INFO, address, -1, shmem.name() + " has no mapping left: " + n + " page(s) removed (shmem_evict_inode)"
+                + (held > 0 ? ", " + held + " still held by GUP references or pins, freed when they are released" : ", freed"));
     }
 
     public void addVma(VmArea v) {

@@ -57,6 +57,8 @@ public final class MmCore {
     private long userLockedVm;
     private int depth;
     private List<Page> touched = new ArrayList<>();
+    /** The pages that left a page cache in this operation, for the invariants: no PTE may still map them. */
+    private List<Invariants.LeftCache> leftCache = new ArrayList<>();
     /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
     private final boolean trackTouched;
     private final int snapshotsPerStep;
@@ -230,9 +232,11 @@ public final class MmCore {
                 retryPending();
                 List<Page> check = touched;
                 touched = new ArrayList<>();
+                List<Invariants.LeftCache> left = leftCache;
+                leftCache = left.isEmpty() ? left : new ArrayList<>();
                 opSeq++;
                 if (invariantsEnabled && (ok || !check.isEmpty())) {
-                    new Invariants(this).check(check, List.of());
+                    new Invariants(this).check(check, List.of(), left);
                 }
                 if (snapshotsPerStep > 0) {
                     snapshot(step, check);
@@ -286,7 +290,7 @@ public final class MmCore {
                 all.add(f);
             }
         }
-        new Invariants(this).check(all, mms);
+        new Invariants(this).check(all, mms, List.of());
     }
 
     /** The snapshots recorded at the end of each step, oldest first; empty when snapshots are off. */
@@ -322,6 +326,19 @@ public final class MmCore {
         if (trackTouched && depth > 0 && f.touchedIn != opSeq) {
             f.touchedIn = opSeq;
             touched.add(f);
+        }
+    }
+
+    /**
+     * Notes that a page leaves the page cache {@code from} (__filemap_remove_folio(), shmem or DAX
+     * entry deletion). The invariants then check, at the end of the operation, that no PTE of a VMA
+     * of {@code from} still maps it: the kernel unmaps before it deletes, and CONFIG_DEBUG_VM
+     * reports a page "still mapped when deleted" (filemap_unaccount_folio()).
+     */
+    public void leftPageCache(Page f, AddressSpace from) {
+        touch(f);
+        if (invariantsEnabled && depth > 0) {
+            leftCache.add(new Invariants.LeftCache(f, from));
         }
     }
 

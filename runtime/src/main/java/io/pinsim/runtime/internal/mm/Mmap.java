@@ -126,7 +126,8 @@ public final class Mmap {
      * munmap(addr, length): removes the mappings in the range (MMU_NOTIFY_UNMAP). A pinned frame
      * survives, unmapped, until it is unpinned. A range with nothing mapped is not an error.
      *
-     * @throws ErrnoException EINVAL for an unaligned address or a zero length
+     * @throws ErrnoException EINVAL for an unaligned address, a length that is not positive, or a
+     *                        range outside the user address space
      */
     public void munmap(long addr, long length) {
         requireAlive();
@@ -134,7 +135,8 @@ public final class Mmap {
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "munmap", "address " + Kernel.hex(addr) + " is not page aligned");
             }
-            if (length <= 0 || addr > Kernel.TASK_SIZE || length > Kernel.TASK_SIZE - addr) {
+            // __do_munmap(): start > TASK_SIZE || len > TASK_SIZE - start, with start unsigned: a negative address is above TASK_SIZE.
+            if (length <= 0 || addr < 0 || addr > Kernel.TASK_SIZE || length > Kernel.TASK_SIZE - addr) {
                 throw new ErrnoException(Errno.EINVAL, "munmap", length <= 0 ? "length is " + length : "range is outside the user address space");
             }
             long start = addr >>> Kernel.PAGE_SHIFT;

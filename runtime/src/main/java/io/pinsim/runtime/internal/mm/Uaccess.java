@@ -54,16 +54,45 @@ public final class Uaccess {
      * {@code call} it is a CPU access, and a bad address delivers the signal.
      */
     public byte[] copyFromUser(long address, int length, String call) {
-        byte[] out = new byte[length];
+        // The result is allocated only if the VMAs allow the whole range: a length beyond what is
+        // mapped faults at the first bad address, as it would, without a huge array first.
+        byte[] out = readableBytes(address, length) >= length ? new byte[length] : null;
         int done = 0;
         while (done < length) {
             long a = address + done;
             int off = (int) (a & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
-            access(a, false, call).content.read(off, out, done, n);
+            Page f = access(a, false, call);
+            if (out != null) {
+                f.content.read(off, out, done, n);
+            }
             done += n;
         }
+        if (out == null) {
+            throw new KernelBugException("uaccess-range", "a read of " + length + " bytes at " + Kernel.hex(address)
+                    + " went past the VMAs that allow it without a fault", kernel.trace().render());
+        }
         return out;
+    }
+
+    /**
+     * How many bytes from address on the VMAs let a read reach, up to length: the contiguous VMAs
+     * with any of VM_READ, VM_WRITE, VM_EXEC (the test access() makes). Costs one step per VMA.
+     */
+    private long readableBytes(long address, long length) {
+        if (address < 0 || address >= Kernel.TASK_SIZE) {
+            return 0;
+        }
+        long end = Math.min(address + length, Kernel.TASK_SIZE);
+        long cursor = address;
+        while (cursor < end) {
+            VmArea v = mm.findVma(cursor >>> Kernel.PAGE_SHIFT);
+            if (v == null || (v.flags & (VmArea.VM_READ | VmArea.VM_WRITE | VmArea.VM_EXEC)) == 0) {
+                break;
+            }
+            cursor = v.end();
+        }
+        return Math.min(cursor, end) - address;
     }
 
     /** copy_to_user(): writes user memory for a syscall; EFAULT on a bad address (a CPU write, with its signal, when {@code call} is null). */

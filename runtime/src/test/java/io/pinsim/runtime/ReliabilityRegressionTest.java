@@ -1,0 +1,334 @@
+package io.pinsim.runtime;
+
+import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
+import static io.pinsim.runtime.Fixtures.ANON_SHARED;
+import static io.pinsim.runtime.Fixtures.PAGE;
+import static io.pinsim.runtime.Fixtures.RW;
+import static io.pinsim.runtime.Fixtures.fill;
+import static io.pinsim.runtime.Fixtures.kernel;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.spi.DriverContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The failures a random-operation run found (project issue 11), each as the shortest sequence that
+ * showed it. Every test ends with the full invariant check.
+ */
+class ReliabilityRegressionTest {
+
+    /**
+     * MAP_FIXED unmaps the old pages and MAP_POPULATE faults the range in again in the same call; the
+     * allocator hands the freed pfns straight back. A PTE that maps a reused pfn maps the new frame,
+     * not the freed one (the invariant used to report freed-frame-mapped).
+     */
+    @Test
+    void mapFixedPopulateOverPopulatedMemoryReusesTheFreedFrames() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long m = a.mmap(5L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        assertThat(a.mmap(m, 3L * PAGE, RW, ANON_PRIVATE | MapFlags.FIXED | MapFlags.POPULATE)).isEqualTo(m);
+        assertThat(a.populatedPtes()).isEqualTo(5);
+        assertThat(k.usedFrames()).isEqualTo(5);
+        k.checkInvariants();
+    }
+
+    /**
+     * fs-DAX: a truncate that waits for a pinned block sleeps with MMAPLOCK dropped, so the process
+     * can fault the block in again; xfs_break_dax_layouts() retries dax_layout_busy_page(), which
+     * unmaps the range again before the blocks are freed (5fac7408d828). The model unmapped only
+     * once and freed a block that a PTE still mapped (pte-maps-free-frame at exit).
+     */
+    @Test
+    void daxTruncateThatWaitedUnmapsTheBlocksAgainBeforeFreeingThem() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.DAX).create("pmem");
+        Process a = k.spawn("A");
+        OpenFile f = a.open(ino, OpenFlags.RDWR);
+        f.ftruncate(2L * PAGE);
+        long map = a.mmap(0, 2L * PAGE, RW, MapFlags.SHARED, f, 0);
+        a.write(map, fill('M', 1));
+        GupPages dio = a.pinUserPages(map, 1, Foll.WRITE, "dio#1");
+        TruncateOp t = f.startTruncate(0);
+        assertThat(t.isDone()).isFalse();
+        a.write(map, fill('W', 1));
+        assertThat(a.frameAt(map)).as("the write faulted the block in again while the truncate slept").isSameAs(ino.cachedPage(0));
+        dio.unpin(true);
+        assertThat(t.isDone()).isTrue();
+        assertThat(a.pteAt(map)).isEqualTo("none");
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+    }
+
+    /**
+     * A shared anonymous mapping is a shmem object referenced only by its VMAs: when the last one
+     * goes (exit or munmap), shmem_evict_inode() frees its pages. The model kept them allocated
+     * with refcount 1 and no holder.
+     */
+    @Test
+    void sharedAnonymousMemoryIsFreedWithItsLastMapping() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        a.mmap(7L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+
+        Process b = k.spawn("B");
+        long m = b.mmap(7L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        b.munmap(m, 3L * PAGE);
+        assertThat(k.usedFrames()).as("the object lives while part of it is mapped").isEqualTo(7);
+        b.munmap(m + 3L * PAGE, 4L * PAGE);
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+    }
+
+    /** The object lives while any process maps it; a pinned page outlives it and is freed at the unpin. */
+    @Test
+    void sharedAnonymousPagesGoWithTheLastMapperAndAPinnedOneWithItsPin() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long m = a.mmap(2L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE);
+        GupPages pin = a.pinUserPages(m, 1, Foll.WRITE, "rdma0");
+        Process child = a.fork();
+        a.exit();
+        assertThat(k.usedFrames()).as("the child still maps the object").isEqualTo(2);
+        child.exit();
+        assertThat(k.usedFrames()).as("only the pinned page is left").isEqualTo(1);
+        assertThat(pin.frame(0).isInPageCache()).isFalse();
+        k.checkInvariants();
+        pin.unpin(true);
+        assertThat(k.usedFrames()).isZero();
+        k.checkInvariants();
+    }
+
+    /**
+     * A page read back from swap stays in the swap cache; a FOLL_WRITE|FOLL_FORCE pin then copies it
+     * (refcount 2: the mapping and the swap cache, 09854ba94c6a). wp_page_copy() frees the idle
+     * swap-cache page (free_swap_cache(), f4c4a3f48480); the model left it, with its slot, forever.
+     */
+    @Test
+    void aSwapCachePageCopiedByAWritePinIsFreedWithItsSlot() {
+        Kernel k = kernel(KernelModel.LINUX_5_10);
+        Process a = k.spawn("A");
+        long m = a.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        k.reclaim(a, m);
+        a.read(m, 1);
+        GupPages pin = a.pinUserPagesFast(m, 1, Foll.WRITE | Foll.FORCE | Foll.LONGTERM, "rdma0");
+        assertThat(k.swapSlotsInUse()).as("the copy freed the old page and its slot").isZero();
+        assertThat(k.usedFrames()).isEqualTo(1);
+        pin.unpin(true);
+        a.exit();
+        assertThat(k.usedFrames()).isZero();
+        assertThat(k.swapSlotsInUse()).isZero();
+        k.checkInvariants();
+    }
+
+    /**
+     * A hole inside one page: punch hole removes only whole pages (none here) and zeroes the partial
+     * one. On fs-DAX the busy-page check took the rounded-inward range [2, 1) as it was and the
+     * TreeMap threw "fromKey > toKey".
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = FsKind.class, names = {"EXT4", "TMPFS", "DAX"})
+    void punchHoleWithinOnePageZeroesItAndRemovesNothing(FsKind kind) {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(kind).create("f", fill('F', PAGE + 100));
+        Process a = k.spawn("A");
+        OpenFile f = a.open(ino, OpenFlags.RDWR);
+        f.punchHole(4146, 8192);
+        assertThat(ino.size()).isEqualTo(PAGE + 100);
+        assertThat(ino.hasBlock(1)).isTrue();
+        assertThat(ino.read(PAGE, 100)).isEqualTo(concat(fill('F', 50), new byte[50]));
+        f.punchHole(4146, 10);
+        f.punchHole(3 * PAGE, PAGE);
+        assertThat(ino.read(0, PAGE)).isEqualTo(fill('F', PAGE));
+        k.checkInvariants();
+    }
+
+    private static byte[] concat(byte[] x, byte[] y) {
+        byte[] b = java.util.Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, b, x.length, y.length);
+        return b;
+    }
+
+    /** Refused with the kernel's errno, and nothing changed (every mapping, PTE, frame and counter is as before). */
+    private static void assertErrnoAndUnchanged(Kernel k, Errno errno, String reasonPart, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        assertThatThrownBy(call).isInstanceOfSatisfying(ErrnoException.class, e -> {
+            assertThat(e.errno()).isEqualTo(errno);
+            assertThat(e.reason()).contains(reasonPart);
+        });
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
+
+    /** Refused with a Java exception whose message names the fix, and nothing changed. */
+    private static void assertRefusedAndUnchanged(Kernel k, Class<? extends Throwable> type, String messagePart, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        assertThatThrownBy(call).isInstanceOf(type).hasMessageContaining(messagePart);
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
+
+    /** munmap(-4096, 4096): as an unsigned long the address lies above TASK_SIZE, so __do_munmap() says EINVAL. */
+    @Test
+    void munmapOfANegativeAddressIsEinval() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        Fixtures.buffer(a, 1, 'A');
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "outside the user address space", () -> a.munmap(-PAGE, PAGE));
+    }
+
+    /** migrate_vma_setup(): -EINVAL for no pages, no VMA at the start, or a range that leaves the VMA; nothing is invalidated. */
+    @Test
+    void migrateVmaRefusesWhatMigrateVmaSetupRefuses() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        List<MmuNotifierEvent> seen = new ArrayList<>();
+        a.registerMmuNotifier(new MmuNotifierListener() {
+            @Override
+            public boolean invalidateRangeStart(Process process, MmuNotifierEvent event, long start, long end, boolean blockable) {
+                seen.add(event);
+                return true;
+            }
+
+            @Override
+            public void invalidateRangeEnd(Process process, MmuNotifierEvent event, long start, long end) {
+            }
+        });
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "nr_pages must be positive", () -> k.migrateVma(a, buf, 0, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "nr_pages must be positive", () -> k.migrateVma(a, buf, -1, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "no VMA at 0x10000", () -> k.migrateVma(a, 0x10000, 1, "gpu"));
+        assertErrnoAndUnchanged(k, Errno.EINVAL, "run past the end", () -> k.migrateVma(a, buf, 3, "gpu"));
+        assertThat(seen).as("a refused migrate_vma_setup() invalidates nothing").isEmpty();
+        assertThat(k.migrateVma(a, buf + 1, 1, "gpu")).as("an unaligned start is rounded down to its page (args->start &= PAGE_MASK)").isEqualTo(1);
+        k.checkInvariants();
+    }
+
+    @Test
+    void rlimitsOfAnExitedProcessCannotBeSet() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        a.exit();
+        assertRefusedAndUnchanged(k, IllegalStateException.class, "has exited", () -> a.setRlimitMemlock(PAGE));
+        assertRefusedAndUnchanged(k, IllegalStateException.class, "has exited", () -> a.setCapIpcLock(true));
+        assertThat(a.rlimitMemlock()).isEqualTo(Kernel.DEFAULT_RLIMIT_MEMLOCK);
+        assertThat(a.capIpcLock()).isFalse();
+    }
+
+    @Test
+    void fileNamesMustBeOneNonEmptyPathComponent() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Filesystem fs = k.mount(FsKind.TMPFS);
+        assertErrnoAndUnchanged(k, Errno.ENOENT, "empty", () -> fs.create(""));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "no directories", () -> fs.create("dir/f"));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "no directories", () -> fs.create("/f", new byte[1]));
+        assertRefusedAndUnchanged(k, NullPointerException.class, "fileName", () -> fs.create(null));
+        assertThat(fs.files()).isEmpty();
+    }
+
+    @Test
+    void readDiskRefusesANegativeOffset() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Inode ino = k.mount(FsKind.EXT4).create("f", fill('F', 100));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ino.readDisk(-1, 1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ino.readDisk(0, -1));
+    }
+
+    /** The driver SPI's accounting: a negative count would silently uncharge (or charge); it is refused and nothing changes. */
+    @Test
+    void accountingRefusesNegativePageCounts() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        DriverContext ctx = DriverContext.attach(k, "dev0");
+        ctx.accountPinnedVm(a, 2);
+        ctx.accountLockedVm(a, 2);
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.accountPinnedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.unaccountPinnedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.accountLockedVm(a, -1));
+        assertRefusedAndUnchanged(k, IllegalArgumentException.class, "must not be negative", () -> ctx.unaccountLockedVm(a, -1));
+        assertThat(a.pinnedVm()).isEqualTo(2);
+        assertThat(a.lockedVm()).isEqualTo(2);
+    }
+
+    /**
+     * Process.read(buf, Integer.MAX_VALUE) of a two-page buffer allocated 2 GiB before it looked at
+     * the mapping (OutOfMemoryError). Now the read goes as far as the mapping does and faults there,
+     * as any read past the end of a mapping does.
+     */
+    @Test
+    void aReadFarPastTheMappingFaultsAtItsEndWithoutAllocatingTheLength() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        assertThatThrownBy(() -> a.read(buf, Integer.MAX_VALUE)).isInstanceOfSatisfying(SignalException.class, e -> {
+            assertThat(e.signal()).isEqualTo(Signal.SIGSEGV);
+            assertThat(e.address()).isEqualTo(buf + 2L * PAGE);
+        });
+        Process b = k.spawn("B");
+        long other = Fixtures.buffer(b, 1, 'B');
+        OpenFile f = b.open(k.mount(FsKind.TMPFS).create("f"), OpenFlags.RDWR);
+        assertErrnoAndUnchanged(k, Errno.EFAULT, "bad user buffer at 0x7f0000001000", () -> f.write(other, Integer.MAX_VALUE));
+    }
+
+    /** An index outside the held pages or the registered buffers: IndexOutOfBoundsException naming the valid range. */
+    @Test
+    void badIndexesNameTheValidRange() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 2, 'A');
+        GupPages pins = a.pinUserPages(buf, 2, Foll.WRITE, "rdma0");
+        for (int i : new int[] {-1, 2}) {
+            assertThatThrownBy(() -> pins.frame(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+            assertThatThrownBy(() -> pins.address(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+            assertThatThrownBy(() -> pins.isCoherent(i)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 1");
+        }
+        IoUring ring = a.ioUringSetup();
+        assertThatThrownBy(() -> ring.buffer(-1)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("no registered buffers");
+        ring.registerBuffer(buf, PAGE);
+        assertThatThrownBy(() -> ring.buffer(1)).isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("valid indexes are 0 to 0");
+    }
+
+    /** A null argument is refused where it is passed, naming the parameter, and changes nothing. */
+    @Test
+    void nullArgumentsAreRefusedAtTheEntry() {
+        Kernel k = kernel(KernelModel.LATEST);
+        Process a = k.spawn("A");
+        long buf = Fixtures.buffer(a, 1, 'A');
+        Pipe pipe = a.pipe();
+        a.vmsplice(pipe, buf, 16);
+        IoUring ring = a.ioUringSetup();
+        ring.registerBuffer(buf, PAGE);
+        OpenFile f = a.open(k.mount(FsKind.TMPFS).create("f", fill('F', 16)), OpenFlags.RDWR);
+        GupPages pins = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
+        assertNullRefused(k, "victim", "oomKill", () -> k.oomKill(null));
+        assertNullRefused(k, "process", "migrateVma", () -> k.migrateVma(null, buf, 1, null));
+        assertNullRefused(k, "process", "reclaim", () -> k.reclaim(null, buf));
+        assertNullRefused(k, "reader", "read", () -> pipe.read(null, 16));
+        assertNullRefused(k, "submitter", "readFixed", () -> ring.readFixed(null, f, 0, 0, 0, 16));
+        assertNullRefused(k, "file", "readFixed", () -> ring.readFixed(a, null, 0, 0, 0, 16));
+        assertNullRefused(k, "submitter", "writeFixed", () -> ring.writeFixed(null, f, 0, 0, 0, 16));
+        assertNullRefused(k, "file", "writeFixed", () -> ring.writeFixed(a, null, 0, 0, 0, 16));
+        assertNullRefused(k, "data", "write", () -> pins.write(0, null));
+    }
+
+    /** NullPointerException with the parameter's name, thrown by the API method itself (not from deep inside), and nothing changed. */
+    private static void assertNullRefused(Kernel k, String parameter, String method, ThrowingCallable call) {
+        String before = Snapshot.of(k);
+        int steps = k.trace().step();
+        assertThatThrownBy(call).isInstanceOfSatisfying(NullPointerException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo(parameter);
+            assertThat(e.getStackTrace()[1].getMethodName()).as("thrown by the method called").isEqualTo(method);
+        });
+        assertThat(k.trace().step()).as("no step ran").isEqualTo(steps);
+        assertThat(Snapshot.of(k)).isEqualTo(before);
+    }
+}
