@@ -1,0 +1,75 @@
+package io.pinsim.fuzz;
+
+import io.pinsim.runtime.DirectIo;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.IoUring;
+
+/**
+ * The end of every sequence: what a test or a process exit would release is released (pending
+ * forks and GUP-fast run to completion, in-flight direct I/O completes, pins and references are
+ * dropped, memory regions deregistered, IOMMU mappings removed, rings and files closed), then
+ * {@code Kernel.close()}: every process exits, the invariants are checked over every frame, and the
+ * leak check runs. Every step is rendered, so a leak reproduces from the printed test.
+ */
+final class Teardown {
+    private final World w;
+
+    Teardown(World w) {
+        this.w = w;
+    }
+
+    void run() {
+        for (World.Step s : w.steps) {
+            int guard = 0;
+            while (!s.s().isDone() && !s.s().isBlocked() && w.procs.get(s.proc()).p().isAlive() && guard++ < 10_000) {
+                w.tolerantLine(s.var() + ".step()");
+                tolerate(() -> s.s().step());
+            }
+        }
+        for (int i = 0; i < w.dios.size(); i++) {
+            DirectIo d = w.dios.get(i);
+            if (!d.isDone()) {
+                w.tolerantLine(w.dioVars.get(i) + ".complete()");
+                tolerate(d::complete);
+            }
+        }
+        for (World.Pin p : w.pins) {
+            if (!p.g().isReleased()) {
+                w.release(p, true);
+            }
+        }
+        for (World.Mr m : w.mrs) {
+            if (!m.mr().isDeregistered()) {
+                w.tolerantLine("nic.deregMr(" + m.var() + ")");
+                tolerate(() -> w.nic().deregMr(m.mr()));
+            }
+        }
+        if (w.hasVfio()) {
+            for (Long iova : w.vfio().mappings().keySet().stream().sorted().toList()) {
+                long size = w.vfio().mappings().get(iova).size();
+                w.tolerantLine("vfio.unmapDma(0x" + Long.toHexString(iova) + "L, " + size + "L)");
+                tolerate(() -> w.vfio().unmapDma(iova, size));
+            }
+        }
+        for (int i = 0; i < w.rings.size(); i++) {
+            IoUring r = w.rings.get(i);
+            w.tolerantLine("ring" + i + ".close()");
+            tolerate(r::close);
+        }
+        for (World.File f : w.files) {
+            if (!f.f().isClosed()) {
+                w.tolerantLine(f.var() + ".close()");
+                tolerate(() -> f.f().close());
+            }
+        }
+        w.kernel.close();
+    }
+
+    private static void tolerate(Runnable r) {
+        try {
+            r.run();
+        } catch (ErrnoException e) {
+            // refused as the kernel refuses (e.g. a ring already closed): the next step goes on
+        }
+    }
+}

@@ -1,0 +1,299 @@
+package io.pinsim.fuzz;
+
+import io.pinsim.devices.MemoryRegion;
+import io.pinsim.devices.ProtectionDomain;
+import io.pinsim.devices.RdmaNic;
+import io.pinsim.devices.VfioDevice;
+import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.DirectIo;
+import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.GupPages;
+import io.pinsim.runtime.Inode;
+import io.pinsim.runtime.IoUring;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MapFlags;
+import io.pinsim.runtime.OpenFile;
+import io.pinsim.runtime.OpenFlags;
+import io.pinsim.runtime.Pipe;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.Prot;
+import io.pinsim.runtime.Steppable;
+import io.pinsim.runtime.model.KernelModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The objects a fuzz sequence has created on one kernel, and how each {@link Op} runs against them.
+ * Every operation is rendered as the Java statement it executed, so a failing sequence prints as a
+ * ready-to-paste regression test. Operations whose handles do not exist, or whose process is dead,
+ * are skipped (and not rendered), so that any subsequence is a valid sequence.
+ */
+final class World {
+    static final int PAGE = Kernel.PAGE_SIZE;
+    static final Advice[] ADVICE = Advice.values();
+    static final int[] PROTS = {Prot.READ | Prot.WRITE, Prot.READ, Prot.NONE, Prot.READ | Prot.WRITE | Prot.EXEC};
+
+    record Proc(Process p, String var) {
+    }
+
+    record Range(long addr, long length, int creator) {
+    }
+
+    record Pin(GupPages g, String var) {
+    }
+
+    record File(OpenFile f, String var, boolean direct) {
+    }
+
+    record Mr(MemoryRegion mr, String var) {
+    }
+
+    record Step(Steppable s, String var, int proc) {
+    }
+
+    final Kernel kernel;
+    final KernelModel model;
+    private final boolean render;
+    final List<String> java = new ArrayList<>();
+    final List<Proc> procs = new ArrayList<>();
+    final List<Range> ranges = new ArrayList<>();
+    final List<Pin> pins = new ArrayList<>();
+    final List<File> files = new ArrayList<>();
+    final List<Inode> inodes = new ArrayList<>();
+    final List<String> inodeVars = new ArrayList<>();
+    final List<Pipe> pipes = new ArrayList<>();
+    final List<IoUring> rings = new ArrayList<>();
+    final List<Process> ringOwners = new ArrayList<>();
+    final List<DirectIo> dios = new ArrayList<>();
+    final List<String> dioVars = new ArrayList<>();
+    final List<Mr> mrs = new ArrayList<>();
+    final List<Step> steps = new ArrayList<>();
+    final List<Long> vfioMaps = new ArrayList<>();
+    private final ProtectionDomain[] pds = new ProtectionDomain[64];
+    private RdmaNic nic;
+    private VfioDevice vfio;
+    private int vars;
+    int threads;
+
+    World(KernelModel model, boolean render) {
+        this.model = model;
+        this.render = render;
+        this.kernel = Kernel.builder().model(model).memoryFrames(4096).build();
+        emit("Kernel k = Kernel.builder().model(KernelModel." + model.name() + ").memoryFrames(4096).build();");
+        procs.add(new Proc(kernel.spawn("P0"), "p0"));
+        emit("Process p0 = k.spawn(\"P0\");");
+    }
+
+    String var(String prefix) {
+        return prefix + vars++;
+    }
+
+    void emit(String line) {
+        if (render) {
+            java.add(line);
+        }
+    }
+
+    /** Renders a statement that may be refused: the regression test tolerates what the fuzzer tolerated. */
+    void emitTolerant(String stmt) {
+        emit("tolerate(() -> " + stmt + ");");
+    }
+
+    private Proc proc(int i) {
+        return procs.get(Math.floorMod(i, procs.size()));
+    }
+
+    /** A live process picked by index, or null if the pick is dead or forking. */
+    Proc live(int i) {
+        Proc p = proc(i);
+        return p.p().isAlive() && !forking(p.p()) ? p : null;
+    }
+
+    private boolean forking(Process p) {
+        for (Step s : steps) {
+            if (!s.s().isDone() && s.s() instanceof io.pinsim.runtime.ForkSteps && procs.get(s.proc()).p() == p) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Range range(int i) {
+        return ranges.isEmpty() ? null : ranges.get(Math.floorMod(i, ranges.size()));
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v) + "L";
+    }
+
+    static String prot(int p) {
+        if (p == Prot.NONE) {
+            return "Prot.NONE";
+        }
+        List<String> s = new ArrayList<>();
+        if ((p & Prot.READ) != 0) {
+            s.add("Prot.READ");
+        }
+        if ((p & Prot.WRITE) != 0) {
+            s.add("Prot.WRITE");
+        }
+        if ((p & Prot.EXEC) != 0) {
+            s.add("Prot.EXEC");
+        }
+        return String.join(" | ", s);
+    }
+
+    static String foll(int f) {
+        List<String> s = new ArrayList<>();
+        if ((f & Foll.WRITE) != 0) {
+            s.add("Foll.WRITE");
+        }
+        if ((f & Foll.FORCE) != 0) {
+            s.add("Foll.FORCE");
+        }
+        if ((f & Foll.LONGTERM) != 0) {
+            s.add("Foll.LONGTERM");
+        }
+        return s.isEmpty() ? "0" : String.join(" | ", s);
+    }
+
+    static byte[] fill(char c, int n) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) c);
+        return b;
+    }
+
+    static char letter(int i) {
+        return (char) ('A' + Math.floorMod(i, 26));
+    }
+
+    /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
+    boolean apply(Op op) {
+        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op);
+    }
+
+    int liveCount() {
+        int n = 0;
+        for (Proc p : procs) {
+            if (p.p().isAlive()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    Pin pin(int i) {
+        List<Pin> held = new ArrayList<>();
+        for (Pin p : pins) {
+            if (!p.g().isReleased()) {
+                held.add(p);
+            }
+        }
+        return held.isEmpty() ? null : held.get(Math.floorMod(i, held.size()));
+    }
+
+    void release(Pin g, boolean dirty) {
+        if (g.g().isPin()) {
+            emitTolerant(g.var() + ".unpin(" + dirty + ")");
+            g.g().unpin(dirty);
+        } else {
+            emitTolerant(g.var() + ".release()");
+            g.g().release();
+        }
+    }
+
+    File file(int i, Proc p) {
+        if (p == null) {
+            return null;
+        }
+        List<File> mine = new ArrayList<>();
+        for (File f : files) {
+            if (f.f().process() == p.p() && !f.f().isClosed()) {
+                mine.add(f);
+            }
+        }
+        return mine.isEmpty() ? null : mine.get(Math.floorMod(i, mine.size()));
+    }
+
+    // ------------------------------------------------------------------ helpers for the other op groups
+
+    Proc liveProc(int i) {
+        return live(i);
+    }
+
+    Range rangeAt(int i) {
+        return range(i);
+    }
+
+    String newVar(String prefix) {
+        return var(prefix);
+    }
+
+    void line(String javaLine) {
+        emit(javaLine);
+    }
+
+    void tolerantLine(String stmt) {
+        emitTolerant(stmt);
+    }
+
+    ProtectionDomain pd(Proc p) {
+        int i = procs.indexOf(p);
+        if (pds[i] == null) {
+            RdmaNic n = nic();
+            emit("ProtectionDomain pd" + i + " = nic.allocPd(" + p.var() + ");");
+            pds[i] = n.allocPd(p.p());
+        }
+        return pds[i];
+    }
+
+    RdmaNic nic() {
+        if (nic == null) {
+            emit("RdmaNic nic = new RdmaNic(k, \"mlx5_0\");");
+            nic = new RdmaNic(kernel, "mlx5_0");
+        }
+        return nic;
+    }
+
+    boolean hasNic() {
+        return nic != null;
+    }
+
+    VfioDevice vfio() {
+        if (vfio == null) {
+            emit("VfioDevice vfio = new VfioDevice(k, \"vfio0\");");
+            vfio = new VfioDevice(kernel, "vfio0");
+        }
+        return vfio;
+    }
+
+    boolean hasVfio() {
+        return vfio != null;
+    }
+
+    static String mapFlags(int f) {
+        List<String> s = new ArrayList<>();
+        s.add((f & MapFlags.SHARED) != 0 ? "MapFlags.SHARED" : "MapFlags.PRIVATE");
+        if ((f & MapFlags.ANONYMOUS) != 0) {
+            s.add("MapFlags.ANONYMOUS");
+        }
+        if ((f & MapFlags.FIXED) != 0) {
+            s.add("MapFlags.FIXED");
+        }
+        if ((f & MapFlags.POPULATE) != 0) {
+            s.add("MapFlags.POPULATE");
+        }
+        return String.join(" | ", s);
+    }
+
+    static String openFlags(int f) {
+        String s = (f & OpenFlags.ACCMODE) == OpenFlags.RDWR ? "OpenFlags.RDWR" : (f & OpenFlags.ACCMODE) == OpenFlags.WRONLY ? "OpenFlags.WRONLY" : "OpenFlags.RDONLY";
+        return (f & OpenFlags.DIRECT) != 0 ? s + " | OpenFlags.DIRECT" : s;
+    }
+
+    static String fsKind(FsKind k) {
+        return "FsKind." + k.name();
+    }
+}
