@@ -37,8 +37,7 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
         long at = actual.address() + d.offset();
         byte[] seen = actual.process().read(at, d.bytes().length);
         if (!Arrays.equals(d.bytes(), seen)) {
-            String because = scenario != null ? Explain.why(scenario, actual)
-                    : "\"" + actual.process().name() + "\" maps " + actual.process().frameAt(actual.address());
+            String because = scenario != null ? Explain.why(scenario, actual) : Explain.mapping(actual);
             throw Failures.failure(info, Failures.seesKind(d, actual.process(), at, seen), Failures.shouldSee(actual.toString(), d, seen, because), because,
                     d.description(), Data.describe(seen));
         }

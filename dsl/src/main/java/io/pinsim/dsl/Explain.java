@@ -45,6 +45,18 @@ final class Explain {
         return sb.toString();
     }
 
+    /** Outside a scenario: which frame the buffer's process maps, and whether its parent maps the same one. */
+    static String mapping(Buffer b) {
+        Process p = b.process();
+        Frame f = p.frameAt(b.address());
+        StringBuilder sb = new StringBuilder("\"").append(p.name()).append("\" maps ").append(f == null ? "nothing at " + Kernel.hex(b.address()) : f);
+        Process parent = p.parent();
+        if (f != null && parent != null && parent.isAlive() && parent.frameAt(b.address()) == f) {
+            sb.append(", which its parent \"").append(parent.name()).append("\" maps too");
+        }
+        return sb.toString();
+    }
+
     /**
      * Why a pipe read other data than expected: it copies from the frames it holds at read time, so
      * a write fault that reused such a frame for another process put that process's data in the pipe.
