@@ -11,13 +11,16 @@ import static io.pinsim.dsl.Pinsim.text;
 import static io.pinsim.dsl.Pinsim.tmpfs;
 import static io.pinsim.dsl.Pinsim.vfio;
 import static io.pinsim.dsl.Pinsim.zeros;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.Foll;
+import io.pinsim.runtime.OpenFlags;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.Signal;
+import io.pinsim.runtime.TruncateOp;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.trace.TraceKind;
 import org.junit.jupiter.api.Test;
@@ -162,8 +165,23 @@ class SeedScenariosTest {
                 .parentWrites('P').dmaCompletes().assertParentSees(dmaData()));
     }
 
+    /**
+     * fs-DAX: a long-term pin of the file's block is refused (EOPNOTSUPP); a short-term pin is
+     * allowed, and a truncate then waits for it (xfs_break_dax_layouts): pending while the pin is
+     * held, done in the step that drops it.
+     */
     @Test
     void daxTruncateOfAPinnedBlockWaitsAndLongtermPinsAreRefused() {
-        kernel().file("pmem").on(dax).process("A").mmapFile(pages(1)).pin(rdma).assertFails(Errno.EOPNOTSUPP);
+        Scenario s = kernel().file("pmem").on(dax).process("A").mmapFile(pages(1)).write('M').pin(rdma).assertFails(Errno.EOPNOTSUPP)
+                .gup(Foll.WRITE).assertSees(fill('M'));
+        Handles h = s.then();
+        TruncateOp truncate = h.process().open(h.file(), OpenFlags.RDWR).startTruncate(0);
+        assertThat(truncate.isDone()).as("the truncate waits while the pin is held").isFalse();
+        assertThat(truncate.waitingFor()).contains("DAX block 0").contains("PIN by dev0");
+        assertThat(h.file().size()).as("nothing is truncated yet").isEqualTo(4096);
+        assertThat(s.unpin().then().devicePages()).isNull();
+        assertThat(truncate.isDone()).as("the truncate completes in the step that drops the pin").isTrue();
+        assertThat(h.file().size()).isZero();
+        assertThat(h.file().cachedPages()).isZero();
     }
 }
