@@ -144,6 +144,12 @@ final class ExtensionTestCases {
             s.process("A").malloc(pages(1)).write('A');
         }
 
+        /** then() leaves the chain; it is not an assertion, whatever the test checks on the handles. */
+        @PinsimTest
+        void onlyLeavesTheChain(Scenario s) {
+            assertThat(s.process("A").malloc(pages(1)).write('A').then().buffer()).isNotNull();
+        }
+
         @PinsimTest(trace = TraceMode.ALWAYS)
         void passesAndKeepsItsTrace(Scenario s) {
             s.process("A").malloc(pages(1)).write('A').assertSees(fill('A'));

@@ -108,14 +108,16 @@ class PinsimExtensionTest {
     @Test
     void aFailureCarriesTheModelTheSeedTheRerunCommandAndTheTraceTable(@TempDir Path dir) throws Exception {
         Events events = run(ExtensionTestCases.Failing.class, Map.of("pinsim.reportDir", dir.toString()));
-        events.assertStatistics(s -> s.started(3).succeeded(1).failed(2));
+        events.assertStatistics(s -> s.started(4).succeeded(1).failed(3));
         events.assertThatEvents().haveExactly(1, event(test("parentLosesDma"), finishedWithFailure(instanceOf(AssertionFailedError.class), message(m ->
                 m.contains("Expecting process \"A\" at 0x7f0000000000 (1 page) to see:")
                         && m.contains("pinsim: kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3")
                         && m.contains("rerun with: -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
                         && m.contains(" step | kernel ") && m.contains("| A ")
                         && m.contains("full trace and timeline: ")))));
-        events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))));
+        events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))))
+                .haveExactly(1, event(test("onlyLeavesTheChain"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")
+                        && m.contains("(then() is not one)")))));
         Path failed = dir.resolve("Failing.parentLosesDma");
         assertThat(Files.readString(failed.resolve("trace.txt"))).contains("COW_COPY").contains("rerun with:");
         assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")
