@@ -300,10 +300,10 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, seen(t)));
         if (kb != null) {
             String why = mismatch(kb, s.model.name(), t);
-            String header = header(s, why);
-            String report = s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header));
-            String seen = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
-            NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), seen, t);
+            // the files' header says why; the message says it on its first line
+            String report = s.kernel == null ? header(s, null) : report(s, header(s, null), writeArtifacts(ec, s, header(s, why)));
+            String actual = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
+            NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
             e.setStackTrace(t.getStackTrace());
             throw e;
         }
