@@ -14,7 +14,10 @@ import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.Signal;
 import io.pinsim.runtime.SignalException;
+import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.LongtermFileWritePin;
+import io.pinsim.runtime.trace.TraceKind;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,25 +49,50 @@ class RdmaNicTest {
         return (char) p.read(a, 1)[0];
     }
 
-    /** T1: register, fork, the parent writes, the NIC writes: the parent must see the NIC's data (70e806e4e645). */
-    @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource({"LINUX_4_19, BUG", "LINUX_5_8, BUG", "LINUX_5_10, OK", "LINUX_6_1, OK", "LINUX_6_6, OK"})
-    void t1RegisterForkParentWritesNicWrites(String model, String expected) {
-        Kernel k = kernel(model);
+    /** T1: register, fork, the parent writes the buffer, the NIC writes 8 bytes; returns the MR. */
+    private static MemoryRegion t1(Kernel k, Process a, long buf, Process[] child) {
         RdmaNic nic = new RdmaNic(k, "mlx5_0");
-        Process a = k.spawn("A");
-        long buf = buffer(a, 1, 'A');
         MemoryRegion mr = nic.regMr(nic.allocPd(a), buf, PAGE, ACCESS);
-        Process child = a.fork();
+        child[0] = a.fork();
         a.write(buf + 100, fill('P', 1));
         nic.postWrite(mr, 0, fill('D', 8));
         nic.processAll();
-
         assertThat(nic.cq().poll()).extracting(Completion::status).containsExactly(WcStatus.SUCCESS);
-        assertThat(seen(a, buf) == 'D').as("the parent sees the NIC's data on %s", model).isEqualTo(expected.equals("OK"));
-        assertThat(mr.isCoherent(0)).isEqualTo(expected.equals("OK"));
-        assertThat(seen(child, buf)).isEqualTo(expected.equals("OK") ? 'A' : 'D');
         assertThat(seen(a, buf + 100)).isEqualTo('P');
+        return mr;
+    }
+
+    /**
+     * T1 where fork shares pinned pages (SHARE_WRPROTECT): the parent's write copies the parent off
+     * the MR's frame and the NIC's data lands in the page the child keeps. (Which models do this is
+     * the rdma-mr-fork-parent-writes sample's to say.)
+     */
+    @Test
+    void t1ShareWrprotectTheNicWritesThePageTheChildKeeps() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_5_10.with(ForkPinned.SHARE_WRPROTECT)).build();
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Process[] child = new Process[1];
+        MemoryRegion mr = t1(k, a, buf, child);
+        assertThat(k.trace().lastAt(buf, TraceKind.COW_COPY).actor()).isEqualTo("A");
+        assertThat(child[0].frameAt(buf)).as("the child kept the MR's frame").isSameAs(mr.pins().frame(0));
+        assertThat(mr.isCoherent(0)).isFalse();
+        assertThat(seen(child[0], buf)).isEqualTo('D');
+        assertThat(seen(a, buf)).isEqualTo('A');
+    }
+
+    /** T1 with the early copy at fork (70e806e4e645): the child gets a copy, the parent keeps the MR's frame and sees the NIC's data. */
+    @Test
+    void t1EarlyCopyTheChildGetsACopyAndTheParentSeesTheNicsData() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_5_8.with(ForkPinned.EARLY_COPY_ANY_PAGE)).build();
+        Process a = k.spawn("A");
+        long buf = buffer(a, 1, 'A');
+        Process[] child = new Process[1];
+        MemoryRegion mr = t1(k, a, buf, child);
+        assertThat(k.trace().events(e -> e.kind() == TraceKind.FORK && e.message().contains("copied for the child now"))).hasSize(1);
+        assertThat(mr.isCoherent(0)).isTrue();
+        assertThat(seen(a, buf)).isEqualTo('D');
+        assertThat(seen(child[0], buf)).isEqualTo('A');
     }
 
     /** T2: ibv_fork_init(): MADV_DONTFORK on the MR, the child has no mapping; unneeded where the kernel reports copy-on-fork. */
@@ -123,27 +151,41 @@ class RdmaNicTest {
         assertThat(mr.pins().frame(0).isFree()).isTrue();
     }
 
-    /** T4 / S10: a writable MR on an ext4 MAP_SHARED mapping: EFAULT from 6.5 (8ac268436e6d); tmpfs is fine. */
-    @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource({"LINUX_4_19, ok", "LINUX_6_1, ok", "LINUX_6_6, EFAULT"})
-    void t4WritableMrOnExt4SharedMapping(String model, String expected) {
-        Kernel k = kernel(model);
+    /** T4 / S10: a writable MR on an ext4 MAP_SHARED mapping, where the kernel allows long-term write pins of it; tmpfs is fine either way. */
+    @Test
+    void t4WritableMrOnExt4SharedMappingWhereAllowed() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6.with(LongtermFileWritePin.ALLOWED)).build();
         RdmaNic nic = new RdmaNic(k, "mlx5_0");
         Process a = k.spawn("A");
-        Inode file = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
-        long map = a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(file, OpenFlags.RDWR), 0);
         ProtectionDomain pd = nic.allocPd(a);
-        if (expected.equals("ok")) {
-            assertThat(nic.regMr(pd, map, PAGE, ACCESS).isWritable()).isTrue();
-        } else {
-            assertThatThrownBy(() -> nic.regMr(pd, map, PAGE, ACCESS)).isInstanceOfSatisfying(ErrnoException.class,
-                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));
-            assertThat(a.pinnedVm()).as("nothing stays charged").isZero();
-            assertThat(nic.regMr(pd, map, PAGE, IbAccess.REMOTE_READ).isWritable()).as("a read-only MR is fine").isFalse();
-        }
+        assertThat(nic.regMr(pd, ext4SharedMapping(k, a), PAGE, ACCESS).isWritable()).isTrue();
+        assertThat(nic.regMr(pd, tmpfsSharedMapping(k, a), PAGE, ACCESS).isWritable()).isTrue();
+    }
+
+    /** T4 where long-term write pins of dirty-tracked file mappings are refused (8ac268436e6d): EFAULT, nothing charged; read-only MRs and tmpfs are fine. */
+    @Test
+    void t4WritableMrOnExt4SharedMappingWhereRefused() {
+        // on 6.6's base, whose read-only MRs pin without FOLL_WRITE (IbUmemGupFlags.WRITE_IF_WRITABLE)
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6.with(LongtermFileWritePin.REFUSED)).build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        ProtectionDomain pd = nic.allocPd(a);
+        long map = ext4SharedMapping(k, a);
+        assertThatThrownBy(() -> nic.regMr(pd, map, PAGE, ACCESS)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));
+        assertThat(a.pinnedVm()).as("nothing stays charged").isZero();
+        assertThat(nic.regMr(pd, map, PAGE, IbAccess.REMOTE_READ).isWritable()).as("a read-only MR is fine").isFalse();
+        assertThat(nic.regMr(pd, tmpfsSharedMapping(k, a), PAGE, ACCESS).isWritable()).isTrue();
+    }
+
+    private static long ext4SharedMapping(Kernel k, Process a) {
+        Inode file = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+        return a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(file, OpenFlags.RDWR), 0);
+    }
+
+    private static long tmpfsSharedMapping(Kernel k, Process a) {
         Inode shm = k.mount(FsKind.TMPFS).create("shm", fill('S', PAGE));
-        long smap = a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(shm, OpenFlags.RDWR), 0);
-        assertThat(nic.regMr(pd, smap, PAGE, ACCESS).isWritable()).isTrue();
+        return a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(shm, OpenFlags.RDWR), 0);
     }
 
     /** T5: past RLIMIT_MEMLOCK: ENOMEM, unless CAP_IPC_LOCK. */

@@ -1,5 +1,6 @@
 package io.pinsim.dsl;
 
+import java.util.Arrays;
 import org.assertj.core.api.AbstractAssert;
 
 /**
@@ -21,7 +22,10 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
     }
 
     /**
-     * The buffer's process sees the data there (it reads: pages may fault in).
+     * The buffer's process sees the data there (it reads: pages may fault in). A failure is a
+     * {@link BugKind#DEVICE_DATA_LOST} if the data is a device's ({@code dmaData(..)}), a
+     * {@link BugKind#LEAK_TO_CHILD} if the process is a forked child that sees what its parent sees
+     * now, else a {@link BugKind#DATA_CORRUPTION}.
      * <pre>{@code
      * assertThatBuffer(buf).sees(fill('A'));   // passes if every byte is 'A'
      * assertThatBuffer(buf).sees(text("hi"));  // fails: "Expecting process "A" at 0x7f... to see: "hi" but saw: 'A' x 4096"
@@ -30,14 +34,19 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
     public SELF sees(Data expected) {
         isNotNull();
         Data.Placed d = expected.place(scenario, actual.length());
-        byte[] seen = actual.process().read(actual.address() + d.offset(), d.bytes().length);
-        Failures.compare(actual.toString(), d, seen, scenario != null ? Explain.why(scenario, actual) : "\"" + actual.process().name() + "\" maps "
-                + actual.process().frameAt(actual.address()));
+        long at = actual.address() + d.offset();
+        byte[] seen = actual.process().read(at, d.bytes().length);
+        if (!Arrays.equals(d.bytes(), seen)) {
+            String because = scenario != null ? Explain.why(scenario, actual) : Explain.mapping(actual);
+            throw Failures.failure(info, Failures.seesKind(d, actual.process(), at, seen), Failures.shouldSee(actual.toString(), d, seen, because), because,
+                    d.description(), Data.describe(seen));
+        }
         return myself;
     }
 
     /**
      * The page at the buffer's start is the frame the device holds: the coherency property P(pin).
+     * A failure is a {@link BugKind#STALE_PIN}.
      * <pre>{@code
      * assertThatBuffer(buf).mapsFrame(mr.pins().frame(0));  // fails after a COW moved the process away
      * }</pre>
@@ -46,7 +55,9 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
         isNotNull();
         io.pinsim.runtime.Frame mapped = actual.process().frameAt(actual.address());
         if (mapped != frame) {
-            failWithMessage("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s", actual, frame, mapped == null ? "nothing" : mapped);
+            String because = frame + " is held by " + (frame.holders().isEmpty() ? "nobody" : String.join(", ", frame.holders()));
+            throw Failures.failure(info, BugKind.STALE_PIN, String.format("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s%nbecause: %s", actual, frame,
+                    mapped == null ? "nothing" : mapped, because), because, frame, mapped == null ? "nothing" : mapped);
         }
         return myself;
     }

@@ -4,7 +4,8 @@ import io.pinsim.runtime.Frame;
 import org.assertj.core.api.AbstractAssert;
 
 /**
- * Assertions on a {@link Frame}: its derived counts and flags.
+ * Assertions on a {@link Frame}: its derived counts and flags (a failure is a
+ * {@link BugKind#FRAME_STATE}) and its content.
  *
  * @param <SELF> the concrete assertion class
  */
@@ -17,7 +18,7 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
     public SELF hasRefcount(int expected) {
         isNotNull();
         if (actual.refcount() != expected) {
-            failWithActualExpectedAndMessage(actual.refcount(), expected, "%nExpecting %s to have refcount %d but it has %d%s", actual, expected, actual.refcount(), holders());
+            throw fail(String.format("%nExpecting %s to have refcount %d but it has %d%s", actual, expected, actual.refcount(), holders()), expected, actual.refcount());
         }
         return myself;
     }
@@ -26,7 +27,7 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
     public SELF hasMapcount(int expected) {
         isNotNull();
         if (actual.mapcount() != expected) {
-            failWithActualExpectedAndMessage(actual.mapcount(), expected, "%nExpecting %s to be mapped %d time(s) but it is mapped %d time(s)", actual, expected, actual.mapcount());
+            throw fail(String.format("%nExpecting %s to be mapped %d time(s) but it is mapped %d time(s)", actual, expected, actual.mapcount()), expected, actual.mapcount());
         }
         return myself;
     }
@@ -35,7 +36,7 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
     public SELF isPinned() {
         isNotNull();
         if (!actual.maybeDmaPinned()) {
-            failWithMessage("%nExpecting %s to be pinned (page_maybe_dma_pinned) but it is not%s", actual, holders());
+            throw fail(String.format("%nExpecting %s to be pinned (page_maybe_dma_pinned) but it is not%s", actual, holders()), null, null);
         }
         return myself;
     }
@@ -44,7 +45,7 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
     public SELF isAnonExclusive() {
         isNotNull();
         if (!actual.isAnonExclusive()) {
-            failWithMessage("%nExpecting %s to be PageAnonExclusive but it is not", actual);
+            throw fail(String.format("%nExpecting %s to be PageAnonExclusive but it is not", actual), null, null);
         }
         return myself;
     }
@@ -53,17 +54,29 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
     public SELF isFree() {
         isNotNull();
         if (!actual.isFree()) {
-            failWithMessage("%nExpecting %s to be free but it is still held%s", actual, holders());
+            throw fail(String.format("%nExpecting %s to be free but it is still held%s", actual, holders()), null, null);
         }
         return myself;
     }
 
-    /** The frame's content. <pre>{@code assertThatFrame(f).contains(fill('D'));}</pre> */
+    /**
+     * The frame's content: a failure is a {@link BugKind#DEVICE_DATA_LOST} for a device's data, else a
+     * {@link BugKind#DATA_CORRUPTION}. <pre>{@code assertThatFrame(f).contains(fill('D'));}</pre>
+     */
     public SELF contains(Data expected) {
         isNotNull();
         Data.Placed d = expected.place(null, io.pinsim.runtime.Kernel.PAGE_SIZE);
-        Failures.compare("frame #" + actual.pfn(), d, actual.read((int) d.offset(), d.bytes().length), String.valueOf(actual));
+        byte[] seen = actual.read((int) d.offset(), d.bytes().length);
+        if (!java.util.Arrays.equals(d.bytes(), seen)) {
+            String because = String.valueOf(actual) + holders();
+            throw Failures.failure(info, Failures.containsKind(d), Failures.shouldSee("frame #" + actual.pfn(), d, seen, because), because, d.description(),
+                    Data.describe(seen));
+        }
         return myself;
+    }
+
+    private PinsimAssertionError fail(String message, Object expected, Object actualValue) {
+        return Failures.failure(info, BugKind.FRAME_STATE, message, String.valueOf(actual) + holders(), expected, actualValue);
     }
 
     private String holders() {

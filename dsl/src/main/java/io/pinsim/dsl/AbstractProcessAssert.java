@@ -5,7 +5,8 @@ import io.pinsim.runtime.Signal;
 import org.assertj.core.api.AbstractAssert;
 
 /**
- * Assertions on a {@link Process}.
+ * Assertions on a {@link Process}. Failures of its state are {@link BugKind#PROCESS_STATE};
+ * {@link #seesAt} fails as {@link AbstractBufferAssert#sees} does.
  *
  * @param <SELF> the concrete assertion class
  */
@@ -20,7 +21,8 @@ public abstract class AbstractProcessAssert<SELF extends AbstractProcessAssert<S
     public SELF isAlive() {
         isNotNull();
         if (!actual.isAlive()) {
-            failWithMessage("%nExpecting %s to be alive but it %s", actual, actual.killedBy() != null ? "was killed by " + actual.killedBy() : "exited");
+            String because = actual.killedBy() != null ? "was killed by " + actual.killedBy() : "exited";
+            throw Failures.failure(info, BugKind.PROCESS_STATE, String.format("%nExpecting %s to be alive but it %s", actual, because), "it " + because, null, null);
         }
         return myself;
     }
@@ -31,8 +33,9 @@ public abstract class AbstractProcessAssert<SELF extends AbstractProcessAssert<S
     public SELF wasKilledBy(Signal signal) {
         isNotNull();
         if (actual.killedBy() != signal) {
-            failWithActualExpectedAndMessage(actual.killedBy(), signal, "%nExpecting %s to have been killed by %s but %s", actual, signal,
-                    actual.killedBy() == null ? "it is " + actual.state().name().toLowerCase(java.util.Locale.ROOT) : "it was killed by " + actual.killedBy());
+            String because = actual.killedBy() == null ? "it is " + actual.state().name().toLowerCase(java.util.Locale.ROOT) : "it was killed by " + actual.killedBy();
+            throw Failures.failure(info, BugKind.PROCESS_STATE, String.format("%nExpecting %s to have been killed by %s but %s", actual, signal, because), because,
+                    signal, actual.killedBy());
         }
         return myself;
     }
@@ -43,7 +46,9 @@ public abstract class AbstractProcessAssert<SELF extends AbstractProcessAssert<S
      */
     public SELF seesAt(long address, long length, Data expected) {
         isNotNull();
-        new BufferAssert(new Buffer(actual, address, length)).sees(expected);
+        BufferAssert buffer = new BufferAssert(new Buffer(actual, address, length));
+        buffer.info.description(info.description());
+        buffer.sees(expected);
         return myself;
     }
 
@@ -51,7 +56,8 @@ public abstract class AbstractProcessAssert<SELF extends AbstractProcessAssert<S
     public SELF hasPinned() {
         isNotNull();
         if (!actual.hasPinned()) {
-            failWithMessage("%nExpecting %s to have pinned pages (MMF_HAS_PINNED) but it never took a FOLL_PIN", actual);
+            throw Failures.failure(info, BugKind.PROCESS_STATE, String.format("%nExpecting %s to have pinned pages (MMF_HAS_PINNED) but it never took a FOLL_PIN", actual),
+                    "it never took a FOLL_PIN", null, null);
         }
         return myself;
     }

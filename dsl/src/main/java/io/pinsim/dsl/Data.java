@@ -20,8 +20,14 @@ public abstract class Data {
      */
     abstract Placed place(ScenarioState state, long length);
 
-    /** Data placed in a buffer: the offset, the bytes, and the description for messages. */
-    record Placed(long offset, byte[] bytes, String description) {
+    /**
+     * Data placed in a buffer: the offset, the bytes, the description for messages, and whether it
+     * is what a device wrote (an assertion that misses it reports {@link BugKind#DEVICE_DATA_LOST}).
+     */
+    record Placed(long offset, byte[] bytes, String description, boolean fromDevice) {
+        Placed(long offset, byte[] bytes, String description) {
+            this(offset, bytes, description, false);
+        }
     }
 
     static Data fill(byte b) {
@@ -81,12 +87,28 @@ public abstract class Data {
                     throw new IllegalStateException("dmaData() names what a device wrote, but no device has written yet; "
                             + "add dmaCompletes() or deviceWrites(..) before the assertion");
                 }
-                return new Placed(state.lastDma.offset(), state.lastDma.bytes().clone(), describe(state.lastDma.bytes()) + " (" + state.lastDma.what() + ")");
+                return new Placed(state.lastDma.offset(), state.lastDma.bytes().clone(), describe(state.lastDma.bytes()) + " (" + state.lastDma.what() + ")", true);
             }
 
             @Override
             public String toString() {
                 return "dmaData()";
+            }
+        };
+    }
+
+    static Data device(String device, byte[] bytes) {
+        Objects.requireNonNull(device, "device");
+        byte[] copy = Objects.requireNonNull(bytes, "bytes").clone();
+        return new Data() {
+            @Override
+            Placed place(ScenarioState state, long length) {
+                return new Placed(0, copy.clone(), describe(copy) + " (the data " + device + " wrote)", true);
+            }
+
+            @Override
+            public String toString() {
+                return "dmaData(\"" + device + "\", " + describe(copy) + ")";
             }
         };
     }

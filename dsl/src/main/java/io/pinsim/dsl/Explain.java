@@ -45,6 +45,47 @@ final class Explain {
         return sb.toString();
     }
 
+    /** Outside a scenario: which frame the buffer's process maps, and whether its parent maps the same one. */
+    static String mapping(Buffer b) {
+        Process p = b.process();
+        Frame f = p.frameAt(b.address());
+        StringBuilder sb = new StringBuilder("\"").append(p.name()).append("\" maps ").append(f == null ? "nothing at " + Kernel.hex(b.address()) : f);
+        Process parent = p.parent();
+        if (f != null && parent != null && parent.isAlive() && parent.frameAt(b.address()) == f) {
+            sb.append(", which its parent \"").append(parent.name()).append("\" maps too");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Why a pipe read other data than expected: it copies from the frames it holds at read time, so
+     * a write fault that reused such a frame for another process put that process's data in the pipe.
+     */
+    static String whyPipe(ScenarioState state) {
+        StringBuilder sb = new StringBuilder("the pipe copies from the frames its buffers hold at read time");
+        List<TraceEvent> events = state.kernel.trace().events();
+        String copied = state.pipe.name() + " copied ";
+        long pfn = -1;
+        for (int i = events.size() - 1; i >= 0 && pfn < 0; i--) {
+            TraceEvent e = events.get(i);
+            if (e.kind() == TraceKind.DMA && e.message().startsWith(copied)) {
+                pfn = e.pfn();
+            }
+        }
+        if (pfn < 0) {
+            return sb.toString();
+        }
+        sb.append(": frame #").append(pfn);
+        for (int i = events.size() - 1; i >= 0; i--) {
+            TraceEvent e = events.get(i);
+            if (e.kind() == TraceKind.COW_REUSE && e.pfn() == pfn) {
+                sb.append("; at step ").append(e.step()).append(" (\"").append(e.actor()).append("\", write fault) ").append(e.message());
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
     private static TraceEvent lastMove(ScenarioState state, String actor, long page) {
         List<TraceEvent> events = state.kernel.trace().events();
         for (int i = events.size() - 1; i >= 0; i--) {

@@ -2,15 +2,20 @@ package io.pinsim.dsl;
 
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Signal;
 import io.pinsim.runtime.SignalException;
 import java.util.Arrays;
-import org.opentest4j.AssertionFailedError;
+import org.assertj.core.api.WritableAssertionInfo;
 
 /**
  * The failure messages of the DSL, one factory per failure kind, in AssertJ's shape: what was
- * expected, what was seen, and why. Thrown as opentest4j {@link AssertionFailedError} with
- * expected and actual, so IDEs show a diff, and with the DSL's own frames removed.
+ * expected, what was seen, and why. Thrown as {@link PinsimAssertionError} (an opentest4j
+ * AssertionFailedError with expected and actual, so IDEs show a diff) carrying its {@link BugKind}
+ * and its {@code because:} line, with the DSL's own frames removed. A step that cannot run after an
+ * unasserted failure throws {@link StepFailedException} instead: it is not an assertion.
  */
 final class Failures {
     private Failures() {
@@ -64,11 +69,67 @@ final class Failures {
                 + "\nbut saw:\n  " + Data.describe(actual) + "\nbecause: " + because;
     }
 
-    /** Compares what was seen with what was expected; an AssertionFailedError with both if they differ. */
-    static void compare(String who, Data.Placed expected, byte[] seen, String because) {
+    /** Compares what was seen with what was expected; a {@link PinsimAssertionError} of that kind, with both, if they differ. */
+    static void compare(BugKind kind, String who, Data.Placed expected, byte[] seen, String because) {
         if (!Arrays.equals(expected.bytes(), seen)) {
-            throw new AssertionFailedError(shouldSee(who, expected, seen, because), expected.description(), Data.describe(seen));
+            throw new PinsimAssertionError(kind, shouldSee(who, expected, seen, because), because, expected.description(), Data.describe(seen));
         }
+    }
+
+    /**
+     * The kind of a failed "sees" assertion of a process, or of a pipe a process reads: the data a
+     * device wrote is lost; or a child sees what its parent sees now (the parent's writes, or its
+     * device's, reached the child); or the data is otherwise not what was written.
+     */
+    static BugKind seesKind(Data.Placed expected, Process viewer, long address, byte[] seen) {
+        if (expected.fromDevice()) {
+            return BugKind.DEVICE_DATA_LOST;
+        }
+        Process parent = viewer == null ? null : viewer.parent();
+        if (parent != null && parent.isAlive()) {
+            byte[] parentSees = peek(parent, address, seen.length);
+            if (parentSees != null && Arrays.equals(parentSees, seen)) {
+                return BugKind.LEAK_TO_CHILD;
+            }
+        }
+        return BugKind.DATA_CORRUPTION;
+    }
+
+    /** The kind of a failed assertion on what a file or a frame contains. */
+    static BugKind containsKind(Data.Placed expected) {
+        return expected.fromDevice() ? BugKind.DEVICE_DATA_LOST : BugKind.DATA_CORRUPTION;
+    }
+
+    /** What the process maps at the address, read from its frames without faulting (nothing traced); null if a page is not present. */
+    static byte[] peek(Process p, long address, int length) {
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            long a = address + done;
+            Frame f = p.frameAt(a);
+            if (f == null) {
+                return null;
+            }
+            int offset = (int) (a & (Kernel.PAGE_SIZE - 1L));
+            int n = Math.min(length - done, Kernel.PAGE_SIZE - offset);
+            System.arraycopy(f.read(offset, n), 0, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    /**
+     * A failure thrown by one of the AssertJ assertion classes: AssertJ's description
+     * ({@code as(..)}) and overriding message are kept as AssertJ would show them.
+     */
+    static PinsimAssertionError failure(WritableAssertionInfo info, BugKind kind, String message, String because, Object expected, Object actual) {
+        String overriding = info.overridingErrorMessage();
+        String text = overriding != null ? overriding : message;
+        String description = info.descriptionText();
+        if (description != null && !description.isEmpty()) {
+            text = "[" + description + "] " + text;
+        }
+        return expected == null && actual == null ? new PinsimAssertionError(kind, text, because) : new PinsimAssertionError(kind, text, because, expected, actual);
     }
 
     static void expectErrno(ScenarioState state, Errno errno) {
@@ -77,7 +138,8 @@ final class Failures {
             return;
         }
         String saw = f == null ? "the last step (" + lastStep(state) + ") succeeded" : "it failed with " + describe(f);
-        throw new AssertionFailedError("\nExpecting the last step to fail with:\n  " + errno + "\nbut " + saw, errno, f == null ? "success" : describe(f));
+        throw new PinsimAssertionError(BugKind.WRONG_ERRNO, "\nExpecting the last step to fail with:\n  " + errno + "\nbut " + saw, saw, errno,
+                f == null ? "success" : describe(f));
     }
 
     static void expectSignal(ScenarioState state, Signal signal) {
@@ -86,17 +148,16 @@ final class Failures {
             return;
         }
         String saw = f == null ? "the last step (" + lastStep(state) + ") delivered no signal" : "it failed with " + describe(f);
-        throw new AssertionFailedError("\nExpecting the last step to deliver:\n  " + signal + "\nbut " + saw, signal, f == null ? "no signal" : describe(f));
+        throw new PinsimAssertionError(BugKind.WRONG_SIGNAL, "\nExpecting the last step to deliver:\n  " + signal + "\nbut " + saw, saw, signal,
+                f == null ? "no signal" : describe(f));
     }
 
-    /** A step after an unasserted failure: the scenario cannot go on. */
-    static AssertionFailedError unexpectedFailure(ScenarioState state, String next) {
+    /** A step (or an assertion) after an unasserted failure: the scenario cannot go on, and this is not an assertion failure. */
+    static StepFailedException unexpectedFailure(ScenarioState state, String next) {
         RuntimeException f = state.failure;
         String expect = f instanceof SignalException s ? "assertFaults(" + s.signal() + ")" : "assertFails(" + ((ErrnoException) f).errno() + ")";
-        AssertionFailedError e = new AssertionFailedError("\nStep " + state.failedStep + " failed:\n  " + describe(f)
-                + "\nso " + next + " cannot run; if the failure is expected, follow the step with " + expect);
-        e.initCause(f);
-        return e;
+        return new StepFailedException("\nStep " + state.failedStep + " failed:\n  " + describe(f)
+                + "\nso " + next + " cannot run; if the failure is expected, follow the step with " + expect, state.failedStep, next, f);
     }
 
     private static String describe(RuntimeException f) {

@@ -73,4 +73,13 @@ public final class Pinsim {
     public static Data dmaData() {
         return Data.dma();
     }
+
+    /**
+     * For assertions on handles, outside a chain: these bytes, at the start, named as what the device
+     * wrote. An assertion that misses them reports {@link BugKind#DEVICE_DATA_LOST}.
+     * <pre>{@code assertThatFile(file).contains(dmaData("mlx5_0", dma));}</pre>
+     */
+    public static Data dmaData(String device, byte[] bytes) {
+        return Data.device(device, bytes);
+    }
 }

@@ -1,13 +1,15 @@
 package io.pinsim.dsl;
 
 import io.pinsim.runtime.Frame;
+import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.Trace;
 
 /**
  * AssertJ entry points for pinsim's types. Distinct names, so they never clash with AssertJ's
- * {@code assertThat} overloads.
+ * {@code assertThat} overloads. Every failure is a {@link PinsimAssertionError} carrying its
+ * {@link BugKind}.
  */
 public final class PinsimAssertions {
     private PinsimAssertions() {
@@ -31,5 +33,9 @@ public final class PinsimAssertions {
 
     public static KernelLogAssert assertThatKernelLog(KernelLog actual) {
         return new KernelLogAssert(actual);
+    }
+
+    public static FileAssert assertThatFile(Inode actual) {
+        return new FileAssert(actual);
     }
 }

@@ -10,7 +10,9 @@ import java.util.Objects;
  * The steps every scenario has. Each step runs at once on the scenario's kernel and is traced; a
  * step that makes no sense where it is used fails at once with {@link IllegalStateException}
  * naming what is missing. A step the kernel refuses (an errno) or that kills the process (a signal)
- * is recorded: the next step must be {@link #assertFails(Errno)} or {@link #assertFaults(Signal)}.
+ * is recorded: the next step must be {@link #assertFails(Errno)} or {@link #assertFaults(Signal)};
+ * any other step or assertion throws {@link StepFailedException}. A failed assertion throws
+ * {@link PinsimAssertionError}, whose {@link BugKind} says what the failure looks like.
  *
  * @param <S> the scenario's own type, so steps keep the state-specific ones in reach
  */
@@ -47,7 +49,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         return self();
     }
 
-    /** The device holding the buffer must see the data: it reads through the frames it holds now. */
+    /** The device holding the buffer must see the data: it reads through the frames it holds now. A failure is a {@link BugKind#STALE_PIN}. */
     public S assertDeviceSees(Data expected) {
         Objects.requireNonNull(expected, "expected");
         ScenarioState.Registration r = requireRegistration("assertDeviceSees(..)");
@@ -56,11 +58,17 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         state.asserted = true;
         byte[] seen = state.lastDeviceRead != null ? state.lastDeviceRead : deviceView(r, b);
         Data.Placed d = expected.place(state, b.length());
-        Failures.check(() -> Failures.compare("device " + r.device() + " holding " + b, d, Failures.slice(seen, d), Explain.why(state, b)));
+        byte[] part = Failures.slice(seen, d);
+        if (!java.util.Arrays.equals(d.bytes(), part)) {
+            Failures.check(() -> Failures.compare(BugKind.STALE_PIN, "device " + r.device() + " holding " + b, d, part, Explain.why(state, b)));
+        }
         return self();
     }
 
-    /** The file must contain the data, as another reader would read it now. */
+    /**
+     * The file must contain the data, as another reader would read it now. A failure is a
+     * {@link BugKind#DEVICE_DATA_LOST} for {@code dmaData()}, else a {@link BugKind#DATA_CORRUPTION}.
+     */
     public S assertFileContains(Data expected) {
         Objects.requireNonNull(expected, "expected");
         io.pinsim.runtime.Inode f = requireFile("assertFileContains(..)");
@@ -68,12 +76,14 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         state.asserted = true;
         Data.Placed d = expected.place(state, Math.max(1, f.size()));
         byte[] seen = f.read(d.offset(), d.bytes().length);
-        Failures.check(() -> Failures.compare("file " + f.filesystem().name() + ":" + f.name() + " (" + f.size() + " bytes)", d, seen,
-                "the file has " + f.size() + " bytes and " + f.cachedPages() + " cached page(s)"));
+        Failures.check(() -> Failures.compare(Failures.containsKind(d), FileAssert.who(f), d, seen, FileAssert.describe(f)));
         return self();
     }
 
-    /** What the last pipeRead() returned must be the data. */
+    /**
+     * What the last pipeRead() returned must be the data. A failure is a {@link BugKind#LEAK_TO_CHILD}
+     * if a forked child read what its parent sees now in the buffer, else a {@link BugKind#DATA_CORRUPTION}.
+     */
     public S assertPipeSees(Data expected) {
         Objects.requireNonNull(expected, "expected");
         if (state.lastPipeRead == null) {
@@ -82,12 +92,15 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         checkNoFailure("assertPipeSees");
         state.asserted = true;
         Data.Placed d = expected.place(state, state.lastPipeRead.length);
-        Failures.check(() -> Failures.compare(state.pipe.name() + " read by \"" + state.current.name() + "\"", d, Failures.slice(state.lastPipeRead, d),
-                "the pipe copies from the frames its buffers hold at read time"));
+        byte[] seen = Failures.slice(state.lastPipeRead, d);
+        if (!java.util.Arrays.equals(d.bytes(), seen)) {
+            BugKind kind = Failures.seesKind(d, state.current, state.buffer.address() + d.offset(), seen);
+            Failures.check(() -> Failures.compare(kind, state.pipe.name() + " read by \"" + state.current.name() + "\"", d, seen, Explain.whyPipe(state)));
+        }
         return self();
     }
 
-    /** The last step must have delivered this signal to the process that ran it. */
+    /** The last step must have delivered this signal to the process that ran it. A failure is a {@link BugKind#WRONG_SIGNAL}. */
     public S assertFaults(Signal signal) {
         Objects.requireNonNull(signal, "signal");
         state.asserted = true;
@@ -96,7 +109,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         return self();
     }
 
-    /** The last step must have failed with this errno. */
+    /** The last step must have failed with this errno. A failure is a {@link BugKind#WRONG_ERRNO}. */
     public S assertFails(Errno errno) {
         Objects.requireNonNull(errno, "errno");
         state.asserted = true;
@@ -105,7 +118,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         return self();
     }
 
-    /** The kernel log must contain the text. */
+    /** The kernel log must contain the text. A failure is a {@link BugKind#MISSING_KERNEL_LOG}. */
     public S assertKernelLog(String text) {
         Objects.requireNonNull(text, "text");
         state.asserted = true;
@@ -113,9 +126,12 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         return self();
     }
 
-    /** Leaves the chain for the handle layer: the kernel, processes, buffer and devices as plain objects. */
+    /**
+     * Leaves the chain for the handle layer: the kernel, processes, buffer and devices as plain
+     * objects. It is not an assertion: a scenario run under the JUnit extension still needs one of
+     * the chain's assertions.
+     */
     public Handles then() {
-        state.asserted = true;
         return new Handles(state);
     }
 

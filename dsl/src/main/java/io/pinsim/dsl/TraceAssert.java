@@ -4,7 +4,7 @@ import io.pinsim.runtime.trace.Trace;
 import io.pinsim.runtime.trace.TraceKind;
 import org.assertj.core.api.AbstractAssert;
 
-/** Assertions on a kernel's trace; start with {@link PinsimAssertions#assertThatTrace(Trace)}. */
+/** Assertions on a kernel's trace; start with {@link PinsimAssertions#assertThatTrace(Trace)}. A failure is a {@link BugKind#TRACE_EVENT}. */
 public final class TraceAssert extends AbstractAssert<TraceAssert, Trace> {
     TraceAssert(Trace actual) {
         super(actual, TraceAssert.class);
@@ -17,7 +17,8 @@ public final class TraceAssert extends AbstractAssert<TraceAssert, Trace> {
     public TraceAssert hasEvent(TraceKind kind, String text) {
         isNotNull();
         if (actual.events(e -> e.kind() == kind && e.message().contains(text)).isEmpty()) {
-            failWithMessage("%nExpecting the trace to have a %s event containing:%n  %s%nbut it has none; the trace:%n%s", kind, text, actual.render());
+            throw Failures.failure(info, BugKind.TRACE_EVENT, String.format("%nExpecting the trace to have a %s event containing:%n  %s%nbut it has none; the trace:%n%s",
+                    kind, text, actual.render()), "the trace has no such event", null, null);
         }
         return myself;
     }
@@ -27,7 +28,9 @@ public final class TraceAssert extends AbstractAssert<TraceAssert, Trace> {
         isNotNull();
         var found = actual.events(e -> e.kind() == kind && e.message().contains(text));
         if (!found.isEmpty()) {
-            failWithMessage("%nExpecting the trace to have no %s event containing:%n  %s%nbut it has:%n  %s", kind, text, found.get(0).render());
+            String because = found.get(0).render();
+            throw Failures.failure(info, BugKind.TRACE_EVENT, String.format("%nExpecting the trace to have no %s event containing:%n  %s%nbut it has:%n  %s",
+                    kind, text, because), because, null, null);
         }
         return myself;
     }

@@ -22,7 +22,6 @@ import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.Signal;
 import io.pinsim.runtime.model.KernelModel;
 import org.junit.jupiter.api.Test;
-import org.opentest4j.AssertionFailedError;
 
 /** Each step and each assertion of the chain, the errors of misplaced steps, and the exact failure messages. */
 class StepsAndMessagesTest {
@@ -101,7 +100,7 @@ class StepsAndMessagesTest {
     @Test
     void aFailedStepMustBeAsserted() {
         assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).munmap().write('x').read())
-                .isInstanceOf(AssertionFailedError.class)
+                .isInstanceOf(StepFailedException.class)
                 .hasMessage("\nStep write(fill('x')) failed:\n  SIGSEGV in process \"A\" at 0x7f0000000000: write to an address with no mapping (SEGV_MAPERR)"
                         + "\nso read() cannot run; if the failure is expected, follow the step with assertFaults(SIGSEGV)");
         kernel(KernelModel.LINUX_6_6).file("data").on(ext4).process("A").mmapFile(pages(1)).pin(rdma).assertFails(Errno.EFAULT).write('w')
@@ -110,13 +109,13 @@ class StepsAndMessagesTest {
 
     @Test
     void assertionFailureMessagesArePinned() {
-        AssertionFailedError seen = catchFailure(() -> kernel().process("A").malloc(pages(1)).write('A').assertSees(text("hi")));
+        PinsimAssertionError seen = catchFailure(() -> kernel().process("A").malloc(pages(1)).write('A').assertSees(text("hi")));
         assertThat(seen.getMessage()).isEqualTo("\nExpecting process \"A\" at 0x7f0000000000 (1 page) to see:\n  \"hi\"\nbut saw:\n  'A' x 2"
                 + "\nbecause: \"A\" maps frame #1; no step copied or moved it");
         assertThat(seen.getExpected().getValue()).isEqualTo("\"hi\"");
         assertThat(seen.getActual().getValue()).isEqualTo("'A' x 2");
 
-        AssertionFailedError bug = catchFailure(() -> kernel(KernelModel.LINUX_5_8).process("A").malloc(pages(1)).write('A').pin(rdma).fork()
+        PinsimAssertionError bug = catchFailure(() -> kernel(KernelModel.LINUX_5_8).process("A").malloc(pages(1)).write('A').pin(rdma).fork()
                 .parentWrites(text("p")).dmaCompletes().assertParentSees(dmaData()));
         assertThat(bug.getMessage()).isEqualTo("\nExpecting process \"A\" at 0x7f0000000000 (1 page) to see:\n  'D' x 4096 (the data rdma0 wrote at step 9)"
                 + "\nbut saw:\n  \"pAAAAAAAAAAAAAAAAAAAAAAA...\" (4096 bytes)"
@@ -134,10 +133,10 @@ class StepsAndMessagesTest {
                 .isEqualTo("\nExpecting the kernel log to contain:\n  BUG\nbut it is empty");
     }
 
-    private static AssertionFailedError catchFailure(Runnable r) {
+    private static PinsimAssertionError catchFailure(Runnable r) {
         try {
             r.run();
-        } catch (AssertionFailedError e) {
+        } catch (PinsimAssertionError e) {
             return e;
         }
         throw new AssertionError("expected a failure");

@@ -1,6 +1,7 @@
 package io.pinsim.junit;
 
 import io.pinsim.dsl.Pinsim;
+import io.pinsim.dsl.PinsimAssertionError;
 import io.pinsim.dsl.Scenario;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.model.KernelModel;
@@ -246,25 +247,74 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         return kb != null && Arrays.asList(kb.models()).contains(s.model.name()) ? kb : null;
     }
 
+    /** Whether the failure is the documented bug: a pinsim assertion of the kind expected, with the because fragment. */
+    static boolean isTheDocumentedBug(KnownBug kb, Throwable t) {
+        return t instanceof PinsimAssertionError e && e.kind() == kb.expect() && e.because().contains(kb.because());
+    }
+
+    /** What failed, as the report entry and the mismatch message name it: the assertion's kind, or the exception's type. */
+    static String seen(Throwable t) {
+        return t instanceof PinsimAssertionError e ? e.kind().name() : t.getClass().getSimpleName();
+    }
+
+    /** The expectation of a @KnownBug, as a mismatch names it: {@code DEVICE_DATA_LOST because ~ "copied frame"}. */
+    static String expectation(KnownBug kb) {
+        return kb.expect().name() + (kb.because().isEmpty() ? "" : " because ~ \"" + kb.because() + "\"");
+    }
+
+    /** Why a failure on a known-bug model is not the documented bug, in one sentence. */
+    static String mismatch(KnownBug kb, String model, Throwable t) {
+        String expected = "@KnownBug(" + kb.reference() + ") expects " + kb.expect() + " (" + kb.expect().description() + ")"
+                + (kb.because().isEmpty() ? "" : " whose because: contains \"" + kb.because() + "\"") + " on " + model;
+        if (t instanceof PinsimAssertionError e && e.kind() == kb.expect()) {
+            return "Not the documented bug: " + expected + "; the " + e.kind() + " assertion failed, but because: " + e.because();
+        }
+        if (t instanceof PinsimAssertionError e) {
+            return "Not the documented bug: " + expected + ", but a " + e.kind() + " assertion failed (" + e.kind().description() + ")";
+        }
+        return "Not the documented bug: " + expected + ", but the test failed with " + t.getClass().getSimpleName()
+                + (t instanceof AssertionError ? ", an assertion that names no pinsim BugKind" : ", not with an assertion");
+    }
+
+    private static void publish(ExtensionContext ec, Outcome outcome, Map<String, String> details) {
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put(ReportEntries.OUTCOME, outcome.name());
+        entry.putAll(details);
+        ec.publishReportEntry(entry);
+    }
+
     @Override
     public void handleTestExecutionException(ExtensionContext ec, Throwable t) throws Throwable {
-        TestState s = ec.getStore(NS).get(STATE_KEY, TestState.class);
-        if (s == null || s.kernel == null) {
-            throw t;
-        }
+        TestState s = state(ec);
         KnownBug kb = knownBug(ec, s);
-        if (kb != null && t instanceof AssertionError) {
+        if (kb != null && isTheDocumentedBug(kb, t)) {
+            PinsimAssertionError bug = (PinsimAssertionError) t;
             s.bugReproduced = true;
-            ec.publishReportEntry("pinsim.outcome", "BUG_REPRODUCED on " + s.model.name() + " (" + kb.reference() + ")");
-            LOG.info("{}: the documented bug reproduced on {} ({})", ec.getDisplayName(), s.model.name(), kb.reference());
-            if (s.traceMode == TraceMode.ALWAYS) {
-                writeArtifacts(ec, s, header(s, "the documented bug reproduced: " + t.getMessage()));
+            publish(ec, Outcome.BUG_REPRODUCED, Map.of(ReportEntries.BUG_KIND, bug.kind().name(), ReportEntries.BUG_BECAUSE, bug.because()));
+            LOG.info("{}: the documented bug reproduced on {} ({}): {}", ec.getDisplayName(), s.model.name(), kb.reference(), bug.kind());
+            if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
+                writeArtifacts(ec, s, header(s, "the documented bug reproduced: " + bug.kind() + ": " + t.getMessage()));
             }
             return;
         }
-        String header = header(s, kb != null ? "@KnownBug(" + kb.reference() + ") names this model, but the test failed with " + t.getClass().getSimpleName()
-                + ", not with an assertion: an unexpected failure" : null);
+        publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, seen(t)));
+        if (kb != null) {
+            String why = mismatch(kb, s.model.name(), t);
+            // the files' header says why; the message says it on its first line
+            String report = s.kernel == null ? header(s, null) : report(s, header(s, null), writeArtifacts(ec, s, header(s, why)));
+            String actual = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
+            NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
+            e.setStackTrace(t.getStackTrace());
+            throw e;
+        }
+        if (s.kernel == null) {
+            throw t;
+        }
+        String header = header(s, null);
         String report = "\n\n" + report(s, header, writeArtifacts(ec, s, header));
+        if (t instanceof PinsimAssertionError pae) {
+            throw pae.withMessage(pae.getMessage() + report);
+        }
         if (t instanceof AssertionFailedError afe) {
             AssertionFailedError e = afe.isExpectedDefined() || afe.isActualDefined()
                     ? new AssertionFailedError(afe.getMessage() + report, afe.getExpected() == null ? null : afe.getExpected().getValue(),
@@ -284,23 +334,29 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
 
     @Override
     public void afterTestExecution(ExtensionContext ec) throws Exception {
-        TestState s = ec.getStore(NS).get(STATE_KEY, TestState.class);
-        if (s == null || s.kernel == null || ec.getExecutionException().isPresent()) {
+        if (ec.getExecutionException().isPresent()) {
             return;
         }
+        TestState s = state(ec);
         KnownBug kb = knownBug(ec, s);
         if (kb != null && !s.bugReproduced) {
+            publish(ec, Outcome.UNEXPECTED_PASS, Map.of());
             String header = header(s, "the documented bug did not reproduce");
-            throw new AssertionFailedError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel breaks it there ("
-                    + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n" + report(s, header, writeArtifacts(ec, s, header)));
+            throw new BugDidNotReproduceError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel "
+                    + "breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n"
+                    + (s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header))));
         }
         if (!s.bugReproduced && s.scenario != null && s.scenario.steps() > 0 && !s.scenario.isAsserted()) {
+            publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, "never asserted"));
             throw new AssertionFailedError("The scenario ran " + s.scenario.steps() + " step(s) but never reached an assertion: end it with "
-                    + "assertParentSees(..), assertFails(..) or another assertion, or then() to check it by hand");
+                    + "assertParentSees(..), assertFails(..) or another of the chain's assertions (then() is not one)");
         }
-        if (s.traceMode == TraceMode.ALWAYS && !s.bugReproduced) {
-            // a reproduced bug already wrote its files, with that header
-            writeArtifacts(ec, s, header(s, "passed"));
+        if (!s.bugReproduced) {
+            publish(ec, Outcome.OK, Map.of());
+            if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
+                // a reproduced bug already wrote its files, with that header
+                writeArtifacts(ec, s, header(s, "passed"));
+            }
         }
     }
 
@@ -324,7 +380,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 .replaceAll("[^A-Za-z0-9._\\[\\]-]", "_");
         try {
             Path html = TraceReport.write(base.resolve(id), ec.getDisplayName(), s.kernel, header);
-            ec.publishReportEntry("pinsim.timeline", html.toAbsolutePath().toString());
+            ec.publishReportEntry(ReportEntries.TIMELINE, html.toAbsolutePath().toString());
             LOG.info("pinsim trace and timeline of {}: {}", ec.getDisplayName(), html.getParent().toAbsolutePath());
             return html;
         } catch (IOException e) {

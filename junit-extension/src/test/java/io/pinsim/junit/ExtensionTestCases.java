@@ -11,9 +11,11 @@ import io.pinsim.devices.NaiveOdpNic;
 import io.pinsim.devices.NvmeDisk;
 import io.pinsim.devices.RdmaNic;
 import io.pinsim.devices.VfioDevice;
+import io.pinsim.dsl.BugKind;
 import io.pinsim.dsl.Scenario;
 import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.model.KernelModel;
@@ -74,9 +76,9 @@ final class ExtensionTestCases {
     }
 
     static class KnownBugs {
-        /** S2 on every model: the bug reproduces on 4.19 and 5.8, as documented. */
+        /** S2 on every model: the bug reproduces on 4.19 and 5.8, as documented: the parent's write copied the pinned page away. */
         @PinsimModels
-        @KnownBug(models = {"LINUX_4_19", "LINUX_5_8"}, reference = "70e806e4e645")
+        @KnownBug(models = {"LINUX_4_19", "LINUX_5_8"}, reference = "70e806e4e645", expect = BugKind.DEVICE_DATA_LOST, because = "copied frame #1")
         void documentedBug(Scenario s) {
             s.process("A").malloc(pages(1)).write('A').pin(io.pinsim.dsl.Pinsim.rdma).fork().parentWrites(text("p")).dmaCompletes()
                     .assertParentSees(dmaData());
@@ -84,14 +86,46 @@ final class ExtensionTestCases {
 
         /** Claims a bug on 6.6 that does not exist there: an unexpected pass. */
         @PinsimModels("LINUX_6_6")
-        @KnownBug(models = "LINUX_6_6", reference = "a wrong claim")
+        @KnownBug(models = "LINUX_6_6", reference = "a wrong claim", expect = BugKind.DATA_CORRUPTION)
         void wrongClaim(Scenario s) {
             s.process("A").malloc(pages(1)).write('A').assertSees(fill('A'));
         }
+    }
 
-        /** A known-bug model, but the test fails with an exception that is not an assertion: an unexpected failure. */
+    /** Each fails on the model its @KnownBug names, but not as documented: each is a real failure. */
+    static class WrongFailures {
+        /** madvise(MADV_PAGEOUT) is EINVAL on 4.19: the scenario never gets to its question. */
         @PinsimModels("LINUX_4_19")
-        @KnownBug(models = "LINUX_4_19", reference = "70e806e4e645")
+        @KnownBug(models = "LINUX_4_19", reference = "a step that cannot run", expect = BugKind.DATA_CORRUPTION)
+        void stepCannotRun(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').madvise(Advice.PAGEOUT).assertSees(fill('A'));
+        }
+
+        /** The R/O pin goes stale on 5.10 (a STALE_PIN), but the annotation claims the device's data is lost. */
+        @PinsimModels("LINUX_5_10")
+        @KnownBug(models = "LINUX_5_10", reference = "a wrong kind", expect = BugKind.DEVICE_DATA_LOST)
+        void wrongKind(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').fork().inParent().gup(Foll.LONGTERM).parentWrites('P').deviceReads().assertDeviceSees(fill('P'));
+        }
+
+        /** The right kind, but the because: line does not name the mechanism the annotation claims. */
+        @PinsimModels("LINUX_5_8")
+        @KnownBug(models = "LINUX_5_8", reference = "a wrong mechanism", expect = BugKind.DEVICE_DATA_LOST, because = "reused frame")
+        void wrongBecause(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').pin(io.pinsim.dsl.Pinsim.rdma).fork().parentWrites(text("p")).dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+
+        /** A plain AssertJ assertion names no kind. */
+        @PinsimModels("LINUX_5_8")
+        @KnownBug(models = "LINUX_5_8", reference = "a kindless assertion", expect = BugKind.DEVICE_DATA_LOST)
+        void plainAssertion(Kernel kernel) {
+            assertThat(kernel.processes()).as("no process yet").hasSize(1);
+        }
+
+        /** The test itself is broken. */
+        @PinsimModels("LINUX_4_19")
+        @KnownBug(models = "LINUX_4_19", reference = "70e806e4e645", expect = BugKind.DEVICE_DATA_LOST)
         void crashes(Kernel kernel) {
             kernel.spawn("A");
             throw new IllegalStateException("the test itself is broken");
@@ -108,6 +142,12 @@ final class ExtensionTestCases {
         @PinsimTest
         void neverAsserted(Scenario s) {
             s.process("A").malloc(pages(1)).write('A');
+        }
+
+        /** then() leaves the chain; it is not an assertion, whatever the test checks on the handles. */
+        @PinsimTest
+        void onlyLeavesTheChain(Scenario s) {
+            assertThat(s.process("A").malloc(pages(1)).write('A').then().buffer()).isNotNull();
         }
 
         @PinsimTest(trace = TraceMode.ALWAYS)

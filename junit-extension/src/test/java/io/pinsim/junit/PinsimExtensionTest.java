@@ -7,14 +7,20 @@ import static org.junit.platform.testkit.engine.EventConditions.finishedSuccessf
 import static org.junit.platform.testkit.engine.EventConditions.finishedWithFailure;
 import static org.junit.platform.testkit.engine.EventConditions.test;
 import static org.junit.platform.testkit.engine.EventConditions.displayName;
+import static org.junit.platform.testkit.engine.TestExecutionResultConditions.cause;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.instanceOf;
 import static org.junit.platform.testkit.engine.TestExecutionResultConditions.message;
 
+import io.pinsim.dsl.BugKind;
+import io.pinsim.dsl.StepFailedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 import org.opentest4j.AssertionFailedError;
@@ -46,28 +52,72 @@ class PinsimExtensionTest {
     }
 
     @Test
-    void knownBugsPassWhereTheyReproduceAndFailOtherwise() {
+    void knownBugsPassWhereTheyReproduceAsDocumentedAndFailOnAnUnexpectedPass() {
         Events events = run(ExtensionTestCases.KnownBugs.class, Map.of());
-        events.assertStatistics(s -> s.started(7).succeeded(5).failed(2));
+        events.assertStatistics(s -> s.started(6).succeeded(5).failed(1));
         events.assertThatEvents()
-                .haveExactly(1, event(test("wrongClaim"), finishedWithFailure(instanceOf(AssertionFailedError.class),
-                        message(m -> m.startsWith("The documented bug did not reproduce on LINUX_6_6") && m.contains("a wrong claim")))))
-                .haveExactly(1, event(test("crashes"), finishedWithFailure(instanceOf(IllegalStateException.class))));
-        var reproduced = events.list().stream().filter(e -> e.getTestDescriptor().getDisplayName().equals("LINUX_4_19")).count();
-        assertThat(reproduced).isGreaterThanOrEqualTo(2);
+                .haveExactly(1, event(test("wrongClaim"), finishedWithFailure(instanceOf(BugDidNotReproduceError.class),
+                        message(m -> m.startsWith("The documented bug did not reproduce on LINUX_6_6") && m.contains("DATA_CORRUPTION")
+                                && m.contains("a wrong claim")))));
+        List<Map<String, String>> reproduced = entries(events, ReportEntries.OUTCOME, Outcome.BUG_REPRODUCED.name());
+        assertThat(reproduced).hasSize(2).allSatisfy(e -> {
+            assertThat(e).containsEntry(ReportEntries.BUG_KIND, BugKind.DEVICE_DATA_LOST.name());
+            assertThat(e.get(ReportEntries.BUG_BECAUSE)).contains("copied frame #1");
+        });
+        assertThat(entries(events, ReportEntries.OUTCOME, Outcome.OK.name())).hasSize(3);
+        assertThat(entries(events, ReportEntries.OUTCOME, Outcome.UNEXPECTED_PASS.name())).hasSize(1);
+    }
+
+    /** On a model @KnownBug names, only an assertion of the expected kind with the because fragment is the bug; anything else fails the test. */
+    @Test
+    void aWrongFailureOnAKnownBugModelFailsTheTest() {
+        Events events = run(ExtensionTestCases.WrongFailures.class, Map.of());
+        events.assertStatistics(s -> s.started(5).succeeded(0).failed(5));
+        events.assertThatEvents()
+                .haveExactly(1, event(test("stepCannotRun"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
+                        cause(instanceOf(StepFailedException.class)),
+                        message(m -> m.startsWith("Not the documented bug: @KnownBug(a step that cannot run) expects DATA_CORRUPTION")
+                                && m.contains("but the test failed with StepFailedException, not with an assertion")
+                                && m.contains("Step madvise(MADV_PAGEOUT) failed:\n  EINVAL")))))
+                .haveExactly(1, event(test("wrongKind"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
+                        message(m -> m.startsWith("Not the documented bug: @KnownBug(a wrong kind) expects DEVICE_DATA_LOST")
+                                && m.contains("but a STALE_PIN assertion failed")))))
+                .haveExactly(1, event(test("wrongBecause"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
+                        message(m -> m.contains("whose because: contains \"reused frame\" on LINUX_5_8; the DEVICE_DATA_LOST assertion failed, but because: at step 8")))))
+                .haveExactly(1, event(test("plainAssertion"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
+                        message(m -> m.contains("but the test failed with AssertionError, an assertion that names no pinsim BugKind")))))
+                .haveExactly(1, event(test("crashes"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
+                        cause(instanceOf(IllegalStateException.class)))));
+        var wrongKind = events.failed().stream().map(e -> e.getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow())
+                .filter(t -> t.getMessage().contains("a wrong kind")).findFirst().orElseThrow();
+        assertThat(wrongKind).isInstanceOfSatisfying(NotTheDocumentedBugError.class, e -> {
+            assertThat(e.expectedKind()).isEqualTo(BugKind.DEVICE_DATA_LOST);
+            assertThat(e.getExpected().getValue()).isEqualTo("DEVICE_DATA_LOST");
+            assertThat((String) e.getActual().getValue()).startsWith("STALE_PIN because: ");
+        });
+        assertThat(entries(events, ReportEntries.OUTCOME, Outcome.UNEXPECTED_FAILURE.name())).extracting(e -> e.get(ReportEntries.FAILURE))
+                .containsExactlyInAnyOrder("StepFailedException", "STALE_PIN", "DEVICE_DATA_LOST", "AssertionError", "IllegalStateException");
+    }
+
+    /** The report entries published during the run whose key has this value. */
+    private static List<Map<String, String>> entries(Events events, String key, String value) {
+        return events.reportingEntryPublished().stream().map(e -> e.getPayload(ReportEntry.class).orElseThrow().getKeyValuePairs())
+                .filter(kv -> value.equals(kv.get(key))).toList();
     }
 
     @Test
     void aFailureCarriesTheModelTheSeedTheRerunCommandAndTheTraceTable(@TempDir Path dir) throws Exception {
         Events events = run(ExtensionTestCases.Failing.class, Map.of("pinsim.reportDir", dir.toString()));
-        events.assertStatistics(s -> s.started(3).succeeded(1).failed(2));
+        events.assertStatistics(s -> s.started(4).succeeded(1).failed(3));
         events.assertThatEvents().haveExactly(1, event(test("parentLosesDma"), finishedWithFailure(instanceOf(AssertionFailedError.class), message(m ->
                 m.contains("Expecting process \"A\" at 0x7f0000000000 (1 page) to see:")
                         && m.contains("pinsim: kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3")
                         && m.contains("rerun with: -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
                         && m.contains(" step | kernel ") && m.contains("| A ")
                         && m.contains("full trace and timeline: ")))));
-        events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))));
+        events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))))
+                .haveExactly(1, event(test("onlyLeavesTheChain"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")
+                        && m.contains("(then() is not one)")))));
         Path failed = dir.resolve("Failing.parentLosesDma");
         assertThat(Files.readString(failed.resolve("trace.txt"))).contains("COW_COPY").contains("rerun with:");
         assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")

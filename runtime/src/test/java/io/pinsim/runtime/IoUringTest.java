@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.KernelModel;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +39,7 @@ class IoUringTest {
         long buf = buffer(a, 1, 'A');
         IoUring ring = a.ioUringSetup();
         int idx = ring.registerBuffer(buf, PAGE);
+        assertThat(idx).as("the ring's first buffer").isZero();
         a.mprotect(buf, PAGE, Prot.READ);
         a.mprotect(buf, PAGE, RW);
         a.write(buf, fill('W', 1));
@@ -102,7 +104,10 @@ class IoUringTest {
         check(ring, memfdBuf, memfd);
         check(ring, ext4Sh, ext4Shared);
         check(ring, ext4Pr, ext4Private);
-        assertThat(ring.registerBuffer(a.mmap(PAGE, RW, ANON_PRIVATE), PAGE)).as("anonymous memory always works").isGreaterThanOrEqualTo(0);
+        long registered = Stream.of(sharedAnon, memfd, ext4Shared, ext4Private).filter(r -> r.trim().equals("ok")).count();
+        assertThat(ring.registerBuffer(a.mmap(PAGE, RW, ANON_PRIVATE), PAGE)).as("anonymous memory always works: the next index after %d buffers", registered)
+                .isEqualTo(registered);
+        assertThat(ring.bufferCount()).isEqualTo(registered + 1);
     }
 
     private static void check(IoUring ring, long addr, String expected) {

@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import static io.pinsim.runtime.Fixtures.PAGE;
 import static io.pinsim.runtime.Fixtures.RW;
 import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
+import static io.pinsim.runtime.Fixtures.ANON_SHARED;
 import static io.pinsim.runtime.Fixtures.buffer;
 import static io.pinsim.runtime.Fixtures.fill;
 import static io.pinsim.runtime.Fixtures.kernel;
@@ -11,26 +12,43 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.DioPages;
+import io.pinsim.runtime.model.DirtyWithoutBuffersWriteback;
 import io.pinsim.runtime.model.ForkPinned;
+import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
+import io.pinsim.runtime.model.IbUmemGupFlags;
+import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MprotectWrite;
 import io.pinsim.runtime.model.PinAccounting;
+import io.pinsim.runtime.model.PinnedAnonReclaim;
+import io.pinsim.runtime.model.RdmaCopyOnFork;
 import io.pinsim.runtime.model.RoLongtermPinNonAnon;
 import io.pinsim.runtime.model.SoftDirtyPinned;
-import io.pinsim.runtime.model.SwapinWriteReuse;
-import io.pinsim.runtime.model.ZeroPagePinning;
+import io.pinsim.runtime.model.Switch;
 import io.pinsim.runtime.trace.TraceKind;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
  * One behaviour test per value of every switch: the switch is set on a base model and the
- * behaviour it names is checked directly. (PinnedAnonReclaim's two values are covered by
- * {@link ReclaimPinnedTest}; GupFastVsFork's race by {@link GupFastForkRaceTest}.)
+ * behaviour it names is checked directly, in a nested class per switch. The switches a device
+ * implements (RDMA's) are tested the same way in devices' DeviceSwitchBehaviourTest;
+ * {@link #everySwitchValueHasABehaviourTestNamedAfterIt()} keeps the list complete.
  */
 class SwitchBehaviourTest {
 
@@ -390,34 +408,302 @@ class SwitchBehaviourTest {
     }
 
     @Nested
-    class MadviseAvailabilityValues {
+    class MadvPageoutValues {
         @Test
-        void pageoutSupportedAndUnsupported() {
-            Kernel k = kernel(KernelModel.LINUX_5_8);
+        void supportedSwapsThePageOut() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(MadvPageout.SUPPORTED));
             Process a = k.spawn("A");
             long buf = buffer(a, 1, 'A');
             a.madvise(buf, PAGE, Advice.PAGEOUT);
             assertThat(a.pteAt(buf)).startsWith("swap entry");
-            Kernel old = kernel(KernelModel.LINUX_5_8.with(MadvPageout.UNSUPPORTED));
-            Process b = old.spawn("B");
-            long bb = buffer(b, 1, 'B');
-            assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOf(ErrnoException.class).hasMessageContaining("EINVAL");
+            assertThat(seen(a, buf)).isEqualTo('A');
         }
 
         @Test
-        void populateSupportedAndUnsupported() {
-            Kernel k = kernel(KernelModel.LINUX_6_1);
+        void unsupportedIsEinvalAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_5_8.with(MadvPageout.UNSUPPORTED));
+            Process b = k.spawn("B");
+            long bb = buffer(b, 1, 'B');
+            String pte = b.pteAt(bb);
+            assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class MadvPopulateValues {
+        @Test
+        void supportedPopulatesForReadAndForWrite() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(MadvPopulate.SUPPORTED));
             Process a = k.spawn("A");
             long buf = a.mmap(2L * PAGE, RW, ANON_PRIVATE);
             a.madvise(buf, PAGE, Advice.POPULATE_READ);
             a.madvise(buf + PAGE, PAGE, Advice.POPULATE_WRITE);
             assertThat(a.frameAt(buf).isZeroPage()).isTrue();
             assertThat(a.isMappedWritable(buf + PAGE)).isTrue();
-            Kernel old = kernel(KernelModel.LINUX_6_1.with(MadvPopulate.UNSUPPORTED));
-            Process b = old.spawn("B");
+        }
+
+        @Test
+        void unsupportedIsEinvalAndPopulatesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_6_1.with(MadvPopulate.UNSUPPORTED));
+            Process b = k.spawn("B");
             long bb = b.mmap(PAGE, RW, ANON_PRIVATE);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.POPULATE_WRITE)).isInstanceOf(ErrnoException.class).hasMessageContaining("EINVAL");
             assertThat(b.populatedPtes()).isZero();
         }
+    }
+
+    @Nested
+    class PinnedAnonReclaimValues {
+        @Test
+        void swapOutPutsAPinnedPageInTheSwapCacheAndUnmapsIt() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(PinnedAnonReclaim.SWAP_OUT));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            GupPages pin = a.pinUserPages(buf, 1, Foll.WRITE | Foll.LONGTERM, "t");
+            assertThat(k.reclaim(a, buf)).isTrue();
+            assertThat(a.pteAt(buf)).startsWith("swap entry");
+            assertThat(pin.frame(0).isInSwapCache()).isTrue();
+            assertThat(pin.frame(0).isFree()).as("the pin keeps the frame").isFalse();
+        }
+
+        @Test
+        void skipPinnedLeavesAPinnedPageMapped() {
+            Kernel k = kernel(KernelModel.LINUX_5_8.with(PinnedAnonReclaim.SKIP_PINNED));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            GupPages pin = a.pinUserPages(buf, 1, Foll.WRITE | Foll.LONGTERM, "t");
+            assertThat(k.reclaim(a, buf)).isFalse();
+            assertThat(a.frameAt(buf)).isSameAs(pin.frame(0));
+            assertThat(pin.frame(0).isInSwapCache()).isFalse();
+        }
+    }
+
+    @Nested
+    class DioPagesValues {
+        private GupPages directReadPages(KernelModel model) {
+            Kernel k = kernel(model);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            return a.open(ino, OpenFlags.RDONLY | OpenFlags.DIRECT).startDirectRead(buf, PAGE, 0).pages();
+        }
+
+        @Test
+        void follGetTakesPlainReferencesThatLookUnpinned() {
+            GupPages pages = directReadPages(KernelModel.LINUX_6_6.with(DioPages.FOLL_GET));
+            assertThat(pages.isPin()).isFalse();
+            assertThat(pages.frame(0).refcount()).isEqualTo(2);
+            assertThat(pages.frame(0).maybeDmaPinned()).as("invisible to page_maybe_dma_pinned(), so to fork").isFalse();
+        }
+
+        @Test
+        void follPinPinsThePages() {
+            GupPages pages = directReadPages(KernelModel.LINUX_6_1.with(DioPages.FOLL_PIN));
+            assertThat(pages.isPin()).isTrue();
+            assertThat(pages.frame(0).refcount()).isEqualTo(1 + Frame.GUP_PIN_COUNTING_BIAS);
+            assertThat(pages.frame(0).maybeDmaPinned()).isTrue();
+        }
+    }
+
+    /**
+     * Jan Kara's scenario (FilesTest.writebackRacingALongtermPin): a long-term write pin of an ext4
+     * shared page, writeback, reclaim strips the buffers, the unpin dirties the page without buffers;
+     * then writeback meets a dirty page without buffers.
+     */
+    @Nested
+    class DirtyWithoutBuffersWritebackValues {
+        private OpenFile dirtyPageWithoutBuffers(Kernel k, Inode ino) {
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, MapFlags.SHARED, f, 0);
+            a.write(map, fill('M', 1));
+            GupPages pin = a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            f.writeback();
+            pin.write(0, fill('2', 8));
+            k.reclaim(a, map);
+            pin.unpin(true);
+            assertThat(pin.frame(0).hasBuffers()).isFalse();
+            assertThat(pin.frame(0).isDirty()).isTrue();
+            return f;
+        }
+
+        @Test
+        void bugOopsesInExt4Writepage() {
+            Kernel k = kernel(KernelModel.LINUX_6_1.with(DirtyWithoutBuffersWriteback.BUG));
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            OpenFile f = dirtyPageWithoutBuffers(k, ino);
+            assertThatThrownBy(f::writeback).isInstanceOfSatisfying(KernelBugException.class,
+                    e -> assertThat(e.invariant()).isEqualTo("ext4-dirty-page-without-buffers"));
+            assertThat(k.log().contains("BUG_ON(!PagePrivate(page))")).isTrue();
+        }
+
+        @Test
+        void warnAndDropCleansThePageWithoutWritingIt() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(DirtyWithoutBuffersWriteback.WARN_AND_DROP));
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            OpenFile f = dirtyPageWithoutBuffers(k, ino);
+            f.writeback();
+            assertThat(k.log().contains("does not have buffers attached")).isTrue();
+            assertThat(ino.dirtyPages()).isZero();
+            assertThat(ino.readDisk(0, 1)).as("the pinned page's last data never reaches the disk").containsOnly((byte) 'M');
+        }
+    }
+
+    @Nested
+    class LongtermFileWritePinValues {
+        private long ext4SharedMapping(Process a) {
+            Inode ino = a.kernel().mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            return a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(ino, OpenFlags.RDWR), 0);
+        }
+
+        @Test
+        void allowedPinsADirtyTrackedSharedMapping() {
+            Process a = kernel(KernelModel.LINUX_6_6.with(LongtermFileWritePin.ALLOWED)).spawn("A");
+            long map = ext4SharedMapping(a);
+            assertThat(a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "t").frame(0).maybeDmaPinned()).isTrue();
+        }
+
+        @Test
+        void refusedIsEfaultForLongtermWritePinsOfDirtyTrackedMappingsOnly() {
+            Process a = kernel(KernelModel.LINUX_5_10.with(LongtermFileWritePin.REFUSED)).spawn("A");
+            long map = ext4SharedMapping(a);
+            assertThatThrownBy(() -> a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "t")).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.EFAULT);
+                assertThat(e.reason()).contains("writable_file_mapping_allowed");
+            });
+            assertThat(a.pinUserPages(map, 1, Foll.LONGTERM, "read-only").count()).as("a read-only long-term pin").isEqualTo(1);
+            assertThat(a.pinUserPages(map, 1, Foll.WRITE, "short-term").count()).as("a short-term write pin").isEqualTo(1);
+            Inode shm = a.kernel().mount(FsKind.TMPFS).create("shm", fill('S', PAGE));
+            long smap = a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(shm, OpenFlags.RDWR), 0);
+            assertThat(a.pinUserPages(smap, 1, Foll.WRITE | Foll.LONGTERM, "shmem").count()).as("shmem needs no dirty tracking").isEqualTo(1);
+        }
+    }
+
+    @Nested
+    class GetUserPagesLongtermValues {
+        @Test
+        void allowedTakesALongtermPlainReference() {
+            Process a = kernel(KernelModel.LINUX_6_6.with(GetUserPagesLongterm.ALLOWED)).spawn("A");
+            long buf = buffer(a, 1, 'A');
+            GupPages ref = a.getUserPages(buf, 1, Foll.LONGTERM, "t");
+            assertThat(ref.isPin()).isFalse();
+            assertThat(ref.frame(0).refcount()).isEqualTo(2);
+        }
+
+        @Test
+        void refusedIsEinvalForPlainReferencesButNotForPins() {
+            Process a = kernel(KernelModel.LINUX_4_19.with(GetUserPagesLongterm.REFUSED)).spawn("A");
+            long buf = buffer(a, 1, 'A');
+            assertThatThrownBy(() -> a.getUserPages(buf, 1, Foll.LONGTERM, "t")).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.EINVAL);
+                assertThat(e.reason()).contains("is_valid_gup_flags");
+            });
+            assertThat(a.pinUserPages(buf, 1, Foll.LONGTERM, "t").count()).isEqualTo(1);
+        }
+    }
+
+    /** Registration of one page of each kind of memory: "ok" or the errno. */
+    @Nested
+    class IoUringBufferCheckValues {
+        private String register(KernelModel model, String memory) {
+            Kernel k = kernel(model);
+            Process a = k.spawn("A");
+            IoUring ring = a.ioUringSetup();
+            long addr = switch (memory) {
+                case "shmem" -> a.mmap(PAGE, RW, ANON_SHARED);
+                case "ext4 shared" -> a.mmap(0, PAGE, RW, MapFlags.SHARED, a.open(k.mount(FsKind.EXT4).create("d", fill('F', PAGE)), OpenFlags.RDWR), 0);
+                case "ext4 private" -> a.mmap(0, PAGE, RW, MapFlags.PRIVATE, a.open(k.mount(FsKind.EXT4).create("d", fill('F', PAGE)), OpenFlags.RDONLY), 0);
+                default -> a.mmap(PAGE, RW, ANON_PRIVATE);
+            };
+            try {
+                ring.registerBuffer(addr, PAGE);
+                return "ok";
+            } catch (ErrnoException e) {
+                assertThat(ring.bufferCount()).as("a refused registration leaves nothing registered").isZero();
+                return e.errno().name();
+            }
+        }
+
+        @Test
+        void noIoUringMakesSetupEnosys() {
+            Process a = kernel(KernelModel.LINUX_6_6.with(IoUringBufferCheck.NO_IO_URING)).spawn("A");
+            assertThatThrownBy(a::ioUringSetup).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOSYS));
+        }
+
+        @Test
+        void anyFileRefusedRefusesEveryFileBackedMappingShmemToo() {
+            KernelModel m = KernelModel.LINUX_6_6.with(IoUringBufferCheck.ANY_FILE_REFUSED).with(LongtermFileWritePin.ALLOWED);
+            assertThat(register(m, "anon")).isEqualTo("ok");
+            assertThat(register(m, "shmem")).isEqualTo("EOPNOTSUPP");
+            assertThat(register(m, "ext4 shared")).isEqualTo("EOPNOTSUPP");
+            assertThat(register(m, "ext4 private")).isEqualTo("EOPNOTSUPP");
+        }
+
+        @Test
+        void nonShmemFileRefusedAllowsShmem() {
+            KernelModel m = KernelModel.LINUX_6_6.with(IoUringBufferCheck.NON_SHMEM_FILE_REFUSED).with(LongtermFileWritePin.ALLOWED);
+            assertThat(register(m, "shmem")).isEqualTo("ok");
+            assertThat(register(m, "ext4 shared")).isEqualTo("EOPNOTSUPP");
+            assertThat(register(m, "ext4 private")).isEqualTo("EOPNOTSUPP");
+        }
+
+        @Test
+        void gupDecidesHasNoCheckOfItsOwn() {
+            KernelModel m = KernelModel.LINUX_6_1.with(IoUringBufferCheck.GUP_DECIDES);
+            assertThat(register(m, "ext4 private")).isEqualTo("ok");
+            assertThat(register(m, "ext4 shared")).as("GUP allows the long-term write pin here").isEqualTo("ok");
+            assertThat(register(m.with(LongtermFileWritePin.REFUSED), "ext4 shared")).as("GUP refuses it here").isEqualTo("EFAULT");
+        }
+    }
+
+    /**
+     * The switches whose behaviour lives in a device model, tested beside it
+     * (devices' DeviceSwitchBehaviourTest, in nested classes named the same way).
+     */
+    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class);
+
+    /**
+     * Every value of every switch has a test that sets it and checks its behaviour: here, in a nested
+     * class named after the switch ({@code ForkPinnedValues}), a test whose name starts with the value
+     * ({@code shareWrprotect...} for SHARE_WRPROTECT); for a device's switches, the same in devices'
+     * DeviceSwitchBehaviourTest.
+     */
+    @Test
+    void everySwitchValueHasABehaviourTestNamedAfterIt() throws IOException {
+        Map<String, Class<?>> nested = new HashMap<>();
+        for (Class<?> c : SwitchBehaviourTest.class.getDeclaredClasses()) {
+            nested.put(c.getSimpleName(), c);
+        }
+        for (Class<? extends Switch> type : KernelModel.SWITCHES) {
+            if (DEVICE_SWITCHES.contains(type)) {
+                continue;
+            }
+            Class<?> tests = nested.get(type.getSimpleName() + "Values");
+            assertThat(tests).as("SwitchBehaviourTest has a @Nested class %sValues", type.getSimpleName()).isNotNull();
+            List<String> names = new ArrayList<>();
+            for (Method m : tests.getDeclaredMethods()) {
+                if (m.isAnnotationPresent(Test.class)) {
+                    names.add(m.getName());
+                }
+            }
+            for (Switch value : type.getEnumConstants()) {
+                assertThat(names).as("%sValues has a test named after %s.%s", type.getSimpleName(), type.getSimpleName(), value.name())
+                        .anyMatch(n -> n.startsWith(camel(value.name())));
+            }
+        }
+        String devices = Files.readString(Path.of("..", "devices", "src", "test", "java", "io", "pinsim", "devices", "DeviceSwitchBehaviourTest.java"));
+        for (Class<? extends Switch> type : DEVICE_SWITCHES) {
+            assertThat(devices).as("devices' DeviceSwitchBehaviourTest tests %s", type.getSimpleName()).contains("class " + type.getSimpleName() + "Values");
+        }
+    }
+
+    /** SHARE_WRPROTECT -> shareWrprotect. */
+    static String camel(String constant) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : constant.toLowerCase(Locale.ROOT).split("_")) {
+            sb.append(sb.length() == 0 ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+        }
+        return sb.toString();
     }
 }

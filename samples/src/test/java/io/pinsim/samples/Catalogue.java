@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPacka
 
 import io.pinsim.junit.KnownBug;
 import io.pinsim.junit.ModelVariant;
+import io.pinsim.junit.ReportEntries;
 import io.pinsim.runtime.model.KernelModel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,7 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.engine.reporting.ReportEntry;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
@@ -52,19 +54,42 @@ public final class Catalogue {
         boolean unexpected() {
             return this != OK && this != BUG_REPRODUCED;
         }
+
+        /** The cell for the extension's verdict. */
+        static Outcome of(io.pinsim.junit.Outcome verdict) {
+            return switch (verdict) {
+                case OK -> OK;
+                case BUG_REPRODUCED -> BUG_REPRODUCED;
+                case UNEXPECTED_PASS -> UNEXPECTED_PASS;
+                case UNEXPECTED_FAILURE -> UNEXPECTED_FAILURE;
+            };
+        }
     }
 
-    /** One sample and its results by model name. */
-    record Row(Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures) {
+    /** A reproduced bug as the failing assertion described it: its {@link io.pinsim.dsl.BugKind} and its {@code because:} line. */
+    record Bug(String kind, String because) {
+    }
+
+    /** One sample and its results by model name; for each BUG_REPRODUCED cell, the bug as it showed. */
+    record Row(Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures,
+            Map<String, Bug> bugs) {
     }
 
     /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
     private static final int CELL = Outcome.UNEXPECTED_FAILURE.cell.length();
 
     private final Path out;
+    private final List<Class<?>> samples;
 
+    /** The catalogue of every sample of this package. */
     Catalogue(Path out) {
+        this(out, sampleClasses());
+    }
+
+    /** A catalogue of these sample classes only (tests use it on fixture samples). */
+    Catalogue(Path out, List<Class<?>> samples) {
         this.out = out;
+        this.samples = List.copyOf(samples);
     }
 
     public static void main(String[] args) throws IOException {
@@ -77,12 +102,13 @@ public final class Catalogue {
     int run(PrintStream ps) throws IOException {
         Files.createDirectories(out);
         Map<String, Row> rows = new TreeMap<>();
-        for (Class<?> c : sampleClasses()) {
+        for (Class<?> c : samples) {
             Sample s = c.getAnnotation(Sample.class);
-            rows.put(s.id(), new Row(s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+            rows.put(s.id(), new Row(s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
         }
         Launcher launcher = LauncherFactory.create();
-        LauncherDiscoveryRequest request = samplesRequest()
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(samples.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("pinsim.trace", "ALWAYS")
                 .configurationParameter("pinsim.reportDir", out.resolve("runs").toString())
                 .build();
@@ -154,12 +180,15 @@ public final class Catalogue {
         return kb != null && Arrays.asList(kb.models()).contains(model) ? Outcome.BUG_REPRODUCED : Outcome.OK;
     }
 
-    /** Collects each invocation's outcome from the extension's report entries and the test results. */
+    /**
+     * Collects each invocation's outcome from the extension's report entries ({@link ReportEntries}):
+     * the outcome by its {@link io.pinsim.junit.Outcome} name and, for a reproduced bug, its kind and
+     * because. An invocation that finished without the extension's verdict is an ERROR.
+     */
     private static final class Listener implements TestExecutionListener {
         private final Map<String, Row> rows;
-        /** The invocations for which the extension published pinsim.outcome: BUG_REPRODUCED. */
-        private final Set<String> bugReproduced = new HashSet<>();
-        private final Map<String, String> timelines = new LinkedHashMap<>();
+        /** What the extension published per invocation (unique id): its report entries, merged. */
+        private final Map<String, Map<String, String>> entries = new HashMap<>();
 
         Listener(Map<String, Row> rows) {
             this.rows = rows;
@@ -167,13 +196,7 @@ public final class Catalogue {
 
         @Override
         public void reportingEntryPublished(TestIdentifier id, ReportEntry entry) {
-            entry.getKeyValuePairs().forEach((k, v) -> {
-                if (k.equals("pinsim.outcome") && v.startsWith("BUG_REPRODUCED")) {
-                    bugReproduced.add(id.getUniqueId());
-                } else if (k.equals("pinsim.timeline")) {
-                    timelines.put(id.getUniqueId(), v);
-                }
-            });
+            entries.computeIfAbsent(id.getUniqueId(), k -> new HashMap<>()).putAll(entry.getKeyValuePairs());
         }
 
         @Override
@@ -189,21 +212,33 @@ public final class Catalogue {
                 return;
             }
             String model = id.getDisplayName();
-            Outcome o;
-            if (result.getStatus() == TestExecutionResult.Status.SUCCESSFUL) {
-                o = bugReproduced.contains(id.getUniqueId()) ? Outcome.BUG_REPRODUCED : Outcome.OK;
-            } else if (result.getStatus() == TestExecutionResult.Status.FAILED) {
-                String msg = result.getThrowable().map(Throwable::getMessage).orElse("");
-                o = msg != null && msg.startsWith("The documented bug did not reproduce") ? Outcome.UNEXPECTED_PASS : Outcome.UNEXPECTED_FAILURE;
-                row.failures().put(model, String.valueOf(msg));
-            } else {
-                o = Outcome.ERROR;
+            Map<String, String> kv = entries.getOrDefault(id.getUniqueId(), Map.of());
+            Outcome o = outcome(result.getStatus(), kv.get(ReportEntries.OUTCOME));
+            if (result.getStatus() == TestExecutionResult.Status.FAILED) {
+                row.failures().put(model, result.getThrowable().map(Throwable::getMessage).map(String::valueOf).orElse(""));
+            }
+            if (o == Outcome.BUG_REPRODUCED) {
+                row.bugs().put(model, new Bug(kv.get(ReportEntries.BUG_KIND), kv.get(ReportEntries.BUG_BECAUSE)));
             }
             row.results().put(model, o);
-            String timeline = timelines.get(id.getUniqueId());
+            String timeline = kv.get(ReportEntries.TIMELINE);
             if (timeline != null) {
                 row.timelines().put(model, timeline);
             }
+        }
+
+        /**
+         * The cell: the extension's verdict where the platform's status agrees with it (a pass is OK or
+         * BUG_REPRODUCED, a failure UNEXPECTED_PASS or UNEXPECTED_FAILURE); a failure the extension did
+         * not judge is an UNEXPECTED_FAILURE; anything else an ERROR.
+         */
+        static Outcome outcome(TestExecutionResult.Status status, String published) {
+            Outcome verdict = published == null ? null : Outcome.of(io.pinsim.junit.Outcome.valueOf(published));
+            return switch (status) {
+                case SUCCESSFUL -> verdict == Outcome.OK || verdict == Outcome.BUG_REPRODUCED ? verdict : Outcome.ERROR;
+                case FAILED -> verdict == Outcome.UNEXPECTED_PASS ? verdict : Outcome.UNEXPECTED_FAILURE;
+                case ABORTED -> Outcome.ERROR;
+            };
         }
 
         private Row rowOf(TestIdentifier id) {
@@ -282,6 +317,12 @@ public final class Catalogue {
             for (Map.Entry<String, Outcome> e : r.results().entrySet()) {
                 sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": ").append(quote(e.getValue().name()));
             }
+            sb.append("}, \"bugs\": {");
+            k = 0;
+            for (Map.Entry<String, Bug> e : r.bugs().entrySet()) {
+                sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": {\"kind\": ").append(quote(e.getValue().kind()))
+                        .append(", \"because\": ").append(quote(e.getValue().because())).append("}");
+            }
             sb.append("}}");
         }
         return sb.append("\n  ]\n}\n").toString();
@@ -350,7 +391,9 @@ public final class Catalogue {
 
     private String cell(Row r, String model) {
         Outcome o = r.results().get(model);
-        return "<td class=\"" + o.name() + "\">" + link(r, model, o.cell) + "</td>";
+        Bug bug = r.bugs().get(model);
+        String title = bug == null ? "" : " title=\"" + esc(bug.kind() + ": " + bug.because()) + "\"";
+        return "<td class=\"" + o.name() + "\"" + title + ">" + link(r, model, o.cell) + "</td>";
     }
 
     private String link(Row r, String model, String text) {

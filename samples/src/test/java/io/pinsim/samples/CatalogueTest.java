@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,9 +35,15 @@ class CatalogueTest {
                 .contains("{\"id\": \"odirect-read-fork\", \"title\": ")
                 .contains("\"results\": {\"LINUX_4_19\": \"BUG_REPRODUCED\", \"LINUX_5_8\": \"BUG_REPRODUCED\", \"LINUX_5_10\": \"OK\", "
                         + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\", \"5.9\": \"BUG_REPRODUCED\"}")
+                // each reproduced bug as its failing assertion saw it: the kind and the because: line
+                .contains("\"bugs\": {\"LINUX_4_19\": {\"kind\": \"LEAK_TO_CHILD\", \"because\": \"the pipe copies from the frames its buffers hold at read time: "
+                        + "frame #1; at step 8 (\\\"A\\\", write fault) write fault at 0x7f0000000000: reused frame #1")
+                .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
+                        + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 22);
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
-        assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">");
+        assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)
         assertThat(Files.readString(dir.resolve("runs").resolve("RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
                 .contains("the documented bug reproduced").doesNotContain("\npassed\n");
@@ -46,5 +53,36 @@ class CatalogueTest {
             assertThat(runs.filter(p -> Files.exists(p.resolve("timeline.html")) && Files.exists(p.resolve("trace.txt"))).count())
                     .isEqualTo(expectedRuns);
         }
+    }
+
+    /**
+     * A sample that fails on a model its @KnownBug names, but not as declared (an assertion of
+     * another kind, or a step that could not run), is an UNEXPECTED FAILURE cell: the runner counts
+     * it, prints why, and the JSON records it, while the same samples' correct cells stay ok.
+     */
+    @Test
+    void aSampleThatFailsOtherwiseThanDeclaredIsAnUnexpectedFailure(@TempDir Path dir) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int unexpected = new Catalogue(dir, List.of(CatalogueTestCases.WrongKind.class, CatalogueTestCases.StepCannotRun.class))
+                .run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+
+        assertThat(unexpected).as(out).isEqualTo(3);
+        assertThat(out).containsPattern("(?m)^step-cannot-run +UNEXPECTED FAILURE +ok +ok +ok +ok$")
+                .containsPattern("(?m)^wrong-kind +UNEXPECTED FAILURE +ok +UNEXPECTED FAILURE +ok +ok$")
+                .contains("UNEXPECTED FAILURE: wrong-kind on LINUX_5_10: Not the documented bug: @KnownBug(a wrong kind) expects DEVICE_DATA_LOST "
+                        + "(a process or a file does not see the data a device wrote) on LINUX_5_10, but a STALE_PIN assertion failed")
+                .contains("UNEXPECTED FAILURE: step-cannot-run on LINUX_4_19: Not the documented bug: @KnownBug(a step that cannot run) expects "
+                        + "DATA_CORRUPTION (a process, a file or a pipe holds other data than was written there) on LINUX_4_19, but the test failed with "
+                        + "StepFailedException, not with an assertion")
+                .contains("2 samples: 7 ok, 0 bug reproduced, 3 unexpected");
+        assertThat(Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8))
+                .contains("{\"id\": \"step-cannot-run\", \"title\": \"a known bug that is a step that cannot run\", \"source\": \"CatalogueTest\", "
+                        + "\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"OK\", \"LINUX_6_1\": \"OK\", "
+                        + "\"LINUX_6_6\": \"OK\"}, \"bugs\": {}}")
+                .contains("\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"UNEXPECTED_FAILURE\", "
+                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\"}, \"bugs\": {}}");
+        assertThat(Catalogue.sampleClasses()).as("the fixtures are not in the real catalogue")
+                .doesNotContain(CatalogueTestCases.WrongKind.class, CatalogueTestCases.StepCannotRun.class);
     }
 }

@@ -3,6 +3,7 @@ package io.pinsim.samples;
 import static io.pinsim.dsl.Pinsim.fill;
 import static io.pinsim.dsl.Pinsim.pages;
 
+import io.pinsim.dsl.BugKind;
 import io.pinsim.dsl.Scenario;
 import io.pinsim.junit.KnownBug;
 import io.pinsim.junit.PinsimModels;
@@ -21,7 +22,8 @@ import io.pinsim.junit.PinsimModels;
                 + "reads the parent's secret from the pipe. 5.8 broke COW at vmsplice time; 5.9+ copy on the parent's write.")
 class VmspliceChildLeakSample {
     @PinsimModels
-    @KnownBug(models = "LINUX_4_19", reference = "CVE-2020-29374, 17839856fd58")
+    @KnownBug(models = "LINUX_4_19", reference = "CVE-2020-29374, 17839856fd58", expect = BugKind.LEAK_TO_CHILD,
+            because = "reused frame #1: mapcount + swapcount = 1 <= 1")
     void childMustNotReadTheParentsSecret(Scenario s) {
         s.process("A").malloc(pages(1)).write('x').fork()
                 .inChild().vmsplice().munmap()

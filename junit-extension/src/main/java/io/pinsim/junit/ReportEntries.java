@@ -1,0 +1,21 @@
+package io.pinsim.junit;
+
+/**
+ * The keys of the report entries the extension publishes (JUnit's reporting API) for every test
+ * it runs, read by listeners such as the samples' catalogue.
+ */
+public final class ReportEntries {
+    /** The {@link Outcome} of the run, by its name. */
+    public static final String OUTCOME = "pinsim.outcome";
+    /** For {@link Outcome#BUG_REPRODUCED}: the {@link io.pinsim.dsl.BugKind} of the failing assertion, by its name. */
+    public static final String BUG_KIND = "pinsim.bug.kind";
+    /** For {@link Outcome#BUG_REPRODUCED}: the failing assertion's {@code because:} line. */
+    public static final String BUG_BECAUSE = "pinsim.bug.because";
+    /** For {@link Outcome#UNEXPECTED_FAILURE}: what failed, a {@link io.pinsim.dsl.BugKind} name or an exception's simple class name. */
+    public static final String FAILURE = "pinsim.failure";
+    /** The absolute path of the run's timeline.html, when one was written. */
+    public static final String TIMELINE = "pinsim.timeline";
+
+    private ReportEntries() {
+    }
+}
