@@ -95,7 +95,7 @@ final class DeviceOps {
             }
             case NIC_POST -> {
                 World.Mr m = mr(b);
-                if (m == null || !m.mr().process().isAlive()) {
+                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process())) {
                     return false;
                 }
                 long off = Math.floorMod(c, (int) m.mr().length());
@@ -107,7 +107,7 @@ final class DeviceOps {
             }
             case NIC_DEREG -> {
                 World.Mr m = mr(b);
-                if (m == null || !m.mr().process().isAlive()) {
+                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process())) {
                     return false;
                 }
                 w.tolerantLine("nic.deregMr(" + m.var() + ")");
@@ -123,7 +123,7 @@ final class DeviceOps {
             }
             case NIC_ADVISE -> {
                 World.Mr m = mr(b);
-                if (m == null || !m.mr().isOnDemand() || !m.mr().process().isAlive()) {
+                if (m == null || !m.mr().isOnDemand() || !m.mr().process().isAlive() || w.forking(m.mr().process())) {
                     return false;
                 }
                 boolean write = Math.floorMod(d, 2) == 0;

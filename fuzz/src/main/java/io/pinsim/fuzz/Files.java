@@ -165,7 +165,7 @@ final class Files {
                     return false;
                 }
                 int ri = Math.floorMod(b, w.rings.size());
-                if (!w.ringOwners.get(ri).isAlive()) {
+                if (!w.ringOwners.get(ri).isAlive() || w.forking(w.ringOwners.get(ri))) {
                     return false;
                 }
                 int len = (int) Math.min(r.length(), (long) (1 + Math.floorMod(d, 3)) * World.PAGE);

@@ -111,7 +111,8 @@ final class World {
         return p.p().isAlive() && !forking(p.p()) ? p : null;
     }
 
-    private boolean forking(Process p) {
+    /** Whether a stepped fork of this process is in progress (it holds mmap_lock for write). */
+    boolean forking(Process p) {
         for (Step s : steps) {
             if (!s.s().isDone() && s.s() instanceof io.pinsim.runtime.ForkSteps && procs.get(s.proc()).p() == p) {
                 return true;

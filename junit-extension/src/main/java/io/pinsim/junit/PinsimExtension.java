@@ -4,6 +4,7 @@ import io.pinsim.dsl.Pinsim;
 import io.pinsim.dsl.PinsimAssertionError;
 import io.pinsim.dsl.Scenario;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.Switch;
 import java.io.IOException;
@@ -350,6 +351,20 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, "never asserted"));
             throw new AssertionFailedError("The scenario ran " + s.scenario.steps() + " step(s) but never reached an assertion: end it with "
                     + "assertParentSees(..), assertFails(..) or another of the chain's assertions (then() is not one)");
+        }
+        if (s.kernel != null && ec.getConfigurationParameter("pinsim.leakCheck").map(Boolean::parseBoolean).orElse(true)) {
+            List<Leak> leaks = s.kernel.leaks();
+            if (!leaks.isEmpty()) {
+                publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, "memory leak"));
+                StringBuilder sb = new StringBuilder("pinsim's leak check (the model's kmemleak, Kernel.leaks()) found " + leaks.size()
+                        + " object(s) that nothing holds any more and that were never freed - a bug in the model, or in a driver written against its SPI:");
+                for (Leak l : leaks) {
+                    sb.append("\n  ").append(l);
+                }
+                String header = header(s, "memory leak");
+                throw new AssertionFailedError(sb + "\n(set the configuration parameter pinsim.leakCheck=false to skip this check)\n\n"
+                        + report(s, header, writeArtifacts(ec, s, header)));
+            }
         }
         if (!s.bugReproduced) {
             publish(ec, Outcome.OK, Map.of());

@@ -156,6 +156,27 @@ final class ExtensionTestCases {
         }
     }
 
+    static class Leaking {
+        /** Simulates a model bug: a swap reference that no swap PTE explains (swap_duplicate() without its PTE). */
+        @PinsimTest
+        void aSwapCountWithoutItsPte(Kernel kernel) {
+            io.pinsim.runtime.Process a = kernel.spawn("A");
+            long buf = a.mmap(4096, io.pinsim.runtime.Prot.READ | io.pinsim.runtime.Prot.WRITE, io.pinsim.runtime.MapFlags.PRIVATE | io.pinsim.runtime.MapFlags.ANONYMOUS);
+            a.write(buf, new byte[] {1});
+            kernel.reclaim(a, buf);
+            long pte = ((io.pinsim.runtime.internal.mm.MmOwner) a).mm().pt.get(buf >>> 12);
+            ((io.pinsim.runtime.internal.kernel.KernelImpl) kernel).core().swap.get(io.pinsim.runtime.internal.mm.Pte.slot(pte)).count++;
+        }
+
+        @PinsimTest
+        void healthy(Kernel kernel) {
+            io.pinsim.runtime.Process a = kernel.spawn("A");
+            long buf = a.mmap(4096, io.pinsim.runtime.Prot.READ | io.pinsim.runtime.Prot.WRITE, io.pinsim.runtime.MapFlags.SHARED | io.pinsim.runtime.MapFlags.ANONYMOUS);
+            a.write(buf, new byte[] {1});
+            a.exit();
+        }
+    }
+
     static class FaultInjection {
         /** An ODP MR over one written page, prefetched for write, then MADV_DONTNEED: one invalidation. */
         private static void prefetchOdpPageThenDiscardIt(RdmaNic nic, Kernel kernel) {

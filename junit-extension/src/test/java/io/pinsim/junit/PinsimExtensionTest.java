@@ -130,6 +130,18 @@ class PinsimExtensionTest {
     }
 
     @Test
+    void aTestThatLeaksFailsWithWhatLeakedAndWhoAllocatedIt(@TempDir Path dir) {
+        Events events = run(ExtensionTestCases.Leaking.class, Map.of("pinsim.reportDir", dir.toString()));
+        events.assertStatistics(s -> s.started(2).succeeded(1).failed(1));
+        events.assertThatEvents().haveExactly(1, event(test("aSwapCountWithoutItsPte"), finishedWithFailure(instanceOf(AssertionFailedError.class), message(m ->
+                m.startsWith("pinsim's leak check (the model's kmemleak, Kernel.leaks()) found 1 object(s)")
+                        && m.contains("swap slot 0: swap count 2 but 1 swap PTE(s) refer to it (swap_map drift)")
+                        && m.contains("pinsim.leakCheck=false") && m.contains(" step | kernel ")))));
+        Events off = run(ExtensionTestCases.Leaking.class, Map.of("pinsim.leakCheck", "false"));
+        off.assertStatistics(s -> s.started(2).succeeded(2));
+    }
+
+    @Test
     void injectsFaultsIntoDrivers() {
         Events events = run(ExtensionTestCases.FaultInjection.class, Map.of());
         events.assertStatistics(s -> s.started(4).succeeded(3).failed(1));
