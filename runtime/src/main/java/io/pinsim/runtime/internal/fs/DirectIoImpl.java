@@ -219,6 +219,42 @@ public final class DirectIoImpl implements BioImpl.EndIo {
         });
     }
 
+    /**
+     * Direct I/O whose memory is pages the kernel already holds, as io_uring's fixed buffers are
+     * (an ITER_BVEC iterator, io_import_fixed()): no GUP and no new page references (bio_iov_bvec_set()),
+     * the same flush, invalidation and block-size alignment as any O_DIRECT transfer
+     * (iomap_dio_rw()), completed at once (the model's io_uring completes synchronously).
+     *
+     * @param data the bytes to write, or null for a read
+     * @return the bytes read (for a read), or null
+     */
+    static byte[] transferFixed(OpenFileImpl file, boolean write, byte[] data, int length, long offset, String call) {
+        if (((offset | length) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + " and length " + length + " must be multiples of the logical block size "
+                    + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
+        }
+        MmCore k = file.process().mm().kernel;
+        DirectIoImpl d = new DirectIoImpl(file, write, -1, length, offset, k.nextDioId());
+        InodeImpl inode = file.inode();
+        d.transfer = write ? length : (int) Math.max(0, Math.min(length, inode.size - offset));
+        d.done = true;
+        if (d.transfer == 0) {
+            return write ? null : new byte[0];
+        }
+        inode.writeback(d.firstIndex(), d.endIndex(), file.process().name());
+        if (!write) {
+            return inode.readDisk(offset, d.transfer);
+        }
+        if (!d.invalidate(d.firstIndex(), d.endIndex())) {
+            throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
+        }
+        d.writeDisk(inode, data);
+        if (!d.invalidate(d.firstIndex(), d.endIndex())) {
+            d.warnStalePagecache(k);
+        }
+        return null;
+    }
+
     /** The page-cache indexes the transfer covers, [firstIndex, endIndex). */
     private long firstIndex() {
         return offset >>> Kernel.PAGE_SHIFT;

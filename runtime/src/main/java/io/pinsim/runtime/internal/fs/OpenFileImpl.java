@@ -148,6 +148,27 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
+    /**
+     * A read into pages the kernel holds (io_uring READ_FIXED): direct on an O_DIRECT file
+     * ({@link DirectIoImpl#transferFixed}), through the page cache otherwise. Runs inside the
+     * caller's step.
+     */
+    public byte[] readForKernel(long offset, int length, String call) {
+        checkIo(call, length, offset, false);
+        return isDirect() ? DirectIoImpl.transferFixed(this, false, null, length, offset, call) : bufferedRead(call, length, offset);
+    }
+
+    /** A write from pages the kernel holds (io_uring WRITE_FIXED); see {@link #readForKernel}. */
+    public int writeForKernel(byte[] data, long offset, String call) {
+        checkIo(call, data.length, offset, true);
+        if (isDirect()) {
+            DirectIoImpl.transferFixed(this, true, data, data.length, offset, call);
+        } else {
+            bufferedWrite(call, data, offset);
+        }
+        return data.length;
+    }
+
     private byte[] bufferedRead(String call, int length, long offset) {
         int n = (int) Math.max(0, Math.min(length, inode.size - offset));
         byte[] out = new byte[n];

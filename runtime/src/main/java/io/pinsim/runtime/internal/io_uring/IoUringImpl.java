@@ -145,7 +145,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         String call = "io_uring_enter(" + name() + ", READ_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
         return kernel.op(submitter.name(), call, -1, () -> {
             Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
-            byte[] data = file.pread(fileOffset, length);
+            byte[] data = file.readForKernel(fileOffset, length, call);
             b.pages().write(b.address() - b.pages().start() + bufOffset, data);
             return data.length;
         });
@@ -160,7 +160,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         String call = "io_uring_enter(" + name() + ", WRITE_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
         return kernel.op(submitter.name(), call, -1, () -> {
             Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
-            return file.pwrite(b.pages().read(b.address() - b.pages().start() + bufOffset, length), fileOffset);
+            return file.writeForKernel(b.pages().read(b.address() - b.pages().start() + bufOffset, length), fileOffset, call);
         });
     }
 
