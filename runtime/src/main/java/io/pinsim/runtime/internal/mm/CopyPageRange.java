@@ -104,14 +104,14 @@ public final class CopyPageRange {
                 return Decision.SHARE;
             }
             case EARLY_COPY_ANON_EXCLUSIVE -> {
-                if (!f.isAnon() || (f.flags & Page.ANON_EXCLUSIVE) == 0) {
+                if (!f.isAnon() || !f.isAnonExclusive()) {
                     return Decision.SHARE;
                 }
                 if (maybePinned) {
                     why = "exclusive and maybe pinned (refcount " + f.refcount() + "): page_try_dup_anon_rmap() fails, copied for the child now, the parent keeps it";
                     return Decision.COPY;
                 }
-                f.flags &= ~Page.ANON_EXCLUSIVE;
+                f.clearAnonExclusive();
                 k.touch(f);
                 return Decision.SHARE;
             }
@@ -152,7 +152,8 @@ public final class CopyPageRange {
                 if (n == null) {
                     return old;
                 }
-                n.flags |= Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY;
+                n.flags |= Page.ANON | Page.DIRTY;
+                n.setAnonExclusive();
                 n.anonVma = dst.anonVma();
                 n.index = vpn;
                 long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);

@@ -216,7 +216,7 @@ public final class Faults {
         } else {
             boolean exclusive = (pte & Pte.SWP_EXCLUSIVE) != 0;
             if (exclusive) {
-                f.flags |= Page.ANON_EXCLUSIVE;
+                f.setAnonExclusive();
             }
             writable = write && exclusive;
             why = exclusive ? (write ? "swap PTE was exclusive: mapped writable" : "swap PTE was exclusive: page exclusive, mapped read-only")
@@ -294,7 +294,7 @@ public final class Faults {
                 return wpPageCopy(mm, vma, vpn, f, unshare, actor, "refcount " + rc + " > 1" + extraRefs(f) + " (09854ba94c6a)");
             }
             case ANON_EXCLUSIVE -> {
-                if ((f.flags & Page.ANON_EXCLUSIVE) != 0) {
+                if (f.isAnonExclusive()) {
                     if (unshare) {
                         return Result.OK;
                     }
@@ -304,7 +304,7 @@ public final class Faults {
                 if (refuse != null) {
                     return wpPageCopy(mm, vma, vpn, f, unshare, actor, refuse);
                 }
-                f.flags |= Page.ANON_EXCLUSIVE;
+                f.setAnonExclusive();
                 if (unshare) {
                     k.trace().record(actor, TraceKind.UNSHARE, addr, f.pfn(), "unshare fault at " + Kernel.hex(addr) + ": frame #" + f.pfn()
                             + " is the only reference, marked exclusive, PTE stays read-only (do_wp_page, FAULT_FLAG_UNSHARE)");
@@ -390,7 +390,10 @@ public final class Faults {
     /** page_add_new_anon_rmap() (RMAP_EXCLUSIVE where the kernel passes it); anon_vma_prepare() marks the VMA. */
     private static void makeAnon(Page f, Mm mm, VmArea vma, long vpn, boolean exclusive) {
         vma.hasAnonVma = true;
-        f.flags |= Page.ANON | (exclusive ? Page.ANON_EXCLUSIVE : 0);
+        f.flags |= Page.ANON;
+        if (exclusive) {
+            f.setAnonExclusive();
+        }
         f.anonVma = mm.anonVma();
         f.index = vpn;
     }

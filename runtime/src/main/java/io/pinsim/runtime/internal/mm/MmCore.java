@@ -145,7 +145,14 @@ public final class MmCore {
         return biasedPins;
     }
 
-    /** Whether PageAnonExclusive exists (CowReuse.ANON_EXCLUSIVE, 6c287605fd56). */
+    /**
+     * Whether PG_anon_exclusive exists: under {@link CowReuse#ANON_EXCLUSIVE} only. 6c287605fd56
+     * (5.19) brought the flag together with do_wp_page()'s rule that trusts and re-sets it; a write
+     * fault that ignored it would leave no way to make a page exclusive again after fork, so no other
+     * switch value can bring the flag on its own. The values that read the flag require this one
+     * (see {@link io.pinsim.runtime.model.Switch.Requires}); {@link Page#setAnonExclusive()} and
+     * {@link Page#clearAnonExclusive()} are no-ops without it.
+     */
     public boolean anonExclusiveEra() {
         return anonExclusiveEra;
     }
