@@ -83,7 +83,7 @@ class CowAndPinScenariosTest {
         assertThat(mr.isCoherent(0)).isEqualTo(expected.equals("OK"));
         if (expected.equals("BUG")) {
             assertThat(seen(child, buf)).as("the DMA went to the page the child now owns").isEqualTo('D');
-            assertThat(k.trace().lastAt(buf, TraceKind.COW_COPY).message()).contains("mapcount + swapcount = 2 > 1");
+            assertThat(Fixtures.lastMessage(k, buf, TraceKind.COW_COPY)).contains("mapcount + swapcount = 2 > 1");
         } else {
             assertThat(seen(child, buf)).as("the child got a pre-write copy at fork").isEqualTo('A');
             assertThat(k.trace().events(e -> e.kind() == TraceKind.FORK && e.message().contains("copied for the child now"))).hasSize(1);
@@ -112,7 +112,7 @@ class CowAndPinScenariosTest {
 
         assertThat(seen(a, buf + 8) == 'D').as("parent sees the NIC's data on %s", m).isEqualTo(expected.equals("OK"));
         if (expected.equals("BUG")) {
-            assertThat(k.trace().lastAt(buf, TraceKind.COW_COPY).message()).contains("refcount 1025 > 1");
+            assertThat(Fixtures.lastMessage(k, buf, TraceKind.COW_COPY)).contains("refcount 1025 > 1");
         }
     }
 
@@ -236,7 +236,7 @@ class CowAndPinScenariosTest {
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({"LINUX_4_19, forks", "LINUX_5_8, forks", "LINUX_5_10, ENOMEM", "LINUX_6_1, ENOMEM", "LINUX_6_6, ENOMEM"})
     void forkFailsWithEnomemWhenThePinnedPageCannotBeCopied(String model, String expected) {
-        Kernel k = Kernel.builder().model(KernelModel.byName(model)).memoryFrames(2).build();
+        Kernel k = Fixtures.builder(KernelModel.byName(model)).memoryFrames(2).build();
         Process a = k.spawn("A");
         long buf = buffer(a, 2, 'A');
         GupPages mr = a.pinUserPages(buf + PAGE, 1, Foll.WRITE | Foll.LONGTERM, "rdma0 MR#1");

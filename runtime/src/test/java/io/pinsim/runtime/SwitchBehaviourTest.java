@@ -97,7 +97,7 @@ class SwitchBehaviourTest {
             a.mprotect(buf, PAGE, RW);
             a.write(buf, fill('W', 1));
             assertThat(a.frameAt(buf)).isSameAs(ref.frame(0));
-            assertThat(k.trace().lastAt(buf, TraceKind.COW_REUSE).message()).contains("PageAnonExclusive");
+            assertThat(Fixtures.lastMessage(k, buf, TraceKind.COW_REUSE)).contains("PageAnonExclusive");
         }
 
         @Test
@@ -142,7 +142,7 @@ class SwitchBehaviourTest {
             assertThat(a.frameAt(buf).isAnonExclusive()).as("the swap PTE remembered PageAnonExclusive").isTrue();
             assertThat(a.frameAt(buf).isInSwapCache()).as("a read fault leaves it in the swap cache").isTrue();
             a.write(buf, fill('W', 1));
-            assertThat(k.trace().lastAt(buf, TraceKind.COW_REUSE).message()).contains("PageAnonExclusive");
+            assertThat(Fixtures.lastMessage(k, buf, TraceKind.COW_REUSE)).contains("PageAnonExclusive");
         }
     }
 
