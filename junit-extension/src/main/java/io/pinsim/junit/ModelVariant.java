@@ -23,7 +23,7 @@ public @interface ModelVariant {
     /** The predefined model it starts from. */
     String base();
 
-    /** Switch values to change, as {@code SwitchType.VALUE}. */
+    /** Switch values to change, as {@code SwitchType.VALUE}, applied together ({@code KernelModel.with(..)} checks them as one variant). */
     String[] with();
 
     /** What the variant stands for. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -67,10 +68,13 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         }
     }
 
-    /** Binds one template invocation to its model. */
-    private record ModelBinding(KernelModel model) implements BeforeEachCallback {
+    /** Binds one template invocation to its model, or fails it with with()'s refusal of the configured variant. */
+    private record ModelBinding(KernelModel model, IllegalArgumentException refused) implements BeforeEachCallback {
         @Override
         public void beforeEach(ExtensionContext context) {
+            if (refused != null) {
+                throw refused;
+            }
             context.getStore(NS).put(MODEL_KEY, model);
         }
     }
@@ -97,26 +101,52 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         for (ModelVariant v : AnnotationSupport.findRepeatableAnnotations(method, ModelVariant.class)) {
             models.add(variant(v));
         }
-        return models.stream().map(m -> new TestTemplateInvocationContext() {
-            @Override
-            public String getDisplayName(int invocationIndex) {
-                return m.name();
+        List<Switch> configured = configuredVariant(context);
+        return models.stream().map(base -> {
+            KernelModel m;
+            IllegalArgumentException refused = null;
+            try {
+                m = base.with(configured.toArray(Switch[]::new));
+            } catch (IllegalArgumentException e) {
+                m = null;
+                refused = e;
             }
+            String name = m != null ? m.name() : base.name() + configured.stream().map(v -> "+" + label(v)).collect(Collectors.joining());
+            ModelBinding binding = new ModelBinding(m, refused);
+            return new TestTemplateInvocationContext() {
+                @Override
+                public String getDisplayName(int invocationIndex) {
+                    return name;
+                }
 
-            @Override
-            public List<Extension> getAdditionalExtensions() {
-                return List.of(new ModelBinding(m));
-            }
+                @Override
+                public List<Extension> getAdditionalExtensions() {
+                    return List.of(binding);
+                }
+            };
         });
     }
 
-    /** A variant model from its annotation: the base with each {@code Switch.VALUE} applied. */
+    /** A variant model from its annotation: the base with its {@code Switch.VALUE}s applied together. */
     static KernelModel variant(ModelVariant v) {
-        KernelModel m = KernelModel.byName(v.base());
-        for (String change : v.with()) {
-            m = m.with(parseSwitch(change));
-        }
+        KernelModel m = KernelModel.byName(v.base()).with(Arrays.stream(v.with()).map(PinsimExtension::parseSwitch).toArray(Switch[]::new));
         return m.named(v.name(), v.description().isEmpty() ? v.base() + " with " + String.join(", ", v.with()) : v.description());
+    }
+
+    /**
+     * The switch values of the configuration parameter {@code pinsim.variant}
+     * ({@code "ForkPinned.SHARE_WRPROTECT,GupFastVsFork.UNSERIALIZED"}), which every test runs with:
+     * its model, predefined or variant, {@code .with(..)} them. Empty when the parameter is not set.
+     */
+    private static List<Switch> configuredVariant(ExtensionContext ec) {
+        return ec.getConfigurationParameter("pinsim.variant").stream()
+                .flatMap(text -> Arrays.stream(text.split(",")))
+                .map(String::trim).filter(t -> !t.isEmpty())
+                .map(PinsimExtension::parseSwitch).toList();
+    }
+
+    private static String label(Switch v) {
+        return ((Enum<?>) v).getDeclaringClass().getSimpleName() + "." + v.name();
     }
 
     static Switch parseSwitch(String text) {
@@ -225,7 +255,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (model == null) {
             String name = pt.map(PinsimTest::model).filter(n -> !n.isEmpty())
                     .orElseGet(() -> ec.getConfigurationParameter("pinsim.model").orElse("LATEST"));
-            model = KernelModel.byName(name);
+            model = KernelModel.byName(name).with(configuredVariant(ec).toArray(Switch[]::new));
         }
         long seed = pt.map(PinsimTest::seed).filter(x -> x != Long.MIN_VALUE)
                 .or(() -> pm.map(PinsimModels::seed).filter(x -> x != Long.MIN_VALUE))

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A test run once per kernel model, each invocation on a fresh kernel and named after its model:
  * every predefined model, or the ones listed, plus the {@link ModelVariant}s declared on the method.
- * Combine with {@link KnownBug} for the models on which the kernel is known to break the test.
+ * Combine with {@link KnownBug} for the models on which the kernel is known to break the test. The
+ * configuration parameter {@code pinsim.variant} ({@code Switch.VALUE}, comma-separated) changes
+ * every one of those models with {@code KernelModel.with(..)}; an invocation whose variant
+ * {@code with(..)} refuses fails with the refusal.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

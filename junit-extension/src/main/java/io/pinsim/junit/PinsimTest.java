@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * to that test's kernel. The model and seed come from this annotation, else from the configuration
  * parameters {@code pinsim.model} and {@code pinsim.seed} (junit-platform.properties), else the
  * defaults ({@code LATEST}, 0). On a class, the settings apply to its {@code @PinsimTest} methods.
+ * The configuration parameter {@code pinsim.variant} ({@code Switch.VALUE}, comma-separated) runs
+ * the test on that model {@code .with(..)} those values instead.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

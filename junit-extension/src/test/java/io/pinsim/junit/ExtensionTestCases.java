@@ -240,4 +240,12 @@ final class ExtensionTestCases {
     @org.junit.jupiter.api.extension.ExtendWith(PinsimExtension.class)
     @interface ExtensionMarker {
     }
+
+    static class Variants {
+        @PinsimModels({"LINUX_5_10", "LINUX_6_6"})
+        @ModelVariant(name = "6.6-share-pinned", base = "LINUX_6_6", with = {"ForkPinned.SHARE_WRPROTECT", "RdmaCopyOnFork.NOT_REPORTED"})
+        void onEveryModelAndVariant(KernelModel model, Kernel kernel) {
+            assertThat(kernel.model()).isSameAs(model);
+        }
+    }
 }

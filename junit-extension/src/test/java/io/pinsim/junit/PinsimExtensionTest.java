@@ -52,6 +52,30 @@ class PinsimExtensionTest {
     }
 
     @Test
+    void aModelVariantAppliesItsValuesTogether() {
+        Events events = run(ExtensionTestCases.Variants.class, Map.of());
+        events.assertStatistics(s -> s.started(3).succeeded(3));
+        events.assertThatEvents().haveExactly(1, event(test(), displayName("6.6-share-pinned"), finishedSuccessfully()));
+    }
+
+    @Test
+    void theConfiguredVariantChangesEveryModelAndRefusalsFailTheirInvocation() {
+        Events events = run(ExtensionTestCases.Variants.class, Map.of("pinsim.variant", "GupFastVsFork.UNSERIALIZED"));
+        events.assertStatistics(s -> s.started(3).succeeded(3));
+        for (String name : new String[] {"LINUX_5_10+GupFastVsFork.UNSERIALIZED", "LINUX_6_6+GupFastVsFork.UNSERIALIZED", "6.6-share-pinned+GupFastVsFork.UNSERIALIZED"}) {
+            events.assertThatEvents().haveExactly(1, event(test(), displayName(name), finishedSuccessfully()));
+        }
+        Events refused = run(ExtensionTestCases.Variants.class, Map.of("pinsim.variant", "CowReuse.REFCOUNT_EQ_1"));
+        refused.assertStatistics(s -> s.started(3).succeeded(1).failed(2));
+        refused.assertThatEvents()
+                .haveExactly(1, event(test(), displayName("LINUX_5_10"), finishedSuccessfully()))
+                .haveExactly(1, event(test(), displayName("LINUX_6_6+CowReuse.REFCOUNT_EQ_1"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
+                        message(m -> m.startsWith("LINUX_6_6 with CowReuse.REFCOUNT_EQ_1 is not a coherent kernel model:")))));
+        // @PinsimTest too: the fixture expects LINUX_6_1 itself and gets the variant
+        run(ExtensionTestCases.FromConfiguration.class, Map.of("pinsim.model", "LINUX_6_1", "pinsim.seed", "7", "pinsim.variant", "GupFastVsFork.UNSERIALIZED"))
+                .assertStatistics(s -> s.failed(1));
+    }
+
     void knownBugsPassWhereTheyReproduceAsDocumentedAndFailOnAnUnexpectedPass() {
         Events events = run(ExtensionTestCases.KnownBugs.class, Map.of());
         events.assertStatistics(s -> s.started(6).succeeded(5).failed(1));

@@ -182,7 +182,7 @@ class CowAndPinScenariosTest {
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({"LINUX_4_19, forks", "LINUX_5_8, forks", "LINUX_5_10, ENOMEM", "LINUX_6_1, ENOMEM", "LINUX_6_6, ENOMEM"})
     void forkFailsWithEnomemWhenThePinnedPageCannotBeCopied(String model, String expected) {
-        Kernel k = Kernel.builder().model(KernelModel.byName(model)).memoryFrames(2).build();
+        Kernel k = Fixtures.builder(KernelModel.byName(model)).memoryFrames(2).build();
         Process a = k.spawn("A");
         long buf = buffer(a, 2, 'A');
         GupPages mr = a.pinUserPages(buf + PAGE, 1, Foll.WRITE | Foll.LONGTERM, "rdma0 MR#1");

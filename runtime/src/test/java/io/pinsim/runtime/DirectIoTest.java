@@ -45,7 +45,7 @@ class DirectIoTest {
         Frame target = f.read().pages().frame(0);
         assertThat(f.child().frameAt(f.buf())).as("fork shared the page").isSameAs(target);
         f.parent().write(f.buf() + PAGE / 2, fill('P', 1));
-        assertThat(f.kernel().trace().lastAt(f.buf(), TraceKind.COW_COPY).message()).contains("copied frame #" + target.pfn()).contains("GET by dio#1");
+        assertThat(Fixtures.lastEvent(f.kernel(), f.buf(), TraceKind.COW_COPY).message()).contains("copied frame #" + target.pfn()).contains("GET by dio#1");
         f.read().complete();
 
         assertThat(f.read().result()).isEqualTo(PAGE / 2);
@@ -74,7 +74,7 @@ class DirectIoTest {
         InFlight f = forkWithAReadInFlight(KernelModel.LINUX_6_6.with(DioPages.FOLL_GET));
         Frame target = f.read().pages().frame(0);
         f.child().write(f.buf() + PAGE / 2, fill('C', 1));
-        assertThat(f.kernel().trace().lastAt(f.buf(), TraceKind.COW_COPY).actor()).isEqualTo(f.child().name());
+        assertThat(Fixtures.lastEvent(f.kernel(), f.buf(), TraceKind.COW_COPY).actor()).isEqualTo(f.child().name());
         assertThat(f.parent().frameAt(f.buf())).isSameAs(target);
         f.read().complete();
         assertThat(seen(f.parent(), f.buf())).isEqualTo('F');

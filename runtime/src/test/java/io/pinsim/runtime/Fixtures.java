@@ -1,6 +1,8 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.trace.TraceEvent;
+import io.pinsim.runtime.trace.TraceKind;
 import java.util.Arrays;
 
 /** Shared set-up for the runtime tests: a kernel per model, a process with a buffer, named data. */
@@ -14,11 +16,16 @@ final class Fixtures {
     }
 
     static Kernel kernel(String model) {
-        return Kernel.builder().model(KernelModel.byName(model)).build();
+        return kernel(KernelModel.byName(model));
     }
 
     static Kernel kernel(KernelModel model) {
-        return Kernel.builder().model(model).build();
+        return builder(model).build();
+    }
+
+    /** A builder on the model, or on its variant when the model coherence sweep runs the tests ({@link TestModels}). */
+    static Kernel.Builder builder(KernelModel model) {
+        return Kernel.builder().model(TestModels.resolve(model));
     }
 
     static byte[] fill(char c) {
@@ -29,6 +36,24 @@ final class Fixtures {
         byte[] b = new byte[n];
         Arrays.fill(b, (byte) c);
         return b;
+    }
+
+    /**
+     * The message of the last trace event of this kind at the page; fails the test with an
+     * assertion (not a NullPointerException) when there is none, as on a model variant that decides
+     * otherwise.
+     */
+    static String lastMessage(Kernel k, long pageAddress, TraceKind kind) {
+        TraceEvent e = k.trace().lastAt(pageAddress, kind);
+        org.assertj.core.api.Assertions.assertThat(e).as("a %s event at %s", kind, Kernel.hex(pageAddress)).isNotNull();
+        return e.message();
+    }
+
+    /** The last trace event of this kind at the page; an assertion failure (not an NPE) when there is none. */
+    static TraceEvent lastEvent(Kernel k, long pageAddress, TraceKind kind) {
+        TraceEvent e = k.trace().lastAt(pageAddress, kind);
+        org.assertj.core.api.Assertions.assertThat(e).as("a %s event at %s", kind, Kernel.hex(pageAddress)).isNotNull();
+        return e;
     }
 
     /** The first byte at the address as a char, for short assertions. */

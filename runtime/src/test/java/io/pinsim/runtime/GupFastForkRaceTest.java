@@ -67,7 +67,7 @@ class GupFastForkRaceTest {
         assertThat(r.kernel().trace().events(e -> e.message().contains("write_protect_seq changed"))).isEmpty();
 
         r.parent().write(r.buf(), fill('P', 8));
-        assertThat(r.kernel().trace().lastAt(r.buf(), TraceKind.COW_COPY).message()).contains("copied frame #" + pinned.pfn());
+        assertThat(Fixtures.lastEvent(r.kernel(), r.buf(), TraceKind.COW_COPY).message()).contains("copied frame #" + pinned.pfn());
         assertThat(r.pins().isCoherent(0)).as("the parent's write moved the parent off the pinned frame").isFalse();
     }
 

@@ -92,7 +92,7 @@ class InvariantsTest {
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
         Frame f = a.frameAt(buf);
-        page(f).flags &= ~Page.ANON_EXCLUSIVE;
+        page(f).clearAnonExclusive();
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
             assertThat(e.invariant()).isEqualTo("writable-shared-anon");
             assertThat(e.getMessage()).contains("maps frame #1 writable at 0x7f0000000000 but the page is not PageAnonExclusive");
@@ -104,7 +104,7 @@ class InvariantsTest {
         Kernel k = kernel(KernelModel.LINUX_5_10);
         Process a = k.spawn("A");
         long buf = buffer(a, 1, 'A');
-        page(a.frameAt(buf)).flags &= ~Page.ANON_EXCLUSIVE;
+        page(a.frameAt(buf)).clearAnonExclusive();
         k.checkInvariants();
     }
 
@@ -115,7 +115,7 @@ class InvariantsTest {
         long buf = buffer(a, 1, 'A');
         GupPages p = a.pinUserPages(buf, 1, Foll.WRITE, "rdma0");
         a.mprotect(buf, Fixtures.PAGE, Prot.READ);
-        page(p.frame(0)).flags &= ~Page.ANON_EXCLUSIVE;
+        page(p.frame(0)).clearAnonExclusive();
         assertThatThrownBy(k::checkInvariants).isInstanceOfSatisfying(KernelBugException.class, e -> {
             assertThat(e.invariant()).isEqualTo("pinned-page-not-exclusive");
             assertThat(e.getMessage()).contains("PIN by rdma0").contains("sanity_check_pinned_pages");

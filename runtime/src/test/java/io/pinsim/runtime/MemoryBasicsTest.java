@@ -89,7 +89,7 @@ class MemoryBasicsTest {
 
     @Test
     void mapPopulateStopsQuietlyWhenMemoryRunsOut() {
-        Kernel k = Kernel.builder().memoryFrames(2).build();
+        Kernel k = Fixtures.builder(KernelModel.LATEST).memoryFrames(2).build();
         Process a = k.spawn("A");
         long buf = a.mmap(4L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
         assertThat(a.populatedPtes()).isEqualTo(2);
@@ -98,7 +98,7 @@ class MemoryBasicsTest {
 
     @Test
     void aWriteFaultWithoutMemoryKillsTheProcessLikeTheOomKiller() {
-        Kernel k = Kernel.builder().memoryFrames(1).build();
+        Kernel k = Fixtures.builder(KernelModel.LATEST).memoryFrames(1).build();
         Process a = k.spawn("A");
         long buf = a.mmap(2L * PAGE, RW, ANON_PRIVATE);
         a.write(buf, fill('x', 1));
@@ -144,7 +144,7 @@ class MemoryBasicsTest {
     }
 
     private static String scenarioTrace() {
-        Kernel k = Kernel.builder().model(KernelModel.LINUX_5_10).seed(7).build();
+        Kernel k = Fixtures.builder(KernelModel.LINUX_5_10).seed(7).build();
         Process a = k.spawn("A");
         long buf = buffer(a, 2, 'A');
         GupPages mr = a.pinUserPagesFast(buf, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
@@ -165,7 +165,7 @@ class MemoryBasicsTest {
         a.getUserPages(buf, 1, 0, "pipe#1");
         int gupStep = k.trace().step();
         a.write(buf, fill('W', 1));
-        String copy = k.trace().lastAt(buf, io.pinsim.runtime.trace.TraceKind.COW_COPY).message();
+        String copy = Fixtures.lastMessage(k, buf, io.pinsim.runtime.trace.TraceKind.COW_COPY);
         assertThat(copy).isEqualTo("write fault at 0x7f0000000000: copied frame #1 to new frame #2: refcount 2 > 1: GET by pipe#1 (step "
                 + gupStep + ") (09854ba94c6a) (wp_page_copy); frame #1 stays with GET by pipe#1 (step " + gupStep + ")");
         assertThat(k.trace().render()).contains("A          COW_COPY");

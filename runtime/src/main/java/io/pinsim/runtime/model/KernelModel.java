@@ -2,16 +2,21 @@ package io.pinsim.runtime.model;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * An immutable kernel model: a name and one value for each behaviour switch. The five predefined
- * models follow the eras of {@code reference/kernel-semantics.md} §1 and §10; {@link #with(Switch)}
- * makes a variant that differs in one switch, for the kernels between the eras (for example
- * "5.9-rc1", {@code LINUX_5_10} without early copy at fork) and for mailing-list proposals.
+ * models follow the eras of {@code reference/kernel-semantics.md} §1 and §10;
+ * {@link #with(Switch...)} makes a variant that differs in some switches, for the kernels between
+ * the eras (for example "5.9-rc1", {@code LINUX_5_10} without early copy at fork) and for
+ * mailing-list proposals. Every model is coherent: each value's {@link Switch#requires()} holds, so
+ * the runtime can run it.
  *
  * <p>Code that behaves differently across kernels asks the model for a switch; it never compares
  * version numbers.
@@ -145,7 +150,7 @@ public final class KernelModel {
         return new KernelModel(newName, newStands, all);
     }
 
-    private static Class<? extends Switch> switchType(Switch s) {
+    static Class<? extends Switch> switchType(Switch s) {
         Objects.requireNonNull(s, "switch value");
         Class<?> c = s.getClass();
         if (c.isAnonymousClass() || (c.getSuperclass() != null && c.getSuperclass().isEnum())) {
@@ -157,6 +162,11 @@ public final class KernelModel {
             }
         }
         throw new IllegalArgumentException(c.getName() + " is not a kernel model switch; the switches are " + SWITCHES.stream().map(Class::getSimpleName).toList());
+    }
+
+    /** {@code ForkPinned.SHARE_WRPROTECT}: a value with its switch, as messages and variant names print it. */
+    static String label(Switch s) {
+        return switchType(s).getSimpleName() + "." + s.name();
     }
 
     private static String requireName(String name) {
@@ -217,15 +227,133 @@ public final class KernelModel {
     }
 
     /**
-     * A variant of this model with one switch changed, named {@code NAME+Switch.VALUE} unless
-     * {@link #named(String, String)} renames it. Returns this model if it already has the value.
+     * A variant of this model with the given switch values, checked together, named
+     * {@code NAME+Switch.VALUE+...} (the values that change) unless {@link #named(String, String)}
+     * renames it. Returns this model if it already has every value.
+     *
+     * <p>The variant must be a kernel that can run: every value's {@link Switch#requires()} must
+     * hold in it. A value that reads state no value of the variant creates (PG_anon_exclusive
+     * without the anon-exclusive COW rule, {@code page_maybe_dma_pinned()} without pin accounting,
+     * a copy-on-fork report without the copy) is refused with an {@link IllegalArgumentException}
+     * that names each broken requirement with its commit, and the values to pass together instead,
+     * e.g. {@code LINUX_5_10.with(ForkPinned.EARLY_COPY_ANON_EXCLUSIVE, CowReuse.ANON_EXCLUSIVE)}.
+     *
+     * @throws IllegalArgumentException for an incoherent variant, for two values of one switch, or
+     *                                  for a value that is not a switch of the model
      */
-    public KernelModel with(Switch value) {
-        Class<? extends Switch> type = switchType(value);
-        if (values.get(type) == value) {
+    public KernelModel with(Switch... values) {
+        Objects.requireNonNull(values, "values");
+        Map<Class<? extends Switch>, Switch> changes = new LinkedHashMap<>();
+        for (Switch v : values) {
+            Class<? extends Switch> type = switchType(v);
+            Switch before = changes.put(type, v);
+            if (before != null && before != v) {
+                throw new IllegalArgumentException("with(..) got two values of " + type.getSimpleName() + ": " + before.name() + " and " + v.name() + "; pass one");
+            }
+        }
+        changes.values().removeIf(v -> this.values.get(switchType(v)) == v);
+        if (changes.isEmpty()) {
             return this;
         }
-        return derive(name + "+" + type.getSimpleName() + "." + value.name(), stands + " with " + value.name(), List.of(value));
+        String labels = changes.values().stream().map(KernelModel::label).collect(Collectors.joining(", "));
+        KernelModel variant = derive(name + changes.values().stream().map(v -> "+" + label(v)).collect(Collectors.joining()),
+                stands + " with " + labels, List.copyOf(changes.values()));
+        List<Requirement> unmet = variant.unmetRequirements();
+        if (!unmet.isEmpty()) {
+            throw new IllegalArgumentException(refusal(changes, variant, unmet));
+        }
+        return variant;
+    }
+
+    /** The requirements of this model's values that it does not meet, in {@link #SWITCHES} order. */
+    private List<Requirement> unmetRequirements() {
+        List<Requirement> unmet = new ArrayList<>();
+        for (Switch v : values.values()) {
+            for (Requirement r : v.requires()) {
+                if (!r.heldBy(this)) {
+                    unmet.add(r);
+                }
+            }
+        }
+        return unmet;
+    }
+
+    /** The message of a refused {@link #with(Switch...)}: each broken requirement, then what to pass instead. */
+    private String refusal(Map<Class<? extends Switch>, Switch> changes, KernelModel variant, List<Requirement> unmet) {
+        StringBuilder sb = new StringBuilder(name).append(" with ")
+                .append(changes.values().stream().map(KernelModel::label).collect(Collectors.joining(", ")))
+                .append(" is not a coherent kernel model:");
+        for (Requirement r : unmet) {
+            sb.append("\n  ").append(r).append(", but the model has ").append(label(variant.get(r.on())));
+        }
+        List<String> ways = new ArrayList<>();
+        List<Switch> fix = fix(changes);
+        if (fix != null) {
+            ways.add("use with(" + fix.stream().map(KernelModel::label).collect(Collectors.joining(", ")) + ") to change them together");
+        }
+        for (Switch asked : changes.values()) {
+            if (unmet.stream().noneMatch(r -> r.value() == asked)) {
+                continue;
+            }
+            List<String> instead = new ArrayList<>();
+            for (Switch alt : switchType(asked).getEnumConstants()) {
+                if (alt != asked && alt != values.get(switchType(asked)) && alt.requires().stream().allMatch(r -> r.heldBy(variant))) {
+                    instead.add(label(alt));
+                }
+            }
+            if (!instead.isEmpty()) {
+                ways.add(String.join(" or ", instead) + " instead of " + label(asked));
+            }
+        }
+        sb.append("\n").append(ways.isEmpty() ? "change the values above so that each requirement holds" : String.join(", or ", ways));
+        return sb.toString();
+    }
+
+    /**
+     * The values to pass to {@link #with(Switch...)} to get the requested ones in a coherent model,
+     * or null: a requested value that needs another switch brings the first value that creates what
+     * it needs (which is then wanted as well); a value the request broke is replaced by the nearest
+     * value of its switch whose own requirements hold.
+     */
+    private List<Switch> fix(Map<Class<? extends Switch>, Switch> changes) {
+        Map<Class<? extends Switch>, Switch> f = new LinkedHashMap<>(changes);
+        Set<Class<? extends Switch>> wanted = new HashSet<>(changes.keySet());
+        for (int round = 0; round <= SWITCHES.size(); round++) {
+            KernelModel m = derive(name, stands, List.copyOf(f.values()));
+            List<Requirement> unmet = m.unmetRequirements();
+            if (unmet.isEmpty()) {
+                return List.copyOf(f.values());
+            }
+            Requirement r = unmet.get(0);
+            Class<? extends Switch> type = switchType(r.value());
+            if (wanted.contains(type)) {
+                if (!wanted.add(r.on())) {
+                    return null;
+                }
+                f.put(r.on(), r.anyOf().get(0));
+            } else {
+                Switch alt = nearestAlternative(r.value(), m);
+                if (alt == null) {
+                    return null;
+                }
+                f.put(type, alt);
+            }
+        }
+        return null;
+    }
+
+    /** The value of v's switch closest to v in declaration order (the older one on a tie) whose requirements m meets. */
+    private static Switch nearestAlternative(Switch v, KernelModel m) {
+        Switch[] all = switchType(v).getEnumConstants();
+        int at = ((Enum<?>) v).ordinal();
+        for (int d = 1; d < all.length; d++) {
+            for (int i : new int[] {at - d, at + d}) {
+                if (i >= 0 && i < all.length && all[i].requires().stream().allMatch(r -> r.heldBy(m))) {
+                    return all[i];
+                }
+            }
+        }
+        return null;
     }
 
     /** The same switches under a new name, e.g. {@code LINUX_5_10.with(SHARE_WRPROTECT).named("5.9-rc1", ...)}. */

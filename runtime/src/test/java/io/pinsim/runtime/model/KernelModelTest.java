@@ -111,4 +111,109 @@ class KernelModelTest {
             }
         }
     }
+
+    @Test
+    void everyRequirementNamesAnotherSwitchAndACommit() {
+        for (Class<? extends Switch> type : KernelModel.SWITCHES) {
+            for (Switch s : type.getEnumConstants()) {
+                for (Requirement r : s.requires()) {
+                    assertThat(r.value()).isSameAs(s);
+                    assertThat(r.on()).as(r.toString()).isNotEqualTo(type);
+                    assertThat(r.anyOf()).as(r.toString()).allMatch(v -> v.getClass() == r.on());
+                    assertThat(r.commit()).as(r.toString()).matches("[0-9a-f]{12}");
+                    assertThat(r.state()).isNotBlank();
+                    assertThat(r.why()).isNotBlank();
+                }
+            }
+        }
+        assertThat(ForkPinned.EARLY_COPY_ANON_EXCLUSIVE.requires()).extracting(Requirement::on).containsExactly(CowReuse.class, PinAccounting.class);
+        assertThat(CowReuse.ANON_EXCLUSIVE.requires()).isEmpty();
+    }
+
+    @Test
+    void everyPredefinedModelMeetsEveryRequirement() {
+        for (KernelModel m : KernelModel.all()) {
+            for (Switch s : m.switches()) {
+                assertThat(s.requires()).as("%s in %s", s, m).allMatch(r -> r.heldBy(m));
+            }
+        }
+    }
+
+    /** The example: a value that reads PG_anon_exclusive in a model that has no such flag. */
+    @Test
+    void withRefusesAValueThatReadsStateNoOtherValueCreates() {
+        assertThatThrownBy(() -> KernelModel.LINUX_5_10.with(ForkPinned.EARLY_COPY_ANON_EXCLUSIVE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("LINUX_5_10 with ForkPinned.EARLY_COPY_ANON_EXCLUSIVE is not a coherent kernel model:\n"
+                        + "  ForkPinned.EARLY_COPY_ANON_EXCLUSIVE needs PG_anon_exclusive (CowReuse.ANON_EXCLUSIVE, 6c287605fd56: page_try_dup_anon_rmap()"
+                        + " copies only pages marked exclusive, and only the anon-exclusive do_wp_page() keeps the mark), but the model has CowReuse.REFCOUNT_EQ_1\n"
+                        + "use with(ForkPinned.EARLY_COPY_ANON_EXCLUSIVE, CowReuse.ANON_EXCLUSIVE) to change them together,"
+                        + " or ForkPinned.SHARE_WRPROTECT instead of ForkPinned.EARLY_COPY_ANON_EXCLUSIVE");
+        assertThatThrownBy(() -> KernelModel.LINUX_5_10.with(GupReadOnShared.UNSHARE_IF_PIN))
+                .hasMessageContaining("GupReadOnShared.UNSHARE_IF_PIN needs PG_anon_exclusive (CowReuse.ANON_EXCLUSIVE, a7f226604170: ");
+        assertThatThrownBy(() -> KernelModel.LINUX_4_19.with(ForkPinned.EARLY_COPY_ANY_PAGE))
+                .hasMessageContaining("ForkPinned.EARLY_COPY_ANY_PAGE needs pin accounting (PinAccounting.PIN_COUNTING_BIAS, 3faa52c03f44: ")
+                .hasMessageEndingWith("use with(ForkPinned.EARLY_COPY_ANY_PAGE, PinAccounting.PIN_COUNTING_BIAS) to change them together");
+    }
+
+    /** A derived report follows the switch it reports on: copy-on-fork is not reported by a kernel that does not copy. */
+    @Test
+    void withRefusesAReportThatNoLongerHoldsAndNamesTheValueThatDoes() {
+        assertThatThrownBy(() -> KernelModel.LINUX_6_6.with(ForkPinned.SHARE_WRPROTECT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("RdmaCopyOnFork.REPORTED needs early copy of pinned pages at fork (ForkPinned.EARLY_COPY_ANY_PAGE or"
+                        + " ForkPinned.EARLY_COPY_ANON_EXCLUSIVE, 6cc9e215eb27: ")
+                .hasMessageContaining("but the model has ForkPinned.SHARE_WRPROTECT")
+                .hasMessageEndingWith("use with(ForkPinned.SHARE_WRPROTECT, RdmaCopyOnFork.NOT_REPORTED) to change them together");
+        KernelModel v = KernelModel.LINUX_6_6.with(ForkPinned.SHARE_WRPROTECT, RdmaCopyOnFork.NOT_REPORTED);
+        assertThat(v.name()).isEqualTo("LINUX_6_6+ForkPinned.SHARE_WRPROTECT+RdmaCopyOnFork.NOT_REPORTED");
+        assertThat(v.get(RdmaCopyOnFork.class)).isEqualTo(RdmaCopyOnFork.NOT_REPORTED);
+    }
+
+    @Test
+    void withTakesSeveralValuesAndChecksThemTogether() {
+        KernelModel v = KernelModel.LINUX_5_10.with(GupReadOnShared.UNSHARE_IF_PIN, CowReuse.ANON_EXCLUSIVE);
+        assertThat(v.name()).isEqualTo("LINUX_5_10+GupReadOnShared.UNSHARE_IF_PIN+CowReuse.ANON_EXCLUSIVE");
+        assertThat(v.standsFor()).endsWith(" with GupReadOnShared.UNSHARE_IF_PIN, CowReuse.ANON_EXCLUSIVE");
+        assertThat(KernelModel.LINUX_5_10.with(ForkPinned.EARLY_COPY_ANY_PAGE, CowReuse.ANON_EXCLUSIVE).name())
+                .as("values the model already has are not part of the name").isEqualTo("LINUX_5_10+CowReuse.ANON_EXCLUSIVE");
+        assertThat(KernelModel.LINUX_5_10.with()).isSameAs(KernelModel.LINUX_5_10);
+        assertThatThrownBy(() -> KernelModel.LINUX_5_10.with(ForkPinned.SHARE_WRPROTECT, ForkPinned.EARLY_COPY_ANY_PAGE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("with(..) got two values of ForkPinned: SHARE_WRPROTECT and EARLY_COPY_ANY_PAGE; pass one");
+    }
+
+    /** The values a refusal suggests passing together make a coherent model, for every refused single-switch variant. */
+    @Test
+    void everyRefusalsSuggestionIsAccepted() {
+        int refused = 0;
+        for (KernelModel m : KernelModel.all()) {
+            for (Class<? extends Switch> type : KernelModel.SWITCHES) {
+                for (Switch v : type.getEnumConstants()) {
+                    String message;
+                    try {
+                        m.with(v);
+                        continue;
+                    } catch (IllegalArgumentException e) {
+                        message = e.getMessage();
+                    }
+                    refused++;
+                    java.util.regex.Matcher use = java.util.regex.Pattern.compile("use with\\(([^)]*)\\)").matcher(message);
+                    assertThat(use.find()).as(message).isTrue();
+                    Switch[] values = java.util.Arrays.stream(use.group(1).split(", ")).map(KernelModelTest::parse).toArray(Switch[]::new);
+                    assertThat(m.with(values).get(type)).as(message).isSameAs(v);
+                }
+            }
+        }
+        assertThat(refused).isEqualTo(34);
+    }
+
+    private static Switch parse(String label) {
+        String[] parts = label.split("\\.");
+        return KernelModel.SWITCHES.stream().filter(t -> t.getSimpleName().equals(parts[0])).findFirst().map(t -> java.util.Arrays.stream(t.getEnumConstants())
+                .filter(c -> c.name().equals(parts[1])).findFirst().orElseThrow()).orElseThrow();
+    }
+
+    private static <S extends Switch> List<S> values(Class<S> type) {
+        return KernelModel.all().stream().map(m -> m.get(type)).toList();
+    }
 }

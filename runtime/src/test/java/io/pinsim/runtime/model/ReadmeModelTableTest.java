@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** README.md's table of switches per model is the model itself: this test keeps them in sync. */
+/** README.md's tables of switches per model and of their requirements are the model itself: this test keeps them in sync. */
 class ReadmeModelTableTest {
 
     static String table() {
@@ -27,6 +27,36 @@ class ReadmeModelTableTest {
             sb.append('\n');
         }
         return sb.toString();
+    }
+
+    /** Every requirement of every switch value, as README.md's "Model coherence" lists them. */
+    static String requirementsTable() {
+        StringBuilder sb = new StringBuilder("| value | needs | because |\n|---|---|---|\n");
+        for (Class<? extends Switch> type : KernelModel.SWITCHES) {
+            for (Switch v : type.getEnumConstants()) {
+                for (Requirement r : v.requires()) {
+                    sb.append("| `").append(type.getSimpleName()).append('.').append(v.name()).append("` | ").append(r.state()).append(": ");
+                    for (int i = 0; i < r.anyOf().size(); i++) {
+                        sb.append(i == 0 ? "" : " or ").append('`').append(r.on().getSimpleName()).append('.').append(r.anyOf().get(i).name()).append('`');
+                    }
+                    sb.append(" | ").append(r.commit()).append(": ").append(r.why()).append(" |\n");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void readmeListsEveryRequirementOfEverySwitchValue() throws IOException {
+        String text = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        assertThat(text).as("README.md must contain this table, generated from the switches' requirements:%n%s", requirementsTable()).contains(requirementsTable());
+    }
+
+    @Test
+    void readmesExampleRefusalIsTheOneWithGives() throws IOException {
+        String text = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        String message = org.assertj.core.api.Assertions.catchThrowable(() -> KernelModel.LINUX_5_10.with(ForkPinned.EARLY_COPY_ANON_EXCLUSIVE)).getMessage();
+        assertThat(text).as("README.md's \"Model coherence\" example must be:%n%s", message).contains("```\n" + message + "\n```");
     }
 
     @Test

@@ -89,34 +89,46 @@ public final class CopyPageRange {
         return true;
     }
 
-    /** copy_present_pte(): share the page or copy it now, per the model's {@link ForkPinned} policy. */
+    /**
+     * copy_present_pte(): share the page or copy it now, per the model's {@link ForkPinned} policy.
+     * A shared anonymous page stops being exclusive (page_dup_anon_rmap() in a kernel with
+     * PG_anon_exclusive: a page two mms map is not exclusive to either), whichever policy decided
+     * to share it; without the flag that is a no-op.
+     */
     private Decision copyPresentPte(Page f) {
         boolean maybePinned = cow && src.hasPinned && f.pageMaybeDmaPinned();
         switch (policy) {
             case SHARE_WRPROTECT -> {
-                return Decision.SHARE;
+                return share(f);
             }
             case EARLY_COPY_ANY_PAGE -> {
                 if (maybePinned) {
                     why = "MMF_HAS_PINNED and page_maybe_dma_pinned() (refcount " + f.refcount() + "): copied for the child now, the parent keeps it writable (copy_present_page, 70e806e4e645)";
                     return Decision.COPY;
                 }
-                return Decision.SHARE;
+                return share(f);
             }
             case EARLY_COPY_ANON_EXCLUSIVE -> {
-                if (!f.isAnon() || (f.flags & Page.ANON_EXCLUSIVE) == 0) {
+                if (!f.isAnon() || !f.isAnonExclusive()) {
                     return Decision.SHARE;
                 }
                 if (maybePinned) {
                     why = "exclusive and maybe pinned (refcount " + f.refcount() + "): page_try_dup_anon_rmap() fails, copied for the child now, the parent keeps it";
                     return Decision.COPY;
                 }
-                f.flags &= ~Page.ANON_EXCLUSIVE;
-                k.touch(f);
-                return Decision.SHARE;
+                return share(f);
             }
             default -> throw new IllegalStateException(policy.name());
         }
+    }
+
+    /** Decides to share: an exclusive anonymous page is exclusive no more (ClearPageAnonExclusive()). */
+    private Decision share(Page f) {
+        if (f.isAnonExclusive()) {
+            f.clearAnonExclusive();
+            k.touch(f);
+        }
+        return Decision.SHARE;
     }
 
     /**
@@ -152,7 +164,8 @@ public final class CopyPageRange {
                 if (n == null) {
                     return old;
                 }
-                n.flags |= Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY;
+                n.flags |= Page.ANON | Page.DIRTY;
+                n.setAnonExclusive();
                 n.anonVma = dst.anonVma();
                 n.index = vpn;
                 long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);

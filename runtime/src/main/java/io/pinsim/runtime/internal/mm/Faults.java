@@ -208,6 +208,9 @@ public final class Faults {
             int count = f.mapcount() + slot.count;
             if (write && count <= 1) {
                 deleteFromSwapCache(f);
+                // A page no one else maps or swaps is exclusive: in a kernel with PG_anon_exclusive a
+                // writable anon PTE must point to an exclusive page (no-op without the flag).
+                f.setAnonExclusive();
                 writable = true;
                 why = "mapcount + swapcount = " + count + " <= 1: mapped writable, page left the swap cache (reuse_swap_page)";
             } else {
@@ -216,7 +219,7 @@ public final class Faults {
         } else {
             boolean exclusive = (pte & Pte.SWP_EXCLUSIVE) != 0;
             if (exclusive) {
-                f.flags |= Page.ANON_EXCLUSIVE;
+                f.setAnonExclusive();
             }
             writable = write && exclusive;
             why = exclusive ? (write ? "swap PTE was exclusive: mapped writable" : "swap PTE was exclusive: page exclusive, mapped read-only")
@@ -246,6 +249,9 @@ public final class Faults {
      * do_wp_page(): a write (or unshare) fault on a present, write-protected PTE. Shared mappings are
      * made writable (wp_page_shared); the zero page and page-cache pages in private mappings are
      * always copied; an anonymous page is reused or copied by the model's {@link CowReuse} rule.
+     * Whatever the rule, an unshare fault never makes the PTE writable: where a write fault would
+     * reuse the page it keeps it read-only, where it would copy the copy is mapped read-only
+     * (do_wp_page(): "if (unshare) { ... return 0; }" before wp_page_reuse(), c89357e27f20).
      *
      * @param unshare FAULT_FLAG_UNSHARE: make the page exclusive but leave the PTE read-only
      */
@@ -282,19 +288,19 @@ public final class Faults {
                     if (f.swapSlot != null) {
                         deleteFromSwapCache(f);
                     }
-                    return wpPageReuse(mm, vma, vpn, pte, f, actor, "mapcount + swapcount = " + (mc + sc) + " <= 1 (reuse_swap_page; GUP references are not counted)");
+                    return reuseOrKeep(mm, vma, vpn, pte, f, unshare, actor, "mapcount + swapcount = " + (mc + sc) + " <= 1 (reuse_swap_page; GUP references are not counted)");
                 }
                 return wpPageCopy(mm, vma, vpn, f, unshare, actor, "mapcount + swapcount = " + (mc + sc) + " > 1 (reuse_swap_page)");
             }
             case REFCOUNT_EQ_1 -> {
                 int rc = f.refcount();
                 if (rc == 1) {
-                    return wpPageReuse(mm, vma, vpn, pte, f, actor, "refcount 1 (09854ba94c6a)");
+                    return reuseOrKeep(mm, vma, vpn, pte, f, unshare, actor, "refcount 1 (09854ba94c6a)");
                 }
                 return wpPageCopy(mm, vma, vpn, f, unshare, actor, "refcount " + rc + " > 1" + extraRefs(f) + " (09854ba94c6a)");
             }
             case ANON_EXCLUSIVE -> {
-                if ((f.flags & Page.ANON_EXCLUSIVE) != 0) {
+                if (f.isAnonExclusive()) {
                     if (unshare) {
                         return Result.OK;
                     }
@@ -304,7 +310,7 @@ public final class Faults {
                 if (refuse != null) {
                     return wpPageCopy(mm, vma, vpn, f, unshare, actor, refuse);
                 }
-                f.flags |= Page.ANON_EXCLUSIVE;
+                f.setAnonExclusive();
                 if (unshare) {
                     k.trace().record(actor, TraceKind.UNSHARE, addr, f.pfn(), "unshare fault at " + Kernel.hex(addr) + ": frame #" + f.pfn()
                             + " is the only reference, marked exclusive, PTE stays read-only (do_wp_page, FAULT_FLAG_UNSHARE)");
@@ -334,6 +340,23 @@ public final class Faults {
             return "not PageAnonExclusive and refcount " + rc + " != 1" + extraRefs(f) + " (wp_can_reuse_anon_folio)";
         }
         return null;
+    }
+
+    /**
+     * The rule allows reuse: wp_page_reuse() for a write fault; an unshare fault keeps the page and
+     * leaves the PTE read-only (c89357e27f20). Only the anon-exclusive rule raises unshare faults in
+     * the predefined models; the other rules honour the flag the same way, so no variant can turn an
+     * unshare fault into a writable mapping.
+     */
+    private Result reuseOrKeep(Mm mm, VmArea vma, long vpn, long pte, Page f, boolean unshare, String actor, String why) {
+        if (!unshare) {
+            return wpPageReuse(mm, vma, vpn, pte, f, actor, why);
+        }
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        k.touch(f);
+        k.trace().record(actor, TraceKind.UNSHARE, addr, f.pfn(), "unshare fault at " + Kernel.hex(addr) + ": frame #" + f.pfn()
+                + " may be reused (" + why + "): kept, PTE stays read-only (do_wp_page, FAULT_FLAG_UNSHARE)");
+        return Result.OK;
     }
 
     /** wp_page_reuse(): the PTE is made writable and dirty in place. */
@@ -403,7 +426,10 @@ public final class Faults {
     /** page_add_new_anon_rmap() (RMAP_EXCLUSIVE where the kernel passes it); anon_vma_prepare() marks the VMA. */
     private static void makeAnon(Page f, Mm mm, VmArea vma, long vpn, boolean exclusive) {
         vma.hasAnonVma = true;
-        f.flags |= Page.ANON | (exclusive ? Page.ANON_EXCLUSIVE : 0);
+        f.flags |= Page.ANON;
+        if (exclusive) {
+            f.setAnonExclusive();
+        }
         f.anonVma = mm.anonVma();
         f.index = vpn;
     }

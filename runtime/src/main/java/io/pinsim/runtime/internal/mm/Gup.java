@@ -225,7 +225,7 @@ public final class Gup {
             return false;
         }
         if (f.isAnon()) {
-            return (f.flags & Page.ANON_EXCLUSIVE) == 0;
+            return !f.isAnonExclusive();
         }
         if (k.model().get(RoLongtermPinNonAnon.class) != RoLongtermPinNonAnon.UNSHARE || (flags & Foll.LONGTERM) == 0) {
             return false;

@@ -60,8 +60,8 @@ final class Invariants {
         }
         int mapcount = f.mapcount();
         if (k.anonExclusiveEra() && f.isAnon() && !midFork(f)) {
-            boolean exclusive = (f.flags & Page.ANON_EXCLUSIVE) != 0;
-            if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0) {
+            boolean exclusive = f.isAnonExclusive();
+            if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0 && k.pinnedAnonPagesExclusive()) {
                 fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
                         + ") but not PageAnonExclusive (sanity_check_pinned_pages)");
             }

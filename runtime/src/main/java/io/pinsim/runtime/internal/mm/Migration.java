@@ -47,7 +47,10 @@ public final class Migration {
             if (n == null) {
                 break;
             }
-            n.flags = f.flags & (Page.ANON | Page.ANON_EXCLUSIVE | Page.DIRTY);
+            n.flags = f.flags & (Page.ANON | Page.DIRTY);
+            if (f.isAnonExclusive()) {
+                n.setAnonExclusive();
+            }
             n.anonVma = f.anonVma;
             n.index = f.index;
             List<Mm> mms = new ArrayList<>();

@@ -6,6 +6,9 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.ForkPinned;
+import io.pinsim.runtime.model.GupFastVsFork;
+import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.PinAccounting;
 import io.pinsim.runtime.trace.FrameSnapshot;
@@ -68,6 +71,7 @@ public final class MmCore {
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
+    private final boolean pinnedAnonExclusive;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -88,6 +92,10 @@ public final class MmCore {
         this.random = new SplittableRandom(seed);
         this.biasedPins = model.get(PinAccounting.class) == PinAccounting.PIN_COUNTING_BIAS;
         this.anonExclusiveEra = model.get(CowReuse.class) == CowReuse.ANON_EXCLUSIVE;
+        this.pinnedAnonExclusive = anonExclusiveEra
+                && model.get(GupReadOnShared.class) != GupReadOnShared.RETURN_SHARED
+                && model.get(ForkPinned.class) != ForkPinned.SHARE_WRPROTECT
+                && model.get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ;
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
         frames[0] = zeroPage;
@@ -148,9 +156,29 @@ public final class MmCore {
         return biasedPins;
     }
 
-    /** Whether PageAnonExclusive exists (CowReuse.ANON_EXCLUSIVE, 6c287605fd56). */
+    /**
+     * Whether PG_anon_exclusive exists: under {@link CowReuse#ANON_EXCLUSIVE} only. 6c287605fd56
+     * (5.19) brought the flag together with do_wp_page()'s rule that trusts and re-sets it; a write
+     * fault that ignored it would leave no way to make a page exclusive again after fork, so no other
+     * switch value can bring the flag on its own. The values that read the flag require this one
+     * (see {@link io.pinsim.runtime.model.Switch.Requires}); {@link Page#setAnonExclusive()} and
+     * {@link Page#clearAnonExclusive()} are no-ops without it.
+     */
     public boolean anonExclusiveEra() {
         return anonExclusiveEra;
+    }
+
+    /**
+     * Whether every pinned anonymous page is PageAnonExclusive, the guarantee
+     * sanity_check_pinned_pages() checks (5.19). Four mechanisms give it together: the flag itself,
+     * GUP taking pins only on exclusive pages (R/O pins unshare, a7f226604170, or break COW,
+     * 17839856fd58), fork never sharing a page that may be pinned (page_try_dup_anon_rmap(), or the
+     * early copy of 70e806e4e645) and GUP-fast backing off while fork clears the flag
+     * (write_protect_seq, 57efa1fe5957). A variant without one of them runs, and its pins can go
+     * stale exactly as the kernel's would; the invariant is only checked where it holds.
+     */
+    public boolean pinnedAnonPagesExclusive() {
+        return pinnedAnonExclusive;
     }
 
     /** Registers a new address space for the full invariant check. */

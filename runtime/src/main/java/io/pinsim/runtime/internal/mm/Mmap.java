@@ -335,7 +335,7 @@ public final class Mmap {
             return false;
         }
         Page f = kernel.frameOfPte(pte);
-        return f.isAnon() && (f.flags & Page.ANON_EXCLUSIVE) != 0 && kernel.anonExclusiveEra();
+        return f.isAnon() && f.isAnonExclusive();
     }
 
     /** populate_vma_page_range() / faultin_vma_page_range(): fault every page in as a read or write would. */

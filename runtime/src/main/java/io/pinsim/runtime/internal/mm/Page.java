@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class Page implements io.pinsim.runtime.Frame {
     public static final int ANON = 1;
-    public static final int ANON_EXCLUSIVE = 1 << 1;
+    /** PG_anon_exclusive; only {@link #isAnonExclusive()}, {@link #setAnonExclusive()} and {@link #clearAnonExclusive()} touch it. */
+    private static final int ANON_EXCLUSIVE = 1 << 1;
     public static final int DIRTY = 1 << 2;
     static final int ZERO_PAGE = 1 << 3;
     static final int FREE = 1 << 4;
@@ -70,9 +71,33 @@ public final class Page implements io.pinsim.runtime.Frame {
         return (flags & ANON) != 0;
     }
 
+    /**
+     * PageAnonExclusive(): the anonymous page is mapped by one mm only and may be reused on a write
+     * fault without looking at its refcount (6c287605fd56, 5.19). Always false in a kernel without
+     * the flag ({@link MmCore#anonExclusiveEra()}).
+     */
     @Override
     public boolean isAnonExclusive() {
-        return kernel.anonExclusiveEra() && (flags & ANON_EXCLUSIVE) != 0;
+        return (flags & ANON_EXCLUSIVE) != 0 && kernel.anonExclusiveEra();
+    }
+
+    /**
+     * SetPageAnonExclusive(): done where the kernel passes RMAP_EXCLUSIVE (a new anonymous page, a
+     * reused or unshared one, a swap-in of an exclusive entry). A no-op in a kernel without the
+     * flag, where the same call sites simply have nothing to record.
+     */
+    public void setAnonExclusive() {
+        if (kernel.anonExclusiveEra()) {
+            flags |= ANON_EXCLUSIVE;
+        }
+    }
+
+    /**
+     * ClearPageAnonExclusive(): the page becomes (possibly) shared: fork shares it, reclaim moves
+     * the bit into the swap entry. A no-op in a kernel without the flag.
+     */
+    public void clearAnonExclusive() {
+        flags &= ~ANON_EXCLUSIVE;
     }
 
     @Override

@@ -89,7 +89,7 @@ public final class Reclaim {
                     + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
             return false;
         }
-        if (k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0 && f.pageMaybeDmaPinned()) {
+        if (f.isAnonExclusive() && f.pageMaybeDmaPinned()) {
             // try_to_unmap_one(): page_try_share_anon_rmap() fails with -EBUSY for an exclusive page that
             // may be pinned, so the PTE is restored (6c287605fd56, 5.19). Reached by a page already in the swap cache.
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn()
@@ -102,7 +102,7 @@ public final class Reclaim {
             slot.cache = f;
             f.swapSlot = slot;
         }
-        boolean exclusive = k.anonExclusiveEra() && (f.flags & Page.ANON_EXCLUSIVE) != 0;
+        boolean exclusive = f.isAnonExclusive();
         List<long[]> unmapped = new ArrayList<>();
         List<Mm> mms = new ArrayList<>();
         k.rmap().walk(f, (m, vma, v) -> {
@@ -119,7 +119,7 @@ public final class Reclaim {
             slot.count++;
             m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
         }
-        f.flags &= ~Page.ANON_EXCLUSIVE;
+        f.clearAnonExclusive();
         slot.content = Content.copyOf(f.content);
         f.flags &= ~Page.DIRTY;
         k.touch(f);
