@@ -36,14 +36,15 @@ import org.junit.jupiter.api.DynamicTest;
  * parameter as the API declares it. {@link #missingRows} lists the public methods with no row, so a
  * new method must get rows (or be listed as taking no input).
  *
- * <p>The same class is copied into the devices and DSL tests (each module tests only what it sees).
+ * <p>The devices and DSL tests have a copy (a module's tests see no other module's tests): change
+ * them together.
  *
  * @param <F> the fixture: the objects a row works on, built fresh for each row
  */
 final class BadInputTable<F> {
     /** What a row expects. */
     record Expect(Kind kind, Class<? extends Throwable> type, Object code, String text, String effect) {
-        enum Kind { ERRNO, MISUSE, BUG, SIGNAL, OK }
+        enum Kind { ERRNO, MISUSE, BUG, SIGNAL, FAULT, OK }
 
         Expect(Kind kind, Class<? extends Throwable> type, Object code, String text) {
             this(kind, type, code, text, null);
@@ -61,6 +62,7 @@ final class BadInputTable<F> {
                 case MISUSE -> type.getSimpleName();
                 case BUG -> "BUG " + code;
                 case SIGNAL -> String.valueOf(code);
+                case FAULT -> type.getSimpleName();
                 case OK -> "ok";
             };
         }
@@ -94,6 +96,11 @@ final class BadInputTable<F> {
     /** A CPU access that faults: not a refusal, the process is killed. */
     static Expect signal(Signal signal) {
         return new Expect(Expect.Kind.SIGNAL, SignalException.class, signal, null);
+    }
+
+    /** A fault the hardware reports instead of a refusal (an IOMMU fault): the access is blocked and changes nothing but the log and trace. */
+    static Expect fault(Class<? extends RuntimeException> type, String message) {
+        return new Expect(Expect.Kind.FAULT, type, null, message);
     }
 
     /** A valid edge (a zero length, a read past EOF): the call returns; {@code why} says why it is valid. */
@@ -183,11 +190,11 @@ final class BadInputTable<F> {
                 + publicMembers(type).stream().map(Row::key).sorted().toList());
     }
 
-    /** The public methods a user can call on the type (not Object's), and its public constructors. */
+    /** The public methods a user can call on the type (not Object's, nor its overrides of them), and its public constructors. */
     static List<Executable> publicMembers(Class<?> type) {
         List<Executable> out = new ArrayList<>();
         for (Method m : type.getMethods()) {
-            if (m.getDeclaringClass() != Object.class && !m.isSynthetic() && !m.isBridge()
+            if (m.getDeclaringClass() != Object.class && !m.isSynthetic() && !m.isBridge() && !overridesObject(m)
                     && (!Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == type)) {
                 out.add(m);
             }
@@ -196,6 +203,15 @@ final class BadInputTable<F> {
             out.addAll(Arrays.asList(type.getConstructors()));
         }
         return out;
+    }
+
+    private static boolean overridesObject(Method m) {
+        try {
+            Object.class.getMethod(m.getName(), m.getParameterTypes());
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
     }
 
     /** The rows of one method: the null rows are made when the next method starts (or the table is read). */
@@ -410,6 +426,12 @@ final class BadInputTable<F> {
                     throw new AssertionError(r + ": expected a KernelBugException but got", thrown);
                 }
                 assertThat(b.invariant()).as(r.toString()).isEqualTo(e.code());
+            }
+            case FAULT -> {
+                if (thrown.getClass() != e.type()) {
+                    throw new AssertionError(r + ": expected " + e.type().getSimpleName() + " but got", thrown);
+                }
+                assertThat(thrown.getMessage()).as(r.toString()).contains(e.text());
             }
             case SIGNAL -> {
                 if (!(thrown instanceof SignalException s)) {

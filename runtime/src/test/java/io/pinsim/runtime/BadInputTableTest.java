@@ -414,7 +414,7 @@ class BadInputTableTest {
         }
         t.method(Inode.class, "readDisk(long,int)", f -> f.shm, f -> args(0L, 16))
                 .on("a tmpfs file", ise("no separate disk copy"), f -> f.shm);
-        t.noInput(SimpleDisk.class, "name()", "inflight()", "completeAll()", "toString()");
+        t.noInput(SimpleDisk.class, "name()", "inflight()", "completeAll()");
         t.method(SimpleDisk.class, "<init>(String)", f -> args("sdz"));
         t.method(SimpleDisk.class, "submit(Bio)", f -> f.ext4.device(), f -> args(f.flyingDio.bio()))
                 .bad("a bio that is done", iae("already complete"), 0, f -> f.doneDio.bio());
