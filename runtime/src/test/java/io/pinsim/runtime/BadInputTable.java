@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -43,16 +44,21 @@ import org.junit.jupiter.api.DynamicTest;
  */
 final class BadInputTable<F> {
     /** What a row expects. */
-    record Expect(Kind kind, Class<? extends Throwable> type, Object code, String text, String effect) {
+    record Expect(Kind kind, Class<? extends Throwable> type, Object code, String text, String effect, Consumer<Object> then) {
         enum Kind { ERRNO, MISUSE, BUG, SIGNAL, FAULT, OK }
 
         Expect(Kind kind, Class<? extends Throwable> type, Object code, String text) {
-            this(kind, type, code, text, null);
+            this(kind, type, code, text, null, null);
         }
 
         /** The errno comes after a partial effect the kernel leaves too (and the API's javadoc names): the state is not compared. */
         Expect leaving(String partialEffect) {
-            return new Expect(kind, type, code, text, partialEffect);
+            return new Expect(kind, type, code, text, partialEffect, then);
+        }
+
+        /** For a call that returns: what must hold of its result (a DSL step that recorded the kernel's errno). */
+        Expect then(Consumer<Object> check) {
+            return new Expect(kind, type, code, text, effect, check);
         }
 
         @Override
@@ -98,8 +104,8 @@ final class BadInputTable<F> {
         return new Expect(Expect.Kind.SIGNAL, SignalException.class, signal, null);
     }
 
-    /** A fault the hardware reports instead of a refusal (an IOMMU fault): the access is blocked and changes nothing but the log and trace. */
-    static Expect fault(Class<? extends RuntimeException> type, String message) {
+    /** A fault reported instead of a refusal (an IOMMU fault, a DSL assertion): the call is blocked and changes nothing but the log and trace. */
+    static Expect fault(Class<? extends Throwable> type, String message) {
         return new Expect(Expect.Kind.FAULT, type, null, message);
     }
 
@@ -143,6 +149,7 @@ final class BadInputTable<F> {
     private final List<Row<F>> rows = new ArrayList<>();
     private final Map<Class<?>, TreeSet<String>> noInput = new LinkedHashMap<>();
     private final List<Class<?>> types = new ArrayList<>();
+    private final java.util.Set<Class<?>> ownOnly = new java.util.HashSet<>();
 
     BadInputTable(Supplier<F> fixture, Function<F, String> state, Function<F, List<Trace>> traces) {
         this.fixture = fixture;
@@ -154,6 +161,12 @@ final class BadInputTable<F> {
     BadInputTable<F> type(Class<?> type) {
         types.add(type);
         return this;
+    }
+
+    /** A type whose own public methods (not those it inherits, which another type's rows cover) must have rows. */
+    BadInputTable<F> ownMethodsOf(Class<?> type) {
+        ownOnly.add(type);
+        return type(type);
     }
 
     /** Methods that take no input (getters): nothing to feed them, listed so the completeness check knows. */
@@ -190,11 +203,18 @@ final class BadInputTable<F> {
                 + publicMembers(type).stream().map(Row::key).sorted().toList());
     }
 
-    /** The public methods a user can call on the type (not Object's, nor its overrides of them), and its public constructors. */
+    /**
+     * The public methods a user can call on the type (not Object's, nor its overrides of them), and
+     * its public constructors. A bridge counts only where javac made it to publish a public method
+     * of a package-private superclass (the DSL's steps), not for a generic override.
+     */
     static List<Executable> publicMembers(Class<?> type) {
         List<Executable> out = new ArrayList<>();
-        for (Method m : type.getMethods()) {
-            if (m.getDeclaringClass() != Object.class && !m.isSynthetic() && !m.isBridge() && !overridesObject(m)
+        Method[] all = type.getMethods();
+        for (Method m : all) {
+            boolean bridge = m.isBridge() && Arrays.stream(all).anyMatch(o -> !o.isBridge() && o.getName().equals(m.getName())
+                    && Arrays.equals(o.getParameterTypes(), m.getParameterTypes()));
+            if (m.getDeclaringClass() != Object.class && !bridge && !overridesObject(m)
                     && (!Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() == type)) {
                 out.add(m);
             }
@@ -336,7 +356,7 @@ final class BadInputTable<F> {
                 }
             }
             for (Executable m : publicMembers(t)) {
-                if (!covered.contains(Row.key(m))) {
+                if (!covered.contains(Row.key(m)) && (!ownOnly.contains(t) || m.getDeclaringClass() == t)) {
                     missing.add(t.getSimpleName() + "." + Row.key(m));
                 }
             }
@@ -381,11 +401,12 @@ final class BadInputTable<F> {
         List<Trace> ts = traces.apply(f);
         int[] sizes = ts.stream().mapToInt(t -> t.events().size()).toArray();
         Throwable thrown = null;
+        Object result = null;
         try {
             if (r.member() instanceof Method m) {
-                m.invoke(receiver, args);
+                result = m.invoke(receiver, args);
             } else {
-                ((Constructor<?>) r.member()).newInstance(args);
+                result = ((Constructor<?>) r.member()).newInstance(args);
             }
         } catch (InvocationTargetException e) {
             thrown = e.getCause();
@@ -394,6 +415,9 @@ final class BadInputTable<F> {
         if (e.kind() == Expect.Kind.OK) {
             if (thrown != null) {
                 throw new AssertionError(r + ": expected the call to return (" + e.text() + ") but it threw", thrown);
+            }
+            if (e.then() != null) {
+                e.then().accept(result);
             }
             return;
         }
