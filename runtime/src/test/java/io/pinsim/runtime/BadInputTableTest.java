@@ -26,6 +26,7 @@ import static io.pinsim.runtime.Fixtures.RW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.spi.DevicePageTable;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.trace.KernelLog;
 import java.util.List;
@@ -69,6 +70,7 @@ class BadInputTableTest {
         openFile(t);
         io(t);
         driver(t);
+        devicePageTable(t);
         handles(t);
         return t;
     }
@@ -559,6 +561,8 @@ class BadInputTableTest {
                 .bad("length 0", errno(EINVAL, "positive length"), 1, 0)
                 .bad("length -1", errno(EINVAL, "positive length"), 1, -1)
                 .bad("more than 1 GiB", errno(EFAULT, "io_buffer_validate"), 1, (1 << 30) + 1)
+                .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
+                .bad("an unaligned address", ok("the buffer may start anywhere in a page"), 0, f -> f.buf + 8)
                 .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(0x10000L, PAGE))
                 .on("a closed ring", errno(EBADF, "is closed"), f -> f.closedRing)
                 .on("a ring whose owner exited", ise(DEAD), f -> f.deadRing);
@@ -626,7 +630,9 @@ class BadInputTableTest {
                 .nullOk("what", "the device's name alone names the notifier")
                 .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
                 .bad("an exited process", ise(DEAD), 0, f -> f.dead)
-                .bad("length 0", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, 0L);
+                .bad("length 0", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, 0L)
+                .bad("length -1", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, -1L)
+                .bad("a range past TASK_SIZE", iae("outside the user address space"), 1, TOP);
         t.method(DriverContext.class, "hmmRangeFault(MmuIntervalNotifier,long,long,int,boolean)", f -> f.dev,
                         f -> args(f.sub, f.sub.readBegin(), f.buf, 1, false))
                 .bad("a notifier of another kernel", iae(OTHER), 0, f -> f.sub2)
@@ -664,6 +670,19 @@ class BadInputTableTest {
         for (String seq : List.of("readRetry(long)", "checkRetry(long)", "setSeq(long)")) {
             t.method(MmuIntervalNotifier.class, seq, f -> f.sub, f -> args(0L))
                     .bad("-1", ok("any sequence value is a value"), 0, -1L);
+        }
+    }
+
+    static void devicePageTable(BadInputTable<BadInputFixture> t) {
+        t.type(DevicePageTable.class);
+        t.noInput(DevicePageTable.class, "<init>()", "size()");
+        t.method(DevicePageTable.class, "map(long,Frame,boolean)", f -> new DevicePageTable(), f -> args(f.buf, f.frame, true));
+        t.method(DevicePageTable.class, "lookup(long)", f -> new DevicePageTable(), f -> args(f.buf))
+                .bad("address -1", ok("nothing mapped: null"), 0, -1L);
+        for (String range : List.of("zap(long,long)", "count(long,long)")) {
+            t.method(DevicePageTable.class, range, f -> new DevicePageTable(), f -> args(f.buf, f.buf + PAGE))
+                    .bad("end before start", ok("an empty range: nothing"), f -> args(f.buf + PAGE, f.buf))
+                    .bad("start -4096, end 0", ok("an empty range: nothing"), f -> args((long) -PAGE, 0L));
         }
     }
 
