@@ -70,21 +70,24 @@ public interface DriverContext {
     /**
      * Return pages charged with {@link #accountPinnedVm} (ib_umem_release: atomic64_sub(.., &mm->pinned_vm)).
      *
-     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing changes)
      */
     void unaccountPinnedVm(Process process, long nrPages);
 
     /**
      * Charge mm->locked_vm (vfio_lock_acct): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK.
      *
-     * @throws IllegalArgumentException for a negative page count (nothing is charged)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing is charged)
      */
     void accountLockedVm(Process process, long nrPages);
 
     /**
      * Return pages charged with {@link #accountLockedVm} (vfio_lock_acct() with a negative npage, __account_locked_vm(.., false)).
      *
-     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing changes)
      */
     void unaccountLockedVm(Process process, long nrPages);
 
