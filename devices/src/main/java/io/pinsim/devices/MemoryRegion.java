@@ -77,8 +77,12 @@ public final class MemoryRegion {
     /**
      * The frame the NIC would access for the byte at {@code offset} now: the pinned frame, or the
      * device page table's entry (null if the device has none and would fault).
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= offset &lt; {@link #length()}
+     * @throws IllegalStateException     once the MR is deregistered: the NIC accesses nothing
      */
     public Frame deviceFrame(long offset) {
+        checkOffset(offset);
         long va = address + offset;
         if (pages != null) {
             return pages.frame((int) ((va - pages.start()) >>> Kernel.PAGE_SHIFT));
@@ -87,11 +91,25 @@ public final class MemoryRegion {
         return e == null ? null : e.frame();
     }
 
-    /** Whether the NIC's view of the byte at {@code offset} is the frame the process maps there now. */
+    /**
+     * Whether the NIC's view of the byte at {@code offset} is the frame the process maps there now.
+     *
+     * @throws IndexOutOfBoundsException unless 0 &lt;= offset &lt; {@link #length()}
+     * @throws IllegalStateException     once the MR is deregistered
+     */
     public boolean isCoherent(long offset) {
         Frame f = deviceFrame(offset);
         Process p = process();
         return f != null && p.isAlive() && p.frameAt(address + offset) == f;
+    }
+
+    private void checkOffset(long offset) {
+        if (offset < 0 || offset >= length) {
+            throw new IndexOutOfBoundsException("offset " + offset + " lies outside MR#" + key + ": valid offsets are 0 to " + (length - 1));
+        }
+        if (deregistered) {
+            throw new IllegalStateException(this + ": the NIC accesses nothing through a deregistered MR; register it again");
+        }
     }
 
     @Override

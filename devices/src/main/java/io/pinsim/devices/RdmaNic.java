@@ -83,9 +83,9 @@ public class RdmaNic {
     }
 
     /** ibv_alloc_pd(). */
-    public ProtectionDomain allocPd(Process p) {
-        checkProcess(p);
-        return ctx.call("ibv_alloc_pd() for \"" + p.name() + "\"", () -> new ProtectionDomain(this, p, nextPd++));
+    public ProtectionDomain allocPd(Process process) {
+        checkProcess(process);
+        return ctx.call("ibv_alloc_pd() for \"" + process.name() + "\"", () -> new ProtectionDomain(this, process, nextPd++));
     }
 
     /**
@@ -94,10 +94,10 @@ public class RdmaNic {
      *
      * @throws ErrnoException EINVAL if a region was already registered ("too_late" in libibverbs memory.c)
      */
-    public ForkStatus ibvForkInit(Process p) {
-        checkProcess(p);
-        return ctx.call("ibv_fork_init() in \"" + p.name() + "\"", () -> {
-            ForkState s = forkStates.computeIfAbsent(p, x -> new ForkState());
+    public ForkStatus ibvForkInit(Process process) {
+        checkProcess(process);
+        return ctx.call("ibv_fork_init() in \"" + process.name() + "\"", () -> {
+            ForkState s = forkStates.computeIfAbsent(process, x -> new ForkState());
             if (s.registered && s.status == ForkStatus.DISABLED) {
                 throw new ErrnoException(Errno.EINVAL, "ibv_fork_init", "a memory region was registered before ibv_fork_init() (libibverbs: too_late)");
             }
@@ -107,9 +107,10 @@ public class RdmaNic {
         });
     }
 
-    /** ibv_is_fork_initialized() in process p. */
-    public ForkStatus forkStatus(Process p) {
-        ForkState s = forkStates.get(p);
+    /** ibv_is_fork_initialized() in the process (alive or not). */
+    public ForkStatus forkStatus(Process process) {
+        checkKernel(process);
+        ForkState s = forkStates.get(process);
         return s == null ? ForkStatus.DISABLED : s.status;
     }
 
@@ -119,9 +120,12 @@ public class RdmaNic {
      *
      * @throws ErrnoException EINVAL for a zero or overflowing length, unknown access bits, or
      *                        REMOTE_WRITE or REMOTE_ATOMIC without LOCAL_WRITE (ib_check_mr_access()); ENOMEM
-     *                        past RLIMIT_MEMLOCK; what GUP refuses: EFAULT for unmapped or
+     *                        past RLIMIT_MEMLOCK, or for more than 2^31 - 1 pages (the model pins them
+     *                        in one call); what GUP refuses: EFAULT for unmapped or
      *                        PROT_NONE memory and (6.5+) writable ext4 shared mappings,
      *                        EOPNOTSUPP for fs-DAX. Nothing stays registered, pinned or charged.
+     * @throws IllegalArgumentException for a PD of another NIC
+     * @throws IllegalStateException    for a PD of a process that exited
      */
     public MemoryRegion regMr(ProtectionDomain pd, long address, long length, int access) {
         Objects.requireNonNull(pd, "pd");
@@ -140,7 +144,7 @@ public class RdmaNic {
                 throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", length <= 0 ? "length must be positive" : "address + length overflows (ib_umem_get)");
             }
             long first = address & ~(Kernel.PAGE_SIZE - 1L);
-            int npages = (int) ((address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT);
+            long npages = (address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
             int key = nextKey++;
             if ((access & IbAccess.ON_DEMAND) != 0) {
                 return odp.register(pd, key, address, length, access);
@@ -152,14 +156,19 @@ public class RdmaNic {
             } else if (writable) {
                 flags |= Foll.WRITE;
             }
+            if (npages > Integer.MAX_VALUE) {
+                ctx.accountPinnedVm(p, npages); // past RLIMIT_MEMLOCK this is ib_umem_get()'s own ENOMEM
+                ctx.unaccountPinnedVm(p, npages);
+                throw new ErrnoException(Errno.ENOMEM, "ibv_reg_mr", npages + " pages: the model pins at most 2^31 - 1 pages in one registration");
+            }
             ForkState fs = forkStates.computeIfAbsent(p, x -> new ForkState());
-            dontfork(p, fs, first, npages);
+            dontfork(p, fs, first, (int) npages);
             boolean charged = false;
             GupPages pages = null;
             try {
                 ctx.accountPinnedVm(p, npages);
                 charged = true;
-                pages = ctx.pinUserPagesFast(p, first, npages, flags, "MR#" + key);
+                pages = ctx.pinUserPagesFast(p, first, (int) npages, flags, "MR#" + key);
                 if (pages.count() < npages) {
                     throw new ErrnoException(Errno.EFAULT, "ibv_reg_mr", "only " + pages.count() + " of " + npages + " pages could be pinned (ib_umem_get)");
                 }
@@ -171,7 +180,7 @@ public class RdmaNic {
                 if (charged) {
                     ctx.unaccountPinnedVm(p, npages);
                 }
-                dofork(p, fs, first, npages);
+                dofork(p, fs, first, (int) npages);
                 throw e;
             }
             fs.registered = true;
@@ -228,8 +237,17 @@ public class RdmaNic {
         return post(mr, true, offset, data.clone(), data.length);
     }
 
-    /** Posts a work request in which the NIC reads {@code length} bytes of the MR at {@code offset} (a SEND or an incoming RDMA READ; ibv_post_send()). */
+    /**
+     * Posts a work request in which the NIC reads {@code length} bytes of the MR at {@code offset} (a
+     * SEND or an incoming RDMA READ; ibv_post_send()). Like an incoming write, a range outside the
+     * MR is accepted here and completes with {@link WcStatus#LOC_PROT_ERR}.
+     *
+     * @throws IllegalArgumentException for a negative length (an SGE's length is unsigned)
+     */
     public WorkRequest postRead(MemoryRegion mr, long offset, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length " + length + " must not be negative: the SGE length is a u32");
+        }
         return post(mr, false, offset, null, length);
     }
 
@@ -255,6 +273,7 @@ public class RdmaNic {
 
     /** Processes one posted work request now: its DMA and its completion (the CQE ibv_poll_cq() returns). */
     public void process(WorkRequest wr) {
+        Objects.requireNonNull(wr, "wr");
         if (!posted.remove(wr)) {
             throw new IllegalStateException(wr + " is not posted on " + name);
         }
@@ -275,7 +294,7 @@ public class RdmaNic {
      */
     private Completion execute(WorkRequest wr) {
         MemoryRegion mr = wr.mr;
-        if (wr.offset < 0 || wr.offset + wr.length > mr.length) {
+        if (wr.offset < 0 || wr.offset > mr.length - wr.length) {
             return new Completion(wr.id, WcStatus.LOC_PROT_ERR, 0, "access " + wr.offset + "+" + wr.length + " outside MR#" + mr.key + " of " + mr.length + " bytes; nothing was written");
         }
         if (wr.write && !mr.isWritable()) {
@@ -299,7 +318,9 @@ public class RdmaNic {
      * the range of an ODP MR into the device page table now (mlx5_ib_advise_mr_prefetch() -&gt;
      * pagefault_mr()).
      *
-     * @throws ErrnoException EPERM for a write prefetch of a read-only MR; EFAULT if a page cannot be faulted
+     * @throws ErrnoException EOPNOTSUPP for a pinned MR; EPERM for a write prefetch of a read-only MR;
+     *                        EINVAL for a length that is not positive; EFAULT for a range outside the
+     *                        MR (pagefault_mr()) or a page that cannot be faulted
      */
     public void advise(MemoryRegion mr, long offset, int length, boolean write) {
         Objects.requireNonNull(mr, "mr");
@@ -311,8 +332,12 @@ public class RdmaNic {
             if (write && !mr.isWritable()) {
                 throw new ErrnoException(Errno.EPERM, "ibv_advise_mr", "PREFETCH_WRITE of a read-only MR");
             }
-            if (offset < 0 || length <= 0 || offset + length > mr.length) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_advise_mr", "range outside MR#" + mr.key);
+            if (length <= 0) {
+                throw new ErrnoException(Errno.EINVAL, "ibv_advise_mr", "length " + length + " must be positive");
+            }
+            if (offset < 0 || offset > mr.length - length) {
+                throw new ErrnoException(Errno.EFAULT, "ibv_advise_mr", "range " + offset + "+" + length + " outside MR#" + mr.key + " of " + mr.length
+                        + " bytes (pagefault_mr)");
             }
             String err = odp.faultIn(mr, mr.address + offset, length, write);
             if (err != null) {
@@ -338,12 +363,16 @@ public class RdmaNic {
     }
 
     private void checkProcess(Process p) {
+        checkKernel(p);
+        if (!p.isAlive()) {
+            throw new IllegalStateException(p + " is not alive: it has exited; use a live process");
+        }
+    }
+
+    private void checkKernel(Process p) {
         Objects.requireNonNull(p, "process");
         if (p.kernel() != kernel) {
             throw new IllegalArgumentException(name + " is attached to " + kernel + ", not to the kernel of " + p + "; create a device per kernel");
-        }
-        if (!p.isAlive()) {
-            throw new IllegalStateException(p + " is not alive");
         }
     }
 

@@ -58,10 +58,14 @@ public final class VfioDevice {
      *                        mapped; ENOMEM past RLIMIT_MEMLOCK, with the kernel's warning; what
      *                        GUP refuses (EFAULT, EOPNOTSUPP). Nothing stays pinned or charged.
      */
-    public DmaMapping mapDma(Process p, long vaddr, long iova, long size, boolean write) {
-        Objects.requireNonNull(p, "process");
+    public DmaMapping mapDma(Process process, long vaddr, long iova, long size, boolean write) {
+        Objects.requireNonNull(process, "process");
+        Process p = process;
         if (p.kernel() != kernel) {
-            throw new IllegalArgumentException(name + " is attached to " + kernel + ", not to the kernel of " + p);
+            throw new IllegalArgumentException(name + " is attached to " + kernel + ", not to the kernel of " + p + "; create a device per kernel");
+        }
+        if (!p.isAlive()) {
+            throw new IllegalStateException(p + " is not alive: it has exited; map the memory of a live process");
         }
         String call = "VFIO_IOMMU_MAP_DMA(vaddr " + Kernel.hex(vaddr) + ", iova " + Kernel.hex(iova) + ", " + size + (write ? ", READ|WRITE)" : ", READ)");
         return ctx.call(call, () -> {
@@ -69,8 +73,11 @@ public final class VfioDevice {
                 throw new ErrnoException(Errno.EPERM, "VFIO_IOMMU_MAP_DMA", "the container belongs to \"" + owner.name() + "\"");
             }
             long mask = Kernel.PAGE_SIZE - 1L;
-            if (size <= 0 || ((vaddr | iova | size) & mask) != 0 || vaddr + size < vaddr || iova + size < iova) {
+            if (size <= 0 || ((vaddr | iova | size) & mask) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_MAP_DMA", "vaddr, iova and size must be page aligned and size positive (vfio_dma_do_map)");
+            }
+            if (wraps(iova, size) || wraps(vaddr, size)) {
+                throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_MAP_DMA", "the IOVA or virtual range wraps (vfio_dma_do_map: iova + size - 1 < iova)");
             }
             if (iova < 0 || iova + size < 0) {
                 // The model's IOMMU aperture is [0, 2^63); the kernel checks the range against the domain's
@@ -122,6 +129,9 @@ public final class VfioDevice {
             if (size <= 0 || ((iova | size) & (Kernel.PAGE_SIZE - 1L)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_UNMAP_DMA", "iova and size must be page aligned and size positive");
             }
+            if (wraps(iova, size)) {
+                throw new ErrnoException(Errno.EINVAL, "VFIO_IOMMU_UNMAP_DMA", "the IOVA range wraps (vfio_dma_do_unmap: iova + size - 1 < iova)");
+            }
             long unmapped = 0;
             for (DmaMapping m : java.util.List.copyOf(iommu.values())) {
                 if (m.iova() >= iova && m.iova() + m.size() <= iova + size) {
@@ -144,10 +154,22 @@ public final class VfioDevice {
         m.pages().write(iova - m.iova(), data);
     }
 
-    /** The device reads by IOVA through the IOMMU; an IOVA not mapped is an IOMMU fault. */
+    /**
+     * The device reads by IOVA through the IOMMU; an IOVA not mapped is an IOMMU fault.
+     *
+     * @throws IllegalArgumentException for a negative length
+     */
     public byte[] dmaRead(long iova, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length " + length + " must not be negative");
+        }
         DmaMapping m = translate(iova, length, false);
         return m.pages().read(iova - m.iova(), length);
+    }
+
+    /** {@code start + size - 1 < start} as the kernel compares it: unsigned, so the range ends past 2^64. */
+    private static boolean wraps(long start, long size) {
+        return Long.compareUnsigned(start + size - 1, start) < 0;
     }
 
     /**

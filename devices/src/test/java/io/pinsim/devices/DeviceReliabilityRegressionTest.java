@@ -84,4 +84,44 @@ class DeviceReliabilityRegressionTest {
         assertThat(a.lockedVm()).isZero();
         assertThat(a.populatedPtes()).as("nothing was pinned").isZero();
     }
+
+    /**
+     * A work request whose offset + length overflows a long passed the MR bounds check and reached
+     * the pinned pages' span check, which threw out of process(). It completes with
+     * IB_WC_LOC_PROT_ERR, as any access outside the MR does.
+     */
+    @Test
+    void aWorkRequestWhoseRangeOverflowsCompletesWithALocalProtectionError() {
+        Kernel k = Kernel.builder().model(KernelModel.LATEST).build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        long buf = a.mmap(PAGE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+        MemoryRegion mr = nic.regMr(nic.allocPd(a), buf, PAGE, ACCESS);
+        nic.postRead(mr, Long.MAX_VALUE, 16);
+        nic.postWrite(mr, Long.MAX_VALUE - 4, new byte[16]);
+        nic.processAll();
+        assertThat(nic.cq().poll()).extracting(Completion::status).containsExactly(WcStatus.LOC_PROT_ERR, WcStatus.LOC_PROT_ERR);
+        k.checkInvariants();
+    }
+
+    /**
+     * ibv_reg_mr() of 2^45 bytes with CAP_IPC_LOCK: the page count (2^33) was cast to an int, 0, so
+     * nothing was pinned and an MR of 32 TiB was registered over no pages. Now it is ENOMEM, and
+     * without CAP_IPC_LOCK ib_umem_get()'s RLIMIT_MEMLOCK check says so first.
+     */
+    @Test
+    void aRegistrationOfMorePagesThanAnIntCountsIsRefused() {
+        Kernel k = Kernel.builder().model(KernelModel.LATEST).build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        ProtectionDomain pd = nic.allocPd(a);
+        assertThatThrownBy(() -> nic.regMr(pd, 0x10000, 1L << 45, ACCESS)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.reason()).contains("RLIMIT_MEMLOCK"));
+        a.setCapIpcLock(true);
+        assertThatThrownBy(() -> nic.regMr(pd, 0x10000, 1L << 45, ACCESS)).isInstanceOfSatisfying(ErrnoException.class, e -> {
+            assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+            assertThat(e.reason()).contains("2^31 - 1 pages");
+        });
+        assertThat(a.pinnedVm()).isZero();
+    }
 }

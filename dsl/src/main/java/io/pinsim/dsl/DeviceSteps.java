@@ -125,6 +125,10 @@ abstract class DeviceSteps<S extends ScenarioSteps<S>> extends FileSteps<S> {
     @CheckReturnValue
     public S startDirectRead(Size length) {
         Objects.requireNonNull(length, "length");
+        Buffer b = requireBuffer("startDirectRead(" + length + ")");
+        if (length.bytes() > b.length()) {
+            throw new IllegalArgumentException("startDirectRead(" + length + ") reads more than the buffer of " + b.length() + " bytes; read at most the buffer");
+        }
         return startDirect("startDirectRead(" + length + ")", length, false);
     }
 

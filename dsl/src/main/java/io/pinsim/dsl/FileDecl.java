@@ -23,6 +23,7 @@ public final class FileDecl<S extends ScenarioSteps<S>> {
     /** Creates the file on a new mount of this kind; its content is {@code 'F'} x its size. */
     @CheckReturnValue
     public S on(FsKind kind) {
+        java.util.Objects.requireNonNull(kind, "kind");
         return scenario.createFile(name, size, kind);
     }
 }

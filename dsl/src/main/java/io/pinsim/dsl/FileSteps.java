@@ -25,6 +25,12 @@ abstract class FileSteps<S extends ScenarioSteps<S>> extends ProcessSteps<S> {
     @CheckReturnValue
     public FileDecl<S> file(String name, Size size) {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(size, "size");
+        requireBufferSize(size, "file(\"" + name + "\", " + size + ")");
+        if (name.indexOf('/') >= 0) {
+            // checked before .on(..) mounts the filesystem, as Filesystem.create() would refuse it after
+            throw new IllegalArgumentException("file name \"" + name + "\" contains '/': the model's filesystems have no directories; use a name without '/'");
+        }
         return new FileDecl<>(self(), name, size);
     }
 

@@ -23,6 +23,7 @@ public final class ForkedScenario extends ScenarioSteps<ForkedScenario> {
     /** The child writes data into its copy of the buffer. */
     @CheckReturnValue
     public ForkedScenario childWrites(Data data) {
+        java.util.Objects.requireNonNull(data, "data");
         return writeAs(state.child, "childWrites(" + data + ")", data);
     }
 
@@ -35,6 +36,7 @@ public final class ForkedScenario extends ScenarioSteps<ForkedScenario> {
     /** The parent writes data into its buffer. */
     @CheckReturnValue
     public ForkedScenario parentWrites(Data data) {
+        java.util.Objects.requireNonNull(data, "data");
         return writeAs(state.parent, "parentWrites(" + data + ")", data);
     }
 
@@ -47,23 +49,27 @@ public final class ForkedScenario extends ScenarioSteps<ForkedScenario> {
     /** The child exits. */
     @CheckReturnValue
     public ForkedScenario childExits() {
+        requireAlive(state.child, "childExits()");
         return step("childExits()", () -> state.child.exit());
     }
 
     /** Later steps run in the child (until {@link #inParent()}). */
     @CheckReturnValue
     public ForkedScenario inChild() {
+        requireAlive(state.child, "inChild()");
         return step("inChild()", () -> state.current = state.child);
     }
 
     /** Later steps run in the parent. */
     @CheckReturnValue
     public ForkedScenario inParent() {
+        requireAlive(state.parent, "inParent()");
         return step("inParent()", () -> state.current = state.parent);
     }
 
     /** The child must see the data in its copy of the buffer. */
     public ForkedScenario assertChildSees(Data expected) {
+        java.util.Objects.requireNonNull(expected, "expected");
         return assertSees(state.child, expected, "assertChildSees");
     }
 

@@ -62,6 +62,7 @@ public final class Handles {
 
     /** The RDMA NIC of that name the scenario attached, or null. */
     public RdmaNic nic(String name) {
+        java.util.Objects.requireNonNull(name, "name");
         return state.nics.get(name);
     }
 

@@ -80,6 +80,8 @@ public final class Pinsim {
      * <pre>{@code assertThatFile(file).contains(dmaData("mlx5_0", dma));}</pre>
      */
     public static Data dmaData(String device, byte[] bytes) {
+        java.util.Objects.requireNonNull(device, "device");
+        java.util.Objects.requireNonNull(bytes, "bytes");
         return Data.device(device, bytes);
     }
 }

@@ -52,6 +52,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     }
 
     private S map(String name, Size size, int flags) {
+        requireBufferSize(size, name);
         Process p = requireProcess(name);
         return step(name, () -> {
             long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, flags);
@@ -74,6 +75,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     }
 
     private S mapFile(String name, Size size, int flags) {
+        requireBufferSize(size, name);
         Process p = requireProcess(name);
         requireFile(name);
         return step(name, () -> {
@@ -92,6 +94,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** A step in which the process writes data into its view of the buffer, as the CPU would. */
     S writeAs(Process p, String name, Data data) {
         Buffer b = requireBuffer(name);
+        requireAlive(p, name);
         return step(name, () -> {
             Data.Placed d = data.place(state, b.length());
             p.write(b.address() + d.offset(), d.bytes());
@@ -113,6 +116,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     /** A step in which the process reads its view of the whole buffer (touching every page). */
     S readAs(Process p, String name) {
         Buffer b = requireBuffer(name);
+        requireAlive(p, name);
         return step(name, () -> p.read(b.address(), (int) b.length()));
     }
 
@@ -176,6 +180,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
      */
     @CheckReturnValue
     public ForkedScenario forkRacingPin(DeviceKind device) {
+        Objects.requireNonNull(device, "device");
         Buffer b = requireBuffer("forkRacingPin(" + device + ")");
         Process p = state.current;
         step("forkRacingPin(" + device + ")", () -> {

@@ -44,6 +44,7 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
     S assertSees(Process p, Data expected, String name) {
         Buffer b = requireBuffer(name + "(" + expected + ")");
         checkNoFailure(name);
+        requireAlive(p, name + "(" + expected + ")");
         state.asserted = true;
         Failures.check(() -> PinsimAssertions.assertThatBuffer(b.in(p)).inScenario(state).sees(expected));
         return self();

@@ -23,11 +23,17 @@ abstract class StepPlumbing<S extends ScenarioSteps<S>> {
 
     abstract S self();
 
-    /** Runs a step: refuses to go on after an unasserted failure, records an errno or a signal. */
+    /**
+     * Runs a step: refuses to go on after an unasserted failure, records an errno or a signal. A
+     * step the runtime refuses as misuse (it checks its arguments before it changes anything) did
+     * not happen: the scenario's step count stays as it was.
+     */
     S step(String name, Runnable body) {
         if (state.failure != null) {
             throw Failures.unexpectedFailure(state, name);
         }
+        int steps = state.steps;
+        String last = state.lastStep;
         state.steps++;
         state.lastStep = name;
         try {
@@ -35,6 +41,10 @@ abstract class StepPlumbing<S extends ScenarioSteps<S>> {
         } catch (ErrnoException | SignalException e) {
             state.failure = e;
             state.failedStep = name;
+        } catch (IllegalArgumentException | IllegalStateException | NullPointerException | IndexOutOfBoundsException e) {
+            state.steps = steps;
+            state.lastStep = last;
+            throw e;
         }
         return self();
     }
@@ -43,7 +53,38 @@ abstract class StepPlumbing<S extends ScenarioSteps<S>> {
         if (state.current == null) {
             throw new IllegalStateException(step + " needs a process: start with process(\"A\")");
         }
-        return state.current;
+        return requireAlive(state.current, step);
+    }
+
+    /**
+     * A process a step runs in must be alive: one that exited or was killed has no memory to work on.
+     * After an unasserted failure (the process may have been killed by it) the step reports that
+     * failure instead.
+     */
+    Process requireAlive(Process p, String step) {
+        if (state.failure != null) {
+            return p;
+        }
+        if (p == null) {
+            throw new IllegalStateException(step + " needs the child of a fork, and there is none: the fork() before it failed");
+        }
+        if (!p.isAlive()) {
+            throw new IllegalStateException(step + " needs a live process, but \"" + p.name() + "\" " + (p.state() == Process.State.EXITED ? "has exited"
+                    : "was killed by " + p.killedBy()) + "; switch to a live one with process(..), inParent() or inChild()");
+        }
+        return p;
+    }
+
+    /**
+     * A buffer a step maps: the steps read and write it whole, through byte arrays, so it is at most
+     * Integer.MAX_VALUE bytes.
+     */
+    static Size requireBufferSize(Size size, String step) {
+        if (size.bytes() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(step + ": " + size + " is more than the 2 GiB - 1 a scenario's buffer or file can hold (its steps read and "
+                    + "write it whole); map larger memory through then() and the handle layer");
+        }
+        return size;
     }
 
     Buffer requireBuffer(String step) {

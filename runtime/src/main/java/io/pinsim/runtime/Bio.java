@@ -23,6 +23,10 @@ public interface Bio {
     /** Whether the bio has completed. */
     boolean isDone();
 
-    /** The device completes the bio: the DMA happens now, then the request's completion runs. */
+    /**
+     * The device completes the bio: the DMA happens now, then the request's completion runs.
+     *
+     * @throws IllegalStateException if the bio is already complete
+     */
     void complete();
 }

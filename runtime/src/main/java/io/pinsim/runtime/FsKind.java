@@ -43,4 +43,13 @@ public enum FsKind {
     public boolean isDax() {
         return dax;
     }
+
+    /**
+     * sb-&gt;s_maxbytes, the largest file offset: for ext4 with 4 KiB blocks (2^32 - 1) blocks, 16 TiB
+     * minus 4 KiB (ext4_max_size(): the 32-bit logical block of an extent); for tmpfs
+     * MAX_LFS_FILESIZE. Writes, truncates and fallocate past it are -EFBIG.
+     */
+    public long maxBytes() {
+        return this == TMPFS ? Long.MAX_VALUE : ((1L << 32) - 1) << 12;
+    }
 }

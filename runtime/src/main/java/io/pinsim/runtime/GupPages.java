@@ -52,7 +52,12 @@ public interface GupPages {
      */
     boolean isCoherent(int i);
 
-    /** Reads bytes from the held frames, as a device's DMA read does; offset is from {@link #start()}. */
+    /**
+     * Reads bytes from the held frames, as a device's DMA read does; offset is from {@link #start()}.
+     *
+     * @throws IllegalArgumentException unless the span lies within the held pages
+     * @throws IllegalStateException    once the pages are released
+     */
     byte[] read(long offset, int length);
 
     /**

@@ -18,7 +18,11 @@ public interface Inode {
     /** i_size in bytes. */
     long size();
 
-    /** The frame caching page {@code index} of the file, or null if it is not cached. */
+    /**
+     * The frame caching page {@code index} of the file, or null if it is not cached.
+     *
+     * @throws IllegalArgumentException for a negative index
+     */
     Frame cachedPage(long index);
 
     /** The number of pages in the page cache (for DAX: allocated blocks). */
@@ -27,6 +31,8 @@ public interface Inode {
     /**
      * Reads the file as another reader would see it now, through the page cache (or the disk where
      * a page is not cached), without faulting anything in. Stops at EOF.
+     *
+     * @throws IllegalArgumentException for a negative offset or length
      */
     byte[] read(long offset, int length);
 
@@ -38,7 +44,11 @@ public interface Inode {
      */
     byte[] readDisk(long offset, int length);
 
-    /** Whether the file has a block allocated for page {@code index} (ext4 disk block, DAX block, tmpfs page). */
+    /**
+     * Whether the file has a block allocated for page {@code index} (ext4 disk block, DAX block, tmpfs page).
+     *
+     * @throws IllegalArgumentException for a negative index
+     */
     boolean hasBlock(long index);
 
     /** The number of dirty pages in the page cache. */

@@ -27,8 +27,9 @@ public interface IoUring {
      * {@link IoUringBufferCheck} refuses, charge RLIMIT_MEMLOCK. Returns the buffer index.
      *
      * @throws ErrnoException EOPNOTSUPP for file-backed memory where io_uring refuses it; EFAULT where
-     *                        GUP refuses it (6.5+); ENOMEM past RLIMIT_MEMLOCK; EINVAL for a
-     *                        zero length
+     *                        GUP refuses it (6.5+) and for more than 1 GiB (io_buffer_validate());
+     *                        ENOMEM past RLIMIT_MEMLOCK; EINVAL for a length that is not positive;
+     *                        EBADF for a closed ring
      */
     int registerBuffer(long address, int length);
 
@@ -37,6 +38,10 @@ public interface IoUring {
      * {@code bufIndex} at {@code bufOffset} - into the pinned frames, whatever the submitter maps.
      * Returns the bytes read.
      *
+     * @throws ErrnoException EFAULT for a buffer index or range outside the registered buffers
+     *                        (io_import_fixed()); EBADF for a closed ring or file, a file not open
+     *                        for reading, or a submitter that does not hold the ring; EINVAL for a
+     *                        negative file offset or count (rw_verify_area())
      * @throws NullPointerException for a null submitter or file
      */
     int readFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);
@@ -44,6 +49,7 @@ public interface IoUring {
     /**
      * IORING_OP_WRITE_FIXED submitted by {@code submitter}: writes registered buffer {@code bufIndex} to the file.
      *
+     * @throws ErrnoException the checks of {@link #readFixed}, with EBADF for a file not open for writing
      * @throws NullPointerException for a null submitter or file
      */
     int writeFixed(Process submitter, OpenFile file, long fileOffset, int bufIndex, int bufOffset, int length);

@@ -133,7 +133,11 @@ public interface Kernel extends AutoCloseable {
 
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("\"" + name + "\" is blank: name the kernel, its log lines carry the name");
+            }
+            this.name = name;
             return this;
         }
 
@@ -161,7 +165,11 @@ public interface Kernel extends AutoCloseable {
     /** The shared zero page (ZERO_PAGE(0)). */
     Frame zeroPage();
 
-    /** The frame with this pfn if it is allocated, or null. */
+    /**
+     * The frame with this pfn if it is allocated, or null.
+     *
+     * @throws IllegalArgumentException for a negative pfn
+     */
     Frame frame(long pfn);
 
     /** Frames in use (not counting the zero page). */
@@ -173,7 +181,12 @@ public interface Kernel extends AutoCloseable {
     /** Swap slots in use. */
     long swapSlotsInUse();
 
-    /** Starts a new process with an empty address space (as if exec'd), with one thread. */
+    /**
+     * Starts a new process with an empty address space (as if exec'd), with one thread.
+     *
+     * @throws IllegalArgumentException for a blank name (the trace shows the process by it)
+     * @throws IllegalStateException    once the kernel is closed
+     */
     Process spawn(String processName);
 
     /**
@@ -225,7 +238,11 @@ public interface Kernel extends AutoCloseable {
     /** Every process ever created, in creation order (including those that exited). */
     List<Process> processes();
 
-    /** The most recently created process with this name. */
+    /**
+     * The most recently created process with this name.
+     *
+     * @throws IllegalArgumentException if no process has the name (the message lists the names)
+     */
     Process process(String processName);
 
     /**
@@ -265,7 +282,8 @@ public interface Kernel extends AutoCloseable {
      * Shuts the machine down and checks that nothing leaked: every live process exits (in pid
      * order, as exit() does: mmu notifiers see RELEASE and UNMAP), then {@link #checkInvariants()}
      * and {@link #checkNoLeaks()}. What devices still hold stays held. The kernel cannot be used
-     * afterwards: its processes are gone. Calling it twice is harmless.
+     * afterwards: its processes are gone, and spawn(), mount() and attaching a device throw
+     * {@link IllegalStateException}. Calling it twice is harmless.
      *
      * @throws KernelBugException if an invariant is broken or anything leaked
      */

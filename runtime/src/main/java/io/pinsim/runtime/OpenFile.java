@@ -4,7 +4,11 @@ package io.pinsim.runtime;
  * An open file description (struct file) of one process: its flags, its position, and the
  * errseq sample that fsync() compares with the file's writeback errors. Buffered I/O copies through
  * the page cache; with {@link OpenFlags#DIRECT} reads and writes go to the device through
- * {@link DirectIo} requests.
+ * {@link DirectIo} requests. The checks are the kernel's, in its order: EBADF for a closed file or
+ * the wrong mode, EINVAL for a negative offset or count or one whose end overflows
+ * (rw_verify_area()), EFAULT for a user buffer outside the address space (access_ok()), EFBIG for
+ * a write, truncate or hole past the filesystem's {@link FsKind#maxBytes()}. Using the file of an
+ * exited process throws {@link IllegalStateException}.
  */
 public interface OpenFile {
     Inode inode();
@@ -26,7 +30,8 @@ public interface OpenFile {
 
     /**
      * pread(fd, userAddress, length, offset): copies from the page cache into the process's memory
-     * (copy_to_user: a bad buffer is EFAULT). O_DIRECT files read directly and synchronously.
+     * (copy_to_user: a bad buffer is EFAULT; as in filemap_read(), the pages read before the copy
+     * failed stay in the page cache). O_DIRECT files read directly and synchronously.
      */
     int pread(long userAddress, int length, long offset);
 
@@ -60,14 +65,25 @@ public interface OpenFile {
 
     /**
      * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
-     * throws {@link IllegalStateException}: use {@link #startTruncate(long)} to see the wait.
+     * throws {@link IllegalStateException} before anything happens: use {@link #startTruncate(long)}
+     * to see the wait.
+     *
+     * @throws ErrnoException EINVAL for a negative size or a file not open for writing; EFBIG past
+     *                        s_maxbytes (inode_newsize_ok()); EBADF for a closed file
      */
     void ftruncate(long size);
 
     /** ftruncate(fd, size) as an operation that may wait; the kernel finishes it in the step that ends the wait. */
     TruncateOp startTruncate(long size);
 
-    /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); throws if it would sleep (see {@link #startPunchHole}). */
+    /**
+     * fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); refused with
+     * {@link IllegalStateException} before anything happens if it would sleep (see {@link #startPunchHole}).
+     *
+     * @throws ErrnoException EINVAL for a negative offset or a length that is not positive; EBADF for
+     *                        a file not open for writing; EFBIG for a range that ends past s_maxbytes
+     *                        or overflows (vfs_fallocate())
+     */
     void punchHole(long offset, long length);
 
     /**

@@ -9,7 +9,11 @@ import java.util.List;
  * accesses the model knows; each runs as one traced step. A call the kernel would refuse throws
  * {@link ErrnoException} and changes nothing (unless its javadoc names the partial effect the
  * kernel leaves); a bad access delivers a signal: the process is killed and the access throws
- * {@link SignalException}. Using a process after it exited throws {@link IllegalStateException}.
+ * {@link SignalException}. Using a process after it exited throws {@link IllegalStateException};
+ * the queries ({@link #vmas()}, {@link #vmaAt}, {@link #frameAt}, {@link #pteAt}, ...) still answer:
+ * an exited process maps nothing. Arguments are checked before anything changes (see
+ * {@code BadInputTableTest} for every method's answer to bad input): addresses and lengths are
+ * unsigned as in the kernel, so a negative address is one above {@link Kernel#TASK_SIZE}.
  */
 public interface Process {
     /** The state of a process. */
@@ -37,10 +41,18 @@ public interface Process {
     /** The main thread; a process that is no longer alive has none. */
     Task mainThread();
 
-    /** Starts another thread in this process (clone with CLONE_VM). */
+    /**
+     * Starts another thread in this process (clone with CLONE_VM).
+     *
+     * @throws IllegalArgumentException for a blank name or one the process already has
+     */
     Task spawnThread(String threadName);
 
-    /** The thread with this name. */
+    /**
+     * The thread with this name.
+     *
+     * @throws IllegalArgumentException if the process has no such thread
+     */
     Task thread(String threadName);
 
     /** The VMAs, in address order (as /proc/pid/maps lists them). */
@@ -82,8 +94,10 @@ public interface Process {
      *
      * @return the address of the mapping
      * @throws ErrnoException EINVAL for a zero length, bad flags or an unaligned MAP_FIXED address;
-     *                        ENOMEM when the address space is full; EBADF without MAP_ANONYMOUS (a
-     *                        file mapping takes an {@link OpenFile})
+     *                        ENOMEM when the address space is full or a MAP_FIXED range lies outside
+     *                        it (checked first, as __get_unmapped_area() does); EPERM for MAP_FIXED
+     *                        below mmap_min_addr; EBADF without MAP_ANONYMOUS (a file mapping takes
+     *                        an {@link OpenFile})
      */
     long mmap(long addr, long length, int prot, int flags);
 
@@ -103,7 +117,10 @@ public interface Process {
      * (FMODE_READ, FMODE_WRITE for a shared writable mapping) and sys_mmap()'s offset alignment.
      *
      * @throws ErrnoException EACCES for MAP_SHARED|PROT_WRITE of a file not open for writing, or any
-     *                        mapping of a file not open for reading; EINVAL for an unaligned offset
+     *                        mapping of a file not open for reading; EINVAL for an unaligned offset;
+     *                        EOVERFLOW for an offset whose mapping would end past MAX_LFS_FILESIZE (a
+     *                        negative offset is such a one: file_mmap_ok()); EBADF for a closed file
+     * @throws IllegalArgumentException for a file of another process or kernel
      */
     long mmap(long addr, long length, int prot, int flags, OpenFile file, long offset);
 
@@ -120,9 +137,10 @@ public interface Process {
      * PTEs writable only as the model's {@link MprotectWrite} switch says (change_pte_range()).
      * Raises MMU_NOTIFY_PROTECTION_VMA.
      *
-     * @throws ErrnoException EINVAL for an unaligned address or unknown prot bits; ENOMEM if the
-     *                        range is not fully mapped: as in do_mprotect_pkey(), the VMAs before
-     *                        the hole have already been changed
+     * @throws ErrnoException EINVAL for an unaligned address or unknown prot bits; ENOMEM for a range
+     *                        whose end wraps, or that is not fully mapped: as in do_mprotect_pkey(),
+     *                        the VMAs before the hole have already been changed (a length past
+     *                        TASK_SIZE reaches every VMA from the address up)
      */
     void mprotect(long addr, long length, int prot);
 
@@ -131,7 +149,9 @@ public interface Process {
      * applied to the mapped parts and then fails with ENOMEM.
      *
      * @throws ErrnoException EINVAL for advice the model's kernel does not know, an unaligned
-     *                        address, or advice the VMA refuses; ENOMEM for holes
+     *                        address, a range that wraps (madvise(-4096, 4096): end &lt; start; a
+     *                        small negative length rounds up to 0), or advice the VMA refuses; ENOMEM
+     *                        for holes (a length past TASK_SIZE reaches every VMA from the address up)
      */
     void madvise(long addr, long length, Advice advice);
 
@@ -160,7 +180,8 @@ public interface Process {
 
     /**
      * fork() called by the main thread: the child gets a copy of the address space as
-     * copy_page_range() makes it under the model's rules (see {@link ForkSteps}).
+     * copy_page_range() makes it under the model's rules (see {@link ForkSteps}). A null name names
+     * the child as {@link #fork()} does; a blank one is refused.
      *
      * @throws ErrnoException ENOMEM if an early copy of a pinned page cannot be allocated; the
      *                        child is torn down, and (as in the kernel) the parent's PTEs that fork
@@ -176,7 +197,10 @@ public interface Process {
      * does. Returns fewer pages than asked if it fails after the first page, as the kernel does.
      *
      * @param gupFlags {@link Foll#WRITE}, {@link Foll#FORCE}, {@link Foll#LONGTERM}
-     * @param holder   who will hold the references, for the trace, e.g. {@code "pipe#1"}
+     * @param holder   who will hold the references, for the trace, e.g. {@code "pipe#1"} (not blank)
+     * @throws ErrnoException EINVAL for a negative count or flags the function does not take; EFAULT if
+     *                        not even the first page can be taken (the fast variants: also for a
+     *                        range that ends past TASK_SIZE)
      */
     GupPages getUserPages(long address, int nrPages, int gupFlags, String holder);
 
@@ -200,8 +224,11 @@ public interface Process {
      * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
      * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
      *
-     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way
-     * @throws ErrnoException EFAULT if not even the first page is mapped readable
+     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way;
+     *         0 for a length of 0
+     * @throws ErrnoException EFAULT if not even the first page is mapped readable; EINVAL for a
+     *                        negative length (an iov_len that is negative as an ssize_t)
+     * @throws IllegalArgumentException for a pipe of another kernel
      */
     int vmsplice(Pipe pipe, long address, int length);
 
@@ -239,15 +266,28 @@ public interface Process {
     /** mm->locked_vm in pages. */
     long lockedVm();
 
-    /** Registers a classic mmu notifier subscriber on this process's mm (mmu_notifier_register()). */
+    /**
+     * Registers a classic mmu notifier subscriber on this process's mm (mmu_notifier_register()).
+     *
+     * @throws IllegalArgumentException if the listener is already registered
+     */
     void registerMmuNotifier(MmuNotifierListener listener);
 
-    /** Removes a subscriber registered with {@link #registerMmuNotifier} (mmu_notifier_unregister()). */
+    /**
+     * Removes a subscriber registered with {@link #registerMmuNotifier} (mmu_notifier_unregister()).
+     *
+     * @throws IllegalArgumentException if it is not registered (exit drops every subscriber)
+     */
     void unregisterMmuNotifier(MmuNotifierListener listener);
 
     /**
      * mmu_interval_notifier_insert(): a driver subscribes to invalidations of [start, start+length)
      * of this process. Usually called through a device's {@code DriverContext}.
+     *
+     * @throws ErrnoException EOVERFLOW for a length of 0 or a range that wraps past 2^64
+     *                        (__mmu_interval_notifier_insert())
+     * @throws IllegalArgumentException for a range past TASK_SIZE, which the kernel would take but
+     *                                  nothing could ever invalidate
      */
     MmuIntervalNotifier insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name);
 }

@@ -23,7 +23,11 @@ public class SimpleDisk implements BlockDevice {
 
     @Override
     public final void submit(Bio bio) {
-        inflight.add(Objects.requireNonNull(bio, "bio"));
+        Objects.requireNonNull(bio, "bio");
+        if (bio.isDone()) {
+            throw new IllegalArgumentException(bio + " is already complete: submit_bio() takes a bio that is still to be done");
+        }
+        inflight.add(bio);
     }
 
     /** The bios submitted and not completed, oldest first. */

@@ -20,6 +20,6 @@ public interface Task {
     /** get_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
     GupFast getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder);
 
-    /** fork() called by this thread, as a sequence of steps to interleave with other operations. */
+    /** fork() called by this thread, as a sequence of steps to interleave with other operations; a null name names the child after the process. */
     ForkSteps forkSteps(String childName);
 }

@@ -5,16 +5,24 @@ import static io.pinsim.runtime.Internals.core;
 import static io.pinsim.runtime.Internals.impl;
 import static io.pinsim.runtime.Internals.mm;
 import static io.pinsim.runtime.Internals.page;
-/** Everything observable about a kernel's memory, as text, to show that a failed call changed nothing. */
+/** Everything observable about a kernel's memory and files, as text, to show that a failed call changed nothing. */
 final class Snapshot {
     private Snapshot() {
     }
 
     static String of(Kernel k) {
         StringBuilder sb = new StringBuilder();
-        sb.append("frames ").append(k.usedFrames()).append(" swap ").append(k.swapSlotsInUse()).append('\n');
+        sb.append("frames ").append(k.usedFrames()).append(" swap ").append(k.swapSlotsInUse()).append(" user->locked_vm ").append(k.userLockedVm()).append('\n');
+        for (Filesystem fs : k.filesystems()) {
+            for (Inode ino : fs.files().values()) {
+                sb.append(fs.name()).append(':').append(ino.name()).append(" size ").append(ino.size()).append(" cached ").append(ino.cachedPages())
+                        .append(" dirty ").append(ino.dirtyPages()).append(' ').append(java.util.Arrays.hashCode(ino.read(0, (int) Math.min(ino.size(), 1 << 20))))
+                        .append('\n');
+            }
+        }
         for (Process p : k.processes()) {
-            sb.append(p).append(" pinned_vm ").append(p.pinnedVm()).append(" locked_vm ").append(p.lockedVm()).append('\n');
+            sb.append(p).append(" pinned_vm ").append(p.pinnedVm()).append(" locked_vm ").append(p.lockedVm()).append(" RLIMIT_MEMLOCK ").append(p.rlimitMemlock())
+                    .append(p.capIpcLock() ? " CAP_IPC_LOCK" : "").append(" threads ").append(p.threads().stream().map(Task::actor).toList()).append('\n');
             for (Vma v : p.vmas()) {
                 sb.append("  ").append(v).append('\n');
             }

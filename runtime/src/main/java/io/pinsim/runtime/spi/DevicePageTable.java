@@ -25,11 +25,13 @@ public final class DevicePageTable {
         return entries.get(address >>> Kernel.PAGE_SHIFT);
     }
 
+    /** Maps the page at the address to the frame. */
     public void map(long address, Frame frame, boolean writable) {
+        java.util.Objects.requireNonNull(frame, "frame");
         entries.put(address >>> Kernel.PAGE_SHIFT, new Entry(frame, writable));
     }
 
-    /** Removes the entries of [start, end); returns them, in address order. */
+    /** Removes the entries of [start, end); returns them, in address order (none for an empty range, end &lt;= start). */
     public List<Entry> zap(long start, long end) {
         Map<Long, Entry> range = range(start, end);
         List<Entry> out = new ArrayList<>(range.values());
@@ -43,7 +45,11 @@ public final class DevicePageTable {
     }
 
     private NavigableMap<Long, Entry> range(long start, long end) {
-        return entries.subMap(start >>> Kernel.PAGE_SHIFT, true, (end + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, false);
+        if (Long.compareUnsigned(end, start) <= 0) {
+            return new TreeMap<>();
+        }
+        // the page of the last byte, + 1: (end + PAGE_SIZE - 1) would wrap for an end near 2^64
+        return entries.subMap(start >>> Kernel.PAGE_SHIFT, true, ((end - 1) >>> Kernel.PAGE_SHIFT) + 1, false);
     }
 
     /** The number of mapped pages. */

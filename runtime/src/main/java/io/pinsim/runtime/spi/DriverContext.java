@@ -38,66 +38,100 @@ public interface DriverContext {
     /** The kernel the device is attached to. */
     Kernel kernel();
 
-    /** Runs a driver operation as one traced step (an ioctl, a completion, an interrupt). */
+    /**
+     * Runs a driver operation as one traced step (an ioctl, a completion, an interrupt).
+     *
+     * @throws NullPointerException for a null description or body
+     */
     <T> T call(String what, Supplier<T> body);
 
-    /** pin_user_pages() on behalf of the device ({@code holder} = device name and {@code what}). */
-    GupPages pinUserPages(Process p, long address, int nrPages, int gupFlags, String what);
+    /**
+     * pin_user_pages() on behalf of the device ({@code holder} = device name and {@code what}; a null
+     * or blank {@code what} leaves the device name alone). The same checks as
+     * {@link Process#pinUserPages}; a process of another kernel is refused with
+     * {@link IllegalArgumentException}, an exited one with {@link IllegalStateException}.
+     */
+    GupPages pinUserPages(Process process, long address, int nrPages, int gupFlags, String what);
 
     /** pin_user_pages_fast() on behalf of the device. */
-    GupPages pinUserPagesFast(Process p, long address, int nrPages, int gupFlags, String what);
+    GupPages pinUserPagesFast(Process process, long address, int nrPages, int gupFlags, String what);
 
     /** get_user_pages() on behalf of the device. */
-    GupPages getUserPages(Process p, long address, int nrPages, int gupFlags, String what);
+    GupPages getUserPages(Process process, long address, int nrPages, int gupFlags, String what);
 
     /**
      * Charge mm->pinned_vm (ib_umem_get): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK.
      *
-     * @throws IllegalArgumentException for a negative page count (nothing is charged)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing is charged)
      */
-    void accountPinnedVm(Process p, long nrPages);
+    void accountPinnedVm(Process process, long nrPages);
 
     /**
      * Return pages charged with {@link #accountPinnedVm} (ib_umem_release: atomic64_sub(.., &mm->pinned_vm)).
      *
-     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing changes)
      */
-    void unaccountPinnedVm(Process p, long nrPages);
+    void unaccountPinnedVm(Process process, long nrPages);
 
     /**
      * Charge mm->locked_vm (vfio_lock_acct): ENOMEM past RLIMIT_MEMLOCK without CAP_IPC_LOCK.
      *
-     * @throws IllegalArgumentException for a negative page count (nothing is charged)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing is charged)
      */
-    void accountLockedVm(Process p, long nrPages);
+    void accountLockedVm(Process process, long nrPages);
 
     /**
      * Return pages charged with {@link #accountLockedVm} (vfio_lock_acct() with a negative npage, __account_locked_vm(.., false)).
      *
-     * @throws IllegalArgumentException for a negative page count (nothing changes)
+     * @throws IllegalArgumentException for a negative page count, or more pages than the user address
+     *                                  space has (nothing changes)
      */
-    void unaccountLockedVm(Process p, long nrPages);
+    void unaccountLockedVm(Process process, long nrPages);
 
-    /** mmu_interval_notifier_insert() for [start, start+length) of the process. */
-    MmuIntervalNotifier insertIntervalNotifier(Process p, long start, long length, MmuIntervalNotifierOps ops, String what);
+    /**
+     * mmu_interval_notifier_insert() for [start, start+length) of the process (see
+     * {@link Process#insertIntervalNotifier}); a null or blank {@code what} names it after the device.
+     */
+    MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what);
 
     /**
      * hmm_range_fault(): faults the CPU pages of [start, start + nrPages pages) in (as writes if
      * {@code write}: breaking COW) and returns the frames mapped now, taking no references.
      *
-     * @throws io.pinsim.runtime.ErrnoException EBUSY if an invalidation of the interval ran since
-     *         {@code notifierSeq} (retry from readBegin); EFAULT for an address with no readable
-     *         VMA; EPERM for a write to a VMA without VM_WRITE; ENOMEM if a fault cannot allocate
+     * @throws io.pinsim.runtime.ErrnoException EINVAL for no pages (walk_page_range(): start &gt;= end);
+     *         EBUSY if an invalidation of the interval ran since {@code notifierSeq} (retry from
+     *         readBegin); EFAULT for an address with no readable VMA; EPERM for a write to a VMA
+     *         without VM_WRITE; ENOMEM if a fault cannot allocate
+     * @throws IllegalStateException for a removed notifier
      */
     HmmRange hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, boolean write);
 
-    /** The device writes a frame it holds (DMA), whatever the CPU page tables map now. */
+    /**
+     * The device writes a frame it holds (DMA), whatever the CPU page tables map now; {@code what}
+     * (may be null) names the transfer in the trace.
+     *
+     * @throws IllegalArgumentException unless [offset, offset + data.length) lies within the page
+     * @throws IllegalStateException    for the shared zero page
+     * @throws io.pinsim.runtime.KernelBugException {@code dma-to-freed-frame} for a frame that was freed
+     */
     void dmaWrite(Frame frame, int offset, byte[] data, String what);
 
-    /** The device reads a frame it holds (DMA). */
+    /**
+     * The device reads a frame it holds (DMA).
+     *
+     * @throws IllegalArgumentException unless [offset, offset + length) lies within the page
+     * @throws io.pinsim.runtime.KernelBugException {@code dma-to-freed-frame} for a frame that was freed
+     */
     byte[] dmaRead(Frame frame, int offset, int length, String what);
 
-    /** Marks a frame the device wrote dirty (set_page_dirty(), e.g. when an ODP mapping is torn down). */
+    /**
+     * Marks a frame the device wrote dirty (set_page_dirty(), e.g. when an ODP mapping is torn down).
+     *
+     * @throws io.pinsim.runtime.KernelBugException {@code dma-to-freed-frame} for a frame that was freed
+     */
     void setPageDirty(Frame frame, String what);
 
     /** Prints a line to the kernel log as the driver. */

@@ -58,6 +58,9 @@ public final class BioImpl implements Bio {
 
     @Override
     public void complete() {
+        if (isDone()) {
+            throw new IllegalStateException(this + " is already complete: the device completes a bio once");
+        }
         owner.endIo();
     }
 

@@ -121,28 +121,25 @@ public final class DirectIoImpl implements BioImpl.EndIo {
     /**
      * io_submit() of an O_DIRECT PREAD/PWRITE: aio_read()/aio_write() and iomap_dio_rw(), with the
      * logical-block alignment check of iomap_dio_bio_iter() (iomap_dio_bio_actor() before 5.16;
-     * EINVAL) and EBADF for the wrong mode.
+     * EINVAL), EBADF for the wrong mode, rw_verify_area()'s EINVAL and, for a write,
+     * generic_write_checks()' EFBIG past s_maxbytes.
      */
     static DirectIoImpl start(OpenFileImpl file, boolean write, long userAddress, int length, long offset) {
         MmOwner p = file.process();
         MmCore k = p.mm().kernel;
         String call = "io_submit(" + file.label() + ", " + (write ? "PWRITE" : "PREAD") + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        p.requireAlive();
+        if (!file.isDirect()) {
+            throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
+        }
         return k.op(p.name(), call, userAddress, () -> {
-            file.requireOpen(call);
-            if (!file.isDirect()) {
-                throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
-            }
-            if (write ? !file.writable() : !file.readable()) {
-                throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
-            }
-            if (offset < 0 || length < 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "negative offset or length");
-            }
+            file.checkIo(call, length, offset, write);
             if (((offset | length | userAddress) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + ", length " + length + " and buffer " + Kernel.hex(userAddress)
                         + " must be multiples of the logical block size " + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
             }
-            DirectIoImpl d = new DirectIoImpl(file, write, userAddress, length, offset, k.nextDioId());
+            int n = write ? file.writeLimit(call, offset, length) : length;
+            DirectIoImpl d = new DirectIoImpl(file, write, userAddress, n, offset, k.nextDioId());
             d.submit(call);
             return d;
         });

@@ -82,6 +82,7 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
 
     @Override
     public InodeImpl file(String fileName) {
+        Objects.requireNonNull(fileName, "fileName");
         InodeImpl i = files.get(fileName);
         if (i == null) {
             throw new IllegalArgumentException("no file \"" + fileName + "\" on " + name + "; files: " + files.keySet() + "; create it with create(\"" + fileName + "\")");

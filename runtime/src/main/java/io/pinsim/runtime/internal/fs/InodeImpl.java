@@ -76,7 +76,14 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public Page cachedPage(long index) {
+        requireIndex(index);
         return mapping.pages.get(index);
+    }
+
+    private static void requireIndex(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("page index " + index + " must not be negative: page i of a file holds bytes [i * 4096, (i + 1) * 4096)");
+        }
     }
 
     /** The number of pages in the page cache (for DAX: allocated blocks). */
@@ -133,6 +140,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public boolean hasBlock(long index) {
+        requireIndex(index);
         return kind() == FsKind.EXT4 ? disk.containsKey(index) : mapping.pages.containsKey(index);
     }
 

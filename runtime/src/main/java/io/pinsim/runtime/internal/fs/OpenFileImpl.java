@@ -4,8 +4,10 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.OpenFile;
 import io.pinsim.runtime.OpenFlags;
+import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.MmOwner;
 import io.pinsim.runtime.internal.mm.Page;
@@ -95,12 +97,14 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
      * (copy_to_user: a bad buffer is EFAULT). O_DIRECT files read directly and synchronously.
      */
     public int pread(long userAddress, int length, long offset) {
+        process.requireAlive();
         if (isDirect()) {
             return startDirectRead(userAddress, length, offset).completeNow();
         }
         String call = "pread(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
         return process.mm().kernel.op(process.name(), call, userAddress, () -> {
             checkIo(call, length, offset, false);
+            accessOk(call, userAddress, length);
             byte[] data = bufferedRead(call, length, offset);
             new Uaccess(process).copyToUser(userAddress, data, call);
             return data.length;
@@ -109,6 +113,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     @Override
     public byte[] pread(long offset, int length) {
+        process.requireAlive();
         String call = "pread(" + label() + ", " + length + ", " + offset + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
             checkIo(call, length, offset, false);
@@ -122,29 +127,34 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
      * write_begin) and extending the file. O_DIRECT files write directly and synchronously.
      */
     public int pwrite(long userAddress, int length, long offset) {
+        process.requireAlive();
         if (isDirect()) {
             return startDirectWrite(userAddress, length, offset).completeNow();
         }
         String call = "pwrite(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
         return process.mm().kernel.op(process.name(), call, userAddress, () -> {
             checkIo(call, length, offset, true);
-            byte[] data = new Uaccess(process).copyFromUser(userAddress, length, call);
+            accessOk(call, userAddress, length);
+            int n = writeLimit(call, offset, length);
+            byte[] data = new Uaccess(process).copyFromUser(userAddress, n, call);
             bufferedWrite(call, data, offset);
-            return length;
+            return n;
         });
     }
 
     /** pwrite from a buffer the model does not track. */
     public int pwrite(byte[] data, long offset) {
         Objects.requireNonNull(data, "data");
+        process.requireAlive();
+        if (isDirect()) {
+            throw new IllegalStateException("an O_DIRECT write needs user memory to DMA from: use pwrite(userAddress, length, offset)");
+        }
         String call = "pwrite(" + label() + ", " + MmCore.describeBytes(data, 0, 8) + " (" + data.length + " bytes), " + offset + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
             checkIo(call, data.length, offset, true);
-            if (isDirect()) {
-                throw new IllegalStateException("an O_DIRECT write needs user memory to DMA from: use pwrite(userAddress, length, offset)");
-            }
-            bufferedWrite(call, data, offset);
-            return data.length;
+            int n = writeLimit(call, offset, data.length);
+            bufferedWrite(call, n == data.length ? data : java.util.Arrays.copyOf(data, n), offset);
+            return n;
         });
     }
 
@@ -209,13 +219,65 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         }
     }
 
-    private void checkIo(String call, int length, long offset, boolean write) {
+    /** The descriptor, then rw_verify_area(): a negative offset or count, or an offset + count past 2^63 - 1, is -EINVAL. */
+    public void checkIo(String call, int length, long offset, boolean write) {
         requireOpen(call);
         if (offset < 0 || length < 0) {
             throw new ErrnoException(Errno.EINVAL, call, "negative " + (offset < 0 ? "offset " + offset : "length " + length));
         }
         if (write ? !writable() : !readable()) {
             throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
+        }
+        if (offset + length < 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + " + " + length + " bytes overflows loff_t (rw_verify_area)");
+        }
+    }
+
+    /** access_ok(): a user buffer must lie below TASK_SIZE (import_ubuf(), before anything is read or written). */
+    private static void accessOk(String call, long userAddress, int length) {
+        if (length > 0 && (userAddress < 0 || userAddress > Kernel.TASK_SIZE - length)) {
+            throw new ErrnoException(Errno.EFAULT, call, "bad user buffer at " + Kernel.hex(userAddress) + "+" + length + ": outside the user address space (access_ok)");
+        }
+    }
+
+    /**
+     * generic_write_check_limits(): a write at or past sb-&gt;s_maxbytes is -EFBIG; one that crosses it
+     * is shortened to end there. Returns the bytes to write.
+     */
+    int writeLimit(String call, long offset, int length) {
+        long max = inode.kind().maxBytes();
+        if (length > 0 && offset >= max) {
+            throw new ErrnoException(Errno.EFBIG, call, "offset " + offset + " is at or past " + inode.kind().label() + "'s s_maxbytes " + max
+                    + " (generic_write_check_limits)");
+        }
+        return (int) Math.min(length, max - offset);
+    }
+
+    /**
+     * The checks sys_mmap() and do_mmap() make on a mapping of this file, in the kernel's order: the
+     * descriptor, the offset's alignment (sys_mmap()), an offset whose last page lies past
+     * MAX_LFS_FILESIZE (file_mmap_ok(), -EOVERFLOW: a negative offset is a huge unsigned one), then
+     * FMODE_READ and, for a shared writable mapping, FMODE_WRITE (-EACCES). The model refuses
+     * MAP_ANONYMOUS with a file, which the kernel would map anonymously ignoring the file.
+     */
+    public void checkMmap(int prot, int flags, long length, long offset) {
+        requireOpen("mmap");
+        if ((flags & MapFlags.ANONYMOUS) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_ANONYMOUS with a file");
+        }
+        if ((offset & (Kernel.PAGE_SIZE - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " is not page aligned (sys_mmap)");
+        }
+        long len = MmCore.pages(length) << Kernel.PAGE_SHIFT;
+        if (length > 0 && length <= Kernel.TASK_SIZE && Long.compareUnsigned(offset >>> Kernel.PAGE_SHIFT, (Long.MAX_VALUE - len) >>> Kernel.PAGE_SHIFT) > 0) {
+            throw new ErrnoException(Errno.EOVERFLOW, "mmap", "offset " + offset + " + " + length + " bytes ends past MAX_LFS_FILESIZE (file_mmap_ok)");
+        }
+        if (!readable()) {
+            throw new ErrnoException(Errno.EACCES, "mmap", "the file is not open for reading");
+        }
+        boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
+        if (shared && (prot & Prot.WRITE) != 0 && !writable()) {
+            throw new ErrnoException(Errno.EACCES, "mmap", "MAP_SHARED with PROT_WRITE of a file not open for writing");
         }
     }
 
@@ -230,6 +292,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     @Override
     public void fsync() {
+        process.requireAlive();
         String call = "fsync(" + label() + ")";
         process.mm().kernel.run(process.name(), call, -1, () -> {
             requireOpen(call);
@@ -250,49 +313,84 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return process.mm().kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
     }
 
+    /**
+     * ftruncate() that must not sleep: if the truncate would wait, it is refused before it starts
+     * (the trace and the file stay as they were), naming the wait and startTruncate(). A truncate the
+     * kernel refuses fails with its errno as startTruncate() does.
+     */
     @Override
     public void ftruncate(long size) {
-        TruncateOpImpl op = startTruncate(size);
-        if (!op.isDone()) {
-            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
-                    + "; use startTruncate(" + size + ") and complete what it waits for");
+        process.requireAlive();
+        String call = truncateCall(size);
+        if (truncateRefusal(call, size) == null) {
+            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
+        startTruncate(size);
     }
 
     @Override
     public TruncateOpImpl startTruncate(long size) {
-        String call = "ftruncate(" + label() + ", " + size + ")";
+        process.requireAlive();
+        String call = truncateCall(size);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
-            requireOpen(call);
-            if (size < 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "negative length");
-            }
-            if (!writable()) {
-                throw new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
+            ErrnoException refusal = truncateRefusal(call, size);
+            if (refusal != null) {
+                throw refusal;
             }
             return process.mm().kernel.startPending(TruncateOpImpl.truncate(this, size));
         });
     }
 
+    private String truncateCall(long size) {
+        return "ftruncate(" + label() + ", " + size + ")";
+    }
+
+    /** do_sys_ftruncate() and inode_newsize_ok(), or null if the truncate may go ahead. */
+    private ErrnoException truncateRefusal(String call, long size) {
+        if (closed) {
+            return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
+        }
+        if (size < 0) {
+            return new ErrnoException(Errno.EINVAL, call, "negative length");
+        }
+        if (!writable()) {
+            return new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
+        }
+        if (size > inode.kind().maxBytes()) {
+            return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + inode.kind().label() + "'s s_maxbytes " + inode.kind().maxBytes()
+                    + " (inode_newsize_ok)");
+        }
+        return null;
+    }
+
+    /** An operation that would sleep, called where it must not: refused before anything happens. */
+    private static void refuseSleep(String waitsFor, String what, String instead) {
+        if (waitsFor != null) {
+            throw new IllegalStateException(what + " sleeps: it waits for " + waitsFor + "; use " + instead + " and complete what it waits for");
+        }
+    }
+
+    /** fallocate(PUNCH_HOLE) that must not sleep: refused before it starts if it would wait (see {@link #ftruncate(long)}). */
     @Override
     public void punchHole(long offset, long length) {
-        TruncateOpImpl op = startPunchHole(offset, length);
-        if (!op.isDone()) {
-            throw new IllegalStateException(op.describe() + " sleeps: it waits for " + op.waitingFor()
-                    + "; use startPunchHole(" + offset + ", " + length + ") and complete what it waits for");
+        process.requireAlive();
+        String call = punchCall(offset, length);
+        if (punchRefusal(call, offset, length) == null) {
+            long end = Math.max(offset, Math.min(offset + length, inode.size));
+            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
+                    "startPunchHole(" + offset + ", " + length + ")");
         }
+        startPunchHole(offset, length);
     }
 
     @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
-        String call = "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
+        process.requireAlive();
+        String call = punchCall(offset, length);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
-            requireOpen(call);
-            if (offset < 0 || length <= 0) {
-                throw new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
-            }
-            if (!writable()) {
-                throw new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
+            ErrnoException refusal = punchRefusal(call, offset, length);
+            if (refusal != null) {
+                throw refusal;
             }
             // ext4_punch_hole(): nothing beyond i_size; the range is clamped before inode_dio_wait()
             long end = Math.min(offset + length, inode.size);
@@ -300,8 +398,31 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
+    private String punchCall(long offset, long length) {
+        return "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
+    }
+
+    /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
+    private ErrnoException punchRefusal(String call, long offset, long length) {
+        if (closed) {
+            return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
+        }
+        if (offset < 0 || length <= 0) {
+            return new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
+        }
+        if (!writable()) {
+            return new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
+        }
+        if (offset + length < 0 || offset + length > inode.kind().maxBytes()) {
+            return new ErrnoException(Errno.EFBIG, call, "offset " + offset + " + " + length + " ends past " + inode.kind().label() + "'s s_maxbytes "
+                    + inode.kind().maxBytes() + " (vfs_fallocate)");
+        }
+        return null;
+    }
+
     @Override
     public void close() {
+        process.requireAlive();
         String call = "close(" + label() + ")";
         process.mm().kernel.run(process.name(), call, -1, () -> {
             requireOpen(call);

@@ -1,5 +1,7 @@
 package io.pinsim.runtime.internal.fs;
 
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Pipe;
 import io.pinsim.runtime.Process;
@@ -102,8 +104,10 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
      * vmsplice(pipe, {address, length}, 0): the pipe takes plain references to the user pages
      * (iov_iter_get_pages2(), FOLL_GET, no FOLL_WRITE); it copies nothing until it is read.
      *
-     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way
-     * @throws ErrnoException EFAULT if not even the first page is mapped readable
+     * @return the bytes spliced: fewer than {@code length} if the range stops being mapped part-way;
+     *         0 for a length of 0
+     * @throws ErrnoException EFAULT if not even the first page is mapped readable; EINVAL for a
+     *                        negative length
      */
     public static int vmsplice(MmOwner p, Pipe anyPipe, long address, int length) {
         Objects.requireNonNull(anyPipe, "pipe");
@@ -111,11 +115,16 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
             throw new IllegalArgumentException(anyPipe + " was not made by pipe() of a process of this kernel");
         }
         p.requireAlive();
-        if (length <= 0) {
-            throw new IllegalArgumentException("length must be positive, was " + length);
-        }
         MmCore core = p.mm().kernel;
         pipe.requireKernel(core);
+        if (length <= 0) {
+            return core.op(p.name(), "vmsplice(" + pipe.name() + ", " + Kernel.hex(address) + ", " + length + ")", address, () -> {
+                if (length < 0) {
+                    throw new ErrnoException(Errno.EINVAL, "vmsplice", "iov_len " + length + " is negative as an ssize_t (copy_iovec_from_user)");
+                }
+                return 0;
+            });
+        }
         long first = address & ~(Kernel.PAGE_SIZE - 1L);
         int nr = (int) MmCore.pages(address + length - first);
         GupFastImpl g = Gup.fastSteps(p, p.mainThread(), first, nr, 0, GupRef.Kind.GET, pipe.name());

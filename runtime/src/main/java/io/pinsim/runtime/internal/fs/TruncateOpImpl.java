@@ -76,7 +76,7 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         }
         String actor = file.process().name();
         if (!inode.inflightDio.isEmpty()) {
-            return waitFor(k, actor, inode.inflightDio.size() + " direct I/O request(s) in flight on " + inode.name() + " (inode_dio_wait)");
+            return waitFor(k, actor, dioWait(inode));
         }
         long oldSize = inode.size;
         if (!punch && newSize >= oldSize) {
@@ -95,8 +95,7 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
             Page f = inode.firstBusyPage(firstFull, endFull);
             if (f != null) {
                 layoutBusy = true;
-                return waitFor(k, actor, "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
-                        + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)");
+                return waitFor(k, actor, busyWait(inode, f));
             }
             if (layoutBusy) {
                 // It slept with MMAPLOCK dropped, so faults may have mapped the blocks again; the retry's
@@ -130,6 +129,31 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
             finish(k, actor, "truncated from " + oldSize + " to " + newSize + " bytes");
         }
         return true;
+    }
+
+    /**
+     * What a truncate from {@code from} (a punch of [from, to)) would wait for if it started now, or
+     * null; changes nothing. The same tests as {@link #tryRun()}: direct I/O in flight, then on
+     * fs-DAX a held block of the range.
+     */
+    static String wouldWaitFor(InodeImpl inode, long from, long to, boolean punch) {
+        if (!inode.inflightDio.isEmpty()) {
+            return dioWait(inode);
+        }
+        if (!inode.kind().isDax() || (!punch && from >= inode.size)) {
+            return null;
+        }
+        Page f = inode.firstBusyPage((from + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, punch ? to >>> Kernel.PAGE_SHIFT : Long.MAX_VALUE);
+        return f == null ? null : busyWait(inode, f);
+    }
+
+    private static String dioWait(InodeImpl inode) {
+        return inode.inflightDio.size() + " direct I/O request(s) in flight on " + inode.name() + " (inode_dio_wait)";
+    }
+
+    private static String busyWait(InodeImpl inode, Page f) {
+        return "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
+                + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)";
     }
 
     private boolean waitFor(MmCore k, String actor, String what) {

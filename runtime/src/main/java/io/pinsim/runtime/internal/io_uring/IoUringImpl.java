@@ -26,6 +26,9 @@ import java.util.Objects;
  * whoever submits them - a child that inherited the ring reads into its parent's frames.
  */
 public final class IoUringImpl implements io.pinsim.runtime.IoUring {
+    /** The largest registered buffer: SZ_1G (io_buffer_validate()). */
+    static final int MAX_BUFFER = 1 << 30;
+
     /** One registered buffer. */
     private record Buffer(GupPagesImpl pages, long address, int length) {
     }
@@ -81,6 +84,9 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
             requireOpen(call);
             if (length <= 0) {
                 throw new ErrnoException(Errno.EINVAL, call, "a buffer needs a positive length");
+            }
+            if (length > MAX_BUFFER) {
+                throw new ErrnoException(Errno.EFAULT, call, "a buffer of " + length + " bytes is larger than 1 GiB (io_buffer_validate)");
             }
             long first = address & ~(Kernel.PAGE_SIZE - 1L);
             int nr = (int) MmCore.pages(address + length - first);
@@ -142,6 +148,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         Objects.requireNonNull(openFile, "file");
         MmOwner submitter = MmOwner.of(processSubmitter, kernel);
         OpenFileImpl file = OpenFileImpl.of(openFile, kernel);
+        submitter.requireAlive();
         String call = "io_uring_enter(" + name() + ", READ_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
         return kernel.op(submitter.name(), call, -1, () -> {
             Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
@@ -157,6 +164,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         Objects.requireNonNull(openFile, "file");
         MmOwner submitter = MmOwner.of(processSubmitter, kernel);
         OpenFileImpl file = OpenFileImpl.of(openFile, kernel);
+        submitter.requireAlive();
         String call = "io_uring_enter(" + name() + ", WRITE_FIXED buf#" + bufIndex + "+" + bufOffset + ", " + file.label() + " @" + fileOffset + ", " + length + ")";
         return kernel.op(submitter.name(), call, -1, () -> {
             Buffer b = checkFixed(submitter, call, bufIndex, bufOffset, length);
@@ -202,7 +210,6 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
     private Buffer checkFixed(Process processSubmitter, String call, int bufIndex, int bufOffset, int length) {
         MmOwner submitter = MmOwner.of(processSubmitter, kernel);
         requireOpen(call);
-        submitter.requireAlive();
         if (!inherits(submitter)) {
             throw new ErrnoException(Errno.EBADF, call, "process \"" + submitter.name() + "\" has no descriptor for " + name());
         }

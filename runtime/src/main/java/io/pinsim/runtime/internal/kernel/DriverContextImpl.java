@@ -48,6 +48,8 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public <T> T call(String what, Supplier<T> body) {
+        Objects.requireNonNull(what, "what");
+        Objects.requireNonNull(body, "body");
         return kernel.core.op(name, what, -1, body);
     }
 
@@ -71,11 +73,18 @@ final class DriverContextImpl implements DriverContext {
         return p;
     }
 
-    /** A page count for the accounting calls: never negative (a negative charge would be an uncharge). */
+    /**
+     * A page count for the accounting calls: never negative (a negative charge would be an uncharge),
+     * never more pages than the user address space has (the sum would overflow the counter).
+     */
     private static void requireCount(String call, long nrPages) {
         if (nrPages < 0) {
             throw new IllegalArgumentException(call + "(.., " + nrPages + "): the page count must not be negative; "
                     + (call.startsWith("un") ? "return what was charged" : "use un" + Character.toLowerCase(call.charAt(0)) + call.substring(1) + " to return pages"));
+        }
+        if (nrPages > Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT) {
+            throw new IllegalArgumentException(call + "(.., " + nrPages + "): more pages than the user address space has ("
+                    + (Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT) + "); charge the pages the device pins");
         }
     }
 
@@ -84,47 +93,47 @@ final class DriverContextImpl implements DriverContext {
     }
 
     @Override
-    public GupPages pinUserPages(Process p, long address, int nrPages, int gupFlags, String what) {
-        return mine(p).pinUserPages(address, nrPages, gupFlags, holder(what));
+    public GupPages pinUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
+        return mine(process).pinUserPages(address, nrPages, gupFlags, holder(what));
     }
 
     @Override
-    public GupPages pinUserPagesFast(Process p, long address, int nrPages, int gupFlags, String what) {
-        return mine(p).pinUserPagesFast(address, nrPages, gupFlags, holder(what));
+    public GupPages pinUserPagesFast(Process process, long address, int nrPages, int gupFlags, String what) {
+        return mine(process).pinUserPagesFast(address, nrPages, gupFlags, holder(what));
     }
 
     @Override
-    public GupPages getUserPages(Process p, long address, int nrPages, int gupFlags, String what) {
-        return mine(p).getUserPages(address, nrPages, gupFlags, holder(what));
+    public GupPages getUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
+        return mine(process).getUserPages(address, nrPages, gupFlags, holder(what));
     }
 
     @Override
-    public void accountPinnedVm(Process p, long nrPages) {
+    public void accountPinnedVm(Process process, long nrPages) {
         requireCount("accountPinnedVm", nrPages);
-        Accounting.accountPinnedVm(mine(p), nrPages, name);
+        Accounting.accountPinnedVm(mine(process), nrPages, name);
     }
 
     @Override
-    public void unaccountPinnedVm(Process p, long nrPages) {
+    public void unaccountPinnedVm(Process process, long nrPages) {
         requireCount("unaccountPinnedVm", nrPages);
-        Accounting.unaccountPinnedVm(ofThisKernel(p), nrPages);
+        Accounting.unaccountPinnedVm(ofThisKernel(process), nrPages);
     }
 
     @Override
-    public void accountLockedVm(Process p, long nrPages) {
+    public void accountLockedVm(Process process, long nrPages) {
         requireCount("accountLockedVm", nrPages);
-        Accounting.accountLockedVm(mine(p), nrPages, name);
+        Accounting.accountLockedVm(mine(process), nrPages, name);
     }
 
     @Override
-    public void unaccountLockedVm(Process p, long nrPages) {
+    public void unaccountLockedVm(Process process, long nrPages) {
         requireCount("unaccountLockedVm", nrPages);
-        Accounting.unaccountLockedVm(ofThisKernel(p), nrPages);
+        Accounting.unaccountLockedVm(ofThisKernel(process), nrPages);
     }
 
     @Override
-    public MmuIntervalNotifier insertIntervalNotifier(Process p, long start, long length, MmuIntervalNotifierOps ops, String what) {
-        return mine(p).insertIntervalNotifier(start, length, ops, holder(what));
+    public MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what) {
+        return mine(process).insertIntervalNotifier(start, length, ops, holder(what));
     }
 
     /**
@@ -136,13 +145,19 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public HmmRange hmmRangeFault(MmuIntervalNotifier subscription, long notifierSeq, long start, int nrPages, boolean write) {
         MmuIntervalNotifierImpl sub = MmuIntervalNotifierImpl.of(subscription, kernel.core);
+        if (sub.isRemoved()) {
+            throw new IllegalStateException("hmm_range_fault() with " + sub.name() + ", which was removed: insert a notifier for the range first");
+        }
         ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
         return kernel.core.op(name, call, start, () -> {
+            if (nrPages <= 0) {
+                throw new ErrnoException(Errno.EINVAL, "hmm_range_fault", nrPages + " pages: the range is empty (walk_page_range: start >= end)");
+            }
             long first = start >>> Kernel.PAGE_SHIFT;
-            List<Page> frames = new ArrayList<>(nrPages);
-            List<Boolean> writable = new ArrayList<>(nrPages);
+            List<Page> frames = new ArrayList<>(Math.min(nrPages, 512));
+            List<Boolean> writable = new ArrayList<>(Math.min(nrPages, 512));
             // the walk resumes where it faulted (hmm_vma_walk.last); a fault changes only that page, and any
             // invalidation of the interval is caught by mmu_interval_check_retry() before the walk goes on
             int i = 0;
@@ -205,6 +220,7 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public byte[] dmaRead(Frame deviceFrame, int offset, int length, String what) {
         Page frame = Page.of(deviceFrame, kernel.core);
+        MmCore.checkRange(offset, length);
         requireLive(frame);
         return kernel.core.op(name, "DMA read " + length + " bytes of frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> frame.read(offset, length));
     }
@@ -219,6 +235,7 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public void setPageDirty(Frame deviceFrame, String what) {
         Page frame = Page.of(deviceFrame, kernel.core);
+        requireLive(frame);
         if (!frame.isZeroPage()) {
             Page.setPageDirty(frame, holder(what));
         }
@@ -226,11 +243,14 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public void log(KernelLog.Level level, String text) {
+        Objects.requireNonNull(level, "level");
+        Objects.requireNonNull(text, "text");
         kernel.log().print(kernel.trace().step(), level, text);
     }
 
     @Override
     public void trace(String what) {
+        Objects.requireNonNull(what, "what");
         kernel.trace().record(name, TraceKind.INFO, -1, -1, what);
     }
 

@@ -37,6 +37,7 @@ public final class KernelImpl implements Kernel, DriverHost {
     private final List<String> devices = new ArrayList<>();
     private int nextPid = 1;
     private int nextDisk;
+    private boolean closed;
 
     /** Creates kernels for {@link Kernel#builder()} (registered in META-INF/services). */
     public static final class Provider implements Kernel.Provider {
@@ -87,6 +88,9 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public Page frame(long pfn) {
+        if (pfn < 0) {
+            throw new IllegalArgumentException("pfn " + pfn + ": a pfn is never negative; take it from Frame.pfn()");
+        }
         return core.frame(pfn);
     }
 
@@ -108,6 +112,8 @@ public final class KernelImpl implements Kernel, DriverHost {
     @Override
     public ProcessImpl spawn(String processName) {
         Objects.requireNonNull(processName, "processName");
+        requireName(processName, "process");
+        requireOpen();
         return core.op("kernel", "spawn(\"" + processName + "\")", -1, () -> {
             ProcessImpl p = new ProcessImpl(this, nextPid++, processName, null);
             processes.add(p);
@@ -127,12 +133,15 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public Filesystem mount(FsKind kind) {
+        Objects.requireNonNull(kind, "kind");
+        requireOpen();
         return mount(kind, kind == FsKind.EXT4 ? new SimpleDisk("sd" + (char) ('a' + nextDisk++)) : null);
     }
 
     @Override
     public Filesystem mount(FsKind kind, BlockDevice device) {
         Objects.requireNonNull(kind, "kind");
+        requireOpen();
         if (kind == FsKind.EXT4 && device == null) {
             throw new IllegalArgumentException("ext4 needs a block device; use mount(FsKind.EXT4) for the default disk");
         }
@@ -154,6 +163,8 @@ public final class KernelImpl implements Kernel, DriverHost {
     @Override
     public DriverContext attachDevice(String deviceName) {
         Objects.requireNonNull(deviceName, "deviceName");
+        requireName(deviceName, "device");
+        requireOpen();
         if (devices.contains(deviceName)) {
             throw new IllegalArgumentException("a device named \"" + deviceName + "\" is already attached to " + this + "; give each device its own name");
         }
@@ -192,6 +203,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public ProcessImpl process(String processName) {
+        Objects.requireNonNull(processName, "processName");
         for (int i = processes.size() - 1; i >= 0; i--) {
             if (processes.get(i).name().equals(processName)) {
                 return processes.get(i);
@@ -235,6 +247,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public void close() {
+        closed = true;
         for (ProcessImpl p : List.copyOf(processes)) {
             if (p.isAlive()) {
                 p.exit();
@@ -252,6 +265,20 @@ public final class KernelImpl implements Kernel, DriverHost {
     @Override
     public List<FrameSnapshot> frameSnapshots() {
         return core.frameSnapshots();
+    }
+
+    /** After {@link #close()} the machine is off: nothing new can start on it. */
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " was closed; build a new kernel with Kernel.builder()");
+        }
+    }
+
+    /** A name the trace shows as an actor (a process, a thread, a device): not empty, not blank. */
+    static void requireName(String name, String what) {
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("\"" + name + "\" is blank: name the " + what + ", the trace and the kernel log show it by that name");
+        }
     }
 
     /** A process of this kernel, or IllegalArgumentException naming the mistake. */

@@ -41,13 +41,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-/**
- * A process: a task group with one address space (mm). Its methods are the syscalls and CPU
- * accesses the model knows; each runs as one traced step. A call the kernel would refuse throws
- * {@link ErrnoException} and changes nothing (unless its javadoc names the partial effect the
- * kernel leaves); a bad access delivers a signal: the process is killed and the access throws
- * {@link SignalException}. Using a process after it exited throws {@link IllegalStateException}.
- */
+/** The kernel's process (task group and mm): the syscall facade of {@link io.pinsim.runtime.Process}, whose javadoc it follows. */
 public final class ProcessImpl implements MmOwner {
 
     final KernelImpl kernel;
@@ -133,6 +127,7 @@ public final class ProcessImpl implements MmOwner {
     @Override
     public TaskImpl spawnThread(String threadName) {
         Objects.requireNonNull(threadName, "threadName");
+        KernelImpl.requireName(threadName, "thread");
         requireAlive();
         for (TaskImpl t : threads) {
             if (t.name().equals(threadName)) {
@@ -147,6 +142,8 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public TaskImpl thread(String threadName) {
+        Objects.requireNonNull(threadName, "threadName");
+        requireAlive();
         for (TaskImpl t : threads) {
             if (t.name().equals(threadName)) {
                 return t;
@@ -185,7 +182,7 @@ public final class ProcessImpl implements MmOwner {
         return Pte.isPresent(pte) && Pte.isWrite(pte);
     }
 
-    /** The number of present or swap PTEs (the model's RSS + swap entries). */
+    @Override
     public long populatedPtes() {
         return mm.pt.populated();
     }
@@ -197,7 +194,7 @@ public final class ProcessImpl implements MmOwner {
 
     // ------------------------------------------------------------------------------ mmap family
 
-    /** mmap(NULL, length, prot, flags, -1, 0): the model places the mapping at the lowest free address from {@link KernelImpl#MMAP_BASE}. */
+    @Override
     public long mmap(long length, int prot, int flags) {
         return mmap(0, length, prot, flags);
     }
@@ -227,40 +224,18 @@ public final class ProcessImpl implements MmOwner {
         });
     }
 
-    /**
-     * mmap(addr, length, prot, flags, fd, offset) of a file. MAP_SHARED writes reach the page cache
-     * (on ext4 through writenotify and ->page_mkwrite); MAP_PRIVATE writes copy the page into an
-     * anonymous page. An access beyond the end of the file is SIGBUS. The checks are do_mmap()'s
-     * (FMODE_READ, FMODE_WRITE for a shared writable mapping) and sys_mmap()'s offset alignment.
-     *
-     * @throws ErrnoException EACCES for MAP_SHARED|PROT_WRITE of a file not open for writing, or any
-     *                        mapping of a file not open for reading; EINVAL for an unaligned offset
-     */
+    @Override
     public long mmap(long addr, long length, int prot, int flags, io.pinsim.runtime.OpenFile openFile, long offset) {
         OpenFileImpl file = OpenFileImpl.of(openFile, kernel.core);
-                requireAlive();
+        requireAlive();
         if (file.process() != this) {
             throw new IllegalArgumentException(file + " belongs to process \"" + file.process().name() + "\", not \"" + name + "\"");
         }
         String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags)
                 + ", " + file.label() + ", " + offset + ")";
         return kernel.core.op(name, call, addr, () -> {
-            file.requireOpen("mmap");
-            if ((flags & MapFlags.ANONYMOUS) != 0) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_ANONYMOUS with a file");
-            }
-            if ((offset & (Kernel.PAGE_SIZE - 1)) != 0 || offset < 0) {
-                throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " is not page aligned");
-            }
-            if (!file.readable()) {
-                throw new ErrnoException(Errno.EACCES, "mmap", "the file is not open for reading");
-            }
-            boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
-            if (shared && (prot & Prot.WRITE) != 0 && !file.writable()) {
-                throw new ErrnoException(Errno.EACCES, "mmap", "MAP_SHARED with PROT_WRITE of a file not open for writing");
-            }
-            long start = new Mmap(this).mmapRegion(addr, length, prot, flags, file, file.inode().mapping, file.writable(), offset);
-            return start;
+            file.checkMmap(prot, flags, length, offset);
+            return new Mmap(this).mmapRegion(addr, length, prot, flags, file, file.inode().mapping, file.writable(), offset);
         });
     }
 
@@ -323,6 +298,9 @@ public final class ProcessImpl implements MmOwner {
     }
 
     ForkStepsImpl forkSteps(TaskImpl thread, String childName) {
+        if (childName != null) {
+            KernelImpl.requireName(childName, "child");
+        }
         requireAlive();
         if (thread.process() != this) {
             throw new IllegalArgumentException(thread + " is not a thread of process \"" + name + "\"");
@@ -423,7 +401,7 @@ public final class ProcessImpl implements MmOwner {
 
     // ------------------------------------------------------------------------------ rlimits
 
-    /** RLIMIT_MEMLOCK in bytes. */
+    @Override
     public long rlimitMemlock() {
         return rlimitMemlock;
     }
@@ -448,12 +426,12 @@ public final class ProcessImpl implements MmOwner {
         capIpcLock = cap;
     }
 
-    /** mm->pinned_vm in pages. */
+    @Override
     public long pinnedVm() {
         return mm.pinnedVm;
     }
 
-    /** mm->locked_vm in pages. */
+    @Override
     public long lockedVm() {
         return mm.lockedVm;
     }
@@ -464,13 +442,19 @@ public final class ProcessImpl implements MmOwner {
     public void registerMmuNotifier(MmuNotifierListener listener) {
         Objects.requireNonNull(listener, "listener");
         requireAlive();
+        if (mm.subscriptions.listeners.contains(listener)) {
+            // mmu_notifier_register() of a registered subscription would add it to the list twice (hlist_add_head_rcu)
+            throw new IllegalArgumentException("listener is already registered on process \"" + name + "\"; register it once");
+        }
         mm.subscriptions.listeners.add(listener);
     }
 
     @Override
     public void unregisterMmuNotifier(MmuNotifierListener listener) {
+        Objects.requireNonNull(listener, "listener");
         if (!mm.subscriptions.listeners.remove(listener)) {
-            throw new IllegalArgumentException("listener is not registered on process \"" + name + "\"");
+            throw new IllegalArgumentException("listener is not registered on process \"" + name + "\""
+                    + (isAlive() ? "" : ": the process has exited, and exit_mmap() dropped its subscribers (mmu_notifier_release)"));
         }
     }
 

@@ -20,7 +20,7 @@ public final class Accounting {
         p.requireAlive();
         Mm mm = p.mm();
         long limit = p.rlimitMemlock() >>> Kernel.PAGE_SHIFT;
-        if (mm.pinnedVm + nrPages > limit && !p.capIpcLock()) {
+        if (nrPages > limit - mm.pinnedVm && !p.capIpcLock()) {
             throw new ErrnoException(Errno.ENOMEM, who, "pinned_vm " + mm.pinnedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
                     + limit + " pages and the process lacks CAP_IPC_LOCK (ib_umem_get)");
         }
@@ -41,7 +41,7 @@ public final class Accounting {
         p.requireAlive();
         Mm mm = p.mm();
         long limit = p.rlimitMemlock() >>> Kernel.PAGE_SHIFT;
-        if (mm.lockedVm + nrPages > limit && !p.capIpcLock()) {
+        if (nrPages > limit - mm.lockedVm && !p.capIpcLock()) {
             throw new ErrnoException(Errno.ENOMEM, who, "locked_vm " + mm.lockedVm + " + " + nrPages + " pages exceeds RLIMIT_MEMLOCK of "
                     + limit + " pages and the process lacks CAP_IPC_LOCK (__account_locked_vm)");
         }

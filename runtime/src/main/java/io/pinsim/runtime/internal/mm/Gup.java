@@ -25,6 +25,9 @@ import java.util.List;
  */
 public final class Gup {
 
+    /** The most pages a result list is sized for up front. */
+    static final int PRESIZE = 512;
+
     /** One GUP call, validated. */
     public record Request(MmOwner process, Task thread, long start, int nrPages, int flags, GupRef.Kind kind, String holder, boolean fast) {
         public String call() {
@@ -39,7 +42,8 @@ public final class Gup {
 
     /** Validates the arguments as is_valid_gup_args() and the callers do; throws EINVAL for what the kernel refuses. */
     public static Request request(MmOwner p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder, boolean fast) {
-        if (holder == null || holder.isBlank()) {
+        java.util.Objects.requireNonNull(holder, "holder");
+        if (holder.isBlank()) {
             throw new IllegalArgumentException("GUP needs a holder name (the device or subsystem that will hold the pages), e.g. \"rdma0 MR#1\"");
         }
         String fn = (kind == GupRef.Kind.PIN ? "pin_user_pages" : "get_user_pages") + (fast ? "_fast" : "");
@@ -61,7 +65,10 @@ public final class Gup {
             throw new ErrnoException(Errno.EINVAL, fn, "nr_pages is negative (" + nrPages + ")");
         }
         long start = address & ~(Kernel.PAGE_SIZE - 1L);
-        if (nrPages > 0 && (address < 0 || start + ((long) nrPages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE)) {
+        // GUP-fast refuses a range that ends past TASK_SIZE_MAX (internal_get_user_pages_fast(): -EFAULT); the slow
+        // path walks page by page and returns short at the first page with no VMA, so only its first page must be inside.
+        long pagesInside = fast ? nrPages : Math.min(nrPages, 1);
+        if (nrPages > 0 && (address < 0 || start + (pagesInside << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE)) {
             throw new ErrnoException(Errno.EFAULT, fn, "range " + Kernel.hex(address) + " + " + nrPages + " pages is outside the user address space");
         }
         return new Request(p, thread, start, nrPages, flags, kind, holder, fast);
@@ -77,8 +84,9 @@ public final class Gup {
 
     /** __get_user_pages_locked(): the slow path over the whole request; sets MMF_HAS_PINNED for a pin (mm_set_has_pinned_flag()). */
     public GupPagesImpl getUserPagesLocked(Request r) {
-        List<Page> frames = new ArrayList<>(r.nrPages());
-        List<GupRef> refs = new ArrayList<>(r.nrPages());
+        // sized for what can be taken, not what was asked: GUP of Integer.MAX_VALUE pages returns short at the first hole
+        List<Page> frames = new ArrayList<>(Math.min(r.nrPages(), PRESIZE));
+        List<GupRef> refs = new ArrayList<>(Math.min(r.nrPages(), PRESIZE));
         if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
             r.process().mm().hasPinned = true;
         }

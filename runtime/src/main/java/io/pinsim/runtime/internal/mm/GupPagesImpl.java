@@ -188,7 +188,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
     }
 
     private void checkSpan(long offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > ((long) frames.length << Kernel.PAGE_SHIFT)) {
+        if (offset < 0 || length < 0 || offset > ((long) frames.length << Kernel.PAGE_SHIFT) - length) {
             throw new IllegalArgumentException("span " + offset + "+" + length + " lies outside the " + frames.length + " held pages");
         }
         if (released) {

@@ -33,14 +33,21 @@ public final class Madvise {
         if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "madvise", "address " + Kernel.hex(addr) + " is not page aligned");
         }
-        if (length < 0 || addr + length < addr) {
-            throw new ErrnoException(Errno.EINVAL, "madvise", "range end overflows (end < start)");
+        // madvise(): len = PAGE_ALIGN(len_in); if (len_in && !len) return -EINVAL; end = start + len; if (end < start)
+        // return -EINVAL; if (end == start) return 0. start and len are unsigned: a negative long is a huge value.
+        long len = Mmap.pageAlign(length);
+        if (length != 0 && len == 0) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", "length " + length + " wraps to 0 when rounded up to a page (madvise: len_in && !len)");
         }
-        if (length == 0) {
+        long endAddr = addr + len;
+        if (Long.compareUnsigned(endAddr, addr) < 0) {
+            throw new ErrnoException(Errno.EINVAL, "madvise", "the range " + Kernel.hex(addr) + "+" + length + " wraps: its end lies below its start (madvise: end < start)");
+        }
+        if (endAddr == addr) {
             return;
         }
         long start = addr >>> Kernel.PAGE_SHIFT;
-        long end = start + MmCore.pages(length);
+        long end = endAddr >>> Kernel.PAGE_SHIFT;
         if (mm.vmasIn(start, end).isEmpty()) {
             throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
         }

@@ -168,8 +168,15 @@ public final class Mm {
     public MmuIntervalNotifierImpl insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name) {
         Objects.requireNonNull(ops, "ops");
         Objects.requireNonNull(name, "name");
-        if (length <= 0 || start < 0 || start + length > Kernel.TASK_SIZE) {
-            throw new ErrnoException(Errno.EINVAL, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length + " is empty or outside the address space");
+        // __mmu_interval_notifier_insert(): length == 0 || check_add_overflow(start, length - 1, &last) is -EOVERFLOW
+        if (length == 0 || Long.compareUnsigned(start + (length - 1), start) < 0) {
+            throw new ErrnoException(Errno.EOVERFLOW, "mmu_interval_notifier_insert", "range " + Kernel.hex(start) + "+" + length
+                    + (length == 0 ? " is empty" : " wraps past 2^64") + " (__mmu_interval_notifier_insert)");
+        }
+        if (Long.compareUnsigned(start + (length - 1), Kernel.TASK_SIZE) >= 0) {
+            // the kernel takes it, and nothing can ever be mapped there to invalidate
+            throw new IllegalArgumentException("interval " + Kernel.hex(start) + "+" + length + " lies outside the user address space (TASK_SIZE "
+                    + Kernel.hex(Kernel.TASK_SIZE) + "): it would never be invalidated; watch memory the process can map");
         }
         long s = start >>> Kernel.PAGE_SHIFT;
         long e = MmCore.pages(start + length);

@@ -446,7 +446,7 @@ public final class MmCore {
 
     /** Checks that [offset, offset + length) lies within one page. */
     public static void checkRange(int offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > Kernel.PAGE_SIZE) {
+        if (offset < 0 || length < 0 || length > Kernel.PAGE_SIZE - offset) {
             throw new IllegalArgumentException("offset " + offset + " and length " + length + " must lie within one page of " + Kernel.PAGE_SIZE + " bytes");
         }
     }

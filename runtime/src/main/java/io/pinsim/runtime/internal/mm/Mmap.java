@@ -78,15 +78,18 @@ public final class Mmap {
         long pages = MmCore.pages(length);
         long startVpn;
         if ((flags & MapFlags.FIXED) != 0) {
+            // __get_unmapped_area(), in its order: addr > TASK_SIZE - len (unsigned: a negative address lies above
+            // TASK_SIZE) is -ENOMEM, then offset_in_page(addr) -EINVAL, then security_mmap_addr() -EPERM.
+            if (Long.compareUnsigned(addr, Kernel.TASK_SIZE - (pages << Kernel.PAGE_SHIFT)) > 0) {
+                throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length
+                        + " is outside the user address space (__get_unmapped_area: addr > TASK_SIZE - len)");
+            }
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not page aligned");
             }
             if (addr < Kernel.MMAP_MIN_ADDR) {
                 throw new ErrnoException(Errno.EPERM, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is below vm.mmap_min_addr ("
                         + Kernel.MMAP_MIN_ADDR + ", security_mmap_addr)");
-            }
-            if (addr + (pages << Kernel.PAGE_SHIFT) > Kernel.TASK_SIZE) {
-                throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + length + " is outside the user address space");
             }
             startVpn = addr >>> Kernel.PAGE_SHIFT;
             unmapRange(startVpn, startVpn + pages);
@@ -156,21 +159,23 @@ public final class Mmap {
     public void mprotect(long addr, long length, int prot) {
         requireAlive();
         kernel.run(name, "mprotect(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ")", addr, () -> {
-            // do_mprotect_pkey(), in the kernel's order of checks.
+            // do_mprotect_pkey(), in the kernel's order of checks; start and len are unsigned there.
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "mprotect", "address " + Kernel.hex(addr) + " is not page aligned");
             }
             if (length == 0) {
                 return;
             }
-            if (length < 0 || length > Kernel.TASK_SIZE - addr) {
-                throw new ErrnoException(Errno.ENOMEM, "mprotect", "range end overflows");
+            long endAddr = addr + pageAlign(length);
+            if (Long.compareUnsigned(endAddr, addr) <= 0) {
+                throw new ErrnoException(Errno.ENOMEM, "mprotect", "range end overflows: " + Kernel.hex(addr) + " + " + length
+                        + " wraps (do_mprotect_pkey: end <= start)");
             }
             if ((prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "mprotect", "unknown prot bits 0x" + Integer.toHexString(prot) + " (arch_validate_prot)");
             }
             long start = addr >>> Kernel.PAGE_SHIFT;
-            long end = start + MmCore.pages(length);
+            long end = endAddr >>> Kernel.PAGE_SHIFT;
             if (mm.findVma(start) == null) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "no mapping at " + Kernel.hex(addr));
             }
@@ -229,6 +234,11 @@ public final class Mmap {
             kernel.trace().record(name, TraceKind.INFO, -1, -1, "soft-dirty cleared, PTEs write-protected" + (skipped[0] > 0
                     ? "; " + skipped[0] + " writable PTE(s) of maybe-pinned pages left alone (pte_is_pinned, 9348b73c2e1b)" : "") + " (clear_soft_dirty)");
         });
+    }
+
+    /** PAGE_ALIGN(len) on an unsigned length: a length within a page of 2^64 (a small negative long) wraps to 0. */
+    static long pageAlign(long length) {
+        return (length + Kernel.PAGE_SIZE - 1) & -Kernel.PAGE_SIZE;
     }
 
     static int vmFlagsFor(int prot) {

@@ -1,0 +1,200 @@
+package io.pinsim.devices;
+
+import static io.pinsim.devices.BadInputTable.args;
+import static io.pinsim.devices.BadInputTable.errno;
+import static io.pinsim.devices.BadInputTable.fault;
+import static io.pinsim.devices.BadInputTable.iae;
+import static io.pinsim.devices.BadInputTable.ioobe;
+import static io.pinsim.devices.BadInputTable.ise;
+import static io.pinsim.devices.BadInputTable.ok;
+import static io.pinsim.devices.DeviceBadInputFixture.IOVA;
+import static io.pinsim.devices.DeviceBadInputFixture.PAGE;
+import static io.pinsim.devices.DeviceBadInputFixture.RW_ACCESS;
+import static io.pinsim.runtime.Errno.EEXIST;
+import static io.pinsim.runtime.Errno.EFAULT;
+import static io.pinsim.runtime.Errno.EINVAL;
+import static io.pinsim.runtime.Errno.ENOMEM;
+import static io.pinsim.runtime.Errno.EOPNOTSUPP;
+import static io.pinsim.runtime.Errno.EPERM;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pinsim.runtime.Kernel;
+import java.util.List;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every public method and constructor of the device models fed bad input (project issue 11), as
+ * the runtime's {@code BadInputTableTest} does for the API: the errno the driver or the kernel
+ * returns (ib_check_mr_access(), ib_umem_get(), vfio_dma_do_map()...), or a Java exception at the
+ * entry naming the fix, and nothing changed - no pin, no charge, no registration, no work request.
+ */
+class DeviceBadInputTableTest {
+    static final String DEAD = "is not alive";
+    static final String OTHER_KERNEL = "create a device per kernel";
+
+    static BadInputTable<DeviceBadInputFixture> table() {
+        BadInputTable<DeviceBadInputFixture> t = new BadInputTable<>(DeviceBadInputFixture::new, DeviceBadInputFixture::state, DeviceBadInputFixture::traces);
+        rdma(t);
+        memoryRegions(t);
+        vfio(t);
+        nvme(t);
+        return t;
+    }
+
+    @TestFactory
+    List<DynamicTest> badInput() {
+        return table().tests();
+    }
+
+    @Test
+    void everyPublicMethodHasARow() {
+        BadInputTable<DeviceBadInputFixture> t = table();
+        assertThat(t.missingRows()).as("public methods with no row: give each bad input a row, or list a getter as taking no input").isEmpty();
+        assertThat(t.staleNoInput()).as("\"no input\" entries that name no public method").isEmpty();
+    }
+
+    static void rdma(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(RdmaNic.class).type(ProtectionDomain.class).type(CompletionQueue.class).type(WorkRequest.class).type(Completion.class);
+        t.noInput(RdmaNic.class, "name()", "kernel()", "cq()", "posted()", "processAll()");
+        t.noInput(ProtectionDomain.class, "nic()", "process()");
+        t.noInput(CompletionQueue.class, "poll()", "size()", "<init>()");
+        t.noInput(WorkRequest.class, "id()", "isDone()");
+        t.noInput(Completion.class, "wrId()", "status()", "byteLen()", "detail()", "<init>(long,WcStatus,int,String)");
+        for (String ctor : List.of("<init>(Kernel,String)", "<init>(Kernel,String,boolean)")) {
+            t.method(RdmaNic.class, ctor, f -> ctor.endsWith("boolean)") ? args(f.k, "mlx5_9", false) : args(f.k, "mlx5_9"))
+                    .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                    .bad("a blank name", iae("name the device"), 1, " ");
+        }
+        t.method(NaiveOdpNic.class, "<init>(Kernel,String)", f -> args(f.k, "mlx5_9"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0");
+        t.method(RdmaNic.class, "allocPd(Process)", f -> f.nic, f -> args(f.a))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(RdmaNic.class, "ibvForkInit(Process)", f -> f.nic, f -> args(f.c))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("a process that registered memory first", errno(EINVAL, "too_late"), 0, f -> f.a);
+        t.method(RdmaNic.class, "forkStatus(Process)", f -> f.nic, f -> args(f.a))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ok("the fork state it had"), 0, f -> f.dead);
+        t.method(RdmaNic.class, "regMr(ProtectionDomain,long,long,int)", f -> f.nic, f -> args(f.pd, f.buf, (long) PAGE, RW_ACCESS))
+                .bad("a PD of another NIC", iae("belongs to mlx5_1"), 0, f -> f.pd2)
+                .bad("a PD of an exited process", ise(DEAD), 0, f -> f.deadPd)
+                .bad("length 0", errno(EINVAL, "length must be positive"), 2, 0L)
+                .bad("length -1", errno(EINVAL, "length must be positive"), 2, -1L)
+                .bad("unknown access bits", errno(EINVAL, "unknown access flags"), 3, 1 << 20)
+                .bad("REMOTE_WRITE without LOCAL_WRITE", errno(EINVAL, "ib_check_mr_access"), 3, IbAccess.REMOTE_WRITE)
+                .bad("REMOTE_ATOMIC without LOCAL_WRITE", errno(EINVAL, "ib_check_mr_access"), 3, IbAccess.REMOTE_ATOMIC)
+                .bad("address -4096: the end wraps to 0", errno(EINVAL, "overflows"), 1, (long) -PAGE)
+                .bad("address + length past TASK_SIZE", errno(EINVAL, "overflows"), f -> args(f.pd, Kernel.TASK_SIZE - PAGE, 2L * PAGE, RW_ACCESS))
+                .bad("2^45 bytes: 2^33 pages", errno(ENOMEM, "RLIMIT_MEMLOCK"), f -> args(f.pd, 0x10000L, 1L << 45, RW_ACCESS))
+                .on("2^45 bytes with CAP_IPC_LOCK: more pages than one pin call takes", errno(ENOMEM, "2^31 - 1 pages"), f -> {
+                    f.a.setCapIpcLock(true);
+                    return f.nic;
+                }, f -> args(f.pd, 0x10000L, 1L << 45, RW_ACCESS))
+                .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(f.pd, 0x10000L, (long) PAGE, RW_ACCESS))
+                .bad("ON_DEMAND of an unmapped range", ok("an ODP MR pins nothing: the device faults later"), f -> args(f.pd, 0x10000L, (long) PAGE,
+                        IbAccess.LOCAL_WRITE | IbAccess.ON_DEMAND));
+        t.method(RdmaNic.class, "deregMr(MemoryRegion)", f -> f.nic, f -> args(f.mr))
+                .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
+                .bad("a deregistered MR", ise("already deregistered"), 0, f -> f.deadMr);
+        t.method(RdmaNic.class, "postWrite(MemoryRegion,long,byte[])", f -> f.nic, f -> args(f.mr, 0L, new byte[16]))
+                .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
+                .bad("a deregistered MR", ise("is deregistered"), 0, f -> f.deadMr)
+                .bad("offset -1", ok("posted; it completes with IB_WC_LOC_PROT_ERR, as the NIC reports it"), 1, -1L)
+                .bad("offset Long.MAX_VALUE", ok("posted; it completes with IB_WC_LOC_PROT_ERR"), 1, Long.MAX_VALUE);
+        t.method(RdmaNic.class, "postRead(MemoryRegion,long,int)", f -> f.nic, f -> args(f.mr, 0L, 16))
+                .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
+                .bad("a deregistered MR", ise("is deregistered"), 0, f -> f.deadMr)
+                .bad("length -1", iae("must not be negative"), 2, -1)
+                .bad("a range past the MR", ok("posted; it completes with IB_WC_LOC_PROT_ERR"), 1, (long) PAGE);
+        t.method(RdmaNic.class, "process(WorkRequest)", f -> f.nic, f -> args(f.postedWr))
+                .bad("a WR of another NIC", ise("is not posted on mlx5_0"), 0, f -> f.wr2)
+                .bad("a WR already processed", ise("is not posted"), 0, f -> f.doneWr())
+                .bad("a WR whose offset + length overflows", ok("it completes with IB_WC_LOC_PROT_ERR"), 0, f -> f.nic.postRead(f.mr, Long.MAX_VALUE, 16));
+        t.method(RdmaNic.class, "advise(MemoryRegion,long,int,boolean)", f -> f.nic, f -> args(f.odpMr, 0L, PAGE, true))
+                .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
+                .bad("a deregistered MR", ise("is deregistered"), 0, f -> f.deadMr)
+                .bad("a pinned MR", errno(EOPNOTSUPP, "not an ODP MR"), 0, f -> f.mr)
+                .bad("length 0", errno(EINVAL, "must be positive"), 2, 0)
+                .bad("length -1", errno(EINVAL, "must be positive"), 2, -1)
+                .bad("offset -1", errno(EFAULT, "pagefault_mr"), 1, -1L)
+                .bad("a range past the MR", errno(EFAULT, "pagefault_mr"), 1, (long) PAGE + 1)
+                .bad("offset Long.MAX_VALUE", errno(EFAULT, "pagefault_mr"), 1, Long.MAX_VALUE);
+        t.method(WorkRequest.class, "completion()", f -> f.doneWr(), f -> args())
+                .on("a WR still posted", ise("still posted"), f -> f.postedWr);
+        t.method(WorkRequest.class, "readData()", f -> f.doneWr(), f -> args())
+                .on("a WR still posted", ise("still posted"), f -> f.postedWr);
+    }
+
+    static void memoryRegions(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(MemoryRegion.class);
+        t.noInput(MemoryRegion.class, "key()", "address()", "length()", "process()", "isOnDemand()", "isWritable()", "isDeregistered()", "pins()",
+                "deviceTable()");
+        for (String m : List.of("deviceFrame(long)", "isCoherent(long)")) {
+            t.method(MemoryRegion.class, m, f -> f.mr, f -> args(0L))
+                    .bad("offset -1", ioobe("valid offsets are 0 to 4095"), 0, -1L)
+                    .bad("offset = length", ioobe("valid offsets are 0 to 4095"), 0, (long) PAGE)
+                    .bad("offset Long.MAX_VALUE", ioobe("valid offsets are 0 to 4095"), 0, Long.MAX_VALUE)
+                    .on("an ODP MR the device has not faulted", ok("no device entry: " + (m.startsWith("device") ? "null" : "false")), f -> f.odpMr)
+                    .on("a deregistered MR", ise("deregistered MR"), f -> f.deadMr);
+        }
+    }
+
+    static void vfio(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(VfioDevice.class).type(VfioDevice.DmaMapping.class);
+        t.noInput(VfioDevice.class, "name()", "mappings()");
+        t.noInput(VfioDevice.DmaMapping.class, "iova()", "size()", "vaddr()", "write()", "pages()", "<init>(long,long,long,boolean,GupPages)");
+        t.method(VfioDevice.class, "<init>(Kernel,String)", f -> args(f.k, "0000:02:00.0"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "0000:01:00.0")
+                .bad("a blank name", iae("name the device"), 1, "");
+        t.method(VfioDevice.class, "mapDma(Process,long,long,long,boolean)", f -> f.vfio, f -> args(f.a, f.buf, 2 * IOVA, (long) PAGE, true))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("a process that does not own the container", errno(EPERM, "belongs to \"A\""), f -> args(f.c, f.cbuf, 2 * IOVA, (long) PAGE, true))
+                .bad("an unaligned vaddr", errno(EINVAL, "page aligned"), 1, f -> f.buf + 1)
+                .bad("an unaligned iova", errno(EINVAL, "page aligned"), 2, 2 * IOVA + 1)
+                .bad("size 0", errno(EINVAL, "size positive"), 3, 0L)
+                .bad("size -4096", errno(EINVAL, "size positive"), 3, (long) -PAGE)
+                .bad("a vaddr range that wraps", errno(EINVAL, "wraps"), f -> args(f.a, (long) -PAGE, 2 * IOVA, 2L * PAGE, true))
+                .bad("a negative iova", errno(EINVAL, "valid IOVA ranges"), 2, -2L * PAGE)
+                .bad("an iova already mapped", errno(EEXIST, "overlaps"), 2, IOVA)
+                .bad("more than RLIMIT_MEMLOCK", errno(ENOMEM, "RLIMIT_MEMLOCK"), 3, 1L << 30)
+                .nested("an unmapped vaddr", errno(EFAULT, "no VMA"), f -> args(f.a, 0x10000L, 2 * IOVA, (long) PAGE, true));
+        t.method(VfioDevice.class, "unmapDma(long,long)", f -> f.vfio, f -> args(IOVA, 2L * PAGE))
+                .bad("an unaligned iova", errno(EINVAL, "page aligned"), 0, IOVA + 1)
+                .bad("size 0", errno(EINVAL, "size positive"), 1, 0L)
+                .bad("size -4096", errno(EINVAL, "size positive"), 1, (long) -PAGE)
+                .bad("a range that wraps", errno(EINVAL, "wraps"), f -> args(-2L * PAGE, 4L * PAGE))
+                .bad("a range that splits a mapping", errno(EINVAL, "splits the mapping"), 1, (long) PAGE)
+                .bad("a range that maps nothing", ok("unmaps nothing: 0 bytes"), 0, 16 * IOVA);
+        t.method(VfioDevice.class, "dmaWrite(long,byte[])", f -> f.vfio, f -> args(IOVA, new byte[16]))
+                .bad("an iova not mapped", fault(IommuFaultException.class, "not mapped in the IOMMU page table"), 0, 2 * IOVA)
+                .bad("a range past the mapping", fault(IommuFaultException.class, "not mapped"), 0, IOVA + 2L * PAGE - 8)
+                .bad("no bytes", ok("writes nothing"), 1, new byte[0]);
+        t.method(VfioDevice.class, "dmaRead(long,int)", f -> f.vfio, f -> args(IOVA, 16))
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("an iova not mapped", fault(IommuFaultException.class, "not mapped in the IOMMU page table"), 0, 2 * IOVA)
+                .bad("iova -1", fault(IommuFaultException.class, "not mapped"), 0, -1L)
+                .bad("length 0", ok("reads nothing"), 1, 0);
+    }
+
+    static void nvme(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(NvmeDisk.class);
+        t.noInput(NvmeDisk.class, "name()", "inflight()", "completeAll()");
+        t.method(NvmeDisk.class, "<init>(Kernel,String)", f -> args(f.k, "nvme1n1"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "nvme0n1")
+                .bad("a blank name", iae("name the device"), 1, " ");
+        t.method(NvmeDisk.class, "submit(Bio)", f -> f.disk, f -> args(f.flyingDio.bio()))
+                .bad("a bio that is done", iae("already complete"), 0, f -> {
+                    f.flyingDio.complete();
+                    return f.flyingDio.bio();
+                });
+        t.method(NvmeDisk.class, "completeNext()", f -> f.disk, f -> args())
+                .on("a disk with nothing in flight", ise("no bio in flight"), f -> new NvmeDisk(f.k, "nvme1n1"));
+        t.method(NvmeDisk.class, "complete(int)", f -> f.disk, f -> args(f.flyingDio.bio().id()))
+                .bad("an id not in flight", iae("no bio#99 in flight"), 0, 99);
+    }
+}
