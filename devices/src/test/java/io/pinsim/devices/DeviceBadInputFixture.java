@@ -1,5 +1,7 @@
 package io.pinsim.devices;
 
+import io.pinsim.runtime.PublicSnapshot;
+
 import io.pinsim.runtime.DirectIo;
 import io.pinsim.runtime.Filesystem;
 import io.pinsim.runtime.FsKind;

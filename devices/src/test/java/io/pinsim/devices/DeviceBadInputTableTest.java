@@ -1,12 +1,14 @@
 package io.pinsim.devices;
 
-import static io.pinsim.devices.BadInputTable.args;
-import static io.pinsim.devices.BadInputTable.errno;
-import static io.pinsim.devices.BadInputTable.fault;
-import static io.pinsim.devices.BadInputTable.iae;
-import static io.pinsim.devices.BadInputTable.ioobe;
-import static io.pinsim.devices.BadInputTable.ise;
-import static io.pinsim.devices.BadInputTable.ok;
+import io.pinsim.runtime.BadInputTable;
+
+import static io.pinsim.runtime.BadInputTable.args;
+import static io.pinsim.runtime.BadInputTable.errno;
+import static io.pinsim.runtime.BadInputTable.fault;
+import static io.pinsim.runtime.BadInputTable.iae;
+import static io.pinsim.runtime.BadInputTable.ioobe;
+import static io.pinsim.runtime.BadInputTable.ise;
+import static io.pinsim.runtime.BadInputTable.ok;
 import static io.pinsim.devices.DeviceBadInputFixture.IOVA;
 import static io.pinsim.devices.DeviceBadInputFixture.PAGE;
 import static io.pinsim.devices.DeviceBadInputFixture.RW_ACCESS;

@@ -1,5 +1,7 @@
 package io.pinsim.dsl;
 
+import io.pinsim.runtime.PublicSnapshot;
+
 import static io.pinsim.dsl.Pinsim.ext4;
 import static io.pinsim.dsl.Pinsim.pages;
 import static io.pinsim.dsl.Pinsim.rdma;

@@ -1,10 +1,12 @@
 package io.pinsim.dsl;
 
-import static io.pinsim.dsl.BadInputTable.args;
-import static io.pinsim.dsl.BadInputTable.fault;
-import static io.pinsim.dsl.BadInputTable.iae;
-import static io.pinsim.dsl.BadInputTable.ise;
-import static io.pinsim.dsl.BadInputTable.ok;
+import io.pinsim.runtime.BadInputTable;
+
+import static io.pinsim.runtime.BadInputTable.args;
+import static io.pinsim.runtime.BadInputTable.fault;
+import static io.pinsim.runtime.BadInputTable.iae;
+import static io.pinsim.runtime.BadInputTable.ise;
+import static io.pinsim.runtime.BadInputTable.ok;
 import static io.pinsim.dsl.Pinsim.bytes;
 import static io.pinsim.dsl.Pinsim.ext4;
 import static io.pinsim.dsl.Pinsim.fill;

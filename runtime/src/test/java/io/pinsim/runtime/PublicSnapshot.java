@@ -1,4 +1,4 @@
-package io.pinsim.devices;
+package io.pinsim.runtime;
 
 import io.pinsim.runtime.Filesystem;
 import io.pinsim.runtime.Frame;
@@ -14,11 +14,11 @@ import java.util.Arrays;
  * call changed nothing: frames, swap, user->locked_vm, each file, and per process its counters, VMAs
  * and every PTE of them with the frame it maps and who holds it.
  */
-final class PublicSnapshot {
+public final class PublicSnapshot {
     private PublicSnapshot() {
     }
 
-    static String of(Kernel k) {
+    public static String of(Kernel k) {
         StringBuilder sb = new StringBuilder();
         sb.append("frames ").append(k.usedFrames()).append(" swap ").append(k.swapSlotsInUse()).append(" user->locked_vm ").append(k.userLockedVm()).append('\n');
         for (Filesystem fs : k.filesystems()) {
