@@ -91,8 +91,8 @@ public final class Footprint {
         return false;
     }
 
-    /** Whether one id is the other or covers it ({@code mm:1} covers {@code mm:1:pte:0x1000}). */
-    static boolean overlap(String a, String b) {
+    /** Whether two ids name overlapping objects: they are equal, or one covers the other ({@code mm:1} covers {@code mm:1:pte:0x1000}). */
+    public static boolean overlap(String a, String b) {
         int la = a.length();
         int lb = b.length();
         if (la == lb) {

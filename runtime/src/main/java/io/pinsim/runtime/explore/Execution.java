@@ -2,6 +2,7 @@ package io.pinsim.runtime.explore;
 
 import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Steppable;
 import io.pinsim.runtime.trace.TraceEvent;
 import io.pinsim.runtime.trace.TraceKind;
@@ -292,14 +293,10 @@ final class Execution<S> {
         }
     }
 
-    /** An exception's message without the trace a KernelBugException appends (the run's table shows it). */
+    /** An exception as the report says it: its class and message, a KernelBugException without the trace it appends (the run's table shows it). */
     private static String describe(Throwable e) {
-        String m = e.getMessage();
-        if (m == null) {
-            return e.getClass().getSimpleName();
-        }
-        int trace = m.indexOf("\ntrace:\n");
-        return e.getClass().getSimpleName() + ": " + (trace >= 0 ? m.substring(0, trace) : m);
+        String m = e instanceof KernelBugException bug ? bug.summary() : e.getMessage();
+        return e.getClass().getSimpleName() + (m != null ? ": " + m : "");
     }
 
     /** What is explored, for the report's first line: the threads, the kernel model and the seed. */

@@ -1,5 +1,6 @@
 package io.pinsim.runtime.explore;
 
+import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.Steppable;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,16 +61,12 @@ final class WaitForGraph {
                 continue;
             }
             for (String held : current[u].holds()) {
-                if (covers(held, object) || covers(object, held)) {
+                if (Footprint.overlap(held, object)) {
                     return u;
                 }
             }
         }
         return -1;
-    }
-
-    private static boolean covers(String a, String b) {
-        return b.equals(a) || (b.startsWith(a) && b.charAt(a.length()) == ':');
     }
 
     /** The first cycle of the graph, from the lowest thread on it: {@code T1 -> T2 -> T1}; or null. */

@@ -7,6 +7,7 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Steppable;
 import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.KernelModel;
@@ -121,6 +122,18 @@ class ExplorerTest {
         assertThat(run.schedule()).hasToString("T1");
         assertThat(run.failure().orElseThrow()).isEqualTo("T1 (a) failed in step 1 \"mmap(0)\": ErrnoException: mmap: EINVAL: length is 0");
         assertThat(run.cause().orElseThrow()).isInstanceOf(ErrnoException.class);
+    }
+
+    @Test
+    void aKernelBugInAStepIsReportedWithoutTheTraceItCarriesSinceTheTableShowsIt() {
+        Explorer<int[]> explorer = Explorer.on(Kernel.builder(), k -> new int[1])
+                .thread("a", Op.atomic("unpin twice", s -> {
+                    throw new KernelBugException("refcount-underflow", "frame #1 unpinned twice", "   1  A  CALL  ...");
+                }));
+
+        ScheduleRun run = explorer.replay("T1");
+
+        assertThat(run.failure().orElseThrow()).isEqualTo("T1 (a) failed in step 1 \"unpin twice\": KernelBugException: kernel BUG: refcount-underflow: frame #1 unpinned twice");
     }
 
     @Test
