@@ -9,10 +9,17 @@ public final class KernelBugException extends PinsimException {
     private static final long serialVersionUID = 1L;
 
     private final String invariant;
+    private final String summary;
 
     public KernelBugException(String invariant, String detail, String trace) {
         super("kernel BUG: " + invariant + ": " + detail + (trace.isEmpty() ? "" : "\ntrace:\n" + trace));
         this.invariant = invariant;
+        this.summary = "kernel BUG: " + invariant + ": " + detail;
+    }
+
+    /** The message without the trace: {@code kernel BUG: <invariant>: <detail>}. */
+    public String summary() {
+        return summary;
     }
 
     /** The short name of the broken invariant, e.g. {@code freed-frame-mapped}. */

@@ -367,14 +367,14 @@ class BadInputTableTest {
                 .nullOk("childName", "null names the child after the parent")
                 .bad("an empty name", iae("name the child"), 0, "")
                 .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
-        t.noInput(GupFast.class, "actor()", "isDone()", "isBlocked()", "nextStep()");
+        t.noInput(GupFast.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
         t.method(GupFast.class, "step()", f -> f.doneGup, f -> args())
                 .on("a GUP that is done", ise("already done"), f -> f.doneGup);
         t.method(GupFast.class, "run()", f -> f.t2.pinUserPagesFastSteps(f.buf, 1, 0, "x"), f -> args())
                 .on("a GUP that is done", ok("returns its pages again"), f -> f.doneGup);
         t.method(GupFast.class, "result()", f -> f.doneGup, f -> args())
                 .on("a GUP that has not run", ise("not done yet"), f -> f.t2.pinUserPagesFastSteps(f.buf, 1, 0, "x"));
-        t.noInput(ForkSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()");
+        t.noInput(ForkSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
         t.method(ForkSteps.class, "step()", f -> f.doneFork, f -> args())
                 .on("a fork that is done", ise("already done"), f -> f.doneFork);
         t.method(ForkSteps.class, "run()", f -> f.doneFork, f -> args())

@@ -68,7 +68,8 @@ class ArchitectureTest {
 
     @Test
     void thePublicApiDoesNotDependOnItsImplementation() {
-        noClasses().that().resideInAnyPackage("io.pinsim.runtime", "io.pinsim.runtime.model..", "io.pinsim.runtime.trace..", "io.pinsim.runtime.spi..")
+        noClasses().that().resideInAnyPackage("io.pinsim.runtime", "io.pinsim.runtime.model..", "io.pinsim.runtime.trace..", "io.pinsim.runtime.spi..",
+                        "io.pinsim.runtime.explore..")
                 .should().dependOnClassesThat().resideInAPackage("io.pinsim.runtime.internal..")
                 .because("Kernel.builder() finds the implementation through ServiceLoader and drivers attach through spi.DriverHost")
                 .check(pinsim);

@@ -2,6 +2,7 @@ package io.pinsim.runtime.internal.kernel;
 
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.ForkSteps;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Steppable;
@@ -27,7 +28,7 @@ import java.util.List;
  * <li>end: release mmap_lock; the child runs.</li>
  * </ol>
  */
-public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSteps {
+public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSteps {
     private enum Phase { BEGIN, VMA_START, PTE_DECIDE, PTE_APPLY, VMA_END, END, DONE }
 
     private final KernelImpl k;
@@ -73,6 +74,53 @@ public final class ForkStepsImpl implements Steppable , io.pinsim.runtime.ForkSt
             case END -> "fork(): release mmap_lock";
             case DONE -> "done";
         };
+    }
+
+    /**
+     * What the next step touches (see {@link Footprint}): begin and end take and release mmap_lock
+     * and change the process list; a VMA's start and end move write_protect_seq (and call the
+     * parent's mmu notifiers, which may do anything, so then everything); deciding reads the
+     * parent's PTEs, MMF_HAS_PINNED and the next frame; applying writes the parent's PTE, the
+     * child's page table and the frame. A file VMA gives the child a VMA on the file's mapping,
+     * which every reverse-map walk of the file reads: everything; so does any step while another
+     * operation waits, as the model retries it after every step.
+     */
+    @Override
+    public Footprint nextFootprint() {
+        if (k.core.hasPendingOps()) {
+            return Footprint.ALL;
+        }
+        Mm mm = parent.mm;
+        String id = mm.objectId();
+        return switch (phase) {
+            case BEGIN -> Footprint.builder().write(id + ":mmap_lock").read(id + ":vmas").write(id + ":anon_vma").write("kernel:processes").build();
+            case VMA_START -> {
+                VmArea cur = vmas.get(vmaIndex);
+                if (cur.mapping != null || mm.hasNotifierSubscribers()) {
+                    yield Footprint.ALL;
+                }
+                Footprint.Builder b = Footprint.builder().read(id + ":vmas").write(child.mm.objectId());
+                if (cur.isCowMapping()) {
+                    b.write(id + ":write_protect_seq");
+                }
+                yield b.read(id + ":pte").build();
+            }
+            case PTE_DECIDE -> {
+                Footprint.Builder b = Footprint.builder();
+                range.decideFootprint(b);
+                yield b.build();
+            }
+            case PTE_APPLY -> range.applyFootprint();
+            case VMA_END -> mm.hasNotifierSubscribers() ? Footprint.ALL : Footprint.builder().write(id + ":write_protect_seq").build();
+            case END -> Footprint.builder().write(id + ":mmap_lock").write("kernel:processes").build();
+            case DONE -> Footprint.NONE;
+        };
+    }
+
+    /** mmap_lock of the parent, held for write from the first step to the last. */
+    @Override
+    public List<String> holds() {
+        return phase == Phase.BEGIN || phase == Phase.DONE ? List.of() : List.of(parent.mm.objectId() + ":mmap_lock");
     }
 
     @Override

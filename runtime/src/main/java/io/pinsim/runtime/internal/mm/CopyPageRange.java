@@ -1,5 +1,6 @@
 package io.pinsim.runtime.internal.mm;
 
+import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.ForkPinned;
@@ -57,6 +58,47 @@ public final class CopyPageRange {
     /** Whether the next {@link #applyPte()} copies the page (rather than sharing it). */
     public boolean copiesNext() {
         return decision == Decision.COPY;
+    }
+
+    /**
+     * What the next {@link #copyOnePte()} touches: it reads the parent's PTEs from the cursor on and
+     * MMF_HAS_PINNED, and reads the frame of the next populated PTE (page_maybe_dma_pinned()), whose
+     * PageAnonExclusive it may clear; or the swap slot of a swap entry.
+     */
+    public void decideFootprint(Footprint.Builder b) {
+        String id = src.objectId();
+        b.read(id + ":pte").read(id + ":has_pinned");
+        long next = src.pt.nextPopulated(cursor, vma.endVpn);
+        if (next >= 0) {
+            long p = src.pt.get(next);
+            if (Pte.isSwap(p)) {
+                b.read("swap:" + Pte.slot(p));
+            } else {
+                b.write(Page.objectId(Pte.pfn(p)));
+            }
+        }
+    }
+
+    /**
+     * What the next {@link #applyPte()} touches: the parent's PTE, the child's page table and the
+     * frame both map (its derived mapcount and refcount); an early copy also reads the old frame
+     * and allocates; if memory is exhausted the fork fails and unwinds, which touches everything.
+     */
+    public Footprint applyFootprint() {
+        Footprint.Builder b = Footprint.builder().write(src.pteId(vpn)).write(dst.objectId());
+        switch (decision) {
+            case SWAP -> b.write("swap:" + Pte.slot(pte));
+            case ZERO -> b.write(Page.objectId(0));
+            case SHARE -> b.write(Page.objectId(Pte.pfn(src.pt.get(vpn))));
+            case COPY -> {
+                if (k.freeFrames() <= 0) {
+                    return Footprint.ALL;
+                }
+                b.write(Page.objectId(Pte.pfn(pte))).write("alloc");
+            }
+            default -> throw new IllegalStateException(decision.name());
+        }
+        return b.build();
     }
 
     /** The start of copy_page_range() for a COW mapping: the notifier range and write_protect_seq. */

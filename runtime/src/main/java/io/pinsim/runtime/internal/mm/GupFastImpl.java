@@ -1,6 +1,7 @@
 package io.pinsim.runtime.internal.mm;
 
 import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.GupFast;
 import io.pinsim.runtime.Kernel;
@@ -26,7 +27,7 @@ import java.util.List;
  * <li>slow path for the rest: it needs mmap_lock, so it waits while a fork holds it.</li>
  * </ol>
  */
-public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast {
+public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
     private enum Phase { BEGIN, WALK, FINISH, SLOW, DONE }
 
     private final MmCore k;
@@ -69,6 +70,62 @@ public final class GupFastImpl implements Steppable , io.pinsim.runtime.GupFast 
             case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for mmap_lock)" : "");
             case DONE -> "done";
         };
+    }
+
+    /**
+     * What the next step touches (see {@link Footprint}): begin reads write_protect_seq and sets
+     * MMF_HAS_PINNED; a lockless walk reads one PTE and the VMAs and grabs the frame the PTE maps
+     * (it also reads whether a fork holds mmap_lock, which the invariant check after the step
+     * consults); finish reads write_protect_seq and, if it moved, drops the pages it grabbed; the
+     * slow path faults and may break COW anywhere in the range, so it touches everything; so does
+     * any step while another operation waits, as the model retries it after every step.
+     */
+    @Override
+    public Footprint nextFootprint() {
+        if (k.hasPendingOps()) {
+            return Footprint.ALL;
+        }
+        Mm mm = r.process().mm();
+        String id = mm.objectId();
+        return switch (phase) {
+            case BEGIN -> {
+                Footprint.Builder b = Footprint.builder();
+                if (r.kind() == GupRef.Kind.PIN && k.pinsAreBiased()) {
+                    b.write(id + ":has_pinned");
+                }
+                if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
+                    b.read(id + ":write_protect_seq");
+                }
+                yield b.build();
+            }
+            case WALK -> {
+                long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
+                long pte = mm.pt.get(vpn);
+                Footprint.Builder b = Footprint.builder().read(mm.pteId(vpn)).read(id + ":vmas").read(id + ":mmap_lock");
+                if (Pte.isPresent(pte)) {
+                    b.write(Page.objectId(Pte.pfn(pte)));
+                }
+                yield b.build();
+            }
+            case FINISH -> {
+                Footprint.Builder b = Footprint.builder().read(id + ":write_protect_seq");
+                if (seqChecked && mm.writeProtectSeq != seq) {
+                    for (Page f : frames) {
+                        b.write(Page.objectId(f.pfn()));
+                    }
+                    b.write("alloc");
+                }
+                yield b.build();
+            }
+            case SLOW -> Footprint.ALL;
+            case DONE -> Footprint.NONE;
+        };
+    }
+
+    /** While blocked: the mmap_lock a fork in progress holds for write. */
+    @Override
+    public String waitsFor() {
+        return isBlocked() ? r.process().mm().objectId() + ":mmap_lock" : null;
     }
 
     @Override

@@ -36,11 +36,34 @@ public final class Mm {
     /** mm->locked_vm, in pages. */
     public long lockedVm;
     public final MmuNotifierSubscriptions subscriptions = new MmuNotifierSubscriptions(this);
+    private String objectId;
 
     public Mm(MmCore kernel, MmOwner owner) {
         this.kernel = kernel;
         this.owner = owner;
         kernel.registerMm(this);
+    }
+
+    /**
+     * The id of this address space in step footprints ({@code mm:<pid>}); its parts are
+     * {@code mm:<pid>:pte:<address>}, {@code :mmap_lock}, {@code :write_protect_seq}, ... (see
+     * {@link io.pinsim.runtime.Footprint}).
+     */
+    public String objectId() {
+        if (objectId == null) {
+            objectId = "mm:" + owner.pid();
+        }
+        return objectId;
+    }
+
+    /** The footprint id of the PTE of one page: {@code mm:<pid>:pte:0x7f0000000000}. */
+    public String pteId(long vpn) {
+        return objectId() + ":pte:" + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
+    }
+
+    /** Whether any mmu notifier (classic or interval) is subscribed to this mm: its invalidations call into drivers. */
+    public boolean hasNotifierSubscribers() {
+        return !subscriptions.isEmpty();
     }
 
     /** find_vma() for one page: the VMA that contains vpn, or null. */

@@ -281,6 +281,14 @@ public final class MmCore {
         });
     }
 
+    /**
+     * Whether an operation waits (see {@link #startPending}): it is retried after every step, so
+     * any step may then touch what it touches; step footprints say "everything".
+     */
+    public boolean hasPendingOps() {
+        return !pending.isEmpty();
+    }
+
     /** Starts an operation that may wait; it is retried after every step until it is done. */
     public <P extends Pending> P startPending(P op) {
         if (!op.tryRun()) {

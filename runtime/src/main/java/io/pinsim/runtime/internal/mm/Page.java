@@ -56,6 +56,11 @@ public final class Page implements io.pinsim.runtime.Frame {
         return pfn;
     }
 
+    /** The id of the frame with this pfn in step footprints: {@code frame:12}. */
+    public static String objectId(long pfn) {
+        return "frame:" + pfn;
+    }
+
     @Override
     public boolean isZeroPage() {
         return (flags & ZERO_PAGE) != 0;
