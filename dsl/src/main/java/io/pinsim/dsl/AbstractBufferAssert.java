@@ -12,6 +12,10 @@ import org.assertj.core.api.AbstractAssert;
 public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SELF>> extends AbstractAssert<SELF, Buffer> {
     private ScenarioState scenario;
 
+    /**
+     * @param actual   the buffer under test
+     * @param selfType the concrete assertion class
+     */
     protected AbstractBufferAssert(Buffer actual, Class<?> selfType) {
         super(actual, selfType);
     }

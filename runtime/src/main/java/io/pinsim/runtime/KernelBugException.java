@@ -10,6 +10,11 @@ public final class KernelBugException extends PinsimException {
 
     private final String invariant;
 
+    /**
+     * @param invariant the invariant that broke
+     * @param detail what broke it
+     * @param trace the trace so far, or empty
+     */
     public KernelBugException(String invariant, String detail, String trace) {
         super("kernel BUG: " + invariant + ": " + detail + (trace.isEmpty() ? "" : "\ntrace:\n" + trace));
         this.invariant = invariant;

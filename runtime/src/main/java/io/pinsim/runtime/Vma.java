@@ -12,6 +12,7 @@ public interface Vma {
     /** The address after the last byte. */
     long end();
 
+    /** @return {@code end() - start()} */
     long length();
 
     /** PROT_* bits of the current protection. */

@@ -58,7 +58,7 @@ public interface DriverContext {
     void accountPinnedVm(Process p, long nrPages);
 
     /**
-     * Return pages charged with {@link #accountPinnedVm} (ib_umem_release: atomic64_sub(.., &mm->pinned_vm)).
+     * Return pages charged with {@link #accountPinnedVm} ({@code ib_umem_release: atomic64_sub(.., &mm->pinned_vm)}).
      *
      * @throws IllegalArgumentException for a negative page count (nothing changes)
      */
