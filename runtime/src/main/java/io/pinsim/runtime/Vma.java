@@ -21,6 +21,9 @@ public interface Vma {
     /** MAP_SHARED (VM_SHARED). */
     boolean isShared();
 
+    /** Private anonymous memory: no page cache behind it (vma_is_anonymous()), so an untouched page reads as zeros. */
+    boolean isAnonymous();
+
     /** VM_DONTCOPY, set by MADV_DONTFORK: the VMA does not exist in a forked child. */
     boolean isDontCopy();
 
