@@ -40,26 +40,32 @@ public final class MemoryRegion {
         return key;
     }
 
+    /** @return the MR's first user address (ibv_reg_mr's addr) */
     public long address() {
         return address;
     }
 
+    /** @return the MR's length in bytes */
     public long length() {
         return length;
     }
 
+    /** @return the process whose memory the MR registers */
     public Process process() {
         return pd.process();
     }
 
+    /** @return whether it is an ODP MR (IB_ACCESS_ON_DEMAND: no pins, mmu notifiers instead) */
     public boolean isOnDemand() {
         return notifier != null;
     }
 
+    /** @return whether the NIC may write it (its pages were pinned with FOLL_WRITE) */
     public boolean isWritable() {
         return IbAccess.writable(access);
     }
 
+    /** @return whether ibv_dereg_mr() has run */
     public boolean isDeregistered() {
         return deregistered;
     }

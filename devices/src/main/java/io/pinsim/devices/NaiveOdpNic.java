@@ -8,6 +8,12 @@ import io.pinsim.runtime.Kernel;
  * backup plan if the mmu notifier invalidation fails?".
  */
 public class NaiveOdpNic extends RdmaNic {
+    /**
+     * A NIC without the emergency page.
+     *
+     * @param kernel the kernel it DMAs into
+     * @param name   its device name, {@code mlx5_0}
+     */
     public NaiveOdpNic(Kernel kernel, String name) {
         super(kernel, name, false);
     }

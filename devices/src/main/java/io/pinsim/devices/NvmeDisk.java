@@ -13,6 +13,12 @@ import java.util.Objects;
  */
 public final class NvmeDisk extends SimpleDisk {
 
+    /**
+     * An NVMe namespace attached to the kernel.
+     *
+     * @param kernel the kernel it DMAs into
+     * @param name   its device name, {@code nvme0n1}
+     */
     public NvmeDisk(Kernel kernel, String name) {
         super(name);
         DriverContext.attach(Objects.requireNonNull(kernel, "kernel"), name);

@@ -14,10 +14,12 @@ public final class ProtectionDomain {
         this.handle = handle;
     }
 
+    /** @return the NIC the PD was allocated on */
     public RdmaNic nic() {
         return nic;
     }
 
+    /** @return the process that owns the PD */
     public Process process() {
         return process;
     }

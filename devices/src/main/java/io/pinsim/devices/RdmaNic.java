@@ -69,10 +69,12 @@ public class RdmaNic {
         this.odp = new OdpPaging(ctx, name, xltEmergencyPage);
     }
 
+    /** @return the device name, {@code mlx5_0} */
     public String name() {
         return name;
     }
 
+    /** @return the kernel the NIC DMAs into */
     public Kernel kernel() {
         return kernel;
     }
@@ -203,7 +205,7 @@ public class RdmaNic {
 
     /**
      * ibv_dereg_mr(): a pinned MR is unpinned - marking the pages dirty if it was writable
-     * (ib_umem_release(): unpin_user_page_range_dirty_lock(.., umem->writable && dirty)) - and
+     * ({@code ib_umem_release(): unpin_user_page_range_dirty_lock(.., umem->writable && dirty)}) - and
      * pinned_vm returned; an ODP MR drops its device entries, dirtying the writable ones, then removes
      * its notifier (ib_umem_odp_release(): ib_umem_odp_unmap_dma_pages(), mmu_interval_notifier_remove()).
      * libibverbs then undoes its MADV_DONTFORK (ibv_dofork_range(), whose result ibv_dereg_mr() ignores).

@@ -40,6 +40,7 @@ public final class VfioDevice {
         this.ctx = DriverContext.attach(kernel, name);
     }
 
+    /** @return the device name, a PCI address such as {@code 0000:01:00.0} */
     public String name() {
         return name;
     }

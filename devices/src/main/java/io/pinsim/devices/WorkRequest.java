@@ -24,6 +24,7 @@ public final class WorkRequest {
         this.length = length;
     }
 
+    /** @return the work request id (wr_id), which its completion carries */
     public long id() {
         return id;
     }

@@ -12,6 +12,10 @@ import org.assertj.core.api.AbstractAssert;
 public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SELF>> extends AbstractAssert<SELF, Buffer> {
     private ScenarioState scenario;
 
+    /**
+     * @param actual   the buffer under test
+     * @param selfType the concrete assertion class
+     */
     protected AbstractBufferAssert(Buffer actual, Class<?> selfType) {
         super(actual, selfType);
     }
@@ -22,7 +26,11 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
     }
 
     /**
-     * The buffer's process sees the data there (it reads: pages may fault in). A failure is a
+     * The buffer's process sees the data there. The assertion peeks: it reads the frames the
+     * process maps now, takes no fault and adds nothing to the trace (an empty PTE of private
+     * anonymous memory reads as zeros); only a page that is otherwise not present (swapped out, or
+     * a file or shmem page not mapped yet) is read as the process would, faulting it in.
+     * {@code dmaData()} is resolved against the scenario that runs on the buffer's kernel. A failure is a
      * {@link BugKind#DEVICE_DATA_LOST} if the data is a device's ({@code dmaData(..)}), a
      * {@link BugKind#LEAK_TO_CHILD} if the process is a forked child that sees what its parent sees
      * now, else a {@link BugKind#DATA_CORRUPTION}.
@@ -33,9 +41,9 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
      */
     public SELF sees(Data expected) {
         isNotNull();
-        Data.Placed d = expected.place(scenario, actual.length());
+        Data.Placed d = expected.place(scenario, actual.process().kernel(), actual.length());
         long at = actual.address() + d.offset();
-        byte[] seen = actual.process().read(at, d.bytes().length);
+        byte[] seen = Failures.seen(actual.process(), at, d.bytes().length);
         if (!Arrays.equals(d.bytes(), seen)) {
             String because = scenario != null ? Explain.why(scenario, actual) : Explain.mapping(actual);
             throw Failures.failure(info, Failures.seesKind(d, actual.process(), at, seen), Failures.shouldSee(actual.toString(), d, seen, because), because,

@@ -10,6 +10,10 @@ import org.assertj.core.api.AbstractAssert;
  * @param <SELF> the concrete assertion class
  */
 public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>> extends AbstractAssert<SELF, Frame> {
+    /**
+     * @param actual   the frame under test
+     * @param selfType the concrete assertion class
+     */
     protected AbstractFrameAssert(Frame actual, Class<?> selfType) {
         super(actual, selfType);
     }

@@ -11,6 +11,10 @@ import org.assertj.core.api.AbstractAssert;
  * @param <SELF> the concrete assertion class
  */
 public abstract class AbstractProcessAssert<SELF extends AbstractProcessAssert<SELF>> extends AbstractAssert<SELF, Process> {
+    /**
+     * @param actual   the process under test
+     * @param selfType the concrete assertion class
+     */
     protected AbstractProcessAssert(Process actual, Class<?> selfType) {
         super(actual, selfType);
     }

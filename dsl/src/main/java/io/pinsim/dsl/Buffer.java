@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param length  its length in bytes
  */
 public record Buffer(Process process, long address, long length) {
+    /** Checks that there is a process and a positive length. */
     public Buffer {
         Objects.requireNonNull(process, "process");
         if (length <= 0) {

@@ -21,6 +21,14 @@ public abstract class Data {
     abstract Placed place(ScenarioState state, long length);
 
     /**
+     * As {@link #place(ScenarioState, long)}, for an assertion outside the chain on an object of
+     * this kernel: data the scenario decides is resolved against the scenario running on it.
+     */
+    final Placed place(ScenarioState state, io.pinsim.runtime.Kernel kernel, long length) {
+        return place(state != null ? state : Scenarios.of(kernel), length);
+    }
+
+    /**
      * Data placed in a buffer: the offset, the bytes, the description for messages, and whether it
      * is what a device wrote (an assertion that misses it reports {@link BugKind#DEVICE_DATA_LOST}).
      */
@@ -83,7 +91,11 @@ public abstract class Data {
         return new Data() {
             @Override
             Placed place(ScenarioState state, long length) {
-                if (state == null || state.lastDma == null) {
+                if (state == null) {
+                    throw new IllegalStateException("dmaData() names what a device wrote in a scenario, but no scenario runs on this kernel; "
+                            + "outside a scenario name the bytes: dmaData(device, bytes)");
+                }
+                if (state.lastDma == null) {
                     throw new IllegalStateException("dmaData() names what a device wrote, but no device has written yet; "
                             + "add dmaCompletes() or deviceWrites(..) before the assertion");
                 }

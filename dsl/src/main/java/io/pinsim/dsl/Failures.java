@@ -100,19 +100,44 @@ final class Failures {
         return expected.fromDevice() ? BugKind.DEVICE_DATA_LOST : BugKind.DATA_CORRUPTION;
     }
 
-    /** What the process maps at the address, read from its frames without faulting (nothing traced); null if a page is not present. */
+    /**
+     * What an assertion reads: a {@link #peek} where every page is present (or reads as zeros);
+     * where one is not (swapped out, a file or shmem page the process has not faulted in), the
+     * process's own read, which faults it in and is traced: the model cannot yet say what a page
+     * cache or swap slot holds without the fault.
+     */
+    static byte[] seen(Process p, long address, int length) {
+        byte[] peeked = peek(p, address, length);
+        return peeked != null ? peeked : p.read(address, length);
+    }
+
+    /**
+     * An empty PTE in private anonymous memory: a read would fault in the shared zero page
+     * (do_anonymous_page() for a read), so a peek knows what it would see without the fault.
+     */
+    private static boolean readsAsZeros(Process p, long address) {
+        io.pinsim.runtime.Vma vma = p.vmaAt(address);
+        return vma != null && vma.isAnonymous() && "none".equals(p.pteAt(address));
+    }
+
+    /**
+     * What the process maps at the address, read from its frames without faulting (nothing traced);
+     * an empty PTE of private anonymous memory reads as zeros; null if another page is not present.
+     */
     static byte[] peek(Process p, long address, int length) {
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
             long a = address + done;
             Frame f = p.frameAt(a);
-            if (f == null) {
+            if (f == null && !readsAsZeros(p, a)) {
                 return null;
             }
             int offset = (int) (a & (Kernel.PAGE_SIZE - 1L));
             int n = Math.min(length - done, Kernel.PAGE_SIZE - offset);
-            System.arraycopy(f.read(offset, n), 0, out, done, n);
+            if (f != null) {
+                System.arraycopy(f.read(offset, n), 0, out, done, n);
+            }
             done += n;
         }
         return out;

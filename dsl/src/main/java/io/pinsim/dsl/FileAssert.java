@@ -21,7 +21,7 @@ public final class FileAssert extends AbstractAssert<FileAssert, Inode> {
      */
     public FileAssert contains(Data expected) {
         isNotNull();
-        Data.Placed d = expected.place(null, Math.max(1, actual.size()));
+        Data.Placed d = expected.place(null, actual.filesystem().kernel(), Math.max(1, actual.size()));
         byte[] seen = actual.read(d.offset(), d.bytes().length);
         if (!Arrays.equals(d.bytes(), seen)) {
             String because = describe(actual);

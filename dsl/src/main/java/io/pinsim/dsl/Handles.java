@@ -18,14 +18,17 @@ public final class Handles {
         this.state = state;
     }
 
+    /** @return the scenario's kernel */
     public Kernel kernel() {
         return state.kernel;
     }
 
+    /** @return the kernel's trace: every step and what the model did in it */
     public Trace trace() {
         return state.kernel.trace();
     }
 
+    /** @return the kernel's log (dmesg) */
     public KernelLog log() {
         return state.kernel.log();
     }

@@ -20,7 +20,9 @@ import org.opentest4j.AssertionFailedError;
 public class PinsimAssertionError extends AssertionFailedError {
     private static final long serialVersionUID = 1L;
 
+    /** What kind of wrong behaviour the assertion saw. */
     private final BugKind kind;
+    /** Why, in the model's words: the step and mechanism that caused it. */
     private final String because;
 
     /** A failure without expected and actual values. */

@@ -13,16 +13,28 @@ public final class PinsimMatchers {
     private PinsimMatchers() {
     }
 
-    /** A buffer whose process sees the data: {@code assertThat(buf, sees(fill('D')))}. */
+    /**
+     * A buffer whose process sees the data: {@code assertThat(buf, sees(fill('D')))}, or
+     * {@code sees(dmaData())}, resolved against the scenario running on the buffer's kernel. It
+     * reads as {@link AbstractBufferAssert#sees(Data)} does: a peek (no fault, nothing traced)
+     * wherever the pages are present. The mismatch says what the process saw, which frame it maps
+     * and why.
+     *
+     * @param expected the data
+     * @return the matcher
+     */
     public static Matcher<Buffer> sees(Data expected) {
         return new TypeSafeDiagnosingMatcher<>() {
             @Override
             protected boolean matchesSafely(Buffer b, Description mismatch) {
-                Data.Placed d = expected.place(null, b.length());
-                byte[] seen = b.process().read(b.address() + d.offset(), d.bytes().length);
+                Data.Placed d = expected.place(null, b.process().kernel(), b.length());
+                long at = b.address() + d.offset();
+                byte[] seen = Failures.seen(b.process(), at, d.bytes().length);
                 if (!Arrays.equals(seen, d.bytes())) {
+                    ScenarioState scenario = Scenarios.of(b.process().kernel());
                     mismatch.appendText("saw ").appendText(Data.describe(seen)).appendText(" (process \"").appendText(b.process().name())
-                            .appendText("\" maps ").appendValue(b.process().frameAt(b.address())).appendText(")");
+                            .appendText("\" maps ").appendValue(b.process().frameAt(b.address())).appendText(")\nbecause: ")
+                            .appendText(scenario != null ? Explain.why(scenario, b) : Explain.mapping(b));
                     return false;
                 }
                 return true;
@@ -30,7 +42,7 @@ public final class PinsimMatchers {
 
             @Override
             public void describeTo(Description description) {
-                description.appendText("a buffer that sees ").appendText(expected.toString());
+                description.appendText("a buffer whose process sees ").appendText(expected.toString());
             }
         };
     }

@@ -58,6 +58,7 @@ final class ScenarioState {
 
     ScenarioState(Kernel kernel) {
         this.kernel = kernel;
+        Scenarios.register(this);
     }
 
     RdmaNic nic(String name) {

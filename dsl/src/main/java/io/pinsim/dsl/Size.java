@@ -6,6 +6,7 @@ package io.pinsim.dsl;
  * @param bytes the size in bytes
  */
 public record Size(long bytes) {
+    /** Checks that the size is positive. */
     public Size {
         if (bytes <= 0) {
             throw new IllegalArgumentException("a size must be positive, was " + bytes);

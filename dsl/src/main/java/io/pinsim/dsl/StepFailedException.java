@@ -10,7 +10,9 @@ package io.pinsim.dsl;
 public final class StepFailedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The step that failed. */
     private final String failedStep;
+    /** The step that could not run because of it. */
     private final String blockedStep;
 
     StepFailedException(String message, String failedStep, String blockedStep, RuntimeException cause) {

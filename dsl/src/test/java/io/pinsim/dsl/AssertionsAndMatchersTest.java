@@ -8,7 +8,11 @@ import static io.pinsim.dsl.PinsimAssertions.assertThatTrace;
 import static io.pinsim.dsl.PinsimMatchers.hasEvent;
 import static io.pinsim.dsl.PinsimMatchers.logContains;
 import static io.pinsim.dsl.PinsimMatchers.sees;
+import static io.pinsim.dsl.Pinsim.dmaData;
 import static io.pinsim.dsl.Pinsim.fill;
+import static io.pinsim.dsl.Pinsim.pages;
+import static io.pinsim.dsl.Pinsim.rdma;
+import static io.pinsim.dsl.Pinsim.text;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.not;
@@ -77,11 +81,47 @@ class AssertionsAndMatchersTest {
         Buffer b = new Buffer(a, buf, 1);
         assertThat(b, sees(fill('A')));
         assertThat(b, not(sees(fill('B'))));
-        assertThatThrownBy(() -> assertThat(b, sees(fill('B')))).hasMessageContaining("a buffer that sees fill('B')").hasMessageContaining("saw 'A' x 1");
+        assertThatThrownBy(() -> assertThat(b, sees(fill('B')))).hasMessageContaining("a buffer whose process sees fill('B')").hasMessageContaining("saw 'A' x 1");
         a.fork();
         a.write(buf, new byte[] {'B'});
         assertThat(k.trace(), hasEvent(TraceKind.COW_COPY, "copied"));
         assertThat(k.log(), not(logContains("BUG")));
         assertThatThrownBy(() -> assertThat(k.log(), logContains("BUG"))).hasMessageContaining("the log is empty");
+    }
+
+    @Test
+    void dmaDataResolvesAgainstTheScenarioOfTheBuffersKernelOutsideTheChain() {
+        Handles h = Pinsim.kernel(KernelModel.LINUX_6_6).process("A").malloc(pages(1)).pin(rdma).fork().parentWrites(text("p")).dmaCompletes().then();
+        Buffer b = h.buffer().in(h.parent());
+        assertThatBuffer(b).sees(dmaData());
+        assertThat(b, sees(dmaData()));
+        Handles lost = Pinsim.kernel(KernelModel.LINUX_5_8).process("A").malloc(pages(1)).pin(rdma).fork().parentWrites(text("p")).dmaCompletes().then();
+        Buffer lostBuffer = lost.buffer().in(lost.parent());
+        assertThatThrownBy(() -> assertThatBuffer(lostBuffer).sees(dmaData())).isInstanceOfSatisfying(PinsimAssertionError.class,
+                e -> org.assertj.core.api.Assertions.assertThat(e.kind()).isEqualTo(BugKind.DEVICE_DATA_LOST));
+        assertThatThrownBy(() -> assertThat(lostBuffer, sees(dmaData()))).hasMessageContaining("saw \"p\\x00").hasMessageContaining("because: ");
+    }
+
+    @Test
+    void dmaDataOutsideAnyScenarioSaysSo() {
+        Buffer b = new Buffer(a, buf, 1);
+        assertThatThrownBy(() -> assertThatBuffer(b).sees(dmaData())).hasMessageContaining("no scenario runs on this kernel");
+    }
+
+    @Test
+    void assertionsPeekWithoutFaultingOrTracing() {
+        Buffer untouched = new Buffer(a, buf, 1);
+        int events = k.trace().events().size();
+        assertThatBuffer(untouched).sees(Pinsim.zeros());
+        assertThat(untouched, sees(Pinsim.zeros()));
+        org.assertj.core.api.Assertions.assertThat(a.frameAt(buf)).as("an untouched page stays unmapped").isNull();
+        org.assertj.core.api.Assertions.assertThat(k.trace().events()).hasSize(events);
+        a.write(buf, new byte[] {'A'});
+        int afterWrite = k.trace().events().size();
+        assertThatBuffer(untouched).sees(fill('A'));
+        assertThat(untouched, sees(fill('A')));
+        org.assertj.core.api.Assertions.assertThat(a.frameAt(buf)).isNotNull();
+        org.assertj.core.api.Assertions.assertThat(k.trace().events()).hasSize(afterWrite);
+        org.assertj.core.api.Assertions.assertThat(afterWrite).isGreaterThan(events);
     }
 }

@@ -50,6 +50,7 @@ public @interface InjectFault {
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.METHOD)
     @interface List {
+        /** @return the repeated annotations */
         InjectFault[] value();
     }
 }

@@ -34,6 +34,7 @@ public @interface ModelVariant {
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.METHOD)
     @interface List {
+        /** @return the repeated annotations */
         ModelVariant[] value();
     }
 }

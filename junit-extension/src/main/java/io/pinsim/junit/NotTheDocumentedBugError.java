@@ -11,6 +11,7 @@ import org.opentest4j.AssertionFailedError;
 public final class NotTheDocumentedBugError extends AssertionFailedError {
     private static final long serialVersionUID = 1L;
 
+    /** The kind the {@link KnownBug} expects. */
     private final BugKind expected;
 
     NotTheDocumentedBugError(String message, BugKind expected, String expectedText, String seen, Throwable cause) {

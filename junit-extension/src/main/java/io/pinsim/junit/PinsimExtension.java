@@ -102,7 +102,9 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             models.add(variant(v));
         }
         List<Switch> configured = configuredVariant(context);
-        return models.stream().map(base -> {
+        List<String> only = context.getConfigurationParameter("pinsim.models").stream()
+                .flatMap(text -> Arrays.stream(text.split(","))).map(String::trim).filter(t -> !t.isEmpty()).toList();
+        return models.stream().filter(base -> only.isEmpty() || only.contains(base.name())).map(base -> {
             KernelModel m;
             IllegalArgumentException refused = null;
             try {
@@ -321,10 +323,12 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (kb != null && isTheDocumentedBug(kb, t)) {
             PinsimAssertionError bug = (PinsimAssertionError) t;
             s.bugReproduced = true;
-            publish(ec, Outcome.BUG_REPRODUCED, Map.of(ReportEntries.BUG_KIND, bug.kind().name(), ReportEntries.BUG_BECAUSE, bug.because()));
-            LOG.info("{}: the documented bug reproduced on {} ({}): {}", ec.getDisplayName(), s.model.name(), kb.reference(), bug.kind());
+            String summary = "[" + s.model.name() + "] known bug reproduced (" + kb.reference() + ")";
+            publish(ec, Outcome.BUG_REPRODUCED, Map.of(ReportEntries.BUG_KIND, bug.kind().name(), ReportEntries.BUG_BECAUSE, bug.because(),
+                    ReportEntries.SUMMARY, summary));
+            LOG.info("{}#{} {}: {}", ec.getRequiredTestClass().getName(), ec.getRequiredTestMethod().getName(), summary, bug.kind());
             if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
-                writeArtifacts(ec, s, header(s, "the documented bug reproduced: " + bug.kind() + ": " + t.getMessage()));
+                writeArtifacts(ec, s, header(ec, s, "the documented bug reproduced: " + bug.kind() + ": " + t.getMessage()));
             }
             return;
         }
@@ -332,7 +336,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (kb != null) {
             String why = mismatch(kb, s.model.name(), t);
             // the files' header says why; the message says it on its first line
-            String report = s.kernel == null ? header(s, null) : report(s, header(s, null), writeArtifacts(ec, s, header(s, why)));
+            String report = s.kernel == null ? header(ec, s, null) : report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, why)));
             String actual = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
             NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
             e.setStackTrace(t.getStackTrace());
@@ -341,8 +345,8 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (s.kernel == null) {
             throw t;
         }
-        String header = header(s, null);
-        String report = "\n\n" + report(s, header, writeArtifacts(ec, s, header));
+        // the files start with the failure; the message is the failure, so its report does not repeat it
+        String report = "\n\n" + report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, "failed: " + t)));
         if (t instanceof PinsimAssertionError pae) {
             throw pae.withMessage(pae.getMessage() + report);
         }
@@ -372,7 +376,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         KnownBug kb = knownBug(ec, s);
         if (kb != null && !s.bugReproduced) {
             publish(ec, Outcome.UNEXPECTED_PASS, Map.of());
-            String header = header(s, "the documented bug did not reproduce");
+            String header = header(ec, s, "the documented bug did not reproduce");
             throw new BugDidNotReproduceError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel "
                     + "breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n"
                     + (s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header))));
@@ -391,7 +395,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 for (Leak l : leaks) {
                     sb.append("\n  ").append(l);
                 }
-                String header = header(s, "memory leak");
+                String header = header(ec, s, "memory leak");
                 throw new AssertionFailedError(sb + "\n(set the configuration parameter pinsim.leakCheck=false to skip this check)\n\n"
                         + report(s, header, writeArtifacts(ec, s, header)));
             }
@@ -400,7 +404,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             publish(ec, Outcome.OK, Map.of());
             if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
                 // a reproduced bug already wrote its files, with that header
-                writeArtifacts(ec, s, header(s, "passed"));
+                writeArtifacts(ec, s, header(ec, s, "passed"));
             }
         }
     }
@@ -410,17 +414,37 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         return header + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : "");
     }
 
-    private static String header(TestState s, String note) {
-        return "pinsim: kernel model " + s.model.name() + " (" + s.model.standsFor() + "), seed " + s.seed
+    private static String header(ExtensionContext ec, TestState s, String note) {
+        String test = ec.getTestClass().map(Class::getName).orElse("?") + "#" + ec.getTestMethod().map(Method::getName).orElse("?");
+        boolean perModel = ec.getStore(NS).get(MODEL_KEY, KernelModel.class) != null;
+        String base = s.model.isPredefined() || !perModel ? s.model.name() : baseName(ec, s);
+        String rerun = perModel
+                ? "mvn test -Dtest=" + test + " -Dpinsim.models=" + base + " -Dpinsim.seed=" + s.seed
+                        + " (@PinsimModels runs only the models the configuration parameter pinsim.models names)"
+                : "mvn test -Dtest=" + test + " -Dpinsim.model=" + s.model.name() + " -Dpinsim.seed=" + s.seed
+                        + " (or @PinsimTest(model = \"" + s.model.name() + "\", seed = " + s.seed + "))";
+        return "pinsim: " + test + " [" + s.model.name() + "]"
+                + "\nkernel model " + s.model.name() + " (" + s.model.standsFor() + "), seed " + s.seed
                 + (note != null ? "\n" + note : "")
-                + "\nrerun with: -Dpinsim.model=" + s.model.name() + " -Dpinsim.seed=" + s.seed + " (or @PinsimTest(model = \"" + s.model.name() + "\", seed = " + s.seed + "))"
+                + "\nrerun with: " + rerun
                 + (s.model.isPredefined() ? "" : "\nthe model is a variant: " + s.model.switches());
+    }
+
+    /** The name of the model or @ModelVariant this invocation was created from (a configured pinsim.variant renames it). */
+    private static String baseName(ExtensionContext ec, TestState s) {
+        for (ModelVariant v : ec.getTestMethod().map(m -> AnnotationSupport.findRepeatableAnnotations(m, ModelVariant.class)).orElse(List.of())) {
+            if (s.model.name().startsWith(v.name())) {
+                return v.name();
+            }
+        }
+        int plus = s.model.name().indexOf('+');
+        return plus > 0 ? s.model.name().substring(0, plus) : s.model.name();
     }
 
     /** Writes trace.txt and timeline.html under target/pinsim/ (or pinsim.reportDir), publishes and logs the path. */
     private static Path writeArtifacts(ExtensionContext ec, TestState s, String header) {
         Path base = Path.of(ec.getConfigurationParameter("pinsim.reportDir").orElse("target/pinsim"));
-        String id = (ec.getTestClass().map(Class::getSimpleName).orElse("test") + "." + ec.getTestMethod().map(Method::getName).orElse("")
+        String id = (ec.getTestClass().map(Class::getName).orElse("test") + "." + ec.getTestMethod().map(Method::getName).orElse("")
                 + (ec.getStore(NS).get(MODEL_KEY, KernelModel.class) != null ? "[" + s.model.name() + "]" : ""))
                 .replaceAll("[^A-Za-z0-9._\\[\\]-]", "_");
         try {

@@ -13,6 +13,8 @@ public final class ReportEntries {
     public static final String BUG_BECAUSE = "pinsim.bug.because";
     /** For {@link Outcome#UNEXPECTED_FAILURE}: what failed, a {@link io.pinsim.dsl.BugKind} name or an exception's simple class name. */
     public static final String FAILURE = "pinsim.failure";
+    /** For {@link Outcome#BUG_REPRODUCED}: one line for a report, {@code [LINUX_5_8] known bug reproduced (70e806e4e645)}. */
+    public static final String SUMMARY = "pinsim.summary";
     /** The absolute path of the run's timeline.html, when one was written. */
     public static final String TIMELINE = "pinsim.timeline";
 

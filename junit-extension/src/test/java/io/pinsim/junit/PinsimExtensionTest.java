@@ -43,6 +43,14 @@ class PinsimExtensionTest {
     }
 
     @Test
+    void theConfigurationParameterPinsimModelsRunsOnlyTheInvocationsItNames() {
+        Events events = run(ExtensionTestCases.PerModel.class, Map.of("pinsim.models", "LINUX_5_10,5.9-rc1"));
+        events.assertStatistics(s -> s.started(3).succeeded(3));
+        events.assertThatEvents().haveExactly(2, event(test(), displayName("LINUX_5_10"), finishedSuccessfully()))
+                .haveExactly(1, event(test(), displayName("5.9-rc1"), finishedSuccessfully()));
+    }
+
+    @Test
     void runsOncePerModelNamedAfterIt() {
         Events events = run(ExtensionTestCases.PerModel.class, Map.of());
         events.assertStatistics(s -> s.started(8).succeeded(8));
@@ -87,6 +95,7 @@ class PinsimExtensionTest {
         assertThat(reproduced).hasSize(2).allSatisfy(e -> {
             assertThat(e).containsEntry(ReportEntries.BUG_KIND, BugKind.DEVICE_DATA_LOST.name());
             assertThat(e.get(ReportEntries.BUG_BECAUSE)).contains("copied frame #1");
+            assertThat(e.get(ReportEntries.SUMMARY)).matches("\\[LINUX_(4_19|5_8)\\] known bug reproduced \\(70e806e4e645\\)");
         });
         assertThat(entries(events, ReportEntries.OUTCOME, Outcome.OK.name())).hasSize(3);
         assertThat(entries(events, ReportEntries.OUTCOME, Outcome.UNEXPECTED_PASS.name())).hasSize(1);
@@ -135,22 +144,25 @@ class PinsimExtensionTest {
         events.assertStatistics(s -> s.started(4).succeeded(1).failed(3));
         events.assertThatEvents().haveExactly(1, event(test("parentLosesDma"), finishedWithFailure(instanceOf(AssertionFailedError.class), message(m ->
                 m.contains("Expecting process \"A\" at 0x7f0000000000 (1 page) to see:")
-                        && m.contains("pinsim: kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3")
-                        && m.contains("rerun with: -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
+                        && m.contains("pinsim: io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma [LINUX_5_8]\n"
+                                + "kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3")
+                        && m.contains("rerun with: mvn test -Dtest=io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
+                        && m.indexOf("Expecting process") == m.lastIndexOf("Expecting process")
                         && m.contains(" step | kernel ") && m.contains("| A ")
                         && m.contains("full trace and timeline: ")))));
         events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))))
                 .haveExactly(1, event(test("onlyLeavesTheChain"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")
                         && m.contains("(then() is not one)")))));
-        Path failed = dir.resolve("Failing.parentLosesDma");
-        assertThat(Files.readString(failed.resolve("trace.txt"))).contains("COW_COPY").contains("rerun with:");
+        Path failed = dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.parentLosesDma");
+        assertThat(Files.readString(failed.resolve("trace.txt"))).startsWith("pinsim: io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma [LINUX_5_8]")
+                .contains("failed: io.pinsim.dsl.PinsimAssertionError: \nExpecting process \"A\"").contains("COW_COPY").contains("rerun with:");
         assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")
                 // after the parent's write, the pinned frame is the child's alone: the snapshot rows say so, and what it was before
                 .contains("mapped by A-child 0x7f0000000000 ro; held by PIN by rdma0")
                 .contains("mapped by A 0x7f0000000000 ro, A-child 0x7f0000000000 ro; held by PIN by rdma0")
                 .contains("<i>(before, after step ");
-        assertThat(dir.resolve("Failing.passesAndKeepsItsTrace").resolve("timeline.html")).exists();
-        assertThat(dir.resolve("Failing.neverAsserted")).doesNotExist();
+        assertThat(dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.passesAndKeepsItsTrace").resolve("timeline.html")).exists();
+        assertThat(dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.neverAsserted")).doesNotExist();
     }
 
     @Test

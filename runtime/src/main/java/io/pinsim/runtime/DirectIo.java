@@ -12,6 +12,7 @@ public interface DirectIo {
     /** The logical block size of the model's block devices: O_DIRECT offsets, lengths and buffers must be multiples of it. */
     int LOGICAL_BLOCK_SIZE = 512;
 
+    /** @return whether it is a write (the device reads the user pages) rather than a read */
     boolean isWrite();
 
     /** The file offset. */
@@ -26,6 +27,7 @@ public interface DirectIo {
     /** The bytes the device transfers (a read stops at EOF). */
     int transferLength();
 
+    /** @return whether the request has completed */
     boolean isDone();
 
     /** The pages the request holds (null if it held none: EOF, or a fallback). */

@@ -5,8 +5,46 @@ package io.pinsim.runtime;
  * {@code include/uapi/asm-generic/errno-base.h} and {@code errno.h} on x86-64.
  */
 public enum Errno {
-    EPERM(1), ENOENT(2), EINTR(4), EIO(5), ENXIO(6), EBADF(9), EAGAIN(11), ENOMEM(12), EACCES(13), EFAULT(14),
-    ENOTBLK(15), EBUSY(16), EEXIST(17), EINVAL(22), ETXTBSY(26), EFBIG(27), ENOSPC(28), ENOSYS(38), EOVERFLOW(75), EOPNOTSUPP(95);
+    /** Operation not permitted. */
+    EPERM(1),
+    /** No such file or directory. */
+    ENOENT(2),
+    /** Interrupted system call. */
+    EINTR(4),
+    /** I/O error. */
+    EIO(5),
+    /** No such device or address. */
+    ENXIO(6),
+    /** Bad file number. */
+    EBADF(9),
+    /** Try again. */
+    EAGAIN(11),
+    /** Out of memory. */
+    ENOMEM(12),
+    /** Permission denied. */
+    EACCES(13),
+    /** Bad address. */
+    EFAULT(14),
+    /** Block device required. */
+    ENOTBLK(15),
+    /** Device or resource busy. */
+    EBUSY(16),
+    /** File exists. */
+    EEXIST(17),
+    /** Invalid argument. */
+    EINVAL(22),
+    /** Text file busy. */
+    ETXTBSY(26),
+    /** File too large. */
+    EFBIG(27),
+    /** No space left on device. */
+    ENOSPC(28),
+    /** Invalid system call number. */
+    ENOSYS(38),
+    /** Value too large for defined data type. */
+    EOVERFLOW(75),
+    /** Operation not supported. */
+    EOPNOTSUPP(95);
 
     private final int number;
 

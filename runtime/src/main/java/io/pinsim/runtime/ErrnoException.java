@@ -14,6 +14,11 @@ public final class ErrnoException extends PinsimException {
     private final String call;
     private final String reason;
 
+    /**
+     * @param errno the error
+     * @param call the syscall that failed
+     * @param reason why, in the kernel's terms
+     */
     public ErrnoException(Errno errno, String call, String reason) {
         super(call + ": " + Objects.requireNonNull(errno, "errno") + ": " + reason);
         this.errno = errno;
@@ -21,6 +26,7 @@ public final class ErrnoException extends PinsimException {
         this.reason = reason;
     }
 
+    /** @return the error the syscall returned */
     public Errno errno() {
         return errno;
     }

@@ -7,11 +7,13 @@ public interface Filesystem {
     /** The block device under an ext4 filesystem; {@link IllegalStateException} for tmpfs and DAX. */
     BlockDevice device();
 
+    /** @return tmpfs, ext4 or fs-DAX */
     FsKind kind();
 
     /** The mount's name, e.g. {@code ext4}. */
     String name();
 
+    /** @return the kernel it is mounted in */
     Kernel kernel();
 
     /**

@@ -17,6 +17,7 @@ public final class Foll {
     /** Set by pin_user_pages(); refused if passed in. */
     public static final int PIN = 0x40000;
 
+    /** The flags a caller may pass in. */
     public static final int USER_FLAGS = WRITE | FORCE | LONGTERM;
 
     private Foll() {

@@ -149,6 +149,7 @@ public final class Footprint {
             return id;
         }
 
+        /** The footprint of what was read and written. */
         public Footprint build() {
             List<String> r = new ArrayList<>(reads.size());
             for (String id : reads) {

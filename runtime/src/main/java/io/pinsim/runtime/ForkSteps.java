@@ -17,12 +17,16 @@ import io.pinsim.runtime.model.ForkPinned;
  * </ol>
  */
 public interface ForkSteps extends Steppable {
+    /** @return who runs the steps, as the trace names it */
     String actor();
 
+    /** @return whether every step has run */
     boolean isDone();
 
+    /** @return whether the next step waits for a lock another actor holds */
     boolean isBlocked();
 
+    /** @return what the next step does, in kernel terms */
     String nextStep();
 
     /** The child, once the fork is done. */
@@ -31,5 +35,6 @@ public interface ForkSteps extends Steppable {
     /** Runs every remaining step as one traced operation and returns the child. */
     Process run();
 
+    /** Runs the next step; {@link IllegalStateException} when done or blocked. */
     void step();
 }

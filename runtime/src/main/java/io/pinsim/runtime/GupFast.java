@@ -18,12 +18,16 @@ import io.pinsim.runtime.model.GupFastVsFork;
  * </ol>
  */
 public interface GupFast extends Steppable {
+    /** @return who runs the steps, as the trace names it */
     String actor();
 
+    /** @return whether every step has run */
     boolean isDone();
 
+    /** @return whether the next step waits for a lock another actor holds */
     boolean isBlocked();
 
+    /** @return what the next step does, in kernel terms */
     String nextStep();
 
     /** Runs every remaining step; throws {@link IllegalStateException} if it would wait for a lock forever. */
@@ -32,5 +36,6 @@ public interface GupFast extends Steppable {
     /** The pages, once done. */
     GupPages result();
 
+    /** Runs the next step; {@link IllegalStateException} when done or blocked. */
     void step();
 }

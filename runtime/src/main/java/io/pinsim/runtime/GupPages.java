@@ -42,6 +42,7 @@ public interface GupPages {
     /** The process whose memory they were taken from. */
     Process process();
 
+    /** @return whether they were released (put or unpinned) */
     boolean isReleased();
 
     /**

@@ -8,8 +8,10 @@ import io.pinsim.runtime.internal.mm.AddressSpace;
  * themselves, which processes map directly.
  */
 public interface Inode {
+    /** @return the file's name in its filesystem */
     String name();
 
+    /** @return the filesystem the file lives in */
     Filesystem filesystem();
 
     /** The inode number. */

@@ -226,7 +226,7 @@ public interface Kernel extends AutoCloseable {
      * own; each page that nothing else references moves to a new frame and every PTE follows it; a
      * page with extra references (a pin, a GUP reference) is not migrated (migrate_vma_check_page()).
      * The model migrates into system memory; device-private memory is not modelled. An unaligned
-     * address is rounded down to its page, as migrate_vma_setup() does (args->start &= PAGE_MASK).
+     * address is rounded down to its page, as migrate_vma_setup() does ({@code args->start &= PAGE_MASK}).
      *
      * @return the number of pages migrated (cpages)
      * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at

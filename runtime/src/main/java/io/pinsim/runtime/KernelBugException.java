@@ -11,6 +11,11 @@ public final class KernelBugException extends PinsimException {
     private final String invariant;
     private final String summary;
 
+    /**
+     * @param invariant the invariant that broke
+     * @param detail what broke it
+     * @param trace the trace so far, or empty
+     */
     public KernelBugException(String invariant, String detail, String trace) {
         super("kernel BUG: " + invariant + ": " + detail + (trace.isEmpty() ? "" : "\ntrace:\n" + trace));
         this.invariant = invariant;

@@ -10,8 +10,10 @@ public interface MmuIntervalNotifier {
     /** The subscriber's name in the trace. */
     String name();
 
+    /** @return the first address watched */
     long start();
 
+    /** @return the address after the last one watched */
     long end();
 
     /** The process whose address space this watches. */
@@ -42,5 +44,6 @@ public interface MmuIntervalNotifier {
      */
     void remove();
 
+    /** @return whether {@link #remove()} has taken effect */
     boolean isRemoved();
 }

@@ -11,15 +11,19 @@ package io.pinsim.runtime;
  * exited process throws {@link IllegalStateException}.
  */
 public interface OpenFile {
+    /** @return the open file */
     Inode inode();
 
+    /** @return the process whose descriptor it is */
     Process process();
 
     /** The descriptor number in the process. */
     int fd();
 
+    /** @return whether it was opened with O_DIRECT */
     boolean isDirect();
 
+    /** @return whether close() has run */
     boolean isClosed();
 
     /** read(fd, userAddress, length) at the file position; O_DIRECT files read directly. Returns the bytes read (0 at EOF). */

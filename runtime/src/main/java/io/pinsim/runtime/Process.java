@@ -17,19 +17,31 @@ import java.util.List;
  */
 public interface Process {
     /** The state of a process. */
-    enum State { RUNNING, EXITED, KILLED }
+    enum State {
+        /** Alive. */
+        RUNNING,
+        /** It called exit() (or {@link #exit()}). */
+        EXITED,
+        /** A signal killed it ({@link #killedBy()}). */
+        KILLED
+    }
 
+    /** @return the process id */
     int pid();
 
+    /** @return its name in the trace, {@code A} */
     String name();
 
     /** The process that forked this one, or null for a spawned process. */
     Process parent();
 
+    /** @return the kernel it runs in */
     Kernel kernel();
 
+    /** @return whether it runs, exited or was killed */
     State state();
 
+    /** @return whether its state is {@link State#RUNNING} */
     boolean isAlive();
 
     /** The signal that killed the process, or null. */

@@ -11,6 +11,12 @@ public final class SignalException extends PinsimException {
     private final long address;
     private final String process;
 
+    /**
+     * @param signal the signal
+     * @param process the process it killed
+     * @param address the faulting address
+     * @param reason why, in the kernel's terms
+     */
     public SignalException(Signal signal, String process, long address, String reason) {
         super(signal + " in process \"" + process + "\" at " + Kernel.hex(address) + ": " + reason);
         this.signal = signal;
@@ -18,6 +24,7 @@ public final class SignalException extends PinsimException {
         this.process = process;
     }
 
+    /** @return the signal delivered */
     public Signal signal() {
         return signal;
     }

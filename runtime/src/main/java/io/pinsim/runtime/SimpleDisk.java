@@ -12,6 +12,7 @@ public class SimpleDisk implements BlockDevice {
     private final String name;
     private final List<Bio> inflight = new ArrayList<>();
 
+    /** @param name the device name, {@code sda} */
     public SimpleDisk(String name) {
         this.name = Objects.requireNonNull(name, "name");
     }

@@ -5,10 +5,13 @@ package io.pinsim.runtime;
  * in one thread can be interleaved with fork in another.
  */
 public interface Task {
+    /** @return the process whose mm the thread shares */
     Process process();
 
+    /** @return the thread id */
     int tid();
 
+    /** @return the thread's own name */
     String name();
 
     /** How the trace names this thread: the process name for the main thread, {@code A/T2} otherwise. */

@@ -12,6 +12,7 @@ public interface Vma {
     /** The address after the last byte. */
     long end();
 
+    /** @return {@code end() - start()} */
     long length();
 
     /** PROT_* bits of the current protection. */
@@ -19,6 +20,9 @@ public interface Vma {
 
     /** MAP_SHARED (VM_SHARED). */
     boolean isShared();
+
+    /** Private anonymous memory: no page cache behind it (vma_is_anonymous()), so an untouched page reads as zeros. */
+    boolean isAnonymous();
 
     /** VM_DONTCOPY, set by MADV_DONTFORK: the VMA does not exist in a forked child. */
     boolean isDontCopy();

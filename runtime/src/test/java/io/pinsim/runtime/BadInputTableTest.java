@@ -696,6 +696,6 @@ class BadInputTableTest {
 
     static void handles(BadInputTable<BadInputFixture> t) {
         t.type(Vma.class);
-        t.noInput(Vma.class, "start()", "end()", "length()", "prot()", "isShared()", "isDontCopy()", "isWipeOnFork()", "isCowMapping()");
+        t.noInput(Vma.class, "start()", "end()", "length()", "prot()", "isShared()", "isDontCopy()", "isWipeOnFork()", "isCowMapping()", "isAnonymous()");
     }
 }

@@ -45,7 +45,7 @@ class CatalogueTest {
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
         assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)
-        assertThat(Files.readString(dir.resolve("runs").resolve("RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
+        assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
                 .contains("the documented bug reproduced").doesNotContain("\npassed\n");
         try (var runs = Files.list(dir.resolve("runs"))) {
             // every run of every sample on every model and variant left its trace and timeline

@@ -65,6 +65,7 @@ public final class Report {
         this.foundBy = foundBy;
     }
 
+    /** The search that produced this report. */
     public Search search() {
         return search;
     }

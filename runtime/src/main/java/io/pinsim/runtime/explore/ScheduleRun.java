@@ -64,6 +64,7 @@ public final class ScheduleRun {
         return schedule.length();
     }
 
+    /** Whether the schedule passed, failed its checks or deadlocked. */
     public Outcome outcome() {
         return outcome;
     }

@@ -5,7 +5,7 @@ package io.pinsim.runtime.model;
  * reuse the page instead of copying it (reference B2, mm/memory.c).
  */
 public enum CowReuse implements Switch {
-    /** reuse_swap_page(): reuse if mapcount + swapcount <= 1; GUP references are ignored (do_wp_page() up to 5.8) */
+    /** reuse_swap_page(): reuse if mapcount + swapcount &lt;= 1; GUP references are ignored (do_wp_page() up to 5.8) */
     @Switch.Doc(behaviour = "reuse_swap_page(): reuse if mapcount + swapcount <= 1; GUP references are ignored", source = "do_wp_page() up to 5.8")
     MAPCOUNT_PLUS_SWAPCOUNT,
     /** reuse only if page_count() == 1: any extra reference (GUP, pin, pipe, swap cache) forces a copy (09854ba94c6a mm: do_wp_page() simplification, 5.9) */

@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
  */
 public record Requirement(Switch value, String state, List<Switch> anyOf, String commit, String why) {
 
+    /** Checks the components and copies the list. */
     public Requirement {
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(state, "state");

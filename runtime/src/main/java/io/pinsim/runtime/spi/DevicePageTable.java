@@ -25,7 +25,13 @@ public final class DevicePageTable {
         return entries.get(address >>> Kernel.PAGE_SHIFT);
     }
 
-    /** Maps the page at the address to the frame. */
+    /**
+     * Maps the page at the address to the frame, replacing any entry.
+     *
+     * @param address  the user address (rounded down to its page)
+     * @param frame    the frame the device reaches there
+     * @param writable whether the device may write it
+     */
     public void map(long address, Frame frame, boolean writable) {
         java.util.Objects.requireNonNull(frame, "frame");
         entries.put(address >>> Kernel.PAGE_SHIFT, new Entry(frame, writable));

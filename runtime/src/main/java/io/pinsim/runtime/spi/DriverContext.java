@@ -68,7 +68,7 @@ public interface DriverContext {
     void accountPinnedVm(Process process, long nrPages);
 
     /**
-     * Return pages charged with {@link #accountPinnedVm} (ib_umem_release: atomic64_sub(.., &mm->pinned_vm)).
+     * Return pages charged with {@link #accountPinnedVm} ({@code ib_umem_release: atomic64_sub(.., &mm->pinned_vm)}).
      *
      * @throws IllegalArgumentException for a negative page count, or more pages than the user address
      *                                  space has (nothing changes)

@@ -14,6 +14,7 @@ import java.util.List;
  * @param writable    whether each page is mapped writable
  */
 public record HmmRange(long start, long notifierSeq, List<Frame> frames, List<Boolean> writable) {
+    /** Copies the lists. */
     public HmmRange {
         frames = List.copyOf(frames);
         writable = List.copyOf(writable);

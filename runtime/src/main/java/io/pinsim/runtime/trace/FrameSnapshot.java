@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param content the frame's content in a few words
  */
 public record FrameSnapshot(int step, long pfn, String frame, List<String> mappedBy, List<String> heldBy, String content) {
+    /** Checks the components and copies the lists. */
     public FrameSnapshot {
         Objects.requireNonNull(frame, "frame");
         mappedBy = List.copyOf(mappedBy);

@@ -14,7 +14,16 @@ public final class KernelLog {
     private static final Logger LOG = LoggerFactory.getLogger("pinsim.kernel");
 
     /** The level of a log line, after the kernel's printk levels. */
-    public enum Level { INFO, WARN, CRIT, BUG }
+    public enum Level {
+        /** KERN_INFO. */
+        INFO,
+        /** A WARN_ON() or KERN_WARNING. */
+        WARN,
+        /** KERN_CRIT. */
+        CRIT,
+        /** A BUG(): the model throws {@link io.pinsim.runtime.KernelBugException} too. */
+        BUG
+    }
 
     /**
      * One line of the log.
@@ -34,6 +43,7 @@ public final class KernelLog {
     private final List<Line> view = Collections.unmodifiableList(lines);
     private final String kernelName;
 
+    /** @param kernelName the kernel's name, which each line logged through SLF4J carries */
     public KernelLog(String kernelName) {
         this.kernelName = kernelName;
     }

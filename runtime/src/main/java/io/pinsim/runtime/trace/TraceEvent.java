@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param message what happened and why, in kernel terms
  */
 public record TraceEvent(int seq, int step, String actor, TraceKind kind, long address, long pfn, String message) {
+    /** Checks the components. */
     public TraceEvent {
         Objects.requireNonNull(actor, "actor");
         Objects.requireNonNull(kind, "kind");

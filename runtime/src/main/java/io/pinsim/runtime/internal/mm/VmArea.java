@@ -102,6 +102,11 @@ public final class VmArea implements io.pinsim.runtime.Vma {
     }
 
     @Override
+    public boolean isAnonymous() {
+        return mapping == null;
+    }
+
+    @Override
     public boolean isDontCopy() {
         return (flags & VM_DONTCOPY) != 0;
     }

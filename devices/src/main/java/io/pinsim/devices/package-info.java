@@ -1,0 +1,9 @@
+/**
+ * Device models written against the runtime's driver SPI ({@link io.pinsim.runtime.spi}), each
+ * after its Linux driver: {@link io.pinsim.devices.RdmaNic} (mlx5-like: protection domains, pinned
+ * and on-demand-paging memory regions, work requests and completions), {@link io.pinsim.devices.NvmeDisk}
+ * (O_DIRECT into user pages) and {@link io.pinsim.devices.VfioDevice} (VFIO type1: pinned IOVA
+ * mappings behind an IOMMU). A device reaches process memory only as its driver does: through
+ * pinned frames, or through an ODP device page table kept coherent by mmu notifiers.
+ */
+package io.pinsim.devices;
