@@ -411,7 +411,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
 
     /** The part of a failure message that pinsim adds: the header, the trace table, where the files are. */
     private static String report(TestState s, String header, Path html) {
-        return header + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline: " + html.getParent().toAbsolutePath() : "");
+        return header + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline:\n  " + html.getParent().toAbsolutePath() : "");
     }
 
     private static String header(ExtensionContext ec, TestState s, String note) {
@@ -420,13 +420,13 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         String base = s.model.isPredefined() || !perModel ? s.model.name() : baseName(ec, s);
         String rerun = perModel
                 ? "mvn test -Dtest=" + test + " -Dpinsim.models=" + base + " -Dpinsim.seed=" + s.seed
-                        + " (@PinsimModels runs only the models the configuration parameter pinsim.models names)"
+                        + "\n  (@PinsimModels runs only the models the configuration parameter pinsim.models names)"
                 : "mvn test -Dtest=" + test + " -Dpinsim.model=" + s.model.name() + " -Dpinsim.seed=" + s.seed
-                        + " (or @PinsimTest(model = \"" + s.model.name() + "\", seed = " + s.seed + "))";
+                        + "\n  (or @PinsimTest(model = \"" + s.model.name() + "\", seed = " + s.seed + "))";
         return "pinsim: " + test + " [" + s.model.name() + "]"
                 + "\nkernel model " + s.model.name() + " (" + s.model.standsFor() + "), seed " + s.seed
                 + (note != null ? "\n" + note : "")
-                + "\nrerun with: " + rerun
+                + "\nrerun with:\n  " + rerun
                 + (s.model.isPredefined() ? "" : "\nthe model is a variant: " + s.model.switches());
     }
 
@@ -448,13 +448,34 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 + (ec.getStore(NS).get(MODEL_KEY, KernelModel.class) != null ? "[" + s.model.name() + "]" : ""))
                 .replaceAll("[^A-Za-z0-9._\\[\\]-]", "_");
         try {
-            Path html = TraceReport.write(base.resolve(id), ec.getDisplayName(), s.kernel, header);
+            String title = header.lines().findFirst().orElse("pinsim").replaceFirst("^pinsim: ", "");
+            Path html = TraceReport.write(base.resolve(id), title, s.kernel, header);
             ec.publishReportEntry(ReportEntries.TIMELINE, html.toAbsolutePath().toString());
+            publishToPlatform(ec, html.getParent());
             LOG.info("pinsim trace and timeline of {}: {}", ec.getDisplayName(), html.getParent().toAbsolutePath());
             return html;
         } catch (IOException e) {
             LOG.warn("could not write the pinsim trace of {}: {}", ec.getDisplayName(), e.toString());
             return null;
+        }
+    }
+
+    /**
+     * Copies the run's files into the platform's output directory too (JUnit 5.12+'s
+     * {@code publishDirectory}), so that IDEs and build tools that collect published files find them.
+     * On an older JUnit, or without an output directory, the files stay in target/pinsim only.
+     */
+    private static void publishToPlatform(ExtensionContext ec, Path dir) {
+        try {
+            ec.publishDirectory("pinsim", target -> {
+                for (String name : new String[] {"trace.txt", "timeline.html"}) {
+                    java.nio.file.Files.copy(dir.resolve(name), target.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            });
+        } catch (NoSuchMethodError | AbstractMethodError e) {
+            LOG.debug("JUnit before 5.12 cannot publish files; the pinsim files of {} stay in {}", ec.getDisplayName(), dir);
+        } catch (RuntimeException e) {
+            LOG.debug("could not publish the pinsim files of {} to the platform's output directory: {}", ec.getDisplayName(), e.toString());
         }
     }
 

@@ -22,7 +22,10 @@ import java.util.Set;
 final class TraceReport {
     /** The table in a failure message shows this many of the last events. */
     static final int TABLE_EVENTS = 40;
-    private static final int CELL = 64;
+    /** The table in a failure message is at most this many columns wide; longer cells wrap. */
+    static final int MAX_WIDTH = 120;
+    /** No column is narrowed below this width (a table of many actors may then exceed {@link #MAX_WIDTH}). */
+    private static final int MIN_CELL = 12;
     /** The timeline shows, after each step, who holds up to this many of the frames the step changed. */
     static final int SNAPSHOTS_PER_STEP = 16;
 
@@ -38,7 +41,7 @@ final class TraceReport {
         return new ArrayList<>(set);
     }
 
-    /** The last events as a table: a step column and one column per actor (Lincheck's layout). */
+    /** The last events as a table: a step column and one column per actor (Lincheck's layout), at most {@link #MAX_WIDTH} wide. */
     static String table(List<TraceEvent> all) {
         List<TraceEvent> events = all.subList(Math.max(0, all.size() - TABLE_EVENTS), all.size());
         List<String> actors = actors(events);
@@ -50,32 +53,80 @@ final class TraceReport {
             int i = actors.indexOf(e.actor());
             width[i] = Math.max(width[i], cell(e).length());
         }
+        // narrow the widest column until the table fits; its cells wrap onto continuation lines
+        while (7 + java.util.Arrays.stream(width).map(w -> w + 3).sum() > MAX_WIDTH) {
+            int widest = 0;
+            for (int i = 1; i < width.length; i++) {
+                widest = width[i] > width[widest] ? i : widest;
+            }
+            if (width[widest] <= MIN_CELL) {
+                break;
+            }
+            width[widest]--;
+        }
         StringBuilder sb = new StringBuilder();
         if (events.size() < all.size()) {
             sb.append("(the last ").append(events.size()).append(" of ").append(all.size()).append(" events)\n");
         }
-        sb.append(String.format("%5s |", "step"));
-        for (int i = 0; i < actors.size(); i++) {
-            sb.append(' ').append(pad(actors.get(i), width[i])).append(" |");
+        List<String> head = new ArrayList<>();
+        for (String a : actors) {
+            head.add(a);
         }
-        sb.append('\n').append("-".repeat(6)).append('|');
+        row(sb, "step", head, width);
+        sb.append("-".repeat(6)).append('|');
         for (int w : width) {
             sb.append("-".repeat(w + 2)).append('|');
         }
         sb.append('\n');
         for (TraceEvent e : events) {
-            sb.append(String.format("%5d |", e.step()));
-            for (int i = 0; i < actors.size(); i++) {
-                sb.append(' ').append(pad(actors.get(i).equals(e.actor()) ? cell(e) : "", width[i])).append(" |");
+            List<String> cells = new ArrayList<>();
+            for (String a : actors) {
+                cells.add(a.equals(e.actor()) ? cell(e) : "");
             }
-            sb.append('\n');
+            row(sb, String.valueOf(e.step()), cells, width);
         }
         return sb.toString();
     }
 
+    /** One row of the table: each cell wrapped to its column's width, continuation lines with an empty step column. */
+    private static void row(StringBuilder sb, String step, List<String> cells, int[] width) {
+        List<List<String>> wrapped = new ArrayList<>();
+        int lines = 1;
+        for (int i = 0; i < cells.size(); i++) {
+            List<String> w = wrap(cells.get(i), width[i]);
+            wrapped.add(w);
+            lines = Math.max(lines, w.size());
+        }
+        for (int l = 0; l < lines; l++) {
+            sb.append(String.format("%5s |", l == 0 ? step : ""));
+            for (int i = 0; i < cells.size(); i++) {
+                List<String> w = wrapped.get(i);
+                sb.append(' ').append(pad(l < w.size() ? w.get(l) : "", width[i])).append(" |");
+            }
+            sb.append('\n');
+        }
+    }
+
+    /** The text in lines of at most {@code width} characters, broken after a space where there is one, else cut. */
+    static List<String> wrap(String text, int width) {
+        List<String> out = new ArrayList<>();
+        String rest = text;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            if (cut <= 0) {
+                out.add(rest.substring(0, width));
+                rest = rest.substring(width);
+            } else {
+                out.add(rest.substring(0, cut));
+                rest = rest.substring(cut + 1);
+            }
+        }
+        out.add(rest);
+        return out;
+    }
+
     private static String cell(TraceEvent e) {
-        String s = e.kind() == TraceKind.CALL ? e.message() : e.kind() + " " + e.message();
-        return s.length() > CELL ? s.substring(0, CELL - 3) + "..." : s;
+        return e.kind() == TraceKind.CALL ? e.message() : e.kind() + " " + e.message();
     }
 
     private static String pad(String s, int w) {
@@ -85,7 +136,7 @@ final class TraceReport {
     /** Writes trace.txt and timeline.html into the directory; returns the timeline's path. */
     static Path write(Path dir, String title, Kernel kernel, String header) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("trace.txt"), header + "\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("trace.txt"), header + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
         Path html = dir.resolve("timeline.html");
         Files.writeString(html, html(title, kernel, header), StandardCharsets.UTF_8);
         return html;
@@ -104,7 +155,8 @@ final class TraceReport {
                 .append(".f{display:inline-block;border-radius:8px;padding:0 5px;margin-left:4px;font-size:11px;border:1px solid #333}")
                 .append(".snap td{background:#f8f8f0;font-size:12px}.snap ul{margin:2px 0;padding-left:18px}")
                 .append("pre{background:#f6f6f6;padding:8px}</style></head><body>");
-        sb.append("<h2>").append(esc(title)).append("</h2><pre>").append(esc(header)).append("</pre>");
+        sb.append("<h2>").append(esc(title)).append("</h2><pre>").append(esc(header)).append("</pre>")
+                .append("<p>The same run as text: <a href=\"trace.txt\">trace.txt</a></p>");
         sb.append("<p>One swimlane per actor; each row one event of the trace. Frames are tagged <span class=\"f\">#n</span> in one colour per frame, so "
                 + "you can follow a frame from lane to lane; &#8674; marks DMA by a device, &#9889; an mmu notifier call. "
                 + "After each step, a row shows who maps and holds each frame the step changed (up to " + SNAPSHOTS_PER_STEP + "), and who did before.</p>");

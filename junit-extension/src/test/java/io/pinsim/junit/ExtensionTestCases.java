@@ -156,6 +156,19 @@ final class ExtensionTestCases {
         }
     }
 
+    /** A failure whose trace holds a message far wider than a console: the table wraps it. */
+    static class WideTrace {
+        static final String LONG = "a very long trace message that no column of a console table can hold on one line, "
+                + "so the failure message wraps it onto continuation lines instead of cutting it, END-OF-THE-MESSAGE";
+
+        @PinsimTest(model = "LINUX_5_8", seed = 3)
+        void longMessage(Kernel kernel, Scenario s) {
+            kernel.trace().record("a-driver-with-a-rather-long-name", io.pinsim.runtime.trace.TraceKind.INFO, 0, 0, LONG);
+            s.process("A").malloc(pages(1)).write('A').pin(io.pinsim.dsl.Pinsim.rdma).fork().parentWrites(text("p")).dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+    }
+
     static class Leaking {
         /** Simulates a model bug: a swap reference that no swap PTE explains (swap_duplicate() without its PTE). */
         @PinsimTest

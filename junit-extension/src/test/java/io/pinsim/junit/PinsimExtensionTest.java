@@ -146,10 +146,10 @@ class PinsimExtensionTest {
                 m.contains("Expecting process \"A\" at 0x7f0000000000 (1 page) to see:")
                         && m.contains("pinsim: io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma [LINUX_5_8]\n"
                                 + "kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3")
-                        && m.contains("rerun with: mvn test -Dtest=io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
+                        && m.contains("rerun with:\n  mvn test -Dtest=io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma -Dpinsim.model=LINUX_5_8 -Dpinsim.seed=3")
                         && m.indexOf("Expecting process") == m.lastIndexOf("Expecting process")
                         && m.contains(" step | kernel ") && m.contains("| A ")
-                        && m.contains("full trace and timeline: ")))));
+                        && m.contains("full trace and timeline:\n  ")))));
         events.assertThatEvents().haveExactly(1, event(test("neverAsserted"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")))))
                 .haveExactly(1, event(test("onlyLeavesTheChain"), finishedWithFailure(message(m -> m.startsWith("The scenario ran 3 step(s) but never reached an assertion")
                         && m.contains("(then() is not one)")))));
@@ -163,6 +163,61 @@ class PinsimExtensionTest {
                 .contains("<i>(before, after step ");
         assertThat(dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.passesAndKeepsItsTrace").resolve("timeline.html")).exists();
         assertThat(dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.neverAsserted")).doesNotExist();
+    }
+
+    /** The console message: no line over 120 columns, a long trace message whole (wrapped), the failure once; the files link to each other. */
+    @Test
+    void theFailureMessageFitsAConsoleAndTheFilesLinkToEachOther(@TempDir Path dir) throws Exception {
+        Path platform = dir.resolve("platform");
+        Events events = EngineTestKit.engine("junit-jupiter").selectors(selectClass(ExtensionTestCases.WideTrace.class))
+                .configurationParameters(Map.of("pinsim.reportDir", dir.resolve("r").toString()))
+                .outputDirectoryCreator(new org.junit.platform.engine.OutputDirectoryCreator() {
+                    @Override
+                    public Path getRootDirectory() {
+                        return platform;
+                    }
+
+                    @Override
+                    public Path createOutputDirectory(org.junit.platform.engine.TestDescriptor descriptor) throws java.io.IOException {
+                        return Files.createDirectories(platform.resolve(descriptor.getUniqueId().getLastSegment().getValue().replaceAll("[^A-Za-z0-9.]", "_")));
+                    }
+                }).execute().testEvents();
+        events.assertStatistics(s -> s.started(1).failed(1));
+        String m = events.failed().stream().findFirst().orElseThrow().getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
+        String reportDir = dir.resolve("r").toAbsolutePath().toString();
+        // what pinsim adds (the assertion's own because: line is the DSL's, one line, left as it is)
+        String added = m.substring(m.indexOf("\npinsim: "));
+        assertThat(added.lines().filter(l -> !l.contains(reportDir))).as(m).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(120));
+        assertThat(added).contains(" step | ").contains("END-OF-THE-MESSAGE");
+        // the wrapped message, read back column by column, is the message
+        String lane = m.lines().filter(l -> l.contains("INFO a very long")).findFirst().orElseThrow();
+        int from = lane.indexOf("INFO a very long");
+        int to = lane.indexOf('|', from);
+        StringBuilder whole = new StringBuilder();
+        boolean started = false;
+        for (String l : m.lines().toList()) {
+            if (l.equals(lane)) {
+                started = true;
+            } else if (started && !l.startsWith("      |")) {
+                break;
+            }
+            if (started && l.length() >= to) {
+                whole.append(whole.length() > 0 ? " " : "").append(l.substring(from, to).strip());
+            }
+        }
+        assertThat(whole.toString().strip()).isEqualTo("INFO " + ExtensionTestCases.WideTrace.LONG);
+        assertThat(m.indexOf("Expecting process")).as("the failure is printed once").isEqualTo(m.lastIndexOf("Expecting process"));
+        Path files = dir.resolve("r").resolve("io.pinsim.junit.ExtensionTestCases_WideTrace.longMessage");
+        assertThat(Files.readString(files.resolve("trace.txt"))).startsWith("pinsim: io.pinsim.junit.ExtensionTestCases$WideTrace#longMessage [LINUX_5_8]\n"
+                + "kernel model LINUX_5_8 (5.8: GUP breaks COW even for reads), seed 3\nfailed: ").contains("Expecting process \"A\"")
+                .contains("timeline: timeline.html");
+        assertThat(Files.readString(files.resolve("timeline.html"))).contains("<title>io.pinsim.junit.ExtensionTestCases$WideTrace#longMessage [LINUX_5_8]</title>")
+                .contains("<a href=\"trace.txt\">").contains("failed: ");
+        // JUnit 5.12+ publishes them through the platform's output directory as well
+        assertThat(events.fileEntryPublished().count()).isEqualTo(1);
+        try (var found = Files.walk(dir.resolve("platform"))) {
+            assertThat(found.map(p -> p.getFileName().toString())).contains("trace.txt", "timeline.html");
+        }
     }
 
     @Test
