@@ -70,9 +70,9 @@ public final class Catalogue {
     record Bug(String kind, String because) {
     }
 
-    /** One sample and its results by model name; for each BUG_REPRODUCED cell, the bug as it showed. */
-    record Row(Sample sample, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines, Map<String, String> failures,
-            Map<String, Bug> bugs) {
+    /** One sample, the fix its @KnownBug references (null without one), its results by model name; for each BUG_REPRODUCED cell, the bug as it showed. */
+    record Row(Sample sample, String reference, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines,
+            Map<String, String> failures, Map<String, Bug> bugs) {
     }
 
     /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
@@ -104,7 +104,8 @@ public final class Catalogue {
         Map<String, Row> rows = new TreeMap<>();
         for (Class<?> c : samples) {
             Sample s = c.getAnnotation(Sample.class);
-            rows.put(s.id(), new Row(s, variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+            KnownBug kb = sampleMethod(c).getAnnotation(KnownBug.class);
+            rows.put(s.id(), new Row(s, kb == null ? null : kb.reference(), variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
         }
         Launcher launcher = LauncherFactory.create();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
@@ -297,22 +298,33 @@ public final class Catalogue {
         return s + " ".repeat(Math.max(0, w - s.length()));
     }
 
-    /** catalogue.json: the predefined models, the variants the samples declare, and every result. */
+    /**
+     * catalogue.json: the pinsim version and when it was generated (report metadata, the wall clock),
+     * the predefined models, the variants the samples declare with their base model, and every
+     * sample with its reference (the fix), story, results, bugs and the paths of each run's files.
+     */
     private String json(Map<String, Row> rows, List<String> models) {
-        List<String> variants = new ArrayList<>();
-        for (Row r : rows.values()) {
-            for (String v : r.variants()) {
-                if (!variants.contains(v)) {
-                    variants.add(v);
-                }
+        Map<String, ModelVariant> variants = new LinkedHashMap<>();
+        for (Class<?> c : samples) {
+            for (ModelVariant v : sampleMethod(c).getAnnotationsByType(ModelVariant.class)) {
+                variants.putIfAbsent(v.name(), v);
             }
         }
-        StringBuilder sb = new StringBuilder("{\n  \"models\": [").append(jsonList(models)).append("],\n  \"variants\": [").append(jsonList(variants));
-        sb.append("],\n  \"samples\": [");
+        StringBuilder sb = new StringBuilder("{\n  \"version\": ").append(quote(version()))
+                .append(",\n  \"generatedAt\": ").append(quote(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()))
+                .append(",\n  \"models\": [").append(jsonList(models)).append("],\n  \"variants\": [");
         int n = 0;
+        for (ModelVariant v : variants.values()) {
+            sb.append(n++ > 0 ? ", " : "").append("{\"name\": ").append(quote(v.name())).append(", \"base\": ").append(quote(v.base()))
+                    .append(", \"with\": [").append(jsonList(Arrays.asList(v.with()))).append("]}");
+        }
+        sb.append("],\n  \"samples\": [");
+        n = 0;
         for (Row r : rows.values()) {
             sb.append(n++ > 0 ? "," : "").append("\n    {\"id\": ").append(quote(r.sample().id())).append(", \"title\": ").append(quote(r.sample().title()))
-                    .append(", \"source\": ").append(quote(r.sample().source())).append(", \"results\": {");
+                    .append(", \"source\": ").append(quote(r.sample().source()))
+                    .append(", \"reference\": ").append(r.reference() == null ? "null" : quote(r.reference()))
+                    .append(", \"story\": ").append(quote(r.sample().story())).append(", \"results\": {");
             int k = 0;
             for (Map.Entry<String, Outcome> e : r.results().entrySet()) {
                 sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": ").append(quote(e.getValue().name()));
@@ -323,9 +335,36 @@ public final class Catalogue {
                 sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": {\"kind\": ").append(quote(e.getValue().kind()))
                         .append(", \"because\": ").append(quote(e.getValue().because())).append("}");
             }
+            sb.append("}, \"runs\": {");
+            k = 0;
+            for (String m : r.results().keySet()) {
+                String timeline = relative(r, m);
+                if (timeline != null) {
+                    sb.append(k++ > 0 ? ", " : "").append(quote(m)).append(": {\"trace\": ").append(quote(traceOf(timeline)))
+                            .append(", \"timeline\": ").append(quote(timeline)).append("}");
+                }
+            }
             sb.append("}}");
         }
         return sb.append("\n  ]\n}\n").toString();
+    }
+
+    /** The project version, from the filtered resource pinsim-version.properties ("unknown" without it). */
+    static String version() {
+        try (var in = Catalogue.class.getResourceAsStream("pinsim-version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The trace.txt next to a timeline. */
+    private static String traceOf(String timeline) {
+        return timeline.substring(0, timeline.length() - "timeline.html".length()) + "trace.txt";
     }
 
     private static String jsonList(List<String> names) {
@@ -358,10 +397,10 @@ public final class Catalogue {
     private String html(Map<String, Row> rows, List<String> models) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>pinsim catalogue</title><style>")
                 .append("body{font:14px sans-serif;margin:20px;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}")
-                .append(".OK{background:#dfd}.BUG_REPRODUCED{background:#fe9}.UNEXPECTED_PASS,.UNEXPECTED_FAILURE,.ERROR{background:#f99;font-weight:bold}")
+                .append(".txt{font-size:11px;color:#666}.OK{background:#dfd}.BUG_REPRODUCED{background:#fe9}.UNEXPECTED_PASS,.UNEXPECTED_FAILURE,.ERROR{background:#f99;font-weight:bold}")
                 .append("</style></head><body><h1>pinsim: the catalogue of samples</h1>")
                 .append("<p><b>ok</b>: the kernel keeps the correct semantics; <b>bug</b>: the documented bug reproduces as documented; "
-                        + "anything else is unexpected. Each cell links to the timeline of that run.</p><table><tr><th>sample</th>");
+                        + "anything else is unexpected. Each cell links to the timeline of that run, and <i>txt</i> to its trace.txt.</p><table><tr><th>sample</th>");
         for (String m : models) {
             sb.append("<th>").append(esc(m)).append("</th>");
         }
@@ -380,7 +419,8 @@ public final class Catalogue {
         sb.append("</table>");
         for (Row r : rows.values()) {
             sb.append("<h2 id=\"").append(esc(r.sample().id())).append("\">").append(esc(r.sample().id())).append(": ").append(esc(r.sample().title())).append("</h2>")
-                    .append("<p>").append(esc(r.sample().story())).append("</p><p><i>Source:</i> ").append(esc(r.sample().source())).append("</p><p>Timelines: ");
+                    .append("<p>").append(esc(r.sample().story())).append("</p><p><i>Source:</i> ").append(esc(r.sample().source()))
+                    .append(r.reference() == null ? "" : "; <i>reference:</i> " + esc(r.reference())).append("</p><p>Runs (timeline, txt): ");
             for (String m : r.results().keySet()) {
                 sb.append(link(r, m, m)).append(" ");
             }
@@ -396,13 +436,19 @@ public final class Catalogue {
         return "<td class=\"" + o.name() + "\"" + title + ">" + link(r, model, o.cell) + "</td>";
     }
 
+    /** The text linked to the run's timeline, followed by a link to its trace.txt. */
     private String link(Row r, String model, String text) {
-        String t = r.timelines().get(model);
-        if (t == null) {
+        String rel = relative(r, model);
+        if (rel == null) {
             return esc(text);
         }
-        String rel = out.toAbsolutePath().relativize(Path.of(t).toAbsolutePath()).toString().replace('\\', '/');
-        return "<a href=\"" + esc(rel) + "\">" + esc(text) + "</a>";
+        return "<a href=\"" + esc(rel) + "\">" + esc(text) + "</a> <a class=\"txt\" href=\"" + esc(traceOf(rel)) + "\">txt</a>";
+    }
+
+    /** The run's timeline.html relative to the output directory, or null when the run wrote none. */
+    private String relative(Row r, String model) {
+        String t = r.timelines().get(model);
+        return t == null ? null : out.toAbsolutePath().relativize(Path.of(t).toAbsolutePath()).toString().replace('\\', '/');
     }
 
     private static String esc(String s) {

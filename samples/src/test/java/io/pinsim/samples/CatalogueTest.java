@@ -30,9 +30,20 @@ class CatalogueTest {
             assertThat(out).containsPattern("(?m)^" + id.replace("-", "\\-") + " +(ok|bug)");
         }
         String json = Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8);
+        // report metadata: the project version (filtered resource) and an ISO-8601 time
+        assertThat(json).startsWith("{\n  \"version\": \"" + Catalogue.version() + "\",\n  \"generatedAt\": \"")
+                .containsPattern("\"generatedAt\": \"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\"");
+        assertThat(Catalogue.version()).matches("\\d+\\.\\d+\\.\\d+.*");
         assertThat(json).contains("\"models\": [\"LINUX_4_19\", \"LINUX_5_8\", \"LINUX_5_10\", \"LINUX_6_1\", \"LINUX_6_6\"]")
-                .contains("\"variants\": [\"5.9\", \"5.9-rc1\"]")
+                // variants with their base model and the switches they apply
+                .containsPattern("\"variants\": \\[\\{\"name\": \"5.9\", \"base\": \"LINUX_[0-9_]+\", \"with\": \\[\"[A-Za-z]+\\.[A-Z_0-9]+\"")
+                .containsPattern("\\{\"name\": \"5.9-rc1\", \"base\": \"LINUX_[0-9_]+\", \"with\": \\[")
                 .contains("{\"id\": \"odirect-read-fork\", \"title\": ")
+                // each sample's reference (its @KnownBug's fix) and story
+                .containsPattern("\"id\": \"odirect-read-fork\", [^\n]*\"reference\": \"[^\"]+\", \"story\": \"[^\"]+")
+                // each run's files, relative to catalogue.json
+                .contains("\"runs\": {\"LINUX_4_19\": {\"trace\": \"runs/io.pinsim.samples.OdirectReadForkSample.")
+                .containsPattern("\"5.9\": \\{\"trace\": \"runs/[^\"]+\\[5.9\\]/trace.txt\", \"timeline\": \"runs/[^\"]+\\[5.9\\]/timeline.html\"}")
                 .contains("\"results\": {\"LINUX_4_19\": \"BUG_REPRODUCED\", \"LINUX_5_8\": \"BUG_REPRODUCED\", \"LINUX_5_10\": \"OK\", "
                         + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\", \"5.9\": \"BUG_REPRODUCED\"}")
                 // each reproduced bug as its failing assertion saw it: the kind and the because: line
@@ -43,7 +54,7 @@ class CatalogueTest {
                 .doesNotContain("UNEXPECTED");
         assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 22);
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
-        assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
+        assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").containsPattern("<a href=\"runs/[^\"]+/timeline.html\">bug</a> <a class=\"txt\" href=\"runs/[^\"]+/trace.txt\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)
         assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
                 .contains("the documented bug reproduced").doesNotContain("\npassed\n");
@@ -77,11 +88,12 @@ class CatalogueTest {
                         + "StepFailedException, not with an assertion")
                 .contains("2 samples: 7 ok, 0 bug reproduced, 3 unexpected");
         assertThat(Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8))
-                .contains("{\"id\": \"step-cannot-run\", \"title\": \"a known bug that is a step that cannot run\", \"source\": \"CatalogueTest\", "
-                        + "\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"OK\", \"LINUX_6_1\": \"OK\", "
-                        + "\"LINUX_6_6\": \"OK\"}, \"bugs\": {}}")
+                .containsPattern("\\{\"id\": \"step-cannot-run\", \"title\": \"a known bug that is a step that cannot run\", \"source\": \"CatalogueTest\", "
+                        + "\"reference\": \"a step that cannot run\", \"story\": \"[^\"]*\", ")
+                .contains("\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"OK\", \"LINUX_6_1\": \"OK\", "
+                        + "\"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"runs\": {")
                 .contains("\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"UNEXPECTED_FAILURE\", "
-                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\"}, \"bugs\": {}}");
+                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"runs\": {");
         assertThat(Catalogue.sampleClasses()).as("the fixtures are not in the real catalogue")
                 .doesNotContain(CatalogueTestCases.WrongKind.class, CatalogueTestCases.StepCannotRun.class);
     }
