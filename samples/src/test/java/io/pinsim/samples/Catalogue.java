@@ -126,11 +126,23 @@ public final class Catalogue {
                 r.results().putIfAbsent(v, Outcome.ERROR);
             }
         }
+        for (Row r : rows.values()) {
+            for (String t : r.timelines().values()) {
+                titleWithSample(Path.of(t), r.sample().id());
+            }
+        }
         int unexpected = printMatrix(ps, rows, models);
         Files.writeString(out.resolve("catalogue.json"), json(rows, models), StandardCharsets.UTF_8);
         Files.writeString(out.resolve("index.html"), html(rows, models), StandardCharsets.UTF_8);
         ps.println("catalogue written to " + out.resolve("catalogue.json").toAbsolutePath() + " and " + out.resolve("index.html").toAbsolutePath());
         return unexpected;
+    }
+
+    /** Puts the sample's id before the test's name and model in a timeline's title and heading. */
+    private static void titleWithSample(Path timeline, String id) throws IOException {
+        String html = Files.readString(timeline, StandardCharsets.UTF_8);
+        String prefix = java.util.regex.Matcher.quoteReplacement(esc(id) + ": ");
+        Files.writeString(timeline, html.replaceFirst("<title>", "<title>" + prefix).replaceFirst("<h2>", "<h2>" + prefix), StandardCharsets.UTF_8);
     }
 
     /** The sample classes, sorted by id: every class of the package with @Sample. */

@@ -58,6 +58,10 @@ class CatalogueTest {
         // a reproduced bug's files say so (and are not overwritten as a pass)
         assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
                 .contains("the documented bug reproduced").doesNotContain("\npassed\n");
+        // each timeline is titled with its sample and model, and links to its trace.txt
+        assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("timeline.html")))
+                .contains("<title>rdma-mr-fork-parent-writes: io.pinsim.samples.RdmaMrForkParentWritesSample#parentSeesTheNicsData [LINUX_5_8]</title>")
+                .contains("<a href=\"trace.txt\">");
         try (var runs = Files.list(dir.resolve("runs"))) {
             // every run of every sample on every model and variant left its trace and timeline
             long expectedRuns = Catalogue.sampleClasses().stream().mapToLong(c -> io.pinsim.runtime.model.KernelModel.all().size() + Catalogue.variants(c).size()).sum();
