@@ -170,6 +170,32 @@ class FenceLockdepTest {
         assertThat(onlyReport().cycle()).startsWith("dma_fence_map", "&gpu0->notifier_lock").endsWith("dma_fence_map");
     }
 
+    /**
+     * Cycle B again, closed by a real invalidation: munmap runs the interval notifier under
+     * __mmu_notifier_invalidate_range_start_map, and its callback takes the lock the driver
+     * allocated under. The callback runs in the munmapping task, so the edge is A's.
+     */
+    @Test
+    void anInvalidateCallbackTakingALockHeldAroundAnAllocationIsReported() {
+        Process a = k.spawn("A");
+        long buf = a.mmap(PAGE, RW, ANON_PRIVATE);
+        a.write(buf, new byte[] {1});
+        gpu.insertIntervalNotifier(a, buf, PAGE, (sub, range, cur) -> {
+            gpu.lock("notifier_lock");
+            sub.setSeq(cur);
+            gpu.unlock("notifier_lock");
+            return true;
+        }, "userptr");
+        gpu.lock("notifier_lock");
+        gpu.allocate(Gfp.KERNEL, "cs: kmalloc under the notifier lock");
+        gpu.unlock("notifier_lock");
+        assertThat(k.lockdep().reports()).isEmpty();
+        a.munmap(buf, PAGE);
+        LockdepReport r = onlyReport();
+        assertThat(r.cycle()).containsExactly("mmu_notifier_invalidate_range_start", "&gpu0->notifier_lock", "fs_reclaim", "mmu_notifier_invalidate_range_start");
+        assertThat(r.actor()).isEqualTo("A");
+    }
+
     @Test
     void rule3AWaitForAFenceThatNothingSignalsIsAnIndefiniteFence() {
         DmaFence f = gpu.fenceContext("gfx").createFence();

@@ -7,13 +7,16 @@ package io.pinsim.runtime.model;
  * allocation: the rest of the cycle was recorded at boot.
  */
 public enum DmaResvLockdepPriming implements Switch {
-    /** No priming and no dma_fence_map: lockdep learns lock orders only as they happen (before 5.4) */
+    /** No priming and no dma_fence_map: lockdep learns lock orders only as they happen (before 5.6) */
     @Switch.Doc(behaviour = "no priming and no dma_fence_map: lockdep learns lock orders only as they happen",
-            source = "before 5.4")
+            source = "before 5.6")
     NONE,
-    /** Boot primes mmap_lock -> dma_resv -> fs_reclaim; no fence annotations yet (b2a8116e2b5d dma_resv: prime lockdep annotations, 5.4) */
+    /**
+     * Boot primes mmap_lock -> dma_resv -> fs_reclaim; no fence annotations yet ("dma_resv: prime
+     * lockdep annotations", Vetter, in the drm pull for 5.6-rc1: "lockdep annotations for dma_resv")
+     */
     @Switch.Doc(behaviour = "boot primes mmap_lock -> dma_resv -> fs_reclaim; no fence annotations yet",
-            source = "b2a8116e2b5d dma_resv: prime lockdep annotations, 5.4")
+            source = "dma_resv: prime lockdep annotations (Vetter), 5.6")
     RESV_RECLAIM,
     /**
      * Boot also primes fs_reclaim -> i_mmap_rwsem and fs_reclaim -> mmu_notifier_invalidate_range_start
