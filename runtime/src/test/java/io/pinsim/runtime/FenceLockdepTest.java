@@ -61,15 +61,34 @@ class FenceLockdepTest {
         }
     }
 
-    /** The runtime's page allocator is annotated too: faulting user pages in from a signalling section allocates. */
+    /**
+     * The runtime's page allocator is annotated too: a device thread that faults user pages in
+     * allocates. On its own task, with no lock held but the signalling section, it closes the
+     * canonical cycle.
+     */
     @Test
-    void faultingUserPagesInFromASignallingSectionIsReported() {
+    void theRuntimePageAllocatorTakesFsReclaimInTheAllocatingTask() {
         Process a = k.spawn("A");
         long buf = a.mmap(PAGE, RW, ANON_PRIVATE);
         boolean cookie = gpu.dmaFenceBeginSignalling();
-        gpu.call("run_job", () -> gpu.pinUserPages(a, buf, 1, Foll.WRITE, "userptr")).unpin(false);
+        gpu.call("run_job", () -> {
+            a.write(buf, new byte[] {1});
+            return null;
+        });
         gpu.dmaFenceEndSignalling(cookie);
         assertThat(onlyReport().cycle()).containsExactlyElementsOf(CANONICAL);
+    }
+
+    /** Rule 3: GUP from a signalling section takes mmap_lock, which the priming orders before dma_resv and the fence wait. */
+    @Test
+    void rule3GupFromASignallingSectionTakesMmapLockAndIsReported() {
+        Process a = k.spawn("A");
+        long buf = a.mmap(PAGE, RW, ANON_PRIVATE);
+        a.write(buf, new byte[] {1});
+        boolean cookie = gpu.dmaFenceBeginSignalling();
+        gpu.pinUserPages(a, buf, 1, Foll.WRITE, "userptr").unpin(false);
+        gpu.dmaFenceEndSignalling(cookie);
+        assertThat(onlyReport().cycle()).startsWith("dma_fence_map", "&mm->mmap_lock").endsWith("dma_fence_map");
     }
 
     @Test

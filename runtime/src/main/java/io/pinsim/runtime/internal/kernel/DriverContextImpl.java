@@ -104,9 +104,25 @@ final class DriverContextImpl implements DriverContext {
         return what == null || what.isBlank() ? name : name + " " + what;
     }
 
+    /**
+     * Runs a GUP on behalf of the device under mmap_read_lock(), as its callers hold it
+     * (pin_user_pages() and get_user_pages() require it; amdgpu_ttm_tt_get_user_pages() and
+     * ib_umem_get() take it), so lockdep sees the device's task take {@code mmap_lock}.
+     */
+    private <T> T underMmapReadLock(Supplier<T> gup) {
+        String actor = kernel.fences.actor(name);
+        kernel.core.lockdep().acquire(actor, LockClass.MMAP_LOCK, LockMode.READ);
+        try {
+            return gup.get();
+        } finally {
+            kernel.core.lockdep().release(actor, LockClass.MMAP_LOCK);
+        }
+    }
+
     @Override
     public GupPages pinUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
-        return mine(process).pinUserPages(address, nrPages, gupFlags, holder(what));
+        ProcessImpl p = mine(process);
+        return underMmapReadLock(() -> p.pinUserPages(address, nrPages, gupFlags, holder(what)));
     }
 
     @Override
@@ -116,7 +132,8 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public GupPages getUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
-        return mine(process).getUserPages(address, nrPages, gupFlags, holder(what));
+        ProcessImpl p = mine(process);
+        return underMmapReadLock(() -> p.getUserPages(address, nrPages, gupFlags, holder(what)));
     }
 
     @Override
@@ -163,7 +180,7 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
-        return kernel.core.op(name, call, start, () -> {
+        return underMmapReadLock(() -> kernel.core.op(name, call, start, () -> {
             if (nrPages <= 0) {
                 throw new ErrnoException(Errno.EINVAL, "hmm_range_fault", nrPages + " pages: the range is empty (walk_page_range: start >= end)");
             }
@@ -209,7 +226,7 @@ final class DriverContextImpl implements DriverContext {
                 }
             }
             throw new KernelBugException("hmm-range-fault-loop", call + " did not settle", kernel.trace().render());
-        });
+        }));
     }
 
     @Override
