@@ -1,5 +1,6 @@
 package io.pinsim.runtime;
 
+import io.pinsim.runtime.lockdep.Lockdep;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.KernelLog;
@@ -62,8 +63,9 @@ public interface Kernel extends AutoCloseable {
      * @param invariants     whether the invariants are checked after every operation
      * @param frameSnapshots how many touched frames each step snapshots (0: none)
      * @param name           the kernel's name in the log, or null for the model's name
+     * @param lockdep        whether lockdep records lock dependencies and reports cycles
      */
-    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name) {
+    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep) {
     }
 
     /**
@@ -86,6 +88,7 @@ public interface Kernel extends AutoCloseable {
         private boolean invariants = true;
         private int frameSnapshots;
         private String name;
+        private boolean lockdep = true;
 
         private Builder() {
         }
@@ -131,6 +134,15 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether the kernel runs lockdep (CONFIG_PROVE_LOCKING): records the lock dependencies of
+         * every modelled acquisition and reports a cycle the first time it closes; on by default.
+         */
+        public Builder lockdep(boolean on) {
+            this.lockdep = on;
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -143,7 +155,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep));
         }
     }
 
@@ -161,6 +173,9 @@ public interface Kernel extends AutoCloseable {
 
     /** The kernel log (dmesg). */
     KernelLog log();
+
+    /** What lockdep recorded and reported (see {@link Builder#lockdep(boolean)}). */
+    Lockdep lockdep();
 
     /** The shared zero page (ZERO_PAGE(0)). */
     Frame zeroPage();

@@ -28,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DevicePageTable;
 import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.trace.KernelLog;
 import java.util.List;
 import java.util.function.Supplier;
@@ -93,7 +94,7 @@ class BadInputTableTest {
         t.type(Kernel.class).type(Kernel.Builder.class);
         t.noInput(Kernel.class, "builder()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
-                "close()", "frameSnapshots()");
+                "close()", "frameSnapshots()", "lockdep()");
         t.noInput(Kernel.Builder.class, "build()");
         t.method(Kernel.class, "hex(long)", f -> args(0L))
                 .bad("-1, an address above TASK_SIZE", ok("printed as the unsigned address the kernel sees"), 0, -1L);
@@ -137,6 +138,8 @@ class BadInputTableTest {
                 .bad("-1", iae("0 (off) or more"), 0, -1)
                 .bad("0", ok("0 turns snapshots off"), 0, 0);
         t.method(Kernel.Builder.class, "invariants(boolean)", f -> Kernel.builder(), f -> args(false))
+                .bad("true", ok("either is valid"), 0, true);
+        t.method(Kernel.Builder.class, "lockdep(boolean)", f -> Kernel.builder(), f -> args(false))
                 .bad("true", ok("either is valid"), 0, true);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
@@ -595,7 +598,22 @@ class BadInputTableTest {
 
     static void driver(BadInputTable<BadInputFixture> t) {
         t.type(DriverContext.class).type(MmuIntervalNotifier.class);
-        t.noInput(DriverContext.class, "deviceName()", "kernel()");
+        t.noInput(DriverContext.class, "deviceName()", "kernel()", "dmaFenceBeginSignalling()");
+        t.method(DriverContext.class, "fenceContext(String)", f -> f.dev, f -> args("gfx"))
+                .bad("an empty name", iae("name the fence timeline"), 0, "");
+        t.method(DriverContext.class, "dmaResv(String)", f -> f.dev, f -> args("bo0"))
+                .bad("an empty name", iae("name the reservation object"), 0, "");
+        t.method(DriverContext.class, "dmaFenceEndSignalling(boolean)", f -> f.dev, f -> args(true))
+                .bad("false outside a section", ok("lock_release() of a map not held changes nothing"), 0, false);
+        t.method(DriverContext.class, "lock(String)", f -> f.dev, f -> args("notifier_lock"))
+                .bad("an empty name", iae("name the lock"), 0, "");
+        t.method(DriverContext.class, "unlock(String)", f -> {
+                    f.dev.lock("notifier_lock");
+                    return f.dev;
+                }, f -> args("notifier_lock"))
+                .bad("a lock the device does not hold", ise("does not hold it"), 0, "other_lock");
+        t.method(DriverContext.class, "allocate(Gfp,String)", f -> f.dev, f -> args(Gfp.KERNEL, "job"))
+                .nullOk("what", "the allocation is named without it");
         t.method(DriverContext.class, "attach(Kernel,String)", f -> args(f.k, "dev1"))
                 .bad("a name that is taken", iae("already attached"), 1, "dev0")
                 .bad("an empty name", iae("name the device"), 1, "")

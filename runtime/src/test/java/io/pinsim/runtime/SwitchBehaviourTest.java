@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.DioPages;
+import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.model.DirtyWithoutBuffersWriteback;
 import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.model.GetUserPagesLongterm;
@@ -31,6 +32,8 @@ import io.pinsim.runtime.model.RdmaCopyOnFork;
 import io.pinsim.runtime.model.RoLongtermPinNonAnon;
 import io.pinsim.runtime.model.SoftDirtyPinned;
 import io.pinsim.runtime.model.Switch;
+import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.trace.TraceKind;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -426,6 +429,46 @@ class SwitchBehaviourTest {
             String pte = b.pteAt(bb);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class DmaResvLockdepPrimingValues {
+        private List<String> deps(Kernel k) {
+            return k.lockdep().dependencies().stream().map(Object::toString).toList();
+        }
+
+        private Kernel allocateInSignallingSection(KernelModel model) {
+            Kernel k = kernel(model);
+            DriverContext gpu = DriverContext.attach(k, "gpu0");
+            boolean cookie = gpu.dmaFenceBeginSignalling();
+            gpu.allocate(Gfp.KERNEL, "job");
+            gpu.dmaFenceEndSignalling(cookie);
+            return k;
+        }
+
+        @Test
+        void noneRecordsNothingAtBootAndAnAllocationInASignallingSectionGoesUnreported() {
+            Kernel k = allocateInSignallingSection(KernelModel.LINUX_5_10.with(DmaResvLockdepPriming.NONE));
+            assertThat(k.lockdep().reports()).isEmpty();
+            assertThat(k.lockdep().dependencies()).noneMatch(d -> d.step() == 0);
+        }
+
+        @Test
+        void resvReclaimPrimesMmapLockThenDmaResvThenFsReclaimButNoFences() {
+            Kernel k = allocateInSignallingSection(KernelModel.LINUX_5_10.with(DmaResvLockdepPriming.RESV_RECLAIM));
+            assertThat(deps(k)).containsExactly("&mm->mmap_lock -> reservation_ww_class_mutex", "reservation_ww_class_mutex -> fs_reclaim");
+            assertThat(k.lockdep().reports()).isEmpty();
+        }
+
+        @Test
+        void fenceSignallingPrimesNotifierAndFenceWaitSoTheFirstAllocationInASignallingSectionIsReported() {
+            Kernel k = allocateInSignallingSection(KernelModel.LINUX_5_8.with(DmaResvLockdepPriming.FENCE_SIGNALLING));
+            assertThat(deps(k)).startsWith("&mm->mmap_lock -> reservation_ww_class_mutex", "reservation_ww_class_mutex -> fs_reclaim",
+                    "fs_reclaim -> &mapping->i_mmap_rwsem", "fs_reclaim -> mmu_notifier_invalidate_range_start",
+                    "mmu_notifier_invalidate_range_start -> dma_fence_map");
+            assertThat(k.lockdep().reports()).singleElement()
+                    .satisfies(r -> assertThat(r.cycle()).containsExactly("dma_fence_map", "fs_reclaim", "mmu_notifier_invalidate_range_start", "dma_fence_map"));
         }
     }
 

@@ -44,7 +44,8 @@ public final class KernelModel {
             IoUringBufferCheck.class,
             GetUserPagesLongterm.class,
             IbUmemGupFlags.class,
-            RdmaCopyOnFork.class);
+            RdmaCopyOnFork.class,
+            DmaResvLockdepPriming.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -67,14 +68,16 @@ public final class KernelModel {
             IoUringBufferCheck.NO_IO_URING,
             GetUserPagesLongterm.ALLOWED,
             IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
-            RdmaCopyOnFork.NOT_REPORTED));
+            RdmaCopyOnFork.NOT_REPORTED,
+            DmaResvLockdepPriming.NONE));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
             PinAccounting.PIN_COUNTING_BIAS,
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
-            IoUringBufferCheck.ANY_FILE_REFUSED));
+            IoUringBufferCheck.ANY_FILE_REFUSED,
+            DmaResvLockdepPriming.RESV_RECLAIM));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -87,7 +90,8 @@ public final class KernelModel {
             GupFastVsFork.WRITE_PROTECT_SEQ,
             PinnedAnonReclaim.SKIP_PINNED,
             SoftDirtyPinned.SKIP_PINNED,
-            GetUserPagesLongterm.REFUSED));
+            GetUserPagesLongterm.REFUSED,
+            DmaResvLockdepPriming.FENCE_SIGNALLING));
 
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
     public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (before 6.1.130): the anon-exclusive era, 5.19 - 6.4", List.of(

@@ -139,4 +139,51 @@ public interface DriverContext {
 
     /** Records a driver decision in the trace. */
     void trace(String what);
+    /**
+     * dma_fence_context_alloc(1): a new fence timeline of this device.
+     *
+     * @throws IllegalArgumentException for a blank name
+     */
+    DmaFenceContext fenceContext(String timeline);
+
+    /**
+     * dma_resv_init(): a reservation object for one of the device's buffers.
+     *
+     * @throws IllegalArgumentException for a blank name
+     */
+    DmaResv dmaResv(String name);
+
+    /**
+     * dma_fence_begin_signalling(): from here until {@link #dmaFenceEndSignalling(boolean)} the
+     * device runs code a published fence waits for, so it must not allocate with reclaim, take a lock
+     * held around a fence wait, or wait on a fence that may not signal. Returns the cookie: true if
+     * the device was inside a section already (nesting is explicit, not a second acquisition).
+     */
+    boolean dmaFenceBeginSignalling();
+
+    /** dma_fence_end_signalling(cookie): closes the section {@link #dmaFenceBeginSignalling()} opened. */
+    void dmaFenceEndSignalling(boolean cookie);
+
+    /**
+     * mutex_lock() of a driver lock by name, e.g. {@code notifier_lock}: one lockdep class per device
+     * and name.
+     *
+     * @throws IllegalArgumentException for a blank name
+     * @throws IllegalStateException    if the device holds it already (the model's device runs one thread)
+     */
+    void lock(String lockName);
+
+    /**
+     * mutex_unlock() of a driver lock.
+     *
+     * @throws IllegalStateException if the device does not hold it
+     */
+    void unlock(String lockName);
+
+    /**
+     * An allocation with these flags (kmalloc(size, gfp)) as lockdep sees it: fs_reclaim_acquire()
+     * and fs_reclaim_release() around it when it may reclaim. {@code what} (may be null) names it in
+     * the trace.
+     */
+    void allocate(Gfp gfp, String what);
 }

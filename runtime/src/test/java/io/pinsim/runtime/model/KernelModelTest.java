@@ -47,6 +47,8 @@ class KernelModelTest {
             Row.of(IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
                     IbUmemGupFlags.WRITE_FORCE_IF_READONLY, IbUmemGupFlags.WRITE_IF_WRITABLE),
             Row.of(RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.REPORTED, RdmaCopyOnFork.REPORTED),
+            Row.of(DmaResvLockdepPriming.NONE, DmaResvLockdepPriming.RESV_RECLAIM, DmaResvLockdepPriming.FENCE_SIGNALLING, DmaResvLockdepPriming.FENCE_SIGNALLING,
+                    DmaResvLockdepPriming.FENCE_SIGNALLING),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
                     IoUringBufferCheck.GUP_DECIDES));
 

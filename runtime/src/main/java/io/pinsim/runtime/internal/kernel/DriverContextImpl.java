@@ -9,6 +9,11 @@ import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.dma_buf.DmaFenceContextImpl;
+import io.pinsim.runtime.internal.dma_buf.DmaResvImpl;
+import io.pinsim.runtime.internal.locking.DmaResvLockdep;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.mm.Accounting;
 import io.pinsim.runtime.internal.mm.Faults;
 import io.pinsim.runtime.internal.mm.Mm;
@@ -17,19 +22,26 @@ import io.pinsim.runtime.internal.mm.MmuIntervalNotifierImpl;
 import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.internal.mm.Pte;
 import io.pinsim.runtime.internal.mm.VmArea;
+import io.pinsim.runtime.model.DmaResvLockdepPriming;
+import io.pinsim.runtime.spi.DmaFenceContext;
+import io.pinsim.runtime.spi.DmaResv;
 import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.spi.HmmRange;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** The runtime's implementation of the driver SPI for one attached device. */
 final class DriverContextImpl implements DriverContext {
     private final KernelImpl kernel;
     private final String name;
+    private final Set<String> heldLocks = new HashSet<>();
 
     DriverContextImpl(KernelImpl kernel, String name) {
         this.kernel = kernel;
@@ -92,9 +104,25 @@ final class DriverContextImpl implements DriverContext {
         return what == null || what.isBlank() ? name : name + " " + what;
     }
 
+    /**
+     * Runs a GUP on behalf of the device under mmap_read_lock(), as its callers hold it
+     * (pin_user_pages() and get_user_pages() require it; amdgpu_ttm_tt_get_user_pages() and
+     * ib_umem_get() take it), so lockdep sees the device's task take {@code mmap_lock}.
+     */
+    private <T> T underMmapReadLock(Supplier<T> gup) {
+        String actor = kernel.fences.actor(name);
+        kernel.core.lockdep().acquire(actor, LockClass.MMAP_LOCK, LockMode.READ);
+        try {
+            return gup.get();
+        } finally {
+            kernel.core.lockdep().release(actor, LockClass.MMAP_LOCK);
+        }
+    }
+
     @Override
     public GupPages pinUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
-        return mine(process).pinUserPages(address, nrPages, gupFlags, holder(what));
+        ProcessImpl p = mine(process);
+        return underMmapReadLock(() -> p.pinUserPages(address, nrPages, gupFlags, holder(what)));
     }
 
     @Override
@@ -104,7 +132,8 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public GupPages getUserPages(Process process, long address, int nrPages, int gupFlags, String what) {
-        return mine(process).getUserPages(address, nrPages, gupFlags, holder(what));
+        ProcessImpl p = mine(process);
+        return underMmapReadLock(() -> p.getUserPages(address, nrPages, gupFlags, holder(what)));
     }
 
     @Override
@@ -151,7 +180,7 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
-        return kernel.core.op(name, call, start, () -> {
+        return underMmapReadLock(() -> kernel.core.op(name, call, start, () -> {
             if (nrPages <= 0) {
                 throw new ErrnoException(Errno.EINVAL, "hmm_range_fault", nrPages + " pages: the range is empty (walk_page_range: start >= end)");
             }
@@ -197,7 +226,7 @@ final class DriverContextImpl implements DriverContext {
                 }
             }
             throw new KernelBugException("hmm-range-fault-loop", call + " did not settle", kernel.trace().render());
-        });
+        }));
     }
 
     @Override
@@ -252,6 +281,67 @@ final class DriverContextImpl implements DriverContext {
     public void trace(String what) {
         Objects.requireNonNull(what, "what");
         kernel.trace().record(name, TraceKind.INFO, -1, -1, what);
+    }
+
+    @Override
+    public DmaFenceContext fenceContext(String timeline) {
+        requireName(timeline, "timeline", "fence timeline");
+        long context = ++kernel.fenceContexts;
+        kernel.trace().record(name, TraceKind.INFO, -1, -1, "dma_fence_context_alloc: " + timeline + " is context " + context);
+        return new DmaFenceContextImpl(kernel.core, kernel.fences, name, context, timeline);
+    }
+
+    @Override
+    public DmaResv dmaResv(String resvName) {
+        requireName(resvName, "name", "reservation object");
+        return new DmaResvImpl(kernel.fences, name, resvName);
+    }
+
+    @Override
+    public boolean dmaFenceBeginSignalling() {
+        return kernel.fences.begin(kernel.fences.actor(name));
+    }
+
+    @Override
+    public void dmaFenceEndSignalling(boolean cookie) {
+        kernel.fences.end(kernel.fences.actor(name), cookie);
+    }
+
+    @Override
+    public void lock(String lockName) {
+        requireName(lockName, "lockName", "lock");
+        if (!heldLocks.add(lockName)) {
+            throw new IllegalStateException(name + " takes " + lockName + " while holding it: mutex_lock() on a held mutex deadlocks; unlock it first");
+        }
+        kernel.core.lockdep().acquire(kernel.fences.actor(name), LockClass.driverLock(name, lockName), LockMode.WRITE);
+    }
+
+    @Override
+    public void unlock(String lockName) {
+        Objects.requireNonNull(lockName, "lockName");
+        if (!heldLocks.remove(lockName)) {
+            throw new IllegalStateException(name + " unlocks " + lockName + " but does not hold it");
+        }
+        kernel.core.lockdep().release(kernel.fences.actor(name), LockClass.driverLock(name, lockName));
+    }
+
+    /**
+     * kmalloc(size, gfp) as lockdep sees it: fs_reclaim_acquire(gfp) and fs_reclaim_release(gfp)
+     * (mm/page_alloc.c) when the flags allow direct reclaim; the allocation itself always succeeds.
+     */
+    @Override
+    public void allocate(Gfp gfp, String what) {
+        Objects.requireNonNull(gfp, "gfp");
+        String actor = kernel.fences.actor(name);
+        kernel.trace().record(actor, TraceKind.INFO, -1, -1, "kmalloc(GFP_" + gfp.name() + ")" + (what == null || what.isBlank() ? "" : ": " + what));
+        DmaResvLockdep.mayReclaim(kernel.core.lockdep(), actor, gfp.directReclaim(), gfp.fs(), kernel.model().get(DmaResvLockdepPriming.class));
+    }
+
+    private static void requireName(String value, String parameter, String what) {
+        Objects.requireNonNull(value, parameter);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("\"" + value + "\" is blank: name the " + what + ", the trace and lockdep show it by that name");
+        }
     }
 
     @Override

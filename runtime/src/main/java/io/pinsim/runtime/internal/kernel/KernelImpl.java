@@ -16,6 +16,9 @@ import io.pinsim.runtime.internal.mm.Reclaim;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.DriverHost;
+import io.pinsim.runtime.internal.dma_buf.FenceSignalling;
+import io.pinsim.runtime.lockdep.Lockdep;
+import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.Trace;
@@ -31,6 +34,10 @@ import java.util.SplittableRandom;
  * the mounted filesystems and the attached devices. The public {@link Kernel} API over it.
  */
 public final class KernelImpl implements Kernel, DriverHost {
+    /** The dma-fence annotations of this kernel. */
+    final FenceSignalling fences;
+    /** dma_fence_context_alloc()'s counter. */
+    long fenceContexts;
     final MmCore core;
     private final List<ProcessImpl> processes = new ArrayList<>();
     private final List<Filesystem> filesystems = new ArrayList<>();
@@ -49,6 +56,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     KernelImpl(Config config) {
         this.core = new MmCore(config);
+        this.fences = new FenceSignalling(core.lockdep(), core.model().get(DmaResvLockdepPriming.class), core::currentActor);
     }
 
     /** The shared mm state. */
@@ -79,6 +87,11 @@ public final class KernelImpl implements Kernel, DriverHost {
     @Override
     public KernelLog log() {
         return core.log();
+    }
+
+    @Override
+    public Lockdep lockdep() {
+        return core.lockdep();
     }
 
     @Override

@@ -3,6 +3,9 @@ package io.pinsim.runtime.internal.mm;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.internal.locking.DmaResvLockdep;
+import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.CowReuse;
@@ -36,6 +39,9 @@ public final class MmCore {
     private final String name;
     private final Trace trace = new Trace();
     private final KernelLog log;
+    private final LockdepImpl lockdep;
+    private final DmaResvLockdepPriming priming;
+    private String actor;
     private final Rmap rmap = new Rmap();
     /** The swap device. */
     public final SwapSpace swap = new SwapSpace();
@@ -96,6 +102,9 @@ public final class MmCore {
                 && model.get(GupReadOnShared.class) != GupReadOnShared.RETURN_SHARED
                 && model.get(ForkPinned.class) != ForkPinned.SHARE_WRPROTECT
                 && model.get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ;
+        this.lockdep = new LockdepImpl(config.lockdep(), trace, log);
+        this.priming = model.get(DmaResvLockdepPriming.class);
+        DmaResvLockdep.prime(lockdep, priming);
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
         frames[0] = zeroPage;
@@ -103,6 +112,19 @@ public final class MmCore {
 
     public KernelModel model() {
         return model;
+    }
+
+    /** The kernel's lockdep. */
+    public LockdepImpl lockdep() {
+        return lockdep;
+    }
+
+    /**
+     * The actor of the step running now, or null between steps: the outermost caller, since a
+     * nested call (a device's GUP on a process) runs in the caller's task and holds its locks.
+     */
+    public String currentActor() {
+        return actor;
     }
 
     public long seed() {
@@ -244,6 +266,10 @@ public final class MmCore {
      */
     public <T> T op(String actor, String call, long address, Supplier<T> body) {
         int step = trace.begin(actor, call, address);
+        String outer = this.actor;
+        if (outer == null) {
+            this.actor = actor;
+        }
         depth++;
         boolean ok = false;
         try {
@@ -255,6 +281,7 @@ public final class MmCore {
             throw e;
         } finally {
             depth--;
+            this.actor = outer;
             trace.end();
             if (depth == 0) {
                 retryPending();
@@ -378,8 +405,15 @@ public final class MmCore {
         }
     }
 
-    /** alloc_page(): a new frame, or null if physical memory is exhausted. */
+    /**
+     * alloc_page(): a new frame, or null if physical memory is exhausted. User pages are
+     * GFP_HIGHUSER_MOVABLE, which may reclaim: fs_reclaim_acquire() annotates it for lockdep when the
+     * actor holds a modelled lock (without one no edge can arise, so the check stays one lookup).
+     */
     public Page allocFrame(Content content) {
+        if (actor != null && lockdep.holdsAny(actor)) {
+            DmaResvLockdep.mayReclaim(lockdep, actor, true, true, priming);
+        }
         if (used >= memoryFrames) {
             return null;
         }

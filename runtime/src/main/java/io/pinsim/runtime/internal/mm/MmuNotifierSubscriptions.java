@@ -6,6 +6,9 @@ import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierListener;
 import io.pinsim.runtime.MmuNotifierRange;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockMode;
+import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -86,10 +89,18 @@ public final class MmuNotifierSubscriptions {
      * mmu_notifier_invalidate_range_start() (or _nonblock()): the interval notifiers that overlap,
      * then the classic subscribers. A refusal in a non-blockable range unwinds what started and
      * returns false (-EAGAIN); a refusal in a blockable range is a driver bug the kernel WARNs
-     * about and ignores.
+     * about and ignores. Both run the callbacks under {@code __mmu_notifier_invalidate_range_start_map}
+     * (23b68395c7c7, 5.4), so whatever a callback takes or waits for depends on that map.
      */
     boolean invalidateStart(MmuNotifierRange range) {
-        return invalidateStart(range, true);
+        LockdepImpl lockdep = mm.kernel.lockdep();
+        String actor = mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
+        lockdep.acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
+        try {
+            return invalidateStart(range, true);
+        } finally {
+            lockdep.release(actor, LockClass.MMU_NOTIFIER_MAP);
+        }
     }
 
     private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
