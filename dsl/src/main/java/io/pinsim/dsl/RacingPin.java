@@ -43,6 +43,11 @@ final class RacingPin {
     private RacingPin() {
     }
 
+    /** The run's interleaving table, without the blanks that pad its last column. */
+    private static String table(ScheduleRun run) {
+        return run.table().lines().map(String::stripTrailing).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     /** Explores (or replays the configured schedule), then runs the chosen schedule on the scenario's kernel. */
     static void run(ScenarioState state, Process p, Buffer b, DeviceKind device) {
         List<Consumer<Scenario>> replay = List.copyOf(state.replay);
@@ -71,7 +76,7 @@ final class RacingPin {
             ScheduleRun one = explorer.replay(state.schedule);
             chosen = state.schedule;
             state.exploration = "replayed the schedule " + chosen + " of forkRacingPin(" + device + ") (@Explore(schedule = \"" + chosen + "\")): "
-                    + one.outcome() + one.failure().map(f -> " (" + f + ")").orElse("") + "\n" + one.table();
+                    + one.outcome() + one.failure().map(f -> " (" + f + ")").orElse("") + "\n" + table(one);
         } else {
             Report report = explorer.explore(Search.preemptionBounded(state.preemptions));
             String counts = "explored forkRacingPin(" + device + ") on " + state.kernel.model().name() + " up to " + state.preemptions
@@ -80,7 +85,7 @@ final class RacingPin {
             if (smallest != null) {
                 chosen = smallest.schedule().toString();
                 state.exploration = counts + "; smallest failing schedule " + chosen + ": " + smallest.failure().orElse("")
-                        + "; rerun it with @Explore(schedule = \"" + chosen + "\")\n" + smallest.table();
+                        + "; rerun it with @Explore(schedule = \"" + chosen + "\")\n" + table(smallest);
             } else {
                 chosen = null;
                 state.exploration = counts + "; none failed \"" + PROPERTY + "\", the chain goes on from the first schedule (fork, then the pin)";
