@@ -42,6 +42,9 @@ final class Explain {
             sb.append("\"").append(p.name()).append("\" maps ").append(mapped == null ? "nothing at " + Kernel.hex(page) : "frame #" + mapped.pfn())
                     .append("; no step copied or moved it");
         }
+        if (state.exploration != null) {
+            sb.append("; ").append(state.exploration);
+        }
         return sb.toString();
     }
 

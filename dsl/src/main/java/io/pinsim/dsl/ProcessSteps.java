@@ -1,14 +1,9 @@
 package io.pinsim.dsl;
 
 import io.pinsim.runtime.Advice;
-import io.pinsim.runtime.ForkSteps;
-import io.pinsim.runtime.Foll;
-import io.pinsim.runtime.GupFast;
-import io.pinsim.runtime.GupPages;
 import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
-import io.pinsim.runtime.Task;
 import java.util.Objects;
 
 /**
@@ -34,30 +29,30 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
             if (state.parent == null) {
                 state.parent = state.current;
             }
-        });
+        }, s -> s.process(name));
     }
 
     /** malloc() of a large buffer: a private anonymous mapping, untouched (its pages are faulted in on use). */
     @CheckReturnValue
     public S malloc(Size size) {
         Objects.requireNonNull(size, "size");
-        return map("malloc(" + size + ")", size, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+        return map("malloc(" + size + ")", size, MapFlags.PRIVATE | MapFlags.ANONYMOUS, s -> s.malloc(size));
     }
 
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */
     @CheckReturnValue
     public S mmapShared(Size size) {
         Objects.requireNonNull(size, "size");
-        return map("mmapShared(" + size + ")", size, MapFlags.SHARED | MapFlags.ANONYMOUS);
+        return map("mmapShared(" + size + ")", size, MapFlags.SHARED | MapFlags.ANONYMOUS, s -> s.mmapShared(size));
     }
 
-    private S map(String name, Size size, int flags) {
+    private S map(String name, Size size, int flags, java.util.function.Consumer<Scenario> replay) {
         requireBufferSize(size, name);
         Process p = requireProcess(name);
         return step(name, () -> {
             long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, flags);
             state.buffer = new Buffer(p, a, size.bytes());
-        });
+        }, replay);
     }
 
     /** mmap(MAP_SHARED) of the scenario's file, from offset 0. */
@@ -88,17 +83,22 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     @CheckReturnValue
     public S write(Data data) {
         Objects.requireNonNull(data, "data");
-        return writeAs(state.current, "write(" + data + ")", data);
+        return writeAs(state.current, "write(" + data + ")", data, s -> s.write(data));
     }
 
     /** A step in which the process writes data into its view of the buffer, as the CPU would. */
     S writeAs(Process p, String name, Data data) {
+        return writeAs(p, name, data, null);
+    }
+
+    private S writeAs(Process p, String name, Data data, java.util.function.Consumer<Scenario> replay) {
         Buffer b = requireBuffer(name);
         requireAlive(p, name);
-        return step(name, () -> {
+        Runnable body = () -> {
             Data.Placed d = data.place(state, b.length());
             p.write(b.address() + d.offset(), d.bytes());
-        });
+        };
+        return replay == null ? step(name, body) : step(name, body, replay);
     }
 
     /** The current process fills the buffer with one character. */
@@ -126,7 +126,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
         Objects.requireNonNull(advice, "advice");
         Buffer b = requireBuffer("madvise(" + advice + ")");
         Process p = state.current;
-        return step("madvise(" + advice.kernelName() + ")", () -> p.madvise(b.pageStart(), b.pageSpan(), advice));
+        return step("madvise(" + advice.kernelName() + ")", () -> p.madvise(b.pageStart(), b.pageSpan(), advice), s -> s.madvise(advice));
     }
 
     /** mprotect() of the whole buffer by the current process ({@link Prot} bits). */
@@ -134,7 +134,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     public S mprotect(int prot) {
         Buffer b = requireBuffer("mprotect(..)");
         Process p = state.current;
-        return step("mprotect(" + prot + ")", () -> p.mprotect(b.pageStart(), b.pageSpan(), prot));
+        return step("mprotect(" + prot + ")", () -> p.mprotect(b.pageStart(), b.pageSpan(), prot), s -> s.mprotect(prot));
     }
 
     /** munmap() of the buffer by the current process. */
@@ -175,36 +175,25 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
 
     /**
      * fork() in one thread while another thread pins the buffer for the device with
-     * pin_user_pages_fast(), interleaved as in 57efa1fe5957: the lockless walk pins the page after
-     * fork decided to share it and before fork write-protects it.
+     * pin_user_pages_fast(), explored: every interleaving of the two (up to the preemptions
+     * {@code @Explore} or {@link ScenarioSteps#exploring(int, String)} set, 2 by default) runs on a
+     * fresh kernel of the same model and seed that redoes the chain's steps so far, checking that the
+     * pin follows the parent after the parent writes. The chain then goes on from the smallest
+     * schedule that breaks it (57efa1fe5957: the lockless walk pins the page after fork decided to
+     * share it and before fork write-protects it), or from the first schedule if none does; a later
+     * failure's because: line names that schedule, the counts and the interleaving.
      */
     @CheckReturnValue
     public ForkedScenario forkRacingPin(DeviceKind device) {
         Objects.requireNonNull(device, "device");
         Buffer b = requireBuffer("forkRacingPin(" + device + ")");
         Process p = state.current;
-        step("forkRacingPin(" + device + ")", () -> {
-            Task t2 = p.spawnThread("T2");
-            ForkSteps fork = p.mainThread().forkSteps(p.name() + "-child");
-            GupFast gup = t2.pinUserPagesFastSteps(b.address(), b.pages(), Foll.WRITE | Foll.LONGTERM, device.deviceName());
-            gup.step();
-            fork.step();
-            fork.step();
-            fork.step();
-            gup.step();
-            fork.step();
-            gup.step();
-            while (!fork.isDone()) {
-                if (!gup.isDone() && !gup.isBlocked()) {
-                    gup.step();
-                }
-                fork.step();
-            }
-            GupPages pins = gup.run();
-            state.parent = p;
-            state.child = fork.child();
-            state.registration = new ScenarioState.Registration(device.deviceName(), pins, null, null, 0, null);
-        });
+        if (state.unreplayable != null) {
+            throw new IllegalStateException("forkRacingPin(" + device + ") explores on fresh kernels that redo the chain's steps, but "
+                    + state.unreplayable + " cannot be redone: start the chain with process(..), malloc(..) or mmapShared(..), write(..), "
+                    + "madvise(..) and mprotect(..) only");
+        }
+        step("forkRacingPin(" + device + ")", () -> RacingPin.run(state, p, b, device));
         return new ForkedScenario(state);
     }
 }

@@ -55,6 +55,15 @@ final class ScenarioState {
     String lastStep = "none";
     boolean asserted;
     int steps;
+    /** How to redo the chain's steps so far on a fresh kernel, for the explorer's setup. */
+    final java.util.List<java.util.function.Consumer<Scenario>> replay = new java.util.ArrayList<>();
+    /** The first step that cannot be redone on a fresh kernel, or null. */
+    String unreplayable;
+    /** How racing steps explore: up to this many preemptions, or exactly {@link #schedule} if it is not empty. */
+    int preemptions = 2;
+    String schedule = "";
+    /** What the last exploration found, for the because: line of a later failure; null if none ran. */
+    String exploration;
 
     ScenarioState(Kernel kernel) {
         this.kernel = kernel;

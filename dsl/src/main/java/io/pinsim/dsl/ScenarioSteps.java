@@ -26,6 +26,25 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         return state.kernel;
     }
 
+    /**
+     * How the racing steps ({@code forkRacingPin(..)}) explore: every schedule with up to
+     * {@code preemptions} preemptions, or, if {@code schedule} is not empty, exactly that one
+     * ({@code "T1*3,T2*3,T1*4"}, as a failure printed it). The JUnit extension sets it from
+     * {@code @Explore}. Not a kernel step: it is not traced.
+     */
+    public S exploring(int preemptions, String schedule) {
+        Objects.requireNonNull(schedule, "schedule");
+        if (preemptions < 0) {
+            throw new IllegalArgumentException("exploring(" + preemptions + ", ..): preemptions must be 0 or more");
+        }
+        if (!schedule.isEmpty()) {
+            io.pinsim.runtime.explore.Schedule.parse(schedule);
+        }
+        state.preemptions = preemptions;
+        state.schedule = schedule;
+        return self();
+    }
+
     // ------------------------------------------------------------------ assertions
 
     /** The parent (the process that forked, or the first process) must see the data in the buffer. */

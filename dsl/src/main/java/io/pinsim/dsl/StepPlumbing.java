@@ -29,6 +29,20 @@ abstract class StepPlumbing<S extends ScenarioSteps<S>> {
      * not happen: the scenario's step count stays as it was.
      */
     S step(String name, Runnable body) {
+        if (state.unreplayable == null) {
+            state.unreplayable = name;
+        }
+        return run(name, body);
+    }
+
+    /** {@link #step(String, Runnable)} of a step that {@code replay} redoes on a fresh scenario, for the explorer's setup. */
+    S step(String name, Runnable body, java.util.function.Consumer<Scenario> replay) {
+        S s = run(name, body);
+        state.replay.add(replay);
+        return s;
+    }
+
+    private S run(String name, Runnable body) {
         if (state.failure != null) {
             throw Failures.unexpectedFailure(state, name);
         }

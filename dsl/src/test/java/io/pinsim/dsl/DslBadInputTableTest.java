@@ -118,7 +118,11 @@ class DslBadInputTableTest {
                 .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         t.method(ScenarioSteps.class, "forkRacingPin(DeviceKind)", f -> f.buffer(), f -> args(rdma))
                 .on("no buffer", ise(NO_BUFFER), f -> f.process())
-                .on("a process that exited", ise(EXITED), f -> f.exited());
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("a step before it that cannot be redone", ise("cannot be redone"), f -> f.pinned());
+        t.method(ScenarioSteps.class, "exploring(int,String)", f -> f.fresh(), f -> args(2, ""))
+                .bad("negative preemptions", iae("0 or more"), 0, -1)
+                .bad("a schedule that does not parse", iae("is not a step"), 1, "fork first");
     }
 
     static void fileSteps(BadInputTable<DslBadInputFixture> t) {

@@ -204,7 +204,9 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         }
         if (type == Scenario.class) {
             if (s.scenario == null) {
-                s.scenario = Pinsim.scenario(s.kernel());
+                Scenario scenario = Pinsim.scenario(s.kernel());
+                Explore explore = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, Explore.class)).orElse(null);
+                s.scenario = explore == null ? scenario : scenario.exploring(explore.preemptions(), explore.schedule());
             }
             return s.scenario;
         }

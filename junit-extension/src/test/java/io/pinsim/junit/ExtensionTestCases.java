@@ -92,6 +92,27 @@ final class ExtensionTestCases {
         }
     }
 
+    /** forkRacingPin explores; @Explore sets how, or replays one schedule. */
+    static class Explored {
+        /** Reproduces on 5.8 (no preemption needed) and on the 5.9 variant (one preemption); passes every schedule on 5.10. */
+        @PinsimModels({"LINUX_5_8", "LINUX_5_10"})
+        @ModelVariant(name = "5.9", base = "LINUX_5_10", with = "GupFastVsFork.UNSERIALIZED")
+        @Explore(preemptions = 1)
+        @KnownBug(models = {"LINUX_5_8", "5.9"}, reference = "57efa1fe5957", expect = BugKind.DEVICE_DATA_LOST, because = "smallest failing schedule")
+        void explores(Scenario s) {
+            s.process("A").malloc(pages(2)).write('A').forkRacingPin(io.pinsim.dsl.Pinsim.rdma).parentWrites('P').dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+
+        /** Replays the one schedule a failure printed: it fails, naming it. */
+        @PinsimTest(model = "LINUX_5_8")
+        @Explore(schedule = "T2*3,T1*7")
+        void replaysOneSchedule(Scenario s) {
+            s.process("A").malloc(pages(1)).write('A').forkRacingPin(io.pinsim.dsl.Pinsim.rdma).parentWrites('P').dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+    }
+
     /** Each fails on the model its @KnownBug names, but not as documented: each is a real failure. */
     static class WrongFailures {
         /** madvise(MADV_PAGEOUT) is EINVAL on 4.19: the scenario never gets to its question. */

@@ -101,6 +101,17 @@ class PinsimExtensionTest {
         assertThat(entries(events, ReportEntries.OUTCOME, Outcome.UNEXPECTED_PASS.name())).hasSize(1);
     }
 
+    /** @Explore configures forkRacingPin's exploration; a known bug reproduces when the failing schedule fails as documented. */
+    @Test
+    void exploreConfiguresTheRacingStepsAndAFailureSaysHowToRerunIt() {
+        Events events = run(ExtensionTestCases.Explored.class, Map.of());
+        events.assertStatistics(s -> s.started(4).succeeded(3).failed(1));
+        assertThat(entries(events, ReportEntries.OUTCOME, Outcome.BUG_REPRODUCED.name())).hasSize(2)
+                .allSatisfy(e -> assertThat(e.get(ReportEntries.BUG_BECAUSE)).contains("up to 1 preemption(s)").contains("rerun it with @Explore(schedule = \""));
+        events.assertThatEvents().haveExactly(1, event(test("replaysOneSchedule"), finishedWithFailure(
+                message(m -> m.contains("replayed the schedule T2*3,T1*7 of forkRacingPin(RDMA) (@Explore(schedule = \"T2*3,T1*7\")): FAILED")))));
+    }
+
     /** On a model @KnownBug names, only an assertion of the expected kind with the because fragment is the bug; anything else fails the test. */
     @Test
     void aWrongFailureOnAKnownBugModelFailsTheTest() {

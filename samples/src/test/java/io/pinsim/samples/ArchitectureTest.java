@@ -69,7 +69,7 @@ class ArchitectureTest {
     @Test
     void thePublicApiDoesNotDependOnItsImplementation() {
         noClasses().that().resideInAnyPackage("io.pinsim.runtime", "io.pinsim.runtime.model..", "io.pinsim.runtime.trace..", "io.pinsim.runtime.spi..",
-                        "io.pinsim.runtime.explore..")
+                        "io.pinsim.runtime.explore..", "io.pinsim.runtime.lockdep..")
                 .should().dependOnClassesThat().resideInAPackage("io.pinsim.runtime.internal..")
                 .because("Kernel.builder() finds the implementation through ServiceLoader and drivers attach through spi.DriverHost")
                 .check(pinsim);
@@ -78,12 +78,16 @@ class ArchitectureTest {
     @Test
     void theImplementationIsLayeredLikeTheKernelsCallGraph() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("locking").definedBy("io.pinsim.runtime.internal.locking..")
                 .layer("mm").definedBy("io.pinsim.runtime.internal.mm..")
+                .layer("dma_buf").definedBy("io.pinsim.runtime.internal.dma_buf..")
                 .layer("block").definedBy("io.pinsim.runtime.internal.block..")
                 .layer("fs").definedBy("io.pinsim.runtime.internal.fs..")
                 .layer("io_uring").definedBy("io.pinsim.runtime.internal.io_uring..")
                 .layer("kernel").definedBy("io.pinsim.runtime.internal.kernel..")
                 .whereLayer("kernel").mayNotBeAccessedByAnyLayer()
+                .whereLayer("dma_buf").mayOnlyBeAccessedByLayers("kernel")
+                .whereLayer("mm").mayOnlyBeAccessedByLayers("block", "fs", "io_uring", "kernel", "dma_buf")
                 .whereLayer("io_uring").mayOnlyBeAccessedByLayers("kernel")
                 .whereLayer("fs").mayOnlyBeAccessedByLayers("io_uring", "kernel")
                 .whereLayer("block").mayOnlyBeAccessedByLayers("fs", "io_uring", "kernel")
