@@ -160,6 +160,72 @@ final class DeviceOps {
                 w.tolerantLine("vfio.dmaWrite(0x" + Long.toHexString(iova) + "L, fill('V', 32))");
                 w.vfio().dmaWrite(iova, World.fill('V', 32));
             }
+            case FENCE_NEW -> {
+                if (w.fences.size() >= 16) {
+                    return false;
+                }
+                var ctx = w.timeline();
+                w.line("DmaFence fence" + w.fences.size() + " = ring.createFence();");
+                w.fences.add(ctx.createFence());
+            }
+            case FENCE_SIGNAL, FENCE_WAIT -> {
+                if (w.fences.isEmpty()) {
+                    return false;
+                }
+                int i = Math.floorMod(b, w.fences.size());
+                if (op.kind() == Op.Kind.FENCE_SIGNAL) {
+                    w.tolerantLine("fence" + i + ".signal()");
+                    w.fences.get(i).signal();
+                } else {
+                    // bounded: an unbounded wait on a fence nothing signals is the model's indefinite fence
+                    w.tolerantLine("fence" + i + ".waitTimeout(10L)");
+                    w.fences.get(i).waitTimeout(10);
+                }
+            }
+            case SIGNALLING_ALLOC, DRIVER_LOCK_ALLOC -> {
+                var g = w.gpu();
+                io.pinsim.runtime.spi.Gfp gfp = io.pinsim.runtime.spi.Gfp.values()[Math.floorMod(d, io.pinsim.runtime.spi.Gfp.values().length)];
+                if (op.kind() == Op.Kind.SIGNALLING_ALLOC) {
+                    w.line("boolean cookie = gpu.dmaFenceBeginSignalling();");
+                    boolean cookie = g.dmaFenceBeginSignalling();
+                    try {
+                        w.tolerantLine("gpu.allocate(Gfp." + gfp + ", \"job\")");
+                        g.allocate(gfp, "job");
+                    } finally {
+                        w.line("gpu.dmaFenceEndSignalling(cookie);");
+                        g.dmaFenceEndSignalling(cookie);
+                    }
+                } else {
+                    w.line("gpu.lock(\"notifier_lock\");");
+                    g.lock("notifier_lock");
+                    try {
+                        w.tolerantLine("gpu.allocate(Gfp." + gfp + ", \"pt\")");
+                        g.allocate(gfp, "pt");
+                    } finally {
+                        w.line("gpu.unlock(\"notifier_lock\");");
+                        g.unlock("notifier_lock");
+                    }
+                }
+            }
+            case RESV_FENCE -> {
+                if (w.fences.isEmpty()) {
+                    return false;
+                }
+                var r = w.resv();
+                int i = Math.floorMod(b, w.fences.size());
+                var usage = io.pinsim.runtime.spi.DmaResvUsage.values()[Math.floorMod(d, io.pinsim.runtime.spi.DmaResvUsage.values().length)];
+                w.line("bo.lock();");
+                r.lock();
+                try {
+                    w.tolerantLine("bo.addFence(fence" + i + ", DmaResvUsage." + usage + ")");
+                    r.addFence(w.fences.get(i), usage);
+                } finally {
+                    w.line("bo.unlock();");
+                    r.unlock();
+                }
+                w.tolerantLine("bo.waitTimeout(DmaResvUsage." + usage + ", 10L)");
+                r.waitTimeout(usage, 10);
+            }
             default -> {
                 return false;
             }

@@ -71,6 +71,10 @@ final class World {
     final List<Mr> mrs = new ArrayList<>();
     final List<Step> steps = new ArrayList<>();
     final List<Long> vfioMaps = new ArrayList<>();
+    final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
+    private io.pinsim.runtime.spi.DriverContext gpu;
+    private io.pinsim.runtime.spi.DmaFenceContext timeline;
+    private io.pinsim.runtime.spi.DmaResv resv;
     private final ProtectionDomain[] pds = new ProtectionDomain[64];
     private RdmaNic nic;
     private VfioDevice vfio;
@@ -268,6 +272,32 @@ final class World {
             vfio = new VfioDevice(kernel, "vfio0");
         }
         return vfio;
+    }
+
+    /** A GPU-like driver attached through the SPI, with one fence timeline (created on first use). */
+    io.pinsim.runtime.spi.DriverContext gpu() {
+        if (gpu == null) {
+            emit("DriverContext gpu = DriverContext.attach(k, \"gpu0\");");
+            gpu = io.pinsim.runtime.spi.DriverContext.attach(kernel, "gpu0");
+            emit("DmaFenceContext ring = gpu.fenceContext(\"gfx\");");
+            timeline = gpu.fenceContext("gfx");
+        }
+        return gpu;
+    }
+
+    io.pinsim.runtime.spi.DmaFenceContext timeline() {
+        gpu();
+        return timeline;
+    }
+
+    /** The driver's one reservation object (created on first use). */
+    io.pinsim.runtime.spi.DmaResv resv() {
+        if (resv == null) {
+            io.pinsim.runtime.spi.DriverContext g = gpu();
+            emit("DmaResv bo = gpu.dmaResv(\"bo0\");");
+            resv = g.dmaResv("bo0");
+        }
+        return resv;
     }
 
     boolean hasVfio() {
