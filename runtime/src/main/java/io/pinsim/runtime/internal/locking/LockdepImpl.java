@@ -49,6 +49,8 @@ public final class LockdepImpl implements Lockdep {
     private final Trace trace;
     private final KernelLog log;
     private final Map<String, List<Held>> held = new HashMap<>();
+    /** Holds across all actors, so that the page allocator's check costs one read when nothing is held. */
+    private int heldCount;
     private final Map<LockClass, List<Edge>> out = new HashMap<>();
     private final Map<Edge, LockDependency> seen = new LinkedHashMap<>();
     private final List<LockdepReport> reports = new ArrayList<>();
@@ -94,6 +96,9 @@ public final class LockdepImpl implements Lockdep {
 
     /** Whether the actor holds any lock: the allocator's fast check before fs_reclaim_acquire(). */
     public boolean holdsAny(String actor) {
+        if (heldCount == 0) {
+            return false;
+        }
         List<Held> h = held.get(actor);
         return h != null && !h.isEmpty();
     }
@@ -120,6 +125,7 @@ public final class LockdepImpl implements Lockdep {
                 LockDependency d = new LockDependency(cls.name(), h.mode.shared(), cls.name(), false, step, actor);
                 report(new LockdepReport(LockdepText.RECURSIVE, step, actor, d, List.of(), LockdepText.recursive(actor, h.cls, h.mode, h.step, mode, step)));
                 stack.add(new Held(cls, mode, step));
+                heldCount++;
                 return;
             }
         }
@@ -130,6 +136,7 @@ public final class LockdepImpl implements Lockdep {
             }
         }
         stack.add(new Held(cls, mode, step));
+        heldCount++;
     }
 
     /** lock_release(): the actor drops its most recent hold of the class (releases need not nest). */
@@ -141,6 +148,7 @@ public final class LockdepImpl implements Lockdep {
         for (int i = stack.size() - 1; i >= 0; i--) {
             if (stack.get(i).cls.equals(cls)) {
                 stack.remove(i);
+                heldCount--;
                 return;
             }
         }
