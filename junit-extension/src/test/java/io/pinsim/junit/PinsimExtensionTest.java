@@ -167,7 +167,7 @@ class PinsimExtensionTest {
         Path failed = dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.parentLosesDma");
         assertThat(Files.readString(failed.resolve("trace.txt"))).startsWith("pinsim: io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma [LINUX_5_8]")
                 .contains("failed: io.pinsim.dsl.PinsimAssertionError: \nExpecting process \"A\"").contains("COW_COPY").contains("rerun with:");
-        assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")
+        assertThat(Files.readString(failed.resolve("timeline.html"))).containsPattern("<th data-lane=\"\\d+\">rdma0</th>").contains("Who holds which frame")
                 // after the parent's write, the pinned frame is the child's alone: the snapshot rows say so, and what it was before
                 .contains("mapped by A-child 0x7f0000000000 ro; held by PIN by rdma0")
                 .contains("mapped by A 0x7f0000000000 ro, A-child 0x7f0000000000 ro; held by PIN by rdma0")
