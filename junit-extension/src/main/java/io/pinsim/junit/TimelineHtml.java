@@ -125,9 +125,9 @@ final class TimelineHtml {
                 sb.append("<td data-lane=\"").append(a).append("\">");
                 if (a == lane) {
                     String mark = e.kind() == TraceKind.DMA ? "&#8674; " : e.kind() == TraceKind.NOTIFIER ? "&#9889; " : "";
-                    sb.append("<span class=\"k ").append(e.kind()).append("\">").append(e.kind()).append("</span>").append(mark)
-                            .append(framesInText(esc(e.message())));
-                    if (e.pfn() > 0) {
+                    String text = framesInText(esc(e.message()));
+                    sb.append("<span class=\"k ").append(e.kind()).append("\">").append(e.kind()).append("</span>").append(mark).append(text);
+                    if (e.pfn() > 0 && !text.contains(" data-pfn=\"" + e.pfn() + "\"")) {
                         sb.append(frameTag(e.pfn()));
                     }
                 }
