@@ -11,6 +11,7 @@ import static io.pinsim.runtime.BadInputTable.signal;
 import static io.pinsim.runtime.Errno.EBADF;
 import static io.pinsim.runtime.Errno.EBUSY;
 import static io.pinsim.runtime.Errno.EEXIST;
+import static io.pinsim.runtime.Errno.EIO;
 import static io.pinsim.runtime.Errno.EFAULT;
 import static io.pinsim.runtime.Errno.EFBIG;
 import static io.pinsim.runtime.Errno.EINVAL;
@@ -239,6 +240,12 @@ class BadInputTableTest {
                 .bad("length -1", iae("must not be negative"), 1, -1)
                 .bad("length 0", ok("reads nothing"), 1, 0)
                 .bad("address -4096", signal(Signal.SIGSEGV), 0, (long) -PAGE)
+                .on("an exited process", ise(DEAD), f -> f.dead);
+        t.method(Process.class, "peek(long,int)", f -> f.a, f -> args(f.buf, 16))
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("length 0", ok("reads nothing"), 1, 0)
+                .bad("address -4096", errno(EIO, "outside the user address space"), 0, (long) -PAGE)
+                .bad("an unmapped address", errno(EIO, "nothing is mapped"), 0, 0x10000L)
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "write(long,byte[])", f -> f.a, f -> args(f.buf, new byte[16]))
                 .bad("no bytes", ok("writes nothing"), 1, new byte[0])

@@ -189,6 +189,12 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return newCacheFrame(index, src == null ? new Content() : Content.copyOf(src));
     }
 
+    @Override
+    public Content peekPage(long index) {
+        Page f = mapping.pages.get(index);
+        return f != null ? f.content : disk.get(index);
+    }
+
     private Page newCacheFrame(long index, Content c) {
         Page f = kernel.allocFrame(c);
         if (f == null) {

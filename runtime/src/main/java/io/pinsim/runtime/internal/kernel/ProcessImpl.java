@@ -264,6 +264,12 @@ public final class ProcessImpl implements MmOwner {
     // ------------------------------------------------------------------------------ CPU access
 
     @Override
+    public byte[] peek(long address, int length) {
+        requireAlive();
+        return new Uaccess(this).peek(address, length);
+    }
+
+    @Override
     public byte[] read(long address, int length) {
         requireAlive();
         if (length < 0) {

@@ -44,6 +44,13 @@ public final class AddressSpace {
         /** filemap_fault() / shmem_fault(): the page-cache page at index, read in if needed; null past EOF. */
         Page findOrReadPage(long index);
 
+        /**
+         * What filemap_fault() would find at index, without reading it in or allocating anything:
+         * the page-cache page's content, else the file's block; null for a hole (it reads as zeros).
+         * The caller checks i_size. For {@link Uaccess#peek}.
+         */
+        Content peekPage(long index);
+
         /** vm_ops-&gt;page_mkwrite() before a shared mapping's PTE becomes writable. */
         void pageMkwrite(Page f);
 
