@@ -340,7 +340,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             // the files' header says why; the message says it on its first line
             String report = s.kernel == null ? header(ec, s, null) : report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, why), true));
             String actual = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
-            NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
+            NotTheDocumentedBugError e = new NotTheDocumentedBugError(TraceReport.wrapped(why) + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
             e.setStackTrace(t.getStackTrace());
             throw e;
         }
@@ -379,8 +379,9 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (kb != null && !s.bugReproduced) {
             publish(ec, Outcome.UNEXPECTED_PASS, Map.of());
             String header = header(ec, s, "the documented bug did not reproduce");
-            throw new BugDidNotReproduceError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel "
-                    + "breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n"
+            throw new BugDidNotReproduceError(TraceReport.wrapped("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but "
+                    + "@KnownBug says the kernel breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed "
+                    + "or the test no longer shows the bug.") + "\n\n"
                     + (s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header, false))));
         }
         if (!s.bugReproduced && s.scenario != null && s.scenario.steps() > 0 && !s.scenario.isAsserted()) {

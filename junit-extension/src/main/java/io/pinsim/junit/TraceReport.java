@@ -119,6 +119,25 @@ final class TraceReport {
         return out;
     }
 
+    /** A sentence of a failure message wrapped to {@link #MAX_WIDTH} columns, continuation lines indented by two spaces. */
+    static String wrapped(String sentence) {
+        StringBuilder sb = new StringBuilder();
+        String rest = sentence;
+        int width = MAX_WIDTH;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            if (cut <= 0) {
+                sb.append(rest, 0, width).append("\n  ");
+                rest = rest.substring(width);
+            } else {
+                sb.append(rest, 0, cut).append("\n  ");
+                rest = rest.substring(cut + 1);
+            }
+            width = MAX_WIDTH - 2;
+        }
+        return sb.append(rest).toString();
+    }
+
     private static String cell(TraceEvent e) {
         return e.kind() == TraceKind.CALL ? e.message() : e.kind() + " " + e.message();
     }
