@@ -164,10 +164,16 @@ final class Failures {
 
     /**
      * The line broken after spaces into lines of at most {@link #WIDTH} columns, the continuation
-     * lines indented by two spaces (a word longer than a line is cut). The text of
+     * lines indented by two spaces (a word longer than a line is cut); of a text of several lines
+     * only the first is wrapped. The text of
      * {@link PinsimAssertionError#because()} stays one line; only the message wraps it.
      */
     static String wrap(String line) {
+        int newline = line.indexOf('\n');
+        if (newline >= 0) {
+            // only the sentence: what follows it (the explorer's interleaving table) keeps its layout
+            return wrap(line.substring(0, newline)) + line.substring(newline);
+        }
         StringBuilder sb = new StringBuilder();
         String rest = line;
         int width = WIDTH;

@@ -119,8 +119,16 @@ final class TraceReport {
         return out;
     }
 
-    /** A sentence of a failure message wrapped to {@link #MAX_WIDTH} columns, continuation lines indented by two spaces. */
+    /**
+     * A sentence of a failure message wrapped to {@link #MAX_WIDTH} columns, continuation lines
+     * indented by two spaces; of a text of several lines only the first is wrapped.
+     */
     static String wrapped(String sentence) {
+        int newline = sentence.indexOf('\n');
+        if (newline >= 0) {
+            // only the sentence: what follows it (an explorer's interleaving table) keeps its layout
+            return wrapped(sentence.substring(0, newline)) + sentence.substring(newline);
+        }
         StringBuilder sb = new StringBuilder();
         String rest = sentence;
         int width = MAX_WIDTH;
