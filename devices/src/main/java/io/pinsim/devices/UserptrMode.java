@@ -1,0 +1,28 @@
+package io.pinsim.devices;
+
+/**
+ * How a GPU driver holds the user memory behind a userptr buffer object
+ * (DRM_IOCTL_AMDGPU_GEM_USERPTR, DRM_IOCTL_RADEON_GEM_USERPTR, DRM_IOCTL_I915_GEM_USERPTR).
+ */
+public enum UserptrMode {
+    /**
+     * get_user_pages() references, guarded by an mmu notifier that waits for the BO's fences: the
+     * amdgpu of 4.19 (amdgpu_mn.c: amdgpu_mn_invalidate_node() waits with
+     * reservation_object_wait_timeout_rcu() and amdgpu_ttm_tt_mark_user_pages() marks the pages;
+     * the next command submission sees amdgpu_ttm_tt_userptr_invalidated() and gets the pages
+     * again), as radeon_mn.c and the i915 userptr did.
+     */
+    GUP_WITH_NOTIFIER,
+    /**
+     * hmm_range_fault() and an interval notifier with the sequence protocol, no page references
+     * (amdgpu_hmm.c, 5.6 on: amdgpu_hmm_range_get_pages(), amdgpu_hmm_range_valid(),
+     * amdgpu_hmm_invalidate_gfx() waiting on the reservation with dma_resv_wait_timeout()).
+     */
+    HMM,
+    /**
+     * get_user_pages() references and no notifier at all: a driver that only pins, the design the
+     * 2018-2020 threads argue against; after fork and a COW the GPU writes a page the process no
+     * longer maps.
+     */
+    GUP_WITHOUT_NOTIFIER
+}
