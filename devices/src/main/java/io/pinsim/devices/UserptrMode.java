@@ -7,10 +7,12 @@ package io.pinsim.devices;
 public enum UserptrMode {
     /**
      * get_user_pages() references, guarded by an mmu notifier that waits for the BO's fences: the
-     * amdgpu of 4.19 (amdgpu_mn.c: amdgpu_mn_invalidate_node() waits with
-     * reservation_object_wait_timeout_rcu() and amdgpu_ttm_tt_mark_user_pages() marks the pages;
-     * the next command submission sees amdgpu_ttm_tt_userptr_invalidated() and gets the pages
-     * again), as radeon_mn.c and the i915 userptr did.
+     * amdgpu of 4.19 (amdgpu_mn.c after ad7f0b6334, Christian König, 2018-06-05:
+     * amdgpu_mn_invalidate_node() waits with reservation_object_wait_timeout_rcu(.., true, false,
+     * MAX_SCHEDULE_TIMEOUT) and marks the pages accessed and dirty; the next command submission
+     * sees amdgpu_ttm_tt_userptr_invalidated() and gets the pages again; a non-blockable range is
+     * -EAGAIN, 93065ac753e4). Earlier amdgpu and radeon_mn.c also reserved the BO inside the
+     * notifier and moved it to the CPU domain (ttm_bo_validate()): not modelled.
      */
     GUP_WITH_NOTIFIER,
     /**
