@@ -42,6 +42,7 @@ class DeviceBadInputTableTest {
         memoryRegions(t);
         vfio(t);
         nvme(t);
+        gpu(t);
         return t;
     }
 
@@ -181,6 +182,56 @@ class DeviceBadInputTableTest {
                 .bad("an iova not mapped", fault(IommuFaultException.class, "not mapped in the IOMMU page table"), 0, 2 * IOVA)
                 .bad("iova -1", fault(IommuFaultException.class, "not mapped"), 0, -1L)
                 .bad("length 0", ok("reads nothing"), 1, 0);
+    }
+
+    static void gpu(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(Gpu.class).type(GpuBo.class).type(GpuJob.class);
+        t.noInput(Gpu.class, "name()", "kernel()", "bos()", "jobs()");
+        t.noInput(GpuBo.class, "handle()", "gpu()", "mode()", "address()", "length()", "process()", "resv()", "notifier()", "pages()", "isFreed()");
+        t.noInput(GpuJob.class, "id()", "bo()", "data()", "offset()", "after()", "fence()", "state()", "isHung()");
+        t.method(Gpu.class, "<init>(Kernel,String)", f -> args(f.k, "gpu7"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "gpu0")
+                .bad("a blank name", iae("name the device"), 1, " ");
+        t.method(Gpu.class, "allocateInRunJob(Gfp)", f -> f.gpu, f -> args(io.pinsim.runtime.spi.Gfp.ATOMIC))
+                .bad("GFP_KERNEL, the bug", ok("the run path allocates with reclaim; lockdep reports it at the next run"), 0, io.pinsim.runtime.spi.Gfp.KERNEL);
+        t.method(Gpu.class, "createBo(long)", f -> f.gpu, f -> args((long) PAGE))
+                .bad("size 0", errno(EINVAL, "page aligned"), 0, 0L)
+                .bad("size -4096", errno(EINVAL, "page aligned"), 0, (long) -PAGE)
+                .bad("size 4097", errno(EINVAL, "page aligned"), 0, (long) PAGE + 1)
+                .bad("size 2^31", errno(ENOMEM, "1 GiB"), 0, 1L << 31);
+        t.method(Gpu.class, "createUserptr(Process,long,long,UserptrMode)", f -> f.gpu, f -> args(f.a, f.buf, (long) PAGE, UserptrMode.HMM))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unaligned address", errno(EINVAL, "page aligned"), 1, f -> f.buf + 1)
+                .bad("size 0", errno(EINVAL, "page aligned"), 2, 0L)
+                .bad("size -4096", errno(EINVAL, "page aligned"), 2, (long) -PAGE)
+                .bad("a range past TASK_SIZE", errno(EINVAL, "user address space"), f -> args(f.a, Kernel.TASK_SIZE - PAGE, 2L * PAGE, UserptrMode.HMM))
+                .bad("an unmapped range", ok("a BO: its pages are got at submission"), f -> args(f.a, 0x10000L, (long) PAGE, UserptrMode.GUP_WITHOUT_NOTIFIER));
+        t.method(Gpu.class, "submit(GpuBo,long,byte[],GpuJob[])", f -> f.gpu, f -> args(f.vramBo, 0L, new byte[16], new GpuJob[0]))
+                .bad("a BO of another GPU", iae("belongs to gpu1"), 0, f -> f.otherGpuBo)
+                .bad("a freed BO", ise("was freed"), 0, f -> f.freedBo)
+                .bad("offset -1", iae("not within"), 1, -1L)
+                .bad("a write past the BO", iae("not within"), 1, (long) PAGE - 8)
+                .bad("no bytes", iae("not within"), 2, new byte[0])
+                .bad("after a job of another kernel", iae("another kernel"), 3, f -> new GpuJob[] {f.jobB})
+                .nested("a userptr BO over unmapped memory", errno(EFAULT, "no VMA"), f -> args(f.unmappedBo, 0L, new byte[16], new GpuJob[0]));
+        t.method(Gpu.class, "freeBo(GpuBo)", f -> f.gpu, f -> args(f.vramBo))
+                .bad("a BO of another GPU", iae("belongs to gpu1"), 0, f -> f.otherGpuBo)
+                .bad("a freed BO", ise("freed already"), 0, f -> f.freedBo);
+        t.method(GpuBo.class, "readVram(long,int)", f -> f.vramBo, f -> args(0L, 16))
+                .bad("offset -1", iae("is not within"), 0, -1L)
+                .bad("length -1", iae("is not within"), 1, -1)
+                .bad("a range past the BO", iae("is not within"), 0, (long) PAGE - 8)
+                .on("a userptr BO", ise("read the memory of"), f -> f.userptrBo);
+        for (String m : List.of("run()", "complete()")) {
+            t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
+                    .on("a job after one that has not signalled", ise("complete that job first"), f -> f.blockedJob)
+                    .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
+        }
+        for (String m : List.of("hang()", "timeout()")) {
+            t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
+                    .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
+        }
     }
 
     static void nvme(BadInputTable<DeviceBadInputFixture> t) {

@@ -26,6 +26,7 @@ final class Teardown {
                 tolerate(() -> s.s().step());
             }
         }
+        GpuOps.teardown(w, Teardown::tolerate);
         for (int i = 0; i < w.dios.size(); i++) {
             DirectIo d = w.dios.get(i);
             if (!d.isDone()) {

@@ -47,6 +47,12 @@ final class World {
     record File(OpenFile f, String var, boolean direct) {
     }
 
+    record Bo(io.pinsim.devices.GpuBo bo, String var) {
+    }
+
+    record Job(io.pinsim.devices.GpuJob job, String var) {
+    }
+
     record Mr(MemoryRegion mr, String var) {
     }
 
@@ -72,6 +78,9 @@ final class World {
     final List<Step> steps = new ArrayList<>();
     final List<Long> vfioMaps = new ArrayList<>();
     final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
+    final List<Bo> gpuBos = new ArrayList<>();
+    final List<Job> gpuJobs = new ArrayList<>();
+    private final io.pinsim.devices.Gpu[] gpus = new io.pinsim.devices.Gpu[2];
     private io.pinsim.runtime.spi.DriverContext gpu;
     private io.pinsim.runtime.spi.DmaFenceContext timeline;
     private io.pinsim.runtime.spi.DmaResv resv;
@@ -176,7 +185,7 @@ final class World {
 
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
-        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op);
+        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op);
     }
 
     int liveCount() {
@@ -283,6 +292,15 @@ final class World {
             timeline = gpu.fenceContext("gfx");
         }
         return gpu;
+    }
+
+    /** GPU device {@code gpu1} or {@code gpu2} (created on first use; the SPI driver above is gpu0). */
+    io.pinsim.devices.Gpu gpu(int i) {
+        if (gpus[i] == null) {
+            emit("Gpu gpu" + (i + 1) + " = new Gpu(k, \"gpu" + (i + 1) + "\");");
+            gpus[i] = new io.pinsim.devices.Gpu(kernel, "gpu" + (i + 1));
+        }
+        return gpus[i];
     }
 
     io.pinsim.runtime.spi.DmaFenceContext timeline() {
