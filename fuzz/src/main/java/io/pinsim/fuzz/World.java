@@ -71,6 +71,8 @@ final class World {
     final List<Mr> mrs = new ArrayList<>();
     final List<Step> steps = new ArrayList<>();
     final List<Long> vfioMaps = new ArrayList<>();
+    final List<io.pinsim.devices.UacceQueue> queues = new ArrayList<>();
+    final List<String> queueVars = new ArrayList<>();
     final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
     private io.pinsim.runtime.spi.DriverContext gpu;
     private io.pinsim.runtime.spi.DmaFenceContext timeline;
@@ -78,6 +80,7 @@ final class World {
     private final ProtectionDomain[] pds = new ProtectionDomain[64];
     private RdmaNic nic;
     private VfioDevice vfio;
+    private io.pinsim.devices.SvaAccelerator sva;
     private int vars;
     int threads;
 
@@ -176,7 +179,7 @@ final class World {
 
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
-        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op);
+        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new SvaOps(this).apply(op);
     }
 
     int liveCount() {
@@ -298,6 +301,15 @@ final class World {
             resv = g.dmaResv("bo0");
         }
         return resv;
+    }
+
+    /** The SVA accelerator (created on first use). */
+    io.pinsim.devices.SvaAccelerator sva() {
+        if (sva == null) {
+            emit("SvaAccelerator sva = new SvaAccelerator(k, \"sva0\");");
+            sva = new io.pinsim.devices.SvaAccelerator(kernel, "sva0");
+        }
+        return sva;
     }
 
     boolean hasVfio() {
