@@ -43,6 +43,7 @@ class DeviceBadInputTableTest {
         vfio(t);
         nvme(t);
         gpu(t);
+        uacce(t);
         return t;
     }
 
@@ -232,6 +233,79 @@ class DeviceBadInputTableTest {
             t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
                     .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
         }
+    private static UacceQueue queue(DeviceBadInputFixture f, UacceMode mode) {
+        return new SvaAccelerator(f.k, "acc-" + mode, mode).open(f.a);
+    }
+
+    private static UacceQueue started(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.start();
+        return q;
+    }
+
+    private static UacceQueue putQueue(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.put();
+        return q;
+    }
+
+    private static UacceQueue closedQueue(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.close();
+        return q;
+    }
+
+    static void uacce(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(SvaAccelerator.class).type(UacceQueue.class).type(UacceCompletion.class);
+        t.noInput(SvaAccelerator.class, "name()", "mode()", "queues()");
+        t.method(SvaAccelerator.class, "<init>(Kernel,String)", f -> args(f.k, "hisi_zip-0"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                .bad("a blank name", iae("name the device"), 1, "");
+        t.method(SvaAccelerator.class, "<init>(Kernel,String,UacceMode)", f -> args(f.k, "hisi_zip-0", UacceMode.STATIC_REGION))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                .bad("a blank name", iae("name the device"), 1, "");
+        t.method(SvaAccelerator.class, "open(Process)", f -> new SvaAccelerator(f.k, "hisi_zip-0"), f -> args(f.a))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.noInput(UacceQueue.class, "process()", "state()", "pasid()", "bond()", "dusAddress()");
+        for (String region : List.of("mmapMmio()", "mmapDus()")) {
+            t.method(UacceQueue.class, region, f -> queue(f, UacceMode.SVA), f -> args())
+                    .on("a queue that was put", errno(EINVAL, "only INIT or STARTED"), DeviceBadInputTableTest::putQueue)
+                    .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue)
+                    .on("a region mapped already", errno(EEXIST, "mapped already"), f -> {
+                        UacceQueue q = queue(f, UacceMode.SVA);
+                        q.mmapMmio();
+                        q.mmapDus();
+                        return q;
+                    });
+        }
+        t.method(UacceQueue.class, "start()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a started queue", errno(EINVAL, "not INIT"), DeviceBadInputTableTest::started)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "put()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a queue put already", ok("a zombie stays a zombie"), DeviceBadInputTableTest::putQueue)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "close()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "mapBuffer(long,long)", f -> queue(f, UacceMode.PINNED), f -> args(f.buf, (long) PAGE))
+                .bad("an unaligned address", errno(EINVAL, "page aligned"), 0, f -> f.buf + 1)
+                .bad("length 0", errno(EINVAL, "length positive"), 1, 0L)
+                .bad("length -4096", errno(EINVAL, "length positive"), 1, (long) -PAGE)
+                .bad("more than RLIMIT_MEMLOCK", errno(ENOMEM, "RLIMIT_MEMLOCK"), 1, 1L << 30)
+                .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(0x10000L, (long) PAGE))
+                .on("a queue of an SVA device", errno(EINVAL, "only the RFC's pinned mode"), f -> queue(f, UacceMode.SVA))
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "write(long,byte[])", DeviceBadInputTableTest::started, f -> args(f.buf, new byte[16]))
+                .bad("an unmapped address", ok("the completion reports PAGE_FAULT"), 0, 0x10000L)
+                .bad("no bytes", ok("writes nothing"), 1, new byte[0])
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "read(long,int)", DeviceBadInputTableTest::started, f -> args(f.buf, 16))
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("an unmapped address", ok("the completion reports PAGE_FAULT"), 0, 0x10000L)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.noInput(UacceCompletion.class, "status()", "data()", "detail()", "isOk()");
+        t.method(UacceCompletion.class, "<init>(Status,byte[],String)", f -> args(UacceCompletion.Status.OK, new byte[1], "done"))
+                .nullOk("data", "no data: an empty array");
     }
 
     static void nvme(BadInputTable<DeviceBadInputFixture> t) {

@@ -77,6 +77,8 @@ final class World {
     final List<Mr> mrs = new ArrayList<>();
     final List<Step> steps = new ArrayList<>();
     final List<Long> vfioMaps = new ArrayList<>();
+    final List<io.pinsim.devices.UacceQueue> queues = new ArrayList<>();
+    final List<String> queueVars = new ArrayList<>();
     final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
     final List<Bo> gpuBos = new ArrayList<>();
     final List<Job> gpuJobs = new ArrayList<>();
@@ -87,6 +89,7 @@ final class World {
     private final ProtectionDomain[] pds = new ProtectionDomain[64];
     private RdmaNic nic;
     private VfioDevice vfio;
+    private io.pinsim.devices.SvaAccelerator sva;
     private int vars;
     int threads;
 
@@ -185,7 +188,8 @@ final class World {
 
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
-        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op);
+        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op)
+                || new SvaOps(this).apply(op);
     }
 
     int liveCount() {
@@ -316,6 +320,15 @@ final class World {
             resv = g.dmaResv("bo0");
         }
         return resv;
+    }
+
+    /** The SVA accelerator (created on first use). */
+    io.pinsim.devices.SvaAccelerator sva() {
+        if (sva == null) {
+            emit("SvaAccelerator sva = new SvaAccelerator(k, \"sva0\");");
+            sva = new io.pinsim.devices.SvaAccelerator(kernel, "sva0");
+        }
+        return sva;
     }
 
     boolean hasVfio() {

@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import static io.pinsim.runtime.BadInputTable.args;
 import static io.pinsim.runtime.BadInputTable.bug;
 import static io.pinsim.runtime.BadInputTable.errno;
+import static io.pinsim.runtime.BadInputTable.fault;
 import static io.pinsim.runtime.BadInputTable.iae;
 import static io.pinsim.runtime.BadInputTable.ioobe;
 import static io.pinsim.runtime.BadInputTable.ise;
@@ -28,7 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DevicePageTable;
+import io.pinsim.runtime.spi.DeviceFile;
 import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.IoPageFaultException;
+import io.pinsim.runtime.spi.IommuSva;
 import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.trace.KernelLog;
 import java.util.List;
@@ -72,6 +76,7 @@ class BadInputTableTest {
         openFile(t);
         io(t);
         driver(t);
+        sva(t);
         devicePageTable(t);
         handles(t);
         return t;
@@ -696,6 +701,56 @@ class BadInputTableTest {
             t.method(MmuIntervalNotifier.class, seq, f -> f.sub, f -> args(0L))
                     .bad("-1", ok("any sequence value is a value"), 0, -1L);
         }
+    }
+
+    // ------------------------------------------------------------------ SVA bonds and device files
+
+    private static IommuSva bond(BadInputFixture f) {
+        return f.dev.iommuSvaBindDevice(f.a, null);
+    }
+
+    private static IommuSva unboundBond(BadInputFixture f) {
+        IommuSva b = bond(f);
+        b.unbind();
+        return b;
+    }
+
+    private static DeviceFile closedFile(BadInputFixture f) {
+        DeviceFile file = f.dev.openDeviceFile(f.a, "uacce/gone", () -> { });
+        file.close();
+        return file;
+    }
+
+    static void sva(BadInputTable<BadInputFixture> t) {
+        t.method(DriverContext.class, "iommuSvaBindDevice(Process,IommuSvaOps)", f -> f.dev, f -> args(f.a, null))
+                .nullOk("ops", "a driver without an mm_exit callback")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(DriverContext.class, "mmPasid(Process)", f -> f.dev, f -> args(f.a))
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ok("an address space that is gone has no PASID: -1"), 0, f -> f.dead);
+        t.method(DriverContext.class, "openDeviceFile(Process,String,Runnable)", f -> f.dev, f -> args(f.a, "uacce/q0", (Runnable) () -> { }))
+                .nullOk("what", "the file is named after the device")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.type(IommuSva.class).type(DeviceFile.class);
+        t.noInput(IommuSva.class, "pasid()", "process()", "isBound()", "isAborted()", "iotlbEntries()");
+        t.method(IommuSva.class, "dmaRead(long,int,String)", BadInputTableTest::bond, f -> args(f.buf, 16, "job"))
+                .nullOk("what", "the transfer is named without it")
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("a range that wraps", iae("wraps"), f -> args(-8L, 16, "job"))
+                .bad("an unmapped address", fault(IoPageFaultException.class, "no VMA"), 0, 0x10000L)
+                .on("an unbound bond", ise("was unbound"), BadInputTableTest::unboundBond);
+        t.method(IommuSva.class, "dmaWrite(long,byte[],String)", BadInputTableTest::bond, f -> args(f.buf, new byte[16], "job"))
+                .nullOk("what", "the transfer is named without it")
+                .bad("a range that wraps", iae("wraps"), 0, -8L)
+                .bad("an unmapped address", fault(IoPageFaultException.class, "no VMA"), 0, 0x10000L)
+                .on("an unbound bond", ise("was unbound"), BadInputTableTest::unboundBond);
+        t.method(IommuSva.class, "unbind()", BadInputTableTest::bond, f -> args())
+                .on("an unbound bond", ise("unbound already"), BadInputTableTest::unboundBond);
+        t.noInput(DeviceFile.class, "isOpen()");
+        t.method(DeviceFile.class, "close()", f -> f.dev.openDeviceFile(f.a, "uacce/q0", () -> { }), f -> args())
+                .on("a closed file", ise("closed already"), BadInputTableTest::closedFile);
     }
 
     static void devicePageTable(BadInputTable<BadInputFixture> t) {

@@ -50,7 +50,10 @@ class KernelModelTest {
             Row.of(DmaResvLockdepPriming.NONE, DmaResvLockdepPriming.RESV_RECLAIM, DmaResvLockdepPriming.FENCE_SIGNALLING, DmaResvLockdepPriming.FENCE_SIGNALLING,
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
-                    IoUringBufferCheck.GUP_DECIDES));
+                    IoUringBufferCheck.GUP_DECIDES),
+            Row.of(SvaMmExit.NO_SVA, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY),
+            Row.of(SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE,
+                    SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {

@@ -272,6 +272,7 @@ public final class Faults {
             k.touch(f);
             k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": shared mapping, frame #" + f.pfn() + " made writable"
                     + (mkwrite ? " after ->page_mkwrite" : "") + " (wp_page_shared)");
+            mm.subscriptions.permissionUpgrade(vpn);
             return Result.OK;
         }
         if (f.isZeroPage()) {
@@ -366,6 +367,7 @@ public final class Faults {
         f.flags |= Page.DIRTY;
         k.touch(f);
         k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": reused frame #" + f.pfn() + ": " + why + " (do_wp_page)");
+        mm.subscriptions.permissionUpgrade(vpn);
         return Result.OK;
     }
 
