@@ -534,6 +534,22 @@ class BadInputTableTest {
                         .bad("an offset past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 2, 1L << 50);
             }
         }
+        t.type(DirectReadSteps.class);
+        t.method(OpenFile.class, "preadDirectSteps(Task,long,int,long)", f -> f.direct, f -> args(f.t2, f.buf, 512, 0L))
+                .bad("an unaligned offset", errno(EINVAL, "logical block size"), 3, 100L)
+                .bad("an unaligned length", errno(EINVAL, "logical block size"), 2, 100)
+                .bad("length -512", errno(EINVAL, "negative"), 2, -512)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file without O_DIRECT", ise("OpenFlags.DIRECT"), f -> f.rw)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closedDirect)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(DirectReadSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()", "request()");
+        t.method(DirectReadSteps.class, "step()", f -> f.doneRead, f -> args())
+                .on("a read that is done", ise("already done"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "run()", f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0), f -> args())
+                .on("a read that is done", ok("returns its result again"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "result()", f -> f.doneRead, f -> args())
+                .on("a read that has not run", ise("not done yet"), f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0));
         t.noInput(DirectIo.class, "isWrite()", "offset()", "userAddress()", "length()", "transferLength()", "isDone()", "pages()", "bio()", "name()");
         t.method(DirectIo.class, "result()", f -> f.doneDio, f -> args())
                 .on("a request in flight", ise("still in flight"), f -> f.flyingDio);

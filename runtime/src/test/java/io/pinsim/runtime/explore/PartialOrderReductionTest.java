@@ -54,6 +54,19 @@ class PartialOrderReductionTest {
         }
     }
 
+    /** The blocking O_DIRECT read (its GUP-fast, submission, DMA and completion steps) against fork and the parent's write. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sleepSetsMissNoFailingClassOfADirectReadAgainstFork(KernelModel model) {
+        for (int bound = 0; bound <= 2; bound++) {
+            assertSameFailures(DirectReadForkRace.explorer(model), Search.preemptionBounded(bound).exhaustive());
+        }
+    }
+
+    static Stream<KernelModel> models() {
+        return KernelModel.all().stream();
+    }
+
     /** Two GUP-fast pins of different pages in two threads, and a fork in a third: the pins commute with each other. */
     @Test
     void twoPinsOfDifferentPagesCommuteAndTheReductionUsesIt() {

@@ -7,6 +7,7 @@ import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.internal.locking.RwSem;
 import io.pinsim.runtime.internal.mm.AddressSpace;
 import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.MmCore;
@@ -41,6 +42,8 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
+    /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
+    public final RwSem iRwsem;
 
     InodeImpl(MmCore kernel, FilesystemImpl fs, long ino, String name) {
         this.kernel = kernel;
@@ -48,6 +51,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         this.ino = ino;
         this.name = name;
         this.mapping = new AddressSpace(fs.name() + ":" + name, this);
+        this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem");
     }
 
     @Override

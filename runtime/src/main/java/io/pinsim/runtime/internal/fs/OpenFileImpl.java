@@ -446,6 +446,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     }
 
     @Override
+    public DirectReadStepsImpl preadDirectSteps(io.pinsim.runtime.Task thread, long userAddress, int length, long offset) {
+        return DirectReadStepsImpl.of(this, thread, userAddress, length, offset);
+    }
+
+    @Override
     public DirectIoImpl startDirectWrite(long userAddress, int length, long offset) {
         return DirectIoImpl.start(this, true, userAddress, length, offset);
     }
