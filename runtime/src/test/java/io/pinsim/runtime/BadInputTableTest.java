@@ -366,6 +366,23 @@ class BadInputTableTest {
                     .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
                     .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         }
+        t.type(WriteFaultSteps.class);
+        t.method(Task.class, "writeSteps(long,byte)", f -> f.t2, f -> args(f.buf, (byte) 'W'))
+                .bad("address -4096", ok("the store's first step kills the process with SIGSEGV, as the CPU would"), 0, (long) -PAGE)
+                .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
+        t.noInput(WriteFaultSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(WriteFaultSteps.class, "step()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ise("already done"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
+        t.method(WriteFaultSteps.class, "run()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ok("does nothing"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
         t.method(Task.class, "forkSteps(String)", f -> f.t2, f -> args("kid"))
                 .nullOk("childName", "null names the child after the parent")
                 .bad("an empty name", iae("name the child"), 0, "")
