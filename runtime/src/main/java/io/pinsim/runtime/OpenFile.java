@@ -110,6 +110,16 @@ public interface OpenFile {
      */
     DirectReadSteps preadDirectSteps(Task thread, long userAddress, int length, long offset);
 
+    /**
+     * ftruncate(fd, size) from {@code thread} as steps to interleave with other threads
+     * ({@link TruncateSteps}): i_rwsem, inode_dio_wait(), the invalidate lock and the unmap, the
+     * removal from the page cache. The checks of {@link #ftruncate} run now.
+     *
+     * @throws IllegalArgumentException if {@code thread} is not a thread of the file's process
+     * @throws IllegalStateException    for an fs-DAX file (use {@link #startTruncate}) or an exited process
+     */
+    TruncateSteps truncateSteps(Task thread, long size);
+
     /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
     DirectIo startDirectRead(long userAddress, int length, long offset);
 

@@ -513,6 +513,28 @@ class BadInputTableTest {
                     .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                     .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         }
+        t.type(TruncateSteps.class);
+        t.method(OpenFile.class, "truncateSteps(Task,long)", f -> f.rw, f -> args(f.t2, (long) PAGE))
+                .bad("size -1", errno(EINVAL, "negative length"), 1, -1L)
+                .bad("a size past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 1, 1L << 50)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file open only for reading", errno(EINVAL, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file with direct I/O in flight", ok("its inode_dio_wait() step waits for it"), f -> f.direct)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(TruncateSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(TruncateSteps.class, "step()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ise("already done"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
+        t.method(TruncateSteps.class, "run()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ok("does nothing"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
         t.method(OpenFile.class, "ftruncate(long)", f -> f.rw, f -> args((long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startTruncate(0)"), f -> f.direct, f -> args(0L));
         for (String punch : List.of("punchHole(long,long)", "startPunchHole(long,long)")) {

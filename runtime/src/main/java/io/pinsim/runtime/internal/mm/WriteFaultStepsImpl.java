@@ -65,10 +65,13 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
         return phase == Phase.DONE;
     }
 
-    /** Only the first step waits: for mmap_lock, while a fork holds it for write. */
+    /**
+     * Only the first step waits: for mmap_lock, while a fork holds it for write; or, for a file page
+     * that is not mapped, for the file's invalidate lock (filemap_fault()), while a truncate holds it.
+     */
     @Override
     public boolean isBlocked() {
-        return phase == Phase.FAULT && owner.mm().mmapWriteLocker != null;
+        return phase == Phase.FAULT && waitsFor() != null;
     }
 
     @Override
@@ -76,7 +79,7 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
         String at = Kernel.hex(address);
         return switch (phase) {
             case FAULT -> "store " + MmCore.describeByte(value) + " at " + at + ": handle_mm_fault() under mmap_lock, do_wp_page() reads the PTE under the PTL"
-                    + (isBlocked() ? " (waits for mmap_lock)" : "");
+                    + (isBlocked() ? " (waits for " + waitsFor() + ")" : "");
             case COPY -> "wp_page_copy(): PTL dropped, allocate a page and copy frame #" + decided.old().pfn() + " into it";
             case INSTALL -> "wp_page_copy(): retake the PTL, pte_same()? install the copy at " + at + " and store";
             case DONE -> "done";
@@ -100,7 +103,18 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
 
     @Override
     public String waitsFor() {
-        return isBlocked() ? owner.mm().objectId() + ":mmap_lock" : null;
+        if (phase != Phase.FAULT) {
+            return null;
+        }
+        Mm mm = owner.mm();
+        if (mm.mmapWriteLocker != null) {
+            return mm.objectId() + ":mmap_lock";
+        }
+        VmArea v = mm.findVma(vpn);
+        if (v != null && v.mapping != null && !Pte.isPresent(mm.pt.get(vpn)) && !v.mapping.invalidateLock.canRead(this)) {
+            return v.mapping.invalidateLock.id();
+        }
+        return null;
     }
 
     /** mmap_lock, held for read between the fault's steps. */
@@ -115,7 +129,7 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
             throw new IllegalStateException("the store at " + Kernel.hex(address) + " is already done");
         }
         if (isBlocked()) {
-            throw new IllegalStateException("the store at " + Kernel.hex(address) + " waits for mmap_lock, which a fork in progress holds; step the fork first");
+            throw new IllegalStateException("the store at " + Kernel.hex(address) + " waits for " + waitsFor() + "; step the operation that holds it first");
         }
         owner.requireAlive();
         switch (phase) {
