@@ -70,6 +70,15 @@ class TruncateStepsTest {
         s.k().checkInvariants();
     }
 
+    /** The locks go through lockdep: a truncate records i_rwsem -&gt; invalidate_lock, the order of ext4_setattr(). */
+    @Test
+    void lockdepSeesIRwsemBeforeTheInvalidateLock() {
+        Setup s = setup(KernelModel.LINUX_6_6);
+        s.file().truncateSteps(s.t2(), PAGE).run();
+        assertThat(s.k().lockdep().dependencies()).extracting(Object::toString).contains("&sb->s_type->i_mutex_key -> mapping.invalidate_lock");
+        assertThat(s.k().lockdep().reports()).isEmpty();
+    }
+
     /** i_rwsem: a truncate waits for an O_DIRECT read that holds it shared, and goes on when the read is done. */
     @Test
     void truncateWaitsForADirectReadHoldingIRwsem() {

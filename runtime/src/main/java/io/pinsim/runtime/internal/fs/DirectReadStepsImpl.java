@@ -181,7 +181,7 @@ public final class DirectReadStepsImpl implements DirectReadSteps {
             }
         } catch (ErrnoException e) {
             if (locked) {
-                file.inode().iRwsem.upRead(this);
+                file.inode().iRwsem.upRead(this, actor());
                 locked = false;
             }
             phase = Phase.DONE;
@@ -191,7 +191,7 @@ public final class DirectReadStepsImpl implements DirectReadSteps {
 
     private void start() {
         file.process().requireAlive();
-        file.inode().iRwsem.downRead(this);
+        file.inode().iRwsem.downRead(this, actor());
         locked = true;
         dio = DirectIoImpl.prepare(file, false, userAddress, length, offset, call);
         if (dio.isDone()) {
@@ -203,7 +203,7 @@ public final class DirectReadStepsImpl implements DirectReadSteps {
     }
 
     private void finish() {
-        file.inode().iRwsem.upRead(this);
+        file.inode().iRwsem.upRead(this, actor());
         locked = false;
         result = dio.transferLength();
         kernel().trace().record(actor(), TraceKind.INFO, userAddress, -1, call + " = " + result + " (inode_unlock_shared)");

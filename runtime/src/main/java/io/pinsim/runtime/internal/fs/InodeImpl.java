@@ -7,6 +7,7 @@ import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.internal.locking.LockClass;
 import io.pinsim.runtime.internal.locking.RwSem;
 import io.pinsim.runtime.internal.mm.AddressSpace;
 import io.pinsim.runtime.internal.mm.Content;
@@ -50,8 +51,8 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         this.fs = fs;
         this.ino = ino;
         this.name = name;
-        this.mapping = new AddressSpace(fs.name() + ":" + name, this);
-        this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem");
+        this.mapping = new AddressSpace(fs.name() + ":" + name, this, kernel.lockdep());
+        this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem", kernel.lockdep(), LockClass.I_RWSEM);
     }
 
     @Override

@@ -153,7 +153,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
                         phase = Phase.DONE;
                         throw refusal;
                     }
-                    inode.iRwsem.downWrite(this);
+                    inode.iRwsem.downWrite(this, actor());
                     iLocked = true;
                     phase = Phase.DIO_WAIT;
                 }
@@ -172,7 +172,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
             finish(actor, "extended to " + newSize + " bytes");
             return;
         }
-        invalidateLock().downWrite(this);
+        invalidateLock().downWrite(this, actor());
         invalidateLocked = true;
         inode.size = newSize;
         firstFull = (newSize + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
@@ -187,13 +187,13 @@ public final class TruncateStepsImpl implements TruncateSteps {
         }
         inode.removePages(firstFull, Long.MAX_VALUE, actor, true);
         inode.unmapMappingRange(firstFull, Long.MAX_VALUE, true);
-        invalidateLock().upWrite(this);
+        invalidateLock().upWrite(this, actor());
         invalidateLocked = false;
         finish(actor, "truncated from " + oldSize + " to " + newSize + " bytes");
     }
 
     private void finish(String actor, String what) {
-        inode.iRwsem.upWrite(this);
+        inode.iRwsem.upWrite(this, actor());
         iLocked = false;
         phase = Phase.DONE;
         kernel().trace().record(actor, TraceKind.INFO, -1, -1, call + ": " + what + " (inode_unlock)");

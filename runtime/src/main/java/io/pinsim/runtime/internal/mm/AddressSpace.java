@@ -1,6 +1,8 @@
 package io.pinsim.runtime.internal.mm;
 
 import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.internal.locking.RwSem;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +28,14 @@ public final class AddressSpace {
     public final RwSem invalidateLock;
 
     public AddressSpace(String name, Host inode) {
+        this(name, inode, null);
+    }
+
+    /** A page cache whose invalidate lock goes through {@code lockdep} (null: not annotated). */
+    public AddressSpace(String name, Host inode, LockdepImpl lockdep) {
         this.name = name;
         this.inode = inode;
-        this.invalidateLock = new RwSem("mapping:" + name + ":invalidate_lock");
+        this.invalidateLock = new RwSem("mapping:" + name + ":invalidate_lock", lockdep, LockClass.INVALIDATE_LOCK);
     }
 
     public String name() {
