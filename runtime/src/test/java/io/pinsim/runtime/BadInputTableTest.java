@@ -378,6 +378,23 @@ class BadInputTableTest {
                     .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
                     .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         }
+        t.type(WriteFaultSteps.class);
+        t.method(Task.class, "writeSteps(long,byte)", f -> f.t2, f -> args(f.buf, (byte) 'W'))
+                .bad("address -4096", ok("the store's first step kills the process with SIGSEGV, as the CPU would"), 0, (long) -PAGE)
+                .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
+        t.noInput(WriteFaultSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(WriteFaultSteps.class, "step()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ise("already done"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
+        t.method(WriteFaultSteps.class, "run()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ok("does nothing"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
         t.method(Task.class, "forkSteps(String)", f -> f.t2, f -> args("kid"))
                 .nullOk("childName", "null names the child after the parent")
                 .bad("an empty name", iae("name the child"), 0, "")
@@ -508,6 +525,28 @@ class BadInputTableTest {
                     .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                     .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         }
+        t.type(TruncateSteps.class);
+        t.method(OpenFile.class, "truncateSteps(Task,long)", f -> f.rw, f -> args(f.t2, (long) PAGE))
+                .bad("size -1", errno(EINVAL, "negative length"), 1, -1L)
+                .bad("a size past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 1, 1L << 50)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file open only for reading", errno(EINVAL, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file with direct I/O in flight", ok("its inode_dio_wait() step waits for it"), f -> f.direct)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(TruncateSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(TruncateSteps.class, "step()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ise("already done"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
+        t.method(TruncateSteps.class, "run()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ok("does nothing"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
         t.method(OpenFile.class, "ftruncate(long)", f -> f.rw, f -> args((long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startTruncate(0)"), f -> f.direct, f -> args(0L));
         for (String punch : List.of("punchHole(long,long)", "startPunchHole(long,long)")) {
@@ -546,6 +585,22 @@ class BadInputTableTest {
                         .bad("an offset past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 2, 1L << 50);
             }
         }
+        t.type(DirectReadSteps.class);
+        t.method(OpenFile.class, "preadDirectSteps(Task,long,int,long)", f -> f.direct, f -> args(f.t2, f.buf, 512, 0L))
+                .bad("an unaligned offset", errno(EINVAL, "logical block size"), 3, 100L)
+                .bad("an unaligned length", errno(EINVAL, "logical block size"), 2, 100)
+                .bad("length -512", errno(EINVAL, "negative"), 2, -512)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file without O_DIRECT", ise("OpenFlags.DIRECT"), f -> f.rw)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closedDirect)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(DirectReadSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()", "request()");
+        t.method(DirectReadSteps.class, "step()", f -> f.doneRead, f -> args())
+                .on("a read that is done", ise("already done"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "run()", f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0), f -> args())
+                .on("a read that is done", ok("returns its result again"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "result()", f -> f.doneRead, f -> args())
+                .on("a read that has not run", ise("not done yet"), f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0));
         t.noInput(DirectIo.class, "isWrite()", "offset()", "userAddress()", "length()", "transferLength()", "isDone()", "pages()", "bio()", "name()");
         t.method(DirectIo.class, "result()", f -> f.doneDio, f -> args())
                 .on("a request in flight", ise("still in flight"), f -> f.flyingDio);

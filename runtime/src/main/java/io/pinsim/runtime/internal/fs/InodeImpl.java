@@ -7,6 +7,8 @@ import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.RwSem;
 import io.pinsim.runtime.internal.mm.AddressSpace;
 import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.MmCore;
@@ -41,13 +43,16 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
+    /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
+    public final RwSem iRwsem;
 
     InodeImpl(MmCore kernel, FilesystemImpl fs, long ino, String name) {
         this.kernel = kernel;
         this.fs = fs;
         this.ino = ino;
         this.name = name;
-        this.mapping = new AddressSpace(fs.name() + ":" + name, this);
+        this.mapping = new AddressSpace(fs.name() + ":" + name, this, kernel.lockdep());
+        this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem", kernel.lockdep(), LockClass.I_RWSEM);
     }
 
     @Override

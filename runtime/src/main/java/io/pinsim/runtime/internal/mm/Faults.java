@@ -24,6 +24,8 @@ public final class Faults {
     private final MmCore k;
     private final CowReuse cowReuse;
     private final SwapinWriteReuse swapinReuse;
+    private boolean deferCopies;
+    private DeferredCopy deferred;
 
     public Faults(MmCore k) {
         this.k = k;
@@ -374,13 +376,50 @@ public final class Faults {
     /**
      * wp_page_copy(): allocate a new exclusive anonymous page, copy, and replace the PTE, inside an
      * MMU_NOTIFY_CLEAR invalidation of the one page. For an unshare fault the new PTE stays read-only.
+     * With {@link #deferringCopies()} it only records the decision, for a stepped fault to copy and
+     * install later ({@link #installCopy}).
      */
     private Result wpPageCopy(Mm mm, VmArea vma, long vpn, Page old, boolean unshare, String actor, String why) {
-        long addr = vpn << Kernel.PAGE_SHIFT;
+        DeferredCopy c = new DeferredCopy(old, unshare, why);
+        if (deferCopies) {
+            deferred = c;
+            return Result.OK;
+        }
         Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
         if (n == null) {
             return Result.OOM;
         }
+        installCopy(mm, vma, vpn, c, n, actor);
+        return Result.OK;
+    }
+
+    /** What do_wp_page() decided to copy, and why: the old page and the fault's kind. */
+    public record DeferredCopy(Page old, boolean unshare, String why) {
+    }
+
+    /**
+     * Makes wp_page_copy() stop at its decision: the fault's first step under the PTL, for a stepped
+     * fault that allocates and copies with the PTL dropped ({@link WriteFaultStepsImpl}).
+     */
+    Faults deferringCopies() {
+        deferCopies = true;
+        return this;
+    }
+
+    /** The copy decided while {@link #deferringCopies()}, or null if the fault did not copy. */
+    DeferredCopy deferred() {
+        return deferred;
+    }
+
+    /**
+     * wp_page_copy() once the PTL is held again and pte_same() held: the new page {@code n} (already
+     * a copy of the old one) replaces the old one in the PTE, inside an MMU_NOTIFY_CLEAR
+     * invalidation; the old page loses the mapping and is freed if nothing else holds it.
+     */
+    void installCopy(Mm mm, VmArea vma, long vpn, DeferredCopy c, Page n, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Page old = c.old();
+        boolean unshare = c.unshare();
         makeAnon(n, mm, vma, vpn, true);
         mm.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
         long oldPte = mm.pt.get(vpn);
@@ -396,11 +435,10 @@ public final class Faults {
         k.touch(old);
         k.trace().record(actor, unshare ? TraceKind.UNSHARE : TraceKind.COW_COPY, addr, n.pfn(),
                 (unshare ? "unshare fault at " : "write fault at ") + Kernel.hex(addr) + ": copied frame #" + old.pfn() + " to new frame #" + n.pfn()
-                        + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
+                        + ": " + c.why() + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
                         + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
         freeSwapCache(old);
         k.maybeFree(old);
-        return Result.OK;
     }
 
     /**

@@ -31,6 +31,8 @@ public final class Mm {
     public int writeProtectSeq;
     /** The operation that holds mmap_lock for write (a fork in progress), or null. */
     public Object mmapWriteLocker;
+    /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy()). */
+    public final java.util.List<Object> mmapReaders = new java.util.ArrayList<>(1);
     /** mm->pinned_vm, in pages. */
     public long pinnedVm;
     /** mm->locked_vm, in pages. */
