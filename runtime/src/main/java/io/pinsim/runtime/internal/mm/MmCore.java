@@ -37,7 +37,7 @@ public final class MmCore {
     private final long memoryFrames;
     private final boolean invariantsEnabled;
     private final String name;
-    private final Trace trace = new Trace();
+    private final Trace trace;
     private final KernelLog log;
     private final LockdepImpl lockdep;
     private final DmaResvLockdepPriming priming;
@@ -91,6 +91,7 @@ public final class MmCore {
         this.seed = config.seed();
         this.memoryFrames = config.memoryFrames();
         this.invariantsEnabled = config.invariants();
+        this.trace = new Trace(config.trace());
         this.snapshotsPerStep = config.frameSnapshots();
         this.trackTouched = invariantsEnabled || snapshotsPerStep > 0;
         this.name = config.name() != null ? config.name() : model.name();
