@@ -66,6 +66,10 @@ public final class MmCore {
     private long userLockedVm;
     private int depth;
     private List<Page> touched = new ArrayList<>();
+    /** What the operation changed besides frames, for the invariants (null when they are off). */
+    private final Invariants.Changes changes;
+    /** Whether every operation also runs the whole check (Kernel.Builder.fullInvariantChecks). */
+    private final boolean fullChecks;
     /** The pages that left a page cache in this operation, for the invariants: no PTE may still map them. */
     private List<Invariants.LeftCache> leftCache = new ArrayList<>();
     /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
@@ -94,6 +98,8 @@ public final class MmCore {
         this.trace = new Trace(config.trace());
         this.snapshotsPerStep = config.frameSnapshots();
         this.trackTouched = invariantsEnabled || snapshotsPerStep > 0;
+        this.changes = invariantsEnabled ? new Invariants.Changes() : null;
+        this.fullChecks = invariantsEnabled && config.fullInvariantChecks();
         this.name = config.name() != null ? config.name() : model.name();
         this.log = new KernelLog(this.name);
         this.random = new SplittableRandom(seed);
@@ -291,8 +297,17 @@ public final class MmCore {
                 List<Invariants.LeftCache> left = leftCache;
                 leftCache = left.isEmpty() ? left : new ArrayList<>();
                 opSeq++;
-                if (invariantsEnabled && (ok || !check.isEmpty())) {
-                    new Invariants(this).check(check, List.of(), left);
+                if (invariantsEnabled) {
+                    try {
+                        if (ok || !check.isEmpty() || !changes.isEmpty()) {
+                            new Invariants(this).check(check, changes, left);
+                        }
+                        if (fullChecks && ok) {
+                            checkInvariants();
+                        }
+                    } finally {
+                        changes.clear();
+                    }
                 }
                 if (snapshotsPerStep > 0) {
                     snapshot(step, check);
@@ -346,6 +361,45 @@ public final class MmCore {
         return new Kmemleak(this, frames, mms).scan();
     }
 
+    private int forksInProgress;
+
+    /** A fork took (true) or released (false) an mmap_lock for write. */
+    void forkLocked(boolean taken) {
+        forksInProgress += taken ? 1 : -1;
+    }
+
+    /** Whether some fork holds an mmap_lock for write right now (a page may be between its two PTE updates). */
+    boolean forkInProgress() {
+        return forksInProgress > 0;
+    }
+
+    /** Whether address spaces tell the kernel of every PTE they change (for the invariants). */
+    boolean tracksPtes() {
+        return changes != null;
+    }
+
+    /** Notes that an operation changed a PTE of mm, for the invariant check at its end. */
+    void touchPte(Mm mm, long vpn) {
+        if (depth > 0) {
+            changes.pte(mm, vpn);
+        }
+    }
+
+    /** Notes that an operation removed a VMA: no PTE may be left in its range. */
+    void vmaRemoved(Mm mm, long startVpn, long endVpn) {
+        if (changes != null && depth > 0) {
+            changes.vmaRemoved(mm, startVpn, endVpn);
+        }
+    }
+
+    /** Notes that an anonymous page stopped being PageAnonExclusive in this operation. */
+    void lostExclusive(Page f) {
+        if (changes != null && depth > 0) {
+            changes.lostExclusive(f);
+            touch(f);
+        }
+    }
+
     /** Checks every invariant over every allocated frame and every address space. */
     public void checkInvariants() {
         List<Page> all = new ArrayList<>();
@@ -354,7 +408,7 @@ public final class MmCore {
                 all.add(f);
             }
         }
-        new Invariants(this).check(all, mms, List.of());
+        new Invariants(this).checkAll(all, mms);
     }
 
     /** The snapshots recorded at the end of each step, oldest first; empty when snapshots are off. */

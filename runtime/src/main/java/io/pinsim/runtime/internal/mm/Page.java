@@ -102,7 +102,10 @@ public final class Page implements io.pinsim.runtime.Frame {
      * the bit into the swap entry. A no-op in a kernel without the flag.
      */
     public void clearAnonExclusive() {
-        flags &= ~ANON_EXCLUSIVE;
+        if ((flags & ANON_EXCLUSIVE) != 0) {
+            flags &= ~ANON_EXCLUSIVE;
+            kernel.lostExclusive(this);
+        }
     }
 
     @Override

@@ -33,10 +33,22 @@ public final class PageTable {
     }
 
     private final Dir pgd = new Dir();
+    /** Told of every PTE this table changes, for the invariant check of the operation; or null. */
+    private final Observer observer;
     private long populated;
     /** The leaf looked up last (walks and rmap lookups of neighbouring pages hit it). */
     private long cachedKey = -1;
     private Leaf cachedLeaf;
+
+    /** A page table that tells nobody of its changes. */
+    public PageTable() {
+        this(null);
+    }
+
+    /** A page table that tells {@code observer} of every PTE it changes (null: nobody). */
+    PageTable(Observer observer) {
+        this.observer = observer;
+    }
 
     private Leaf leaf(long vpn) {
         long key = vpn >>> SHIFT;
@@ -107,7 +119,13 @@ public final class PageTable {
         }
         int i = (int) (vpn & MASK);
         long old = leaf.ptes[i];
+        if (old == pte) {
+            return;
+        }
         leaf.ptes[i] = pte;
+        if (observer != null) {
+            observer.changed(vpn);
+        }
         if (old == Pte.NONE && pte != Pte.NONE) {
             populated++;
             leaf.used++;
@@ -227,6 +245,13 @@ public final class PageTable {
         }
         cachedKey = -1;
         cachedLeaf = null;
+    }
+
+    /** Told of each PTE a table changes. */
+    @FunctionalInterface
+    interface Observer {
+        /** The PTE of this virtual page number changed. */
+        void changed(long vpn);
     }
 
     /** Visits one PTE of a walk. */
