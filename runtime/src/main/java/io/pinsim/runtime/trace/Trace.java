@@ -15,24 +15,35 @@ import java.util.function.Predicate;
  * one top-level call (a syscall, a fault, a device operation); the events inside it share its
  * number. The same scenario with the same seed gives the same trace, byte for byte.
  *
- * <p>Events are stored as columns (step, actor and kind packed in one int, address, frame, message),
- * about 28 bytes an event, and their text is rendered when it is read: a hot path records a
+ * <p>Events are stored as columns in chunks of 1,024 (actor and kind packed in one int, address,
+ * frame, message; the step once per run of events that share it), 20 bytes an event, and their
+ * text is rendered when it is read: a hot path records a
  * constant {@link TraceMessage} and allocates nothing. {@link #events()} hands out
  * {@link TraceEvent} records made on demand. The {@link TraceLevel} says which events are kept.
  */
 public final class Trace {
     private static final int KIND_BITS = 5;
     private static final List<TraceKind> KINDS = List.of(TraceKind.values());
+    /** Events per chunk: the columns grow a chunk at a time, never copied, never more than one chunk unused. */
+    private static final int CHUNK_BITS = 10;
+    private static final int CHUNK = 1 << CHUNK_BITS;
+    /** A pfn column entry that does not fit an int: the pfn is in {@link #widePfns}. */
+    private static final int WIDE_PFN = Integer.MIN_VALUE;
 
     private final TraceLevel level;
     private int size;
-    private int[] steps = new int[16];
-    /** actor index << KIND_BITS | kind ordinal. */
-    private int[] meta = new int[16];
-    private long[] addresses = new long[16];
-    private long[] pfns = new long[16];
+    /** actor index << KIND_BITS | kind ordinal, per event, in chunks. */
+    private int[][] meta = new int[1][];
+    private long[][] addresses = new long[1][];
+    private int[][] pfns = new int[1][];
     /** A String, or a TraceMessage rendered on read. */
-    private Object[] messages = new Object[16];
+    private Object[][] messages = new Object[1][];
+    /** Steps only grow: each run of events with one step costs one entry here, not one per event. */
+    private int[] runStep = new int[16];
+    private int[] runStart = new int[16];
+    private int runs;
+    /** Event index to pfn, for the pfns an int cannot hold (lookup only). */
+    private final Map<Integer, Long> widePfns = new HashMap<>();
     private final List<String> actors = new ArrayList<>();
     /** Lookup only, never iterated: the actors' order is {@link #actors}. */
     private final Map<String, Integer> actorIndex = new HashMap<>();
@@ -103,13 +114,29 @@ public final class Trace {
         if (!keeps(kind)) {
             return;
         }
-        if (size == steps.length) {
-            int n = size * 2;
-            steps = Arrays.copyOf(steps, n);
-            meta = Arrays.copyOf(meta, n);
-            addresses = Arrays.copyOf(addresses, n);
-            pfns = Arrays.copyOf(pfns, n);
-            messages = Arrays.copyOf(messages, n);
+        int c = size >>> CHUNK_BITS;
+        int i = size & (CHUNK - 1);
+        if (i == 0) {
+            if (c == meta.length) {
+                int n = c * 2;
+                meta = Arrays.copyOf(meta, n);
+                addresses = Arrays.copyOf(addresses, n);
+                pfns = Arrays.copyOf(pfns, n);
+                messages = Arrays.copyOf(messages, n);
+            }
+            meta[c] = new int[CHUNK];
+            addresses[c] = new long[CHUNK];
+            pfns[c] = new int[CHUNK];
+            messages[c] = new Object[CHUNK];
+        }
+        if (runs == 0 || runStep[runs - 1] != s) {
+            if (runs == runStep.length) {
+                runStep = Arrays.copyOf(runStep, runs * 2);
+                runStart = Arrays.copyOf(runStart, runs * 2);
+            }
+            runStep[runs] = s;
+            runStart[runs] = size;
+            runs++;
         }
         Integer a = actorIndex.get(actor);
         if (a == null) {
@@ -117,11 +144,15 @@ public final class Trace {
             actors.add(actor);
             actorIndex.put(actor, a);
         }
-        steps[size] = s;
-        meta[size] = a << KIND_BITS | kind.ordinal();
-        addresses[size] = address;
-        pfns[size] = pfn;
-        messages[size] = message;
+        meta[c][i] = a << KIND_BITS | kind.ordinal();
+        addresses[c][i] = address;
+        if (pfn == (int) pfn && pfn != WIDE_PFN) {
+            pfns[c][i] = (int) pfn;
+        } else {
+            pfns[c][i] = WIDE_PFN;
+            widePfns.put(size, pfn);
+        }
+        messages[c][i] = message;
         size++;
     }
 
@@ -164,7 +195,7 @@ public final class Trace {
     public List<TraceEvent> eventsForFrame(long pfn) {
         List<TraceEvent> out = new ArrayList<>();
         for (int i = 0; i < size; i++) {
-            if (pfns[i] == pfn) {
+            if (pfnAt(i) == pfn) {
                 out.add(event(i));
             }
         }
@@ -174,7 +205,7 @@ public final class Trace {
     /** The most recent event of a kind at a page-aligned address, or null. */
     public TraceEvent lastAt(long pageAddress, TraceKind kind) {
         for (int i = size - 1; i >= 0; i--) {
-            if (kindAt(i) == kind && (addresses[i] & ~0xfffL) == pageAddress) {
+            if (kindAt(i) == kind && (addressAt(i) & ~0xfffL) == pageAddress) {
                 return event(i);
             }
         }
@@ -182,13 +213,30 @@ public final class Trace {
     }
 
     private TraceKind kindAt(int i) {
-        return KINDS.get(meta[i] & ((1 << KIND_BITS) - 1));
+        return KINDS.get(meta[i >>> CHUNK_BITS][i & (CHUNK - 1)] & ((1 << KIND_BITS) - 1));
+    }
+
+    private long addressAt(int i) {
+        return addresses[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+    }
+
+    private long pfnAt(int i) {
+        int p = pfns[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+        return p == WIDE_PFN ? widePfns.get(i) : p;
+    }
+
+    /** The step of event i: the last run that starts at or before it. */
+    private int stepAt(int i) {
+        int r = Arrays.binarySearch(runStart, 0, runs, i);
+        return runStep[r >= 0 ? r : -r - 2];
     }
 
     private TraceEvent event(int i) {
-        Object m = messages[i];
-        String text = m instanceof TraceMessage t ? t.render(addresses[i], pfns[i]) : (String) m;
-        return new TraceEvent(i, steps[i], actors.get(meta[i] >>> KIND_BITS), kindAt(i), addresses[i], pfns[i], text);
+        Object m = messages[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+        long address = addressAt(i);
+        long pfn = pfnAt(i);
+        String text = m instanceof TraceMessage t ? t.render(address, pfn) : (String) m;
+        return new TraceEvent(i, stepAt(i), actors.get(meta[i >>> CHUNK_BITS][i & (CHUNK - 1)] >>> KIND_BITS), kindAt(i), address, pfn, text);
     }
 
     /** The whole trace, one event per line. */

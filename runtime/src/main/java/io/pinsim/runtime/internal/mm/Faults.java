@@ -171,7 +171,7 @@ public final class Faults {
         if (src == null) {
             return Result.OOM;
         }
-        Page n = k.allocFrame(Content.copyOf(src.content));
+        Page n = k.allocFrame(Content.copyOf(src.content()));
         if (n == null) {
             k.maybeFree(src);
             return Result.OOM;
@@ -383,7 +383,7 @@ public final class Faults {
      */
     private Result wpPageCopy(Mm mm, VmArea vma, long vpn, Page old, boolean unshare, String actor, String why) {
         long addr = vpn << Kernel.PAGE_SHIFT;
-        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
+        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
         if (n == null) {
             return Result.OOM;
         }

@@ -62,7 +62,13 @@ final class Invariants {
         }
 
         void clear() {
-            java.util.Arrays.fill(pteMms, 0, ptes, null);
+            if (pteVpns.length > 4096) {
+                // a large operation (a populate, a fork) must not keep its lists for the kernel's life
+                pteMms = new Mm[16];
+                pteVpns = new long[16];
+            } else {
+                java.util.Arrays.fill(pteMms, 0, ptes, null);
+            }
             ptes = 0;
             removedVmas.clear();
             lostExclusive.clear();

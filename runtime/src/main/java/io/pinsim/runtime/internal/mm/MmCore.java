@@ -47,7 +47,7 @@ public final class MmCore {
     public final SwapSpace swap = new SwapSpace();
     private final SplittableRandom random;
 
-    private Page[] frames = new Page[64];
+    private final FrameTable frames = new FrameTable();
     private long nextPfn = 1;
     private long[] freePfns = new long[16];
     private int freeCount;
@@ -77,7 +77,7 @@ public final class MmCore {
     private final int snapshotsPerStep;
     private final List<FrameSnapshot> snapshots = new ArrayList<>();
     /** Numbers the top-level operations, for Page.touchedIn; starts at 1 so new frames (0) are untouched. */
-    private long opSeq = 1;
+    private int opSeq = 1;
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
@@ -114,7 +114,7 @@ public final class MmCore {
         DmaResvLockdep.prime(lockdep, priming);
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
-        frames[0] = zeroPage;
+        frames.set(0, zeroPage);
     }
 
     public KernelModel model() {
@@ -161,7 +161,7 @@ public final class MmCore {
 
     /** The frame with this pfn if it is allocated, or null. */
     public Page frame(long pfn) {
-        return pfn >= 0 && pfn < frames.length ? frames[(int) pfn] : null;
+        return frames.get(pfn);
     }
 
     public long usedFrames() {
@@ -296,7 +296,9 @@ public final class MmCore {
                 touched = new ArrayList<>();
                 List<Invariants.LeftCache> left = leftCache;
                 leftCache = left.isEmpty() ? left : new ArrayList<>();
-                opSeq++;
+                if (++opSeq == 0) {
+                    opSeq = 1; // after 2^32 operations: 0 stays the mark of a frame never touched
+                }
                 if (invariantsEnabled) {
                     try {
                         if (ok || !check.isEmpty() || !changes.isEmpty()) {
@@ -403,11 +405,7 @@ public final class MmCore {
     /** Checks every invariant over every allocated frame and every address space. */
     public void checkInvariants() {
         List<Page> all = new ArrayList<>();
-        for (Page f : frames) {
-            if (f != null) {
-                all.add(f);
-            }
-        }
+        frames.forEach(all::add);
         new Invariants(this).checkAll(all, mms);
     }
 
@@ -473,12 +471,9 @@ public final class MmCore {
             return null;
         }
         long pfn = freeCount > 0 ? freePfns[--freeCount] : nextPfn++;
-        if (pfn >= frames.length) {
-            frames = Arrays.copyOf(frames, (int) Math.max(frames.length * 2L, pfn + 1));
-        }
         Page f = new Page(this, pfn, content);
         f.allocStep = trace.step();
-        frames[(int) pfn] = f;
+        frames.set(pfn, f);
         used++;
         touch(f);
         return f;
@@ -497,7 +492,7 @@ public final class MmCore {
     /** __free_page(). */
     public void freeFrame(Page f) {
         f.flags |= Page.FREE;
-        frames[(int) f.pfn()] = null;
+        frames.set(f.pfn(), null);
         if (freeCount == freePfns.length) {
             freePfns = Arrays.copyOf(freePfns, freeCount * 2);
         }
@@ -508,7 +503,7 @@ public final class MmCore {
 
     /** The frame a present PTE maps; a KernelBugException if it is free. */
     public Page frameOfPte(long pte) {
-        Page f = frames[(int) Pte.pfn(pte)];
+        Page f = frames.get(Pte.pfn(pte));
         if (f == null) {
             throw new KernelBugException("pte-maps-free-frame", "a present PTE maps pfn " + Pte.pfn(pte) + " which is free", trace.render());
         }

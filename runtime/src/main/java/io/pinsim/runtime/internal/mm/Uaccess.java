@@ -41,7 +41,7 @@ public final class Uaccess {
                 int off = (int) (a & (Kernel.PAGE_SIZE - 1));
                 int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
                 Page f = access(a, true, null);
-                f.content.fill(off, n, value);
+                f.content().fill(off, n, value);
                 kernel.wrote(f);
                 done += n;
             }
@@ -64,7 +64,7 @@ public final class Uaccess {
             int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, false, call);
             if (out != null) {
-                f.content.read(off, out, done, n);
+                f.content().read(off, out, done, n);
             }
             done += n;
         }
@@ -103,7 +103,7 @@ public final class Uaccess {
             int off = (int) (a & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, true, call);
-            f.content.write(off, data, done, n);
+            f.content().write(off, data, done, n);
             kernel.wrote(f);
             done += n;
         }
