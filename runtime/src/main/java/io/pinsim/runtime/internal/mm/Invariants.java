@@ -82,7 +82,7 @@ final class Invariants {
      * them, freed or not).
      */
     void check(Collection<Page> frames, Changes changes, Collection<LeftCache> leftCache) {
-        boolean forking = k.forkInProgress();
+        boolean forking = k.debug().forkInProgress();
         for (Page f : frames) {
             checkFrame(f, forking, false);
         }
@@ -105,7 +105,7 @@ final class Invariants {
 
     /** Checks every frame against every PTE that maps it, and every PTE of every address space. */
     void checkAll(Collection<Page> frames, Collection<Mm> mms) {
-        boolean forking = k.forkInProgress();
+        boolean forking = k.debug().forkInProgress();
         for (Page f : frames) {
             checkFrame(f, forking, true);
         }

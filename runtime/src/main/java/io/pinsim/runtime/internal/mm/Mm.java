@@ -41,7 +41,7 @@ public final class Mm {
     public Mm(MmCore kernel, MmOwner owner) {
         this.kernel = kernel;
         this.owner = owner;
-        this.pt = kernel.tracksPtes() ? new PageTable(vpn -> kernel.touchPte(this, vpn)) : new PageTable();
+        this.pt = kernel.debug().tracksPtes() ? new PageTable(vpn -> kernel.debug().touchPte(this, vpn)) : new PageTable();
         kernel.registerMm(this);
     }
 
@@ -51,7 +51,7 @@ public final class Mm {
      */
     public void setMmapWriteLocker(Object locker) {
         if ((mmapWriteLocker == null) != (locker == null)) {
-            kernel.forkLocked(locker != null);
+            kernel.debug().forkLocked(locker != null);
         }
         mmapWriteLocker = locker;
     }
@@ -137,7 +137,7 @@ public final class Mm {
      */
     public void removeVma(VmArea v) {
         vmas.remove(v.startVpn);
-        kernel.vmaRemoved(this, v.startVpn, v.endVpn);
+        kernel.debug().vmaRemoved(this, v.startVpn, v.endVpn);
         if (v.mapping != null) {
             v.mapping.vmas.remove(v);
             if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {

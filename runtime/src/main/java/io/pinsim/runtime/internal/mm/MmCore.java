@@ -20,7 +20,6 @@ import io.pinsim.runtime.trace.Trace;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -35,7 +34,8 @@ public final class MmCore {
     private final KernelModel model;
     private final long seed;
     private final long memoryFrames;
-    private final boolean invariantsEnabled;
+    /** The model's CONFIG_DEBUG_VM bookkeeping: what each operation touched, for the invariants and snapshots. */
+    private final DebugVm debug;
     private final String name;
     private final Trace trace;
     private final KernelLog log;
@@ -65,19 +65,6 @@ public final class MmCore {
     /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
     private long userLockedVm;
     private int depth;
-    private List<Page> touched = new ArrayList<>();
-    /** What the operation changed besides frames, for the invariants (null when they are off). */
-    private final Invariants.Changes changes;
-    /** Whether every operation also runs the whole check (Kernel.Builder.fullInvariantChecks). */
-    private final boolean fullChecks;
-    /** The pages that left a page cache in this operation, for the invariants: no PTE may still map them. */
-    private List<Invariants.LeftCache> leftCache = new ArrayList<>();
-    /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
-    private final boolean trackTouched;
-    private final int snapshotsPerStep;
-    private final List<FrameSnapshot> snapshots = new ArrayList<>();
-    /** Numbers the top-level operations, for Page.touchedIn; starts at 1 so new frames (0) are untouched. */
-    private int opSeq = 1;
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
@@ -94,12 +81,8 @@ public final class MmCore {
         this.model = config.model();
         this.seed = config.seed();
         this.memoryFrames = config.memoryFrames();
-        this.invariantsEnabled = config.invariants();
         this.trace = new Trace(config.trace());
-        this.snapshotsPerStep = config.frameSnapshots();
-        this.trackTouched = invariantsEnabled || snapshotsPerStep > 0;
-        this.changes = invariantsEnabled ? new Invariants.Changes() : null;
-        this.fullChecks = invariantsEnabled && config.fullInvariantChecks();
+        this.debug = new DebugVm(this, config.invariants(), config.fullInvariantChecks(), config.frameSnapshots());
         this.name = config.name() != null ? config.name() : model.name();
         this.log = new KernelLog(this.name);
         this.random = new SplittableRandom(seed);
@@ -292,28 +275,7 @@ public final class MmCore {
             trace.end();
             if (depth == 0) {
                 retryPending();
-                List<Page> check = touched;
-                touched = new ArrayList<>();
-                List<Invariants.LeftCache> left = leftCache;
-                leftCache = left.isEmpty() ? left : new ArrayList<>();
-                if (++opSeq == 0) {
-                    opSeq = 1; // after 2^32 operations: 0 stays the mark of a frame never touched
-                }
-                if (invariantsEnabled) {
-                    try {
-                        if (ok || !check.isEmpty() || !changes.isEmpty()) {
-                            new Invariants(this).check(check, changes, left);
-                        }
-                        if (fullChecks && ok) {
-                            checkInvariants();
-                        }
-                    } finally {
-                        changes.clear();
-                    }
-                }
-                if (snapshotsPerStep > 0) {
-                    snapshot(step, check);
-                }
+                debug.endOp(step, ok);
             }
         }
     }
@@ -363,43 +325,14 @@ public final class MmCore {
         return new Kmemleak(this, frames, mms).scan();
     }
 
-    private int forksInProgress;
-
-    /** A fork took (true) or released (false) an mmap_lock for write. */
-    void forkLocked(boolean taken) {
-        forksInProgress += taken ? 1 : -1;
+    /** Whether an operation is running (the bookkeeping of {@link DebugVm} counts only inside one). */
+    boolean inOp() {
+        return depth > 0;
     }
 
-    /** Whether some fork holds an mmap_lock for write right now (a page may be between its two PTE updates). */
-    boolean forkInProgress() {
-        return forksInProgress > 0;
-    }
-
-    /** Whether address spaces tell the kernel of every PTE they change (for the invariants). */
-    boolean tracksPtes() {
-        return changes != null;
-    }
-
-    /** Notes that an operation changed a PTE of mm, for the invariant check at its end. */
-    void touchPte(Mm mm, long vpn) {
-        if (depth > 0) {
-            changes.pte(mm, vpn);
-        }
-    }
-
-    /** Notes that an operation removed a VMA: no PTE may be left in its range. */
-    void vmaRemoved(Mm mm, long startVpn, long endVpn) {
-        if (changes != null && depth > 0) {
-            changes.vmaRemoved(mm, startVpn, endVpn);
-        }
-    }
-
-    /** Notes that an anonymous page stopped being PageAnonExclusive in this operation. */
-    void lostExclusive(Page f) {
-        if (changes != null && depth > 0) {
-            changes.lostExclusive(f);
-            touch(f);
-        }
+    /** The CONFIG_DEBUG_VM bookkeeping of this kernel. */
+    DebugVm debug() {
+        return debug;
     }
 
     /** Checks every invariant over every allocated frame and every address space. */
@@ -411,51 +344,22 @@ public final class MmCore {
 
     /** The snapshots recorded at the end of each step, oldest first; empty when snapshots are off. */
     public List<FrameSnapshot> frameSnapshots() {
-        return Collections.unmodifiableList(snapshots);
+        return debug.frameSnapshots();
     }
 
-    /** Records who holds each of the first frames the step touched, in the order it touched them. */
-    private void snapshot(int step, List<Page> touchedFrames) {
-        for (int i = 0; i < touchedFrames.size() && i < snapshotsPerStep; i++) {
-            Page f = touchedFrames.get(i);
-            List<String> mappedBy = new ArrayList<>();
-            rmap.walk(f, (mm, vma, vpn) -> {
-                long pte = mm.pt.get(vpn);
-                mappedBy.add(mm.owner.name() + " 0x" + Long.toHexString(vpn << Kernel.PAGE_SHIFT) + (Pte.isWrite(pte) ? " rw" : " ro"));
-            });
-            snapshots.add(new FrameSnapshot(step, f.pfn(), f.toString(), mappedBy, f.holders(), f.isFree() ? "-" : f.describeContent()));
-        }
-    }
-
-    /**
-     * Notes that an operation wrote the frame's content. Only snapshots show content; the invariants
-     * do not depend on it, so with snapshots off a write costs nothing here.
-     */
+    /** Notes that an operation wrote the frame's content (see {@link DebugVm#wrote}). */
     public void wrote(Page f) {
-        if (snapshotsPerStep > 0) {
-            touch(f);
-        }
+        debug.wrote(f);
     }
 
     /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
     public void touch(Page f) {
-        if (trackTouched && depth > 0 && f.touchedIn != opSeq) {
-            f.touchedIn = opSeq;
-            touched.add(f);
-        }
+        debug.touch(f);
     }
 
-    /**
-     * Notes that a page leaves the page cache {@code from} (__filemap_remove_folio(), shmem or DAX
-     * entry deletion). The invariants then check, at the end of the operation, that no PTE of a VMA
-     * of {@code from} still maps it: the kernel unmaps before it deletes, and CONFIG_DEBUG_VM
-     * reports a page "still mapped when deleted" (filemap_unaccount_folio()).
-     */
+    /** Notes that a page leaves the page cache {@code from} (see {@link DebugVm#leftPageCache}). */
     public void leftPageCache(Page f, AddressSpace from) {
-        touch(f);
-        if (invariantsEnabled && depth > 0) {
-            leftCache.add(new Invariants.LeftCache(f, from));
-        }
+        debug.leftPageCache(f, from);
     }
 
     /**

@@ -111,7 +111,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     public void clearAnonExclusive() {
         if ((flags & ANON_EXCLUSIVE) != 0) {
             flags &= ~ANON_EXCLUSIVE;
-            kernel.lostExclusive(this);
+            kernel.debug().lostExclusive(this);
         }
     }
 
