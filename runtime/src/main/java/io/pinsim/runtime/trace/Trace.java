@@ -116,7 +116,16 @@ public final class Trace {
         }
         int c = size >>> CHUNK_BITS;
         int i = size & (CHUNK - 1);
-        if (i == 0) {
+        if (c == 0 && size > 0 && size == meta[0].length) {
+            // the first chunk starts small and doubles up to a full chunk: a short scenario's
+            // kernel (built by the thousand in explorers and fuzzers) allocates a few hundred bytes
+            int n = size * 2;
+            meta[0] = Arrays.copyOf(meta[0], n);
+            addresses[0] = Arrays.copyOf(addresses[0], n);
+            pfns[0] = Arrays.copyOf(pfns[0], n);
+            messages[0] = Arrays.copyOf(messages[0], n);
+        } else if (i == 0) {
+            int len = c == 0 ? 16 : CHUNK;
             if (c == meta.length) {
                 int n = c * 2;
                 meta = Arrays.copyOf(meta, n);
@@ -124,10 +133,10 @@ public final class Trace {
                 pfns = Arrays.copyOf(pfns, n);
                 messages = Arrays.copyOf(messages, n);
             }
-            meta[c] = new int[CHUNK];
-            addresses[c] = new long[CHUNK];
-            pfns[c] = new int[CHUNK];
-            messages[c] = new Object[CHUNK];
+            meta[c] = new int[len];
+            addresses[c] = new long[len];
+            pfns[c] = new int[len];
+            messages[c] = new Object[len];
         }
         if (runs == 0 || runStep[runs - 1] != s) {
             if (runs == runStep.length) {

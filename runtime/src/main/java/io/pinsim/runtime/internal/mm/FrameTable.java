@@ -24,7 +24,8 @@ final class FrameTable {
             return null;
         }
         Page[] chunk = chunks[(int) c];
-        return chunk == null ? null : chunk[(int) (pfn & (CHUNK - 1))];
+        int i = (int) (pfn & (CHUNK - 1));
+        return chunk == null || i >= chunk.length ? null : chunk[i];
     }
 
     /** Puts (or with null, removes) the frame of a pfn. */
@@ -37,14 +38,17 @@ final class FrameTable {
             chunks = Arrays.copyOf(chunks, Math.max(chunks.length * 2, c + 1));
         }
         Page[] chunk = chunks[c];
-        if (chunk == null) {
+        int i = (int) (pfn & (CHUNK - 1));
+        if (chunk == null || i >= chunk.length) {
             if (f == null) {
                 return;
             }
-            chunk = new Page[CHUNK];
+            // the first chunk starts at 64 frames and doubles up to a full chunk (small kernels stay small)
+            int len = c == 0 ? Math.max(64, Integer.highestOneBit(i) * 2) : CHUNK;
+            chunk = chunk == null ? new Page[Math.min(len, CHUNK)] : Arrays.copyOf(chunk, Math.min(Math.max(len, chunk.length * 2), CHUNK));
             chunks[c] = chunk;
         }
-        chunk[(int) (pfn & (CHUNK - 1))] = f;
+        chunk[i] = f;
     }
 
     /** Visits every frame in the table, in pfn order. */
