@@ -233,6 +233,8 @@ class DeviceBadInputTableTest {
             t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
                     .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
         }
+    }
+
     private static UacceQueue queue(DeviceBadInputFixture f, UacceMode mode) {
         return new SvaAccelerator(f.k, "acc-" + mode, mode).open(f.a);
     }

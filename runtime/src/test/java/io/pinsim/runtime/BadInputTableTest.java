@@ -147,6 +147,10 @@ class BadInputTableTest {
                 .bad("true", ok("either is valid"), 0, true);
         t.method(Kernel.Builder.class, "lockdep(boolean)", f -> Kernel.builder(), f -> args(false))
                 .bad("true", ok("either is valid"), 0, true);
+        t.method(Kernel.Builder.class, "fullInvariantChecks(boolean)", f -> Kernel.builder(), f -> args(true))
+                .bad("false", ok("either is valid"), 0, false);
+        t.method(Kernel.Builder.class, "trace(TraceLevel)", f -> Kernel.builder(), f -> args(io.pinsim.runtime.trace.TraceLevel.OFF))
+                .bad("STEPS", ok("every level is valid"), 0, io.pinsim.runtime.trace.TraceLevel.STEPS);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }

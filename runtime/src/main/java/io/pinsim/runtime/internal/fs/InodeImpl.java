@@ -110,7 +110,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             int in = (int) (o & (Kernel.PAGE_SIZE - 1));
             int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
             Page f = mapping.pages.get(index);
-            Content c = f != null ? f.content : disk.get(index);
+            Content c = f != null ? f.content() : disk.get(index);
             if (c != null) {
                 c.read(in, out, done, len);
             }
@@ -197,7 +197,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     @Override
     public Content peekPage(long index) {
         Page f = mapping.pages.get(index);
-        return f != null ? f.content : disk.get(index);
+        return f != null ? f.content() : disk.get(index);
     }
 
     private Page newCacheFrame(long index, Content c) {
@@ -284,7 +284,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             pageMkclean(f);
             f.flags &= ~Page.DIRTY;
             if ((f.index << Kernel.PAGE_SHIFT) < size) {
-                disk.put(f.index, Content.copyOf(f.content));
+                disk.put(f.index, Content.copyOf(f.content()));
             }
             kernel.touch(f);
             written++;
@@ -373,7 +373,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         int len = (int) (end - offset);
         Page f = mapping.pages.get(index);
         if (f != null) {
-            f.content.fill(from, len, (byte) 0);
+            f.content().fill(from, len, (byte) 0);
         }
         Content c = disk.get(index);
         if (c != null) {

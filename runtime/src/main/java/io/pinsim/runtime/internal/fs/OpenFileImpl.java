@@ -193,7 +193,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
             if (f != null) {
-                f.content.read(in, out, done, len);
+                f.content().read(in, out, done, len);
             }
             done += len;
         }
@@ -212,7 +212,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             if (f == null) {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
-            f.content.write(in, data, done, len);
+            f.content().write(in, data, done, len);
             inode.pageMkwrite(f);
             done += len;
             inode.size = Math.max(inode.size, o + len);

@@ -100,7 +100,7 @@ public final class SvaBond implements IommuSva, MmuNotifierListener {
             for (Page p : pages) {
                 int off = (int) ((address + pos) & (Kernel.PAGE_SIZE - 1));
                 int n = Math.min(length - pos, Kernel.PAGE_SIZE - off);
-                p.content.read(off, out, pos, n);
+                p.content().read(off, out, pos, n);
                 pos += n;
             }
             return out;
@@ -117,7 +117,7 @@ public final class SvaBond implements IommuSva, MmuNotifierListener {
             for (Page p : pages) {
                 int off = (int) ((address + pos) & (Kernel.PAGE_SIZE - 1));
                 int n = Math.min(data.length - pos, Kernel.PAGE_SIZE - off);
-                p.content.write(off, data, pos, n);
+                p.content().write(off, data, pos, n);
                 p.flags |= Page.DIRTY;
                 core.wrote(p);
                 pos += n;

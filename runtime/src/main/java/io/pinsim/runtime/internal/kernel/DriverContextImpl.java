@@ -242,7 +242,7 @@ final class DriverContextImpl implements DriverContext {
             throw new IllegalStateException(name + " must never write the shared zero page (map it writable first: fault with write)");
         }
         kernel.core.run(name, "DMA write " + data.length + " bytes into frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> {
-            frame.content.write(offset, data, 0, data.length);
+            frame.content().write(offset, data, 0, data.length);
             kernel.core.wrote(frame);
             kernel.trace().record(name, TraceKind.DMA, -1, frame.pfn(), "DMA wrote " + data.length + " bytes into frame #" + frame.pfn()
                     + (frame.isInPageCache() || frame.isAnon() ? "" : " (an orphaned page: no file or process sees it)"));

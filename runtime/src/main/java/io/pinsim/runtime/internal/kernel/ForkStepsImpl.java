@@ -183,7 +183,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
 
     private void begin() {
         Mm mm = parent.mm;
-        mm.mmapWriteLocker = this;
+        mm.setMmapWriteLocker(this);
         child = new ProcessImpl(k, k.allocPid(), childName, parent);
         if (mm.anonVma != null) {
             child.mm.anonVma = mm.anonVma;
@@ -250,7 +250,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
     }
 
     private void end() {
-        parent.mm.mmapWriteLocker = null;
+        parent.mm.setMmapWriteLocker(null);
         k.registerProcess(child);
         k.trace().record(actor(), TraceKind.FORK, -1, -1, "fork() done: \"" + childName + "\" (pid " + child.pid() + ") runs");
         phase = Phase.DONE;
@@ -261,7 +261,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         long address = range.address();
         range.close();
         child.teardown();
-        parent.mm.mmapWriteLocker = null;
+        parent.mm.setMmapWriteLocker(null);
         phase = Phase.DONE;
         ProcessImpl dead = child;
         child = null;

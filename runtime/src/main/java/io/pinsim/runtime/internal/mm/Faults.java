@@ -5,6 +5,7 @@ import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.SwapinWriteReuse;
 import io.pinsim.runtime.trace.TraceKind;
+import io.pinsim.runtime.trace.TraceMessage;
 
 /**
  * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
@@ -62,6 +63,13 @@ public final class Faults {
         return Result.OK;
     }
 
+    /** The trace text of a read fault that maps the zero page: rendered when read (one fault per page of a populate). */
+    private static final TraceMessage ZERO_PAGE_FAULT = (addr, pfn) -> "read fault at " + Kernel.hex(addr)
+            + ": mapped the shared zero page read-only (do_anonymous_page)";
+    /** The trace text of a write fault that allocates an anonymous page. */
+    private static final TraceMessage NEW_ANON_PAGE = (addr, pfn) -> "write fault at " + Kernel.hex(addr)
+            + ": new anonymous page, frame #" + pfn + " (do_anonymous_page)";
+
     /**
      * do_anonymous_page(): a read fault maps the shared zero page read-only ("Use the zero-page for
      * reads"); a write fault allocates a zeroed, exclusive anonymous page.
@@ -70,7 +78,7 @@ public final class Faults {
         long addr = vpn << Kernel.PAGE_SHIFT;
         if ((flags & WRITE) == 0) {
             mm.pt.set(vpn, Pte.present(0) | Pte.SPECIAL | Pte.YOUNG);
-            k.trace().record(actor, TraceKind.FAULT, addr, 0, "read fault at " + Kernel.hex(addr) + ": mapped the shared zero page read-only (do_anonymous_page)");
+            k.trace().record(actor, TraceKind.FAULT, addr, 0, ZERO_PAGE_FAULT);
             return Result.OK;
         }
         Page f = k.allocFrame(new Content());
@@ -81,7 +89,7 @@ public final class Faults {
         // do_anonymous_page(): if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
         boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
-        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), NEW_ANON_PAGE);
         return Result.OK;
     }
 
@@ -165,7 +173,7 @@ public final class Faults {
         if (src == null) {
             return Result.OOM;
         }
-        Page n = k.allocFrame(Content.copyOf(src.content));
+        Page n = k.allocFrame(Content.copyOf(src.content()));
         if (n == null) {
             k.maybeFree(src);
             return Result.OOM;
@@ -385,7 +393,7 @@ public final class Faults {
             deferred = c;
             return Result.OK;
         }
-        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
+        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
         if (n == null) {
             return Result.OOM;
         }

@@ -41,7 +41,7 @@ public final class Uaccess {
                 int off = (int) (a & (Kernel.PAGE_SIZE - 1));
                 int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
                 Page f = access(a, true, null);
-                f.content.fill(off, n, value);
+                f.content().fill(off, n, value);
                 kernel.wrote(f);
                 done += n;
             }
@@ -64,7 +64,7 @@ public final class Uaccess {
             int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, false, call);
             if (out != null) {
-                f.content.read(off, out, done, n);
+                f.content().read(off, out, done, n);
             }
             done += n;
         }
@@ -103,7 +103,7 @@ public final class Uaccess {
             int off = (int) (a & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, true, call);
-            f.content.write(off, data, done, n);
+            f.content().write(off, data, done, n);
             kernel.wrote(f);
             done += n;
         }
@@ -159,11 +159,11 @@ public final class Uaccess {
     private Content peekContent(long vpn) {
         long pte = mm.pt.get(vpn);
         if (Pte.isPresent(pte)) {
-            return Pte.pfn(pte) == 0 ? null : kernel.frameOfPte(pte).content;
+            return Pte.pfn(pte) == 0 ? null : kernel.frameOfPte(pte).content();
         }
         if (Pte.isSwap(pte)) {
             SwapSpace.Slot slot = kernel.swap.get(Pte.slot(pte));
-            return slot.cache != null ? slot.cache.content : slot.content;
+            return slot.cache != null ? slot.cache.content() : slot.content;
         }
         VmArea v = mm.findVma(vpn);
         if (v.mapping == null) {
@@ -174,7 +174,7 @@ public final class Uaccess {
             return v.inode().peekPage(index);
         }
         Page f = v.mapping.pages.get(index);
-        return f == null ? null : f.content;
+        return f == null ? null : f.content();
     }
 
     /** The MMU and the fault handler for one access; with {@code uaccessCall} failures are EFAULT for that call. */
