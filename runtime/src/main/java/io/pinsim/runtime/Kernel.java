@@ -64,8 +64,10 @@ public interface Kernel extends AutoCloseable {
      * @param frameSnapshots how many touched frames each step snapshots (0: none)
      * @param name           the kernel's name in the log, or null for the model's name
      * @param lockdep        whether lockdep records lock dependencies and reports cycles
+     * @param thp            the transparent huge page setting
      */
-    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep) {
+    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep,
+            TransparentHugepage thp) {
     }
 
     /**
@@ -89,6 +91,7 @@ public interface Kernel extends AutoCloseable {
         private int frameSnapshots;
         private String name;
         private boolean lockdep = true;
+        private TransparentHugepage thp = TransparentHugepage.NEVER;
 
         private Builder() {
         }
@@ -143,6 +146,17 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * The transparent huge page setting (/sys/kernel/mm/transparent_hugepage/enabled):
+         * {@link TransparentHugepage#NEVER} by default. With THPs on, a fault in a 2 MiB-aligned
+         * range of a private anonymous VMA that covers the whole range maps a compound page with one
+         * PMD entry.
+         */
+        public Builder transparentHugepage(TransparentHugepage setting) {
+            this.thp = Objects.requireNonNull(setting, "setting");
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -155,7 +169,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, thp));
         }
     }
 

@@ -141,6 +141,8 @@ class BadInputTableTest {
                 .bad("true", ok("either is valid"), 0, true);
         t.method(Kernel.Builder.class, "lockdep(boolean)", f -> Kernel.builder(), f -> args(false))
                 .bad("true", ok("either is valid"), 0, true);
+        t.method(Kernel.Builder.class, "transparentHugepage(TransparentHugepage)", f -> Kernel.builder(), f -> args(TransparentHugepage.ALWAYS))
+                .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }
@@ -344,7 +346,8 @@ class BadInputTableTest {
                 .on("pins already unpinned", bug("refcount-underflow"), f -> f.released);
         t.type(Frame.class);
         t.noInput(Frame.class, "pfn()", "isZeroPage()", "isFree()", "isAnon()", "isAnonExclusive()", "isDirty()", "hasBuffers()", "isDax()",
-                "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()");
+                "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()",
+                "isCompound()", "compoundHead()", "nrPages()", "entireMapcount()");
         t.method(Frame.class, "read(int,int)", f -> f.frame, f -> args(0, 16))
                 .bad("offset -1", iae("within one page"), 0, -1)
                 .bad("length -1", iae("within one page"), 1, -1)

@@ -272,7 +272,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public long userLockedVm() {
-        return core.userLockedVm();
+        return core.userLockedVm.pages();
     }
 
     @Override

@@ -77,7 +77,9 @@ final class Invariants {
                 fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + mapcount + " times");
             }
         }
-        if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
+        if (f.isCompound()) {
+            checkCompound(f);
+        } else if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
         if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty()) {
@@ -85,6 +87,24 @@ final class Invariants {
         }
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
+        }
+    }
+
+    /**
+     * A subpage of a THP: its head is live, of order 9 and covers it; the folio is held by something
+     * (a PMD or PTE mapping of any subpage, or a reference): the refcount and pincount are the
+     * folio's and read the same from every subpage.
+     */
+    private void checkCompound(Page f) {
+        Page h = f.compoundHead();
+        if (h.isFree() || k.frame(h.pfn()) != h || f.pfn() - h.pfn() >= h.nrPages() || (f != h && f.order != 0)) {
+            fail("compound-tail", "frame #" + f.pfn() + " is a tail of THP #" + h.pfn() + " but the head is not a live compound page that covers it");
+        }
+        if (f.refcount() == 0) {
+            fail("leaked-frame", "THP #" + h.pfn() + " (frame #" + f.pfn() + ") is allocated but nothing maps or holds any of its pages");
+        }
+        if (f != h && (f.refcount() != h.refcount() || f.pincount() != h.pincount())) {
+            fail("compound-refcount", "frame #" + f.pfn() + " reads refcount " + f.refcount() + " but its head THP #" + h.pfn() + " has " + h.refcount());
         }
     }
 
@@ -156,6 +176,16 @@ final class Invariants {
 
     private void checkPageTable(Mm mm) {
         MmOwner p = mm.owner;
+        for (long v = mm.pt.nextPmd(0, Long.MAX_VALUE); v >= 0; v = mm.pt.nextPmd(v + HugeMemory.HPAGE_PMD_NR, Long.MAX_VALUE)) {
+            VmArea vma = mm.findVma(v);
+            Page h = k.frame(Pte.pfn(mm.pt.getPmd(v)));
+            if (vma == null || v + HugeMemory.HPAGE_PMD_NR > vma.endVpn || v < vma.startVpn) {
+                fail("pmd-outside-vma", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " not inside one VMA");
+            }
+            if (h == null || !h.isHead() || h.isFree()) {
+                fail("pmd-maps-non-thp", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " that maps no live THP head");
+            }
+        }
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
             if (mm.findVma(vpn) == null) {
                 fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");

@@ -3,7 +3,9 @@ package io.pinsim.runtime.internal.mm;
 /**
  * Reverse mapping: from a frame to the PTEs that map it (mm/rmap.c). Anonymous frames are found
  * through their anon_vma family at their virtual page; page-cache frames through the VMAs that map
- * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter.
+ * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter. A
+ * PMD-mapped THP is found at each subpage's address (the page table shows the PMD there), so a
+ * subpage's mapcount counts its PTE mappings and the folio's PMD mappings, as page_mapcount() does.
  */
 public final class Rmap {
 
@@ -18,6 +20,21 @@ public final class Rmap {
         int[] n = new int[1];
         walk(f, (mm, vma, vpn) -> n[0]++);
         return n[0];
+    }
+
+    /** The PMD mappings of a THP head (compound_mapcount()): the mms of its family whose PMD maps it. */
+    int pmdMapcount(Page h) {
+        if (!h.isAnon() || h.anonVma == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Mm mm : h.anonVma.mms) {
+            long pmd = mm.pt.getPmd(h.index);
+            if (Pte.isPresent(pmd) && Pte.pfn(pmd) == h.pfn()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** An upper bound of the mapcount that costs no page-table lookups. */
