@@ -291,6 +291,15 @@ public interface Kernel extends AutoCloseable {
     /** user->locked_vm in pages: what io_uring has charged. */
     long userLockedVm();
 
+    /** /sys/kernel/mm/transparent_hugepage/enabled now (see {@link Builder#transparentHugepage}). */
+    TransparentHugepage transparentHugepage();
+
+    /**
+     * Writes /sys/kernel/mm/transparent_hugepage/enabled: later faults follow the new setting; THPs
+     * already mapped stay (as in the kernel, the knob only steers new faults).
+     */
+    void setTransparentHugepage(TransparentHugepage setting);
+
     /**
      * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or
      * can reach any more (a frame with refcount 0, a page of a shmem object no VMA maps, a swap-cache

@@ -94,7 +94,7 @@ class BadInputTableTest {
         t.type(Kernel.class).type(Kernel.Builder.class);
         t.noInput(Kernel.class, "builder()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
-                "close()", "frameSnapshots()", "lockdep()");
+                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()");
         t.noInput(Kernel.Builder.class, "build()");
         t.method(Kernel.class, "hex(long)", f -> args(0L))
                 .bad("-1, an address above TASK_SIZE", ok("printed as the unsigned address the kernel sees"), 0, -1L);
@@ -104,6 +104,9 @@ class BadInputTableTest {
         t.method(Kernel.class, "spawn(String)", f -> f.k, f -> args("C"))
                 .bad("an empty name", iae("name the process"), 0, "")
                 .bad("a blank name", iae("name the process"), 0, "  ")
+                .on("a closed kernel", ise("was closed"), f -> closed(f.k));
+        t.method(Kernel.class, "setTransparentHugepage(TransparentHugepage)", f -> f.k, f -> args(TransparentHugepage.ALWAYS))
+                .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER)
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "mount(FsKind)", f -> f.k, f -> args(FsKind.TMPFS))
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));

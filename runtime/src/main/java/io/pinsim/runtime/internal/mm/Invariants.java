@@ -11,6 +11,8 @@ import java.util.Collection;
  */
 final class Invariants {
     private final MmCore k;
+    /** The THPs whose folio-level state this check has seen (each once: their subpages share it). */
+    private final java.util.Set<Page> checkedFolios = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     Invariants(MmCore k) {
         this.k = k;
@@ -91,20 +93,31 @@ final class Invariants {
     }
 
     /**
-     * A subpage of a THP: its head is live, of order 9 and covers it; the folio is held by something
-     * (a PMD or PTE mapping of any subpage, or a reference): the refcount and pincount are the
-     * folio's and read the same from every subpage.
+     * A subpage of a THP: its head is live, of order 9 and covers it, and it shares the head's anon
+     * state; once per folio: the folio is held by something (a PMD or PTE mapping of any subpage, or
+     * a reference), and while any mm maps it with a PMD every created subpage has the head's
+     * PageAnonExclusive (the kernel reads the head's flag for a PMD mapping).
      */
     private void checkCompound(Page f) {
         Page h = f.compoundHead();
         if (h.isFree() || k.frame(h.pfn()) != h || f.pfn() - h.pfn() >= h.nrPages() || (f != h && f.order != 0)) {
             fail("compound-tail", "frame #" + f.pfn() + " is a tail of THP #" + h.pfn() + " but the head is not a live compound page that covers it");
         }
-        if (f.refcount() == 0) {
-            fail("leaked-frame", "THP #" + h.pfn() + " (frame #" + f.pfn() + ") is allocated but nothing maps or holds any of its pages");
+        if (f.anonVma != h.anonVma || f.index != h.index + (f.pfn() - h.pfn())) {
+            fail("compound-tail", "frame #" + f.pfn() + " of THP #" + h.pfn() + " has another anon_vma or index than its head");
         }
-        if (f != h && (f.refcount() != h.refcount() || f.pincount() != h.pincount())) {
-            fail("compound-refcount", "frame #" + f.pfn() + " reads refcount " + f.refcount() + " but its head THP #" + h.pfn() + " has " + h.refcount());
+        if (!checkedFolios.add(h)) {
+            return;
+        }
+        if (h.refcount() == 0) {
+            fail("leaked-frame", "THP #" + h.pfn() + " is allocated but nothing maps or holds any of its pages");
+        }
+        if (h.entireMapcount() > 0) {
+            for (Page p : h.createdSubpages()) {
+                if (p.isAnonExclusive() != h.isAnonExclusive()) {
+                    fail("thp-exclusive-split", "THP #" + h.pfn() + " is PMD-mapped but subpage #" + p.pfn() + " has another PageAnonExclusive than its head");
+                }
+            }
         }
     }
 

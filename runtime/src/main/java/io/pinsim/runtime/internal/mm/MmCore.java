@@ -78,8 +78,8 @@ public final class MmCore {
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
     private final boolean pinnedAnonExclusive;
-    /** /sys/kernel/mm/transparent_hugepage/enabled. */
-    public final TransparentHugepage thp;
+    /** /sys/kernel/mm/transparent_hugepage/enabled, writable at run time. */
+    public TransparentHugepage thp;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {

@@ -266,10 +266,19 @@ public final class Page implements io.pinsim.runtime.Frame {
      */
     private int folioRefcount() {
         Page h = compoundHead();
-        int pmdMaps = h.entireMapcount();
-        int r = pmdMaps;
-        for (Page p : h.createdSubpages()) {
-            r += p.mapcount() - pmdMaps + p.ownRefs(1);
+        return kernel.rmap().folioMappings(h) + h.folioRefs();
+    }
+
+    /** The references held on the folio's subpages (pins counting 1): no list, this runs once per put_page(). */
+    private int folioRefs() {
+        if (subpages == null) {
+            return ownRefs(1);
+        }
+        int r = 0;
+        for (Page p : subpages) {
+            if (p != null && p.refs != null) {
+                r += p.ownRefs(1);
+            }
         }
         return r;
     }
@@ -277,11 +286,7 @@ public final class Page implements io.pinsim.runtime.Frame {
     /** The references that are not page-table mappings (of the whole folio for a compound page). */
     int nonMappingRefs() {
         if (isCompound()) {
-            int r = 0;
-            for (Page p : compoundHead().createdSubpages()) {
-                r += p.ownRefs(1);
-            }
-            return r;
+            return compoundHead().folioRefs();
         }
         return ownRefs(kernel.pinsAreBiased() ? GUP_PIN_COUNTING_BIAS : 1);
     }

@@ -23,6 +23,9 @@ public final class PageTable {
     /** The leaf looked up last (walks and rmap lookups of neighbouring pages hit it): no boxing, no tree walk. */
     private long cachedKey = -1;
     private long[] cachedLeaf;
+    /** The PMD entry looked up last, for the 512 lookups of one THP's pages. */
+    private long cachedPmdKey = -1;
+    private long cachedPmd;
 
     private long[] leaf(long key) {
         if (key == cachedKey) {
@@ -42,13 +45,19 @@ public final class PageTable {
      * gup_huge_pmd() compute as pmd_page() + offset).
      */
     public long get(long vpn) {
-        if (!pmds.isEmpty()) {
-            Long pmd = pmds.get(vpn >>> LEAF_SHIFT);
+        long key = vpn >>> LEAF_SHIFT;
+        if (key == cachedPmdKey) {
+            return Pte.withPfn(cachedPmd, Pte.pfn(cachedPmd) + (vpn & (PTRS_PER_PTE - 1)));
+        }
+        long[] leaf = leaf(key);
+        if (leaf == null && !pmds.isEmpty()) {
+            Long pmd = pmds.get(key);
             if (pmd != null) {
+                cachedPmdKey = key;
+                cachedPmd = pmd;
                 return Pte.withPfn(pmd, Pte.pfn(pmd) + (vpn & (PTRS_PER_PTE - 1)));
             }
         }
-        long[] leaf = leaf(vpn >>> LEAF_SHIFT);
         return leaf == null ? Pte.NONE : leaf[(int) (vpn & (PTRS_PER_PTE - 1))];
     }
 
@@ -100,6 +109,7 @@ public final class PageTable {
      */
     public void setPmd(long vpn, long pmd) {
         long key = vpn >>> LEAF_SHIFT;
+        cachedPmdKey = -1;
         if (pmd == Pte.NONE) {
             pmds.remove(key);
             return;

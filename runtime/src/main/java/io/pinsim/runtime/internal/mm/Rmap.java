@@ -37,6 +37,32 @@ public final class Rmap {
         return n;
     }
 
+    /**
+     * The page-table entries that map any page of a THP, each PMD and each PTE once: what the
+     * mappings add to the folio's refcount. One walk of the 2 MiB range per mm of the family.
+     */
+    int folioMappings(Page h) {
+        if (!h.isAnon() || h.anonVma == null) {
+            return 0;
+        }
+        int[] n = new int[1];
+        long first = h.pfn();
+        long last = first + h.nrPages();
+        for (Mm mm : h.anonVma.mms) {
+            long pmd = mm.pt.getPmd(h.index);
+            if (pmd != Pte.NONE) {
+                n[0] += Pte.isPresent(pmd) && Pte.pfn(pmd) == first ? 1 : 0;
+                continue;
+            }
+            mm.pt.forEach(h.index, h.index + h.nrPages(), (vpn, pte) -> {
+                if (Pte.isPresent(pte) && Pte.pfn(pte) >= first && Pte.pfn(pte) < last) {
+                    n[0]++;
+                }
+            });
+        }
+        return n[0];
+    }
+
     /** An upper bound of the mapcount that costs no page-table lookups. */
     int mapcountUpperBound(Page f) {
         if (f.isAnon() && f.anonVma != null) {
