@@ -39,6 +39,40 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
         return map("malloc(" + size + ")", size, MapFlags.PRIVATE | MapFlags.ANONYMOUS, s -> s.malloc(size));
     }
 
+    /**
+     * malloc() of memory for transparent huge pages, as a program that wants them does it: mmap() 2
+     * MiB more than asked, munmap() the ends so that the buffer starts on a 2 MiB boundary, then
+     * MADV_HUGEPAGE. If the kernel's THP setting is "never" the step first writes "madvise" to
+     * /sys/kernel/mm/transparent_hugepage/enabled (traced). The first write to each 2 MiB maps a
+     * PMD-mapped THP.
+     *
+     * @throws IllegalArgumentException if the size is not a multiple of 2 MiB ({@code pages(512)})
+     */
+    @CheckReturnValue
+    public S mallocThp(Size size) {
+        Objects.requireNonNull(size, "size");
+        String name = "mallocThp(" + size + ")";
+        requireBufferSize(size, name);
+        long thp = 2L << 20;
+        if (size.bytes() % thp != 0) {
+            throw new IllegalArgumentException(name + ": a THP buffer is a multiple of 2 MiB (pages(512)); use malloc(..) for small pages");
+        }
+        Process p = requireProcess(name);
+        return step(name, () -> {
+            if (state.kernel.transparentHugepage() == io.pinsim.runtime.TransparentHugepage.NEVER) {
+                state.kernel.setTransparentHugepage(io.pinsim.runtime.TransparentHugepage.MADVISE);
+            }
+            long raw = p.mmap(size.bytes() + thp, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+            long a = (raw + thp - 1) & -thp;
+            if (a > raw) {
+                p.munmap(raw, a - raw);
+            }
+            p.munmap(a + size.bytes(), raw + thp - a);
+            p.madvise(a, size.bytes(), io.pinsim.runtime.Advice.HUGEPAGE);
+            state.buffer = new Buffer(p, a, size.bytes());
+        }, s -> s.mallocThp(size));
+    }
+
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */
     @CheckReturnValue
     public S mmapShared(Size size) {

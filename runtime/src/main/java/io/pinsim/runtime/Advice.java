@@ -8,6 +8,10 @@ public enum Advice {
     DONTFORK(10),
     /** MADV_DOFORK: clear VM_DONTCOPY (EINVAL on VM_IO). */
     DOFORK(11),
+    /** MADV_HUGEPAGE (2.6.38): VM_HUGEPAGE, the range may get THPs under {@link TransparentHugepage#MADVISE} too (hugepage_madvise()). */
+    HUGEPAGE(14),
+    /** MADV_NOHUGEPAGE: VM_NOHUGEPAGE, the range gets no THPs (hugepage_madvise()); mapped THPs stay. */
+    NOHUGEPAGE(15),
     /** MADV_WIPEONFORK (4.14): a forked child gets the range empty; private anonymous only. */
     WIPEONFORK(18),
     /** MADV_KEEPONFORK: clear VM_WIPEONFORK. */

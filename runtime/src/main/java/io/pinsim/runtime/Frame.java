@@ -49,23 +49,44 @@ public interface Frame {
     /** PageSwapCache: the frame is in the swap cache. */
     boolean isInSwapCache();
 
-    /** The number of PTEs that map this frame, found by reverse mapping (page_mapcount()). */
+    /**
+     * The number of page-table entries that map this frame, found by reverse mapping
+     * (page_mapcount()): its PTEs, plus the PMD entries that map its THP whole.
+     */
     int mapcount();
 
-    /** The number of FOLL_PIN pins (0 on models where a pin is a plain reference). */
+    /**
+     * The number of FOLL_PIN pins (0 on models where a pin is a plain reference); for a subpage of
+     * a THP, the pins on the whole folio (hpage_pinned_refcount, 47e29d32afba).
+     */
     int pincount();
 
     /**
      * page_ref_count(): mappings + page cache + swap cache + GUP references + pins, each pin
-     * counting {@link #GUP_PIN_COUNTING_BIAS} on models with pin accounting and 1 before.
+     * counting {@link #GUP_PIN_COUNTING_BIAS} on models with pin accounting and 1 before. For a
+     * subpage of a THP, the folio's count (page_count() reads the head): one per PMD or PTE mapping
+     * of any subpage, one per reference or pin on any subpage.
      */
     int refcount();
 
     /**
-     * page_maybe_dma_pinned() for a small page: refcount >= GUP_PIN_COUNTING_BIAS, with the false
-     * positives the kernel accepts ("false is not fuzzy"). Always false without pin accounting.
+     * page_maybe_dma_pinned(): for a small page refcount >= GUP_PIN_COUNTING_BIAS, with the false
+     * positives the kernel accepts ("false is not fuzzy"); for a THP its exact pincount. Always
+     * false without pin accounting.
      */
     boolean maybeDmaPinned();
+
+    /** PageCompound(): whether the frame is part of a compound page (a 2 MiB THP). */
+    boolean isCompound();
+
+    /** compound_head(): the head page of the frame's compound page, or the frame itself. */
+    Frame compoundHead();
+
+    /** folio_nr_pages(): 512 for a THP, 1 for a small page. */
+    int nrPages();
+
+    /** The PMD mappings of the frame's THP (folio_entire_mapcount()); 0 for a small page. */
+    int entireMapcount();
 
     /** Who holds GUP references or pins on this frame, oldest first, e.g. {@code PIN by rdma0 MR#1 (step 3)}. */
     List<String> holders();

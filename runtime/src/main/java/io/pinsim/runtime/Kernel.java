@@ -67,9 +67,10 @@ public interface Kernel extends AutoCloseable {
      * @param lockdep        whether lockdep records lock dependencies and reports cycles
      * @param trace          which events the kernel's trace keeps
      * @param fullInvariantChecks whether every operation also checks every frame and page table
+     * @param thp            the transparent huge page setting
      */
     record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep, TraceLevel trace,
-            boolean fullInvariantChecks) {
+            boolean fullInvariantChecks, TransparentHugepage thp) {
     }
 
     /**
@@ -95,6 +96,7 @@ public interface Kernel extends AutoCloseable {
         private boolean lockdep = true;
         private TraceLevel trace = TraceLevel.ALL;
         private boolean fullInvariantChecks;
+        private TransparentHugepage thp = TransparentHugepage.NEVER;
 
         private Builder() {
         }
@@ -171,6 +173,17 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * The transparent huge page setting (/sys/kernel/mm/transparent_hugepage/enabled):
+         * {@link TransparentHugepage#NEVER} by default. With THPs on, a fault in a 2 MiB-aligned
+         * range of a private anonymous VMA that covers the whole range maps a compound page with one
+         * PMD entry.
+         */
+        public Builder transparentHugepage(TransparentHugepage setting) {
+            this.thp = Objects.requireNonNull(setting, "setting");
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -183,7 +196,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks, thp));
         }
     }
 
@@ -304,6 +317,15 @@ public interface Kernel extends AutoCloseable {
 
     /** user->locked_vm in pages: what io_uring has charged. */
     long userLockedVm();
+
+    /** /sys/kernel/mm/transparent_hugepage/enabled now (see {@link Builder#transparentHugepage}). */
+    TransparentHugepage transparentHugepage();
+
+    /**
+     * Writes /sys/kernel/mm/transparent_hugepage/enabled: later faults follow the new setting; THPs
+     * already mapped stay (as in the kernel, the knob only steers new faults).
+     */
+    void setTransparentHugepage(TransparentHugepage setting);
 
     /**
      * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or

@@ -100,7 +100,7 @@ class BadInputTableTest {
         t.type(Kernel.class).type(Kernel.Builder.class);
         t.noInput(Kernel.class, "builder()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
-                "close()", "frameSnapshots()", "lockdep()");
+                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()");
         t.noInput(Kernel.Builder.class, "build()");
         t.method(Kernel.class, "hex(long)", f -> args(0L))
                 .bad("-1, an address above TASK_SIZE", ok("printed as the unsigned address the kernel sees"), 0, -1L);
@@ -110,6 +110,9 @@ class BadInputTableTest {
         t.method(Kernel.class, "spawn(String)", f -> f.k, f -> args("C"))
                 .bad("an empty name", iae("name the process"), 0, "")
                 .bad("a blank name", iae("name the process"), 0, "  ")
+                .on("a closed kernel", ise("was closed"), f -> closed(f.k));
+        t.method(Kernel.class, "setTransparentHugepage(TransparentHugepage)", f -> f.k, f -> args(TransparentHugepage.ALWAYS))
+                .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER)
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "mount(FsKind)", f -> f.k, f -> args(FsKind.TMPFS))
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
@@ -151,6 +154,8 @@ class BadInputTableTest {
                 .bad("false", ok("either is valid"), 0, false);
         t.method(Kernel.Builder.class, "trace(TraceLevel)", f -> Kernel.builder(), f -> args(io.pinsim.runtime.trace.TraceLevel.OFF))
                 .bad("STEPS", ok("every level is valid"), 0, io.pinsim.runtime.trace.TraceLevel.STEPS);
+        t.method(Kernel.Builder.class, "transparentHugepage(TransparentHugepage)", f -> Kernel.builder(), f -> args(TransparentHugepage.ALWAYS))
+                .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }
@@ -360,7 +365,8 @@ class BadInputTableTest {
                 .on("pins already unpinned", bug("refcount-underflow"), f -> f.released);
         t.type(Frame.class);
         t.noInput(Frame.class, "pfn()", "isZeroPage()", "isFree()", "isAnon()", "isAnonExclusive()", "isDirty()", "hasBuffers()", "isDax()",
-                "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()");
+                "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()",
+                "isCompound()", "compoundHead()", "nrPages()", "entireMapcount()");
         t.method(Frame.class, "read(int,int)", f -> f.frame, f -> args(0, 16))
                 .bad("offset -1", iae("within one page"), 0, -1)
                 .bad("length -1", iae("within one page"), 1, -1)

@@ -33,6 +33,7 @@ import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
 import io.pinsim.runtime.model.RoLongtermPinNonAnon;
 import io.pinsim.runtime.model.SoftDirtyPinned;
+import io.pinsim.runtime.model.ThpCow;
 import io.pinsim.runtime.model.Switch;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.Gfp;
@@ -698,6 +699,77 @@ class SwitchBehaviourTest {
             assertThat(register(m, "ext4 private")).isEqualTo("ok");
             assertThat(register(m, "ext4 shared")).as("GUP allows the long-term write pin here").isEqualTo("ok");
             assertThat(register(m.with(LongtermFileWritePin.REFUSED), "ext4 shared")).as("GUP refuses it here").isEqualTo("EFAULT");
+        }
+    }
+
+    @Nested
+    class ThpCowValues {
+        private static final int THP = 2 << 20;
+
+        /** A process with one PMD-mapped THP at the returned address (the first mapping, 2 MiB aligned). */
+        private long thp(Process a) {
+            long p = a.mmap(THP, RW, ANON_PRIVATE);
+            a.fill(p, THP, (byte) 'A');
+            return p;
+        }
+
+        private Kernel thpKernel(KernelModel model) {
+            return Fixtures.builder(model).transparentHugepage(TransparentHugepage.ALWAYS).build();
+        }
+
+        /** A THP that only A maps but a GUP reference holds (a child mapped it and exited): whether A's write reuses it. */
+        private boolean writeReusesGupHeldThp(KernelModel model) {
+            Kernel k = thpKernel(model);
+            Process a = k.spawn("A");
+            long p = thp(a);
+            a.fork().exit();
+            GupPages ref = a.getUserPages(p, 1, 0, "holder");
+            a.write(p, fill('W', 1));
+            return a.frameAt(p).pfn() == ref.frame(0).pfn();
+        }
+
+        @Test
+        void mapcountCopyHugeCopiesTheWholeThpWhenShared() {
+            Kernel k = thpKernel(KernelModel.LINUX_4_19);
+            Process a = k.spawn("A");
+            long p = thp(a);
+            Process c = a.fork();
+            a.write(p, fill('W', 1));
+            assertThat(a.frameAt(p).isCompound()).as("a new THP").isTrue();
+            assertThat(a.frameAt(p).compoundHead().pfn()).isNotEqualTo(c.frameAt(p).compoundHead().pfn());
+            assertThat(a.pteAt(p + PAGE)).contains("PMD-mapped");
+            assertThat(writeReusesGupHeldThp(KernelModel.LINUX_4_19)).as("mapcount 1: GUP references ignored").isTrue();
+        }
+
+        @Test
+        void mapcountSplitReusesAGupHeldThpAndSplitsASharedOne() {
+            assertThat(writeReusesGupHeldThp(KernelModel.LINUX_5_10)).as("mapcount 1: GUP references ignored").isTrue();
+            Kernel k = thpKernel(KernelModel.LINUX_5_10);
+            Process a = k.spawn("A");
+            long p = thp(a);
+            a.fork();
+            a.write(p, fill('W', 1));
+            assertThat(a.frameAt(p).isCompound()).as("the written subpage was copied into a small page").isFalse();
+            assertThat(a.frameAt(p + PAGE).isCompound()).as("the rest stays on the THP, PTE-mapped").isTrue();
+        }
+
+        @Test
+        void refcountSplitCopiesTheSubpageOfAGupHeldThp() {
+            assertThat(writeReusesGupHeldThp(KernelModel.LINUX_5_10.with(ThpCow.REFCOUNT_SPLIT))).as("page_count() 2").isFalse();
+        }
+
+        @Test
+        void anonExclusiveSplitReusesAnExclusiveThpWhateverItsRefcount() {
+            Kernel k = thpKernel(KernelModel.LINUX_6_6);
+            Process a = k.spawn("A");
+            long p = thp(a);
+            GupPages ref = a.getUserPages(p, 1, 0, "holder");
+            a.mprotect(p, THP, Prot.READ);
+            a.mprotect(p, THP, RW);
+            assertThat(a.isMappedWritable(p)).isFalse();
+            a.write(p, fill('W', 1));
+            assertThat(a.frameAt(p).pfn()).isEqualTo(ref.frame(0).pfn());
+            assertThat(writeReusesGupHeldThp(KernelModel.LINUX_6_6)).as("not exclusive after fork, page_count() 2").isFalse();
         }
     }
 

@@ -27,6 +27,7 @@ public final class KernelModel {
     public static final List<Class<? extends Switch>> SWITCHES = List.of(
             PinAccounting.class,
             CowReuse.class,
+            ThpCow.class,
             SwapinWriteReuse.class,
             GupReadOnShared.class,
             RoLongtermPinNonAnon.class,
@@ -53,6 +54,7 @@ public final class KernelModel {
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
             PinAccounting.PLAIN_REFERENCE,
             CowReuse.MAPCOUNT_PLUS_SWAPCOUNT,
+            ThpCow.MAPCOUNT_COPY_HUGE,
             SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
             GupReadOnShared.RETURN_SHARED,
             RoLongtermPinNonAnon.PIN_IN_PLACE,
@@ -78,6 +80,7 @@ public final class KernelModel {
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
             PinAccounting.PIN_COUNTING_BIAS,
+            ThpCow.MAPCOUNT_SPLIT,
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
@@ -101,6 +104,7 @@ public final class KernelModel {
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
     public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (before 6.1.130): the anon-exclusive era, 5.19 - 6.4", List.of(
             CowReuse.ANON_EXCLUSIVE,
+            ThpCow.ANON_EXCLUSIVE_SPLIT,
             SwapinWriteReuse.ANON_EXCLUSIVE,
             GupReadOnShared.UNSHARE_IF_PIN,
             ForkPinned.EARLY_COPY_ANON_EXCLUSIVE,

@@ -103,7 +103,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
             }
             if (limitMem) {
                 try {
-                    kernel.accountUserLockedVm(owner.rlimitMemlock(), nr, call);
+                    kernel.userLockedVm.account(owner.rlimitMemlock(), nr, call);
                 } catch (ErrnoException e) {
                     pages.unpin(false);
                     throw e;
@@ -200,7 +200,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         }
         buffers.clear();
         if (limitMem) {
-            kernel.unaccountUserLockedVm(accounted);
+            kernel.userLockedVm.unaccount(accounted);
         }
         owner.mm().pinnedVm -= accounted;
         accounted = 0;

@@ -4,6 +4,7 @@ import io.pinsim.runtime.BlockDevice;
 import io.pinsim.runtime.Filesystem;
 import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.TransparentHugepage;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.Process;
@@ -275,7 +276,19 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public long userLockedVm() {
-        return core.userLockedVm();
+        return core.userLockedVm.pages();
+    }
+
+    @Override
+    public TransparentHugepage transparentHugepage() {
+        return core.thp;
+    }
+
+    @Override
+    public void setTransparentHugepage(TransparentHugepage setting) {
+        java.util.Objects.requireNonNull(setting, "setting");
+        requireOpen();
+        core.run("kernel", "echo " + setting.name().toLowerCase(java.util.Locale.ROOT) + " > /sys/kernel/mm/transparent_hugepage/enabled", -1, () -> core.thp = setting);
     }
 
     @Override

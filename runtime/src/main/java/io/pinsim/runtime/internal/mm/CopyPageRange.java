@@ -16,7 +16,7 @@ import io.pinsim.runtime.trace.TraceKind;
  * kernel/fork.c drives it (see the kernel's fork steps).
  */
 public final class CopyPageRange {
-    private enum Decision { SHARE, COPY, SWAP, ZERO }
+    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE }
 
     private final MmCore k;
     private final Mm src;
@@ -69,7 +69,11 @@ public final class CopyPageRange {
         String id = src.objectId();
         b.read(id + ":pte").read(id + ":has_pinned");
         long next = src.pt.nextPopulated(cursor, vma.endVpn);
-        if (next >= 0) {
+        long huge = src.pt.nextPmd(cursor, vma.endVpn);
+        if (huge >= 0 && (next < 0 || huge < next)) {
+            // copy_huge_pmd() may split the parent's PMD: it writes the parent's page table.
+            b.write(id + ":pte").write(Page.objectId(Pte.pfn(src.pt.getPmd(huge))));
+        } else if (next >= 0) {
             long p = src.pt.get(next);
             if (Pte.isSwap(p)) {
                 b.read("swap:" + Pte.slot(p));
@@ -89,7 +93,7 @@ public final class CopyPageRange {
         switch (decision) {
             case SWAP -> b.write("swap:" + Pte.slot(pte));
             case ZERO -> b.write(Page.objectId(0));
-            case SHARE -> b.write(Page.objectId(Pte.pfn(src.pt.get(vpn))));
+            case SHARE, HUGE_SHARE -> b.write(Page.objectId(Pte.pfn(src.pt.get(vpn))));
             case COPY -> {
                 if (k.freeFrames() <= 0) {
                     return Footprint.ALL;
@@ -116,11 +120,21 @@ public final class CopyPageRange {
      */
     public boolean copyOnePte() {
         vpn = src.pt.nextPopulated(cursor, vma.endVpn);
+        long huge = src.pt.nextPmd(cursor, vma.endVpn);
+        why = null;
+        if (huge >= 0 && (vpn < 0 || huge < vpn)) {
+            vpn = huge;
+            pte = src.pt.getPmd(huge);
+            decision = copyHugePmd(k.frameOfPte(pte));
+            if (decision == Decision.HUGE_SHARE) {
+                return true;
+            }
+            vpn = src.pt.nextPopulated(cursor, vma.endVpn);
+        }
         if (vpn < 0) {
             return false;
         }
         pte = src.pt.get(vpn);
-        why = null;
         if (Pte.isSwap(pte)) {
             decision = Decision.SWAP;
         } else if (Pte.pfn(pte) == 0) {
@@ -164,6 +178,29 @@ public final class CopyPageRange {
         }
     }
 
+    /**
+     * copy_huge_pmd(): share the THP with one PMD entry, write-protected in both; or, if it may be
+     * pinned and the era copies pinned pages at fork, split the parent's PMD and let the PTE-level
+     * copy decide per subpage (d042035eaf5f, 5.9; page_try_dup_anon_rmap() failing, 5.19). The pin
+     * test is the folio's, so every subpage of a pinned THP is copied for the child.
+     */
+    private Decision copyHugePmd(Page h) {
+        boolean maybePinned = cow && src.hasPinned && h.pageMaybeDmaPinned();
+        boolean split = switch (policy) {
+            case SHARE_WRPROTECT -> false;
+            case EARLY_COPY_ANY_PAGE -> maybePinned;
+            case EARLY_COPY_ANON_EXCLUSIVE -> maybePinned && h.isAnonExclusive();
+        };
+        if (split) {
+            new HugeMemory(k).splitHugePmd(src, vpn, actor, "fork: THP #" + h.pfn() + " may be pinned (pincount " + h.pincount()
+                    + "), so copy_huge_pmd() splits the PMD and the PTE-level copy decides (d042035eaf5f)");
+            return null;
+        }
+        HugeMemory.setFolioExclusive(h, false);
+        k.touch(h);
+        return Decision.HUGE_SHARE;
+    }
+
     /** Decides to share: an exclusive anonymous page is exclusive no more (ClearPageAnonExclusive()). */
     private Decision share(Page f) {
         if (f.isAnonExclusive()) {
@@ -190,6 +227,18 @@ public final class CopyPageRange {
                 dst.pt.set(vpn, sharedPte);
             }
             case ZERO -> dst.pt.set(vpn, pte & ~Pte.YOUNG);
+            case HUGE_SHARE -> {
+                long p = src.pt.getPmd(vpn);
+                if (cow && Pte.isWrite(p)) {
+                    p &= ~Pte.WRITE;
+                    src.pt.setPmd(vpn, p);
+                }
+                dst.pt.setPmd(vpn, p & ~Pte.YOUNG);
+                k.touch(k.frameOfPte(p));
+                shared += HugeMemory.HPAGE_PMD_NR;
+                cursor = vpn + HugeMemory.HPAGE_PMD_NR;
+                return null;
+            }
             case SHARE -> {
                 long p = src.pt.get(vpn);
                 if (cow && Pte.isWrite(p)) {

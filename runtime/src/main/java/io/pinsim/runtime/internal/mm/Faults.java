@@ -10,8 +10,8 @@ import io.pinsim.runtime.trace.TraceMessage;
 /**
  * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
  * do_anonymous_page() / do_shared_fault() / do_swap_page() / do_wp_page() -> wp_page_reuse() or
- * wp_page_copy(). The reuse-or-copy decision follows the model's {@link CowReuse} and
- * {@link SwapinWriteReuse} switches.
+ * wp_page_copy(), with the PMD level of anonymous THPs in {@link HugeMemory}. The reuse-or-copy
+ * decision follows the model's {@link CowReuse} and {@link SwapinWriteReuse} switches.
  */
 public final class Faults {
     /** FAULT_FLAG_WRITE. */
@@ -36,6 +36,14 @@ public final class Faults {
 
     /** handle_pte_fault(): the VMA permits the access; resolve the PTE at vpn. */
     public Result handlePteFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
+        // __handle_mm_fault(): the PMD level first (create_huge_pmd() / wp_huge_pmd()); a null result is VM_FAULT_FALLBACK.
+        long pmd = mm.pt.getPmd(vpn);
+        HugeMemory huge = new HugeMemory(k);
+        Result hr = pmd != Pte.NONE ? huge.handleHugePmdFault(mm, vma, vpn, pmd, flags, actor)
+                : huge.suitable(mm, vma, vpn) ? huge.doHugePmdAnonymousPage(mm, vma, vpn, flags, actor) : null;
+        if (hr != null) {
+            return hr;
+        }
         long pte = mm.pt.get(vpn);
         if (Pte.isNone(pte)) {
             if (vma.mapping == null) {

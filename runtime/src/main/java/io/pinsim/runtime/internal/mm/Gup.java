@@ -259,7 +259,8 @@ public final class Gup {
         k.touch(f);
         if (r.kind() == GupRef.Kind.PIN) {
             k.trace().record(actor, TraceKind.PIN, addr, f.pfn(), "pinned frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()
-                    + (k.pinsAreBiased() ? " (refcount +" + Page.GUP_PIN_COUNTING_BIAS + ")" : " (a plain reference: no pin accounting in this kernel)")
+                    + (!k.pinsAreBiased() ? " (a plain reference: no pin accounting in this kernel)" : f.isCompound()
+                            ? " (subpage of THP #" + f.compoundHead().pfn() + ": folio refcount +1, pincount +1, 47e29d32afba)" : " (refcount +" + Page.GUP_PIN_COUNTING_BIAS + ")")
                     + (f.isZeroPage() ? " - the shared zero page" : ""));
         } else {
             k.trace().record(actor, TraceKind.GUP_GET, addr, f.pfn(), "took a reference on frame #" + f.pfn() + " at " + Kernel.hex(addr) + " for " + r.holder()

@@ -22,6 +22,8 @@ import java.util.Collection;
  */
 final class Invariants {
     private final MmCore k;
+    /** The THPs whose folio-level state this check has seen (each once: their subpages share it). */
+    private final java.util.Set<Page> checkedFolios = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     Invariants(MmCore k) {
         this.k = k;
@@ -154,7 +156,9 @@ final class Invariants {
                 }
             }
         }
-        if (f.mapping == null && f.swapSlot == null && f.refs == null && mappings(f, 1) == 0) {
+        if (f.isCompound()) {
+            checkCompound(f);
+        } else if (f.mapping == null && f.swapSlot == null && f.refs == null && mappings(f, 1) == 0) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
         if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty()) {
@@ -248,6 +252,35 @@ final class Invariants {
     }
 
     /**
+     * A subpage of a THP: its head is live, of order 9 and covers it, and it shares the head's anon
+     * state; once per folio: the folio is held by something (a PMD or PTE mapping of any subpage, or
+     * a reference), and while any mm maps it with a PMD every created subpage has the head's
+     * PageAnonExclusive (the kernel reads the head's flag for a PMD mapping).
+     */
+    private void checkCompound(Page f) {
+        Page h = f.compoundHead();
+        if (h.isFree() || k.frame(h.pfn()) != h || f.pfn() - h.pfn() >= h.nrPages() || (f != h && f.order != 0)) {
+            fail("compound-tail", "frame #" + f.pfn() + " is a tail of THP #" + h.pfn() + " but the head is not a live compound page that covers it");
+        }
+        if (f.anonVma != h.anonVma || f.index != h.index + (f.pfn() - h.pfn())) {
+            fail("compound-tail", "frame #" + f.pfn() + " of THP #" + h.pfn() + " has another anon_vma or index than its head");
+        }
+        if (!checkedFolios.add(h)) {
+            return;
+        }
+        if (h.refcount() == 0) {
+            fail("leaked-frame", "THP #" + h.pfn() + " is allocated but nothing maps or holds any of its pages");
+        }
+        if (h.entireMapcount() > 0) {
+            for (Page p : h.createdSubpages()) {
+                if (p.isAnonExclusive() != h.isAnonExclusive()) {
+                    fail("thp-exclusive-split", "THP #" + h.pfn() + " is PMD-mapped but subpage #" + p.pfn() + " has another PageAnonExclusive than its head");
+                }
+            }
+        }
+    }
+
+    /**
      * A page removed from a page cache must not be mapped through that cache's VMAs any more: if it
      * was freed the PTE maps a free frame; if something still holds it, the PTE maps an orphan that
      * no fault, writeback or truncate will ever find again.
@@ -316,6 +349,16 @@ final class Invariants {
 
     private void checkPageTable(Mm mm) {
         MmOwner p = mm.owner;
+        for (long v = mm.pt.nextPmd(0, Long.MAX_VALUE); v >= 0; v = mm.pt.nextPmd(v + HugeMemory.HPAGE_PMD_NR, Long.MAX_VALUE)) {
+            VmArea vma = mm.findVma(v);
+            Page h = k.frame(Pte.pfn(mm.pt.getPmd(v)));
+            if (vma == null || v + HugeMemory.HPAGE_PMD_NR > vma.endVpn || v < vma.startVpn) {
+                fail("pmd-outside-vma", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " not inside one VMA");
+            }
+            if (h == null || !h.isHead() || h.isFree()) {
+                fail("pmd-maps-non-thp", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " that maps no live THP head");
+            }
+        }
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
             if (mm.findVma(vpn) == null) {
                 fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");

@@ -106,6 +106,14 @@ public final class Madvise {
             case DOFORK -> setFlag(from, to, VmArea.VM_DONTCOPY, false);
             case WIPEONFORK -> setFlag(from, to, VmArea.VM_WIPEONFORK, true);
             case KEEPONFORK -> setFlag(from, to, VmArea.VM_WIPEONFORK, false);
+            case HUGEPAGE -> {
+                setFlag(from, to, VmArea.VM_NOHUGEPAGE, false);
+                setFlag(from, to, VmArea.VM_HUGEPAGE, true);
+            }
+            case NOHUGEPAGE -> {
+                setFlag(from, to, VmArea.VM_HUGEPAGE, false);
+                setFlag(from, to, VmArea.VM_NOHUGEPAGE, true);
+            }
             case PAGEOUT -> {
                 Reclaim r = new Reclaim(k);
                 long vpn = mm.pt.nextPopulated(from, to);

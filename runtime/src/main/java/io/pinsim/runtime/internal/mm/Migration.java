@@ -34,7 +34,8 @@ public final class Migration {
                 continue;
             }
             Page f = k.frameOfPte(pte);
-            if (!f.isAnon()) {
+            if (!f.isAnon() || f.isCompound()) {
+                // THP migration (migrate_vma_collect_pmd() splits or skips it) is not modelled.
                 continue;
             }
             int extra = f.nonMappingRefs() - (f.swapSlot != null ? 1 : 0);

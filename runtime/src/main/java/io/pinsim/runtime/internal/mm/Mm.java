@@ -124,6 +124,7 @@ public final class Mm {
         if (v == null || v.startVpn == vpn) {
             return;
         }
+        new HugeMemory(kernel).splitIfStraddled(this, vpn, "the VMA splits at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (vma_adjust_trans_huge)");
         VmArea tail = new VmArea(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn), v.file);
         tail.hasAnonVma = v.hasAnonVma;
         v.endVpn = vpn;

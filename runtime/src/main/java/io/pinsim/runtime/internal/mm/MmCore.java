@@ -1,8 +1,8 @@
 package io.pinsim.runtime.internal.mm;
 
-import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.TransparentHugepage;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
@@ -62,13 +62,15 @@ public final class MmCore {
     private int nextPipe = 1;
     private int nextRing = 1;
     private int staleWarnings;
-    /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
-    private long userLockedVm;
+    /** user->locked_vm of the one user every process runs as (io_uring's accounting). */
+    public final UserLockedVm userLockedVm = new UserLockedVm();
     private int depth;
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
     private final boolean pinnedAnonExclusive;
+    /** /sys/kernel/mm/transparent_hugepage/enabled, writable at run time. */
+    public TransparentHugepage thp;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -92,6 +94,7 @@ public final class MmCore {
                 && model.get(GupReadOnShared.class) != GupReadOnShared.RETURN_SHARED
                 && model.get(ForkPinned.class) != ForkPinned.SHARE_WRPROTECT
                 && model.get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ;
+        this.thp = config.thp();
         this.lockdep = new LockdepImpl(config.lockdep(), trace, log);
         this.priming = model.get(DmaResvLockdepPriming.class);
         DmaResvLockdep.prime(lockdep, priming);
@@ -220,33 +223,6 @@ public final class MmCore {
      */
     public boolean staleWarningAllowed() {
         return staleWarnings++ < 10;
-    }
-
-    /**
-     * __io_account_mem(): charges pages to user->locked_vm; ENOMEM if the new total exceeds the
-     * caller's RLIMIT_MEMLOCK (a strict {@code >}). The caller decides whether to charge at all (a
-     * ring created with CAP_IPC_LOCK is never charged). The model runs every process as one user.
-     */
-    public void accountUserLockedVm(long rlimitMemlockBytes, long pages, String call) {
-        long limit = rlimitMemlockBytes >>> Kernel.PAGE_SHIFT;
-        if (userLockedVm + pages > limit) {
-            throw new ErrnoException(Errno.ENOMEM, call, "user->locked_vm " + userLockedVm + " + " + pages + " pages exceeds RLIMIT_MEMLOCK of " + limit
-                    + " pages and the ring was created without CAP_IPC_LOCK (__io_account_mem)");
-        }
-        userLockedVm += pages;
-    }
-
-    /** __io_unaccount_mem(): returns pages charged with {@link #accountUserLockedVm}. */
-    public void unaccountUserLockedVm(long pages) {
-        if (pages > userLockedVm) {
-            throw new IllegalStateException("unaccounting " + pages + " pages but user->locked_vm is " + userLockedVm);
-        }
-        userLockedVm -= pages;
-    }
-
-    /** user->locked_vm in pages: what io_uring has charged. */
-    public long userLockedVm() {
-        return userLockedVm;
     }
 
     /**
@@ -383,6 +359,23 @@ public final class MmCore {
         return f;
     }
 
+    /** Reserves nr contiguous, nr-aligned pfns for a compound page; -1 if fewer than nr frames are free. */
+    long reservePfns(long nr) {
+        if (used + nr > memoryFrames) {
+            return -1;
+        }
+        long pfn = (nextPfn + nr - 1) & -nr;
+        nextPfn = pfn + nr;
+        used += nr;
+        return pfn;
+    }
+
+    /** Enters a compound head, or a tail created on first use ({@link Page#subpage}), in the frame table. */
+    void setFrame(Page p) {
+        frames.set(p.pfn(), p);
+        touch(p);
+    }
+
     /** Frees the frame if nothing references it any more (put_page() reaching zero). */
     public void maybeFree(Page f) {
         if (f.isFree() || f.isZeroPage()) {
@@ -393,21 +386,28 @@ public final class MmCore {
         }
     }
 
-    /** __free_page(). */
+    /** __free_page(); for a compound page, every subpage of the folio (free_compound_page()). */
     public void freeFrame(Page f) {
-        f.flags |= Page.FREE;
-        frames.set(f.pfn(), null);
-        if (freeCount == freePfns.length) {
-            freePfns = Arrays.copyOf(freePfns, freeCount * 2);
+        Page h = f.compoundHead();
+        for (Page p : h.createdSubpages()) {
+            p.flags |= Page.FREE;
+            touch(p);
         }
-        freePfns[freeCount++] = f.pfn();
-        used--;
-        touch(f);
+        for (int i = 0; i < h.nrPages(); i++) {
+            frames.set(h.pfn() + i, null);
+            freePfns = freeCount == freePfns.length ? Arrays.copyOf(freePfns, freeCount * 2) : freePfns;
+            freePfns[freeCount++] = h.pfn() + i;
+            used--;
+        }
     }
 
     /** The frame a present PTE maps; a KernelBugException if it is free. */
     public Page frameOfPte(long pte) {
         Page f = frames.get(Pte.pfn(pte));
+        Page h = f == null ? frames.get(Pte.pfn(pte) & -PageTable.PTRS_PER_PTE) : null;
+        if (h != null && h.isHead()) {
+            return h.subpage((int) (Pte.pfn(pte) - h.pfn()));
+        }
         if (f == null) {
             throw new KernelBugException("pte-maps-free-frame", "a present PTE maps pfn " + Pte.pfn(pte) + " which is free", trace.render());
         }

@@ -218,6 +218,15 @@ public final class Mmap {
             int[] skipped = new int[1];
             for (VmArea v : mm.vmas.values()) {
                 v.flags &= ~VmArea.VM_SOFTDIRTY;
+                for (long h = mm.pt.nextPmd(v.startVpn, v.endVpn); h >= 0; h = mm.pt.nextPmd(h + HugeMemory.HPAGE_PMD_NR, v.endVpn)) {
+                    // clear_soft_dirty_pmd(), with the same pinned-page exception as the PTEs.
+                    long pmd = mm.pt.getPmd(h);
+                    if (skipPinned && Pte.isWrite(pmd) && mm.hasPinned && kernel.frameOfPte(pmd).pageMaybeDmaPinned()) {
+                        skipped[0]++;
+                    } else {
+                        mm.pt.setPmd(h, pmd & ~(Pte.WRITE | Pte.SOFT_DIRTY));
+                    }
+                }
                 mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
                     if (!Pte.isPresent(pte)) {
                         mm.pt.set(vpn, pte & ~Pte.SOFT_DIRTY);
@@ -301,6 +310,7 @@ public final class Mmap {
         MprotectWrite rule = kernel.model().get(MprotectWrite.class);
         boolean softDirtyTracking = v.softDirtyEnabled();
         mm.notifyStart(MmuNotifierEvent.PROTECTION_VMA, v.startVpn, v.endVpn, true);
+        new HugeMemory(kernel).changeHugePmds(mm, v.startVpn, v.endVpn, addWrite);
         int[] madeWritable = new int[1];
         mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
             if (!Pte.isPresent(pte)) {

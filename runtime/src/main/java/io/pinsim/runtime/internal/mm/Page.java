@@ -10,6 +10,15 @@ import java.util.List;
  * found by reverse mapping, the swap cache, the page cache, and the GUP references and pins held on
  * it — so they cannot drift. A frame object stands for one allocation; when it is freed and the pfn
  * reused, a new object stands for the new allocation.
+ *
+ * <p>A compound page (a THP folio of order 9, 2 MiB) is a head page with 511 tail pages at the
+ * following pfns; a tail's object is created when something first needs it ({@link #subpage}).
+ * Counts follow the kernel's split between per-page and folio-level state: the mapcount is per
+ * subpage (its PTE mappings plus the folio's PMD mappings, page_mapcount()); the refcount and the
+ * pincount belong to the folio and read the same from every subpage (page_count() of a tail reads
+ * the head); PageAnonExclusive is per subpage, but a PMD mapping keeps all of them equal, as the
+ * kernel consults the head's flag while the folio is PMD-mapped and copies it to every subpage when
+ * it splits the PMD (__split_huge_pmd_locked()).
  */
 public final class Page extends Content implements io.pinsim.runtime.Frame {
     public static final int ANON = 1;
@@ -43,6 +52,12 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     int touchedIn;
     /** The trace step that allocated the frame (for leak reports). */
     int allocStep;
+    /** The order of a compound head (9 for a PMD-sized THP); 0 for a small page and for tails. */
+    int order;
+    /** The head of the compound page this page is a tail of; null for small pages and heads. */
+    Page head;
+    /** A head's subpages by index ([0] is the head), created on first use; null until then. */
+    private Page[] subpages;
 
     Page(MmCore kernel, long pfn, Content content) {
         this.kernel = kernel;
@@ -56,6 +71,85 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     /** The frame's bytes: the frame itself (struct page and its data are one object in the model). */
     public Content content() {
         return this;
+    }
+
+    /** Whether this page is part of a compound page (PageCompound()). */
+    @Override
+    public boolean isCompound() {
+        return order > 0 || head != null;
+    }
+
+    /** compound_head(): the head of a compound page, or this page. */
+    @Override
+    public Page compoundHead() {
+        return head != null ? head : this;
+    }
+
+    /** Whether this is a compound page's head page (PageHead()). */
+    public boolean isHead() {
+        return order > 0;
+    }
+
+    /** The number of small pages in this page's folio (folio_nr_pages()). */
+    @Override
+    public int nrPages() {
+        return 1 << compoundHead().order;
+    }
+
+    /**
+     * The subpage i of this compound head, created on first use with the head's anon state (it
+     * shares the head's flags until a split makes them its own) and entered in the frame table.
+     */
+    public Page subpage(int i) {
+        if (i == 0) {
+            return this;
+        }
+        if (order == 0 || i < 0 || i >= 1 << order) {
+            throw new IllegalArgumentException("subpage " + i + " of frame #" + pfn + " (order " + order + ")");
+        }
+        if (subpages == null) {
+            subpages = new Page[1 << order];
+            subpages[0] = this;
+        }
+        Page t = subpages[i];
+        if (t == null) {
+            t = new Page(kernel, pfn + i, new Content());
+            t.head = this;
+            t.flags = flags & (ANON | ANON_EXCLUSIVE | DIRTY);
+            t.anonVma = anonVma;
+            t.index = index + i;
+            t.allocStep = allocStep;
+            subpages[i] = t;
+            kernel.setFrame(t);
+        }
+        return t;
+    }
+
+    /** The subpages created so far, head first; for a small page, the page itself. */
+    List<Page> createdSubpages() {
+        if (subpages == null) {
+            return List.of(this);
+        }
+        List<Page> out = new ArrayList<>();
+        for (Page p : subpages) {
+            if (p != null) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The folio's PMD mappings (compound_mapcount() / folio_entire_mapcount()): the mms whose PMD
+     * entry at the folio's address maps it. 0 for a small page.
+     */
+    @Override
+    public int entireMapcount() {
+        Page h = compoundHead();
+        if (h.order == 0) {
+            return 0;
+        }
+        return kernel.rmap().pmdMapcount(h);
     }
 
     /** The page frame number. */
@@ -150,6 +244,14 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         if (!kernel.pinsAreBiased()) {
             return 0;
         }
+        if (isCompound()) {
+            // hpage_pinned_refcount (47e29d32afba, 5.7), later folio->_pincount: exact, folio-wide.
+            int n = 0;
+            for (Page p : compoundHead().createdSubpages()) {
+                n += p.countRefs(GupRef.Kind.PIN);
+            }
+            return n;
+        }
         return countRefs(GupRef.Kind.PIN);
     }
 
@@ -161,11 +263,46 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         if (isFree()) {
             return 0;
         }
+        if (isCompound()) {
+            return folioRefcount();
+        }
         return mapcount() + nonMappingRefs();
     }
 
-    /** The references that are not page-table mappings. */
+    /**
+     * The folio's refcount: one per PMD mapping, one per PTE mapping of any subpage, and the
+     * references held on any subpage; a pin counts 1 (GUP_PIN_COUNTING_BIAS is for small pages,
+     * 47e29d32afba) and adds to the pincount instead on models with pin accounting.
+     */
+    private int folioRefcount() {
+        Page h = compoundHead();
+        return kernel.rmap().folioMappings(h) + h.folioRefs();
+    }
+
+    /** The references held on the folio's subpages (pins counting 1): no list, this runs once per put_page(). */
+    private int folioRefs() {
+        if (subpages == null) {
+            return ownRefs(1);
+        }
+        int r = 0;
+        for (Page p : subpages) {
+            if (p != null && p.refs != null) {
+                r += p.ownRefs(1);
+            }
+        }
+        return r;
+    }
+
+    /** The references that are not page-table mappings (of the whole folio for a compound page). */
     int nonMappingRefs() {
+        if (isCompound()) {
+            return compoundHead().folioRefs();
+        }
+        return ownRefs(kernel.pinsAreBiased() ? GUP_PIN_COUNTING_BIAS : 1);
+    }
+
+    /** The references held on this very page, each pin counting pinWeight. */
+    private int ownRefs(int pinWeight) {
         int r = isZeroPage() ? 1 : 0;
         if (mapping != null) {
             r++;
@@ -174,9 +311,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
             r++;
         }
         if (refs != null) {
-            int bias = kernel.pinsAreBiased() ? GUP_PIN_COUNTING_BIAS : 1;
             for (GupRef g : refs) {
-                r += g.kind() == GupRef.Kind.PIN ? bias : 1;
+                r += g.kind() == GupRef.Kind.PIN ? pinWeight : 1;
             }
         }
         return r;
@@ -207,6 +343,10 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     public boolean pageMaybeDmaPinned() {
         if (!kernel.pinsAreBiased() || isFree()) {
             return false;
+        }
+        if (isCompound()) {
+            // page_maybe_dma_pinned() of a compound page: the exact pincount (47e29d32afba).
+            return pincount() > 0;
         }
         if (countRefs(GupRef.Kind.PIN) > 0) {
             return true;
@@ -273,6 +413,10 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
             sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
         } else {
             sb.append("orphaned page-cache page");
+        }
+        if (isCompound()) {
+            Page h = compoundHead();
+            sb.append(", subpage ").append(pfn - h.pfn).append(" of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? " (PMD-mapped)" : " (PTE-mapped)");
         }
         sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
         if (kernel.pinsAreBiased()) {

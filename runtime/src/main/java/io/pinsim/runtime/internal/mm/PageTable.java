@@ -1,5 +1,8 @@
 package io.pinsim.runtime.internal.mm;
 
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
 /**
  * A page table shaped like x86-64's four levels (arch/x86/include/asm/pgtable_64_types.h): a PGD of
  * 512 entries, each pointing to a PUD of 512, each to a PMD of 512, each to a leaf table of 512 PTEs
@@ -33,6 +36,15 @@ public final class PageTable {
     }
 
     private final Dir pgd = new Dir();
+    /**
+     * PMD-level entries that map a 2 MiB compound page whole (pmd_trans_huge()), by PMD index (vpn
+     * >>> 9): one entry, not 512. A PMD index has either a leaf table or a huge entry, never both.
+     * Kept apart from the radix levels: most kernels have none, and then no lookup pays for them.
+     */
+    private final NavigableMap<Long, Long> pmds = new TreeMap<>();
+    /** The PMD entry looked up last, for the 512 lookups of one THP's pages. */
+    private long cachedPmdKey = -1;
+    private long cachedPmd;
     /** Told of every PTE this table changes, for the invariant check of the operation; or null. */
     private final Observer observer;
     private long populated;
@@ -102,14 +114,38 @@ public final class PageTable {
         return c;
     }
 
-    /** The PTE for a virtual page number: none if no table holds it. */
+    /**
+     * The PTE for a virtual page number: none if no table holds it. Inside a PMD-mapped THP, the PMD
+     * entry as the PTE of that subpage would read: its flags plus {@link Pte#HUGE}, the subpage's pfn
+     * (what follow_trans_huge_pmd() and gup_huge_pmd() compute as pmd_page() + offset).
+     */
     public long get(long vpn) {
+        long key = vpn >>> SHIFT;
+        if (key == cachedPmdKey) {
+            return Pte.withPfn(cachedPmd, Pte.pfn(cachedPmd) + (vpn & MASK));
+        }
         Leaf leaf = leaf(vpn);
+        if (leaf == null && !pmds.isEmpty()) {
+            Long pmd = pmds.get(key);
+            if (pmd != null) {
+                cachedPmdKey = key;
+                cachedPmd = pmd;
+                return Pte.withPfn(pmd, Pte.pfn(pmd) + (vpn & MASK));
+            }
+        }
         return leaf == null ? Pte.NONE : leaf.ptes[(int) (vpn & MASK)];
     }
 
-    /** Sets the PTE for a virtual page number, allocating the tables above it when needed. */
+    /**
+     * Sets the PTE for a virtual page number, allocating the tables above it when needed.
+     *
+     * @throws IllegalStateException if a PMD entry maps vpn: the kernel splits a huge PMD
+     *                               (split_huge_pmd()) before it changes one of its pages
+     */
     public void set(long vpn, long pte) {
+        if (!pmds.isEmpty() && pmds.containsKey(vpn >>> SHIFT)) {
+            throw new IllegalStateException("a PMD-mapped THP covers vpn 0x" + Long.toHexString(vpn) + ": split_huge_pmd() it before setting a PTE");
+        }
         Leaf leaf = leaf(vpn);
         if (leaf == null) {
             if (pte == Pte.NONE) {
@@ -135,12 +171,68 @@ public final class PageTable {
         }
     }
 
-    /** The number of non-none PTEs. */
+    /** The PMD entry that maps vpn's 2 MiB range, or {@link Pte#NONE}. */
+    public long getPmd(long vpn) {
+        if (pmds.isEmpty()) {
+            return Pte.NONE;
+        }
+        Long pmd = pmds.get(vpn >>> SHIFT);
+        return pmd == null ? Pte.NONE : pmd;
+    }
+
+    /**
+     * Sets or clears (with {@link Pte#NONE}) the PMD entry of vpn's 2 MiB range; the observer hears
+     * of it as a change of the range's first page.
+     *
+     * @throws IllegalStateException if a leaf table of PTEs still exists for the range (the kernel
+     *                               installs a huge PMD only on pmd_none())
+     */
+    public void setPmd(long vpn, long pmd) {
+        long key = vpn >>> SHIFT;
+        cachedPmdKey = -1;
+        if (pmd == Pte.NONE) {
+            if (pmds.remove(key) != null && observer != null) {
+                observer.changed(key << SHIFT);
+            }
+            return;
+        }
+        if (leaf(vpn) != null) {
+            throw new IllegalStateException("vpn 0x" + Long.toHexString(vpn) + " has a PTE table: a huge PMD needs pmd_none()");
+        }
+        pmds.put(key, pmd | Pte.HUGE);
+        if (observer != null) {
+            observer.changed(key << SHIFT);
+        }
+    }
+
+    /** Whether vpn's 2 MiB range has neither a leaf table nor a PMD entry (pmd_none()). */
+    public boolean pmdNone(long vpn) {
+        return leaf(vpn) == null && !pmds.containsKey(vpn >>> SHIFT);
+    }
+
+    /** The first vpn of the first PMD entry that maps any page in [from, end), or -1. */
+    public long nextPmd(long from, long end) {
+        if (pmds.isEmpty() || from >= end) {
+            return -1;
+        }
+        Long key = pmds.ceilingKey(from >>> SHIFT);
+        if (key == null || key << SHIFT >= end) {
+            return -1;
+        }
+        return key << SHIFT;
+    }
+
+    /** The number of PMD entries (PMD-mapped THPs). */
+    public long pmdCount() {
+        return pmds.size();
+    }
+
+    /** The number of non-none PTEs (PMD entries are not PTEs: see {@link #pmdCount()}). */
     public long populated() {
         return populated;
     }
 
-    /** Visits every non-none PTE in [startVpn, endVpn), in address order. */
+    /** Visits every non-none PTE in [startVpn, endVpn), in address order; PMD entries are not PTEs and are not visited. */
     public void forEach(long startVpn, long endVpn, PteVisitor visitor) {
         long vpn = nextPopulated(startVpn, endVpn);
         while (vpn >= 0) {
@@ -161,7 +253,7 @@ public final class PageTable {
         }
     }
 
-    /** The first vpn >= from with a non-none PTE, below end; or -1. */
+    /** The first vpn >= from with a non-none PTE, below end; or -1. PMD entries are not PTEs (see {@link #nextPmd}). */
     public long nextPopulated(long from, long end) {
         long stop = Math.min(end, LIMIT);
         long vpn = Math.max(from, 0);

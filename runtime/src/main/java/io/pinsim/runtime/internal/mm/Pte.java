@@ -18,6 +18,11 @@ public final class Pte {
     public static final long SWP_EXCLUSIVE = 1L << 6;
     /** pte_special: the shared zero page is mapped by a special PTE (vm_normal_page() returns NULL). */
     static final long SPECIAL = 1L << 7;
+    /**
+     * pmd_trans_huge(): a PMD-level entry mapping a whole 2 MiB compound page. {@link PageTable#get}
+     * returns it, for each of the 512 pages it covers, as a PTE with this bit and the subpage's pfn.
+     */
+    public static final long HUGE = 1L << 8;
     private static final int SHIFT = 12;
 
     private Pte() {
@@ -55,6 +60,11 @@ public final class Pte {
         return (pte & SOFT_DIRTY) != 0;
     }
 
+    /** Whether the entry is (a view of) a PMD mapping of a THP. */
+    public static boolean isHuge(long pte) {
+        return (pte & HUGE) != 0;
+    }
+
     public static long pfn(long pte) {
         return pte >>> SHIFT;
     }
@@ -76,6 +86,6 @@ public final class Pte {
             return "swap entry slot " + slot(pte) + ((pte & SWP_EXCLUSIVE) != 0 ? " (exclusive)" : "");
         }
         return "pfn " + pfn(pte) + (isWrite(pte) ? " RW" : " RO") + (isDirty(pte) ? " dirty" : "")
-                + ((pte & SPECIAL) != 0 ? " special" : "");
+                + ((pte & SPECIAL) != 0 ? " special" : "") + (isHuge(pte) ? " (PMD-mapped THP)" : "");
     }
 }

@@ -78,6 +78,11 @@ public final class Reclaim {
             return false;
         }
         Page f = k.frameOfPte(pte);
+        if (f.isCompound()) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is part of THP #" + f.compoundHead().pfn()
+                    + ": THP swap-out is not modelled, the page stays mapped");
+            return false;
+        }
         if (!f.isAnon()) {
             return pageout ? false : shrinkFilePage(f, addr);
         }

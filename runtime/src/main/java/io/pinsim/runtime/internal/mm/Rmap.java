@@ -3,7 +3,9 @@ package io.pinsim.runtime.internal.mm;
 /**
  * Reverse mapping: from a frame to the PTEs that map it (mm/rmap.c). Anonymous frames are found
  * through their anon_vma family at their virtual page; page-cache frames through the VMAs that map
- * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter.
+ * their address space (i_mmap). The mapcount is what this walk finds, never a stored counter. A
+ * PMD-mapped THP is found at each subpage's address (the page table shows the PMD there), so a
+ * subpage's mapcount counts its PTE mappings and the folio's PMD mappings, as page_mapcount() does.
  */
 public final class Rmap {
 
@@ -55,6 +57,47 @@ public final class Rmap {
     int mapcount(Page f) {
         int[] n = new int[1];
         walk(f, (mm, vma, vpn) -> n[0]++);
+        return n[0];
+    }
+
+    /** The PMD mappings of a THP head (compound_mapcount()): the mms of its family whose PMD maps it. */
+    int pmdMapcount(Page h) {
+        if (!h.isAnon() || h.anonVma == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Mm mm : h.anonVma.mms) {
+            long pmd = mm.pt.getPmd(h.index);
+            if (Pte.isPresent(pmd) && Pte.pfn(pmd) == h.pfn()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The page-table entries that map any page of a THP, each PMD and each PTE once: what the
+     * mappings add to the folio's refcount. One walk of the 2 MiB range per mm of the family.
+     */
+    int folioMappings(Page h) {
+        if (!h.isAnon() || h.anonVma == null) {
+            return 0;
+        }
+        int[] n = new int[1];
+        long first = h.pfn();
+        long last = first + h.nrPages();
+        for (Mm mm : h.anonVma.mms) {
+            long pmd = mm.pt.getPmd(h.index);
+            if (pmd != Pte.NONE) {
+                n[0] += Pte.isPresent(pmd) && Pte.pfn(pmd) == first ? 1 : 0;
+                continue;
+            }
+            mm.pt.forEach(h.index, h.index + h.nrPages(), (vpn, pte) -> {
+                if (Pte.isPresent(pte) && Pte.pfn(pte) >= first && Pte.pfn(pte) < last) {
+                    n[0]++;
+                }
+            });
+        }
         return n[0];
     }
 

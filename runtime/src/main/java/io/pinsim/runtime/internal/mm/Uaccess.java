@@ -193,7 +193,11 @@ public final class Uaccess {
         for (int tries = 0; tries < 3; tries++) {
             long pte = mm.pt.get(vpn);
             if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
-                mm.pt.set(vpn, pte | Pte.YOUNG | (write ? Pte.DIRTY : 0));
+                if (Pte.isHuge(pte)) {
+                    mm.pt.setPmd(vpn, mm.pt.getPmd(vpn) | Pte.YOUNG | (write ? Pte.DIRTY : 0));
+                } else {
+                    mm.pt.set(vpn, pte | Pte.YOUNG | (write ? Pte.DIRTY : 0));
+                }
                 Page f = Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frameOfPte(pte);
                 if (write) {
                     f.flags |= Page.DIRTY;

@@ -22,6 +22,10 @@ public final class VmArea implements io.pinsim.runtime.Vma {
     static final int VM_DONTCOPY = 0x20000;
     static final int VM_WIPEONFORK = 0x02000000;
     public static final int VM_SOFTDIRTY = 0x08000000;
+    /** MADV_HUGEPAGE. */
+    static final int VM_HUGEPAGE = 0x20000000;
+    /** MADV_NOHUGEPAGE. */
+    static final int VM_NOHUGEPAGE = 0x40000000;
 
     public final Mm mm;
     public long startVpn;

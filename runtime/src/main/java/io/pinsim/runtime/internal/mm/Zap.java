@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * zap_pte_range(): removes the PTEs of a range, dropping the mappings' references; a frame is
  * freed when nothing else holds it. A pinned frame survives, unmapped. Swap entries drop their
- * swap count (free_swap_and_cache()).
+ * swap count (free_swap_and_cache()). Huge PMDs the range covers whole go in one step
+ * (zap_huge_pmd()); one it covers in part is split first.
  */
 public final class Zap {
     private final MmCore k;
@@ -26,6 +27,7 @@ public final class Zap {
             mm.notifyStart(event, startVpn, endVpn, true);
         }
         List<Page> dropped = new ArrayList<>();
+        new HugeMemory(k).zapHugePmds(mm, startVpn, endVpn, dropped);
         List<SwapSpace.Slot> slots = new ArrayList<>();
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
             if (Pte.isPresent(pte)) {

@@ -1,0 +1,175 @@
+package io.pinsim.runtime;
+
+import static io.pinsim.runtime.Fixtures.ANON_PRIVATE;
+import static io.pinsim.runtime.Fixtures.PAGE;
+import static io.pinsim.runtime.Fixtures.RW;
+import static io.pinsim.runtime.Fixtures.builder;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pinsim.runtime.model.KernelModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The anonymous test cases of upstream tools/testing/selftests/mm/cow.c (David Hildenbrand, 2022;
+ * anon_test_cases[], without the two io_uring cases) on its THP variants that the model has:
+ * do_run_with_thp()'s THP_RUN_PMD ("with THP"), THP_RUN_PTE ("with PTE-mapped THP": mprotect() of
+ * one subpage R/O and back splits the PMD), THP_RUN_SINGLE_PTE ("with single PTE of THP":
+ * MADV_DONTNEED of all but the first subpage) and THP_RUN_PARTIAL_SHARED ("with partially shared
+ * THP": only the first subpage was ever shared with a child). Each case asserts what cow.c counts
+ * as a pass; cow.c is written for the anon-exclusive kernels (5.19 and later), where all of them
+ * pass on THPs (only hugetlb's vmsplice cases are XFAIL there), and the model agrees: every case
+ * and variant on LINUX_6_6, every case on the PMD-mapped THP on LINUX_6_1. The older eras' documented THP outcomes are in {@link ThpTest} and the
+ * {@code vmsplice-thp-leak} and {@code fork-pinned-thp} samples. Not here: the swapped-out and
+ * partially mremap()'ed variants (THP swap-out and mremap are not modelled) and hugetlb.
+ */
+class CowSelftestThpTest {
+    private static final int THP = 2 << 20;
+
+    enum ThpRun { WITH_THP, WITH_PTE_MAPPED_THP, WITH_SINGLE_PTE_OF_THP, WITH_PARTIALLY_SHARED_THP }
+
+    enum AnonCase {
+        BASIC_COW_AFTER_FORK("Basic COW after fork()"),
+        BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION("Basic COW after fork() with mprotect() optimization"),
+        VMSPLICE_UNMAP_IN_CHILD("vmsplice() + unmap in child"),
+        VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION("vmsplice() + unmap in child with mprotect() optimization"),
+        VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK("vmsplice() before fork(), unmap in parent after fork()"),
+        VMSPLICE_UNMAP_IN_PARENT_AFTER_FORK("vmsplice() + unmap in parent after fork()"),
+        RO_GUP_PIN_ON_RO_MAPPED_SHARED_PAGE("R/O GUP pin on R/O-mapped shared page"),
+        RO_GUP_FAST_PIN_ON_RO_MAPPED_SHARED_PAGE("R/O GUP-fast pin on R/O-mapped shared page"),
+        RO_GUP_PIN_ON_RO_MAPPED_PREVIOUSLY_SHARED_PAGE("R/O GUP pin on R/O-mapped previously-shared page"),
+        RO_GUP_FAST_PIN_ON_RO_MAPPED_PREVIOUSLY_SHARED_PAGE("R/O GUP-fast pin on R/O-mapped previously-shared page"),
+        RO_GUP_PIN_ON_RO_MAPPED_EXCLUSIVE_PAGE("R/O GUP pin on R/O-mapped exclusive page"),
+        RO_GUP_FAST_PIN_ON_RO_MAPPED_EXCLUSIVE_PAGE("R/O GUP-fast pin on R/O-mapped exclusive page");
+
+        final String desc;
+
+        AnonCase(String desc) {
+            this.desc = desc;
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (ThpRun run : ThpRun.values()) {
+            for (AnonCase c : AnonCase.values()) {
+                out.add(Arguments.of("LINUX_6_6", run, c));
+            }
+        }
+        for (AnonCase c : AnonCase.values()) {
+            out.add(Arguments.of("LINUX_6_1", ThpRun.WITH_THP, c));
+        }
+        return out.stream();
+    }
+
+    /** do_run_with_thp(): a 2 MiB-aligned THP (MADV_HUGEPAGE, memset to 1), prepared as the variant asks; returns {mem, size}. */
+    private static long[] doRunWithThp(Process p, ThpRun run) {
+        long mmapMem = p.mmap(2L * THP, RW, ANON_PRIVATE);
+        long mem = (mmapMem + THP) & -(long) THP;
+        p.madvise(mem, THP, Advice.HUGEPAGE);
+        p.fill(mem, THP, (byte) 1);
+        assertThat(p.frameAt(mem + THP - PAGE).isCompound()).as("a THP got populated").isTrue();
+        long size = THP;
+        switch (run) {
+            case WITH_THP -> assertThat(p.pteAt(mem)).contains("PMD-mapped");
+            case WITH_PTE_MAPPED_THP -> {
+                p.mprotect(mem + PAGE, PAGE, Prot.READ);
+                p.mprotect(mem + PAGE, PAGE, RW);
+                assertThat(p.pteAt(mem)).doesNotContain("PMD-mapped");
+            }
+            case WITH_SINGLE_PTE_OF_THP -> {
+                p.madvise(mem + PAGE, THP - PAGE, Advice.DONTNEED);
+                size = PAGE;
+            }
+            case WITH_PARTIALLY_SHARED_THP -> {
+                p.madvise(mem + PAGE, THP - PAGE, Advice.DONTFORK);
+                p.fork().exit();
+                p.madvise(mem + PAGE, THP - PAGE, Advice.DOFORK);
+            }
+            default -> throw new IllegalStateException(run.name());
+        }
+        return new long[] {mem, size};
+    }
+
+    @ParameterizedTest(name = "{2} ... {1} on {0}")
+    @MethodSource("cases")
+    void anonTestCasePassesOnThp(String model, ThpRun run, AnonCase c) {
+        Kernel k = builder(KernelModel.byName(model)).transparentHugepage(TransparentHugepage.MADVISE).build();
+        Process p = k.spawn("parent");
+        long[] ms = doRunWithThp(p, run);
+        long mem = ms[0];
+        int size = (int) ms[1];
+        byte[] old = p.read(mem, size);
+        switch (c) {
+            case BASIC_COW_AFTER_FORK, BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION -> {
+                // do_test_cow_in_parent() with child_memcmp_fn: the child must still read the old values.
+                Process child = p.fork();
+                mprotectOptimization(p, mem, size, c == AnonCase.BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION);
+                p.fill(mem, size, (byte) 0xff);
+                assertThat(child.read(mem, size)).as("No leak from parent into child").isEqualTo(old);
+            }
+            case VMSPLICE_UNMAP_IN_CHILD, VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION -> {
+                // child_vmsplice_memcmp_fn(): vmsplice (a R/O GUP), unmap, the parent modifies, read the pipe.
+                Process child = p.fork();
+                Pipe pipe = child.pipe();
+                int transferred = child.vmsplice(pipe, mem, size);
+                child.munmap(mem, size);
+                mprotectOptimization(p, mem, size, c == AnonCase.VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION);
+                p.fill(mem, size, (byte) 0xff);
+                assertThat(pipe.read(child, transferred)).as("No leak from parent into child").isEqualTo(Arrays.copyOf(old, transferred));
+            }
+            case VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK, VMSPLICE_UNMAP_IN_PARENT_AFTER_FORK -> {
+                // do_test_vmsplice_in_parent(): the child modifies after the parent unmapped.
+                Pipe pipe = p.pipe();
+                boolean before = c == AnonCase.VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK;
+                int transferred = before ? p.vmsplice(pipe, mem, size) : 0;
+                Process child = p.fork();
+                if (!before) {
+                    transferred = p.vmsplice(pipe, mem, size);
+                }
+                p.munmap(mem, size);
+                child.fill(mem, size, (byte) 0xff);
+                child.exit();
+                assertThat(pipe.read(p, transferred)).as("No leak from child into parent").isEqualTo(Arrays.copyOf(old, transferred));
+            }
+            default -> roPin(p, mem, size, c);
+        }
+    }
+
+    /** The "with mprotect() optimization" step: mprotect(PROT_READ) and back before the parent's write. */
+    private static void mprotectOptimization(Process p, long mem, int size, boolean on) {
+        if (on) {
+            p.mprotect(mem, size, Prot.READ);
+            p.mprotect(mem, size, RW);
+        }
+    }
+
+    /** do_test_ro_pin(): a R/O long-term pin (gup_test's PIN_LONGTERM_TEST_START), the page modified, read back through the pin. */
+    private static void roPin(Process p, long mem, int size, AnonCase c) {
+        boolean fast = c.name().contains("FAST");
+        Process child = null;
+        if (c.name().contains("PREVIOUSLY_SHARED")) {
+            p.fork().exit();
+        } else if (c.name().contains("SHARED")) {
+            child = p.fork();
+        } else {
+            p.mprotect(mem, size, Prot.READ);
+            p.clearSoftDirty();
+            p.mprotect(mem, size, RW);
+        }
+        int n = size / PAGE;
+        GupPages pin = fast ? p.pinUserPagesFast(mem, n, Foll.LONGTERM, "gup_test") : p.pinUserPages(mem, n, Foll.LONGTERM, "gup_test");
+        assertThat(pin.count()).isEqualTo(n);
+        p.fill(mem, size, (byte) 0xff);
+        assertThat(pin.read(0, size)).as("Longterm R/O pin is reliable").isEqualTo(p.read(mem, size));
+        pin.unpin(false);
+        if (child != null) {
+            child.exit();
+        }
+    }
+}
