@@ -22,6 +22,7 @@ import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
@@ -703,7 +704,7 @@ class SwitchBehaviourTest {
      * The switches whose behaviour lives in a device model, tested beside it
      * (devices' DeviceSwitchBehaviourTest, in nested classes named the same way).
      */
-    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class);
+    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
 
     /**
      * Every value of every switch has a test that sets it and checks its behaviour: here, in a nested

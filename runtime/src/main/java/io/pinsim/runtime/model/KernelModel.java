@@ -45,7 +45,8 @@ public final class KernelModel {
             GetUserPagesLongterm.class,
             IbUmemGupFlags.class,
             RdmaCopyOnFork.class,
-            DmaResvLockdepPriming.class);
+            DmaResvLockdepPriming.class,
+            KfdSvm.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -69,7 +70,8 @@ public final class KernelModel {
             GetUserPagesLongterm.ALLOWED,
             IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
             RdmaCopyOnFork.NOT_REPORTED,
-            DmaResvLockdepPriming.NONE));
+            DmaResvLockdepPriming.NONE,
+            KfdSvm.NO_SVM_IOCTL));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -103,7 +105,8 @@ public final class KernelModel {
             MadvPopulate.SUPPORTED,
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
             IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
-            RdmaCopyOnFork.REPORTED));
+            RdmaCopyOnFork.REPORTED,
+            KfdSvm.SVM_RETRY_FAULTS));
 
     /**
      * 6.5 and later: R/O long-term pins unshare non-anon pages (6.2), mprotect maps clean exclusive

@@ -50,7 +50,8 @@ class KernelModelTest {
             Row.of(DmaResvLockdepPriming.NONE, DmaResvLockdepPriming.RESV_RECLAIM, DmaResvLockdepPriming.FENCE_SIGNALLING, DmaResvLockdepPriming.FENCE_SIGNALLING,
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
-                    IoUringBufferCheck.GUP_DECIDES));
+                    IoUringBufferCheck.GUP_DECIDES),
+            Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {
