@@ -4,6 +4,7 @@ import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Vma;
+import io.pinsim.runtime.lockdep.LockdepReport;
 import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.TraceEvent;
 import io.pinsim.runtime.trace.TraceKind;
@@ -133,10 +134,36 @@ final class TraceReport {
         return s + " ".repeat(Math.max(0, w - s.length()));
     }
 
+    /**
+     * The kernel's lockdep reports (Kernel.lockdep().reports()) as the failure message and trace.txt
+     * show them after the header: a line per report with its cycle, then the report as lockdep
+     * prints it, indented; empty when lockdep reported nothing. A lockdep report often explains the
+     * failure that follows it, and lockdep reports only the first cycle it finds.
+     */
+    static String lockdep(Kernel kernel) {
+        List<LockdepReport> reports = kernel.lockdep().reports();
+        if (reports.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (LockdepReport r : reports) {
+            sb.append("\nlockdep at step ").append(r.step()).append(" (").append(r.actor()).append("): ").append(r.title()).append(':');
+            for (String line : wrap(String.join(" -> ", r.cycle()), MAX_WIDTH - 4)) {
+                sb.append("\n  ").append(line);
+            }
+            for (String line : r.text().split("\n")) {
+                for (String part : wrap(line, MAX_WIDTH - 4)) {
+                    sb.append("\n  | ").append(part);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
     /** Writes trace.txt and timeline.html into the directory; returns the timeline's path. */
     static Path write(Path dir, String title, Kernel kernel, String header) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("trace.txt"), header + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("trace.txt"), header + lockdep(kernel) + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
         Path html = dir.resolve("timeline.html");
         Files.writeString(html, html(title, kernel, header), StandardCharsets.UTF_8);
         return html;
@@ -151,12 +178,16 @@ final class TraceReport {
                 .append("th{background:#eee;position:sticky;top:0}.k{font-size:11px;color:#fff;border-radius:3px;padding:0 4px;margin-right:4px}")
                 .append(".CALL{background:#555}.FAULT{background:#07a}.COW_COPY{background:#c30}.COW_REUSE{background:#393}.UNSHARE{background:#c80}")
                 .append(".FORK{background:#639}.PIN,.GUP_GET{background:#06c}.UNPIN{background:#69c}.DMA{background:#b06}.NOTIFIER{background:#a50}")
-                .append(".SIGNAL,.ERRNO{background:#d00}.RECLAIM{background:#776}.STEP,.INFO,.EXIT{background:#999}")
+                .append(".SIGNAL,.ERRNO,.LOCKDEP{background:#d00}.lockdep{background:#fee;border:1px solid #d00}.RECLAIM{background:#776}.STEP,.INFO,.EXIT{background:#999}")
                 .append(".f{display:inline-block;border-radius:8px;padding:0 5px;margin-left:4px;font-size:11px;border:1px solid #333}")
                 .append(".snap td{background:#f8f8f0;font-size:12px}.snap ul{margin:2px 0;padding-left:18px}")
                 .append("pre{background:#f6f6f6;padding:8px}</style></head><body>");
         sb.append("<h2>").append(esc(title)).append("</h2><pre>").append(esc(header)).append("</pre>")
                 .append("<p>The same run as text: <a href=\"trace.txt\">trace.txt</a></p>");
+        for (LockdepReport r : kernel.lockdep().reports()) {
+            sb.append("<h3 id=\"lockdep\">Lockdep at step ").append(r.step()).append(": ").append(esc(r.title())).append("</h3><p>")
+                    .append(esc(String.join(" \u2192 ", r.cycle()))).append("</p><pre class=\"lockdep\">").append(esc(r.text())).append("</pre>");
+        }
         sb.append("<p>One swimlane per actor; each row one event of the trace. Frames are tagged <span class=\"f\">#n</span> in one colour per frame, so "
                 + "you can follow a frame from lane to lane; &#8674; marks DMA by a device, &#9889; an mmu notifier call. "
                 + "After each step, a row shows who maps and holds each frame the step changed (up to " + SNAPSHOTS_PER_STEP + "), and who did before.</p>");
@@ -177,7 +208,9 @@ final class TraceReport {
                 sb.append("<td>");
                 if (a.equals(e.actor())) {
                     String mark = e.kind() == TraceKind.DMA ? "&#8674; " : e.kind() == TraceKind.NOTIFIER ? "&#9889; " : "";
-                    sb.append("<span class=\"k ").append(e.kind()).append("\">").append(e.kind()).append("</span>").append(mark).append(esc(e.message()));
+                    boolean lockdep = e.message().startsWith("lockdep: ");
+                    sb.append("<span class=\"k ").append(lockdep ? "LOCKDEP" : e.kind()).append("\">").append(lockdep ? "LOCKDEP" : e.kind()).append("</span>").append(mark)
+                            .append(lockdep ? "<a href=\"#lockdep\">" + esc(e.message()) + "</a>" : esc(e.message()));
                     if (e.pfn() > 0) {
                         sb.append(frameTag(e.pfn()));
                     }

@@ -46,6 +46,7 @@ public final class KernelModel {
             IbUmemGupFlags.class,
             RdmaCopyOnFork.class,
             DmaResvLockdepPriming.class,
+            MmuNotifierLockdep.class,
             KfdSvm.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
@@ -71,6 +72,7 @@ public final class KernelModel {
             IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
             RdmaCopyOnFork.NOT_REPORTED,
             DmaResvLockdepPriming.NONE,
+            MmuNotifierLockdep.NO_MAP,
             KfdSvm.NO_SVM_IOCTL));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
@@ -79,7 +81,8 @@ public final class KernelModel {
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
-            DmaResvLockdepPriming.RESV_RECLAIM));
+            DmaResvLockdepPriming.RESV_RECLAIM,
+            MmuNotifierLockdep.PRIMED_AT_REGISTER));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -106,6 +109,7 @@ public final class KernelModel {
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
             IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
             RdmaCopyOnFork.REPORTED,
+            MmuNotifierLockdep.TAKEN_BY_RECLAIM,
             KfdSvm.SVM_RETRY_FAULTS));
 
     /**

@@ -51,6 +51,8 @@ class KernelModelTest {
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
                     IoUringBufferCheck.GUP_DECIDES),
+            Row.of(MmuNotifierLockdep.NO_MAP, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.TAKEN_BY_RECLAIM,
+                    MmuNotifierLockdep.TAKEN_BY_RECLAIM),
             Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS));
 
     @Test
@@ -207,7 +209,7 @@ class KernelModelTest {
                 }
             }
         }
-        assertThat(refused).isEqualTo(34);
+        assertThat(refused).isEqualTo(38);
     }
 
     private static Switch parse(String label) {

@@ -6,6 +6,7 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.CowReuse;
@@ -41,6 +42,7 @@ public final class MmCore {
     private final KernelLog log;
     private final LockdepImpl lockdep;
     private final DmaResvLockdepPriming priming;
+    private final MmuNotifierLockdep notifierLockdep;
     private String actor;
     private final Rmap rmap = new Rmap();
     /** The swap device. */
@@ -104,6 +106,7 @@ public final class MmCore {
                 && model.get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ;
         this.lockdep = new LockdepImpl(config.lockdep(), trace, log);
         this.priming = model.get(DmaResvLockdepPriming.class);
+        this.notifierLockdep = model.get(MmuNotifierLockdep.class);
         DmaResvLockdep.prime(lockdep, priming);
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
@@ -125,6 +128,11 @@ public final class MmCore {
      */
     public String currentActor() {
         return actor;
+    }
+
+    /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
+    public MmuNotifierLockdep notifierLockdep() {
+        return notifierLockdep;
     }
 
     public long seed() {
@@ -412,7 +420,7 @@ public final class MmCore {
      */
     public Page allocFrame(Content content) {
         if (actor != null && lockdep.holdsAny(actor)) {
-            DmaResvLockdep.mayReclaim(lockdep, actor, true, true, priming);
+            DmaResvLockdep.mayReclaim(lockdep, actor, true, true, notifierLockdep);
         }
         if (used >= memoryFrames) {
             return null;
