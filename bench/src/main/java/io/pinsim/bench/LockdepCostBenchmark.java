@@ -35,6 +35,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * and {@code lockdep(false)}, each on a fresh kernel per invocation (kernel creation and lockdep's
  * boot priming included):
  * <ul>
+ * <li>{@code kernelOnly}: a fresh kernel with one process: on models with dma_resv_lockdep()
+ *     priming (5.6+) lockdep records the primed chain at creation;</li>
  * <li>{@code pinFork}: pin, fork, parent write, device write - no driver lock, so lockdep only
  *     checks that nothing is held;</li>
  * <li>{@code mirrorFork}: a driver mirroring 8 pages with an interval notifier whose callback
@@ -60,7 +62,7 @@ public class LockdepCostBenchmark {
     @Param({"true", "false"})
     public boolean lockdep;
 
-    @Param({"LINUX_6_6"})
+    @Param({"LINUX_4_19", "LINUX_6_6"})
     public String model;
 
     private KernelModel kernelModel;
@@ -72,6 +74,12 @@ public class LockdepCostBenchmark {
 
     private Kernel kernel() {
         return Kernel.builder().model(kernelModel).seed(1).lockdep(lockdep).build();
+    }
+
+    @Benchmark
+    public void kernelOnly(Blackhole bh) {
+        Kernel k = kernel();
+        bh.consume(k.spawn("A"));
     }
 
     @Benchmark

@@ -335,7 +335,7 @@ final class DriverContextImpl implements DriverContext {
         Objects.requireNonNull(gfp, "gfp");
         String actor = kernel.fences.actor(name);
         kernel.trace().record(actor, TraceKind.INFO, -1, -1, "kmalloc(GFP_" + gfp.name() + ")" + (what == null || what.isBlank() ? "" : ": " + what));
-        DmaResvLockdep.mayReclaim(kernel.core.lockdep(), actor, gfp.directReclaim(), gfp.fs(), kernel.core.notifierLockdep());
+        DmaResvLockdep.mayReclaim(kernel.core.lockdep(), actor, gfp.directReclaim(), gfp.fs(), kernel.core.notifierLockdep);
     }
 
     private static void requireName(String value, String parameter, String what) {

@@ -42,7 +42,8 @@ public final class MmCore {
     private final KernelLog log;
     private final LockdepImpl lockdep;
     private final DmaResvLockdepPriming priming;
-    private final MmuNotifierLockdep notifierLockdep;
+    /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
+    public final MmuNotifierLockdep notifierLockdep;
     private String actor;
     private final Rmap rmap = new Rmap();
     /** The swap device. */
@@ -128,11 +129,6 @@ public final class MmCore {
      */
     public String currentActor() {
         return actor;
-    }
-
-    /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
-    public MmuNotifierLockdep notifierLockdep() {
-        return notifierLockdep;
     }
 
     public long seed() {

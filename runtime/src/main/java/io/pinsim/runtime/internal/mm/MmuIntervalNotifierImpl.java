@@ -68,7 +68,7 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
         }
         // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map); lock_map_release(..): read_begin may sleep for an invalidation
         String actor = subscriptions.mm.kernel.currentActor() != null || driver == null ? subscriptions.actor() : driver;
-        NotifierMapLockdep.readBegin(subscriptions.mm.kernel.lockdep(), actor, subscriptions.mm.kernel.notifierLockdep());
+        NotifierMapLockdep.readBegin(subscriptions.mm.kernel.lockdep(), actor, subscriptions.mm.kernel.notifierLockdep);
         return invalidateSeq;
     }
 

@@ -60,7 +60,7 @@ public final class MmuNotifierSubscriptions {
     public void register(boolean classic) {
         if (classic || !registered) {
             registered = true;
-            NotifierMapLockdep.register(mm.kernel.lockdep(), actor(), mm.kernel.notifierLockdep());
+            NotifierMapLockdep.register(mm.kernel.lockdep(), actor(), mm.kernel.notifierLockdep);
         }
     }
 
@@ -114,7 +114,7 @@ public final class MmuNotifierSubscriptions {
      * (23b68395c7c7, 5.4), so whatever a callback takes or waits for depends on that map.
      */
     boolean invalidateStart(MmuNotifierRange range) {
-        if (!NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep())) {
+        if (!NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep)) {
             return invalidateStart(range, true);
         }
         LockdepImpl lockdep = mm.kernel.lockdep();
