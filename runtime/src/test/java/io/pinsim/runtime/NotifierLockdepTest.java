@@ -5,7 +5,6 @@ import static io.pinsim.runtime.Fixtures.buffer;
 import static io.pinsim.runtime.Fixtures.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pinsim.runtime.lockdep.LockdepReport;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.Gfp;
@@ -98,7 +97,7 @@ class NotifierLockdepTest {
         dev.lock("update");
         dev.allocate(Gfp.KERNEL, null);
         dev.unlock("update");
-        LockdepReport r = k.lockdep().reports().get(0);
-        assertThat(r.cycle()).containsExactly("&gpu0->update", "fs_reclaim", MAP, "&gpu0->update");
+        assertThat(k.lockdep().reports()).singleElement()
+                .satisfies(r -> assertThat(r.cycle()).containsExactly("&gpu0->update", "fs_reclaim", MAP, "&gpu0->update"));
     }
 }
