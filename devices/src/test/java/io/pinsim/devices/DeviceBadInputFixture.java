@@ -51,6 +51,12 @@ final class DeviceBadInputFixture {
     final Inode file = ext4.create("f", fill('F', 2 * PAGE));
     final OpenFile direct = a.open(file, OpenFlags.RDWR | OpenFlags.DIRECT);
     final DirectIo flyingDio = direct.startDirectRead(buf + 3L * PAGE, 512, 0);
+    final AmdKfd kfd = new AmdKfd(k, "amdgpu0");
+    final Process kp = k.spawn("K");
+    final long kbuf = buffer(kp, 3, 'K');
+    final KfdUserptr userptr = kfd.allocUserptr(kp, kbuf, PAGE);
+    final KfdUserptr freedUserptr = kfd.allocUserptr(kp, kbuf + PAGE, PAGE);
+    final KfdQueue queue = kfd.createQueue(kp);
     final Process dead = k.spawn("D");
     final ProtectionDomain deadPd = nic.allocPd(dead);
 
@@ -75,6 +81,7 @@ final class DeviceBadInputFixture {
     DeviceBadInputFixture() {
         nic.deregMr(deadMr);
         gpu.freeBo(freedBo);
+        kfd.freeUserptr(freedUserptr);
         dead.exit();
     }
 
@@ -106,7 +113,8 @@ final class DeviceBadInputFixture {
     String state() {
         return PublicSnapshot.of(k) + "posted " + nic.posted() + nic2.posted() + ", cq " + nic.cq().size() + "/" + nic2.cq().size()
                 + ", MRs " + List.of(mr, roMr, odpMr, deadMr, mr2) + ", odp entries " + odpMr.deviceTable().size() + ", fork " + nic.forkStatus(a)
-                + ", iommu " + vfio.mappings().keySet() + ", bios " + disk.inflight() + ", gpu " + gpuState(gpu) + gpuState(gpu1)
+                + ", iommu " + vfio.mappings().keySet() + ", kfd " + userptr.isValid() + queue + kfd.gpuFrameAt(kp, kbuf) + ", bios " + disk.inflight()
+                + ", gpu " + gpuState(gpu) + gpuState(gpu1)
                 + "\n--- other kernel\n" + PublicSnapshot.of(k2) + "posted " + nicB.posted() + ", MR " + mrB;
     }
 

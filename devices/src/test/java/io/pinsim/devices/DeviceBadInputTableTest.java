@@ -12,6 +12,7 @@ import static io.pinsim.runtime.BadInputTable.ok;
 import static io.pinsim.devices.DeviceBadInputFixture.IOVA;
 import static io.pinsim.devices.DeviceBadInputFixture.PAGE;
 import static io.pinsim.devices.DeviceBadInputFixture.RW_ACCESS;
+import static io.pinsim.runtime.Errno.EADDRINUSE;
 import static io.pinsim.runtime.Errno.EEXIST;
 import static io.pinsim.runtime.Errno.EFAULT;
 import static io.pinsim.runtime.Errno.EINVAL;
@@ -44,6 +45,7 @@ class DeviceBadInputTableTest {
         nvme(t);
         gpu(t);
         uacce(t);
+        kfd(t);
         return t;
     }
 
@@ -308,6 +310,51 @@ class DeviceBadInputTableTest {
         t.noInput(UacceCompletion.class, "status()", "data()", "detail()", "isOk()");
         t.method(UacceCompletion.class, "<init>(Status,byte[],String)", f -> args(UacceCompletion.Status.OK, new byte[1], "done"))
                 .nullOk("data", "no data: an empty array");
+    }
+
+    static void kfd(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(AmdKfd.class).type(KfdUserptr.class).type(KfdQueue.class).type(KfdDispatch.class);
+        t.noInput(AmdKfd.class, "name()", "kernel()");
+        t.noInput(KfdUserptr.class, "handle()", "process()", "address()", "length()", "isValid()", "isFreed()");
+        t.noInput(KfdQueue.class, "id()", "process()", "isActive()", "pending()");
+        t.noInput(KfdDispatch.class, "id()", "queue()", "state()", "isDone()", "detail()");
+        t.method(AmdKfd.class, "<init>(Kernel,String)", f -> args(f.k, "amdgpu1"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "amdgpu0")
+                .bad("a blank name", iae("name the device"), 1, " ");
+        t.method(AmdKfd.class, "allocUserptr(Process,long,long)", f -> f.kfd, f -> args(f.kp, f.kbuf + 2L * PAGE, (long) PAGE))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unaligned address", errno(EINVAL, "page-aligned"), 1, f -> f.kbuf + 1)
+                .bad("length 0", errno(EINVAL, "page-aligned"), 2, 0L)
+                .bad("length -4096", errno(EINVAL, "page-aligned"), 2, (long) -PAGE)
+                .bad("an unmapped range", errno(EFAULT, "no writable VMA"), 1, 0x10000L);
+        t.method(AmdKfd.class, "freeUserptr(KfdUserptr)", f -> f.kfd, f -> args(f.userptr))
+                .bad("a userptr freed already", ise("freed already"), 0, f -> f.freedUserptr);
+        t.method(AmdKfd.class, "createQueue(Process)", f -> f.kfd, f -> args(f.kp))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(AmdKfd.class, "dispatchWrite(KfdQueue,long,byte[])", f -> f.kfd, f -> args(f.queue, f.kbuf, new byte[16]))
+                .bad("no bytes", iae("at least one byte"), 2, new byte[0])
+                .bad("a range that wraps", iae("wraps"), 1, -8L);
+        t.method(AmdKfd.class, "dispatchRead(KfdQueue,long,int)", f -> f.kfd, f -> args(f.queue, f.kbuf, 16))
+                .bad("length 0", iae("at least one byte"), 2, 0)
+                .bad("length -1", iae("at least one byte"), 2, -1);
+        t.method(AmdKfd.class, "restoreUserptrs(Process)", f -> f.kfd, f -> args(f.kp))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(AmdKfd.class, "svmSetAttr(Process,long,long)", f -> f.kfd, f -> args(f.kp, f.kbuf + 2L * PAGE, (long) PAGE))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unaligned start", errno(EINVAL, "page-aligned"), 1, f -> f.kbuf + 1)
+                .bad("length 0", errno(EINVAL, "page-aligned"), 2, 0L)
+                .bad("an unmapped range", errno(EFAULT, "svm_range_is_valid"), 1, 0x10000L)
+                .bad("a range over a userptr", errno(EADDRINUSE, "svm_range_check_vm_userptr"), 1, f -> f.kbuf);
+        t.method(AmdKfd.class, "gpuFrameAt(Process,long)", f -> f.kfd, f -> args(f.kp, f.kbuf))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an address the GPU does not map", ok("null"), 1, 0x10000L);
+        t.method(KfdDispatch.class, "readData()", f -> f.kfd.dispatchRead(f.queue, f.kbuf, 1), f -> args())
+                .on("a write dispatch", ise("is a write"), f -> f.kfd.dispatchWrite(f.queue, f.kbuf, new byte[1]))
+                .on("a read that VM-faulted", ise("VM_FAULT"), f -> f.kfd.dispatchRead(f.queue, 0x10000L, 1));
     }
 
     static void nvme(BadInputTable<DeviceBadInputFixture> t) {

@@ -8,6 +8,7 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
 import io.pinsim.runtime.model.Switch;
 import io.pinsim.runtime.trace.TraceKind;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class DeviceSwitchBehaviourTest {
     /** The switches RdmaNic reads; the runtime's SwitchBehaviourTest lists the same ones as tested here. */
-    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class);
+    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
 
     @Nested
     class IbUmemGupFlagsValues {
@@ -80,6 +81,35 @@ class DeviceSwitchBehaviourTest {
         void reportedMakesIbvForkInitANoOp() {
             Process a = forkInitThenRegister(KernelModel.LINUX_5_10.with(RdmaCopyOnFork.REPORTED), ForkStatus.UNNEEDED);
             assertThat(a.vmas().get(0).isDontCopy()).isFalse();
+        }
+    }
+
+    @Nested
+    class KfdSvmValues {
+        @Test
+        void noSvmIoctlRefusesAmdkfdIocSvmAndAGpuAccessOutsideAUserptrVmFaults() {
+            Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6.with(KfdSvm.NO_SVM_IOCTL)).build();
+            AmdKfd gpu = new AmdKfd(k, "amdgpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> gpu.svmSetAttr(a, buf, PAGE))
+                    .isInstanceOf(io.pinsim.runtime.ErrnoException.class).hasMessageContaining("EINVAL");
+            KfdDispatch d = gpu.dispatchRead(gpu.createQueue(a), buf, 1);
+            assertThat(d.state()).isEqualTo(KfdDispatch.State.VM_FAULT);
+            assertThat(d.detail()).contains("no retry faults");
+        }
+
+        @Test
+        void svmRetryFaultsRegisterRangesAndServeGpuFaultsThroughHmmRangeFault() {
+            Kernel k = Kernel.builder().model(KernelModel.LINUX_5_10.with(KfdSvm.SVM_RETRY_FAULTS)).build();
+            AmdKfd gpu = new AmdKfd(k, "amdgpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            gpu.svmSetAttr(a, buf, PAGE);
+            KfdDispatch d = gpu.dispatchRead(gpu.createQueue(a), buf, 1);
+            assertThat(d.readData()).containsExactly('A');
+            assertThat(gpu.gpuFrameAt(a, buf)).isSameAs(a.frameAt(buf));
+            assertThat(k.trace().events(e -> e.message().contains("hmm_range_fault"))).isNotEmpty();
         }
     }
 

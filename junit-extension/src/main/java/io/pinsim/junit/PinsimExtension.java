@@ -414,7 +414,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
 
     /** The part of a failure message that pinsim adds: the header, the trace table, where the files are. */
     private static String report(TestState s, String header, Path html) {
-        return header + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline:\n  " + html.getParent().toAbsolutePath() : "");
+        return header + TraceReport.lockdep(s.kernel) + "\n" + TraceReport.table(s.kernel.trace().events()) + (html != null ? "full trace and timeline:\n  " + html.getParent().toAbsolutePath() : "");
     }
 
     private static String header(ExtensionContext ec, TestState s, String note) {

@@ -1,6 +1,10 @@
 package io.pinsim.junit;
 
 import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.Process;
+import io.pinsim.runtime.Vma;
+import io.pinsim.runtime.lockdep.LockdepReport;
+import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.TraceEvent;
 import io.pinsim.runtime.trace.TraceKind;
 import java.io.IOException;
@@ -155,12 +159,38 @@ final class TraceReport {
     }
 
     /**
+     * The kernel's lockdep reports (Kernel.lockdep().reports()) as the failure message and trace.txt
+     * show them after the header: a line per report with its cycle, then the report as lockdep
+     * prints it, indented; empty when lockdep reported nothing. A lockdep report often explains the
+     * failure that follows it, and lockdep reports only the first cycle it finds.
+     */
+    static String lockdep(Kernel kernel) {
+        List<LockdepReport> reports = kernel.lockdep().reports();
+        if (reports.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (LockdepReport r : reports) {
+            sb.append("\nlockdep at step ").append(r.step()).append(" (").append(r.actor()).append("): ").append(r.title()).append(':');
+            for (String line : wrap(String.join(" -> ", r.cycle()), MAX_WIDTH - 4)) {
+                sb.append("\n  ").append(line);
+            }
+            for (String line : r.text().split("\n")) {
+                for (String part : wrap(line, MAX_WIDTH - 4)) {
+                    sb.append("\n  | ").append(part);
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
      * Writes trace.txt and timeline.html into the directory; returns the timeline's path.
      * {@code failed}: the test failed (the timeline marks the last step as the failing one).
      */
     static Path write(Path dir, String title, Kernel kernel, String header, boolean failed) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("trace.txt"), header + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("trace.txt"), header + lockdep(kernel) + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
         Path html = dir.resolve("timeline.html");
         Files.writeString(html, TimelineHtml.html(title, kernel, header, failed), StandardCharsets.UTF_8);
         return html;

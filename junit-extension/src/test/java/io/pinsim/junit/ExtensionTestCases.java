@@ -177,6 +177,18 @@ final class ExtensionTestCases {
         }
     }
 
+    /** A driver that allocates with GFP_KERNEL in a fence-signalling section, then a test that fails on the lockdep report. */
+    static class Lockdep {
+        @PinsimTest(model = "LINUX_6_6", seed = 5)
+        void splat(Kernel kernel) {
+            io.pinsim.runtime.spi.DriverContext gpu = io.pinsim.runtime.spi.DriverContext.attach(kernel, "gpu0");
+            boolean cookie = gpu.dmaFenceBeginSignalling();
+            gpu.allocate(io.pinsim.runtime.spi.Gfp.KERNEL, "a job's command buffer");
+            gpu.dmaFenceEndSignalling(cookie);
+            assertThat(kernel.lockdep().reports()).as("no lockdep report").isEmpty();
+        }
+    }
+
     /** A failure whose trace holds a message far wider than a console: the table wraps it. */
     static class WideTrace {
         static final String LONG = "a very long trace message that no column of a console table can hold on one line, "

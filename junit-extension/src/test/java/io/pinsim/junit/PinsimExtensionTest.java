@@ -256,6 +256,25 @@ class PinsimExtensionTest {
         }
     }
 
+    /** A lockdep report is in the failure message (after the header, before the trace table), in trace.txt and in timeline.html. */
+    @Test
+    void lockdepReportsAreInTheFailureMessageTheTraceAndTheTimeline(@TempDir Path dir) throws Exception {
+        Events events = run(ExtensionTestCases.Lockdep.class, Map.of("pinsim.reportDir", dir.toString()));
+        events.assertStatistics(s -> s.started(1).failed(1));
+        String m = events.failed().stream().findFirst().orElseThrow().getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage();
+        String added = m.substring(m.indexOf("\npinsim: "));
+        assertThat(added).contains("lockdep at step ").contains("possible circular locking dependency detected:\n"
+                + "  dma_fence_map -> fs_reclaim -> mmu_notifier_invalidate_range_start -> dma_fence_map")
+                .contains("  | Chain exists of:");
+        assertThat(added.indexOf("lockdep at step")).as("before the trace table").isLessThan(added.indexOf(" step | "));
+        assertThat(added.lines().filter(l -> !l.contains(dir.toString()))).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(120));
+        Path files = dir.resolve("io.pinsim.junit.ExtensionTestCases_Lockdep.splat");
+        assertThat(Files.readString(files.resolve("trace.txt"))).contains("lockdep at step ").contains("lockdep: possible circular locking dependency detected: dma_fence_map -> fs_reclaim");
+        assertThat(Files.readString(files.resolve("timeline.html"))).contains("<h3 id=\"lockdep\">Lockdep at step ")
+                .contains("dma_fence_map \u2192 fs_reclaim \u2192 mmu_notifier_invalidate_range_start \u2192 dma_fence_map")
+                .contains("<span class=\"k LOCKDEP\">LOCKDEP</span><a href=\"#lockdep\">lockdep: possible circular");
+    }
+
     @Test
     void aTestThatLeaksFailsWithWhatLeakedAndWhoAllocatedIt(@TempDir Path dir) {
         Events events = run(ExtensionTestCases.Leaking.class, Map.of("pinsim.reportDir", dir.toString()));

@@ -46,7 +46,9 @@ public enum Errno {
     /** Value too large for defined data type. */
     EOVERFLOW(75),
     /** Operation not supported. */
-    EOPNOTSUPP(95);
+    EOPNOTSUPP(95),
+    /** Address already in use (amdkfd: an SVM range over a userptr allocation, or the reverse). */
+    EADDRINUSE(98);
 
     private final int number;
 

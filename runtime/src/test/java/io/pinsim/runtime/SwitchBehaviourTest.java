@@ -24,9 +24,11 @@ import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
 import io.pinsim.runtime.model.SvaMmExit;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.model.MprotectWrite;
 import io.pinsim.runtime.model.PinAccounting;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
@@ -432,6 +434,57 @@ class SwitchBehaviourTest {
             String pte = b.pteAt(bb);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class MmuNotifierLockdepValues {
+        private static final String RECLAIM_TO_MAP = "fs_reclaim -> mmu_notifier_invalidate_range_start";
+
+        /** Dependencies recorded after boot (step &gt; 0), as text. */
+        private List<String> runtimeDeps(Kernel k) {
+            return k.lockdep().dependencies().stream().filter(d -> d.step() > 0).map(Object::toString).toList();
+        }
+
+        /** A driver that inserts a notifier whose callback takes its lock, then allocates with GFP_NOFS under that lock. */
+        private Kernel driverWithNotifier(KernelModel model) {
+            Kernel k = kernel(model);
+            DriverContext dev = DriverContext.attach(k, "gpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            dev.insertIntervalNotifier(a, buf, PAGE, (sub, range, cur) -> {
+                dev.lock("update");
+                sub.setSeq(cur);
+                dev.unlock("update");
+                return true;
+            }, null);
+            a.madvise(buf, PAGE, Advice.DONTNEED);
+            dev.lock("update");
+            dev.allocate(Gfp.NOFS, "under update");
+            dev.unlock("update");
+            return k;
+        }
+
+        @Test
+        void noMapRecordsNothingForInvalidationsRegistrationOrAllocations() {
+            Kernel k = driverWithNotifier(KernelModel.LINUX_4_19);
+            assertThat(k.lockdep().dependencies()).noneMatch(d -> d.toString().contains("mmu_notifier_invalidate_range_start"));
+        }
+
+        @Test
+        void primedAtRegisterRecordsReclaimToMapAtTheFirstInsertAndNofsAllocationsTakeNoMap() {
+            Kernel k = driverWithNotifier(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.PRIMED_AT_REGISTER));
+            assertThat(runtimeDeps(k)).contains(RECLAIM_TO_MAP, "mmu_notifier_invalidate_range_start -> &gpu0->update")
+                    .doesNotContain("&gpu0->update -> mmu_notifier_invalidate_range_start");
+            assertThat(k.lockdep().reports()).isEmpty();
+        }
+
+        @Test
+        void takenByReclaimPrimesNothingAtRegisterButEveryReclaimingAllocationTakesTheMap() {
+            Kernel k = driverWithNotifier(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.TAKEN_BY_RECLAIM));
+            assertThat(runtimeDeps(k)).doesNotContain(RECLAIM_TO_MAP);
+            assertThat(k.lockdep().reports()).as("GFP_NOFS under the lock the callback takes").singleElement()
+                    .satisfies(r -> assertThat(r.cycle()).contains("&gpu0->update", "mmu_notifier_invalidate_range_start"));
         }
     }
 
@@ -846,7 +899,7 @@ class SwitchBehaviourTest {
         }
     }
 
-    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class);
+    static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
 
     /**
      * Every value of every switch has a test that sets it and checks its behaviour: here, in a nested

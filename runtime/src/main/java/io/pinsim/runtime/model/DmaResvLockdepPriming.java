@@ -26,6 +26,9 @@ public enum DmaResvLockdepPriming implements Switch {
      */
     @Switch.Doc(behaviour = "boot also primes fs_reclaim -> i_mmap_rwsem and fs_reclaim -> mmu_notifier_invalidate_range_start -> dma_fence_map; "
             + "fence signalling and wait are annotated",
-            source = "5fbff813a4a3 dma-fence: basic lockdep annotations, and dma-fence: prime lockdep annotations, 5.9")
+            source = "5fbff813a4a3 dma-fence: basic lockdep annotations, and dma-fence: prime lockdep annotations, 5.9",
+            requires = @Switch.Requires(state = "the lockdep map __mmu_notifier_invalidate_range_start_map", of = MmuNotifierLockdep.class,
+                    anyOf = {"PRIMED_AT_REGISTER", "TAKEN_BY_RECLAIM"}, commit = "23b68395c7c7",
+                    why = "dma_resv_lockdep() acquires the notifier map around its fence wait, and the map exists from 5.4"))
     FENCE_SIGNALLING
 }

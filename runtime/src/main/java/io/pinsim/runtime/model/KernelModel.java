@@ -48,7 +48,9 @@ public final class KernelModel {
             RdmaCopyOnFork.class,
             DmaResvLockdepPriming.class,
             SvaMmExit.class,
-            SecondaryTlbInvalidation.class);
+            SecondaryTlbInvalidation.class,
+            MmuNotifierLockdep.class,
+            KfdSvm.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -75,7 +77,9 @@ public final class KernelModel {
             RdmaCopyOnFork.NOT_REPORTED,
             DmaResvLockdepPriming.NONE,
             SvaMmExit.NO_SVA,
-            SecondaryTlbInvalidation.INVALIDATE_RANGE));
+            SecondaryTlbInvalidation.INVALIDATE_RANGE,
+            MmuNotifierLockdep.NO_MAP,
+            KfdSvm.NO_SVM_IOCTL));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -85,7 +89,8 @@ public final class KernelModel {
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
             DmaResvLockdepPriming.RESV_RECLAIM,
-            SvaMmExit.ABORT_SILENTLY));
+            SvaMmExit.ABORT_SILENTLY,
+            MmuNotifierLockdep.PRIMED_AT_REGISTER));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -112,7 +117,9 @@ public final class KernelModel {
             MadvPopulate.SUPPORTED,
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
             IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
-            RdmaCopyOnFork.REPORTED));
+            RdmaCopyOnFork.REPORTED,
+            MmuNotifierLockdep.TAKEN_BY_RECLAIM,
+            KfdSvm.SVM_RETRY_FAULTS));
 
     /**
      * 6.5 and later: R/O long-term pins unshare non-anon pages (6.2), mprotect maps clean exclusive

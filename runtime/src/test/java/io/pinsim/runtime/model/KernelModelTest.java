@@ -55,7 +55,10 @@ class KernelModelTest {
                     IoUringBufferCheck.GUP_DECIDES),
             Row.of(SvaMmExit.NO_SVA, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY),
             Row.of(SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE,
-                    SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS));
+                    SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS),
+            Row.of(MmuNotifierLockdep.NO_MAP, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.TAKEN_BY_RECLAIM,
+                    MmuNotifierLockdep.TAKEN_BY_RECLAIM),
+            Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {

@@ -165,7 +165,9 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what) {
-        return mine(process).insertIntervalNotifier(start, length, ops, holder(what));
+        MmuIntervalNotifierImpl sub = mine(process).insertIntervalNotifier(start, length, ops, holder(what));
+        sub.driver = name;
+        return sub;
     }
 
     /**
@@ -337,7 +339,7 @@ final class DriverContextImpl implements DriverContext {
         Objects.requireNonNull(gfp, "gfp");
         String actor = kernel.fences.actor(name);
         kernel.trace().record(actor, TraceKind.INFO, -1, -1, "kmalloc(GFP_" + gfp.name() + ")" + (what == null || what.isBlank() ? "" : ": " + what));
-        DmaResvLockdep.mayReclaim(kernel.core.lockdep(), actor, gfp.directReclaim(), gfp.fs(), kernel.model().get(DmaResvLockdepPriming.class));
+        DmaResvLockdep.mayReclaim(kernel.core.lockdep(), actor, gfp.directReclaim(), gfp.fs(), kernel.core.notifierLockdep);
     }
 
     private static void requireName(String value, String parameter, String what) {

@@ -458,6 +458,7 @@ public final class ProcessImpl implements MmOwner {
             // mmu_notifier_register() of a registered subscription would add it to the list twice (hlist_add_head_rcu)
             throw new IllegalArgumentException("listener is already registered on process \"" + name + "\"; register it once");
         }
+        mm.subscriptions.register(true);
         mm.subscriptions.listeners.add(listener);
     }
 

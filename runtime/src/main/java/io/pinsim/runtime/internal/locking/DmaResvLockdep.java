@@ -1,6 +1,7 @@
 package io.pinsim.runtime.internal.locking;
 
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 
 /**
  * {@code dma_resv_lockdep()} (drivers/dma-buf/dma-resv.c, subsys_initcall): takes, once at boot and
@@ -50,20 +51,20 @@ public final class DmaResvLockdep {
     /**
      * fs_reclaim_acquire(gfp) then fs_reclaim_release(gfp) (mm/page_alloc.c) for an allocation: if
      * it may direct-reclaim (__need_reclaim(): __GFP_DIRECT_RECLAIM and not PF_MEMALLOC), acquire
-     * {@code fs_reclaim} if __GFP_FS, and the mmu notifier map whether or not __GFP_FS ("mm: Track
-     * mmu notifiers in fs_reclaim_acquire/release", Vetter, 5.11: "only GFP_ATOMIC is a safe
-     * choice, GFP_NOIO isn't good enough"). The model applies the notifier part from the
-     * FENCE_SIGNALLING priming on, so on its 5.10 model a GFP_NOFS allocation already takes the
-     * notifier map; GFP_KERNEL reaches it through the primed fs_reclaim edge either way.
+     * {@code fs_reclaim} if __GFP_FS, and, from {@link MmuNotifierLockdep#TAKEN_BY_RECLAIM}
+     * (f920e413ff9c "mm: track mmu notifiers in fs_reclaim_acquire/release", 5.11: "only GFP_ATOMIC
+     * is a safe choice, GFP_NOIO isn't good enough"), the mmu notifier map whether or not __GFP_FS.
+     * Before it a GFP_KERNEL allocation reaches the notifier map only through a primed fs_reclaim
+     * edge, and a GFP_NOFS one not at all.
      */
-    public static void mayReclaim(LockdepImpl lockdep, String actor, boolean directReclaim, boolean fs, DmaResvLockdepPriming priming) {
+    public static void mayReclaim(LockdepImpl lockdep, String actor, boolean directReclaim, boolean fs, MmuNotifierLockdep notifierMap) {
         if (!directReclaim || !lockdep.active()) {
             return;
         }
         if (fs) {
             lockdep.acquire(actor, LockClass.FS_RECLAIM, LockMode.WRITE);
         }
-        if (priming == DmaResvLockdepPriming.FENCE_SIGNALLING) {
+        if (notifierMap == MmuNotifierLockdep.TAKEN_BY_RECLAIM) {
             lockdep.acquireRelease(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
         }
         if (fs) {

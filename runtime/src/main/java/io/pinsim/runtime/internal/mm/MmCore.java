@@ -6,6 +6,7 @@ import io.pinsim.runtime.TransparentHugepage;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.model.CowReuse;
@@ -41,6 +42,8 @@ public final class MmCore {
     private final KernelLog log;
     private final LockdepImpl lockdep;
     private final DmaResvLockdepPriming priming;
+    /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
+    public final MmuNotifierLockdep notifierLockdep;
     private String actor;
     private final Rmap rmap = new Rmap();
     /** The swap device. */
@@ -97,6 +100,7 @@ public final class MmCore {
         this.thp = config.thp();
         this.lockdep = new LockdepImpl(config.lockdep(), trace, log);
         this.priming = model.get(DmaResvLockdepPriming.class);
+        this.notifierLockdep = model.get(MmuNotifierLockdep.class);
         DmaResvLockdep.prime(lockdep, priming);
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
@@ -345,7 +349,7 @@ public final class MmCore {
      */
     public Page allocFrame(Content content) {
         if (actor != null && lockdep.holdsAny(actor)) {
-            DmaResvLockdep.mayReclaim(lockdep, actor, true, true, priming);
+            DmaResvLockdep.mayReclaim(lockdep, actor, true, true, notifierLockdep);
         }
         if (used >= memoryFrames) {
             return null;

@@ -5,6 +5,7 @@ import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.locking.NotifierMapLockdep;
 
 /**
  * struct mmu_interval_notifier (99cb252f5e68, 5.5): a driver's subscription to invalidations of one
@@ -21,6 +22,8 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
     /** interval_sub->invalidate_seq. */
     long invalidateSeq;
     boolean removed;
+    /** The device that inserted it (DriverContext), whose task calls read_begin between steps; null for a process's own. */
+    public String driver;
 
     MmuIntervalNotifierImpl(MmuNotifierSubscriptions subscriptions, long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
         this.subscriptions = subscriptions;
@@ -63,6 +66,9 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
                     + (invalidateSeq == subscriptions.invalidateSeq ? ", and it would wait for the invalidation that is calling it" : ""),
                     subscriptions.mm.kernel.trace().render());
         }
+        // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map); lock_map_release(..): read_begin may sleep for an invalidation
+        String actor = subscriptions.mm.kernel.currentActor() != null || driver == null ? subscriptions.actor() : driver;
+        NotifierMapLockdep.readBegin(subscriptions.mm.kernel.lockdep(), actor, subscriptions.mm.kernel.notifierLockdep);
         return invalidateSeq;
     }
 

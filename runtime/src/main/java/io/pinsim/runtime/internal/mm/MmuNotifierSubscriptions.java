@@ -10,6 +10,7 @@ import io.pinsim.runtime.internal.locking.LockClass;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
 import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.internal.locking.NotifierMapLockdep;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ public final class MmuNotifierSubscriptions {
     public long invalidateSeq = 2;
     private int activeInvalidateRanges;
     private MmuIntervalNotifierImpl calling;
+    /** mm-&gt;notifier_subscriptions exists: a subscriber registered once. */
+    private boolean registered;
 
     MmuNotifierSubscriptions(Mm mm) {
         this.mm = mm;
@@ -50,8 +53,26 @@ public final class MmuNotifierSubscriptions {
         return (invalidateSeq & 1) != 0;
     }
 
+    /**
+     * __mmu_notifier_register(): a classic subscriber registers each time, an interval notifier only
+     * when the mm has no mm-&gt;notifier_subscriptions yet (mmu_interval_notifier_insert()); either
+     * primes lockdep on models with {@link io.pinsim.runtime.model.MmuNotifierLockdep#PRIMED_AT_REGISTER}.
+     */
+    public void register(boolean classic) {
+        if (classic || !registered) {
+            registered = true;
+            NotifierMapLockdep.register(mm.kernel.lockdep(), actor(), mm.kernel.notifierLockdep);
+        }
+    }
+
+    /** The task running the step, charged with the lockdep maps this takes. */
+    String actor() {
+        return mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
+    }
+
     /** mmu_interval_notifier_insert(). */
     public MmuIntervalNotifierImpl insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
+        register(false);
         MmuIntervalNotifierImpl sub = new MmuIntervalNotifierImpl(this, startVpn, endVpn, ops, name);
         if (activeInvalidateRanges > 0) {
             if (isInvalidating()) {
@@ -94,8 +115,11 @@ public final class MmuNotifierSubscriptions {
      * (23b68395c7c7, 5.4), so whatever a callback takes or waits for depends on that map.
      */
     boolean invalidateStart(MmuNotifierRange range) {
+        if (!NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep)) {
+            return invalidateStart(range, true);
+        }
         LockdepImpl lockdep = mm.kernel.lockdep();
-        String actor = mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
+        String actor = actor();
         lockdep.acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
         try {
             return invalidateStart(range, true);
