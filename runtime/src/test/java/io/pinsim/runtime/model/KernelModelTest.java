@@ -49,6 +49,8 @@ class KernelModelTest {
             Row.of(RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.REPORTED, RdmaCopyOnFork.REPORTED),
             Row.of(DmaResvLockdepPriming.NONE, DmaResvLockdepPriming.RESV_RECLAIM, DmaResvLockdepPriming.FENCE_SIGNALLING, DmaResvLockdepPriming.FENCE_SIGNALLING,
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
+            Row.of(MmuNotifierLockdep.NONE, MmuNotifierLockdep.REGISTER_PRIMING, MmuNotifierLockdep.REGISTER_PRIMING, MmuNotifierLockdep.RECLAIM_TRACKING,
+                    MmuNotifierLockdep.RECLAIM_TRACKING),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
                     IoUringBufferCheck.GUP_DECIDES));
 

@@ -58,9 +58,16 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         return phase == Phase.DONE;
     }
 
+    /** The first step (mmap_write_lock()) waits while another operation holds mmap_lock (a stepped munmap for write, a stepped MADV_DONTNEED for read). */
     @Override
     public boolean isBlocked() {
-        return false;
+        return waitsFor() != null;
+    }
+
+    @Override
+    public String waitsFor() {
+        Mm mm = parent.mm;
+        return phase == Phase.BEGIN && ((mm.mmapWriteLocker != null && mm.mmapWriteLocker != this) || mm.mmapReaders > 0) ? mm.objectId() + ":mmap_lock" : null;
     }
 
     @Override

@@ -447,6 +447,7 @@ public final class ProcessImpl implements MmOwner {
             throw new IllegalArgumentException("listener is already registered on process \"" + name + "\"; register it once");
         }
         mm.subscriptions.listeners.add(listener);
+        mm.subscriptions.primeLockdepAtRegister();
     }
 
     @Override

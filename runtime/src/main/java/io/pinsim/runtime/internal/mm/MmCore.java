@@ -5,6 +5,7 @@ import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.internal.locking.Mutexes;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Leak;
@@ -40,6 +41,7 @@ public final class MmCore {
     private final Trace trace = new Trace();
     private final KernelLog log;
     private final LockdepImpl lockdep;
+    private final Mutexes mutexes = new Mutexes();
     private final DmaResvLockdepPriming priming;
     private String actor;
     private final Rmap rmap = new Rmap();
@@ -117,6 +119,11 @@ public final class MmCore {
     /** The kernel's lockdep. */
     public LockdepImpl lockdep() {
         return lockdep;
+    }
+
+    /** The sleeping locks (drivers' mutexes) and who holds them. */
+    public Mutexes mutexes() {
+        return mutexes;
     }
 
     /**

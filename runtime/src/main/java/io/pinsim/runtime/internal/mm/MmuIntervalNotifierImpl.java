@@ -5,6 +5,9 @@ import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockMode;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 
 /**
  * struct mmu_interval_notifier (99cb252f5e68, 5.5): a driver's subscription to invalidations of one
@@ -21,6 +24,10 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
     /** interval_sub->invalidate_seq. */
     long invalidateSeq;
     boolean removed;
+    /** The Footprint id of the driver lock the invalidate callback takes first, or null (see {@link io.pinsim.runtime.internal.locking.Mutexes}). */
+    String lockId;
+    /** Who reads under this subscription when no step runs: the driver's device, for lockdep. */
+    String actor;
 
     MmuIntervalNotifierImpl(MmuNotifierSubscriptions subscriptions, long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
         this.subscriptions = subscriptions;
@@ -49,11 +56,14 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
     }
 
     /**
-     * mmu_interval_read_begin(): the sequence to check with {@link #readRetry(long)}. It takes the
-     * lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation holds; called
-     * from inside an invalidation (a callback) lockdep reports possible recursive locking, and once
-     * the callback has set the sequence it would sleep for the invalidation that is calling it.
-     * The model reports both as a {@link KernelBugException}.
+     * mmu_interval_read_begin(): the sequence to check with {@link #readRetry(long)}. It takes and
+     * releases the lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation
+     * holds (99cb252f5e68, 5.5; not on models without the map, {@link MmuNotifierLockdep#NONE});
+     * called from inside an invalidation (a callback) lockdep reports possible recursive locking,
+     * and once the callback has set the sequence it would sleep for the invalidation that is
+     * calling it: the model reports both as a {@link KernelBugException}. Called by another thread
+     * while an invalidation of this interval is in progress ({@link #readBeginWaits()}) it sleeps
+     * until invalidate_range_end: a stepped caller waits for that; a plain call is refused.
      */
     public long readBegin() {
         requireLive("mmu_interval_read_begin");
@@ -63,7 +73,25 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
                     + (invalidateSeq == subscriptions.invalidateSeq ? ", and it would wait for the invalidation that is calling it" : ""),
                     subscriptions.mm.kernel.trace().render());
         }
+        if (readBeginWaits()) {
+            throw new IllegalStateException(name + ": mmu_interval_read_begin() would sleep until the invalidation in progress on \"" + process().name()
+                    + "\" ends (wait_event(subscriptions->wq)): step that invalidation to its end first, or run the read as steps in the explorer");
+        }
+        MmCore k = subscriptions.mm.kernel;
+        if (subscriptions.mapAnnotated() && k.lockdep().active()) {
+            k.lockdep().acquireRelease(k.currentActor() != null ? k.currentActor() : actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
+        }
         return invalidateSeq;
+    }
+
+    @Override
+    public boolean readBeginWaits() {
+        return !removed && invalidateSeq == subscriptions.invalidateSeq;
+    }
+
+    /** The Footprint id of the driver lock the invalidate callback takes first, or null. */
+    public String lockId() {
+        return lockId;
     }
 
     @Override

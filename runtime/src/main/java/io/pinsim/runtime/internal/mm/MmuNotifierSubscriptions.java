@@ -9,6 +9,7 @@ import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.internal.locking.LockClass;
 import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -30,6 +31,8 @@ public final class MmuNotifierSubscriptions {
     public long invalidateSeq = 2;
     private int activeInvalidateRanges;
     private MmuIntervalNotifierImpl calling;
+    /** The actors whose invalidations are between start and end, one entry per range (a stepped munmap holds one across steps). */
+    private final List<String> invalidators = new ArrayList<>(1);
 
     MmuNotifierSubscriptions(Mm mm) {
         this.mm = mm;
@@ -39,9 +42,41 @@ public final class MmuNotifierSubscriptions {
         return listeners.isEmpty() && intervals.isEmpty();
     }
 
-    /** Whether an invalidation is running on this mm right now (what lockdep tracks with __mmu_notifier_invalidate_range_start_map). */
+    /**
+     * Whether the actor running now is inside an invalidation of this mm (between its start and
+     * end: what lockdep tracks with __mmu_notifier_invalidate_range_start_map); another thread's
+     * stepped invalidation in progress does not count.
+     */
     boolean insideInvalidation() {
-        return activeInvalidateRanges > 0;
+        String now = mm.kernel.currentActor();
+        return calling != null || (activeInvalidateRanges > 0 && now != null && invalidators.contains(now));
+    }
+
+    private String actorNow() {
+        return mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
+    }
+
+    /** Whether the model's kernel has __mmu_notifier_invalidate_range_start_map ({@link MmuNotifierLockdep}). */
+    boolean mapAnnotated() {
+        return mm.kernel.model().get(MmuNotifierLockdep.class) != MmuNotifierLockdep.NONE;
+    }
+
+    /**
+     * The lockdep priming at the top of __mmu_notifier_register() (66204f1d2d1b, 5.4 - 5.10):
+     * fs_reclaim_acquire(GFP_KERNEL), lock_map_acquire() and lock_map_release() of the notifier
+     * map, fs_reclaim_release(), so lockdep knows reclaim may run into an invalidation before it
+     * ever does. Run by every registration; mmu_interval_notifier_insert() registers the mm on the
+     * first insert.
+     */
+    public void primeLockdepAtRegister() {
+        LockdepImpl lockdep = mm.kernel.lockdep();
+        if (mm.kernel.model().get(MmuNotifierLockdep.class) != MmuNotifierLockdep.REGISTER_PRIMING || !lockdep.active()) {
+            return;
+        }
+        String actor = actorNow();
+        lockdep.acquire(actor, LockClass.FS_RECLAIM, LockMode.WRITE);
+        lockdep.acquireRelease(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
+        lockdep.release(actor, LockClass.FS_RECLAIM);
     }
 
     /** mn_itree_is_invalidating(). */
@@ -51,6 +86,10 @@ public final class MmuNotifierSubscriptions {
 
     /** mmu_interval_notifier_insert(). */
     public MmuIntervalNotifierImpl insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
+        if (intervals.isEmpty()) {
+            // mmu_interval_notifier_insert(): mmu_notifier_register(NULL, mm) while the mm has no interval tree yet
+            primeLockdepAtRegister();
+        }
         MmuIntervalNotifierImpl sub = new MmuIntervalNotifierImpl(this, startVpn, endVpn, ops, name);
         if (activeInvalidateRanges > 0) {
             if (isInvalidating()) {
@@ -93,8 +132,11 @@ public final class MmuNotifierSubscriptions {
      * (23b68395c7c7, 5.4), so whatever a callback takes or waits for depends on that map.
      */
     boolean invalidateStart(MmuNotifierRange range) {
+        if (!mapAnnotated()) {
+            return invalidateStart(range, true);
+        }
         LockdepImpl lockdep = mm.kernel.lockdep();
-        String actor = mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
+        String actor = actorNow();
         lockdep.acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
         try {
             return invalidateStart(range, true);
@@ -103,9 +145,60 @@ public final class MmuNotifierSubscriptions {
         }
     }
 
+    /**
+     * mn_itree_inv_start_range() of a stepped invalidation ({@link InvalidateSteps}): opens the
+     * range (the notifier map taken by {@code actor} until {@link #listenersStepped}), makes
+     * invalidate_seq odd if an interval overlaps and returns the intervals to call, one per step.
+     */
+    List<MmuIntervalNotifierImpl> beginStepped(MmuNotifierRange range, String actor) {
+        if (mapAnnotated()) {
+            mm.kernel.lockdep().acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
+        }
+        activeInvalidateRanges++;
+        invalidators.add(actor);
+        List<MmuIntervalNotifierImpl> hit = new ArrayList<>();
+        for (MmuIntervalNotifierImpl s : intervals) {
+            if (!s.removed && range.overlaps(s.start(), s.end())) {
+                hit.add(s);
+            }
+        }
+        if (!hit.isEmpty()) {
+            invalidateSeq |= 1;
+        }
+        return hit;
+    }
+
+    /** One interval's -&gt;invalidate() of a stepped (blockable) invalidation; a refusal is WARNed and ignored. */
+    void callStepped(MmuIntervalNotifierImpl s, MmuNotifierRange range) {
+        mm.kernel.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "invalidate " + range + " of \"" + mm.owner.name() + "\", cur_seq " + invalidateSeq);
+        calling = s;
+        boolean ok;
+        try {
+            ok = s.ops.invalidate(s, range, invalidateSeq);
+        } finally {
+            calling = null;
+        }
+        if (!ok) {
+            warnBlockableRefusal(s.name(), range);
+        }
+    }
+
+    /** The classic subscribers' invalidate_range_start of a stepped invalidation, then the notifier map is released. */
+    void listenersStepped(MmuNotifierRange range, String actor) {
+        for (MmuNotifierListener l : List.copyOf(listeners)) {
+            if (!l.invalidateRangeStart(mm.owner, range.event(), range.start(), range.end(), true)) {
+                warnBlockableRefusal(String.valueOf(l), range);
+            }
+        }
+        if (mapAnnotated()) {
+            mm.kernel.lockdep().release(actor, LockClass.MMU_NOTIFIER_MAP);
+        }
+    }
+
     private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
         MmCore k = mm.kernel;
         activeInvalidateRanges++;
+        invalidators.add(actorNow());
         List<MmuIntervalNotifierImpl> hit = new ArrayList<>();
         for (MmuIntervalNotifierImpl s : intervals) {
             if (!s.removed && range.overlaps(s.start(), s.end())) {
@@ -168,6 +261,7 @@ public final class MmuNotifierSubscriptions {
         for (MmuNotifierListener l : List.copyOf(ended)) {
             l.invalidateRangeEnd(mm.owner, range.event(), range.start(), range.end());
         }
+        invalidators.remove(actorNow());
         if (--activeInvalidateRanges > 0 || !isInvalidating()) {
             return;
         }
