@@ -318,11 +318,11 @@ final class DriverContextImpl implements DriverContext {
         requireName(lockName, "lockName", "lock");
         String actor = kernel.fences.actor(name);
         String id = lockId(lockName);
-        String owner = kernel.core.mutexes().owner(id);
+        String owner = kernel.core.mutexes.owner(id);
         if (owner != null && owner.equals(actor)) {
             throw new IllegalStateException(name + " takes " + lockName + " while holding it: mutex_lock() on a held mutex deadlocks; unlock it first");
         }
-        kernel.core.mutexes().lock(id, actor);
+        kernel.core.mutexes.lock(id, actor);
         kernel.core.lockdep().acquire(actor, LockClass.driverLock(name, lockName), LockMode.WRITE);
     }
 
@@ -331,11 +331,11 @@ final class DriverContextImpl implements DriverContext {
         Objects.requireNonNull(lockName, "lockName");
         String actor = kernel.fences.actor(name);
         String id = lockId(lockName);
-        if (!actor.equals(kernel.core.mutexes().owner(id))) {
+        if (!actor.equals(kernel.core.mutexes.owner(id))) {
             throw new IllegalStateException(name + " unlocks " + lockName + " but does not hold it"
-                    + (kernel.core.mutexes().owner(id) != null ? " (" + kernel.core.mutexes().owner(id) + " does)" : ""));
+                    + (kernel.core.mutexes.owner(id) != null ? " (" + kernel.core.mutexes.owner(id) + " does)" : ""));
         }
-        kernel.core.mutexes().unlock(id, actor);
+        kernel.core.mutexes.unlock(id, actor);
         kernel.core.lockdep().release(actor, LockClass.driverLock(name, lockName));
     }
 
@@ -347,7 +347,7 @@ final class DriverContextImpl implements DriverContext {
 
     @Override
     public String lockHolder(String lockName) {
-        return kernel.core.mutexes().owner(lockId(lockName));
+        return kernel.core.mutexes.owner(lockId(lockName));
     }
 
     @Override

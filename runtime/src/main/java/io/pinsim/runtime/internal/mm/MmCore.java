@@ -41,7 +41,8 @@ public final class MmCore {
     private final Trace trace = new Trace();
     private final KernelLog log;
     private final LockdepImpl lockdep;
-    private final Mutexes mutexes = new Mutexes();
+    /** The sleeping locks (drivers' mutexes) and who holds them. */
+    public final Mutexes mutexes = new Mutexes();
     private final DmaResvLockdepPriming priming;
     private String actor;
     private final Rmap rmap = new Rmap();
@@ -119,11 +120,6 @@ public final class MmCore {
     /** The kernel's lockdep. */
     public LockdepImpl lockdep() {
         return lockdep;
-    }
-
-    /** The sleeping locks (drivers' mutexes) and who holds them. */
-    public Mutexes mutexes() {
-        return mutexes;
     }
 
     /**

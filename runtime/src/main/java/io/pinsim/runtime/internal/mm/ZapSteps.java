@@ -137,7 +137,7 @@ public final class ZapSteps implements Steppable {
         }
         if (phase == Phase.CALLBACK) {
             String lock = hits.get(hit).lockId();
-            String owner = lock == null ? null : k.mutexes().owner(lock);
+            String owner = lock == null ? null : k.mutexes.owner(lock);
             return owner != null && !owner.equals(actor) ? lock : null;
         }
         return null;
