@@ -128,8 +128,8 @@ class PinsimExtensionTest {
         });
         assertThat(entries(events, ReportEntries.EXPLORE_SEARCH, "up to 1 preemption")).singleElement()
                 .satisfies(e -> assertThat(e.get(ReportEntries.EXPLORED)).isEqualTo("2"));
-        events.assertThatEvents().haveExactly(1, event(test("scheduleAndPct"), finishedWithFailure(instanceOf(IllegalArgumentException.class),
-                message(m -> m.contains("a replay runs one schedule; drop pct to replay it")))));
+        events.assertThatEvents().haveExactly(1, event(test("scheduleAndPct"), finishedWithFailure(
+                message(m -> m.contains("@Explore(schedule = \"T1\", pct = @Pct(runs = 5)): a replay runs one schedule; drop pct to replay it")))));
     }
 
     /** On a model @KnownBug names, only an assertion of the expected kind with the because fragment is the bug; anything else fails the test. */
