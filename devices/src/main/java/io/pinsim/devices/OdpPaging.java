@@ -24,16 +24,19 @@ final class OdpPaging {
     private final DriverContext ctx;
     private final String name;
     private final boolean xltEmergencyPage;
+    private final OdpFaultProtocol protocol;
 
     /**
      * @param ctx              the NIC's driver context
      * @param name             the NIC's name
      * @param xltEmergencyPage as {@link RdmaNic#RdmaNic(Kernel, String, boolean)}
+     * @param protocol         how a device fault orders read_begin, hmm_range_fault, umem_mutex and read_retry
      */
-    OdpPaging(DriverContext ctx, String name, boolean xltEmergencyPage) {
+    OdpPaging(DriverContext ctx, String name, boolean xltEmergencyPage, OdpFaultProtocol protocol) {
         this.ctx = ctx;
         this.name = name;
         this.xltEmergencyPage = xltEmergencyPage;
+        this.protocol = protocol;
     }
 
     /** ib_umem_odp_get(): no pin and no accounting; mmu_interval_notifier_insert() over the MR and an empty device page table (mlx5 MTT). */
@@ -41,13 +44,18 @@ final class OdpPaging {
         DevicePageTable dpt = new DevicePageTable();
         MemoryRegion[] self = new MemoryRegion[1];
         MmuIntervalNotifier sub = ctx.insertIntervalNotifier(pd.process(), address, length,
-                (s, range, cur) -> invalidate(self[0], s, range, cur), "MR#" + key + " (ODP)");
+                (s, range, cur) -> invalidate(self[0], s, range, cur), "MR#" + key + " (ODP)", umemMutex(key));
         self[0] = new MemoryRegion(pd, key, address, length, access, null, sub, dpt);
         return self[0];
     }
 
+    /** The name of an MR's umem_odp-&gt;umem_mutex, the lock its invalidation and its device faults take. */
+    static String umemMutex(int key) {
+        return "MR#" + key + ".umem_mutex";
+    }
+
     /**
-     * mlx5_ib_invalidate_range(): refuse a non-blockable range; otherwise set the sequence, zap the
+     * mlx5_ib_invalidate_range(): refuse a non-blockable range; otherwise, under umem_mutex, set the sequence, zap the
      * device's entries of the range with a UMR (whose translation buffer comes from
      * mlx5r_umr_alloc_xlt(): the full size, smaller sizes, then the preallocated emergency page) and
      * dirty the pages the device could write (ib_umem_odp_unmap_dma_pages()).
@@ -57,6 +65,15 @@ final class OdpPaging {
             ctx.trace("MR#" + mr.key + ": refuses the non-blockable " + range + " (mlx5_ib_invalidate_range: !mmu_notifier_range_blockable)");
             return false;
         }
+        ctx.lock(umemMutex(mr.key));
+        try {
+            return invalidateLocked(mr, sub, range, curSeq);
+        } finally {
+            ctx.unlock(umemMutex(mr.key));
+        }
+    }
+
+    private boolean invalidateLocked(MemoryRegion mr, MmuIntervalNotifier sub, MmuNotifierRange range, long curSeq) {
         sub.setSeq(curSeq);
         long start = Math.max(range.start(), mr.address & ~(Kernel.PAGE_SIZE - 1L));
         long end = Math.min(range.end(), mr.address + mr.length);
@@ -164,15 +181,33 @@ final class OdpPaging {
                 }
                 return "device page fault at " + Kernel.hex(page) + " failed: " + e.getMessage();
             }
-            if (sub.readRetry(seq)) {
-                ctx.trace("MR#" + mr.key + ": an invalidation ran during the fault at " + Kernel.hex(page) + " (mmu_interval_read_retry), retrying");
-                continue;
+            ctx.lock(umemMutex(mr.key));
+            try {
+                if (protocol != OdpFaultProtocol.NO_READ_RETRY && sub.readRetry(seq)) {
+                    ctx.trace("MR#" + mr.key + ": an invalidation ran during the fault at " + Kernel.hex(page) + " (mmu_interval_read_retry), retrying");
+                    continue;
+                }
+                map(mr, page, range);
+            } finally {
+                ctx.unlock(umemMutex(mr.key));
             }
-            mr.deviceTable.map(page, range.frames().get(0), range.writable().get(0));
-            ctx.trace("MR#" + mr.key + ": device page fault at " + Kernel.hex(page) + " mapped frame #" + range.frames().get(0).pfn()
-                    + (range.writable().get(0) ? " writable" : " read-only"));
             return null;
         }
         return "device page fault at " + Kernel.hex(page) + " kept racing invalidations (HMM_RANGE_DEFAULT_TIMEOUT)";
+    }
+
+    /** ib_umem_odp_map_dma_single_page() and mlx5r_umr_update_xlt(): the device maps what hmm_range_fault() returned. */
+    void map(MemoryRegion mr, long page, HmmRange range) {
+        mr.deviceTable.map(page, range.frames().get(0), range.writable().get(0));
+        ctx.trace("MR#" + mr.key + ": device page fault at " + Kernel.hex(page) + " mapped frame #" + range.frames().get(0).pfn()
+                + (range.writable().get(0) ? " writable" : " read-only"));
+    }
+
+    DriverContext ctx() {
+        return ctx;
+    }
+
+    OdpFaultProtocol protocol() {
+        return protocol;
     }
 }

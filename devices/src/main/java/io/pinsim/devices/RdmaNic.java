@@ -63,10 +63,21 @@ public class RdmaNic {
      *                         without it the invalidation fails
      */
     public RdmaNic(Kernel kernel, String name, boolean xltEmergencyPage) {
+        this(kernel, name, xltEmergencyPage, OdpFaultProtocol.MLX5);
+    }
+
+    /**
+     * A NIC whose ODP device faults follow {@code protocol}: mlx5's, or a driver's that gets the
+     * interval-notifier protocol wrong (for {@link NaiveOdpNic} and tests).
+     *
+     * @param xltEmergencyPage as {@link #RdmaNic(Kernel, String, boolean)}
+     * @param protocol         how a device fault orders read_begin, hmm_range_fault(), umem_mutex and read_retry
+     */
+    protected RdmaNic(Kernel kernel, String name, boolean xltEmergencyPage, OdpFaultProtocol protocol) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
         this.ctx = DriverContext.attach(kernel, name);
-        this.odp = new OdpPaging(ctx, name, xltEmergencyPage);
+        this.odp = new OdpPaging(ctx, name, xltEmergencyPage, Objects.requireNonNull(protocol, "protocol"));
     }
 
     /** @return the device name, {@code mlx5_0} */
@@ -328,25 +339,47 @@ public class RdmaNic {
         Objects.requireNonNull(mr, "mr");
         checkLive(mr, "advising");
         ctx.call("ibv_advise_mr(MR#" + mr.key + ", " + offset + ", " + length + (write ? ", PREFETCH_WRITE)" : ", PREFETCH)"), () -> {
-            if (!mr.isOnDemand()) {
-                throw new ErrnoException(Errno.EOPNOTSUPP, "ibv_advise_mr", "MR#" + mr.key + " is not an ODP MR");
-            }
-            if (write && !mr.isWritable()) {
-                throw new ErrnoException(Errno.EPERM, "ibv_advise_mr", "PREFETCH_WRITE of a read-only MR");
-            }
-            if (length <= 0) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_advise_mr", "length " + length + " must be positive");
-            }
-            if (offset < 0 || offset > mr.length - length) {
-                throw new ErrnoException(Errno.EFAULT, "ibv_advise_mr", "range " + offset + "+" + length + " outside MR#" + mr.key + " of " + mr.length
-                        + " bytes (pagefault_mr)");
-            }
+            checkAdvise(mr, offset, length, write);
             String err = odp.faultIn(mr, mr.address + offset, length, write);
             if (err != null) {
                 throw new ErrnoException(Errno.EFAULT, "ibv_advise_mr", err);
             }
             return null;
         });
+    }
+
+    /**
+     * {@link #advise} as the steps of its device page faults, to interleave with a munmap or
+     * MADV_DONTNEED of the process ({@code Task.munmapSteps}) in the schedule explorer: per page,
+     * mmu_interval_read_begin() (waits while an invalidation of the MR is in progress),
+     * hmm_range_fault() under mmap_read_lock (waits while mmap_lock is held for write), take
+     * umem_mutex (waits while an invalidation holds it), mmu_interval_read_retry() and retry or map,
+     * unlock; in the order of the NIC's {@link OdpFaultProtocol}. A fault that fails (the range was
+     * unmapped: EFAULT) ends the steps; {@code failure()} of the result says why.
+     *
+     * @throws ErrnoException as {@link #advise}, before any step
+     */
+    public OdpFaultSteps adviseSteps(MemoryRegion mr, long offset, int length, boolean write) {
+        Objects.requireNonNull(mr, "mr");
+        checkLive(mr, "advising");
+        checkAdvise(mr, offset, length, write);
+        return new OdpFaultSteps(odp, mr, mr.address + offset, length, write);
+    }
+
+    private static void checkAdvise(MemoryRegion mr, long offset, int length, boolean write) {
+        if (!mr.isOnDemand()) {
+            throw new ErrnoException(Errno.EOPNOTSUPP, "ibv_advise_mr", "MR#" + mr.key + " is not an ODP MR");
+        }
+        if (write && !mr.isWritable()) {
+            throw new ErrnoException(Errno.EPERM, "ibv_advise_mr", "PREFETCH_WRITE of a read-only MR");
+        }
+        if (length <= 0) {
+            throw new ErrnoException(Errno.EINVAL, "ibv_advise_mr", "length " + length + " must be positive");
+        }
+        if (offset < 0 || offset > mr.length - length) {
+            throw new ErrnoException(Errno.EFAULT, "ibv_advise_mr", "range " + offset + "+" + length + " outside MR#" + mr.key + " of " + mr.length
+                    + " bytes (pagefault_mr)");
+        }
     }
 
     /** A PD or MR of another NIC is a test bug: its handles mean nothing to this device. */

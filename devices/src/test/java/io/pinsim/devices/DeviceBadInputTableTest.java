@@ -129,6 +129,23 @@ class DeviceBadInputTableTest {
                 .bad("offset -1", errno(EFAULT, "pagefault_mr"), 1, -1L)
                 .bad("a range past the MR", errno(EFAULT, "pagefault_mr"), 1, (long) PAGE + 1)
                 .bad("offset Long.MAX_VALUE", errno(EFAULT, "pagefault_mr"), 1, Long.MAX_VALUE);
+        t.method(RdmaNic.class, "adviseSteps(MemoryRegion,long,int,boolean)", f -> f.nic, f -> args(f.odpMr, 0L, PAGE, true))
+                .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
+                .bad("a deregistered MR", ise("is deregistered"), 0, f -> f.deadMr)
+                .bad("a pinned MR", errno(EOPNOTSUPP, "not an ODP MR"), 0, f -> f.mr)
+                .bad("length 0", errno(EINVAL, "must be positive"), 2, 0)
+                .bad("offset -1", errno(EFAULT, "pagefault_mr"), 1, -1L)
+                .bad("a range past the MR", errno(EFAULT, "pagefault_mr"), 1, (long) PAGE + 1);
+        t.type(OdpFaultSteps.class);
+        t.noInput(OdpFaultSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()", "failure()");
+        t.method(OdpFaultSteps.class, "step()", f -> f.nic.adviseSteps(f.odpMr, 0L, PAGE, false), f -> args())
+                .on("faults that are done", ise("are done"), f -> {
+                    OdpFaultSteps done = f.nic.adviseSteps(f.odpMr, 0L, PAGE, false);
+                    while (!done.isDone()) {
+                        done.step();
+                    }
+                    return done;
+                });
         t.method(WorkRequest.class, "completion()", f -> f.doneWr(), f -> args())
                 .on("a WR still posted", ise("still posted"), f -> f.postedWr);
         t.method(WorkRequest.class, "readData()", f -> f.doneWr(), f -> args())

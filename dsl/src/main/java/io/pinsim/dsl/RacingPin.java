@@ -72,15 +72,17 @@ final class RacingPin {
                     }
                 });
         String chosen;
-        if (!state.schedule.isEmpty()) {
-            ScheduleRun one = explorer.replay(state.schedule);
-            chosen = state.schedule;
+        Exploration explore = state.explore;
+        if (!explore.schedule().isEmpty()) {
+            ScheduleRun one = explore.replay(explorer);
+            chosen = explore.schedule();
             state.exploration = "replayed the schedule " + chosen + " of forkRacingPin(" + device + ") (@Explore(schedule = \"" + chosen + "\")): "
                     + one.outcome() + one.failure().map(f -> " (" + f + ")").orElse("") + "\n" + table(one);
         } else {
-            Report report = explorer.explore(Search.preemptionBounded(state.preemptions));
-            String counts = "explored forkRacingPin(" + device + ") on " + state.kernel.model().name() + " up to " + state.preemptions
-                    + " preemption(s): " + report.schedules() + " schedules, " + report.pruned() + " pruned, " + report.failures().size() + " failed";
+            Report report = explorer.explore(explore.search());
+            explore.count(report);
+            String counts = "explored forkRacingPin(" + device + ") on " + state.kernel.model().name() + " " + explore.bound()
+                    + ": " + report.schedules() + " schedules, " + report.pruned() + " pruned, " + report.failures().size() + " failed";
             ScheduleRun smallest = report.smallestFailure().orElse(null);
             if (smallest != null) {
                 chosen = smallest.schedule().toString();

@@ -62,9 +62,8 @@ final class ScenarioState {
     final java.util.List<java.util.function.Consumer<Scenario>> replay = new java.util.ArrayList<>();
     /** The first step that cannot be redone on a fresh kernel, or null. */
     String unreplayable;
-    /** How racing steps explore: up to this many preemptions, or exactly {@link #schedule} if it is not empty. */
-    int preemptions = 2;
-    String schedule = "";
+    /** How racing steps explore, and what they explored. */
+    Exploration explore = Exploration.preemptionBounded(2);
     /** What the last exploration found, for the because: line of a later failure; null if none ran. */
     String exploration;
 

@@ -37,11 +37,16 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends GpuSteps
         if (preemptions < 0) {
             throw new IllegalArgumentException("exploring(" + preemptions + ", ..): preemptions must be 0 or more");
         }
-        if (!schedule.isEmpty()) {
-            io.pinsim.runtime.explore.Schedule.parse(schedule);
-        }
-        state.preemptions = preemptions;
-        state.schedule = schedule;
+        return exploring(schedule.isEmpty() ? Exploration.preemptionBounded(preemptions) : Exploration.replaying(schedule));
+    }
+
+    /**
+     * How the racing steps explore, as an {@link Exploration} (a preemption bound, PCT, or one
+     * schedule), which also counts what they explored. The JUnit extension sets it from
+     * {@code @Explore}. Not a kernel step: it is not traced.
+     */
+    public S exploring(Exploration exploration) {
+        state.explore = Objects.requireNonNull(exploration, "exploration");
         return self();
     }
 

@@ -17,9 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.Signal;
 import io.pinsim.runtime.model.KernelModel;
+import io.pinsim.runtime.explore.Explorer;
+import io.pinsim.runtime.explore.Op;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -129,6 +132,26 @@ class DslBadInputTableTest {
         t.method(ScenarioSteps.class, "exploring(int,String)", f -> f.fresh(), f -> args(2, ""))
                 .bad("negative preemptions", iae("0 or more"), 0, -1)
                 .bad("a schedule that does not parse", iae("is not a step"), 1, "fork first");
+        t.method(ScenarioSteps.class, "exploring(Exploration)", f -> f.fresh(), f -> args(Exploration.pct(2, 10)));
+        t.type(Exploration.class);
+        t.noInput(Exploration.class, "schedule()", "search()", "describe()", "ran()", "schedules()", "failed()");
+        t.method(Exploration.class, "preemptionBounded(int)", f -> args(2))
+                .bad("-1", iae("0 or more"), 0, -1);
+        t.method(Exploration.class, "pct(int,int)", f -> args(2, 10))
+                .bad("depth 0", iae("depth of 1 or more"), 0, 0)
+                .bad("0 runs", iae("1 run or more"), 1, 0);
+        t.method(Exploration.class, "replaying(String)", f -> args("T1,T2"))
+                .bad("an empty schedule", iae("name the schedule to replay"), 0, "")
+                .bad("a schedule that does not parse", iae("is not a step"), 0, "fork first");
+        for (String fn : List.of("explore(Explorer)", "assertEverySchedulePasses(Explorer)")) {
+            t.method(Exploration.class, fn, f -> Exploration.preemptionBounded(1), f -> args(twoWriters()))
+                    .bad("an explorer without threads", ise("nothing to explore"), 0, Explorer.on(Kernel.builder(), k -> k));
+        }
+    }
+
+    /** Two threads that each do nothing but exist: two schedules, both pass. */
+    static Explorer<Kernel> twoWriters() {
+        return Explorer.on(Kernel.builder(), k -> k).thread("T1", Op.atomic("nothing", k -> { })).thread("T2", Op.atomic("nothing", k -> { }));
     }
 
     static void fileSteps(BadInputTable<DslBadInputFixture> t) {

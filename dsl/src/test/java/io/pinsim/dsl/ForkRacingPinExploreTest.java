@@ -42,6 +42,23 @@ class ForkRacingPinExploreTest {
         assertThat(failure(() -> race(kernel(KernelModel.LINUX_5_8), 1)).because()).contains("smallest failing schedule T2*3,T1*7");
     }
 
+    /** PCT from the chain: its random schedules come from the kernel seed, so the same seed finds the same failure, byte for byte. */
+    @Test
+    void pctFromTheChainIsDeterministicForASeed() {
+        String[] seen = new String[2];
+        long[] runs = new long[2];
+        for (int i = 0; i < 2; i++) {
+            Exploration pct = Exploration.pct(3, 40);
+            Scenario s = Pinsim.scenario(io.pinsim.runtime.Kernel.builder().model(LINUX_5_9).seed(11).build()).exploring(pct);
+            seen[i] = failure(() -> race(s, 2)).because();
+            runs[i] = pct.schedules();
+            assertThat(pct.schedules()).as("PCT stops at its first failing run").isBetween(1L, 40L);
+            assertThat(pct.failed()).isEqualTo(1);
+        }
+        assertThat(runs[1]).isEqualTo(runs[0]);
+        assertThat(seen[0]).contains("with PCT depth 3, 40 runs").contains("smallest failing schedule").isEqualTo(seen[1]);
+    }
+
     @Test
     void writeProtectSeqPassesEverySchedule() {
         race(kernel(KernelModel.LINUX_5_10), 2);

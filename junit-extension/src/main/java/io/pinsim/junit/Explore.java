@@ -7,9 +7,13 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * How the scenario's racing steps ({@code forkRacingPin(..)}) explore the interleavings of their
- * threads, for a {@link PinsimTest} or {@link PinsimModels} method that takes a
- * {@link io.pinsim.dsl.Scenario}: every schedule with up to {@link #preemptions()} preemptions, the
+ * How the test explores interleavings, for a {@link PinsimTest} or {@link PinsimModels} method that
+ * takes a {@link io.pinsim.dsl.Scenario} (its racing steps, {@code forkRacingPin(..)}) or an
+ * {@link io.pinsim.dsl.Exploration} (which it passes its own {@code Explorer}s to): every schedule
+ * with up to {@link #preemptions()} preemptions, or {@link #pct()} PCT runs seeded by the test
+ * kernel's seed; the extension publishes the schedules explored and failed as report entries
+ * ({@link ReportEntries#EXPLORED}, {@link ReportEntries#EXPLORE_FAILED}) for the catalogue. For a
+ * scenario: the
  * chain going on from the smallest one that breaks the step's property; or exactly the
  * {@link #schedule()} a failure printed, to rerun it. A failure's {@code because:} line names the
  * schedule, the counts and the interleaving, and says how to rerun it:
@@ -34,4 +38,11 @@ public @interface Explore {
 
     /** Exactly this schedule ({@code "T1*3,T2*3,T1*4"}), as a failure printed it; empty to explore. */
     String schedule() default "";
+
+    /**
+     * PCT instead of the preemption bound, e.g. {@code pct = @Pct(depth = 2, runs = 1000)}: random
+     * schedules drawn from the test kernel's seed. Off by default ({@code runs = 0}); not with a
+     * {@link #schedule()}.
+     */
+    Pct pct() default @Pct;
 }

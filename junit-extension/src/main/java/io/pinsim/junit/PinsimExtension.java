@@ -1,5 +1,6 @@
 package io.pinsim.junit;
 
+import io.pinsim.dsl.Exploration;
 import io.pinsim.dsl.Pinsim;
 import io.pinsim.dsl.PinsimAssertionError;
 import io.pinsim.dsl.Scenario;
@@ -50,6 +51,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         final TraceMode traceMode;
         Kernel kernel;
         Scenario scenario;
+        Exploration exploration;
         /** Injected devices per name family ({@code mlx5_}, {@code nvme}, ...): two types of one family count together. */
         final Map<String, Integer> deviceCounts = new LinkedHashMap<>();
         boolean bugReproduced;
@@ -177,7 +179,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
     @Override
     public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
         Class<?> type = pc.getParameter().getType();
-        return type == Kernel.class || type == Scenario.class || type == KernelModel.class || isDevice(type);
+        return type == Kernel.class || type == Scenario.class || type == KernelModel.class || type == Exploration.class || isDevice(type);
     }
 
     private static boolean isDevice(Class<?> type) {
@@ -204,13 +206,14 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         }
         if (type == Scenario.class) {
             if (s.scenario == null) {
-                Scenario scenario = Pinsim.scenario(s.kernel());
-                Explore explore = ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, Explore.class)).orElse(null);
-                s.scenario = explore == null ? scenario : scenario.exploring(explore.preemptions(), explore.schedule());
+                s.scenario = Pinsim.scenario(s.kernel()).exploring(exploration(s, ec));
             }
             return s.scenario;
         }
-        int index = s.deviceCounts.merge(deviceFamily(type), 1, Integer::sum) - 1;
+        if (type == Exploration.class) {
+            return exploration(s, ec);
+        }
+        int index = s.deviceCounts.merge(DeviceNames.family(type), 1, Integer::sum) - 1;
         List<InjectFault> faults = new ArrayList<>();
         ec.getTestMethod().ifPresent(m -> {
             for (InjectFault f : AnnotationSupport.findRepeatableAnnotations(m, InjectFault.class)) {
@@ -219,32 +222,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 }
             }
         });
-        return FaultInjector.create(type, s.kernel(), deviceName(type, index), faults);
-    }
-
-    /** The family whose names a device type draws from: every NIC is an {@code mlx5_n}, every VFIO device a PCI address. */
-    static String deviceFamily(Class<?> type) {
-        String simple = type.getSimpleName();
-        if (simple.contains("Rdma") || simple.contains("Nic")) {
-            return "mlx5";
-        }
-        if (simple.contains("Nvme")) {
-            return "nvme";
-        }
-        if (simple.contains("Vfio")) {
-            return "vfio";
-        }
-        return simple.toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** Injected devices get names that do not clash with the ones a scenario gives its own devices. */
-    static String deviceName(Class<?> type, int index) {
-        return switch (deviceFamily(type)) {
-            case "mlx5" -> "mlx5_" + index;
-            case "nvme" -> "nvme" + index + "n1";
-            case "vfio" -> String.format("0000:%02x:00.0", index + 1);
-            default -> deviceFamily(type) + index;
-        };
+        return FaultInjector.create(type, s.kernel(), DeviceNames.name(type, index), faults);
     }
 
     /** The test's state, created on first use: the model from the template, the annotation, the configuration, or LATEST. */
@@ -311,11 +289,20 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 + (t instanceof AssertionError ? ", an assertion that names no pinsim BugKind" : ", not with an assertion");
     }
 
-    private static void publish(ExtensionContext ec, Outcome outcome, Map<String, String> details) {
+    private void publish(ExtensionContext ec, Outcome outcome, Map<String, String> details) {
         Map<String, String> entry = new LinkedHashMap<>();
         entry.put(ReportEntries.OUTCOME, outcome.name());
         entry.putAll(details);
+        Explorations.addEntries(state(ec).exploration, entry);
         ec.publishReportEntry(entry);
+    }
+
+    /** The test's one exploration, as its {@link Explore} configures it; the scenario's racing steps and an Exploration parameter share it. */
+    private static Exploration exploration(TestState s, ExtensionContext ec) {
+        if (s.exploration == null) {
+            s.exploration = Explorations.of(ec.getTestMethod().flatMap(m -> AnnotationSupport.findAnnotation(m, Explore.class)).orElse(null));
+        }
+        return s.exploration;
     }
 
     @Override

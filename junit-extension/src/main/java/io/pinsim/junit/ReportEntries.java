@@ -18,6 +18,13 @@ public final class ReportEntries {
     /** The absolute path of the run's timeline.html, when one was written. */
     public static final String TIMELINE = "pinsim.timeline";
 
+    /** For a test that explored interleavings ({@link Explore}): how many schedules it explored (or replayed), over all its explorations. */
+    public static final String EXPLORED = "pinsim.explore.schedules";
+    /** For a test that explored interleavings: how many of its schedules failed. */
+    public static final String EXPLORE_FAILED = "pinsim.explore.failed";
+    /** For a test that explored interleavings: how, e.g. {@code up to 2 preemptions}, {@code PCT depth 2, 1000 runs}, {@code replaying T1*2,T2}. */
+    public static final String EXPLORE_SEARCH = "pinsim.explore.search";
+
     private ReportEntries() {
     }
 }

@@ -113,6 +113,39 @@ final class ExtensionTestCases {
         }
     }
 
+    /** @Explore with PCT, an Exploration parameter, and a schedule together with PCT (refused). */
+    static class ExploredPct {
+        /** 5.10 serializes GUP-fast against fork: no PCT run fails. */
+        @PinsimTest(model = "LINUX_5_10")
+        @Explore(pct = @Pct(depth = 2, runs = 20))
+        void pct(Scenario s) {
+            s.process("A").malloc(pages(2)).write('A').forkRacingPin(io.pinsim.dsl.Pinsim.rdma).parentWrites('P').dmaCompletes()
+                    .assertParentSees(dmaData());
+        }
+
+        /** A test's own explorer, run as @Explore says: two writes of one byte in two threads, every order. */
+        @PinsimTest(model = "LINUX_6_6")
+        @Explore(preemptions = 1)
+        void ownExplorer(Kernel kernel, io.pinsim.dsl.Exploration exploration) {
+            io.pinsim.runtime.explore.Explorer<long[]> explorer = io.pinsim.runtime.explore.Explorer.on(
+                    Kernel.builder().model(kernel.model()).seed(kernel.seed()), k -> {
+                        io.pinsim.runtime.Process a = k.spawn("A");
+                        return new long[] {a.pid(), a.mmap(4096, io.pinsim.runtime.Prot.READ | io.pinsim.runtime.Prot.WRITE,
+                                io.pinsim.runtime.MapFlags.PRIVATE | io.pinsim.runtime.MapFlags.ANONYMOUS)};
+                    })
+                    .thread("T1", io.pinsim.runtime.explore.Op.atomic("write 'X'", st -> { }))
+                    .thread("T2", io.pinsim.runtime.explore.Op.atomic("write 'Y'", st -> { }));
+            exploration.assertEverySchedulePasses(explorer);
+        }
+
+        /** A replay runs one schedule: PCT with it is a contradiction. */
+        @PinsimTest(model = "LINUX_6_6")
+        @Explore(schedule = "T1", pct = @Pct(runs = 5))
+        void scheduleAndPct(Scenario s) {
+            s.process("A");
+        }
+    }
+
     /** Each fails on the model its @KnownBug names, but not as documented: each is a real failure. */
     static class WrongFailures {
         /** madvise(MADV_PAGEOUT) is EINVAL on 4.19: the scenario never gets to its question. */

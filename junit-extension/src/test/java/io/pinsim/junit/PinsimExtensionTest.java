@@ -112,6 +112,26 @@ class PinsimExtensionTest {
                 message(m -> unwrapped(m).contains("replayed the schedule T2*3,T1*7 of forkRacingPin(RDMA) (@Explore(schedule = \"T2*3,T1*7\")): FAILED")))));
     }
 
+    /**
+     * The extension publishes what a test explored (schedules, failures, how) with its outcome, for
+     * the catalogue; @Explore(pct = ..) explores with PCT; a test's own explorer runs through its
+     * Exploration parameter; a schedule with PCT is refused, naming the fix.
+     */
+    @Test
+    void exploreWithPctAndOwnExplorersPublishTheCounts() {
+        Events events = run(ExtensionTestCases.ExploredPct.class, Map.of());
+        events.assertStatistics(s -> s.started(3).succeeded(2).failed(1));
+        assertThat(entries(events, ReportEntries.EXPLORE_SEARCH, "PCT depth 2, 20 runs")).singleElement().satisfies(e -> {
+            assertThat(e.get(ReportEntries.OUTCOME)).isEqualTo(Outcome.OK.name());
+            assertThat(e.get(ReportEntries.EXPLORED)).isEqualTo("20");
+            assertThat(e.get(ReportEntries.EXPLORE_FAILED)).isEqualTo("0");
+        });
+        assertThat(entries(events, ReportEntries.EXPLORE_SEARCH, "up to 1 preemption")).singleElement()
+                .satisfies(e -> assertThat(e.get(ReportEntries.EXPLORED)).isEqualTo("2"));
+        events.assertThatEvents().haveExactly(1, event(test("scheduleAndPct"), finishedWithFailure(
+                message(m -> m.contains("@Explore(schedule = \"T1\", pct = @Pct(runs = 5)): a replay runs one schedule; drop pct to replay it")))));
+    }
+
     /** On a model @KnownBug names, only an assertion of the expected kind with the because fragment is the bug; anything else fails the test. */
     @Test
     void aWrongFailureOnAKnownBugModelFailsTheTest() {

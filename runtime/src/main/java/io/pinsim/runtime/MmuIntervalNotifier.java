@@ -24,9 +24,18 @@ public interface MmuIntervalNotifier {
      * lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation holds; called
      * from inside an invalidation (a callback) lockdep reports possible recursive locking, and once
      * the callback has set the sequence it would sleep for the invalidation that is calling it.
-     * The model reports both as a {@link KernelBugException}.
+     * The model reports both as a {@link KernelBugException}. Called by another thread while an
+     * invalidation of the interval is in progress it would sleep until invalidate_range_end
+     * ({@link #readBeginWaits()}): a plain call then throws {@link IllegalStateException}.
      */
     long readBegin();
+
+    /**
+     * Whether {@link #readBegin()} would sleep now: an invalidation of this interval has set its
+     * sequence and not ended (is_invalidating in mmu_interval_read_begin(): the interval's sequence
+     * equals the mm's odd invalidate_seq). A stepped device fault waits while it is true.
+     */
+    boolean readBeginWaits();
 
     /** mmu_interval_read_retry(): under the driver lock, whether an invalidation ran since {@code seq}. */
     boolean readRetry(long seq);

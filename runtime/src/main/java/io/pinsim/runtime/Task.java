@@ -32,4 +32,27 @@ public interface Task {
 
     /** fork() called by this thread, as a sequence of steps to interleave with other operations; a null name names the child after the process. */
     ForkSteps forkSteps(String childName);
+
+    /**
+     * munmap() called by this thread, as a sequence of steps to interleave with other operations:
+     * take mmap_lock for write, mmu_notifier_invalidate_range_start (then one step per interval
+     * notifier's callback, which waits while another thread holds the driver lock it takes), zap
+     * one page table per step under its PTE lock, invalidate_range_end, remove the VMAs and unlock.
+     *
+     * @throws ErrnoException EINVAL for an unaligned address, a length that is not positive or a
+     *                        range outside the user address space
+     */
+    Steppable munmapSteps(long address, long length);
+
+    /**
+     * madvise() called by this thread, as a sequence of steps: the same steps as
+     * {@link #munmapSteps}, under mmap_lock for read and with MMU_NOTIFY_CLEAR, the VMAs kept.
+     * Only {@link Advice#DONTNEED} is steppable.
+     *
+     * @throws IllegalArgumentException for another advice
+     * @throws ErrnoException           EINVAL for an unaligned address or a length that is not
+     *                                  positive; ENOMEM if part of the range is not mapped (nothing
+     *                                  changes)
+     */
+    Steppable madviseSteps(long address, long length, Advice advice);
 }

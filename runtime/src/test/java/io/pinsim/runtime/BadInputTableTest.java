@@ -409,6 +409,18 @@ class BadInputTableTest {
                 .nullOk("childName", "null names the child after the parent")
                 .bad("an empty name", iae("name the child"), 0, "")
                 .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
+        t.method(Task.class, "munmapSteps(long,long)", f -> f.t2, f -> args(f.buf, (long) PAGE))
+                .bad("an unaligned address", errno(EINVAL, "not page aligned"), 0, f -> f.buf + 8)
+                .bad("length 0", errno(EINVAL, "length is 0"), 1, 0L)
+                .bad("address -4096", errno(EINVAL, "outside the user address space"), 0, (long) -PAGE)
+                .bad("an unmapped range", ok("munmap of nothing is not an error"), 0, 0x10000L)
+                .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
+        t.method(Task.class, "madviseSteps(long,long,Advice)", f -> f.t2, f -> args(f.buf, (long) PAGE, Advice.DONTNEED))
+                .bad("an advice other than DONTNEED", iae("only MADV_DONTNEED is"), 2, Advice.PAGEOUT)
+                .bad("an unaligned address", errno(EINVAL, "not page aligned"), 0, f -> f.buf + 8)
+                .bad("length 0", errno(EINVAL, "not a positive length"), 1, 0L)
+                .bad("an unmapped range", errno(ENOMEM, "is not mapped"), 0, 0x10000L)
+                .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         t.noInput(GupFast.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
         t.method(GupFast.class, "step()", f -> f.doneGup, f -> args())
                 .on("a GUP that is done", ise("already done"), f -> f.doneGup);
@@ -728,6 +740,20 @@ class BadInputTableTest {
                 .bad("length 0", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, 0L)
                 .bad("length -1", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, -1L)
                 .bad("a range past TASK_SIZE", iae("outside the user address space"), 1, TOP);
+        t.method(DriverContext.class, "insertIntervalNotifier(Process,long,long,MmuIntervalNotifierOps,String,String)", f -> f.dev,
+                        f -> args(f.a, f.buf, (long) PAGE, BadInputFixture.MIRROR, "MR#2", "umem_mutex"))
+                .nullOk("what", "the device's name alone names the notifier")
+                .bad("a blank lock name", iae("name the lock"), 5, " ")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("length 0", errno(EOVERFLOW, "__mmu_interval_notifier_insert"), 2, 0L)
+                .bad("a range past TASK_SIZE", iae("outside the user address space"), 1, TOP);
+        for (String fn : List.of("lockId(String)", "lockHolder(String)")) {
+            t.method(DriverContext.class, fn, f -> f.dev, f -> args("notifier_lock"))
+                    .bad("an empty name", iae("name the lock"), 0, "");
+        }
+        t.method(DriverContext.class, "mmapLockedForWrite(Process)", f -> f.dev, f -> args(f.a))
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b);
         t.method(DriverContext.class, "hmmRangeFault(MmuIntervalNotifier,long,long,int,boolean)", f -> f.dev,
                         f -> args(f.sub, f.sub.readBegin(), f.buf, 1, false))
                 .bad("a notifier of another kernel", iae(OTHER), 0, f -> f.sub2)
@@ -757,7 +783,7 @@ class BadInputTableTest {
         t.method(DriverContext.class, "log(Level,String)", f -> f.dev, f -> args(KernelLog.Level.INFO, "hello"));
         t.method(DriverContext.class, "trace(String)", f -> f.dev, f -> args("decided"));
 
-        t.noInput(MmuIntervalNotifier.class, "name()", "start()", "end()", "process()", "isRemoved()");
+        t.noInput(MmuIntervalNotifier.class, "name()", "start()", "end()", "process()", "isRemoved()", "readBeginWaits()");
         t.method(MmuIntervalNotifier.class, "readBegin()", f -> f.sub, f -> args())
                 .on("a removed notifier", ise("was removed"), f -> f.removedSub);
         t.method(MmuIntervalNotifier.class, "remove()", f -> f.sub, f -> args())

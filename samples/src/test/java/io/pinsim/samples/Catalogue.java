@@ -70,9 +70,20 @@ public final class Catalogue {
     record Bug(String kind, String because) {
     }
 
-    /** One sample, the fix its @KnownBug references (null without one), its results by model name; for each BUG_REPRODUCED cell, the bug as it showed. */
+    /** What a cell of an explored sample explored: schedules, how many failed, and how ({@code up to 3 preemptions}). */
+    record Explored(long schedules, long failed, String search) {
+        /** The cell's second line: {@code 8 of 34 failed}. */
+        String cell() {
+            return failed + " of " + schedules + " failed";
+        }
+    }
+
+    /**
+     * One sample, the fix its @KnownBug references (null without one), its results by model name; for each BUG_REPRODUCED cell, the bug as it
+     * showed; for each cell of an explored sample, what it explored.
+     */
     record Row(Sample sample, String reference, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines,
-            Map<String, String> failures, Map<String, Bug> bugs) {
+            Map<String, String> failures, Map<String, Bug> bugs, Map<String, Explored> explored) {
     }
 
     /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
@@ -105,7 +116,8 @@ public final class Catalogue {
         for (Class<?> c : samples) {
             Sample s = c.getAnnotation(Sample.class);
             KnownBug kb = sampleMethod(c).getAnnotation(KnownBug.class);
-            rows.put(s.id(), new Row(s, kb == null ? null : kb.reference(), variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>()));
+            rows.put(s.id(), new Row(s, kb == null ? null : kb.reference(), variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(),
+                    new LinkedHashMap<>()));
         }
         Launcher launcher = LauncherFactory.create();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
@@ -234,6 +246,10 @@ public final class Catalogue {
                 row.bugs().put(model, new Bug(kv.get(ReportEntries.BUG_KIND), kv.get(ReportEntries.BUG_BECAUSE)));
             }
             row.results().put(model, o);
+            if (kv.containsKey(ReportEntries.EXPLORED)) {
+                row.explored().put(model, new Explored(Long.parseLong(kv.get(ReportEntries.EXPLORED)), Long.parseLong(kv.get(ReportEntries.EXPLORE_FAILED)),
+                        kv.get(ReportEntries.EXPLORE_SEARCH)));
+            }
             String timeline = kv.get(ReportEntries.TIMELINE);
             if (timeline != null) {
                 row.timelines().put(model, timeline);
@@ -285,6 +301,14 @@ public final class Catalogue {
             }
             line.append("  ").append(String.join(", ", vs));
             ps.println(line.toString().stripTrailing());
+            if (!r.explored().isEmpty()) {
+                // an explored sample: its schedules per cell on a second line
+                StringBuilder counts = new StringBuilder(pad("  schedules", idWidth));
+                for (String m : models) {
+                    counts.append("  ").append(pad(r.explored().containsKey(m) ? r.explored().get(m).cell() : "", CELL));
+                }
+                ps.println(counts.toString().stripTrailing());
+            }
             for (Outcome o : r.results().values()) {
                 if (o.unexpected()) {
                     unexpected++;
@@ -313,7 +337,8 @@ public final class Catalogue {
     /**
      * catalogue.json: the pinsim version and when it was generated (report metadata, the wall clock),
      * the predefined models, the variants the samples declare with their base model, and every
-     * sample with its reference (the fix), story, results, bugs and the paths of each run's files.
+     * sample with its reference (the fix), story, results, bugs, the schedules each cell of an explored sample explored and failed,
+     * and the paths of each run's files.
      */
     private String json(Map<String, Row> rows, List<String> models) {
         Map<String, ModelVariant> variants = new LinkedHashMap<>();
@@ -346,6 +371,12 @@ public final class Catalogue {
             for (Map.Entry<String, Bug> e : r.bugs().entrySet()) {
                 sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": {\"kind\": ").append(quote(e.getValue().kind()))
                         .append(", \"because\": ").append(quote(e.getValue().because())).append("}");
+            }
+            sb.append("}, \"explored\": {");
+            k = 0;
+            for (Map.Entry<String, Explored> e : r.explored().entrySet()) {
+                sb.append(k++ > 0 ? ", " : "").append(quote(e.getKey())).append(": {\"schedules\": ").append(e.getValue().schedules())
+                        .append(", \"failed\": ").append(e.getValue().failed()).append(", \"search\": ").append(quote(e.getValue().search())).append("}");
             }
             sb.append("}, \"runs\": {");
             k = 0;
@@ -457,7 +488,9 @@ public final class Catalogue {
         Outcome o = r.results().get(model);
         Bug bug = r.bugs().get(model);
         String title = bug == null ? "" : " title=\"" + esc(bug.kind() + ": " + bug.because()) + "\"";
-        return "<td class=\"" + o.name() + "\"" + title + ">" + link(r, model, o.cell) + "</td>";
+        Explored explored = r.explored().get(model);
+        String counts = explored == null ? "" : "<br><small>" + esc(explored.cell() + " (" + explored.search() + ")") + "</small>";
+        return "<td class=\"" + o.name() + "\"" + title + ">" + link(r, model, o.cell) + counts + "</td>";
     }
 
     /** The text linked to the run's timeline, followed by a link to its trace.txt. */

@@ -52,8 +52,15 @@ class CatalogueTest {
                 .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
                         + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
-        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 48);
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 51);
+        // an explored sample's cells: the schedules explored and failed, and how, in the JSON and under its row
+        assertThat(json).containsPattern("\"id\": \"odp-fault-skips-read-retry\", [^\n]*\"explored\": \\{\"LINUX_4_19\": \\{\"schedules\": [1-9][0-9]*, "
+                        + "\"failed\": [1-9][0-9]*, \"search\": \"up to 3 preemptions\"}")
+                .containsPattern("\"id\": \"odp-fault-vs-invalidate\", [^\n]*\"explored\": \\{\"LINUX_4_19\": \\{\"schedules\": [1-9][0-9]*, \"failed\": 0, ")
+                .containsPattern("\"id\": \"gup-fast-fork-race\", [^\n]*\"explored\": \\{\"LINUX_4_19\": \\{\"schedules\": [1-9][0-9]*, \"failed\": [1-9]");
+        assertThat(out).containsPattern("(?m)^odp-fault-skips-read-retry +bug +bug +bug +bug +bug\n  schedules +[1-9][0-9]* of [1-9][0-9]* failed +");
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
+        assertThat(html).containsPattern("<td class=\"BUG_REPRODUCED\" title=\"STALE_PIN: [^\"]*\"><a [^>]*>bug</a> <a [^>]*>txt</a><br><small>[1-9][0-9]* of [1-9][0-9]* failed \\(up to 3 preemptions\\)</small></td>");
         assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").containsPattern("<a href=\"runs/[^\"]+/timeline.html\">bug</a> <a class=\"txt\" href=\"runs/[^\"]+/trace.txt\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)
         assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
@@ -95,9 +102,9 @@ class CatalogueTest {
                 .containsPattern("\\{\"id\": \"step-cannot-run\", \"title\": \"a known bug that is a step that cannot run\", \"source\": \"CatalogueTest\", "
                         + "\"reference\": \"a step that cannot run\", \"story\": \"[^\"]*\", ")
                 .contains("\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"OK\", \"LINUX_6_1\": \"OK\", "
-                        + "\"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"runs\": {")
+                        + "\"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"explored\": {}, \"runs\": {")
                 .contains("\"results\": {\"LINUX_4_19\": \"UNEXPECTED_FAILURE\", \"LINUX_5_8\": \"OK\", \"LINUX_5_10\": \"UNEXPECTED_FAILURE\", "
-                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"runs\": {");
+                        + "\"LINUX_6_1\": \"OK\", \"LINUX_6_6\": \"OK\"}, \"bugs\": {}, \"explored\": {}, \"runs\": {");
         assertThat(Catalogue.sampleClasses()).as("the fixtures are not in the real catalogue")
                 .doesNotContain(CatalogueTestCases.WrongKind.class, CatalogueTestCases.StepCannotRun.class);
     }

@@ -98,6 +98,18 @@ public interface DriverContext {
     MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what);
 
     /**
+     * {@link #insertIntervalNotifier(Process, long, long, MmuIntervalNotifierOps, String)} for a
+     * driver whose invalidate callback first takes its lock {@code invalidateLock} (a name for
+     * {@link #lock(String)}: mlx5_ib_invalidate_range() takes umem_odp-&gt;umem_mutex, amdgpu its
+     * notifier_lock). A stepped invalidation ({@code Task.munmapSteps}, {@code Task.madviseSteps})
+     * then waits before calling it while another thread holds that lock, as mutex_lock() sleeps,
+     * and the explorer sees whom it waits for.
+     *
+     * @throws IllegalArgumentException for a blank lock name
+     */
+    MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what, String invalidateLock);
+
+    /**
      * hmm_range_fault(): faults the CPU pages of [start, start + nrPages pages) in (as writes if
      * {@code write}: breaking COW) and returns the frames mapped now, taking no references.
      *
@@ -179,6 +191,30 @@ public interface DriverContext {
      * @throws IllegalStateException if the device does not hold it
      */
     void unlock(String lockName);
+
+    /**
+     * The {@link io.pinsim.runtime.Footprint} id of a driver lock, {@code dev:<device>:<lockName>}:
+     * what a stepped driver operation names in {@code holds()} and {@code waitsFor()}.
+     *
+     * @throws IllegalArgumentException for a blank name
+     */
+    String lockId(String lockName);
+
+    /**
+     * Who holds a driver lock now (the actor: the device, or the thread whose invalidation called
+     * the driver), or null if it is free: a stepped driver operation is blocked while another
+     * actor holds the lock it takes next.
+     *
+     * @throws IllegalArgumentException for a blank name
+     */
+    String lockHolder(String lockName);
+
+    /**
+     * Whether mmap_read_lock() of the process would sleep now: an operation in progress (a stepped
+     * munmap or fork) holds its mmap_lock for write. A stepped device fault waits before
+     * hmm_range_fault() while it does.
+     */
+    boolean mmapLockedForWrite(Process process);
 
     /**
      * An allocation with these flags (kmalloc(size, gfp)) as lockdep sees it: fs_reclaim_acquire()

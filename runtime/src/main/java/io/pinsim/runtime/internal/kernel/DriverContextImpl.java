@@ -34,17 +34,14 @@ import io.pinsim.runtime.spi.IommuSvaOps;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /** The runtime's implementation of the driver SPI for one attached device. */
 final class DriverContextImpl implements DriverContext {
     private final KernelImpl kernel;
     private final String name;
-    private final Set<String> heldLocks = new HashSet<>();
 
     DriverContextImpl(KernelImpl kernel, String name) {
         this.kernel = kernel;
@@ -168,6 +165,15 @@ final class DriverContextImpl implements DriverContext {
         MmuIntervalNotifierImpl sub = mine(process).insertIntervalNotifier(start, length, ops, holder(what));
         sub.driver = name;
         return sub;
+    }
+
+    @Override
+    public MmuIntervalNotifier insertIntervalNotifier(Process process, long start, long length, MmuIntervalNotifierOps ops, String what, String invalidateLock) {
+        Objects.requireNonNull(invalidateLock, "invalidateLock");
+        String lock = lockId(invalidateLock);
+        ProcessImpl p = mine(process);
+        p.requireAlive();
+        return p.mm.insertIntervalNotifier(start, length, ops, holder(what), lock, name);
     }
 
     /**
@@ -315,19 +321,43 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public void lock(String lockName) {
         requireName(lockName, "lockName", "lock");
-        if (!heldLocks.add(lockName)) {
+        String actor = kernel.fences.actor(name);
+        String id = lockId(lockName);
+        String owner = kernel.core.mutexes.owner(id);
+        if (owner != null && owner.equals(actor)) {
             throw new IllegalStateException(name + " takes " + lockName + " while holding it: mutex_lock() on a held mutex deadlocks; unlock it first");
         }
-        kernel.core.lockdep().acquire(kernel.fences.actor(name), LockClass.driverLock(name, lockName), LockMode.WRITE);
+        kernel.core.mutexes.lock(id, actor);
+        kernel.core.lockdep().acquire(actor, LockClass.driverLock(name, lockName), LockMode.WRITE);
     }
 
     @Override
     public void unlock(String lockName) {
         Objects.requireNonNull(lockName, "lockName");
-        if (!heldLocks.remove(lockName)) {
-            throw new IllegalStateException(name + " unlocks " + lockName + " but does not hold it");
+        String actor = kernel.fences.actor(name);
+        String id = lockId(lockName);
+        if (!actor.equals(kernel.core.mutexes.owner(id))) {
+            throw new IllegalStateException(name + " unlocks " + lockName + " but does not hold it"
+                    + (kernel.core.mutexes.owner(id) != null ? " (" + kernel.core.mutexes.owner(id) + " does)" : ""));
         }
-        kernel.core.lockdep().release(kernel.fences.actor(name), LockClass.driverLock(name, lockName));
+        kernel.core.mutexes.unlock(id, actor);
+        kernel.core.lockdep().release(actor, LockClass.driverLock(name, lockName));
+    }
+
+    @Override
+    public String lockId(String lockName) {
+        requireName(lockName, "lockName", "lock");
+        return "dev:" + name + ":" + lockName;
+    }
+
+    @Override
+    public String lockHolder(String lockName) {
+        return kernel.core.mutexes.owner(lockId(lockName));
+    }
+
+    @Override
+    public boolean mmapLockedForWrite(Process process) {
+        return mine(process).mm.mmapWriteLocker != null;
     }
 
     /**

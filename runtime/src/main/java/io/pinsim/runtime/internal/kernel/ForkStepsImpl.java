@@ -58,21 +58,25 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         return phase == Phase.DONE;
     }
 
-    /** Only the first step waits: mmap_write_lock() in dup_mmap() while a stepped fault holds mmap_lock for read. */
+    /**
+     * The first step (mmap_write_lock() in dup_mmap()) waits while another operation holds
+     * mmap_lock: a stepped fault or MADV_DONTNEED for read, a stepped munmap for write.
+     */
     @Override
     public boolean isBlocked() {
-        return phase == Phase.BEGIN && !parent.mm.mmapReaders.isEmpty();
+        return waitsFor() != null;
     }
 
-    /** While blocked: the parent's mmap_lock, which a fault in another thread holds for read. */
+    /** While blocked: the parent's mmap_lock. */
     @Override
     public String waitsFor() {
-        return isBlocked() ? parent.mm.objectId() + ":mmap_lock" : null;
+        Mm mm = parent.mm;
+        return phase == Phase.BEGIN && ((mm.mmapWriteLocker != null && mm.mmapWriteLocker != this) || !mm.mmapReaders.isEmpty()) ? mm.objectId() + ":mmap_lock" : null;
     }
 
     private void requireNotBlocked() {
         if (isBlocked()) {
-            throw new IllegalStateException("fork() waits for mmap_lock, which a write fault in another thread holds for read; step the fault first");
+            throw new IllegalStateException("fork() waits for mmap_lock, which another thread's stepped operation holds; step it first");
         }
     }
 

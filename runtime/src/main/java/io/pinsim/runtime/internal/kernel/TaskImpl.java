@@ -1,6 +1,9 @@
 package io.pinsim.runtime.internal.kernel;
 
+import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Task;
+import io.pinsim.runtime.internal.mm.ZapSteps;
+import java.util.Objects;
 import io.pinsim.runtime.internal.mm.Gup;
 import io.pinsim.runtime.internal.mm.GupFastImpl;
 import io.pinsim.runtime.internal.mm.GupRef;
@@ -57,6 +60,23 @@ public final class TaskImpl implements io.pinsim.runtime.Task {
     @Override
     public ForkStepsImpl forkSteps(String childName) {
         return process.forkSteps(this, childName);
+    }
+
+    @Override
+    public ZapSteps munmapSteps(long address, long length) {
+        process.requireAlive();
+        return ZapSteps.munmap(process.mm, actor(), address, length);
+    }
+
+    @Override
+    public ZapSteps madviseSteps(long address, long length, Advice advice) {
+        Objects.requireNonNull(advice, "advice");
+        if (advice != Advice.DONTNEED) {
+            throw new IllegalArgumentException(advice.kernelName() + " is not steppable: only MADV_DONTNEED is (it zaps, which other threads can observe);"
+                    + " call Process.madvise(..) for the others");
+        }
+        process.requireAlive();
+        return ZapSteps.dontneed(process.mm, actor(), address, length);
     }
 
     @Override

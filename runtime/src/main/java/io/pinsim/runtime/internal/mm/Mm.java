@@ -31,7 +31,7 @@ public final class Mm {
     public int writeProtectSeq;
     /** The operation that holds mmap_lock for write (a fork in progress), or null; set with {@link #setMmapWriteLocker}. */
     public Object mmapWriteLocker;
-    /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy()). */
+    /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy(), a stepped MADV_DONTNEED). */
     public final java.util.List<Object> mmapReaders = new java.util.ArrayList<>(1);
     /** mm->pinned_vm, in pages. */
     public long pinnedVm;
@@ -205,6 +205,15 @@ public final class Mm {
      * of this process. Usually called through a device's {@code DriverContext}.
      */
     public MmuIntervalNotifierImpl insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name) {
+        return insertIntervalNotifier(start, length, ops, name, null, name);
+    }
+
+    /**
+     * {@link #insertIntervalNotifier(long, long, MmuIntervalNotifierOps, String)} for a driver
+     * {@code actor} whose invalidate callback takes the lock {@code lockId} first (see
+     * {@link io.pinsim.runtime.internal.locking.Mutexes}); null if it names none.
+     */
+    public MmuIntervalNotifierImpl insertIntervalNotifier(long start, long length, MmuIntervalNotifierOps ops, String name, String lockId, String actor) {
         Objects.requireNonNull(ops, "ops");
         Objects.requireNonNull(name, "name");
         // __mmu_interval_notifier_insert(): length == 0 || check_add_overflow(start, length - 1, &last) is -EOVERFLOW
@@ -220,6 +229,8 @@ public final class Mm {
         long s = start >>> Kernel.PAGE_SHIFT;
         long e = MmCore.pages(start + length);
         MmuIntervalNotifierImpl sub = subscriptions.insert(s, e, ops, name);
+        sub.lockId = lockId;
+        sub.actor = actor;
         kernel.trace().record(name, TraceKind.NOTIFIER, start, -1, "interval notifier inserted on \"" + owner.name() + "\" " + Kernel.hex(start) + "-" + Kernel.hex(start + length));
         return sub;
     }

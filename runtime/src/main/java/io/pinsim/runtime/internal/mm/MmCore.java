@@ -5,6 +5,7 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.TransparentHugepage;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.internal.locking.Mutexes;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.KernelBugException;
@@ -41,6 +42,8 @@ public final class MmCore {
     private final Trace trace;
     private final KernelLog log;
     private final LockdepImpl lockdep;
+    /** The sleeping locks (drivers' mutexes) and who holds them. */
+    public final Mutexes mutexes = new Mutexes();
     private final DmaResvLockdepPriming priming;
     /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
     public final MmuNotifierLockdep notifierLockdep;

@@ -6,6 +6,8 @@ import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.internal.locking.NotifierMapLockdep;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockMode;
 
 /**
  * struct mmu_interval_notifier (99cb252f5e68, 5.5): a driver's subscription to invalidations of one
@@ -24,6 +26,10 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
     boolean removed;
     /** The device that inserted it (DriverContext), whose task calls read_begin between steps; null for a process's own. */
     public String driver;
+    /** The Footprint id of the driver lock the invalidate callback takes first, or null (see {@link io.pinsim.runtime.internal.locking.Mutexes}). */
+    String lockId;
+    /** Who reads under this subscription when no step runs: the driver's device, for lockdep. */
+    String actor;
 
     MmuIntervalNotifierImpl(MmuNotifierSubscriptions subscriptions, long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
         this.subscriptions = subscriptions;
@@ -52,11 +58,14 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
     }
 
     /**
-     * mmu_interval_read_begin(): the sequence to check with {@link #readRetry(long)}. It takes the
-     * lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation holds; called
-     * from inside an invalidation (a callback) lockdep reports possible recursive locking, and once
-     * the callback has set the sequence it would sleep for the invalidation that is calling it.
-     * The model reports both as a {@link KernelBugException}.
+     * mmu_interval_read_begin(): the sequence to check with {@link #readRetry(long)}. It takes and
+     * releases the lockdep map __mmu_notifier_invalidate_range_start_map, which every invalidation
+     * holds (99cb252f5e68, 5.5; not on models without the map, {@link io.pinsim.runtime.model.MmuNotifierLockdep#NO_MAP});
+     * called from inside an invalidation (a callback) lockdep reports possible recursive locking,
+     * and once the callback has set the sequence it would sleep for the invalidation that is
+     * calling it: the model reports both as a {@link KernelBugException}. Called by another thread
+     * while an invalidation of this interval is in progress ({@link #readBeginWaits()}) it sleeps
+     * until invalidate_range_end: a stepped caller waits for that; a plain call is refused.
      */
     public long readBegin() {
         requireLive("mmu_interval_read_begin");
@@ -66,10 +75,24 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
                     + (invalidateSeq == subscriptions.invalidateSeq ? ", and it would wait for the invalidation that is calling it" : ""),
                     subscriptions.mm.kernel.trace().render());
         }
+        if (readBeginWaits()) {
+            throw new IllegalStateException(name + ": mmu_interval_read_begin() would sleep until the invalidation in progress on \"" + process().name()
+                    + "\" ends (wait_event(subscriptions->wq)): step that invalidation to its end first, or run the read as steps in the explorer");
+        }
         // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map); lock_map_release(..): read_begin may sleep for an invalidation
         String actor = subscriptions.mm.kernel.currentActor() != null || driver == null ? subscriptions.actor() : driver;
         NotifierMapLockdep.readBegin(subscriptions.mm.kernel.lockdep(), actor, subscriptions.mm.kernel.notifierLockdep);
         return invalidateSeq;
+    }
+
+    @Override
+    public boolean readBeginWaits() {
+        return !removed && invalidateSeq == subscriptions.invalidateSeq;
+    }
+
+    /** The Footprint id of the driver lock the invalidate callback takes first, or null. */
+    public String lockId() {
+        return lockId;
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class MmuNotifierSubscriptions {
     private MmuIntervalNotifierImpl calling;
     /** mm-&gt;notifier_subscriptions exists: a subscriber registered once. */
     private boolean registered;
+    /** The actors whose invalidations are between start and end, one entry per range (a stepped munmap holds one across steps). */
+    private final List<String> invalidators = new ArrayList<>(1);
 
     MmuNotifierSubscriptions(Mm mm) {
         this.mm = mm;
@@ -43,9 +45,14 @@ public final class MmuNotifierSubscriptions {
         return listeners.isEmpty() && intervals.isEmpty();
     }
 
-    /** Whether an invalidation is running on this mm right now (what lockdep tracks with __mmu_notifier_invalidate_range_start_map). */
+    /**
+     * Whether the actor running now is inside an invalidation of this mm (between its start and
+     * end: what lockdep tracks with __mmu_notifier_invalidate_range_start_map); another thread's
+     * stepped invalidation in progress does not count.
+     */
     boolean insideInvalidation() {
-        return activeInvalidateRanges > 0;
+        String now = mm.kernel.currentActor();
+        return calling != null || (activeInvalidateRanges > 0 && now != null && invalidators.contains(now));
     }
 
     /** mn_itree_is_invalidating(). */
@@ -128,9 +135,60 @@ public final class MmuNotifierSubscriptions {
         }
     }
 
+    /**
+     * mn_itree_inv_start_range() of a stepped invalidation ({@link InvalidateSteps}): opens the
+     * range (the notifier map taken by {@code actor} until {@link #listenersStepped}), makes
+     * invalidate_seq odd if an interval overlaps and returns the intervals to call, one per step.
+     */
+    List<MmuIntervalNotifierImpl> beginStepped(MmuNotifierRange range, String actor) {
+        if (NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep)) {
+            mm.kernel.lockdep().acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
+        }
+        activeInvalidateRanges++;
+        invalidators.add(actor);
+        List<MmuIntervalNotifierImpl> hit = new ArrayList<>();
+        for (MmuIntervalNotifierImpl s : intervals) {
+            if (!s.removed && range.overlaps(s.start(), s.end())) {
+                hit.add(s);
+            }
+        }
+        if (!hit.isEmpty()) {
+            invalidateSeq |= 1;
+        }
+        return hit;
+    }
+
+    /** One interval's -&gt;invalidate() of a stepped (blockable) invalidation; a refusal is WARNed and ignored. */
+    void callStepped(MmuIntervalNotifierImpl s, MmuNotifierRange range) {
+        mm.kernel.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "invalidate " + range + " of \"" + mm.owner.name() + "\", cur_seq " + invalidateSeq);
+        calling = s;
+        boolean ok;
+        try {
+            ok = s.ops.invalidate(s, range, invalidateSeq);
+        } finally {
+            calling = null;
+        }
+        if (!ok) {
+            warnBlockableRefusal(s.name(), range);
+        }
+    }
+
+    /** The classic subscribers' invalidate_range_start of a stepped invalidation, then the notifier map is released. */
+    void listenersStepped(MmuNotifierRange range, String actor) {
+        for (MmuNotifierListener l : List.copyOf(listeners)) {
+            if (!l.invalidateRangeStart(mm.owner, range.event(), range.start(), range.end(), true)) {
+                warnBlockableRefusal(String.valueOf(l), range);
+            }
+        }
+        if (NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep)) {
+            mm.kernel.lockdep().release(actor, LockClass.MMU_NOTIFIER_MAP);
+        }
+    }
+
     private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
         MmCore k = mm.kernel;
         activeInvalidateRanges++;
+        invalidators.add(actor());
         List<MmuIntervalNotifierImpl> hit = new ArrayList<>();
         for (MmuIntervalNotifierImpl s : intervals) {
             if (!s.removed && range.overlaps(s.start(), s.end())) {
@@ -197,6 +255,7 @@ public final class MmuNotifierSubscriptions {
             l.invalidateSecondaryTlbs(mm.owner, range.start(), range.end());
             l.invalidateRangeEnd(mm.owner, range.event(), range.start(), range.end());
         }
+        invalidators.remove(actor());
         if (--activeInvalidateRanges > 0 || !isInvalidating()) {
             return;
         }
