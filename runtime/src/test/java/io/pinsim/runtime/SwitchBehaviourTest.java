@@ -529,67 +529,6 @@ class SwitchBehaviourTest {
     }
 
     @Nested
-    class MmuNotifierLockdepUnderADriverLock {
-        /** A driver "nic0" whose interval over one page takes its notifier_lock in the callback; the process munmaps the page. */
-        private Kernel notifierUnderLock(KernelModel model, boolean readBeginUnderLock) {
-            Kernel k = kernel(model);
-            DriverContext nic = DriverContext.attach(k, "nic0");
-            Process a = k.spawn("A");
-            long buf = buffer(a, 1, 'A');
-            MmuIntervalNotifier sub = nic.insertIntervalNotifier(a, buf, PAGE, (s, range, cur) -> {
-                nic.lock("notifier_lock");
-                s.setSeq(cur);
-                nic.unlock("notifier_lock");
-                return true;
-            }, "mr", "notifier_lock");
-            if (readBeginUnderLock) {
-                nic.lock("notifier_lock");
-                sub.readBegin();
-                nic.unlock("notifier_lock");
-            }
-            a.munmap(buf, PAGE);
-            return k;
-        }
-
-        private List<String> deps(Kernel k, int fromStep) {
-            return k.lockdep().dependencies().stream().filter(d -> d.step() >= fromStep).map(Object::toString).toList();
-        }
-
-        @Test
-        void noneKeepsInvalidationsAndReadBeginOutOfLockdep() {
-            Kernel k = notifierUnderLock(KernelModel.LINUX_5_10.with(MmuNotifierLockdep.NO_MAP), true);
-            assertThat(deps(k, 1)).noneMatch(d -> d.contains("mmu_notifier_invalidate_range_start"));
-            assertThat(k.lockdep().reports()).isEmpty();
-        }
-
-        /**
-         * 66204f1d2d1b: the first insert registers the mm and primes fs_reclaim -&gt; map; the
-         * callback's lock depends on the map; read_begin under the same lock (a driver holding its
-         * notifier lock across read_begin) closes the cycle, reported at once.
-         */
-        @Test
-        void registerPrimingRecordsFsReclaimThenTheMapAtRegistrationAndReadBeginTakesTheMap() {
-            Kernel k = notifierUnderLock(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.PRIMED_AT_REGISTER), false);
-            assertThat(deps(k, 1)).contains("fs_reclaim -> mmu_notifier_invalidate_range_start", "mmu_notifier_invalidate_range_start -> &nic0->notifier_lock");
-            assertThat(k.lockdep().reports()).isEmpty();
-            Kernel bad = notifierUnderLock(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.PRIMED_AT_REGISTER), true);
-            assertThat(deps(bad, 1)).contains("&nic0->notifier_lock -> mmu_notifier_invalidate_range_start");
-            assertThat(bad.lockdep().reports()).singleElement()
-                    .satisfies(r -> assertThat(r.cycle()).contains("&nic0->notifier_lock", "mmu_notifier_invalidate_range_start"));
-        }
-
-        /** 5.11 moved the notifier map into fs_reclaim_acquire() and dropped the priming at register. */
-        @Test
-        void reclaimTrackingPrimesNothingAtRegistrationButKeepsTheMapInInvalidationsAndReadBegin() {
-            Kernel k = notifierUnderLock(KernelModel.LINUX_6_6.with(MmuNotifierLockdep.TAKEN_BY_RECLAIM), true);
-            assertThat(deps(k, 1)).doesNotContain("fs_reclaim -> mmu_notifier_invalidate_range_start")
-                    .contains("&nic0->notifier_lock -> mmu_notifier_invalidate_range_start");
-            assertThat(k.lockdep().reports()).as("the invalidation's map -> notifier_lock closes the cycle").singleElement()
-                    .satisfies(r -> assertThat(r.cycle()).contains("&nic0->notifier_lock", "mmu_notifier_invalidate_range_start"));
-        }
-    }
-
-    @Nested
     class MadvPopulateValues {
         @Test
         void supportedPopulatesForReadAndForWrite() {

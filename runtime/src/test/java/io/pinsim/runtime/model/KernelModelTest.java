@@ -214,7 +214,7 @@ class KernelModelTest {
                 }
             }
         }
-        assertThat(refused).isEqualTo(37);
+        assertThat(refused).isEqualTo(41);
     }
 
     private static Switch parse(String label) {

@@ -76,7 +76,9 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
 
     private void requireNotBlocked() {
         if (isBlocked()) {
-            throw new IllegalStateException("fork() waits for mmap_lock, which another thread's stepped operation holds; step it first");
+            Mm mm = parent.mm;
+            throw new IllegalStateException("fork() waits for mmap_lock, which " + (mm.mmapReaders.isEmpty()
+                    ? "another thread's stepped munmap holds for write" : "another thread's stepped fault or MADV_DONTNEED holds for read") + "; step it first");
         }
     }
 
