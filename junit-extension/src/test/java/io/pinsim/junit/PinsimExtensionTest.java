@@ -290,9 +290,9 @@ class PinsimExtensionTest {
         assertThat(added.lines().filter(l -> !l.contains(dir.toString()))).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(120));
         Path files = dir.resolve("io.pinsim.junit.ExtensionTestCases_Lockdep.splat");
         assertThat(Files.readString(files.resolve("trace.txt"))).contains("lockdep at step ").contains("lockdep: possible circular locking dependency detected: dma_fence_map -> fs_reclaim");
-        assertThat(Files.readString(files.resolve("timeline.html"))).contains("<h3 id=\"lockdep\">Lockdep at step ")
+        assertThat(Files.readString(files.resolve("timeline.html"))).contains("<section id=\"lockdep\"><h3>Lockdep: 1 report(s)</h3>")
                 .contains("dma_fence_map \u2192 fs_reclaim \u2192 mmu_notifier_invalidate_range_start \u2192 dma_fence_map")
-                .contains("<span class=\"k LOCKDEP\">LOCKDEP</span><a href=\"#lockdep\">lockdep: possible circular");
+                .contains("lockdep: possible circular");
     }
 
     @Test
