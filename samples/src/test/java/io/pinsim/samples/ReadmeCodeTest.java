@@ -253,6 +253,6 @@ class ReadmeCodeTest {
         long fragments = blocks.size() - run;
         reporter.publishEntry("README.md java blocks", run + " compiled and run, " + fragments + " fragments");
         assertThat(run).as("java blocks of README.md compiled and run (fragments: %d)", fragments).isEqualTo(9);
-        assertThat(fragments).as("java blocks of README.md marked <!-- fragment -->").isEqualTo(3);
+        assertThat(fragments).as("java blocks of README.md marked <!-- fragment -->").isEqualTo(4);
     }
 }
