@@ -23,10 +23,35 @@ public final class PageTable {
     /** The first virtual page number the four levels cannot hold. */
     private static final long LIMIT = 1L << (4 * SHIFT);
 
-    /** An upper-level table (PGD, PUD or PMD): its children and how many are allocated. */
+    /**
+     * An upper-level table (PGD, PUD or PMD): its children and how many are allocated. Most upper
+     * tables of a process have one child (user mappings cluster), so a table holds its first child
+     * in a field and allocates its 512 slots only when a second index is used: a small process's
+     * page table costs a leaf and three small objects, not three 2 KiB arrays.
+     */
     private static final class Dir {
-        final Object[] slots = new Object[PTRS_PER_PTE];
+        private int soleIndex = -1;
+        private Object sole;
+        private Object[] slots;
         int live;
+
+        Object get(int i) {
+            return slots != null ? slots[i] : i == soleIndex ? sole : null;
+        }
+
+        void set(int i, Object child) {
+            if (slots == null) {
+                if (soleIndex == -1 || soleIndex == i) {
+                    soleIndex = child == null ? -1 : i;
+                    sole = child;
+                    return;
+                }
+                slots = new Object[PTRS_PER_PTE];
+                slots[soleIndex] = sole;
+                sole = null;
+            }
+            slots[i] = child;
+        }
     }
 
     /** A leaf table: 512 PTEs and how many are not none. */
@@ -70,15 +95,15 @@ public final class PageTable {
         if (vpn < 0 || vpn >= LIMIT) {
             return null;
         }
-        Dir pud = (Dir) pgd.slots[(int) (vpn >>> (3 * SHIFT)) & MASK];
+        Dir pud = (Dir) pgd.get((int) (vpn >>> (3 * SHIFT)) & MASK);
         if (pud == null) {
             return null;
         }
-        Dir pmd = (Dir) pud.slots[(int) (vpn >>> (2 * SHIFT)) & MASK];
+        Dir pmd = (Dir) pud.get((int) (vpn >>> (2 * SHIFT)) & MASK);
         if (pmd == null) {
             return null;
         }
-        Leaf leaf = (Leaf) pmd.slots[(int) (vpn >>> SHIFT) & MASK];
+        Leaf leaf = (Leaf) pmd.get((int) (vpn >>> SHIFT) & MASK);
         if (leaf != null) {
             cachedKey = key;
             cachedLeaf = leaf;
@@ -93,10 +118,10 @@ public final class PageTable {
         Dir pud = child(pgd, (int) (vpn >>> (3 * SHIFT)) & MASK);
         Dir pmd = child(pud, (int) (vpn >>> (2 * SHIFT)) & MASK);
         int i = (int) (vpn >>> SHIFT) & MASK;
-        Leaf leaf = (Leaf) pmd.slots[i];
+        Leaf leaf = (Leaf) pmd.get(i);
         if (leaf == null) {
             leaf = new Leaf();
-            pmd.slots[i] = leaf;
+            pmd.set(i, leaf);
             pmd.live++;
         }
         cachedKey = vpn >>> SHIFT;
@@ -105,10 +130,10 @@ public final class PageTable {
     }
 
     private static Dir child(Dir d, int i) {
-        Dir c = (Dir) d.slots[i];
+        Dir c = (Dir) d.get(i);
         if (c == null) {
             c = new Dir();
-            d.slots[i] = c;
+            d.set(i, c);
             d.live++;
         }
         return c;
@@ -266,17 +291,17 @@ public final class PageTable {
             vpn = (vpn | MASK) + 1;
         }
         while (vpn < stop) {
-            Dir pud = (Dir) pgd.slots[(int) (vpn >>> (3 * SHIFT)) & MASK];
+            Dir pud = (Dir) pgd.get((int) (vpn >>> (3 * SHIFT)) & MASK);
             if (pud == null || pud.live == 0) {
                 vpn = ((vpn >>> (3 * SHIFT)) + 1) << (3 * SHIFT);
                 continue;
             }
-            Dir pmd = (Dir) pud.slots[(int) (vpn >>> (2 * SHIFT)) & MASK];
+            Dir pmd = (Dir) pud.get((int) (vpn >>> (2 * SHIFT)) & MASK);
             if (pmd == null || pmd.live == 0) {
                 vpn = ((vpn >>> (2 * SHIFT)) + 1) << (2 * SHIFT);
                 continue;
             }
-            Leaf leaf = (Leaf) pmd.slots[(int) (vpn >>> SHIFT) & MASK];
+            Leaf leaf = (Leaf) pmd.get((int) (vpn >>> SHIFT) & MASK);
             if (leaf != null && leaf.used > 0) {
                 long found = scanLeaf(leaf, vpn, stop);
                 if (found >= 0) {
@@ -310,25 +335,25 @@ public final class PageTable {
         long stop = Math.min(endVpn, LIMIT);
         for (long vpn = Math.max(startVpn, 0) & ~(long) MASK; vpn < stop; ) {
             int g = (int) (vpn >>> (3 * SHIFT)) & MASK;
-            Dir pud = (Dir) pgd.slots[g];
+            Dir pud = (Dir) pgd.get(g);
             if (pud == null) {
                 vpn = ((vpn >>> (3 * SHIFT)) + 1) << (3 * SHIFT);
                 continue;
             }
             int u = (int) (vpn >>> (2 * SHIFT)) & MASK;
-            Dir pmd = (Dir) pud.slots[u];
+            Dir pmd = (Dir) pud.get(u);
             if (pmd == null) {
                 vpn = ((vpn >>> (2 * SHIFT)) + 1) << (2 * SHIFT);
                 continue;
             }
             int m = (int) (vpn >>> SHIFT) & MASK;
-            Leaf leaf = (Leaf) pmd.slots[m];
+            Leaf leaf = (Leaf) pmd.get(m);
             if (leaf != null && leaf.used == 0) {
-                pmd.slots[m] = null;
+                pmd.set(m, null);
                 if (--pmd.live == 0) {
-                    pud.slots[u] = null;
+                    pud.set(u, null);
                     if (--pud.live == 0) {
-                        pgd.slots[g] = null;
+                        pgd.set(g, null);
                         pgd.live--;
                     }
                 }
