@@ -45,7 +45,9 @@ public final class KernelModel {
             GetUserPagesLongterm.class,
             IbUmemGupFlags.class,
             RdmaCopyOnFork.class,
-            DmaResvLockdepPriming.class);
+            DmaResvLockdepPriming.class,
+            DeviceExclusive.class,
+            HmmDevicePrivateOwner.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -69,7 +71,9 @@ public final class KernelModel {
             GetUserPagesLongterm.ALLOWED,
             IbUmemGupFlags.WRITE_FORCE_IF_READONLY,
             RdmaCopyOnFork.NOT_REPORTED,
-            DmaResvLockdepPriming.NONE));
+            DmaResvLockdepPriming.NONE,
+            DeviceExclusive.UNSUPPORTED,
+            HmmDevicePrivateOwner.ANY_OWNER));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -77,7 +81,8 @@ public final class KernelModel {
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
-            DmaResvLockdepPriming.RESV_RECLAIM));
+            DmaResvLockdepPriming.RESV_RECLAIM,
+            HmmDevicePrivateOwner.OWNER_MATCH));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -101,6 +106,7 @@ public final class KernelModel {
             ForkPinned.EARLY_COPY_ANON_EXCLUSIVE,
             MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE,
             MadvPopulate.SUPPORTED,
+            DeviceExclusive.EXCLUSIVE_ENTRY,
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
             IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
             RdmaCopyOnFork.REPORTED));

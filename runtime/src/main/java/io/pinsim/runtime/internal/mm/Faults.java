@@ -9,7 +9,8 @@ import io.pinsim.runtime.trace.TraceKind;
 /**
  * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
  * do_anonymous_page() / do_shared_fault() / do_swap_page() / do_wp_page() -> wp_page_reuse() or
- * wp_page_copy(). The reuse-or-copy decision follows the model's {@link CowReuse} and
+ * wp_page_copy(). do_swap_page() hands device-private and device-exclusive entries to
+ * {@link DeviceMigration}. The reuse-or-copy decision follows the model's {@link CowReuse} and
  * {@link SwapinWriteReuse} switches.
  */
 public final class Faults {
@@ -45,6 +46,12 @@ public final class Faults {
                 return doSharedFault(mm, vma, vpn, flags, actor);
             }
             return (flags & WRITE) != 0 ? doCowFault(mm, vma, vpn, actor) : doReadFault(mm, vma, vpn, actor);
+        }
+        if (Pte.isDevicePrivate(pte)) {
+            return new DeviceMigration(k).doDevicePrivateFault(mm, vma, vpn, pte, flags, actor);
+        }
+        if (Pte.isDeviceExclusive(pte)) {
+            return new DeviceMigration(k).removeDeviceExclusiveEntry(mm, vma, vpn, pte, flags, actor);
         }
         if (Pte.isSwap(pte)) {
             return doSwapPage(mm, vma, vpn, pte, flags, actor);
