@@ -47,12 +47,13 @@ public interface DevicePagemap {
      * copy, migrate_vma_pages() and migrate_vma_finalize(): each anonymous page of the range that
      * can move (not pinned, no extra reference; pte_none and the zero page become zeroed device
      * pages) is copied into a device page and its PTEs become device-private entries. Returns, per
-     * page, the device page or null where the page stayed.
+     * page, the device page with whether its entry is writable (MIGRATE_PFN_WRITE), or
+     * {@link HmmPfn#NONE} where the page stayed.
      *
      * @throws io.pinsim.runtime.ErrnoException EINVAL as migrate_vma_setup() (no pages, no VMA, a
      *         range past the VMA, DAX)
      */
-    List<Frame> migrateToDevice(Process process, long address, int nrPages);
+    List<HmmPfn> migrateToDevice(Process process, long address, int nrPages);
 
     /**
      * migrate_vma with MIGRATE_VMA_SELECT_DEVICE_PRIVATE and this owner: each of this device's
@@ -62,4 +63,11 @@ public interface DevicePagemap {
      * @throws io.pinsim.runtime.ErrnoException EINVAL as migrate_vma_setup()
      */
     int migrateToRam(Process process, long address, int nrPages);
+
+    /**
+     * Evicts the whole pool (migrate_device_range() over the pgmap's pfns, 6.1+; before it a driver
+     * faulted each page back): every page in use migrates back to a new system page, whichever
+     * process maps it. Returns the number of pages evicted.
+     */
+    int evict();
 }

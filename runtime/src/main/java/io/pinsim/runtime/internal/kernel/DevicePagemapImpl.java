@@ -10,6 +10,7 @@ import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.MmOwner;
 import io.pinsim.runtime.spi.DevicePagemap;
 import io.pinsim.runtime.spi.DevicePagemapOps;
+import io.pinsim.runtime.spi.HmmPfn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -81,11 +82,18 @@ final class DevicePagemapImpl implements DevicePagemap {
     }
 
     @Override
-    public List<Frame> migrateToDevice(Process process, long address, int nrPages) {
+    public List<HmmPfn> migrateToDevice(Process process, long address, int nrPages) {
         MmOwner p = MmOwner.of(process, kernel.core);
         p.requireAlive();
-        return kernel.core.op(device, "migrate_vma(" + Kernel.hex(address) + ", " + nrPages + " pages, SELECT_SYSTEM -> " + device + ")", address,
-                () -> new ArrayList<Frame>(new DeviceMigration(kernel.core).migrateToDevice(p.mm(), address >>> Kernel.PAGE_SHIFT, nrPages, pool, new ArrayList<>(), device)));
+        return kernel.core.op(device, "migrate_vma(" + Kernel.hex(address) + ", " + nrPages + " pages, SELECT_SYSTEM -> " + device + ")", address, () -> {
+            List<Boolean> writable = new ArrayList<>();
+            List<DevicePage> moved = new DeviceMigration(kernel.core).migrateToDevice(p.mm(), address >>> Kernel.PAGE_SHIFT, nrPages, pool, writable, device);
+            List<HmmPfn> out = new ArrayList<>(moved.size());
+            for (int i = 0; i < moved.size(); i++) {
+                out.add(moved.get(i) == null ? HmmPfn.NONE : new HmmPfn(moved.get(i), true, writable.get(i), false, true));
+            }
+            return out;
+        });
     }
 
     @Override
@@ -94,6 +102,20 @@ final class DevicePagemapImpl implements DevicePagemap {
         p.requireAlive();
         return kernel.core.op(device, "migrate_vma(" + Kernel.hex(address) + ", " + nrPages + " pages, SELECT_DEVICE_PRIVATE -> RAM)", address,
                 () -> new DeviceMigration(kernel.core).migrateToRam(p.mm(), address >>> Kernel.PAGE_SHIFT, nrPages, pool, device));
+    }
+
+    @Override
+    public int evict() {
+        return kernel.core.op(device, "migrate_device_range(" + device + ": evict all device pages)", -1, () -> {
+            DeviceMigration m = new DeviceMigration(kernel.core);
+            int n = 0;
+            for (DevicePage d : pool.pages()) {
+                if (!d.isFree() && m.migrateOneToRam(d, device)) {
+                    n++;
+                }
+            }
+            return n;
+        });
     }
 
     @Override
