@@ -49,6 +49,10 @@ class KernelModelTest {
             Row.of(RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.NOT_REPORTED, RdmaCopyOnFork.REPORTED, RdmaCopyOnFork.REPORTED),
             Row.of(DmaResvLockdepPriming.NONE, DmaResvLockdepPriming.RESV_RECLAIM, DmaResvLockdepPriming.FENCE_SIGNALLING, DmaResvLockdepPriming.FENCE_SIGNALLING,
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
+            Row.of(DeviceExclusive.UNSUPPORTED, DeviceExclusive.UNSUPPORTED, DeviceExclusive.UNSUPPORTED, DeviceExclusive.EXCLUSIVE_ENTRY,
+                    DeviceExclusive.EXCLUSIVE_ENTRY),
+            Row.of(HmmDevicePrivateOwner.ANY_OWNER, HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH,
+                    HmmDevicePrivateOwner.OWNER_MATCH),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
                     IoUringBufferCheck.GUP_DECIDES));
 

@@ -44,6 +44,7 @@ final class DevicePagemapImpl implements DevicePagemap {
 
     @Override
     public boolean owns(Frame frame) {
+        Objects.requireNonNull(frame, "frame");
         return frame instanceof DevicePage d && d.pool() == pool;
     }
 
