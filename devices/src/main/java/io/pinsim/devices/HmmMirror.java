@@ -4,6 +4,9 @@ import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.spi.DevicePagemap;
+import io.pinsim.runtime.spi.DevicePagemapOps;
+import java.util.ArrayList;
+import java.util.List;
 import io.pinsim.runtime.spi.DriverContext;
 import java.util.Objects;
 
@@ -24,6 +27,8 @@ public final class HmmMirror {
     private final String name;
     private final DriverContext ctx;
     private final DevicePagemap memory;
+    /** The open files (struct dmirror), in open order. */
+    private final List<HmmMirrorFile> files = new ArrayList<>();
 
     /**
      * Attaches the device with {@code devicePages} pages of device-private memory.
@@ -39,7 +44,17 @@ public final class HmmMirror {
             throw new IllegalArgumentException("new HmmMirror(.., " + devicePages + "): the device needs at least one page of device memory");
         }
         this.ctx = DriverContext.attach(kernel, name);
-        this.memory = ctx.memremapPages(devicePages, this, this::devmemFault);
+        this.memory = ctx.memremapPages(devicePages, this, new DevicePagemapOps() {
+            @Override
+            public boolean migrateToRam(Process process, long address, Frame page) {
+                return devmemFault(process, address, page);
+            }
+
+            @Override
+            public void pageFree(Frame page) {
+                devmemFree(page);
+            }
+        });
     }
 
     /** The device's name. */
@@ -70,7 +85,9 @@ public final class HmmMirror {
      */
     public HmmMirrorFile open(Process process) {
         Objects.requireNonNull(process, "process");
-        return new HmmMirrorFile(this, process);
+        HmmMirrorFile f = new HmmMirrorFile(this, process);
+        files.add(f);
+        return f;
     }
 
     /**
@@ -81,6 +98,21 @@ public final class HmmMirror {
     private boolean devmemFault(Process process, long address, Frame page) {
         int n = memory.migrateToRam(process, address & ~(Kernel.PAGE_SIZE - 1L), 1);
         return n == 1;
+    }
+
+    /**
+     * dmirror_devmem_free() and the erase of dmirror_devmem_fault_alloc_and_copy(): a page of the
+     * device's memory left it, so no mirror may keep it (the MMU_NOTIFY_MIGRATE this device started
+     * is skipped by its own invalidate, so the driver erases the entries itself).
+     */
+    private void devmemFree(Frame page) {
+        for (HmmMirrorFile f : files) {
+            f.forget(page);
+        }
+    }
+
+    void closed(HmmMirrorFile f) {
+        files.remove(f);
     }
 
     /**

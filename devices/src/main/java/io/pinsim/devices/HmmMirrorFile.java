@@ -402,6 +402,14 @@ public final class HmmMirrorFile implements AutoCloseable {
         }
     }
 
+    /** Erases every entry of the device page table that maps {@code page}. */
+    void forget(Frame page) {
+        int n = pt.zapFrame(page);
+        if (n > 0) {
+            ctx.trace("dmirror: erased " + page + " from the mirror of " + process.name() + ": it left the device");
+        }
+    }
+
     /** Whether the file is closed. */
     public boolean isClosed() {
         return closed;
@@ -415,6 +423,7 @@ public final class HmmMirrorFile implements AutoCloseable {
         }
         closed = true;
         notifier.remove();
+        device.closed(this);
         pt.zap(0, Kernel.TASK_SIZE);
         atomic.clear();
     }

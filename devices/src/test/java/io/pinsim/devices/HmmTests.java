@@ -35,8 +35,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HmmTests {
     static final int PAGE = Kernel.PAGE_SIZE;
-    /** HMM_BUFFER_SIZE >> PAGE_SHIFT is 1024 upstream; the model uses 256 pages (the outcomes do not depend on the size, the run time does). */
-    static final int NPAGES = 256;
+    /** HMM_BUFFER_SIZE >> PAGE_SHIFT is 1024 upstream; the model uses 128 pages (the outcomes do not depend on the size, the run time does). */
+    static final int NPAGES = 128;
     static final int RW = Prot.READ | Prot.WRITE;
     static final int ANON = MapFlags.PRIVATE | MapFlags.ANONYMOUS;
 

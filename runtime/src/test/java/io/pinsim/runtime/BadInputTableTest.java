@@ -749,6 +749,8 @@ class BadInputTableTest {
         t.type(DevicePageTable.class);
         t.noInput(DevicePageTable.class, "<init>()", "size()");
         t.method(DevicePageTable.class, "map(long,Frame,boolean)", f -> new DevicePageTable(), f -> args(f.buf, f.frame, true));
+        t.method(DevicePageTable.class, "zapFrame(Frame)", f -> new DevicePageTable(), f -> args(f.frame))
+                .bad("a frame of another kernel", ok("maps nothing here: 0"), 0, f -> f.frame2);
         t.method(DevicePageTable.class, "lookup(long)", f -> new DevicePageTable(), f -> args(f.buf))
                 .bad("address -1", ok("nothing mapped: null"), 0, -1L);
         for (String range : List.of("zap(long,long)", "count(long,long)")) {

@@ -19,4 +19,13 @@ public interface DevicePagemapOps {
      * @param page    the device page its entry refers to
      */
     boolean migrateToRam(Process process, long address, Frame page);
+
+    /**
+     * pgmap->ops->page_free(page): the last reference to one of the device's pages is gone (it
+     * migrated back, or its last entry was zapped) and it returns to the device's free list; a
+     * driver drops whatever of its own still points at it (test_hmm erases it from the mirror's
+     * page table when it migrates a page back). Nothing by default.
+     */
+    default void pageFree(Frame page) {
+    }
 }

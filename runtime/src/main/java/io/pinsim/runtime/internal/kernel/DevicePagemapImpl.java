@@ -24,7 +24,17 @@ final class DevicePagemapImpl implements DevicePagemap {
     DevicePagemapImpl(KernelImpl kernel, String device, Object owner, int nrPages, DevicePagemapOps ops) {
         this.kernel = kernel;
         this.device = device;
-        this.pool = kernel.core.deviceMemory.memremapPages(device, owner, nrPages, (process, vpn, page) -> ops.migrateToRam(process, vpn << Kernel.PAGE_SHIFT, page));
+        this.pool = kernel.core.deviceMemory.memremapPages(device, owner, nrPages, new DevicePool.MigrateToRam() {
+            @Override
+            public boolean migrateToRam(MmOwner process, long vpn, DevicePage page) {
+                return ops.migrateToRam(process, vpn << Kernel.PAGE_SHIFT, page);
+            }
+
+            @Override
+            public void pageFree(DevicePage page) {
+                ops.pageFree(page);
+            }
+        });
     }
 
     @Override

@@ -198,12 +198,31 @@ public final class DeviceMigration {
         return new Faults(k).handlePteFault(mm, vma, vpn, flags, actor);
     }
 
-    /** The driver side of a migrate_to_ram that migrates the one faulting page (dmirror_devmem_fault()). */
+    /**
+     * migrate_device_range() of one device page (eviction, 6.1+): every mapping of it is unmapped
+     * by try_to_migrate(), inside an MMU_NOTIFY_CLEAR invalidation of its page in each mm, and
+     * remapped to the new system page.
+     */
     public boolean migrateOneToRam(DevicePage d, String actor) {
         if (d.isFree()) {
             return false;
         }
-        return migratePageToRam(d, actor) != null;
+        List<Mm> mms = new ArrayList<>();
+        for (Mm m : d.anonVma.mms) {
+            long e = m.pt.get(d.index);
+            if (Pte.isDevicePrivate(e) && Pte.slot(e) == d.pfn()) {
+                mms.add(m);
+            }
+        }
+        long vpn = d.index;
+        for (Mm m : mms) {
+            m.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
+        }
+        Page n = migratePageToRam(d, actor);
+        for (Mm m : mms) {
+            m.notifyEnd(MmuNotifierEvent.CLEAR, vpn, vpn + 1);
+        }
+        return n != null;
     }
 
     /**

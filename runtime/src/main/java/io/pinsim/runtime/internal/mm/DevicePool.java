@@ -19,6 +19,10 @@ public final class DevicePool {
     public interface MigrateToRam {
         /** Returns false for VM_FAULT_SIGBUS (the driver could not migrate). */
         boolean migrateToRam(MmOwner process, long vpn, DevicePage page);
+
+        /** pgmap->ops->page_free(): the page went back to the free list. */
+        default void pageFree(DevicePage page) {
+        }
     }
 
     private final MmCore k;
@@ -98,6 +102,9 @@ public final class DevicePool {
             p.free = true;
             p.anonVma = null;
             freeList.addLast(p);
+            if (ops != null) {
+                ops.pageFree(p);
+            }
             k.trace().record(k.currentActor() != null ? k.currentActor() : name, TraceKind.INFO, p.index << io.pinsim.runtime.Kernel.PAGE_SHIFT, p.pfn(),
                     p + " returned to " + name + "'s free list (pgmap->ops->page_free)");
         }
