@@ -11,7 +11,7 @@ package io.pinsim.devices;
 public record HmmMirrorCmd(byte[] data, long cpages, long faults) {
     /** Copies the data. */
     public HmmMirrorCmd {
-        data = data.clone();
+        data = java.util.Objects.requireNonNull(data, "data").clone();
     }
 
     /** A copy of the data. */
