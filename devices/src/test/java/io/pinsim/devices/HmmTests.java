@@ -37,6 +37,8 @@ class HmmTests {
     static final int PAGE = Kernel.PAGE_SIZE;
     /** HMM_BUFFER_SIZE >> PAGE_SHIFT is 1024 upstream; the model uses 128 pages (the outcomes do not depend on the size, the run time does). */
     static final int NPAGES = 128;
+    /** Each device's memory: enough for migrate_partial_unmap_fault's PMD-sized (512-page) buffer. */
+    static final int POOL = 512;
     static final int RW = Prot.READ | Prot.WRITE;
     static final int ANON = MapFlags.PRIVATE | MapFlags.ANONYMOUS;
 
@@ -75,8 +77,8 @@ class HmmTests {
 
         Fixture(String model) {
             k = kernel(model);
-            dev0 = new HmmMirror(k, "hmm_dmirror0", 2 * NPAGES);
-            dev1 = new HmmMirror(k, "hmm_dmirror1", 2 * NPAGES);
+            dev0 = new HmmMirror(k, "hmm_dmirror0", POOL);
+            dev1 = new HmmMirror(k, "hmm_dmirror1", POOL);
             a = k.spawn("A");
             fd = dev0.open(a);
         }
@@ -85,8 +87,8 @@ class HmmTests {
             fd.close();
             a.exit();
             assertThat(k.leaks()).as("leaks").isEmpty();
-            assertThat(dev0.memory().freePages()).as("every device page went back to its pool").isEqualTo(2 * NPAGES);
-            assertThat(dev1.memory().freePages()).isEqualTo(2 * NPAGES);
+            assertThat(dev0.memory().freePages()).as("every device page went back to its pool").isEqualTo(POOL);
+            assertThat(dev1.memory().freePages()).isEqualTo(POOL);
             k.checkInvariants();
         }
     }
@@ -286,7 +288,7 @@ class HmmTests {
         assertThat(c.cpages()).isEqualTo(NPAGES);
         assertThat(c.data()).isEqualTo(ints(NPAGES, 0));
         assertThat(f.k.usedFrames()).as("the system pages were freed: device memory is not system memory").isEqualTo(used - NPAGES);
-        assertThat(f.dev0.memory().freePages()).isEqualTo(NPAGES);
+        assertThat(f.dev0.memory().freePages()).isEqualTo(POOL - NPAGES);
         assertThat(f.a.frameAt(buf)).as("a device-private entry is not present").isNull();
         assertThat(f.a.pteAt(buf)).startsWith("device-private entry");
         f.close();
@@ -316,7 +318,7 @@ class HmmTests {
         f.a.write(buf, ints(NPAGES, 0));
         assertThat(f.fd.migrateToDevice(buf, NPAGES).data()).isEqualTo(ints(NPAGES, 0));
         assertThat(f.a.read(buf, NPAGES * PAGE / 2)).isEqualTo(Arrays.copyOf(ints(NPAGES, 0), NPAGES * PAGE / 2));
-        assertThat(f.dev0.memory().freePages()).as("the CPU reads migrated half the pages back").isEqualTo(2 * NPAGES - NPAGES / 2);
+        assertThat(f.dev0.memory().freePages()).as("the CPU reads migrated half the pages back").isEqualTo(POOL - NPAGES / 2);
         HmmMirrorCmd c = f.fd.migrateToDevice(buf, NPAGES);
         assertThat(c.cpages()).isEqualTo(NPAGES);
         assertThat(c.data()).isEqualTo(ints(NPAGES, 0));
