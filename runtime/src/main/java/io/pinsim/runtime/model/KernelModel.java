@@ -82,7 +82,7 @@ public final class KernelModel {
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
             DmaResvLockdepPriming.RESV_RECLAIM,
-            HmmDevicePrivateOwner.OWNER_MATCH));
+            HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -107,6 +107,7 @@ public final class KernelModel {
             MprotectWrite.DIRTY_EXCLUSIVE_ANON_WRITABLE,
             MadvPopulate.SUPPORTED,
             DeviceExclusive.EXCLUSIVE_ENTRY,
+            HmmDevicePrivateOwner.OWNER_MATCH,
             DirtyWithoutBuffersWriteback.WARN_AND_DROP,
             IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
             RdmaCopyOnFork.REPORTED));

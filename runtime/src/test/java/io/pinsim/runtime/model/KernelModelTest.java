@@ -51,8 +51,8 @@ class KernelModelTest {
                     DmaResvLockdepPriming.FENCE_SIGNALLING),
             Row.of(DeviceExclusive.UNSUPPORTED, DeviceExclusive.UNSUPPORTED, DeviceExclusive.UNSUPPORTED, DeviceExclusive.EXCLUSIVE_ENTRY,
                     DeviceExclusive.EXCLUSIVE_ENTRY),
-            Row.of(HmmDevicePrivateOwner.ANY_OWNER, HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH,
-                    HmmDevicePrivateOwner.OWNER_MATCH),
+            Row.of(HmmDevicePrivateOwner.ANY_OWNER, HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT, HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT,
+                    HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
                     IoUringBufferCheck.GUP_DECIDES));
 

@@ -21,11 +21,11 @@ import java.util.List;
  */
 public final class HmmWalk {
     private final MmCore k;
-    private final boolean anyOwner;
+    private final HmmDevicePrivateOwner ownerRule;
 
     public HmmWalk(MmCore k) {
         this.k = k;
-        this.anyOwner = k.model().get(HmmDevicePrivateOwner.class) == HmmDevicePrivateOwner.ANY_OWNER;
+        this.ownerRule = k.model().get(HmmDevicePrivateOwner.class);
     }
 
     /**
@@ -92,11 +92,15 @@ public final class HmmWalk {
         }
         if (Pte.isDevicePrivate(pte)) {
             DevicePage d = k.deviceMemory.page(Pte.slot(pte));
-            if (anyOwner || d.pool().owner() == owner) {
+            if (ownerRule == HmmDevicePrivateOwner.ANY_OWNER || d.pool().owner() == owner) {
                 if (write && !Pte.isWrite(pte)) {
                     return null;
                 }
                 return new HmmPfn(d, true, Pte.isWrite(pte), false, true);
+            }
+            if (fault && ownerRule == HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT) {
+                throw new ErrnoException(Errno.EFAULT, "hmm_range_fault", d + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
+                        + " belongs to another device: \"Report error for everything else\" (hmm_vma_handle_pte, 5.7 - 5.19; 8a295dbbaf72 faults it back)");
             }
         }
         return fault ? null : HmmPfn.NONE;
