@@ -5,7 +5,7 @@ import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.model.KernelModel;
-import io.pinsim.runtime.trace.TraceEvent;
+import io.pinsim.runtime.trace.TraceLevel;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.ref.Reference;
@@ -33,10 +33,8 @@ import javax.management.ObjectName;
  * <li>forks, forces GC, and reports the growth over the baseline per populated page again (the
  *     pages are now mapped by both processes, so this is the cost of a page as two processes see
  *     it) and the fork's own share;</li>
- * <li>estimates how much of the retained heap is the kernel's trace (one {@link TraceEvent} per
- *     fault, kept for the kernel's life) by summing the shallow sizes of the events and their
- *     message strings (compressed oops layout: a 48-byte event, a 24-byte String and a
- *     16-byte-header byte[] of the message's length, rounded to 8, and a 4-byte list slot).</li>
+ * <li>does this for each {@link TraceLevel}: the trace's share is the difference between
+ *     {@code ALL} and {@code OFF} (one fault event per page at {@code ALL}).</li>
  * </ol>
  * Everything the kernel holds stays strongly reachable during the readings
  * ({@link Reference#reachabilityFence(Object)}). With {@code --histogram} it also prints the top
@@ -67,8 +65,10 @@ public final class MemoryPerPage {
                 PAGES, model.name(), System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
                 Runtime.getRuntime().maxMemory() >> 20);
         warmUp(model);
-        measure(model, false, histogram);
-        measure(model, true, false);
+        for (TraceLevel level : TraceLevel.values()) {
+            measure(model, false, level, histogram && level == TraceLevel.ALL);
+        }
+        measure(model, true, TraceLevel.ALL, false);
     }
 
     /** Loads and initialises the classes the measurement uses, so the baseline already holds them. */
@@ -81,9 +81,9 @@ public final class MemoryPerPage {
         a.exit();
     }
 
-    private static void measure(KernelModel model, boolean useFill, boolean histogram) throws Exception {
-        String how = useFill ? "mmap + fill('A')" : "mmap(MAP_POPULATE)";
-        Kernel k = Kernel.builder().model(model).seed(1).memoryFrames(1L << 20).build();
+    private static void measure(KernelModel model, boolean useFill, TraceLevel level, boolean histogram) throws Exception {
+        String how = (useFill ? "mmap + fill('A')" : "mmap(MAP_POPULATE)") + ", trace " + level;
+        Kernel k = Kernel.builder().model(model).seed(1).memoryFrames(1L << 20).trace(level).build();
         Process a = k.spawn("A");
         long before = settledUsedHeap();
 
@@ -100,46 +100,28 @@ public final class MemoryPerPage {
             throw new IllegalStateException("expected " + PAGES + " populated pages, got " + a.populatedPtes() + " PTEs, " + k.usedFrames() + " frames");
         }
         long afterPopulate = settledUsedHeap();
-        long traceAfterPopulate = traceBytes(k);
         int eventsAfterPopulate = k.trace().events().size();
 
         t0 = System.nanoTime();
         Process child = a.fork();
         long forkNanos = System.nanoTime() - t0;
         long afterFork = settledUsedHeap();
-        long traceAfterFork = traceBytes(k);
 
         double perPage = (double) (afterPopulate - before) / PAGES;
-        double perPageTrace = (double) traceAfterPopulate / PAGES;
         double perPageForked = (double) (afterFork - before) / PAGES;
         double forkShare = (double) (afterFork - afterPopulate) / PAGES;
         System.out.printf(Locale.ROOT, "%n== populated with %s (populate took %.0f ms, fork %.0f ms)%n", how, populateNanos / 1e6, forkNanos / 1e6);
         System.out.printf(Locale.ROOT, "  baseline used heap            %,12d bytes%n", before);
         System.out.printf(Locale.ROOT, "  after populate                %,12d bytes  -> %7.1f bytes/page%n", afterPopulate, perPage);
-        System.out.printf(Locale.ROOT, "    of which trace (estimated)  %,12d bytes  -> %7.1f bytes/page (%d events)%n",
-                traceAfterPopulate, perPageTrace, eventsAfterPopulate);
-        System.out.printf(Locale.ROOT, "    without the trace                                 %7.1f bytes/page%n", perPage - perPageTrace);
-        System.out.printf(Locale.ROOT, "  after fork (2 processes)      %,12d bytes  -> %7.1f bytes/page (fork added %.1f bytes/page; trace now %d events, %.1f bytes/page)%n",
-                afterFork, perPageForked, forkShare, k.trace().events().size(), (double) traceAfterFork / PAGES);
+        System.out.printf(Locale.ROOT, "    trace events kept           %,12d%n", eventsAfterPopulate);
+        System.out.printf(Locale.ROOT, "  after fork (2 processes)      %,12d bytes  -> %7.1f bytes/page (fork added %.1f bytes/page; trace now %d events)%n",
+                afterFork, perPageForked, forkShare, k.trace().events().size());
         if (histogram) {
             printHistogram(25);
         }
         Reference.reachabilityFence(child);
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(k);
-    }
-
-    /** Shallow bytes of the trace's events and their messages (compressed oops, 8-byte alignment). */
-    private static long traceBytes(Kernel k) {
-        long total = 0;
-        for (TraceEvent e : k.trace().events()) {
-            total += 48 + 24 + align8(16 + e.message().length()) + 4;
-        }
-        return total;
-    }
-
-    private static long align8(long n) {
-        return (n + 7) & ~7L;
     }
 
     /** Used heap after GC has settled. */

@@ -54,15 +54,34 @@ final class DeviceBadInputFixture {
     final Process dead = k.spawn("D");
     final ProtectionDomain deadPd = nic.allocPd(dead);
 
+    final Gpu gpu = new Gpu(k, "gpu0");
+    final Gpu gpu1 = new Gpu(k, "gpu1");
+    final GpuBo userptrBo = gpu.createUserptr(a, buf, PAGE, UserptrMode.HMM);
+    final GpuBo vramBo = gpu.createBo(PAGE);
+    final GpuBo unmappedBo = gpu.createUserptr(a, 0x10000L, PAGE, UserptrMode.GUP_WITH_NOTIFIER);
+    final GpuBo freedBo = gpu.createBo(PAGE);
+    final GpuBo otherGpuBo = gpu1.createBo(PAGE);
+    final GpuJob queuedJob = gpu.submit(vramBo, 0, new byte[16]);
+    final GpuJob blockedJob = gpu1.submit(otherGpuBo, 0, new byte[16], queuedJob);
+
     final Kernel k2 = Kernel.builder().model(KernelModel.LATEST).name("other").build();
     final RdmaNic nicB = new RdmaNic(k2, "mlx5_0");
     final Process b = k2.spawn("B");
     final long bbuf = buffer(b, 1, 'B');
     final MemoryRegion mrB = nicB.regMr(nicB.allocPd(b), bbuf, PAGE, RW_ACCESS);
+    final Gpu gpuB = new Gpu(k2, "gpu0");
+    final GpuJob jobB = gpuB.submit(gpuB.createBo(PAGE), 0, new byte[16]);
 
     DeviceBadInputFixture() {
         nic.deregMr(deadMr);
+        gpu.freeBo(freedBo);
         dead.exit();
+    }
+
+    GpuJob signalledJob() {
+        GpuJob j = gpu.submit(vramBo, 0, new byte[16]);
+        j.complete();
+        return j;
     }
 
     WorkRequest doneWr() {
@@ -87,8 +106,19 @@ final class DeviceBadInputFixture {
     String state() {
         return PublicSnapshot.of(k) + "posted " + nic.posted() + nic2.posted() + ", cq " + nic.cq().size() + "/" + nic2.cq().size()
                 + ", MRs " + List.of(mr, roMr, odpMr, deadMr, mr2) + ", odp entries " + odpMr.deviceTable().size() + ", fork " + nic.forkStatus(a)
-                + ", iommu " + vfio.mappings().keySet() + ", bios " + disk.inflight()
+                + ", iommu " + vfio.mappings().keySet() + ", bios " + disk.inflight() + ", gpu " + gpuState(gpu) + gpuState(gpu1)
                 + "\n--- other kernel\n" + PublicSnapshot.of(k2) + "posted " + nicB.posted() + ", MR " + mrB;
+    }
+
+    static String gpuState(Gpu g) {
+        StringBuilder sb = new StringBuilder();
+        for (GpuBo bo : g.bos()) {
+            sb.append(bo).append(bo.isFreed() ? " freed" : "").append(' ').append(bo.resv().fences(io.pinsim.runtime.spi.DmaResvUsage.BOOKKEEP)).append("; ");
+        }
+        for (GpuJob j : g.jobs()) {
+            sb.append(j).append(' ').append(j.state()).append(j.isHung() ? " hung" : "").append("; ");
+        }
+        return sb.toString();
     }
 
     List<Trace> traces() {

@@ -43,6 +43,8 @@ class DeviceBadInputTableTest {
         vfio(t);
         hmm(t);
         nvme(t);
+        gpu(t);
+        uacce(t);
         return t;
     }
 
@@ -230,6 +232,131 @@ class DeviceBadInputTableTest {
                 .bad("an iova not mapped", fault(IommuFaultException.class, "not mapped in the IOMMU page table"), 0, 2 * IOVA)
                 .bad("iova -1", fault(IommuFaultException.class, "not mapped"), 0, -1L)
                 .bad("length 0", ok("reads nothing"), 1, 0);
+    }
+
+    static void gpu(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(Gpu.class).type(GpuBo.class).type(GpuJob.class);
+        t.noInput(Gpu.class, "name()", "kernel()", "bos()", "jobs()");
+        t.noInput(GpuBo.class, "handle()", "gpu()", "mode()", "address()", "length()", "process()", "resv()", "notifier()", "pages()", "isFreed()");
+        t.noInput(GpuJob.class, "id()", "bo()", "data()", "offset()", "after()", "fence()", "state()", "isHung()");
+        t.method(Gpu.class, "<init>(Kernel,String)", f -> args(f.k, "gpu7"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "gpu0")
+                .bad("a blank name", iae("name the device"), 1, " ");
+        t.method(Gpu.class, "allocateInRunJob(Gfp)", f -> f.gpu, f -> args(io.pinsim.runtime.spi.Gfp.ATOMIC))
+                .bad("GFP_KERNEL, the bug", ok("the run path allocates with reclaim; lockdep reports it at the next run"), 0, io.pinsim.runtime.spi.Gfp.KERNEL);
+        t.method(Gpu.class, "createBo(long)", f -> f.gpu, f -> args((long) PAGE))
+                .bad("size 0", errno(EINVAL, "page aligned"), 0, 0L)
+                .bad("size -4096", errno(EINVAL, "page aligned"), 0, (long) -PAGE)
+                .bad("size 4097", errno(EINVAL, "page aligned"), 0, (long) PAGE + 1)
+                .bad("size 2^31", errno(ENOMEM, "1 GiB"), 0, 1L << 31);
+        t.method(Gpu.class, "createUserptr(Process,long,long,UserptrMode)", f -> f.gpu, f -> args(f.a, f.buf, (long) PAGE, UserptrMode.HMM))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unaligned address", errno(EINVAL, "page aligned"), 1, f -> f.buf + 1)
+                .bad("size 0", errno(EINVAL, "page aligned"), 2, 0L)
+                .bad("size -4096", errno(EINVAL, "page aligned"), 2, (long) -PAGE)
+                .bad("a range past TASK_SIZE", errno(EINVAL, "user address space"), f -> args(f.a, Kernel.TASK_SIZE - PAGE, 2L * PAGE, UserptrMode.HMM))
+                .bad("an unmapped range", ok("a BO: its pages are got at submission"), f -> args(f.a, 0x10000L, (long) PAGE, UserptrMode.GUP_WITHOUT_NOTIFIER));
+        t.method(Gpu.class, "submit(GpuBo,long,byte[],GpuJob[])", f -> f.gpu, f -> args(f.vramBo, 0L, new byte[16], new GpuJob[0]))
+                .bad("a BO of another GPU", iae("belongs to gpu1"), 0, f -> f.otherGpuBo)
+                .bad("a freed BO", ise("was freed"), 0, f -> f.freedBo)
+                .bad("offset -1", iae("not within"), 1, -1L)
+                .bad("a write past the BO", iae("not within"), 1, (long) PAGE - 8)
+                .bad("no bytes", iae("not within"), 2, new byte[0])
+                .bad("after a job of another kernel", iae("another kernel"), 3, f -> new GpuJob[] {f.jobB})
+                .nested("a userptr BO over unmapped memory", errno(EFAULT, "no VMA"), f -> args(f.unmappedBo, 0L, new byte[16], new GpuJob[0]));
+        t.method(Gpu.class, "freeBo(GpuBo)", f -> f.gpu, f -> args(f.vramBo))
+                .bad("a BO of another GPU", iae("belongs to gpu1"), 0, f -> f.otherGpuBo)
+                .bad("a freed BO", ise("freed already"), 0, f -> f.freedBo);
+        t.method(GpuBo.class, "readVram(long,int)", f -> f.vramBo, f -> args(0L, 16))
+                .bad("offset -1", iae("is not within"), 0, -1L)
+                .bad("length -1", iae("is not within"), 1, -1)
+                .bad("a range past the BO", iae("is not within"), 0, (long) PAGE - 8)
+                .on("a userptr BO", ise("read the memory of"), f -> f.userptrBo);
+        for (String m : List.of("run()", "complete()")) {
+            t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
+                    .on("a job after one that has not signalled", ise("complete that job first"), f -> f.blockedJob)
+                    .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
+        }
+        for (String m : List.of("hang()", "timeout()")) {
+            t.method(GpuJob.class, m, f -> f.queuedJob, f -> args())
+                    .on("a signalled job", ise("signalled already"), f -> f.signalledJob());
+        }
+    }
+
+    private static UacceQueue queue(DeviceBadInputFixture f, UacceMode mode) {
+        return new SvaAccelerator(f.k, "acc-" + mode, mode).open(f.a);
+    }
+
+    private static UacceQueue started(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.start();
+        return q;
+    }
+
+    private static UacceQueue putQueue(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.put();
+        return q;
+    }
+
+    private static UacceQueue closedQueue(DeviceBadInputFixture f) {
+        UacceQueue q = queue(f, UacceMode.SVA);
+        q.close();
+        return q;
+    }
+
+    static void uacce(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(SvaAccelerator.class).type(UacceQueue.class).type(UacceCompletion.class);
+        t.noInput(SvaAccelerator.class, "name()", "mode()", "queues()");
+        t.method(SvaAccelerator.class, "<init>(Kernel,String)", f -> args(f.k, "hisi_zip-0"))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                .bad("a blank name", iae("name the device"), 1, "");
+        t.method(SvaAccelerator.class, "<init>(Kernel,String,UacceMode)", f -> args(f.k, "hisi_zip-0", UacceMode.STATIC_REGION))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                .bad("a blank name", iae("name the device"), 1, "");
+        t.method(SvaAccelerator.class, "open(Process)", f -> new SvaAccelerator(f.k, "hisi_zip-0"), f -> args(f.a))
+                .bad("a process of another kernel", iae(OTHER_KERNEL), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.noInput(UacceQueue.class, "process()", "state()", "pasid()", "bond()", "dusAddress()");
+        for (String region : List.of("mmapMmio()", "mmapDus()")) {
+            t.method(UacceQueue.class, region, f -> queue(f, UacceMode.SVA), f -> args())
+                    .on("a queue that was put", errno(EINVAL, "only INIT or STARTED"), DeviceBadInputTableTest::putQueue)
+                    .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue)
+                    .on("a region mapped already", errno(EEXIST, "mapped already"), f -> {
+                        UacceQueue q = queue(f, UacceMode.SVA);
+                        q.mmapMmio();
+                        q.mmapDus();
+                        return q;
+                    });
+        }
+        t.method(UacceQueue.class, "start()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a started queue", errno(EINVAL, "not INIT"), DeviceBadInputTableTest::started)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "put()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a queue put already", ok("a zombie stays a zombie"), DeviceBadInputTableTest::putQueue)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "close()", f -> queue(f, UacceMode.SVA), f -> args())
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "mapBuffer(long,long)", f -> queue(f, UacceMode.PINNED), f -> args(f.buf, (long) PAGE))
+                .bad("an unaligned address", errno(EINVAL, "page aligned"), 0, f -> f.buf + 1)
+                .bad("length 0", errno(EINVAL, "length positive"), 1, 0L)
+                .bad("length -4096", errno(EINVAL, "length positive"), 1, (long) -PAGE)
+                .bad("more than RLIMIT_MEMLOCK", errno(ENOMEM, "RLIMIT_MEMLOCK"), 1, 1L << 30)
+                .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(0x10000L, (long) PAGE))
+                .on("a queue of an SVA device", errno(EINVAL, "only the RFC's pinned mode"), f -> queue(f, UacceMode.SVA))
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "write(long,byte[])", DeviceBadInputTableTest::started, f -> args(f.buf, new byte[16]))
+                .bad("an unmapped address", ok("the completion reports PAGE_FAULT"), 0, 0x10000L)
+                .bad("no bytes", ok("writes nothing"), 1, new byte[0])
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.method(UacceQueue.class, "read(long,int)", DeviceBadInputTableTest::started, f -> args(f.buf, 16))
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("an unmapped address", ok("the completion reports PAGE_FAULT"), 0, 0x10000L)
+                .on("a released queue", ise("was released"), DeviceBadInputTableTest::closedQueue);
+        t.noInput(UacceCompletion.class, "status()", "data()", "detail()", "isOk()");
+        t.method(UacceCompletion.class, "<init>(Status,byte[],String)", f -> args(UacceCompletion.Status.OK, new byte[1], "done"))
+                .nullOk("data", "no data: an empty array");
     }
 
     static void nvme(BadInputTable<DeviceBadInputFixture> t) {

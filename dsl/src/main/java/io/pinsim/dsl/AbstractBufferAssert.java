@@ -1,6 +1,5 @@
 package io.pinsim.dsl;
 
-import java.util.Arrays;
 import org.assertj.core.api.AbstractAssert;
 
 /**
@@ -26,14 +25,15 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
     }
 
     /**
-     * The buffer's process sees the data there. The assertion peeks: it reads the frames the
-     * process maps now, takes no fault and adds nothing to the trace (an empty PTE of private
-     * anonymous memory reads as zeros); only a page that is otherwise not present (swapped out, or
-     * a file or shmem page not mapped yet) is read as the process would, faulting it in.
-     * {@code dmaData()} is resolved against the scenario that runs on the buffer's kernel. A failure is a
-     * {@link BugKind#DEVICE_DATA_LOST} if the data is a device's ({@code dmaData(..)}), a
-     * {@link BugKind#LEAK_TO_CHILD} if the process is a forked child that sees what its parent sees
-     * now, else a {@link BugKind#DATA_CORRUPTION}.
+     * The buffer's process sees the data there. The assertion peeks ({@link
+     * io.pinsim.runtime.Process#peek}): it takes no fault, adds nothing to the trace and changes
+     * nothing, whether a page is present, swapped out (read from its swap slot), or a file or shmem
+     * page not faulted in yet (read from the page cache or the file); a failure says which pages
+     * were not present. {@code dmaData()} is resolved against the scenario that runs on the buffer's
+     * kernel. A failure is a {@link BugKind#DEVICE_DATA_LOST} if the data is a device's
+     * ({@code dmaData(..)}), a {@link BugKind#LEAK_TO_CHILD} if the process is a forked child that
+     * sees what its parent sees now, else a {@link BugKind#DATA_CORRUPTION}; a range that cannot be
+     * read at all (nothing mapped there) fails as one of those too, saying so.
      * <pre>{@code
      * assertThatBuffer(buf).sees(fill('A'));   // passes if every byte is 'A'
      * assertThatBuffer(buf).sees(text("hi"));  // fails: "Expecting process "A" at 0x7f... to see: "hi" but saw: 'A' x 4096"
@@ -41,13 +41,9 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
      */
     public SELF sees(Data expected) {
         isNotNull();
-        Data.Placed d = expected.place(scenario, actual.process().kernel(), actual.length());
-        long at = actual.address() + d.offset();
-        byte[] seen = Failures.seen(actual.process(), at, d.bytes().length);
-        if (!Arrays.equals(d.bytes(), seen)) {
-            String because = scenario != null ? Explain.why(scenario, actual) : Explain.mapping(actual);
-            throw Failures.failure(info, Failures.seesKind(d, actual.process(), at, seen), Failures.shouldSee(actual.toString(), d, seen, because), because,
-                    d.description(), Data.describe(seen));
+        PinsimAssertionError e = Failures.seesFailure(scenario, actual, expected);
+        if (e != null) {
+            throw Failures.failure(info, e.kind(), e.getMessage(), e.because(), e.getExpected().getValue(), e.getActual().getValue());
         }
         return myself;
     }
@@ -64,8 +60,8 @@ public abstract class AbstractBufferAssert<SELF extends AbstractBufferAssert<SEL
         io.pinsim.runtime.Frame mapped = actual.process().frameAt(actual.address());
         if (mapped != frame) {
             String because = frame + " is held by " + (frame.holders().isEmpty() ? "nobody" : String.join(", ", frame.holders()));
-            throw Failures.failure(info, BugKind.STALE_PIN, String.format("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s%nbecause: %s", actual, frame,
-                    mapped == null ? "nothing" : mapped, because), because, frame, mapped == null ? "nothing" : mapped);
+            throw Failures.failure(info, BugKind.STALE_PIN, String.format("%nExpecting %s to map:%n  %s%nbut it maps:%n  %s%n%s", actual, frame,
+                    mapped == null ? "nothing" : mapped, Failures.wrap("because: " + because)), because, frame, mapped == null ? "nothing" : mapped);
         }
         return myself;
     }

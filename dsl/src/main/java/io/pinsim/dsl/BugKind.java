@@ -22,7 +22,9 @@ package io.pinsim.dsl;
  *       {@code assertThatKernelLog(..).hasNoWarnings} and {@code doesNotContain}: {@link #KERNEL_WARNING};</li>
  *   <li>{@code assertThatProcess(..).isAlive}, {@code wasKilledBy}, {@code hasPinned}: {@link #PROCESS_STATE};</li>
  *   <li>{@code assertThatFrame(..)}'s counts and flags: {@link #FRAME_STATE};</li>
- *   <li>{@code assertThatTrace(..).hasEvent}, {@code hasNoEvent}: {@link #TRACE_EVENT}.</li>
+ *   <li>{@code assertThatTrace(..).hasEvent}, {@code hasNoEvent}: {@link #TRACE_EVENT};</li>
+ *   <li>{@code assertLockdepReports}, {@code assertNoLockdepReport}, {@code assertThatLockdep(..).reportsCycle},
+ *       {@code hasNoReport}: {@link #LOCKDEP_REPORT}.</li>
  * </ul>
  */
 public enum BugKind {
@@ -47,7 +49,9 @@ public enum BugKind {
     /** A frame's counts or flags differ: refcount, mapcount, pinned, PageAnonExclusive, free. */
     FRAME_STATE("a frame's counts or flags are not the ones expected"),
     /** The trace lacks an event it must have, or has one it must not. */
-    TRACE_EVENT("the trace lacks an event it must have, or has one it must not");
+    TRACE_EVENT("the trace lacks an event it must have, or has one it must not"),
+    /** Lockdep did not report the dependency cycle the scenario has, or reported one it must not. */
+    LOCKDEP_REPORT("lockdep did not report the dependency cycle the scenario has, or reported one it must not");
 
     private final String description;
 

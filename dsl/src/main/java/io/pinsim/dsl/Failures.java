@@ -2,7 +2,6 @@ package io.pinsim.dsl;
 
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
-import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Signal;
@@ -26,16 +25,21 @@ final class Failures {
         try {
             assertion.run();
         } catch (AssertionError e) {
-            StackTraceElement[] trace = e.getStackTrace();
-            int first = 0;
-            while (first < trace.length && isOwnFrame(trace[first].getClassName())) {
-                first++;
-            }
-            if (first < trace.length) {
-                e.setStackTrace(Arrays.copyOfRange(trace, first, trace.length));
-            }
-            throw e;
+            throw trimmed(e);
         }
+    }
+
+    /** The failure with the DSL's frames stripped from the top of its stack trace: its top frame is the user's line. */
+    static <E extends AssertionError> E trimmed(E e) {
+        StackTraceElement[] trace = e.getStackTrace();
+        int first = 0;
+        while (first < trace.length && isOwnFrame(trace[first].getClassName())) {
+            first++;
+        }
+        if (first < trace.length) {
+            e.setStackTrace(Arrays.copyOfRange(trace, first, trace.length));
+        }
+        return e;
     }
 
     /** Whether a frame belongs to the DSL itself (loaded from the DSL's own jar or classes) or to AssertJ. */
@@ -61,12 +65,6 @@ final class Failures {
         int from = (int) Math.min(expected.offset(), seen.length);
         int to = (int) Math.min(seen.length, expected.offset() + expected.bytes().length);
         return java.util.Arrays.copyOfRange(seen, from, to);
-    }
-
-    /** "Expecting X to see ... but saw ... because ...". */
-    static String shouldSee(String who, Data.Placed expected, byte[] actual, String because) {
-        return "\nExpecting " + who + " to see:\n  " + expected.description() + (expected.offset() != 0 ? " at offset " + expected.offset() : "")
-                + "\nbut saw:\n  " + Data.describe(actual) + "\nbecause: " + because;
     }
 
     /** Compares what was seen with what was expected; a {@link PinsimAssertionError} of that kind, with both, if they differ. */
@@ -101,46 +99,111 @@ final class Failures {
     }
 
     /**
-     * What an assertion reads: a {@link #peek} where every page is present (or reads as zeros);
-     * where one is not (swapped out, a file or shmem page the process has not faulted in), the
-     * process's own read, which faults it in and is traced: the model cannot yet say what a page
-     * cache or swap slot holds without the fault.
-     */
-    static byte[] seen(Process p, long address, int length) {
-        byte[] peeked = peek(p, address, length);
-        return peeked != null ? peeked : p.read(address, length);
-    }
-
-    /**
-     * An empty PTE in private anonymous memory: a read would fault in the shared zero page
-     * (do_anonymous_page() for a read), so a peek knows what it would see without the fault.
-     */
-    private static boolean readsAsZeros(Process p, long address) {
-        io.pinsim.runtime.Vma vma = p.vmaAt(address);
-        return vma != null && vma.isAnonymous() && "none".equals(p.pteAt(address));
-    }
-
-    /**
-     * What the process maps at the address, read from its frames without faulting (nothing traced);
-     * an empty PTE of private anonymous memory reads as zeros; null if another page is not present.
+     * What an assertion reads: {@link Process#peek}, the debugger's read without its fault, so an
+     * assertion takes no fault, adds no step and changes nothing, whether the pages are present,
+     * swapped out or not faulted in yet; null if the range cannot be read (nothing mapped there, or
+     * past a file's end: peek's EIO).
      */
     static byte[] peek(Process p, long address, int length) {
-        byte[] out = new byte[length];
-        int done = 0;
-        while (done < length) {
-            long a = address + done;
-            Frame f = p.frameAt(a);
-            if (f == null && !readsAsZeros(p, a)) {
-                return null;
-            }
-            int offset = (int) (a & (Kernel.PAGE_SIZE - 1L));
-            int n = Math.min(length - done, Kernel.PAGE_SIZE - offset);
-            if (f != null) {
-                System.arraycopy(f.read(offset, n), 0, out, done, n);
-            }
-            done += n;
+        try {
+            return p.peek(address, length);
+        } catch (ErrnoException e) {
+            return null;
         }
-        return out;
+    }
+
+    /**
+     * Where the peek found the pages that are not present, for a failure message:
+     * {@code 0x7f0000000000 not present (swapped out: read from swap slot 0)}; empty if every page
+     * is present.
+     */
+    static String notPresent(Process p, long address, int length) {
+        StringBuilder sb = new StringBuilder();
+        long first = address & -Kernel.PAGE_SIZE;
+        int listed = 0;
+        for (long a = first; a < address + Math.max(length, 1) && listed < 4; a += Kernel.PAGE_SIZE) {
+            String pte = p.pteAt(a);
+            String where;
+            if (pte.startsWith("swap entry slot ")) {
+                where = "swapped out: read from swap slot " + pte.substring("swap entry slot ".length()).replace(" (exclusive)", "");
+            } else if (pte.equals("none")) {
+                io.pinsim.runtime.Vma v = p.vmaAt(a);
+                where = v == null ? null : v.isAnonymous() ? "never touched: reads as zeros"
+                        : "not faulted in: read from the page cache or the file (" + v + ")";
+            } else {
+                where = null;
+            }
+            if (where != null) {
+                sb.append(listed++ == 0 ? "" : "; ").append(Kernel.hex(a)).append(" not present (").append(where).append(')');
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The failure of {@code sees(expected)} on a buffer, or null if its process sees the data: read
+     * with {@link #peek}; the scenario (null outside the chain) resolves {@code dmaData()} and
+     * explains why. Shared by the AssertJ assertion and the Hamcrest matcher.
+     */
+    static PinsimAssertionError seesFailure(ScenarioState scenario, Buffer b, Data expected) {
+        Data.Placed d = expected.place(scenario, b.process().kernel(), b.length());
+        long at = b.address() + d.offset();
+        byte[] seen = peek(b.process(), at, d.bytes().length);
+        if (seen != null && Arrays.equals(d.bytes(), seen)) {
+            return null;
+        }
+        ScenarioState explaining = scenario != null ? scenario : Scenarios.of(b.process().kernel());
+        String because = explaining != null ? Explain.why(explaining, b) : Explain.mapping(b);
+        BugKind kind = seen == null ? containsKind(d) : seesKind(d, b.process(), at, seen);
+        String actual = seen == null ? "nothing (it cannot be read)" : Data.describe(seen);
+        return new PinsimAssertionError(kind, shouldSee(b.process(), at, b.toString(), d, seen, because), because, d.description(), actual);
+    }
+
+    /** A failure message's lines are at most this wide; {@link #wrap} breaks a longer one. */
+    static final int WIDTH = 120;
+
+    /**
+     * The line broken after spaces into lines of at most {@link #WIDTH} columns, the continuation
+     * lines indented by two spaces (a word longer than a line is cut); of a text of several lines
+     * only the first is wrapped. The text of
+     * {@link PinsimAssertionError#because()} stays one line; only the message wraps it.
+     */
+    static String wrap(String line) {
+        int newline = line.indexOf('\n');
+        if (newline >= 0) {
+            // only the sentence: what follows it (the explorer's interleaving table) keeps its layout
+            return wrap(line.substring(0, newline)) + line.substring(newline);
+        }
+        StringBuilder sb = new StringBuilder();
+        String rest = line;
+        int width = WIDTH;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            if (cut <= 0 || rest.substring(0, cut).isBlank()) {
+                sb.append(rest, 0, width).append("\n  ");
+                rest = rest.substring(width);
+            } else {
+                sb.append(rest, 0, cut).append("\n  ");
+                rest = rest.substring(cut + 1);
+            }
+            width = WIDTH - 2;
+        }
+        return sb.append(rest).toString();
+    }
+
+    /** "Expecting X to see ... but saw ... because ...": a failed assertion on a file's or a frame's content. */
+    static String shouldSee(String who, Data.Placed expected, byte[] actual, String because) {
+        return "\nExpecting " + who + " to see:\n  " + expected.description() + (expected.offset() != 0 ? " at offset " + expected.offset() : "")
+                + "\nbut saw:\n  " + Data.describe(actual) + "\n" + wrap("because: " + because);
+    }
+
+    /** "Expecting X to see ... but saw ... (where the pages were) because ...": a failed "sees" of a process's memory. */
+    static String shouldSee(Process p, long at, String who, Data.Placed expected, byte[] actual, String because) {
+        String where = actual == null ? "" : notPresent(p, at, expected.bytes().length);
+        return "\nExpecting " + who + " to see:\n  " + expected.description() + (expected.offset() != 0 ? " at offset " + expected.offset() : "")
+                + "\nbut " + (actual == null ? "could not read it: nothing is mapped there, or it lies past the end of its file"
+                        : "saw:\n  " + Data.describe(actual) + (where.isEmpty() ? "" : "\n" + wrap("  (" + where + ")")))
+                + "\n" + wrap("because: " + because);
     }
 
     /**

@@ -92,4 +92,17 @@ public final class PinsimAssertions {
     public static FileAssert assertThatFile(Inode actual) {
         return new FileAssert(actual);
     }
+
+    /**
+     * Assertions on a kernel's lockdep: the reports it printed.
+     * <pre>{@code
+     * assertThatLockdep(kernel.lockdep()).reportsCycle("dma_fence_map", "fs_reclaim", "mmu_notifier_invalidate_range_start", "dma_fence_map");
+     * }</pre>
+     *
+     * @param actual the kernel's lockdep
+     * @return its assertions
+     */
+    public static LockdepAssert assertThatLockdep(io.pinsim.runtime.lockdep.Lockdep actual) {
+        return new LockdepAssert(actual);
+    }
 }

@@ -44,6 +44,9 @@ final class ScenarioState {
     final Map<Process, OpenFile> directFiles = new IdentityHashMap<>();
     final Map<String, RdmaNic> nics = new LinkedHashMap<>();
     VfioDevice vfio;
+    io.pinsim.devices.Gpu gpu;
+    io.pinsim.devices.GpuBo gpuBo;
+    io.pinsim.devices.GpuJob gpuJob;
     Registration registration;
     DirectIo inflight;
     Pipe pipe;
@@ -72,6 +75,13 @@ final class ScenarioState {
 
     RdmaNic nic(String name) {
         return nics.computeIfAbsent(name, n -> new RdmaNic(kernel, n));
+    }
+
+    io.pinsim.devices.Gpu gpu() {
+        if (gpu == null) {
+            gpu = new io.pinsim.devices.Gpu(kernel, "gpu0");
+        }
+        return gpu;
     }
 
     VfioDevice vfio() {

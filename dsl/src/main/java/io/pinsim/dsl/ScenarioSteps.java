@@ -16,7 +16,7 @@ import java.util.Objects;
  *
  * @param <S> the scenario's own type, so steps keep the state-specific ones in reach
  */
-public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSteps<S> {
+public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends GpuSteps<S> {
     ScenarioSteps(ScenarioState state) {
         super(state);
     }
@@ -143,6 +143,28 @@ public abstract class ScenarioSteps<S extends ScenarioSteps<S>> extends DeviceSt
         Objects.requireNonNull(text, "text");
         state.asserted = true;
         Failures.check(() -> PinsimAssertions.assertThatKernelLog(state.kernel.log()).contains(text));
+        return self();
+    }
+
+    /**
+     * Lockdep must have reported a cycle through these lock classes, the held lock first and last
+     * ({@code "dma_fence_map", "fs_reclaim", "mmu_notifier_invalidate_range_start", "dma_fence_map"}).
+     * A failure is a {@link BugKind#LOCKDEP_REPORT}.
+     */
+    public S assertLockdepReports(String... cycle) {
+        LockdepAssert.requireCycle("assertLockdepReports", cycle);
+        checkNoFailure("assertLockdepReports");
+        state.asserted = true;
+        LockdepAssert a = PinsimAssertions.assertThatLockdep(state.kernel.lockdep());
+        Failures.check(() -> a.reportsCycle(cycle));
+        return self();
+    }
+
+    /** Lockdep must have reported nothing. A failure is a {@link BugKind#LOCKDEP_REPORT}. */
+    public S assertNoLockdepReport() {
+        checkNoFailure("assertNoLockdepReport");
+        state.asserted = true;
+        Failures.check(() -> PinsimAssertions.assertThatLockdep(state.kernel.lockdep()).hasNoReport());
         return self();
     }
 

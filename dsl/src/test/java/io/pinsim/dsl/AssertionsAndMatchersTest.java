@@ -124,4 +124,87 @@ class AssertionsAndMatchersTest {
         org.assertj.core.api.Assertions.assertThat(k.trace().events()).hasSize(afterWrite);
         org.assertj.core.api.Assertions.assertThat(afterWrite).isGreaterThan(events);
     }
+
+    /** What an assertion reads changes nothing: the trace, the step, the PTEs, the frames and swap are as before. */
+    private static String state(Kernel k, Process... ps) {
+        StringBuilder sb = new StringBuilder("events ").append(k.trace().events().size()).append(" step ").append(k.trace().step())
+                .append(" used ").append(k.usedFrames()).append(" swap ").append(k.swapSlotsInUse()).append(" snapshots ").append(k.frameSnapshots().size());
+        for (Process p : ps) {
+            for (io.pinsim.runtime.Vma v : p.vmas()) {
+                for (long x = v.start(); x < v.end(); x += Kernel.PAGE_SIZE) {
+                    sb.append('\n').append(p.name()).append(' ').append(Long.toHexString(x)).append(' ').append(p.pteAt(x));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void assertionsOnPagesThatAreNotPresentPeekAndChangeNothing() {
+        Kernel kk = Kernel.builder().model(KernelModel.LINUX_6_6).frameSnapshots(16).build();
+        Process p = kk.spawn("P");
+        long swapped = p.mmap(2L * Kernel.PAGE_SIZE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+        p.write(swapped, new byte[] {'S'});
+        org.assertj.core.api.Assertions.assertThat(kk.reclaim(p, swapped)).isTrue();
+        io.pinsim.runtime.Inode file = kk.mount(io.pinsim.runtime.FsKind.EXT4).create("f", "file data".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        long mapped = p.mmap(0, Kernel.PAGE_SIZE, Prot.READ, MapFlags.SHARED, p.open(file, io.pinsim.runtime.OpenFlags.RDONLY), 0);
+        long shm = p.mmap(Kernel.PAGE_SIZE, Prot.READ | Prot.WRITE, MapFlags.SHARED | MapFlags.ANONYMOUS);
+        p.write(shm, new byte[] {'H'});
+        Process child = p.fork();
+        String before = state(kk, p, child);
+
+        assertThatBuffer(new Buffer(p, swapped, 1)).sees(text("S"));
+        assertThatBuffer(new Buffer(p, swapped + Kernel.PAGE_SIZE, 4)).sees(Pinsim.zeros());
+        assertThatBuffer(new Buffer(child, swapped, 1)).sees(text("S"));
+        assertThatBuffer(new Buffer(p, mapped, 9)).sees(text("file data"));
+        assertThatBuffer(new Buffer(child, shm, 1)).sees(text("H"));
+        assertThat(new Buffer(p, swapped, 1), sees(text("S")));
+        PinsimMatchers.assertThat(new Buffer(p, mapped, 4), sees(text("file")));
+        // a failing assertion on a swapped-out page says where it read it, and still changes nothing
+        assertThatThrownBy(() -> assertThatBuffer(new Buffer(p, swapped, 1)).sees(text("X")))
+                .hasMessageContaining("but saw:\n  'S' x 1\n  (" + Kernel.hex(swapped) + " not present (swapped out: read from swap slot 0))");
+        assertThatThrownBy(() -> assertThat(new Buffer(p, mapped, 1), sees(text("X"))))
+                .hasMessageContaining(Kernel.hex(mapped) + " not present (not faulted in: read from the page cache or the file");
+        org.assertj.core.api.Assertions.assertThat(state(kk, p, child)).as("after the assertions").isEqualTo(before);
+        org.assertj.core.api.Assertions.assertThat(p.pteAt(swapped)).startsWith("swap entry slot ");
+        // nothing mapped there: the assertion fails and says so, and nobody is killed
+        assertThatThrownBy(() -> assertThatBuffer(new Buffer(p, 0x10000L, 1)).sees(text("X"))).isInstanceOf(PinsimAssertionError.class)
+                .hasMessageContaining("but could not read it: nothing is mapped there");
+        org.assertj.core.api.Assertions.assertThat(p.isAlive()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(state(kk, p, child)).isEqualTo(before);
+    }
+
+    /** PinsimMatchers.assertThat: an IDE diff (opentest4j expected/actual), and for sees(..) the DSL's own PinsimAssertionError with its kind. */
+    @Test
+    void pinsimMatchersAssertThatGivesExpectedAndActual() {
+        a.write(buf, new byte[] {'A'});
+        Buffer b = new Buffer(a, buf, 1);
+        PinsimMatchers.assertThat(b, sees(fill('A')));
+        assertThatThrownBy(() -> PinsimMatchers.assertThat("the parent's view", b, sees(fill('B')))).isInstanceOfSatisfying(PinsimAssertionError.class, e -> {
+            org.assertj.core.api.Assertions.assertThat(e.kind()).isEqualTo(BugKind.DATA_CORRUPTION);
+            org.assertj.core.api.Assertions.assertThat(e.getExpected().getValue()).isEqualTo("'B' x 1");
+            org.assertj.core.api.Assertions.assertThat(e.getActual().getValue()).isEqualTo("'A' x 1");
+            org.assertj.core.api.Assertions.assertThat(e.getMessage()).startsWith("the parent's view\n\nExpecting process \"A\"");
+            org.assertj.core.api.Assertions.assertThat(e.getStackTrace()[0].getClassName()).isEqualTo(AssertionsAndMatchersTest.class.getName());
+        });
+        assertThatThrownBy(() -> PinsimMatchers.assertThat(k.log(), logContains("BUG"))).isInstanceOfSatisfying(org.opentest4j.AssertionFailedError.class, e -> {
+            org.assertj.core.api.Assertions.assertThat(e.getExpected().getValue()).isEqualTo("a kernel log containing \"BUG\"");
+            org.assertj.core.api.Assertions.assertThat(e.getActual().getValue()).isEqualTo("the log is empty");
+            org.assertj.core.api.Assertions.assertThat(e.getMessage()).isEqualTo("\nExpected: a kernel log containing \"BUG\"\n     but: the log is empty");
+        });
+        PinsimMatchers.assertThat(k.log(), not(logContains("BUG")));
+    }
+
+    /** The because: line of a long explanation wraps at 120 columns in the message; because() keeps it whole. */
+    @Test
+    void longBecauseLinesWrapAt120Columns() {
+        PinsimAssertionError e = org.assertj.core.api.Assertions.catchThrowableOfType(PinsimAssertionError.class, () -> Pinsim.kernel(KernelModel.LINUX_5_8)
+                .process("A").malloc(pages(1)).write('A').pin(rdma).fork().parentWrites(text("p")).dmaCompletes().assertParentSees(dmaData()));
+        org.assertj.core.api.Assertions.assertThat(e.because()).hasSizeGreaterThan(120).doesNotContain("\n");
+        org.assertj.core.api.Assertions.assertThat(e.getMessage().lines()).allSatisfy(l -> org.assertj.core.api.Assertions.assertThat(l.length()).as(l).isLessThanOrEqualTo(120));
+        String message = e.getMessage();
+        String wrapped = message.substring(message.indexOf("because: "));
+        org.assertj.core.api.Assertions.assertThat(wrapped.replace("\n  ", " ")).isEqualTo("because: " + e.because());
+        org.assertj.core.api.Assertions.assertThat(Failures.wrap("x".repeat(130))).isEqualTo("x".repeat(120) + "\n  " + "x".repeat(10));
+    }
 }

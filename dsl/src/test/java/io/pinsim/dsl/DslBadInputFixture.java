@@ -49,6 +49,23 @@ final class DslBadInputFixture {
         return remember(buffer().pin(rdma));
     }
 
+    Scenario gpuBo() {
+        return remember(buffer().gpuUserptr(io.pinsim.devices.UserptrMode.HMM));
+    }
+
+    Scenario gpuJob() {
+        return remember(gpuBo().gpuSubmit(Pinsim.fill('G')));
+    }
+
+    /** A scenario whose kernel's lockdep reported the canonical cycle: gpu9 allocates with GFP_KERNEL in its job's run path. */
+    Scenario lockdepReported() {
+        Scenario s = buffer();
+        io.pinsim.devices.Gpu gpu = new io.pinsim.devices.Gpu(s.kernel(), "gpu9");
+        gpu.allocateInRunJob(io.pinsim.runtime.spi.Gfp.KERNEL);
+        gpu.submit(gpu.createBo(4096), 0, new byte[] {1}).complete();
+        return s;
+    }
+
     ForkedScenario forked() {
         return remember(buffer().fork());
     }

@@ -181,6 +181,14 @@ class DslBadInputTableTest {
         t.method(ScenarioSteps.class, "deviceWrites(Data)", f -> f.pinned(), f -> args(fill('D')))
                 .bad("text longer than the buffer", iae("longer than the buffer"), 0, text("x".repeat(5000)))
                 .on("no device", ise(NO_DEVICE), f -> f.buffer());
+        t.method(ScenarioSteps.class, "gpuUserptr(UserptrMode)", f -> f.buffer(), f -> args(io.pinsim.devices.UserptrMode.HMM))
+                .on("no buffer", ise(NO_BUFFER), f -> f.process());
+        t.method(ScenarioSteps.class, "gpuSubmit(Data)", f -> f.gpuBo(), f -> args(fill('G')))
+                .bad("text longer than the buffer", iae("longer than the buffer"), 0, text("x".repeat(5000)))
+                .on("no GPU buffer object", ise("add gpuUserptr(..) first"), f -> f.buffer());
+        t.method(ScenarioSteps.class, "gpuJobCompletes()", f -> f.gpuJob(), f -> args())
+                .on("no job", ise("add gpuSubmit(..) first"), f -> f.gpuBo())
+                .on("a job that signalled", ise("signalled already"), f -> f.gpuJob().gpuJobCompletes());
         for (String noArg : List.of("deviceReads()", "unpin()")) {
             t.method(ScenarioSteps.class, noArg, f -> f.pinned(), f -> args())
                     .on("no device", ise(NO_DEVICE), f -> f.buffer());
@@ -206,6 +214,15 @@ class DslBadInputTableTest {
                 .on("a step that did not fail", fault(AssertionFailedError.class, "Expecting the last step to fail")
                         .leaving("the scenario reached an assertion"), f -> f.buffer());
         t.method(ScenarioSteps.class, "assertKernelLog(String)", f -> f.buffer(), f -> args(""));
+        String[] canonical = {"dma_fence_map", "fs_reclaim", "mmu_notifier_invalidate_range_start", "dma_fence_map"};
+        t.method(ScenarioSteps.class, "assertLockdepReports(String[])", f -> f.lockdepReported(), f -> args((Object) canonical))
+                .bad("one lock class", iae("starting and ending with the same one"), 0, (Object) new String[] {"dma_fence_map"})
+                .bad("a chain that does not close", iae("starting and ending with the same one"), 0, (Object) new String[] {"fs_reclaim", "dma_fence_map"})
+                .on("a kernel with no report", fault(AssertionFailedError.class, "Expecting lockdep to report the cycle")
+                        .leaving("the scenario reached an assertion"), f -> f.buffer());
+        t.method(ScenarioSteps.class, "assertNoLockdepReport()", f -> f.buffer(), f -> args())
+                .on("a kernel with a report", fault(AssertionFailedError.class, "Expecting no lockdep report")
+                        .leaving("the scenario reached an assertion"), f -> f.lockdepReported());
     }
 
     static void forkedAndOthers(BadInputTable<DslBadInputFixture> t) {

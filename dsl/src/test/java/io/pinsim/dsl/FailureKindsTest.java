@@ -54,7 +54,7 @@ class FailureKindsTest {
         assertThat(e.kind()).isEqualTo(BugKind.DEVICE_DATA_LOST);
         assertThat(e.because()).startsWith("at step 8 (parent, write fault) write fault at 0x7f0000000000: copied frame #1 to new frame #2")
                 .endsWith("rdma0 still holds frame #1 while \"A\" maps frame #2");
-        assertThat(e.getMessage()).endsWith("\nbecause: " + e.because());
+        assertThat(e.getMessage()).as("the message wraps the because: line at 120 columns").endsWith("\n" + Failures.wrap("because: " + e.because()));
     }
 
     @Test

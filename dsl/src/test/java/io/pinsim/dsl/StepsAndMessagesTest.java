@@ -119,8 +119,9 @@ class StepsAndMessagesTest {
                 .parentWrites(text("p")).dmaCompletes().assertParentSees(dmaData()));
         assertThat(bug.getMessage()).isEqualTo("\nExpecting process \"A\" at 0x7f0000000000 (1 page) to see:\n  'D' x 4096 (the data rdma0 wrote at step 9)"
                 + "\nbut saw:\n  \"pAAAAAAAAAAAAAAAAAAAAAAA...\" (4096 bytes)"
-                + "\nbecause: at step 8 (parent, write fault) write fault at 0x7f0000000000: copied frame #1 to new frame #2: mapcount + swapcount = 2 > 1"
-                + " (reuse_swap_page) (wp_page_copy); frame #1 stays with PIN by rdma0 MR#256 (step 6); rdma0 still holds frame #1 while \"A\" maps frame #2");
+                + "\nbecause: at step 8 (parent, write fault) write fault at 0x7f0000000000: copied frame #1 to new frame #2: mapcount +"
+                + "\n  swapcount = 2 > 1 (reuse_swap_page) (wp_page_copy); frame #1 stays with PIN by rdma0 MR#256 (step 6); rdma0 still"
+                + "\n  holds frame #1 while \"A\" maps frame #2");
         assertThat(bug.getStackTrace()[0].getClassName()).as("the top frame is the test's own line").isEqualTo(StepsAndMessagesTest.class.getName());
 
         assertThat(catchFailure(() -> kernel().process("A").malloc(pages(1)).assertFails(Errno.EIO)).getMessage())

@@ -80,13 +80,19 @@ public final class Fuzzer {
         return ops;
     }
 
-    /** Weights: memory and GUP often, the rarer subsystems less, the destructive ones rarely. */
+    /** Weights: memory and GUP often, GPU work in its own group, the rarer subsystems less, the destructive ones rarely. */
     private static Op.Kind pick(SplittableRandom r) {
         int x = r.nextInt(100);
         Op.Kind[] common = {Op.Kind.MMAP_ANON, Op.Kind.MMAP_ANON, Op.Kind.WRITE, Op.Kind.WRITE, Op.Kind.READ, Op.Kind.GUP, Op.Kind.GUP, Op.Kind.UNPIN, Op.Kind.FORK,
             Op.Kind.DMA_WRITE, Op.Kind.MADVISE, Op.Kind.RECLAIM, Op.Kind.MUNMAP, Op.Kind.MPROTECT, Op.Kind.MMAP_FIXED, Op.Kind.FILL, Op.Kind.DMA_READ};
-        if (x < 60) {
+        if (x < 55) {
             return common[r.nextInt(common.length)];
+        }
+        if (x < 62) {
+            // a GPU job needs a BO, a submission and a completion in one sequence: drawn together often enough
+            Op.Kind[] gpu = {Op.Kind.GPU_USERPTR, Op.Kind.GPU_USERPTR, Op.Kind.GPU_VRAM_BO, Op.Kind.GPU_SUBMIT, Op.Kind.GPU_SUBMIT, Op.Kind.GPU_SUBMIT,
+                Op.Kind.GPU_COMPLETE, Op.Kind.GPU_COMPLETE, Op.Kind.GPU_HANG, Op.Kind.GPU_FREE_BO};
+            return gpu[r.nextInt(gpu.length)];
         }
         Op.Kind[] all = Op.Kind.values();
         return all[r.nextInt(all.length)];

@@ -7,7 +7,7 @@ import io.pinsim.runtime.IoUring;
 /**
  * The end of every sequence: what a test or a process exit would release is released (pending
  * forks and GUP-fast run to completion, in-flight direct I/O completes, pins and references are
- * dropped, memory regions deregistered, IOMMU mappings removed, rings, files and HMM mirrors closed), then
+ * dropped, memory regions deregistered, IOMMU mappings removed, uacce queues, rings, files and HMM mirrors closed), then
  * {@code Kernel.close()}: every process exits, the invariants are checked over every frame, and the
  * leak check runs; every device page must be back in its pool. Every step is rendered, so a leak reproduces from the printed test.
  */
@@ -26,6 +26,7 @@ final class Teardown {
                 tolerate(() -> s.s().step());
             }
         }
+        GpuOps.teardown(w, Teardown::tolerate);
         for (int i = 0; i < w.dios.size(); i++) {
             DirectIo d = w.dios.get(i);
             if (!d.isDone()) {
@@ -49,6 +50,12 @@ final class Teardown {
                 long size = w.vfio().mappings().get(iova).size();
                 w.tolerantLine("vfio.unmapDma(0x" + Long.toHexString(iova) + "L, " + size + "L)");
                 tolerate(() -> w.vfio().unmapDma(iova, size));
+            }
+        }
+        for (int i = 0; i < w.queues.size(); i++) {
+            if (w.queues.get(i).state() != io.pinsim.devices.UacceQueue.State.RELEASED) {
+                w.tolerantLine(w.queueVars.get(i) + ".close()");
+                w.queues.get(i).close();
             }
         }
         for (int i = 0; i < w.rings.size(); i++) {

@@ -47,6 +47,12 @@ final class World {
     record File(OpenFile f, String var, boolean direct) {
     }
 
+    record Bo(io.pinsim.devices.GpuBo bo, String var) {
+    }
+
+    record Job(io.pinsim.devices.GpuJob job, String var) {
+    }
+
     record Mr(MemoryRegion mr, String var) {
     }
 
@@ -71,7 +77,12 @@ final class World {
     final List<Mr> mrs = new ArrayList<>();
     final List<Step> steps = new ArrayList<>();
     final List<Long> vfioMaps = new ArrayList<>();
+    final List<io.pinsim.devices.UacceQueue> queues = new ArrayList<>();
+    final List<String> queueVars = new ArrayList<>();
     final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
+    final List<Bo> gpuBos = new ArrayList<>();
+    final List<Job> gpuJobs = new ArrayList<>();
+    private final io.pinsim.devices.Gpu[] gpus = new io.pinsim.devices.Gpu[2];
     private io.pinsim.runtime.spi.DriverContext gpu;
     private io.pinsim.runtime.spi.DmaFenceContext timeline;
     private io.pinsim.runtime.spi.DmaResv resv;
@@ -81,6 +92,7 @@ final class World {
     private io.pinsim.devices.HmmMirror hmm;
     /** Each process's open mirror, by process index (test_hmm's one fd per process). */
     final java.util.Map<Integer, io.pinsim.devices.HmmMirrorFile> mirrors = new java.util.TreeMap<>();
+    private io.pinsim.devices.SvaAccelerator sva;
     private int vars;
     int threads;
 
@@ -179,7 +191,8 @@ final class World {
 
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
-        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new HmmOps(this).apply(op);
+        return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op)
+                || new SvaOps(this).apply(op) || new HmmOps(this).apply(op);
     }
 
     int liveCount() {
@@ -288,6 +301,15 @@ final class World {
         return gpu;
     }
 
+    /** GPU device {@code gpu1} or {@code gpu2} (created on first use; the SPI driver above is gpu0). */
+    io.pinsim.devices.Gpu gpu(int i) {
+        if (gpus[i] == null) {
+            emit("Gpu gpu" + (i + 1) + " = new Gpu(k, \"gpu" + (i + 1) + "\");");
+            gpus[i] = new io.pinsim.devices.Gpu(kernel, "gpu" + (i + 1));
+        }
+        return gpus[i];
+    }
+
     io.pinsim.runtime.spi.DmaFenceContext timeline() {
         gpu();
         return timeline;
@@ -331,6 +353,15 @@ final class World {
 
     String mirrorVar(Proc p) {
         return "fd" + procs.indexOf(p);
+    }
+
+    /** The SVA accelerator (created on first use). */
+    io.pinsim.devices.SvaAccelerator sva() {
+        if (sva == null) {
+            emit("SvaAccelerator sva = new SvaAccelerator(k, \"sva0\");");
+            sva = new io.pinsim.devices.SvaAccelerator(kernel, "sva0");
+        }
+        return sva;
     }
 
     boolean hasVfio() {

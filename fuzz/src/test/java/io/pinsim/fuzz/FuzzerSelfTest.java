@@ -46,6 +46,22 @@ class FuzzerSelfTest {
         assertThat(test).contains("@Test", "Kernel k = Kernel.builder().model(KernelModel.", ".fork()", "k.close();", "static void tolerate(");
     }
 
+    /** The SVA operations drive a queue through open, I/O page faults across fork, and close; the rendered test replays them. */
+    @Test
+    void svaOperationsBindFaultAndUnbind() {
+        Fuzzer f = new Fuzzer(0);
+        java.util.List<Op> ops = java.util.List.of(new Op(Op.Kind.MMAP_ANON, 0, 1, 1, 1), new Op(Op.Kind.SVA_OPEN, 0, 0, 0, 0),
+                new Op(Op.Kind.SVA_JOB, 1, 0, 0, 0), new Op(Op.Kind.FORK, 0, 0, 0, 0), new Op(Op.Kind.WRITE, 0, 0, 0, 0),
+                new Op(Op.Kind.SVA_JOB, 0, 0, 0, 16), new Op(Op.Kind.SVA_CLOSE, 0, 0, 0, 0));
+        Fuzzer.Run r = f.run(0, io.pinsim.runtime.model.KernelModel.LINUX_6_6, ops, true);
+        assertThat(r.result().failure()).isNull();
+        assertThat(r.result().applied()).isEqualTo(ops.size());
+        assertThat(String.join("\n", r.java())).contains("SvaAccelerator sva = new SvaAccelerator(k, \"sva0\");", "q1.start();", "q1.mmapDus();",
+                "q1.write(", "q1.read(", "q1.close()");
+        Fuzzer.Run old = f.run(0, io.pinsim.runtime.model.KernelModel.LINUX_4_19, ops, false);
+        assertThat(old.result().failure()).as("ENODEV without the SVA API is refused as the kernel refuses").isNull();
+    }
+
     @Test
     void onlyDocumentedOutcomesAreFine() {
         assertThat(Fuzzer.classify(new io.pinsim.runtime.ErrnoException(io.pinsim.runtime.Errno.EINVAL, "mmap", "x"), io.pinsim.runtime.model.KernelModel.LATEST))

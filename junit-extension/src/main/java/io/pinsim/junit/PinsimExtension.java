@@ -330,7 +330,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                     ReportEntries.SUMMARY, summary));
             LOG.info("{}#{} {}: {}", ec.getRequiredTestClass().getName(), ec.getRequiredTestMethod().getName(), summary, bug.kind());
             if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
-                writeArtifacts(ec, s, header(ec, s, "the documented bug reproduced: " + bug.kind() + ": " + t.getMessage()));
+                writeArtifacts(ec, s, header(ec, s, "the documented bug reproduced: " + bug.kind() + ": " + t.getMessage()), true);
             }
             return;
         }
@@ -338,9 +338,9 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (kb != null) {
             String why = mismatch(kb, s.model.name(), t);
             // the files' header says why; the message says it on its first line
-            String report = s.kernel == null ? header(ec, s, null) : report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, why)));
+            String report = s.kernel == null ? header(ec, s, null) : report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, why), true));
             String actual = t instanceof PinsimAssertionError e ? e.kind() + " because: " + e.because() : t.getClass().getSimpleName();
-            NotTheDocumentedBugError e = new NotTheDocumentedBugError(why + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
+            NotTheDocumentedBugError e = new NotTheDocumentedBugError(TraceReport.wrapped(why) + "\n" + t + "\n\n" + report, kb.expect(), expectation(kb), actual, t);
             e.setStackTrace(t.getStackTrace());
             throw e;
         }
@@ -348,7 +348,7 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             throw t;
         }
         // the files start with the failure; the message is the failure, so its report does not repeat it
-        String report = "\n\n" + report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, "failed: " + t)));
+        String report = "\n\n" + report(s, header(ec, s, null), writeArtifacts(ec, s, header(ec, s, "failed: " + t), true));
         if (t instanceof PinsimAssertionError pae) {
             throw pae.withMessage(pae.getMessage() + report);
         }
@@ -379,9 +379,10 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         if (kb != null && !s.bugReproduced) {
             publish(ec, Outcome.UNEXPECTED_PASS, Map.of());
             String header = header(ec, s, "the documented bug did not reproduce");
-            throw new BugDidNotReproduceError("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but @KnownBug says the kernel "
-                    + "breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed or the test no longer shows the bug.\n\n"
-                    + (s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header))));
+            throw new BugDidNotReproduceError(TraceReport.wrapped("The documented bug did not reproduce on " + s.model.name() + ": the test passed, but "
+                    + "@KnownBug says the kernel breaks it there with a " + expectation(kb) + " failure (" + kb.reference() + "). Either the model changed "
+                    + "or the test no longer shows the bug.") + "\n\n"
+                    + (s.kernel == null ? header : report(s, header, writeArtifacts(ec, s, header, false))));
         }
         if (!s.bugReproduced && s.scenario != null && s.scenario.steps() > 0 && !s.scenario.isAsserted()) {
             publish(ec, Outcome.UNEXPECTED_FAILURE, Map.of(ReportEntries.FAILURE, "never asserted"));
@@ -399,14 +400,14 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
                 }
                 String header = header(ec, s, "memory leak");
                 throw new AssertionFailedError(sb + "\n(set the configuration parameter pinsim.leakCheck=false to skip this check)\n\n"
-                        + report(s, header, writeArtifacts(ec, s, header)));
+                        + report(s, header, writeArtifacts(ec, s, header, true)));
             }
         }
         if (!s.bugReproduced) {
             publish(ec, Outcome.OK, Map.of());
             if (s.traceMode == TraceMode.ALWAYS && s.kernel != null) {
                 // a reproduced bug already wrote its files, with that header
-                writeArtifacts(ec, s, header(ec, s, "passed"));
+                writeArtifacts(ec, s, header(ec, s, "passed"), false);
             }
         }
     }
@@ -444,14 +445,14 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
     }
 
     /** Writes trace.txt and timeline.html under target/pinsim/ (or pinsim.reportDir), publishes and logs the path. */
-    private static Path writeArtifacts(ExtensionContext ec, TestState s, String header) {
+    private static Path writeArtifacts(ExtensionContext ec, TestState s, String header, boolean failed) {
         Path base = Path.of(ec.getConfigurationParameter("pinsim.reportDir").orElse("target/pinsim"));
         String id = (ec.getTestClass().map(Class::getName).orElse("test") + "." + ec.getTestMethod().map(Method::getName).orElse("")
                 + (ec.getStore(NS).get(MODEL_KEY, KernelModel.class) != null ? "[" + s.model.name() + "]" : ""))
                 .replaceAll("[^A-Za-z0-9._\\[\\]-]", "_");
         try {
             String title = header.lines().findFirst().orElse("pinsim").replaceFirst("^pinsim: ", "");
-            Path html = TraceReport.write(base.resolve(id), title, s.kernel, header);
+            Path html = TraceReport.write(base.resolve(id), title, s.kernel, header, failed);
             ec.publishReportEntry(ReportEntries.TIMELINE, html.toAbsolutePath().toString());
             publishToPlatform(ec, html.getParent());
             LOG.info("pinsim trace and timeline of {}: {}", ec.getDisplayName(), html.getParent().toAbsolutePath());

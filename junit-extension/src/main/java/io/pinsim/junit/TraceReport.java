@@ -1,10 +1,6 @@
 package io.pinsim.junit;
 
-import io.pinsim.runtime.Frame;
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.Process;
-import io.pinsim.runtime.Vma;
-import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.TraceEvent;
 import io.pinsim.runtime.trace.TraceKind;
 import java.io.IOException;
@@ -12,13 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
-/** The trace of a failing test as a table with a column per actor, as text, and as an HTML timeline. */
+/** The trace of a failing test as a table with a column per actor, as text, and as an HTML timeline ({@link TimelineHtml}). */
 final class TraceReport {
     /** The table in a failure message shows this many of the last events. */
     static final int TABLE_EVENTS = 40;
@@ -125,6 +119,33 @@ final class TraceReport {
         return out;
     }
 
+    /**
+     * A sentence of a failure message wrapped to {@link #MAX_WIDTH} columns, continuation lines
+     * indented by two spaces; of a text of several lines only the first is wrapped.
+     */
+    static String wrapped(String sentence) {
+        int newline = sentence.indexOf('\n');
+        if (newline >= 0) {
+            // only the sentence: what follows it (an explorer's interleaving table) keeps its layout
+            return wrapped(sentence.substring(0, newline)) + sentence.substring(newline);
+        }
+        StringBuilder sb = new StringBuilder();
+        String rest = sentence;
+        int width = MAX_WIDTH;
+        while (rest.length() > width) {
+            int cut = rest.lastIndexOf(' ', width);
+            if (cut <= 0) {
+                sb.append(rest, 0, width).append("\n  ");
+                rest = rest.substring(width);
+            } else {
+                sb.append(rest, 0, cut).append("\n  ");
+                rest = rest.substring(cut + 1);
+            }
+            width = MAX_WIDTH - 2;
+        }
+        return sb.append(rest).toString();
+    }
+
     private static String cell(TraceEvent e) {
         return e.kind() == TraceKind.CALL ? e.message() : e.kind() + " " + e.message();
     }
@@ -133,111 +154,16 @@ final class TraceReport {
         return s + " ".repeat(Math.max(0, w - s.length()));
     }
 
-    /** Writes trace.txt and timeline.html into the directory; returns the timeline's path. */
-    static Path write(Path dir, String title, Kernel kernel, String header) throws IOException {
+    /**
+     * Writes trace.txt and timeline.html into the directory; returns the timeline's path.
+     * {@code failed}: the test failed (the timeline marks the last step as the failing one).
+     */
+    static Path write(Path dir, String title, Kernel kernel, String header, boolean failed) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("trace.txt"), header + "\ntimeline: timeline.html (in this folder)\n\n" + kernel.trace().render() + "\nkernel log:\n" + kernel.log().render(), StandardCharsets.UTF_8);
         Path html = dir.resolve("timeline.html");
-        Files.writeString(html, html(title, kernel, header), StandardCharsets.UTF_8);
+        Files.writeString(html, TimelineHtml.html(title, kernel, header, failed), StandardCharsets.UTF_8);
         return html;
     }
 
-    static String html(String title, Kernel kernel, String header) {
-        List<TraceEvent> events = kernel.trace().events();
-        List<String> actors = actors(events);
-        StringBuilder sb = new StringBuilder();
-        sb.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title><style>")
-                .append("body{font:13px sans-serif;margin:16px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}")
-                .append("th{background:#eee;position:sticky;top:0}.k{font-size:11px;color:#fff;border-radius:3px;padding:0 4px;margin-right:4px}")
-                .append(".CALL{background:#555}.FAULT{background:#07a}.COW_COPY{background:#c30}.COW_REUSE{background:#393}.UNSHARE{background:#c80}")
-                .append(".FORK{background:#639}.PIN,.GUP_GET{background:#06c}.UNPIN{background:#69c}.DMA{background:#b06}.NOTIFIER{background:#a50}")
-                .append(".SIGNAL,.ERRNO{background:#d00}.RECLAIM{background:#776}.STEP,.INFO,.EXIT{background:#999}")
-                .append(".f{display:inline-block;border-radius:8px;padding:0 5px;margin-left:4px;font-size:11px;border:1px solid #333}")
-                .append(".snap td{background:#f8f8f0;font-size:12px}.snap ul{margin:2px 0;padding-left:18px}")
-                .append("pre{background:#f6f6f6;padding:8px}</style></head><body>");
-        sb.append("<h2>").append(esc(title)).append("</h2><pre>").append(esc(header)).append("</pre>")
-                .append("<p>The same run as text: <a href=\"trace.txt\">trace.txt</a></p>");
-        sb.append("<p>One swimlane per actor; each row one event of the trace. Frames are tagged <span class=\"f\">#n</span> in one colour per frame, so "
-                + "you can follow a frame from lane to lane; &#8674; marks DMA by a device, &#9889; an mmu notifier call. "
-                + "After each step, a row shows who maps and holds each frame the step changed (up to " + SNAPSHOTS_PER_STEP + "), and who did before.</p>");
-        sb.append("<table><tr><th>step</th>");
-        for (String a : actors) {
-            sb.append("<th>").append(esc(a)).append("</th>");
-        }
-        sb.append("</tr>");
-        Map<Integer, List<FrameSnapshot>> byStep = new HashMap<>();
-        for (FrameSnapshot f : kernel.frameSnapshots()) {
-            byStep.computeIfAbsent(f.step(), x -> new ArrayList<>()).add(f);
-        }
-        Map<Long, FrameSnapshot> last = new HashMap<>();
-        for (int i = 0; i < events.size(); i++) {
-            TraceEvent e = events.get(i);
-            sb.append("<tr><td>").append(e.step()).append("</td>");
-            for (String a : actors) {
-                sb.append("<td>");
-                if (a.equals(e.actor())) {
-                    String mark = e.kind() == TraceKind.DMA ? "&#8674; " : e.kind() == TraceKind.NOTIFIER ? "&#9889; " : "";
-                    sb.append("<span class=\"k ").append(e.kind()).append("\">").append(e.kind()).append("</span>").append(mark).append(esc(e.message()));
-                    if (e.pfn() > 0) {
-                        sb.append(frameTag(e.pfn()));
-                    }
-                }
-                sb.append("</td>");
-            }
-            sb.append("</tr>");
-            boolean stepEnds = i + 1 == events.size() || events.get(i + 1).step() != e.step();
-            List<FrameSnapshot> snaps = stepEnds ? byStep.remove(e.step()) : null;
-            if (snaps != null) {
-                sb.append(holdings(e.step(), snaps, last, actors.size()));
-            }
-        }
-        sb.append("</table><h3>Who holds which frame at the end</h3><table><tr><th>process</th><th>mapping</th><th>frames</th></tr>");
-        for (Process p : kernel.processes()) {
-            if (!p.isAlive()) {
-                sb.append("<tr><td>").append(esc(p.name())).append("</td><td colspan=\"2\">").append(p.state()).append("</td></tr>");
-                continue;
-            }
-            for (Vma v : p.vmas()) {
-                StringBuilder frames = new StringBuilder();
-                int shown = 0;
-                for (long a = v.start(); a < v.end() && shown < 64; a += Kernel.PAGE_SIZE) {
-                    Frame f = p.frameAt(a);
-                    if (f != null) {
-                        frames.append(frameTag(f.pfn())).append(f.holders().isEmpty() ? "" : " (" + esc(String.join(", ", f.holders())) + ")");
-                        shown++;
-                    }
-                }
-                sb.append("<tr><td>").append(esc(p.name())).append("</td><td>").append(esc(v.toString())).append("</td><td>").append(frames).append("</td></tr>");
-            }
-        }
-        sb.append("</table><h3>Kernel log</h3><pre>").append(esc(kernel.log().render())).append("</pre></body></html>");
-        return sb.toString();
-    }
-
-    /** The row after a step: each frame it changed, who holds it now, and who held it before. */
-    private static String holdings(int step, List<FrameSnapshot> snaps, Map<Long, FrameSnapshot> last, int lanes) {
-        StringBuilder sb = new StringBuilder("<tr class=\"snap\"><td></td><td colspan=\"").append(lanes).append("\"><b>after step ").append(step).append("</b><ul>");
-        for (FrameSnapshot f : snaps) {
-            FrameSnapshot before = last.put(f.pfn(), f);
-            sb.append("<li>").append(frameTag(f.pfn())).append(' ').append(esc(f.describe()));
-            if (before == null) {
-                sb.append(" <i>(before: not in the timeline yet)</i>");
-            } else if (!f.sameHoldingsAs(before)) {
-                sb.append(" <i>(before, after step ").append(before.step()).append(": ").append(esc(before.describe())).append(")</i>");
-            } else {
-                sb.append(" <i>(unchanged)</i>");
-            }
-            sb.append("</li>");
-        }
-        return sb.append("</ul></td></tr>").toString();
-    }
-
-    private static String frameTag(long pfn) {
-        int hue = (int) ((pfn * 67) % 360);
-        return "<span class=\"f\" style=\"background:hsl(" + hue + ",70%,80%)\">#" + pfn + "</span>";
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
-    }
 }

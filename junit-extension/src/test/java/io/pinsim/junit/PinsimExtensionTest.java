@@ -109,7 +109,7 @@ class PinsimExtensionTest {
         assertThat(entries(events, ReportEntries.OUTCOME, Outcome.BUG_REPRODUCED.name())).hasSize(2)
                 .allSatisfy(e -> assertThat(e.get(ReportEntries.BUG_BECAUSE)).contains("up to 1 preemption(s)").contains("rerun it with @Explore(schedule = \""));
         events.assertThatEvents().haveExactly(1, event(test("replaysOneSchedule"), finishedWithFailure(
-                message(m -> m.contains("replayed the schedule T2*3,T1*7 of forkRacingPin(RDMA) (@Explore(schedule = \"T2*3,T1*7\")): FAILED")))));
+                message(m -> unwrapped(m).contains("replayed the schedule T2*3,T1*7 of forkRacingPin(RDMA) (@Explore(schedule = \"T2*3,T1*7\")): FAILED")))));
     }
 
     /** On a model @KnownBug names, only an assertion of the expected kind with the because fragment is the bug; anything else fails the test. */
@@ -121,15 +121,15 @@ class PinsimExtensionTest {
                 .haveExactly(1, event(test("stepCannotRun"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
                         cause(instanceOf(StepFailedException.class)),
                         message(m -> m.startsWith("Not the documented bug: @KnownBug(a step that cannot run) expects DATA_CORRUPTION")
-                                && m.contains("but the test failed with StepFailedException, not with an assertion")
+                                && unwrapped(m).contains("but the test failed with StepFailedException, not with an assertion")
                                 && m.contains("Step madvise(MADV_PAGEOUT) failed:\n  EINVAL")))))
                 .haveExactly(1, event(test("wrongKind"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
                         message(m -> m.startsWith("Not the documented bug: @KnownBug(a wrong kind) expects DEVICE_DATA_LOST")
-                                && m.contains("but a STALE_PIN assertion failed")))))
+                                && unwrapped(m).contains("but a STALE_PIN assertion failed")))))
                 .haveExactly(1, event(test("wrongBecause"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
-                        message(m -> m.contains("whose because: contains \"reused frame\" on LINUX_5_8; the DEVICE_DATA_LOST assertion failed, but because: at step 8")))))
+                        message(m -> unwrapped(m).contains("whose because: contains \"reused frame\" on LINUX_5_8; the DEVICE_DATA_LOST assertion failed, but because: at step 8")))))
                 .haveExactly(1, event(test("plainAssertion"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
-                        message(m -> m.contains("but the test failed with AssertionError, an assertion that names no pinsim BugKind")))))
+                        message(m -> unwrapped(m).contains("but the test failed with AssertionError, an assertion that names no pinsim BugKind")))))
                 .haveExactly(1, event(test("crashes"), finishedWithFailure(instanceOf(NotTheDocumentedBugError.class),
                         cause(instanceOf(IllegalStateException.class)))));
         var wrongKind = events.failed().stream().map(e -> e.getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow())
@@ -141,6 +141,31 @@ class PinsimExtensionTest {
         });
         assertThat(entries(events, ReportEntries.OUTCOME, Outcome.UNEXPECTED_FAILURE.name())).extracting(e -> e.get(ReportEntries.FAILURE))
                 .containsExactlyInAnyOrder("StepFailedException", "STALE_PIN", "DEVICE_DATA_LOST", "AssertionError", "IllegalStateException");
+    }
+
+    /** A message with its wrapped sentences joined again (continuation lines start with two spaces). */
+    private static String unwrapped(String m) {
+        return m.replace("\n  ", " ");
+    }
+
+    /** The mismatch sentence and the "did not reproduce" sentence wrap at 120 columns; nothing of them is lost. */
+    @Test
+    void theKnownBugSentencesWrapAt120Columns() throws NoSuchMethodException {
+        KnownBug kb = ExtensionTestCases.WrongFailures.class.getDeclaredMethod("stepCannotRun", io.pinsim.dsl.Scenario.class).getAnnotation(KnownBug.class);
+        String why = PinsimExtension.mismatch(kb, "LINUX_4_19", new AssertionError("x"));
+        String wrapped = TraceReport.wrapped(why);
+        assertThat(why).hasSizeGreaterThan(120);
+        assertThat(wrapped.lines()).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(120)).hasSizeGreaterThan(1);
+        assertThat(unwrapped(wrapped)).isEqualTo(why);
+        // in the thrown messages: the sentence (its first line and the indented lines after it) fits the console
+        Events events = run(ExtensionTestCases.WrongFailures.class, Map.of());
+        assertThat(events.failed().list()).hasSize(5).allSatisfy(e -> {
+            List<String> lines = e.getPayload(TestExecutionResult.class).orElseThrow().getThrowable().orElseThrow().getMessage().lines().toList();
+            assertThat(lines.get(0)).startsWith("Not the documented bug: ");
+            for (int i = 0; i == 0 || lines.get(i).startsWith("  "); i++) {
+                assertThat(lines.get(i).length()).as(lines.get(i)).isLessThanOrEqualTo(120);
+            }
+        });
     }
 
     /** The report entries published during the run whose key has this value. */
@@ -167,7 +192,7 @@ class PinsimExtensionTest {
         Path failed = dir.resolve("io.pinsim.junit.ExtensionTestCases_Failing.parentLosesDma");
         assertThat(Files.readString(failed.resolve("trace.txt"))).startsWith("pinsim: io.pinsim.junit.ExtensionTestCases$Failing#parentLosesDma [LINUX_5_8]")
                 .contains("failed: io.pinsim.dsl.PinsimAssertionError: \nExpecting process \"A\"").contains("COW_COPY").contains("rerun with:");
-        assertThat(Files.readString(failed.resolve("timeline.html"))).contains("<th>rdma0</th>").contains("Who holds which frame")
+        assertThat(Files.readString(failed.resolve("timeline.html"))).containsPattern("<th data-lane=\"\\d+\">rdma0</th>").contains("Who holds which frame")
                 // after the parent's write, the pinned frame is the child's alone: the snapshot rows say so, and what it was before
                 .contains("mapped by A-child 0x7f0000000000 ro; held by PIN by rdma0")
                 .contains("mapped by A 0x7f0000000000 ro, A-child 0x7f0000000000 ro; held by PIN by rdma0")

@@ -31,6 +31,8 @@ public enum Errno {
     EBUSY(16),
     /** File exists. */
     EEXIST(17),
+    /** No such device. */
+    ENODEV(19),
     /** Invalid argument. */
     EINVAL(22),
     /** Text file busy. */

@@ -19,7 +19,8 @@ import java.util.List;
  *     {@code mm:<pid>:has_pinned} (MMF_HAS_PINNED), {@code mm:<pid>:anon_vma}, {@code mm:<pid>:notifiers};</li>
  * <li>{@code frame:<pfn>} a frame: its references (refcount, mapcount, pins), flags and content;
  *     {@code alloc} the page allocator (which pfn the next allocation gets);
- *     {@code swap:<slot>} a swap slot; {@code kernel:processes} pids and the process list.</li>
+ *     {@code swap:<slot>} a swap slot; {@code kernel:processes} pids and the process list;</li>
+ * <li>{@code inode:<fs>:<ino>:i_rwsem} a file's i_rwsem (inode_lock()).</li>
  * </ul>
  * The trace is not an object: steps that commute give the same state but trace their events in
  * their own order.

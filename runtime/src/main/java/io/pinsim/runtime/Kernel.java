@@ -1,6 +1,7 @@
 package io.pinsim.runtime;
 
 import io.pinsim.runtime.lockdep.Lockdep;
+import io.pinsim.runtime.trace.TraceLevel;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.trace.FrameSnapshot;
 import io.pinsim.runtime.trace.KernelLog;
@@ -64,8 +65,11 @@ public interface Kernel extends AutoCloseable {
      * @param frameSnapshots how many touched frames each step snapshots (0: none)
      * @param name           the kernel's name in the log, or null for the model's name
      * @param lockdep        whether lockdep records lock dependencies and reports cycles
+     * @param trace          which events the kernel's trace keeps
+     * @param fullInvariantChecks whether every operation also checks every frame and page table
      */
-    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep) {
+    record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep, TraceLevel trace,
+            boolean fullInvariantChecks) {
     }
 
     /**
@@ -89,6 +93,8 @@ public interface Kernel extends AutoCloseable {
         private int frameSnapshots;
         private String name;
         private boolean lockdep = true;
+        private TraceLevel trace = TraceLevel.ALL;
+        private boolean fullInvariantChecks;
 
         private Builder() {
         }
@@ -143,6 +149,28 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Which events the kernel's trace keeps: {@link TraceLevel#ALL} by default (every decision,
+         * what failure reports explain with); {@link TraceLevel#STEPS} keeps one event per step and
+         * the errors; {@link TraceLevel#OFF} keeps none, for benchmarks and very large scenarios.
+         */
+        public Builder trace(TraceLevel level) {
+            this.trace = Objects.requireNonNull(level, "level");
+            return this;
+        }
+
+        /**
+         * Whether every operation, besides checking the frames, PTEs and VMAs it changed (the
+         * default, whose cost grows with what the operation touched), also checks every frame and
+         * every page table, as {@link Kernel#checkInvariants()} and {@link Kernel#close()} do. Off
+         * by default; for the model's own tests, which show that the two find the same breaks. Has
+         * no effect with {@link #invariants(boolean) invariants(false)}.
+         */
+        public Builder fullInvariantChecks(boolean everyOperation) {
+            this.fullInvariantChecks = everyOperation;
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -155,7 +183,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks));
         }
     }
 

@@ -100,6 +100,26 @@ public interface OpenFile {
     /** close(fd). In-flight direct I/O keeps going. */
     void close();
 
+    /**
+     * pread(fd, userAddress, length, offset) of this O_DIRECT file from {@code thread}, blocking, as
+     * steps to interleave with other threads ({@link DirectReadSteps}); running them all in a row
+     * reads as {@link #pread} does. The checks of {@link #startDirectRead} run at the first step.
+     *
+     * @throws IllegalArgumentException if {@code thread} is not a thread of the file's process
+     * @throws IllegalStateException    if the file is not open with O_DIRECT or the process exited
+     */
+    DirectReadSteps preadDirectSteps(Task thread, long userAddress, int length, long offset);
+
+    /**
+     * ftruncate(fd, size) from {@code thread} as steps to interleave with other threads
+     * ({@link TruncateSteps}): i_rwsem, inode_dio_wait(), the invalidate lock and the unmap, the
+     * removal from the page cache. The checks of {@link #ftruncate} run now.
+     *
+     * @throws IllegalArgumentException if {@code thread} is not a thread of the file's process
+     * @throws IllegalStateException    for an fs-DAX file (use {@link #startTruncate}) or an exited process
+     */
+    TruncateSteps truncateSteps(Task thread, long size);
+
     /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
     DirectIo startDirectRead(long userAddress, int length, long offset);
 

@@ -175,6 +175,26 @@ public interface Process {
     void clearSoftDirty();
 
     /**
+     * The debugger's read, without its side effects: the bytes that {@code ptrace(PTRACE_PEEKDATA)}
+     * or a read of {@code /proc/pid/mem} (access_process_vm() with FOLL_FORCE) would return, found
+     * without faulting anything in. A present page is read from its frame; a swapped-out page from
+     * its swap-cache page or swap slot; a page the process has not faulted in from the page cache or
+     * the file's block (a hole reads as zeros), a shared anonymous (shmem) page from its object, and
+     * private anonymous memory reads as zeros (the zero page a read fault would map). Nothing changes:
+     * no fault, no trace event or step, no PTE, accessed/dirty bit, reference or counter. Assertions
+     * read with it.
+     *
+     * <p>This is the model's inspection, not a kernel operation: the real access_process_vm() faults
+     * missing pages in (and swaps them in) through get_user_pages_remote(); the bytes are the same,
+     * the state afterwards is not. Like FOLL_FORCE it ignores PROT_READ (a PROT_NONE mapping that
+     * may be read is read). The range must be mapped by VMAs that allow reading (VM_MAYREAD) and lie
+     * within the file for a file mapping, else it throws {@link ErrnoException} EIO and returns nothing,
+     * as ptrace(PTRACE_PEEKDATA) fails with EIO. A negative length throws IllegalArgumentException,
+     * an exited process IllegalStateException.
+     */
+    byte[] peek(long address, int length);
+
+    /**
      * Reads bytes as the CPU would, faulting pages in. A bad address kills the process with SIGSEGV.
      * The result is allocated only once the VMAs are known to cover the range, so a length beyond
      * the mapping faults at its end without allocating {@code length} bytes first.

@@ -23,6 +23,13 @@ public interface Task {
     /** get_user_pages_fast() from this thread, as a sequence of steps to interleave with other operations. */
     GupFast getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder);
 
+    /**
+     * A CPU store of {@code value} at {@code address} from this thread, whose write fault on a
+     * write-protected private page runs as do_wp_page() / wp_page_copy() steps
+     * ({@link WriteFaultSteps}); a bad address is found, as by the CPU, when the store runs.
+     */
+    WriteFaultSteps writeSteps(long address, byte value);
+
     /** fork() called by this thread, as a sequence of steps to interleave with other operations; a null name names the child after the process. */
     ForkSteps forkSteps(String childName);
 }

@@ -59,6 +59,7 @@ final class BadInputFixture {
     final TruncateOp truncate;
     final GupFast doneGup;
     final ForkSteps doneFork;
+    final DirectReadSteps doneRead;
     final Process dead = k.spawn("D");
     final Task deadThread = dead.mainThread();
     final OpenFile deadFile = dead.open(file, OpenFlags.RDWR);
@@ -94,6 +95,8 @@ final class BadInputFixture {
         doneGup.run().release();
         doneFork = t2.forkSteps("A-child");
         doneFork.run().exit();
+        doneRead = direct.preadDirectSteps(t2, buf, 512, 0);
+        doneRead.run();
         dead.exit();
     }
 

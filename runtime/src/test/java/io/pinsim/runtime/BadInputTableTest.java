@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import static io.pinsim.runtime.BadInputTable.args;
 import static io.pinsim.runtime.BadInputTable.bug;
 import static io.pinsim.runtime.BadInputTable.errno;
+import static io.pinsim.runtime.BadInputTable.fault;
 import static io.pinsim.runtime.BadInputTable.iae;
 import static io.pinsim.runtime.BadInputTable.ioobe;
 import static io.pinsim.runtime.BadInputTable.ise;
@@ -11,6 +12,7 @@ import static io.pinsim.runtime.BadInputTable.signal;
 import static io.pinsim.runtime.Errno.EBADF;
 import static io.pinsim.runtime.Errno.EBUSY;
 import static io.pinsim.runtime.Errno.EEXIST;
+import static io.pinsim.runtime.Errno.EIO;
 import static io.pinsim.runtime.Errno.EFAULT;
 import static io.pinsim.runtime.Errno.EFBIG;
 import static io.pinsim.runtime.Errno.EINVAL;
@@ -27,10 +29,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DevicePageTable;
+import io.pinsim.runtime.spi.DeviceFile;
 import io.pinsim.runtime.spi.DevicePagemap;
 import io.pinsim.runtime.spi.DevicePagemapOps;
 import io.pinsim.runtime.spi.HmmPfn;
 import io.pinsim.runtime.spi.DriverContext;
+import io.pinsim.runtime.spi.IoPageFaultException;
+import io.pinsim.runtime.spi.IommuSva;
 import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.trace.KernelLog;
 import java.util.List;
@@ -75,6 +80,7 @@ class BadInputTableTest {
         io(t);
         driver(t);
         deviceMemory(t);
+        sva(t);
         devicePageTable(t);
         handles(t);
         return t;
@@ -145,6 +151,10 @@ class BadInputTableTest {
                 .bad("true", ok("either is valid"), 0, true);
         t.method(Kernel.Builder.class, "lockdep(boolean)", f -> Kernel.builder(), f -> args(false))
                 .bad("true", ok("either is valid"), 0, true);
+        t.method(Kernel.Builder.class, "fullInvariantChecks(boolean)", f -> Kernel.builder(), f -> args(true))
+                .bad("false", ok("either is valid"), 0, false);
+        t.method(Kernel.Builder.class, "trace(TraceLevel)", f -> Kernel.builder(), f -> args(io.pinsim.runtime.trace.TraceLevel.OFF))
+                .bad("STEPS", ok("every level is valid"), 0, io.pinsim.runtime.trace.TraceLevel.STEPS);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }
@@ -243,6 +253,12 @@ class BadInputTableTest {
                 .bad("length -1", iae("must not be negative"), 1, -1)
                 .bad("length 0", ok("reads nothing"), 1, 0)
                 .bad("address -4096", signal(Signal.SIGSEGV), 0, (long) -PAGE)
+                .on("an exited process", ise(DEAD), f -> f.dead);
+        t.method(Process.class, "peek(long,int)", f -> f.a, f -> args(f.buf, 16))
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("length 0", ok("reads nothing"), 1, 0)
+                .bad("address -4096", errno(EIO, "outside the user address space"), 0, (long) -PAGE)
+                .bad("an unmapped address", errno(EIO, "nothing is mapped"), 0, 0x10000L)
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "write(long,byte[])", f -> f.a, f -> args(f.buf, new byte[16]))
                 .bad("no bytes", ok("writes nothing"), 1, new byte[0])
@@ -370,6 +386,23 @@ class BadInputTableTest {
                     .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
                     .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         }
+        t.type(WriteFaultSteps.class);
+        t.method(Task.class, "writeSteps(long,byte)", f -> f.t2, f -> args(f.buf, (byte) 'W'))
+                .bad("address -4096", ok("the store's first step kills the process with SIGSEGV, as the CPU would"), 0, (long) -PAGE)
+                .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
+        t.noInput(WriteFaultSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(WriteFaultSteps.class, "step()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ise("already done"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
+        t.method(WriteFaultSteps.class, "run()", f -> f.t2.writeSteps(f.buf, (byte) 'W'), f -> args())
+                .on("a store that is done", ok("does nothing"), f -> {
+                    WriteFaultSteps w = f.t2.writeSteps(f.buf, (byte) 'W');
+                    w.run();
+                    return w;
+                });
         t.method(Task.class, "forkSteps(String)", f -> f.t2, f -> args("kid"))
                 .nullOk("childName", "null names the child after the parent")
                 .bad("an empty name", iae("name the child"), 0, "")
@@ -500,6 +533,28 @@ class BadInputTableTest {
                     .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                     .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         }
+        t.type(TruncateSteps.class);
+        t.method(OpenFile.class, "truncateSteps(Task,long)", f -> f.rw, f -> args(f.t2, (long) PAGE))
+                .bad("size -1", errno(EINVAL, "negative length"), 1, -1L)
+                .bad("a size past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 1, 1L << 50)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file open only for reading", errno(EINVAL, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file with direct I/O in flight", ok("its inode_dio_wait() step waits for it"), f -> f.direct)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(TruncateSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(TruncateSteps.class, "step()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ise("already done"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
+        t.method(TruncateSteps.class, "run()", f -> f.rw.truncateSteps(f.t2, 3L * PAGE), f -> args())
+                .on("a truncate that is done", ok("does nothing"), f -> {
+                    TruncateSteps s = f.rw.truncateSteps(f.t2, 2L * PAGE);
+                    s.run();
+                    return s;
+                });
         t.method(OpenFile.class, "ftruncate(long)", f -> f.rw, f -> args((long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startTruncate(0)"), f -> f.direct, f -> args(0L));
         for (String punch : List.of("punchHole(long,long)", "startPunchHole(long,long)")) {
@@ -538,6 +593,22 @@ class BadInputTableTest {
                         .bad("an offset past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 2, 1L << 50);
             }
         }
+        t.type(DirectReadSteps.class);
+        t.method(OpenFile.class, "preadDirectSteps(Task,long,int,long)", f -> f.direct, f -> args(f.t2, f.buf, 512, 0L))
+                .bad("an unaligned offset", errno(EINVAL, "logical block size"), 3, 100L)
+                .bad("an unaligned length", errno(EINVAL, "logical block size"), 2, 100)
+                .bad("length -512", errno(EINVAL, "negative"), 2, -512)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file without O_DIRECT", ise("OpenFlags.DIRECT"), f -> f.rw)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closedDirect)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(DirectReadSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()", "request()");
+        t.method(DirectReadSteps.class, "step()", f -> f.doneRead, f -> args())
+                .on("a read that is done", ise("already done"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "run()", f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0), f -> args())
+                .on("a read that is done", ok("returns its result again"), f -> f.doneRead);
+        t.method(DirectReadSteps.class, "result()", f -> f.doneRead, f -> args())
+                .on("a read that has not run", ise("not done yet"), f -> f.direct.preadDirectSteps(f.t2, f.buf, 512, 0));
         t.noInput(DirectIo.class, "isWrite()", "offset()", "userAddress()", "length()", "transferLength()", "isDone()", "pages()", "bio()", "name()");
         t.method(DirectIo.class, "result()", f -> f.doneDio, f -> args())
                 .on("a request in flight", ise("still in flight"), f -> f.flyingDio);
@@ -743,6 +814,56 @@ class BadInputTableTest {
                     .bad("an unmapped address", errno(EINVAL, "no VMA"), 1, 0x10000L)
                     .bad("a range past the VMA", errno(EINVAL, "run past the end"), 2, 3);
         }
+    }
+
+    // ------------------------------------------------------------------ SVA bonds and device files
+
+    private static IommuSva bond(BadInputFixture f) {
+        return f.dev.iommuSvaBindDevice(f.a, null);
+    }
+
+    private static IommuSva unboundBond(BadInputFixture f) {
+        IommuSva b = bond(f);
+        b.unbind();
+        return b;
+    }
+
+    private static DeviceFile closedFile(BadInputFixture f) {
+        DeviceFile file = f.dev.openDeviceFile(f.a, "uacce/gone", () -> { });
+        file.close();
+        return file;
+    }
+
+    static void sva(BadInputTable<BadInputFixture> t) {
+        t.method(DriverContext.class, "iommuSvaBindDevice(Process,IommuSvaOps)", f -> f.dev, f -> args(f.a, null))
+                .nullOk("ops", "a driver without an mm_exit callback")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(DriverContext.class, "mmPasid(Process)", f -> f.dev, f -> args(f.a))
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ok("an address space that is gone has no PASID: -1"), 0, f -> f.dead);
+        t.method(DriverContext.class, "openDeviceFile(Process,String,Runnable)", f -> f.dev, f -> args(f.a, "uacce/q0", (Runnable) () -> { }))
+                .nullOk("what", "the file is named after the device")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.type(IommuSva.class).type(DeviceFile.class);
+        t.noInput(IommuSva.class, "pasid()", "process()", "isBound()", "isAborted()", "iotlbEntries()");
+        t.method(IommuSva.class, "dmaRead(long,int,String)", BadInputTableTest::bond, f -> args(f.buf, 16, "job"))
+                .nullOk("what", "the transfer is named without it")
+                .bad("length -1", iae("must not be negative"), 1, -1)
+                .bad("a range that wraps", iae("wraps"), f -> args(-8L, 16, "job"))
+                .bad("an unmapped address", fault(IoPageFaultException.class, "no VMA"), 0, 0x10000L)
+                .on("an unbound bond", ise("was unbound"), BadInputTableTest::unboundBond);
+        t.method(IommuSva.class, "dmaWrite(long,byte[],String)", BadInputTableTest::bond, f -> args(f.buf, new byte[16], "job"))
+                .nullOk("what", "the transfer is named without it")
+                .bad("a range that wraps", iae("wraps"), 0, -8L)
+                .bad("an unmapped address", fault(IoPageFaultException.class, "no VMA"), 0, 0x10000L)
+                .on("an unbound bond", ise("was unbound"), BadInputTableTest::unboundBond);
+        t.method(IommuSva.class, "unbind()", BadInputTableTest::bond, f -> args())
+                .on("an unbound bond", ise("unbound already"), BadInputTableTest::unboundBond);
+        t.noInput(DeviceFile.class, "isOpen()");
+        t.method(DeviceFile.class, "close()", f -> f.dev.openDeviceFile(f.a, "uacce/q0", () -> { }), f -> args())
+                .on("a closed file", ise("closed already"), BadInputTableTest::closedFile);
     }
 
     static void devicePageTable(BadInputTable<BadInputFixture> t) {

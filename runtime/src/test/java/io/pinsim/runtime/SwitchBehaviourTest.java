@@ -23,6 +23,8 @@ import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
+import io.pinsim.runtime.model.SecondaryTlbInvalidation;
+import io.pinsim.runtime.model.SvaMmExit;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.LongtermFileWritePin;
 import io.pinsim.runtime.model.MadvPageout;
@@ -810,6 +812,75 @@ class SwitchBehaviourTest {
      * The switches whose behaviour lives in a device model, tested beside it
      * (devices' DeviceSwitchBehaviourTest, in nested classes named the same way).
      */
+    @Nested
+    class SvaMmExitValues {
+        private final List<String> calls = new java.util.ArrayList<>();
+
+        private io.pinsim.runtime.spi.IommuSva bindAndExit(KernelModel model) {
+            Kernel k = kernel(model);
+            io.pinsim.runtime.spi.DriverContext dev = io.pinsim.runtime.spi.DriverContext.attach(k, "hisi_zip0");
+            Process a = k.spawn("A");
+            io.pinsim.runtime.spi.IommuSva b = dev.iommuSvaBindDevice(a, bond -> calls.add("mm_exit PASID " + bond.pasid()));
+            a.exit();
+            return b;
+        }
+
+        @Test
+        void noSvaRefusesTheBindWithEnodev() {
+            Kernel k = kernel(KernelModel.LINUX_6_6.with(SvaMmExit.NO_SVA));
+            io.pinsim.runtime.spi.DriverContext dev = io.pinsim.runtime.spi.DriverContext.attach(k, "hisi_zip0");
+            Process a = k.spawn("A");
+            assertThatThrownBy(() -> dev.iommuSvaBindDevice(a, null)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODEV));
+            assertThat(dev.mmPasid(a)).isEqualTo(io.pinsim.runtime.spi.DriverContext.IOMMU_PASID_INVALID);
+        }
+
+        @Test
+        void mmExitOpCallsTheDriverBeforeThePasidIsCleared() {
+            io.pinsim.runtime.spi.IommuSva b = bindAndExit(KernelModel.LINUX_4_19.with(SvaMmExit.MM_EXIT_OP));
+            assertThat(calls).containsExactly("mm_exit PASID 1");
+            assertThat(b.isAborted()).isTrue();
+        }
+
+        @Test
+        void abortSilentlyClearsThePasidWithoutTellingTheDriver() {
+            io.pinsim.runtime.spi.IommuSva b = bindAndExit(KernelModel.LINUX_5_8.with(SvaMmExit.ABORT_SILENTLY));
+            assertThat(calls).isEmpty();
+            assertThat(b.isAborted()).isTrue();
+            assertThat(b.isBound()).as("the bond stays until the driver unbinds").isTrue();
+        }
+    }
+
+    @Nested
+    class SecondaryTlbInvalidationValues {
+        /** The device reads a COW-shared page (a read-only IOTLB entry), the child exits, the parent's write reuses the page, the device writes. */
+        private String deviceWriteAfterPermissionUpgrade(KernelModel model) {
+            Kernel k = kernel(model);
+            io.pinsim.runtime.spi.DriverContext dev = io.pinsim.runtime.spi.DriverContext.attach(k, "hisi_zip0");
+            Process a = k.spawn("A");
+            long buf = Fixtures.buffer(a, 1, 'A');
+            io.pinsim.runtime.spi.IommuSva b = dev.iommuSvaBindDevice(a, null);
+            a.fork().exit();
+            b.dmaRead(buf, 8, null);
+            a.write(buf, Fixtures.fill('P', 8));
+            try {
+                b.dmaWrite(buf, Fixtures.fill('D', 8), null);
+                return "wrote " + (char) a.read(buf, 1)[0];
+            } catch (io.pinsim.runtime.spi.IoPageFaultException e) {
+                return e.kind().name();
+            }
+        }
+
+        @Test
+        void invalidateRangeLeavesTheReadOnlyEntryAndTheDeviceFaultsForever() {
+            assertThat(deviceWriteAfterPermissionUpgrade(KernelModel.LINUX_6_1.with(SecondaryTlbInvalidation.INVALIDATE_RANGE))).isEqualTo("STALE_IOTLB");
+        }
+
+        @Test
+        void archInvalidateSecondaryTlbsDropsTheEntryOnThePermissionUpgrade() {
+            assertThat(deviceWriteAfterPermissionUpgrade(KernelModel.LINUX_6_1.with(SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS))).isEqualTo("wrote D");
+        }
+    }
+
     static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class);
 
     /**

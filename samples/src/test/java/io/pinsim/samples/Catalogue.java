@@ -298,7 +298,7 @@ public final class Catalogue {
         for (Row r : rows.values()) {
             r.results().forEach((m, o) -> {
                 if (o.unexpected()) {
-                    ps.println(o.cell + ": " + r.sample().id() + " on " + m + ": " + r.failures().getOrDefault(m, r.failures().getOrDefault("*", "no result")).lines().filter(l -> !l.isBlank()).findFirst().orElse("").strip());
+                    ps.println(o.cell + ": " + r.sample().id() + " on " + m + ": " + firstSentence(r.failures().getOrDefault(m, r.failures().getOrDefault("*", "no result"))));
                 }
             });
         }
@@ -372,6 +372,18 @@ public final class Catalogue {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    /** A failure message's first non-blank line, with the indented lines that continue it (a sentence wrapped at 120 columns) joined again. */
+    static String firstSentence(String message) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : message.lines().dropWhile(String::isBlank).toList()) {
+            if (sb.length() > 0 && !l.startsWith("  ")) {
+                break;
+            }
+            sb.append(sb.length() > 0 ? " " : "").append(l.strip());
+        }
+        return sb.toString();
     }
 
     /** The trace.txt next to a timeline. */

@@ -52,7 +52,7 @@ class CatalogueTest {
                 .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
                         + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
-        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 22);
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 44);
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
         assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").containsPattern("<a href=\"runs/[^\"]+/timeline.html\">bug</a> <a class=\"txt\" href=\"runs/[^\"]+/trace.txt\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)

@@ -47,7 +47,9 @@ public final class KernelModel {
             RdmaCopyOnFork.class,
             DmaResvLockdepPriming.class,
             DeviceExclusive.class,
-            HmmDevicePrivateOwner.class);
+            HmmDevicePrivateOwner.class,
+            SvaMmExit.class,
+            SecondaryTlbInvalidation.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -73,7 +75,9 @@ public final class KernelModel {
             RdmaCopyOnFork.NOT_REPORTED,
             DmaResvLockdepPriming.NONE,
             DeviceExclusive.UNSUPPORTED,
-            HmmDevicePrivateOwner.ANY_OWNER));
+            HmmDevicePrivateOwner.ANY_OWNER,
+            SvaMmExit.NO_SVA,
+            SecondaryTlbInvalidation.INVALIDATE_RANGE));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -82,7 +86,8 @@ public final class KernelModel {
             MadvPageout.SUPPORTED,
             IoUringBufferCheck.ANY_FILE_REFUSED,
             DmaResvLockdepPriming.RESV_RECLAIM,
-            HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT));
+            HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT,
+            SvaMmExit.ABORT_SILENTLY));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,
@@ -124,7 +129,8 @@ public final class KernelModel {
             DioPages.FOLL_PIN,
             LongtermFileWritePin.REFUSED,
             IoUringBufferCheck.GUP_DECIDES,
-            IbUmemGupFlags.WRITE_IF_WRITABLE));
+            IbUmemGupFlags.WRITE_IF_WRITABLE,
+            SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS));
 
     /** The newest predefined model. */
     public static final KernelModel LATEST = LINUX_6_6;

@@ -218,4 +218,41 @@ public interface DriverContext {
      * the trace.
      */
     void allocate(Gfp gfp, String what);
+
+    /**
+     * iommu_sva_bind_device(dev, mm): binds the process's address space to this device under the
+     * mm's PASID (allocated on the first bind of the mm, shared by all its bonds); the IOMMU
+     * registers an mmu notifier on the mm to keep its IOTLB in sync. Binding the same process again
+     * returns the same bond with one more user ({@link IommuSva#unbind()} once per bind).
+     * {@code ops} (may be null) is the driver's mm_exit callback, called only where the model has
+     * {@link io.pinsim.runtime.model.SvaMmExit#MM_EXIT_OP}.
+     *
+     * @throws io.pinsim.runtime.ErrnoException ENODEV where the kernel has no SVA API
+     *         ({@link io.pinsim.runtime.model.SvaMmExit#NO_SVA})
+     * @throws IllegalArgumentException for a process of another kernel
+     * @throws IllegalStateException    for a process that has exited
+     */
+    IommuSva iommuSvaBindDevice(Process process, IommuSvaOps ops);
+
+    /**
+     * mm->pasid: the PASID the process's SVA bonds use, or {@link #IOMMU_PASID_INVALID} if it has
+     * none (a forked child never inherits one: dup_mm() -> mm_pasid_init()).
+     *
+     * @throws IllegalArgumentException for a process of another kernel
+     */
+    int mmPasid(Process process);
+
+    /** IOMMU_PASID_INVALID. */
+    int IOMMU_PASID_INVALID = -1;
+
+    /**
+     * The process opens the device's character device: {@code release} is the file's ->release(),
+     * run by {@link DeviceFile#close()} or at the process's exit, after exit_mmap() (exit_files()).
+     * {@code what} (may be null) names the file in the trace.
+     *
+     * @throws IllegalArgumentException for a process of another kernel
+     * @throws IllegalStateException    for a process that has exited
+     * @throws NullPointerException     for a null release
+     */
+    DeviceFile openDeviceFile(Process process, String what, Runnable release);
 }

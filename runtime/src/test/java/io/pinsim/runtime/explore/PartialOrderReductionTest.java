@@ -54,6 +54,45 @@ class PartialOrderReductionTest {
         }
     }
 
+    /** The blocking O_DIRECT read (its GUP-fast, submission, DMA and completion steps) against fork and the parent's write. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sleepSetsMissNoFailingClassOfADirectReadAgainstFork(KernelModel model) {
+        for (int bound = 0; bound <= 2; bound++) {
+            assertSameFailures(DirectReadForkRace.explorer(model), Search.preemptionBounded(bound).exhaustive());
+        }
+    }
+
+    /**
+     * After a fork, the parent's thread stores into the COW-shared page (do_wp_page() decides, copies
+     * with the PTL dropped, re-checks pte_same()) while another thread pins it with GUP-fast.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sleepSetsMissNoFailingClassOfAWriteFaultAgainstGupFast(KernelModel model) {
+        Explorer<GupFastForkRace.Race> explorer = Explorer.on(Kernel.builder().model(model), k -> {
+            GupFastForkRace.Race r = GupFastForkRace.setup(k, 1);
+            r.a.fork("B");
+            return r;
+        })
+                .thread("store", Op.steps("store 'P'", (GupFastForkRace.Race r) -> r.a.mainThread().writeSteps(r.buf, (byte) 'P')))
+                .thread("pin", Op.steps("pin_user_pages_fast()", (GupFastForkRace.Race r) -> r.pin = r.t2.pinUserPagesFastSteps(r.buf, 1, Foll.WRITE | Foll.LONGTERM, "rdma0")))
+                .check("the pin holds the page the parent maps, with the store", (k, r) -> {
+                    if (!r.pin.result().isCoherent(0) || r.a.read(r.buf, 1)[0] != 'P') {
+                        throw new AssertionError("the pin lost the parent's page or the store was lost");
+                    }
+                });
+        for (int bound = 0; bound <= 2; bound++) {
+            assertSameFailures(explorer, Search.preemptionBounded(bound).exhaustive());
+        }
+        Report r = explorer.explore(Search.preemptionBounded(2).exhaustive());
+        assertThat(r.passed()).as(r.render()).isTrue();
+    }
+
+    static Stream<KernelModel> models() {
+        return KernelModel.all().stream();
+    }
+
     /** Two GUP-fast pins of different pages in two threads, and a fork in a third: the pins commute with each other. */
     @Test
     void twoPinsOfDifferentPagesCommuteAndTheReductionUsesIt() {

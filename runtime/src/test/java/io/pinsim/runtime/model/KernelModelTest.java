@@ -54,7 +54,10 @@ class KernelModelTest {
             Row.of(HmmDevicePrivateOwner.ANY_OWNER, HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT, HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT,
                     HmmDevicePrivateOwner.OWNER_MATCH, HmmDevicePrivateOwner.OWNER_MATCH),
             Row.of(IoUringBufferCheck.NO_IO_URING, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.ANY_FILE_REFUSED, IoUringBufferCheck.NON_SHMEM_FILE_REFUSED,
-                    IoUringBufferCheck.GUP_DECIDES));
+                    IoUringBufferCheck.GUP_DECIDES),
+            Row.of(SvaMmExit.NO_SVA, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY, SvaMmExit.ABORT_SILENTLY),
+            Row.of(SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.INVALIDATE_RANGE,
+                    SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {

@@ -5,9 +5,11 @@ import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
+import io.pinsim.runtime.Task;
 import io.pinsim.runtime.internal.block.BioImpl;
 import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.Gup;
+import io.pinsim.runtime.internal.mm.GupFastImpl;
 import io.pinsim.runtime.internal.mm.GupPagesImpl;
 import io.pinsim.runtime.internal.mm.GupRef;
 import io.pinsim.runtime.internal.mm.MmCore;
@@ -39,6 +41,7 @@ public final class DirectIoImpl implements BioImpl.EndIo {
     private GupPagesImpl pages;
     private BioImpl bio;
     private boolean done;
+    private boolean dmaDone;
 
     private DirectIoImpl(OpenFileImpl file, boolean write, long userAddress, int length, long offset, int id) {
         this.file = file;
@@ -127,44 +130,89 @@ public final class DirectIoImpl implements BioImpl.EndIo {
     static DirectIoImpl start(OpenFileImpl file, boolean write, long userAddress, int length, long offset) {
         MmOwner p = file.process();
         MmCore k = p.mm().kernel;
-        String call = "io_submit(" + file.label() + ", " + (write ? "PWRITE" : "PREAD") + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        String call = call(file, write, userAddress, length, offset);
         p.requireAlive();
-        if (!file.isDirect()) {
-            throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
-        }
+        requireDirect(file);
         return k.op(p.name(), call, userAddress, () -> {
-            file.checkIo(call, length, offset, write);
-            if (((offset | length | userAddress) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
-                throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + ", length " + length + " and buffer " + Kernel.hex(userAddress)
-                        + " must be multiples of the logical block size " + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
+            DirectIoImpl d = prepare(file, write, userAddress, length, offset, call);
+            if (!d.done) {
+                d.submitBio(d.gupSteps(p.mainThread()).run(), call);
             }
-            int n = write ? file.writeLimit(call, offset, length) : length;
-            DirectIoImpl d = new DirectIoImpl(file, write, userAddress, n, offset, k.nextDioId());
-            d.submit(call);
             return d;
         });
     }
 
-    private void submit(String call) {
-        InodeImpl inode = file.inode();
+    static String call(OpenFileImpl file, boolean write, long userAddress, int length, long offset) {
+        return "io_submit(" + file.label() + ", " + (write ? "PWRITE" : "PREAD") + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+    }
+
+    static void requireDirect(OpenFileImpl file) {
+        if (!file.isDirect()) {
+            throw new IllegalStateException(file + " is not open with O_DIRECT; open it with OpenFlags.DIRECT");
+        }
+    }
+
+    /** The checks of the syscall and of iomap_dio_rw(): the file's mode and range, then the logical-block alignment (EINVAL). */
+    static void check(OpenFileImpl file, boolean write, long userAddress, int length, long offset, String call) {
+        file.checkIo(call, length, offset, write);
+        if (((offset | length | userAddress) & (LOGICAL_BLOCK_SIZE - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + ", length " + length + " and buffer " + Kernel.hex(userAddress)
+                    + " must be multiples of the logical block size " + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
+        }
+    }
+
+    /**
+     * iomap_dio_rw() up to the user pages: the checks, the transfer length (a read stops at EOF;
+     * nothing to transfer completes at once), filemap_write_and_wait_range() and, for a write, the
+     * invalidation of the cached range. Runs inside an operation.
+     */
+    static DirectIoImpl prepare(OpenFileImpl file, boolean write, long userAddress, int length, long offset, String call) {
         MmCore k = file.process().mm().kernel;
-        transfer = write ? length : (int) Math.max(0, Math.min(length, inode.size - offset));
-        if (transfer == 0) {
-            done = true;
-            return;
+        check(file, write, userAddress, length, offset, call);
+        int n = write ? file.writeLimit(call, offset, length) : length;
+        DirectIoImpl d = new DirectIoImpl(file, write, userAddress, n, offset, k.nextDioId());
+        InodeImpl inode = file.inode();
+        d.transfer = write ? n : (int) Math.max(0, Math.min(n, inode.size - offset));
+        if (d.transfer == 0) {
+            d.done = true;
+            return d;
         }
         // filemap_write_and_wait_range(): the device must see the page cache's dirty data.
-        inode.writeback(firstIndex(), endIndex(), file.process().name());
-        if (write && !invalidate(firstIndex(), endIndex())) {
+        inode.writeback(d.firstIndex(), d.endIndex(), file.process().name());
+        if (write && !d.invalidate(d.firstIndex(), d.endIndex())) {
             // generic_file_direct_write() / iomap fall back to buffered I/O (5.5 - 5.9 iomap: warn and go on) when a
             // page is dirty again between writeback and invalidation; in the single-threaded model nothing runs in between.
             throw new KernelBugException("dio-invalidate", "a page of " + inode.name() + " is dirty right after filemap_write_and_wait_range()", k.trace().render());
         }
+        return d;
+    }
+
+    /** Whether the request holds its pages with FOLL_PIN ({@link DioPages#FOLL_PIN}) rather than FOLL_GET. */
+    boolean pins() {
+        return file.process().mm().kernel.model().get(DioPages.class) == DioPages.FOLL_PIN;
+    }
+
+    /**
+     * bio_iov_iter_get_pages(): the user pages of the transfer from {@code thread} with
+     * get_user_pages_fast() (iov_iter_get_pages(), FOLL_GET) or, from 6.5, pin_user_pages_fast()
+     * (iov_iter_extract_pages(), FOLL_PIN); FOLL_WRITE for a read, which writes user memory.
+     */
+    GupFastImpl gupSteps(Task thread) {
         long first = userAddress & ~(Kernel.PAGE_SIZE - 1L);
         int nr = (int) MmCore.pages(userAddress + transfer - first);
-        boolean pin = k.model().get(DioPages.class) == DioPages.FOLL_PIN;
-        GupPagesImpl got = Gup.fastSteps(file.process(), file.process().mainThread(), first, nr, write ? 0 : Foll.WRITE,
-                pin ? GupRef.Kind.PIN : GupRef.Kind.GET, name()).run();
+        return Gup.fastSteps(file.process(), thread, first, nr, write ? 0 : Foll.WRITE, pins() ? GupRef.Kind.PIN : GupRef.Kind.GET, name());
+    }
+
+    /**
+     * submit_bio() with the pages GUP took: EFAULT (and the pages released) if it took fewer than
+     * the transfer needs; a read dirties them first (bio_set_pages_dirty()); the request counts as
+     * in flight for inode_dio_wait() (inode_dio_begin()). Runs inside an operation.
+     */
+    void submitBio(GupPagesImpl got, String call) {
+        InodeImpl inode = file.inode();
+        MmCore k = file.process().mm().kernel;
+        boolean pin = pins();
+        int nr = got.requested();
         if (got.count() < nr) {
             releasePages(got);
             throw new ErrnoException(Errno.EFAULT, call, "only " + got.count() + " of " + nr + " pages of the user buffer could be taken ("
@@ -184,6 +232,27 @@ public final class DirectIoImpl implements BioImpl.EndIo {
                 + ", user pages held with " + (pin ? "FOLL_PIN" : "FOLL_GET"));
     }
 
+    /** The device that does the DMA, as the trace names it. */
+    String deviceName() {
+        return file.inode().filesystem().device().name();
+    }
+
+    /**
+     * The device's DMA of a read into the frames the request holds now, before its completion
+     * interrupt: from here on the data is in those frames, whoever maps them.
+     */
+    void dma() {
+        MmCore k = file.process().mm().kernel;
+        k.run(deviceName(), "DMA of " + name() + " (" + bio + ") into the held frames", userAddress, this::readDma);
+    }
+
+    private void readDma() {
+        if (!dmaDone) {
+            pages.write(userAddress - pages.start(), file.inode().readDisk(offset, transfer));
+            dmaDone = true;
+        }
+    }
+
     /** bio->bi_end_io and the dio completion: DMA, re-dirty, release the pages, invalidate after a write. */
     public void endIo() {
         if (done) {
@@ -201,7 +270,7 @@ public final class DirectIoImpl implements BioImpl.EndIo {
                     warnStalePagecache(k);
                 }
             } else {
-                pages.write(inPage, inode.readDisk(offset, transfer));
+                readDma();
                 // bio_check_pages_dirty(): pages that writeback cleaned during the I/O are dirtied again.
                 for (int i = 0; i < pages.count(); i++) {
                     if (!pages.frame(i).isDirty()) {

@@ -7,6 +7,8 @@ import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.RwSem;
 import io.pinsim.runtime.internal.mm.AddressSpace;
 import io.pinsim.runtime.internal.mm.Content;
 import io.pinsim.runtime.internal.mm.MmCore;
@@ -41,13 +43,16 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
+    /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
+    public final RwSem iRwsem;
 
     InodeImpl(MmCore kernel, FilesystemImpl fs, long ino, String name) {
         this.kernel = kernel;
         this.fs = fs;
         this.ino = ino;
         this.name = name;
-        this.mapping = new AddressSpace(fs.name() + ":" + name, this);
+        this.mapping = new AddressSpace(fs.name() + ":" + name, this, kernel.lockdep());
+        this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem", kernel.lockdep(), LockClass.I_RWSEM);
     }
 
     @Override
@@ -105,7 +110,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             int in = (int) (o & (Kernel.PAGE_SIZE - 1));
             int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
             Page f = mapping.pages.get(index);
-            Content c = f != null ? f.content : disk.get(index);
+            Content c = f != null ? f.content() : disk.get(index);
             if (c != null) {
                 c.read(in, out, done, len);
             }
@@ -187,6 +192,12 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         }
         Content src = disk.get(index);
         return newCacheFrame(index, src == null ? new Content() : Content.copyOf(src));
+    }
+
+    @Override
+    public Content peekPage(long index) {
+        Page f = mapping.pages.get(index);
+        return f != null ? f.content() : disk.get(index);
     }
 
     private Page newCacheFrame(long index, Content c) {
@@ -273,7 +284,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             pageMkclean(f);
             f.flags &= ~Page.DIRTY;
             if ((f.index << Kernel.PAGE_SHIFT) < size) {
-                disk.put(f.index, Content.copyOf(f.content));
+                disk.put(f.index, Content.copyOf(f.content()));
             }
             kernel.touch(f);
             written++;
@@ -362,7 +373,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         int len = (int) (end - offset);
         Page f = mapping.pages.get(index);
         if (f != null) {
-            f.content.fill(from, len, (byte) 0);
+            f.content().fill(from, len, (byte) 0);
         }
         Content c = disk.get(index);
         if (c != null) {

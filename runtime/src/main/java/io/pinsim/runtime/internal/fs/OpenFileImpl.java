@@ -193,7 +193,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
             if (f != null) {
-                f.content.read(in, out, done, len);
+                f.content().read(in, out, done, len);
             }
             done += len;
         }
@@ -212,7 +212,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             if (f == null) {
                 throw new ErrnoException(Errno.ENOMEM, call, "no memory for the page cache");
             }
-            f.content.write(in, data, done, len);
+            f.content().write(in, data, done, len);
             inode.pageMkwrite(f);
             done += len;
             inode.size = Math.max(inode.size, o + len);
@@ -346,7 +346,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     }
 
     /** do_sys_ftruncate() and inode_newsize_ok(), or null if the truncate may go ahead. */
-    private ErrnoException truncateRefusal(String call, long size) {
+    ErrnoException truncateRefusal(String call, long size) {
         if (closed) {
             return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
         }
@@ -443,6 +443,16 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public DirectIoImpl startDirectRead(long userAddress, int length, long offset) {
         return DirectIoImpl.start(this, false, userAddress, length, offset);
+    }
+
+    @Override
+    public DirectReadStepsImpl preadDirectSteps(io.pinsim.runtime.Task thread, long userAddress, int length, long offset) {
+        return DirectReadStepsImpl.of(this, thread, userAddress, length, offset);
+    }
+
+    @Override
+    public TruncateStepsImpl truncateSteps(io.pinsim.runtime.Task thread, long size) {
+        return TruncateStepsImpl.of(this, thread, size);
     }
 
     @Override

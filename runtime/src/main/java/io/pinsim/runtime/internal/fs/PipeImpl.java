@@ -65,7 +65,7 @@ public final class PipeImpl implements io.pinsim.runtime.Pipe {
                 Buffer b = buffers.pollFirst();
                 int take = Math.min(b.length(), n - done);
                 Page f = b.pages().frame(b.page());
-                f.content.read(b.offset(), out, done, take);
+                f.content().read(b.offset(), out, done, take);
                 kernel.trace().record(reader.name(), TraceKind.DMA, -1, f.pfn(), name() + " copied " + take + " bytes out of frame #" + f.pfn() + " for the reader");
                 done += take;
                 if (take < b.length()) {

@@ -25,6 +25,7 @@ import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.internal.mm.Pte;
 import io.pinsim.runtime.internal.mm.VmArea;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
+import io.pinsim.runtime.spi.DeviceFile;
 import io.pinsim.runtime.spi.DevicePagemap;
 import io.pinsim.runtime.spi.DevicePagemapOps;
 import io.pinsim.runtime.spi.DmaFenceContext;
@@ -33,6 +34,8 @@ import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.spi.HmmPfn;
 import io.pinsim.runtime.spi.HmmRange;
+import io.pinsim.runtime.spi.IommuSva;
+import io.pinsim.runtime.spi.IommuSvaOps;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -273,7 +276,7 @@ final class DriverContextImpl implements DriverContext {
             throw new IllegalStateException(name + " must never write the shared zero page (map it writable first: fault with write)");
         }
         kernel.core.run(name, "DMA write " + data.length + " bytes into frame #" + frame.pfn() + (what == null ? "" : " (" + what + ")"), -1, () -> {
-            frame.content.write(offset, data, 0, data.length);
+            frame.content().write(offset, data, 0, data.length);
             kernel.core.wrote(frame);
             kernel.trace().record(name, TraceKind.DMA, -1, frame.pfn(), "DMA wrote " + data.length + " bytes into frame #" + frame.pfn()
                     + (frame.isInPageCache() || frame.isAnon() ? "" : " (an orphaned page: no file or process sees it)"));
@@ -381,5 +384,26 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public String toString() {
         return "driver context of " + name;
+    }
+
+    @Override
+    public IommuSva iommuSvaBindDevice(Process process, IommuSvaOps ops) {
+        ProcessImpl p = mine(process);
+        return kernel.core.op(name, "iommu_sva_bind_device(\"" + p.name() + "\")", -1, () -> kernel.iommu.bind(name, p, ops));
+    }
+
+    @Override
+    public int mmPasid(Process process) {
+        return kernel.iommu.pasidOf(ofThisKernel(process).mm());
+    }
+
+    @Override
+    public DeviceFile openDeviceFile(Process process, String what, Runnable release) {
+        Objects.requireNonNull(release, "release");
+        ProcessImpl p = mine(process);
+        String file = "/dev/" + (what == null || what.isBlank() ? name : what);
+        DeviceFileImpl f = new DeviceFileImpl(kernel, p, name, file, release);
+        kernel.core.run(p.name(), "open(" + file + ")", -1, () -> p.deviceFiles.add(f));
+        return f;
     }
 }

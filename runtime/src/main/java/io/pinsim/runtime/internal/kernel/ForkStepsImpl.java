@@ -58,15 +58,28 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         return phase == Phase.DONE;
     }
 
+    /** Only the first step waits: mmap_write_lock() in dup_mmap() while a stepped fault holds mmap_lock for read. */
     @Override
     public boolean isBlocked() {
-        return false;
+        return phase == Phase.BEGIN && !parent.mm.mmapReaders.isEmpty();
+    }
+
+    /** While blocked: the parent's mmap_lock, which a fault in another thread holds for read. */
+    @Override
+    public String waitsFor() {
+        return isBlocked() ? parent.mm.objectId() + ":mmap_lock" : null;
+    }
+
+    private void requireNotBlocked() {
+        if (isBlocked()) {
+            throw new IllegalStateException("fork() waits for mmap_lock, which a write fault in another thread holds for read; step the fault first");
+        }
     }
 
     @Override
     public String nextStep() {
         return switch (phase) {
-            case BEGIN -> "fork(): take mmap_lock, create \"" + childName + "\"";
+            case BEGIN -> "fork(): take mmap_lock, create \"" + childName + "\"" + (isBlocked() ? " (waits for mmap_lock)" : "");
             case VMA_START -> "copy_page_range() of " + vmas.get(vmaIndex);
             case PTE_DECIDE -> "copy_present_pte(): decide for the next page of " + range.vma();
             case PTE_APPLY -> "copy_present_pte(): " + (range.copiesNext() ? "copy" : "share") + " " + Kernel.hex(range.address());
@@ -137,6 +150,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
             throw new IllegalStateException("the fork is already done");
         }
         parent.requireAlive();
+        requireNotBlocked();
         k.core.run(actor(), phase == Phase.BEGIN ? "fork()" : "fork(): remaining steps", -1, () -> {
             while (!isDone()) {
                 advance();
@@ -151,6 +165,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
             throw new IllegalStateException("the fork is already done");
         }
         parent.requireAlive();
+        requireNotBlocked();
         k.core.run(actor(), nextStep(), phase == Phase.PTE_APPLY ? range.address() : -1, this::advance);
     }
 
@@ -168,7 +183,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
 
     private void begin() {
         Mm mm = parent.mm;
-        mm.mmapWriteLocker = this;
+        mm.setMmapWriteLocker(this);
         child = new ProcessImpl(k, k.allocPid(), childName, parent);
         if (mm.anonVma != null) {
             child.mm.anonVma = mm.anonVma;
@@ -235,7 +250,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
     }
 
     private void end() {
-        parent.mm.mmapWriteLocker = null;
+        parent.mm.setMmapWriteLocker(null);
         k.registerProcess(child);
         k.trace().record(actor(), TraceKind.FORK, -1, -1, "fork() done: \"" + childName + "\" (pid " + child.pid() + ") runs");
         phase = Phase.DONE;
@@ -246,7 +261,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         long address = range.address();
         range.close();
         child.teardown();
-        parent.mm.mmapWriteLocker = null;
+        parent.mm.setMmapWriteLocker(null);
         phase = Phase.DONE;
         ProcessImpl dead = child;
         child = null;

@@ -39,6 +39,8 @@ public final class KernelImpl implements Kernel, DriverHost {
     /** dma_fence_context_alloc()'s counter. */
     long fenceContexts;
     final MmCore core;
+    /** The IOMMU's SVA side: PASIDs and bonds. */
+    final io.pinsim.runtime.internal.iommu.Iommu iommu;
     private final List<ProcessImpl> processes = new ArrayList<>();
     private final List<Filesystem> filesystems = new ArrayList<>();
     private final List<String> devices = new ArrayList<>();
@@ -56,6 +58,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     KernelImpl(Config config) {
         this.core = new MmCore(config);
+        this.iommu = new io.pinsim.runtime.internal.iommu.Iommu(core);
         this.fences = new FenceSignalling(core.lockdep(), core.model().get(DmaResvLockdepPriming.class), core::currentActor);
     }
 

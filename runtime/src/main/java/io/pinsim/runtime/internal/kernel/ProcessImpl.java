@@ -57,6 +57,8 @@ public final class ProcessImpl implements MmOwner {
     private int nextFd = 3;
     /** The open files (the fd table), in the order they were opened. */
     private final List<OpenFileImpl> files = new ArrayList<>();
+    /** Open files of device character devices, in the order they were opened; released at exit after exit_mmap(). */
+    final List<DeviceFileImpl> deviceFiles = new ArrayList<>();
     private long rlimitMemlock = Kernel.DEFAULT_RLIMIT_MEMLOCK;
     private boolean capIpcLock;
 
@@ -264,6 +266,12 @@ public final class ProcessImpl implements MmOwner {
     // ------------------------------------------------------------------------------ CPU access
 
     @Override
+    public byte[] peek(long address, int length) {
+        requireAlive();
+        return new Uaccess(this).peek(address, length);
+    }
+
+    @Override
     public byte[] read(long address, int length) {
         requireAlive();
         if (length < 0) {
@@ -330,6 +338,10 @@ public final class ProcessImpl implements MmOwner {
             f.closeOnExit();
         }
         files.clear();
+        // exit_files() after exit_mm(): a device's ->release() sees the address space gone
+        for (DeviceFileImpl f : List.copyOf(deviceFiles)) {
+            f.release("exit_files()");
+        }
         threads.clear();
     }
 

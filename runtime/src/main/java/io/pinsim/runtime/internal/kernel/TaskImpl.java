@@ -50,6 +50,11 @@ public final class TaskImpl implements io.pinsim.runtime.Task {
     }
 
     @Override
+    public io.pinsim.runtime.internal.mm.WriteFaultStepsImpl writeSteps(long address, byte value) {
+        return new io.pinsim.runtime.internal.mm.WriteFaultStepsImpl(process, this, address, value);
+    }
+
+    @Override
     public ForkStepsImpl forkSteps(String childName) {
         return process.forkSteps(this, childName);
     }

@@ -1,6 +1,9 @@
 package io.pinsim.runtime.internal.mm;
 
 import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.internal.locking.LockdepImpl;
+import io.pinsim.runtime.internal.locking.RwSem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -16,10 +19,23 @@ public final class AddressSpace {
     public final Host inode;
     public final NavigableMap<Long, Page> pages = new TreeMap<>();
     public final List<VmArea> vmas = new ArrayList<>(2);
+    /**
+     * mapping-&gt;invalidate_lock (730633f0b7f9, 5.15; ext4's i_mmap_sem before it, ea3d7209ca01, 4.5):
+     * truncate and hole punch hold it for write from unmap_mapping_range() to truncate_inode_pages(),
+     * a page fault on the file (filemap_fault()) takes it for read, so no fault maps a page that is
+     * about to leave the page cache.
+     */
+    public final RwSem invalidateLock;
 
     public AddressSpace(String name, Host inode) {
+        this(name, inode, null);
+    }
+
+    /** A page cache whose invalidate lock goes through {@code lockdep} (null: not annotated). */
+    public AddressSpace(String name, Host inode, LockdepImpl lockdep) {
         this.name = name;
         this.inode = inode;
+        this.invalidateLock = new RwSem("mapping:" + name + ":invalidate_lock", lockdep, LockClass.INVALIDATE_LOCK);
     }
 
     public String name() {
@@ -43,6 +59,13 @@ public final class AddressSpace {
 
         /** filemap_fault() / shmem_fault(): the page-cache page at index, read in if needed; null past EOF. */
         Page findOrReadPage(long index);
+
+        /**
+         * What filemap_fault() would find at index, without reading it in or allocating anything:
+         * the page-cache page's content, else the file's block; null for a hole (it reads as zeros).
+         * The caller checks i_size. For {@link Uaccess#peek}.
+         */
+        Content peekPage(long index);
 
         /** vm_ops-&gt;page_mkwrite() before a shared mapping's PTE becomes writable. */
         void pageMkwrite(Page f);

@@ -6,10 +6,12 @@ import java.util.Arrays;
 /**
  * The bytes of one page, stored compactly: a uniform fill byte until the first write that makes the
  * page mixed, then a 4 KiB array. A zero page costs nothing; a page filled with one byte costs one
- * byte.
+ * byte. A frame ({@link Page}) is its own content, so a populated page costs no second object;
+ * swap slots and disk blocks hold a plain {@code Content}.
  */
-public final class Content {
-    private byte fill;
+public class Content {
+    /** The uniform byte, sign-extended; an int so that a Page (which extends this) packs its fields without a gap. */
+    private int fill;
     private byte[] bytes;
 
     public Content() {
@@ -21,11 +23,17 @@ public final class Content {
 
     /** A copy of another page's content (copy_user_highpage). */
     public static Content copyOf(Content other) {
-        Content c = new Content(other.fill);
+        Content c = new Content((byte) other.fill);
         if (other.bytes != null) {
             c.bytes = other.bytes.clone();
         }
         return c;
+    }
+
+    /** Takes over another content's bytes (no copy): the other must not be used again. */
+    final void adopt(Content other) {
+        this.fill = other.fill;
+        this.bytes = other.bytes;
     }
 
     void copyFrom(Content other) {
@@ -34,12 +42,12 @@ public final class Content {
     }
 
     byte get(int offset) {
-        return bytes == null ? fill : bytes[offset];
+        return bytes == null ? (byte) fill : bytes[offset];
     }
 
     public void read(int offset, byte[] dst, int dstOff, int len) {
         if (bytes == null) {
-            Arrays.fill(dst, dstOff, dstOff + len, fill);
+            Arrays.fill(dst, dstOff, dstOff + len, (byte) fill);
         } else {
             System.arraycopy(bytes, offset, dst, dstOff, len);
         }
@@ -59,7 +67,7 @@ public final class Content {
                 return;
             }
             bytes = new byte[Kernel.PAGE_SIZE];
-            Arrays.fill(bytes, fill);
+            Arrays.fill(bytes, (byte) fill);
         }
         System.arraycopy(src, srcOff, bytes, offset, len);
     }
@@ -75,7 +83,7 @@ public final class Content {
                 return;
             }
             bytes = new byte[Kernel.PAGE_SIZE];
-            Arrays.fill(bytes, fill);
+            Arrays.fill(bytes, (byte) fill);
         }
         Arrays.fill(bytes, offset, offset + len, b);
     }
@@ -110,7 +118,7 @@ public final class Content {
     /** A short human description: {@code 'A' x 4096}, {@code zeros}, or the first bytes. */
     String describe() {
         if (bytes == null) {
-            return fill == 0 ? "zeros" : MmCore.describeByte(fill) + " x 4096";
+            return fill == 0 ? "zeros" : MmCore.describeByte((byte) fill) + " x 4096";
         }
         return "mixed, starting " + MmCore.describeBytes(bytes, 0, 16);
     }

@@ -228,7 +228,7 @@ public final class CopyPageRange {
             }
             case COPY -> {
                 Page old = k.frameOfPte(pte);
-                Page n = k.allocFrame(Content.copyOf(old.content));
+                Page n = k.allocFrame(Content.copyOf(old.content()));
                 if (n == null) {
                     return old;
                 }

@@ -5,6 +5,7 @@ import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.model.CowReuse;
 import io.pinsim.runtime.model.SwapinWriteReuse;
 import io.pinsim.runtime.trace.TraceKind;
+import io.pinsim.runtime.trace.TraceMessage;
 
 /**
  * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
@@ -25,6 +26,8 @@ public final class Faults {
     private final MmCore k;
     private final CowReuse cowReuse;
     private final SwapinWriteReuse swapinReuse;
+    private boolean deferCopies;
+    private DeferredCopy deferred;
 
     public Faults(MmCore k) {
         this.k = k;
@@ -67,6 +70,13 @@ public final class Faults {
         return Result.OK;
     }
 
+    /** The trace text of a read fault that maps the zero page: rendered when read (one fault per page of a populate). */
+    private static final TraceMessage ZERO_PAGE_FAULT = (addr, pfn) -> "read fault at " + Kernel.hex(addr)
+            + ": mapped the shared zero page read-only (do_anonymous_page)";
+    /** The trace text of a write fault that allocates an anonymous page. */
+    private static final TraceMessage NEW_ANON_PAGE = (addr, pfn) -> "write fault at " + Kernel.hex(addr)
+            + ": new anonymous page, frame #" + pfn + " (do_anonymous_page)";
+
     /**
      * do_anonymous_page(): a read fault maps the shared zero page read-only ("Use the zero-page for
      * reads"); a write fault allocates a zeroed, exclusive anonymous page.
@@ -75,7 +85,7 @@ public final class Faults {
         long addr = vpn << Kernel.PAGE_SHIFT;
         if ((flags & WRITE) == 0) {
             mm.pt.set(vpn, Pte.present(0) | Pte.SPECIAL | Pte.YOUNG);
-            k.trace().record(actor, TraceKind.FAULT, addr, 0, "read fault at " + Kernel.hex(addr) + ": mapped the shared zero page read-only (do_anonymous_page)");
+            k.trace().record(actor, TraceKind.FAULT, addr, 0, ZERO_PAGE_FAULT);
             return Result.OK;
         }
         Page f = k.allocFrame(new Content());
@@ -86,7 +96,7 @@ public final class Faults {
         // do_anonymous_page(): if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));
         boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.set(vpn, Pte.present(f.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
-        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": new anonymous page, frame #" + f.pfn() + " (do_anonymous_page)");
+        k.trace().record(actor, TraceKind.FAULT, addr, f.pfn(), NEW_ANON_PAGE);
         return Result.OK;
     }
 
@@ -170,7 +180,7 @@ public final class Faults {
         if (src == null) {
             return Result.OOM;
         }
-        Page n = k.allocFrame(Content.copyOf(src.content));
+        Page n = k.allocFrame(Content.copyOf(src.content()));
         if (n == null) {
             k.maybeFree(src);
             return Result.OOM;
@@ -279,6 +289,7 @@ public final class Faults {
             k.touch(f);
             k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": shared mapping, frame #" + f.pfn() + " made writable"
                     + (mkwrite ? " after ->page_mkwrite" : "") + " (wp_page_shared)");
+            mm.subscriptions.permissionUpgrade(vpn);
             return Result.OK;
         }
         if (f.isZeroPage()) {
@@ -373,19 +384,57 @@ public final class Faults {
         f.flags |= Page.DIRTY;
         k.touch(f);
         k.trace().record(actor, TraceKind.COW_REUSE, addr, f.pfn(), "write fault at " + Kernel.hex(addr) + ": reused frame #" + f.pfn() + ": " + why + " (do_wp_page)");
+        mm.subscriptions.permissionUpgrade(vpn);
         return Result.OK;
     }
 
     /**
      * wp_page_copy(): allocate a new exclusive anonymous page, copy, and replace the PTE, inside an
      * MMU_NOTIFY_CLEAR invalidation of the one page. For an unshare fault the new PTE stays read-only.
+     * With {@link #deferringCopies()} it only records the decision, for a stepped fault to copy and
+     * install later ({@link #installCopy}).
      */
     private Result wpPageCopy(Mm mm, VmArea vma, long vpn, Page old, boolean unshare, String actor, String why) {
-        long addr = vpn << Kernel.PAGE_SHIFT;
-        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content));
+        DeferredCopy c = new DeferredCopy(old, unshare, why);
+        if (deferCopies) {
+            deferred = c;
+            return Result.OK;
+        }
+        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
         if (n == null) {
             return Result.OOM;
         }
+        installCopy(mm, vma, vpn, c, n, actor);
+        return Result.OK;
+    }
+
+    /** What do_wp_page() decided to copy, and why: the old page and the fault's kind. */
+    public record DeferredCopy(Page old, boolean unshare, String why) {
+    }
+
+    /**
+     * Makes wp_page_copy() stop at its decision: the fault's first step under the PTL, for a stepped
+     * fault that allocates and copies with the PTL dropped ({@link WriteFaultStepsImpl}).
+     */
+    Faults deferringCopies() {
+        deferCopies = true;
+        return this;
+    }
+
+    /** The copy decided while {@link #deferringCopies()}, or null if the fault did not copy. */
+    DeferredCopy deferred() {
+        return deferred;
+    }
+
+    /**
+     * wp_page_copy() once the PTL is held again and pte_same() held: the new page {@code n} (already
+     * a copy of the old one) replaces the old one in the PTE, inside an MMU_NOTIFY_CLEAR
+     * invalidation; the old page loses the mapping and is freed if nothing else holds it.
+     */
+    void installCopy(Mm mm, VmArea vma, long vpn, DeferredCopy c, Page n, String actor) {
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        Page old = c.old();
+        boolean unshare = c.unshare();
         makeAnon(n, mm, vma, vpn, true);
         mm.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
         long oldPte = mm.pt.get(vpn);
@@ -401,11 +450,10 @@ public final class Faults {
         k.touch(old);
         k.trace().record(actor, unshare ? TraceKind.UNSHARE : TraceKind.COW_COPY, addr, n.pfn(),
                 (unshare ? "unshare fault at " : "write fault at ") + Kernel.hex(addr) + ": copied frame #" + old.pfn() + " to new frame #" + n.pfn()
-                        + ": " + why + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
+                        + ": " + c.why() + (unshare ? "; PTE stays read-only (FAULT_FLAG_UNSHARE)" : "") + " (wp_page_copy)"
                         + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
         freeSwapCache(old);
         k.maybeFree(old);
-        return Result.OK;
     }
 
     /**

@@ -58,7 +58,25 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     @Override
     public boolean isBlocked() {
-        return phase == Phase.SLOW && r.process().mm().mmapWriteLocker != null;
+        return phase == Phase.SLOW && (r.process().mm().mmapWriteLocker != null || invalidateLockHeld() != null);
+    }
+
+    /**
+     * The invalidate lock (mapping-&gt;invalidate_lock) of a file the rest of the range maps, if a
+     * truncate holds it for write: the slow path's fault (filemap_fault()) takes it for read and
+     * waits. Null if none.
+     */
+    private String invalidateLockHeld() {
+        Mm mm = r.process().mm();
+        long first = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
+        long end = (r.start() >>> Kernel.PAGE_SHIFT) + r.nrPages();
+        for (long vpn = first; vpn < end; vpn++) {
+            VmArea v = mm.findVma(vpn);
+            if (v != null && v.mapping != null && !v.mapping.invalidateLock.canRead(this)) {
+                return v.mapping.invalidateLock.id();
+            }
+        }
+        return null;
     }
 
     @Override
@@ -67,7 +85,7 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
             case BEGIN -> "begin " + r.call();
             case WALK -> "lockless walk of page " + frames.size() + " at " + Kernel.hex(r.start() + ((long) frames.size() << Kernel.PAGE_SHIFT));
             case FINISH -> "finish the fast walk" + (seqChecked ? " (check write_protect_seq)" : "");
-            case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for mmap_lock)" : "");
+            case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for " + (r.process().mm().mmapWriteLocker != null ? "mmap_lock" : "the invalidate lock") + ")" : "");
             case DONE -> "done";
         };
     }
@@ -122,17 +140,22 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         };
     }
 
-    /** While blocked: the mmap_lock a fork in progress holds for write. */
+    /** While blocked: the mmap_lock a fork in progress holds for write, or the invalidate lock a truncate holds. */
     @Override
     public String waitsFor() {
-        return isBlocked() ? r.process().mm().objectId() + ":mmap_lock" : null;
+        if (!isBlocked()) {
+            return null;
+        }
+        return r.process().mm().mmapWriteLocker != null ? r.process().mm().objectId() + ":mmap_lock" : invalidateLockHeld();
     }
 
     @Override
     public GupPagesImpl run() {
         while (!isDone()) {
             if (isBlocked()) {
-                throw new IllegalStateException(r.call() + " waits for mmap_lock, which a fork in progress holds; step the fork first");
+                throw new IllegalStateException(r.process().mm().mmapWriteLocker != null
+                        ? r.call() + " waits for mmap_lock, which a fork in progress holds; step the fork first"
+                        : r.call() + " waits for " + waitsFor() + ", which a truncate in progress holds; step the truncate first");
             }
             step();
         }
@@ -254,8 +277,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     private void gupFastFallback() {
         Mm mm = r.process().mm();
-        if (mm.mmapWriteLocker != null) {
-            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "slow path waits: mmap_lock is held for write by a fork in progress");
+        if (isBlocked()) {
+            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "slow path waits: " + waitsFor() + " is held for write");
             return;
         }
         gup.getUserPagesFrom(r, frames.size(), frames, refs);

@@ -97,7 +97,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
             int page = (int) (o >>> Kernel.PAGE_SHIFT);
             int in = (int) (o & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(length - done, Kernel.PAGE_SIZE - in);
-            frames[page].content.read(in, out, done, n);
+            frames[page].content().read(in, out, done, n);
             done += n;
         }
         return out;
@@ -121,7 +121,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
                 if (f.isZeroPage()) {
                     throw new IllegalStateException("page " + page + " is the shared zero page; a device must never write it");
                 }
-                f.content.write(in, data, done, n);
+                f.content().write(in, data, done, n);
                 kernel.wrote(f);
                 kernel.trace().record(device(), TraceKind.DMA, address(page) + in, f.pfn(), "DMA wrote " + n + " bytes into frame #" + f.pfn()
                         + (isCoherent(page) ? "" : " - which process \"" + request.process().name() + "\" no longer maps at " + Kernel.hex(address(page))));

@@ -6,8 +6,19 @@ import io.pinsim.runtime.trace.KernelLog;
 import java.util.Collection;
 
 /**
- * The model's CONFIG_DEBUG_VM: checks run over the frames an operation touched, and over every
- * frame on {@link MmCore#checkInvariants()}. A broken invariant throws {@link KernelBugException}.
+ * The model's CONFIG_DEBUG_VM. After each operation it checks what the operation changed, so its
+ * cost grows with what the operation touched, not with the size of the kernel or the number of
+ * processes: the frames it touched, every PTE it changed (the page tables report each change), the
+ * VMAs it removed and the pages that left a page cache. {@link MmCore#checkInvariants()} (and
+ * {@code Kernel.close()}) checks everything: every frame and every page table. A broken invariant
+ * throws {@link KernelBugException}.
+ *
+ * <p>The two find the same breaks: a rule about a frame and the PTEs that map it is checked from
+ * whichever side changed. A PTE changed by the operation is checked against its frame (a freed
+ * frame, a writable mapping of a page that is not exclusive, a dangling swap entry, a PTE outside
+ * every VMA); a frame the operation touched is checked against its own state and, only where the
+ * frame changed in a way its unchanged PTEs could contradict (it stopped being PageAnonExclusive,
+ * it was freed, it left a page cache), against every PTE that maps it.
  */
 final class Invariants {
     private final MmCore k;
@@ -20,26 +31,95 @@ final class Invariants {
     record LeftCache(Page page, AddressSpace from) {
     }
 
+    /** What one operation changed besides the frames it touched; reused from operation to operation. */
+    static final class Changes {
+        private Mm[] pteMms = new Mm[16];
+        private long[] pteVpns = new long[16];
+        private int ptes;
+        private final java.util.List<Object[]> removedVmas = new java.util.ArrayList<>();
+        private final java.util.List<Page> lostExclusive = new java.util.ArrayList<>();
+
+        void pte(Mm mm, long vpn) {
+            if (ptes == pteVpns.length) {
+                pteMms = java.util.Arrays.copyOf(pteMms, ptes * 2);
+                pteVpns = java.util.Arrays.copyOf(pteVpns, ptes * 2);
+            }
+            pteMms[ptes] = mm;
+            pteVpns[ptes] = vpn;
+            ptes++;
+        }
+
+        void vmaRemoved(Mm mm, long startVpn, long endVpn) {
+            removedVmas.add(new Object[] {mm, startVpn, endVpn});
+        }
+
+        void lostExclusive(Page f) {
+            lostExclusive.add(f);
+        }
+
+        boolean isEmpty() {
+            return ptes == 0 && removedVmas.isEmpty() && lostExclusive.isEmpty();
+        }
+
+        void clear() {
+            if (pteVpns.length > 4096) {
+                // a large operation (a populate, a fork) must not keep its lists for the kernel's life
+                pteMms = new Mm[16];
+                pteVpns = new long[16];
+            } else {
+                java.util.Arrays.fill(pteMms, 0, ptes, null);
+            }
+            ptes = 0;
+            removedVmas.clear();
+            lostExclusive.clear();
+        }
+    }
+
     /**
-     * Checks the frames (each once: MmCore.touch() already deduplicates), the pages that left a page
-     * cache (no PTE of a VMA of that cache may still map them, freed or not), and the page tables of
-     * the processes.
+     * Checks what one operation changed: the frames it touched (each once: MmCore.touch() already
+     * deduplicates), the PTEs it changed, the VMAs it removed, the pages that stopped being
+     * exclusive and the pages that left a page cache (no PTE of a VMA of that cache may still map
+     * them, freed or not).
      */
-    void check(Collection<Page> frames, Collection<Mm> mms, Collection<LeftCache> leftCache) {
+    void check(Collection<Page> frames, Changes changes, Collection<LeftCache> leftCache) {
+        boolean forking = k.debug().forkInProgress();
         for (Page f : frames) {
-            checkFrame(f);
+            checkFrame(f, forking, false);
+        }
+        for (Page f : changes.lostExclusive) {
+            if (!f.isFree() && !(forking && midFork(f))) {
+                checkNoWritablePte(f);
+            }
+        }
+        VmArea last = null;
+        for (int i = 0; i < changes.ptes; i++) {
+            last = checkPte(changes.pteMms[i], changes.pteVpns[i], forking, last);
+        }
+        for (Object[] r : changes.removedVmas) {
+            checkNoPteLeft((Mm) r[0], (Long) r[1], (Long) r[2]);
         }
         for (LeftCache l : leftCache) {
             checkLeftCache(l.page(), l.from());
         }
+    }
+
+    /** Checks every frame against every PTE that maps it, and every PTE of every address space. */
+    void checkAll(Collection<Page> frames, Collection<Mm> mms) {
+        boolean forking = k.debug().forkInProgress();
+        for (Page f : frames) {
+            checkFrame(f, forking, true);
+        }
         for (Mm mm : mms) {
-            {
-                checkPageTable(mm);
-            }
+            checkPageTable(mm);
         }
     }
 
-    private void checkFrame(Page f) {
+    /**
+     * The frame's own rules. {@code everyPte}: also check that no PTE maps a non-exclusive page
+     * writable (the full check; the incremental one checks that from the PTEs an operation changed
+     * and from the pages that stopped being exclusive).
+     */
+    private void checkFrame(Page f, boolean forking, boolean everyPte) {
         if (f.isFree()) {
             // Walk as if it were live: a freed frame must not be reachable from any PTE.
             if (f.isAnon() && f.anonVma != null) {
@@ -58,26 +138,23 @@ final class Invariants {
         if (k.frame(f.pfn()) != f) {
             fail("frame-table", "frame #" + f.pfn() + " is live but the frame table holds another object for its pfn");
         }
-        int mapcount = f.mapcount();
-        if (k.anonExclusiveEra() && f.isAnon() && !midFork(f)) {
+        if (k.anonExclusiveEra() && f.isAnon() && !(forking && midFork(f))) {
             boolean exclusive = f.isAnonExclusive();
             if (!exclusive && f.countRefs(GupRef.Kind.PIN) > 0 && k.pinnedAnonPagesExclusive()) {
                 fail("pinned-page-not-exclusive", "frame #" + f.pfn() + " is pinned (" + f.holders()
                         + ") but not PageAnonExclusive (sanity_check_pinned_pages)");
             }
-            if (!exclusive && mapcount > 0) {
-                k.rmap().walk(f, (mm, vma, vpn) -> {
-                    if (Pte.isWrite(mm.pt.get(vpn))) {
-                        fail("writable-shared-anon", "process \"" + mm.owner.name() + "\" maps frame #" + f.pfn() + " writable at "
-                                + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " but the page is not PageAnonExclusive");
-                    }
-                });
+            if (!exclusive && everyPte) {
+                checkNoWritablePte(f);
             }
-            if (exclusive && mapcount > 1) {
-                fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + mapcount + " times");
+            if (exclusive) {
+                int mapcount = mappings(f, 2);
+                if (mapcount > 1) {
+                    fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
+                }
             }
         }
-        if (mapcount == 0 && f.mapping == null && f.swapSlot == null && f.refs == null) {
+        if (f.mapping == null && f.swapSlot == null && f.refs == null && mappings(f, 1) == 0) {
             fail("leaked-frame", "frame #" + f.pfn() + " is allocated but nothing maps, caches or holds it");
         }
         if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty()) {
@@ -85,6 +162,88 @@ final class Invariants {
         }
         if (f.swapSlot != null && f.swapSlot.cache != f) {
             fail("swap-cache", "frame #" + f.pfn() + " believes it is in the swap cache of slot " + f.swapSlot.id + " but the slot holds another page");
+        }
+    }
+
+    /** How many PTEs map the frame, counting no further than {@code limit} (a walk that stops early). */
+    private int mappings(Page f, int limit) {
+        if (f.isAnon() && f.anonVma != null) {
+            // the anonymous case of walkWhile, without a visitor: the family's mms at the page's index
+            java.util.List<Mm> mms = f.anonVma.mms;
+            int n = 0;
+            for (int i = 0; i < mms.size() && n < limit; i++) {
+                long pte = mms.get(i).pt.get(f.index);
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                    n++;
+                }
+            }
+            return n;
+        }
+        int[] n = new int[1];
+        k.rmap().walkWhile(f, (mm, vma, vpn) -> ++n[0] < limit);
+        return n[0];
+    }
+
+    /** In the anon-exclusive era no PTE may map a page writable that is not PageAnonExclusive. */
+    private void checkNoWritablePte(Page f) {
+        if (!k.anonExclusiveEra() || !f.isAnon() || f.isAnonExclusive()) {
+            return;
+        }
+        k.rmap().walk(f, (mm, vma, vpn) -> {
+            if (Pte.isWrite(mm.pt.get(vpn))) {
+                failWritableShared(mm, f, vpn);
+            }
+        });
+    }
+
+    private void failWritableShared(Mm mm, Page f, long vpn) {
+        fail("writable-shared-anon", "process \"" + mm.owner.name() + "\" maps frame #" + f.pfn() + " writable at "
+                + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " but the page is not PageAnonExclusive");
+    }
+
+    /**
+     * One PTE the operation changed, against its VMA, its frame or its swap slot. {@code last} is
+     * the VMA the previous PTE was in (changes come in runs over one VMA); returns this PTE's.
+     */
+    private VmArea checkPte(Mm mm, long vpn, boolean forking, VmArea last) {
+        long pte = mm.pt.get(vpn);
+        if (pte == Pte.NONE) {
+            return last;
+        }
+        MmOwner p = mm.owner;
+        VmArea vma = last != null && last.mm == mm && vpn >= last.startVpn && vpn < last.endVpn
+                ? last : mm.findVma(vpn);
+        if (vma == null) {
+            fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
+        }
+        if (Pte.isPresent(pte)) {
+            Page f = k.frame(Pte.pfn(pte));
+            if (f == null || f.isFree()) {
+                fail("freed-frame-mapped", "process \"" + p.name() + "\" maps freed pfn " + Pte.pfn(pte) + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+            if (k.anonExclusiveEra() && f.isAnon() && !(forking && midFork(f))) {
+                if (!f.isAnonExclusive() && Pte.isWrite(pte)) {
+                    failWritableShared(mm, f, vpn);
+                }
+                if (f.isAnonExclusive() && mappings(f, 2) > 1) {
+                    fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
+                }
+            }
+        } else if (Pte.isSwap(pte) && k.swap.get(Pte.slot(pte)) == null) {
+            fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
+        }
+        return vma;
+    }
+
+    /** A removed VMA's range holds no PTE that no other VMA covers (unmap_region() zaps before the VMA goes). */
+    private void checkNoPteLeft(Mm mm, long startVpn, long endVpn) {
+        long vpn = mm.pt.nextPopulated(startVpn, endVpn);
+        while (vpn >= 0) {
+            VmArea v = mm.findVma(vpn);
+            if (v == null) {
+                fail("pte-outside-vma", "process \"" + mm.owner.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
+            }
+            vpn = mm.pt.nextPopulated(Math.max(vpn + 1, v.endVpn), endVpn);
         }
     }
 
@@ -143,6 +302,7 @@ final class Invariants {
      * write_protect_seq is for). The frame is checked again by the next operation that touches it.
      */
     private static boolean midFork(Page f) {
+        // callers ask only while some fork holds an mmap_lock for write (MmCore.forkInProgress())
         if (f.anonVma == null) {
             return false;
         }

@@ -26,10 +26,10 @@ import java.util.Map;
  */
 final class Kmemleak {
     private final MmCore k;
-    private final Page[] frames;
+    private final FrameTable frames;
     private final List<Mm> mms;
 
-    Kmemleak(MmCore k, Page[] frames, List<Mm> mms) {
+    Kmemleak(MmCore k, FrameTable frames, List<Mm> mms) {
         this.k = k;
         this.frames = frames;
         this.mms = mms;
@@ -45,8 +45,10 @@ final class Kmemleak {
                 }
             });
         }
-        for (Page f : frames) {
-            if (f == null || f.isZeroPage() || f.isFree()) {
+        List<Page> all = new ArrayList<>();
+        frames.forEach(all::add);
+        for (Page f : all) {
+            if (f.isZeroPage() || f.isFree()) {
                 continue;
             }
             String why = null;

@@ -43,7 +43,7 @@ public final class Migration {
                         + " > mapcount " + f.mapcount() + Faults.extraRefs(f) + " (migrate_vma_check_page)");
                 continue;
             }
-            Page n = k.allocFrame(Content.copyOf(f.content));
+            Page n = k.allocFrame(Content.copyOf(f.content()));
             if (n == null) {
                 break;
             }

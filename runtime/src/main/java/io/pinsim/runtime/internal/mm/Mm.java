@@ -21,7 +21,7 @@ import java.util.TreeMap;
 public final class Mm {
     public final MmCore kernel;
     final MmOwner owner;
-    public final PageTable pt = new PageTable();
+    public final PageTable pt;
     /** VMAs by start vpn. */
     public final NavigableMap<Long, VmArea> vmas = new TreeMap<>();
     public AnonVma anonVma;
@@ -29,8 +29,10 @@ public final class Mm {
     public boolean hasPinned;
     /** mm->write_protect_seq (57efa1fe5957): odd while fork write-protects a COW VMA. */
     public int writeProtectSeq;
-    /** The operation that holds mmap_lock for write (a fork in progress), or null. */
+    /** The operation that holds mmap_lock for write (a fork in progress), or null; set with {@link #setMmapWriteLocker}. */
     public Object mmapWriteLocker;
+    /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy()). */
+    public final java.util.List<Object> mmapReaders = new java.util.ArrayList<>(1);
     /** mm->pinned_vm, in pages. */
     public long pinnedVm;
     /** mm->locked_vm, in pages. */
@@ -41,7 +43,19 @@ public final class Mm {
     public Mm(MmCore kernel, MmOwner owner) {
         this.kernel = kernel;
         this.owner = owner;
+        this.pt = kernel.debug().tracksPtes() ? new PageTable(vpn -> kernel.debug().touchPte(this, vpn)) : new PageTable();
         kernel.registerMm(this);
+    }
+
+    /**
+     * Takes (a locker) or releases (null) mmap_lock for write on behalf of a fork in progress; the
+     * kernel counts such forks so the invariants can tell at once whether any page may be mid-fork.
+     */
+    public void setMmapWriteLocker(Object locker) {
+        if ((mmapWriteLocker == null) != (locker == null)) {
+            kernel.debug().forkLocked(locker != null);
+        }
+        mmapWriteLocker = locker;
     }
 
     /**
@@ -125,6 +139,7 @@ public final class Mm {
      */
     public void removeVma(VmArea v) {
         vmas.remove(v.startVpn);
+        kernel.debug().vmaRemoved(this, v.startVpn, v.endVpn);
         if (v.mapping != null) {
             v.mapping.vmas.remove(v);
             if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {

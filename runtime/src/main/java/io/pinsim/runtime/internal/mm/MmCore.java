@@ -20,7 +20,6 @@ import io.pinsim.runtime.trace.Trace;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -35,9 +34,10 @@ public final class MmCore {
     private final KernelModel model;
     private final long seed;
     private final long memoryFrames;
-    private final boolean invariantsEnabled;
+    /** The model's CONFIG_DEBUG_VM bookkeeping: what each operation touched, for the invariants and snapshots. */
+    private final DebugVm debug;
     private final String name;
-    private final Trace trace = new Trace();
+    private final Trace trace;
     private final KernelLog log;
     private final LockdepImpl lockdep;
     private final DmaResvLockdepPriming priming;
@@ -47,7 +47,7 @@ public final class MmCore {
     public final SwapSpace swap = new SwapSpace();
     private final SplittableRandom random;
 
-    private Page[] frames = new Page[64];
+    private final FrameTable frames = new FrameTable();
     private long nextPfn = 1;
     private long[] freePfns = new long[16];
     private int freeCount;
@@ -67,15 +67,6 @@ public final class MmCore {
     /** user->locked_vm of the one user every process runs as, in pages (io_uring's accounting). */
     private long userLockedVm;
     private int depth;
-    private List<Page> touched = new ArrayList<>();
-    /** The pages that left a page cache in this operation, for the invariants: no PTE may still map them. */
-    private List<Invariants.LeftCache> leftCache = new ArrayList<>();
-    /** Whether operations collect the frames they touch: for the invariants, or for snapshots. */
-    private final boolean trackTouched;
-    private final int snapshotsPerStep;
-    private final List<FrameSnapshot> snapshots = new ArrayList<>();
-    /** Numbers the top-level operations, for Page.touchedIn; starts at 1 so new frames (0) are untouched. */
-    private long opSeq = 1;
 
     private final boolean biasedPins;
     private final boolean anonExclusiveEra;
@@ -92,9 +83,8 @@ public final class MmCore {
         this.model = config.model();
         this.seed = config.seed();
         this.memoryFrames = config.memoryFrames();
-        this.invariantsEnabled = config.invariants();
-        this.snapshotsPerStep = config.frameSnapshots();
-        this.trackTouched = invariantsEnabled || snapshotsPerStep > 0;
+        this.trace = new Trace(config.trace());
+        this.debug = new DebugVm(this, config.invariants(), config.fullInvariantChecks(), config.frameSnapshots());
         this.name = config.name() != null ? config.name() : model.name();
         this.log = new KernelLog(this.name);
         this.random = new SplittableRandom(seed);
@@ -109,7 +99,7 @@ public final class MmCore {
         DmaResvLockdep.prime(lockdep, priming);
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
-        frames[0] = zeroPage;
+        frames.set(0, zeroPage);
     }
 
     public KernelModel model() {
@@ -156,7 +146,7 @@ public final class MmCore {
 
     /** The frame with this pfn if it is allocated, or null. */
     public Page frame(long pfn) {
-        return pfn >= 0 && pfn < frames.length ? frames[(int) pfn] : null;
+        return frames.get(pfn);
     }
 
     public long usedFrames() {
@@ -287,17 +277,7 @@ public final class MmCore {
             trace.end();
             if (depth == 0) {
                 retryPending();
-                List<Page> check = touched;
-                touched = new ArrayList<>();
-                List<Invariants.LeftCache> left = leftCache;
-                leftCache = left.isEmpty() ? left : new ArrayList<>();
-                opSeq++;
-                if (invariantsEnabled && (ok || !check.isEmpty())) {
-                    new Invariants(this).check(check, List.of(), left);
-                }
-                if (snapshotsPerStep > 0) {
-                    snapshot(step, check);
-                }
+                debug.endOp(step, ok);
             }
         }
     }
@@ -349,64 +329,41 @@ public final class MmCore {
         return out;
     }
 
+    /** Whether an operation is running (the bookkeeping of {@link DebugVm} counts only inside one). */
+    boolean inOp() {
+        return depth > 0;
+    }
+
+    /** The CONFIG_DEBUG_VM bookkeeping of this kernel. */
+    DebugVm debug() {
+        return debug;
+    }
+
     /** Checks every invariant over every allocated frame and every address space. */
     public void checkInvariants() {
         List<Page> all = new ArrayList<>();
-        for (Page f : frames) {
-            if (f != null) {
-                all.add(f);
-            }
-        }
-        new Invariants(this).check(all, mms, List.of());
+        frames.forEach(all::add);
+        new Invariants(this).checkAll(all, mms);
     }
 
     /** The snapshots recorded at the end of each step, oldest first; empty when snapshots are off. */
     public List<FrameSnapshot> frameSnapshots() {
-        return Collections.unmodifiableList(snapshots);
+        return debug.frameSnapshots();
     }
 
-    /** Records who holds each of the first frames the step touched, in the order it touched them. */
-    private void snapshot(int step, List<Page> touchedFrames) {
-        for (int i = 0; i < touchedFrames.size() && i < snapshotsPerStep; i++) {
-            Page f = touchedFrames.get(i);
-            List<String> mappedBy = new ArrayList<>();
-            rmap.walk(f, (mm, vma, vpn) -> {
-                long pte = mm.pt.get(vpn);
-                mappedBy.add(mm.owner.name() + " 0x" + Long.toHexString(vpn << Kernel.PAGE_SHIFT) + (Pte.isWrite(pte) ? " rw" : " ro"));
-            });
-            snapshots.add(new FrameSnapshot(step, f.pfn(), f.toString(), mappedBy, f.holders(), f.isFree() ? "-" : f.describeContent()));
-        }
-    }
-
-    /**
-     * Notes that an operation wrote the frame's content. Only snapshots show content; the invariants
-     * do not depend on it, so with snapshots off a write costs nothing here.
-     */
+    /** Notes that an operation wrote the frame's content (see {@link DebugVm#wrote}). */
     public void wrote(Page f) {
-        if (snapshotsPerStep > 0) {
-            touch(f);
-        }
+        debug.wrote(f);
     }
 
     /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
     public void touch(Page f) {
-        if (trackTouched && depth > 0 && f.touchedIn != opSeq) {
-            f.touchedIn = opSeq;
-            touched.add(f);
-        }
+        debug.touch(f);
     }
 
-    /**
-     * Notes that a page leaves the page cache {@code from} (__filemap_remove_folio(), shmem or DAX
-     * entry deletion). The invariants then check, at the end of the operation, that no PTE of a VMA
-     * of {@code from} still maps it: the kernel unmaps before it deletes, and CONFIG_DEBUG_VM
-     * reports a page "still mapped when deleted" (filemap_unaccount_folio()).
-     */
+    /** Notes that a page leaves the page cache {@code from} (see {@link DebugVm#leftPageCache}). */
     public void leftPageCache(Page f, AddressSpace from) {
-        touch(f);
-        if (invariantsEnabled && depth > 0) {
-            leftCache.add(new Invariants.LeftCache(f, from));
-        }
+        debug.leftPageCache(f, from);
     }
 
     /**
@@ -422,12 +379,9 @@ public final class MmCore {
             return null;
         }
         long pfn = freeCount > 0 ? freePfns[--freeCount] : nextPfn++;
-        if (pfn >= frames.length) {
-            frames = Arrays.copyOf(frames, (int) Math.max(frames.length * 2L, pfn + 1));
-        }
         Page f = new Page(this, pfn, content);
         f.allocStep = trace.step();
-        frames[(int) pfn] = f;
+        frames.set(pfn, f);
         used++;
         touch(f);
         return f;
@@ -446,7 +400,7 @@ public final class MmCore {
     /** __free_page(). */
     public void freeFrame(Page f) {
         f.flags |= Page.FREE;
-        frames[(int) f.pfn()] = null;
+        frames.set(f.pfn(), null);
         if (freeCount == freePfns.length) {
             freePfns = Arrays.copyOf(freePfns, freeCount * 2);
         }
@@ -457,7 +411,7 @@ public final class MmCore {
 
     /** The frame a present PTE maps; a KernelBugException if it is free. */
     public Page frameOfPte(long pte) {
-        Page f = frames[(int) Pte.pfn(pte)];
+        Page f = frames.get(Pte.pfn(pte));
         if (f == null) {
             throw new KernelBugException("pte-maps-free-frame", "a present PTE maps pfn " + Pte.pfn(pte) + " which is free", trace.render());
         }

@@ -7,6 +7,7 @@ import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierListener;
 import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.model.SecondaryTlbInvalidation;
 import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.trace.KernelLog;
@@ -166,6 +167,10 @@ public final class MmuNotifierSubscriptions {
 
     private void invalidateEnd(MmuNotifierRange range, List<MmuNotifierListener> ended) {
         for (MmuNotifierListener l : List.copyOf(ended)) {
+            // up to 6.5 mmu_notifier_invalidate_range_end() calls ->invalidate_range() first; in 6.6 the
+            // arch TLB flush inside the operation calls ->arch_invalidate_secondary_tlbs(), just before this
+            // point: no device access of the model can run in between, so both flush here
+            l.invalidateSecondaryTlbs(mm.owner, range.start(), range.end());
             l.invalidateRangeEnd(mm.owner, range.event(), range.start(), range.end());
         }
         if (--activeInvalidateRanges > 0 || !isInvalidating()) {
@@ -175,6 +180,21 @@ public final class MmuNotifierSubscriptions {
         List<Runnable> work = new ArrayList<>(deferred);
         deferred.clear();
         work.forEach(Runnable::run);
+    }
+
+    /**
+     * A PTE permission upgrade at vpn (ptep_set_access_flags() with dirty): the CPU TLB is flushed
+     * on arm64, and with {@link SecondaryTlbInvalidation#ARCH_INVALIDATE_SECONDARY_TLBS} (6bbd42e2df8f,
+     * 6.6) so are secondary TLBs; before, no notifier hears of it.
+     */
+    void permissionUpgrade(long vpn) {
+        if (listeners.isEmpty() || mm.kernel.model().get(SecondaryTlbInvalidation.class) != SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS) {
+            return;
+        }
+        long addr = vpn << Kernel.PAGE_SHIFT;
+        for (MmuNotifierListener l : List.copyOf(listeners)) {
+            l.invalidateSecondaryTlbs(mm.owner, addr, addr + Kernel.PAGE_SIZE);
+        }
     }
 
     /** __mmu_notifier_release() at exit_mmap: RELEASE to every interval (which must not fail), ->release to classic subscribers, which go. */

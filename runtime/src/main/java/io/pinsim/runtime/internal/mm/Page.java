@@ -11,7 +11,7 @@ import java.util.List;
  * it — so they cannot drift. A frame object stands for one allocation; when it is freed and the pfn
  * reused, a new object stands for the new allocation.
  */
-public final class Page implements io.pinsim.runtime.Frame {
+public final class Page extends Content implements io.pinsim.runtime.Frame {
     public static final int ANON = 1;
     /** PG_anon_exclusive; only {@link #isAnonExclusive()}, {@link #setAnonExclusive()} and {@link #clearAnonExclusive()} touch it. */
     private static final int ANON_EXCLUSIVE = 1 << 1;
@@ -27,8 +27,7 @@ public final class Page implements io.pinsim.runtime.Frame {
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
 
     private final MmCore kernel;
-    private final long pfn;
-    public final Content content;
+    private final int pfn;
     public int flags;
     /** The anon_vma-like family whose mms may map this anonymous frame. */
     public AnonVma anonVma;
@@ -41,14 +40,22 @@ public final class Page implements io.pinsim.runtime.Frame {
     /** GUP references and pins held on this frame, oldest first; null when there are none. */
     public List<GupRef> refs;
     /** The operation that last touched the frame (MmCore.touch), so it is checked once per operation. */
-    long touchedIn;
+    int touchedIn;
     /** The trace step that allocated the frame (for leak reports). */
     int allocStep;
 
     Page(MmCore kernel, long pfn, Content content) {
         this.kernel = kernel;
-        this.pfn = pfn;
-        this.content = content;
+        if (pfn != (int) pfn) {
+            throw new IllegalArgumentException("pfn " + pfn + " is beyond the model's 2^31 frames");
+        }
+        this.pfn = (int) pfn;
+        adopt(content);
+    }
+
+    /** The frame's bytes: the frame itself (struct page and its data are one object in the model). */
+    public Content content() {
+        return this;
     }
 
     /** The page frame number. */
@@ -102,7 +109,10 @@ public final class Page implements io.pinsim.runtime.Frame {
      * the bit into the swap entry. A no-op in a kernel without the flag.
      */
     public void clearAnonExclusive() {
-        flags &= ~ANON_EXCLUSIVE;
+        if ((flags & ANON_EXCLUSIVE) != 0) {
+            flags &= ~ANON_EXCLUSIVE;
+            kernel.debug().lostExclusive(this);
+        }
     }
 
     @Override
@@ -223,13 +233,13 @@ public final class Page implements io.pinsim.runtime.Frame {
     public byte[] read(int offset, int length) {
         MmCore.checkRange(offset, length);
         byte[] b = new byte[length];
-        content.read(offset, b, 0, length);
+        read(offset, b, 0, length);
         return b;
     }
 
     @Override
     public String describeContent() {
-        return content.describe();
+        return describe();
     }
 
     void addRef(GupRef ref) {

@@ -120,7 +120,7 @@ public final class Reclaim {
             m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
         }
         f.clearAnonExclusive();
-        slot.content = Content.copyOf(f.content);
+        slot.content = Content.copyOf(f.content());
         f.flags &= ~Page.DIRTY;
         k.touch(f);
         int rc = f.refcount();

@@ -13,6 +13,44 @@ public final class Rmap {
         void visit(Mm mm, VmArea vma, long vpn);
     }
 
+    /** Visits one PTE that maps a frame and says whether the walk goes on. */
+    @FunctionalInterface
+    interface WhileVisitor {
+        boolean visit(Mm mm, VmArea vma, long vpn);
+    }
+
+    /** {@link #walk} that stops as soon as the visitor returns false (rmap_walk_control.done()). */
+    void walkWhile(Page f, WhileVisitor visitor) {
+        if (f.isZeroPage() || f.isFree()) {
+            return;
+        }
+        if (f.isAnon()) {
+            if (f.anonVma == null) {
+                return;
+            }
+            java.util.List<Mm> mms = f.anonVma.mms;
+            for (int i = 0; i < mms.size(); i++) {
+                Mm mm = mms.get(i);
+                long pte = mm.pt.get(f.index);
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && !visitor.visit(mm, null, f.index)) {
+                    return;
+                }
+            }
+        } else if (f.mapping != null) {
+            java.util.List<VmArea> vmas = f.mapping.vmas;
+            for (int i = 0; i < vmas.size(); i++) {
+                VmArea v = vmas.get(i);
+                long vpn = v.vpnOf(f.index);
+                if (vpn >= 0) {
+                    long pte = v.mm.pt.get(vpn);
+                    if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && !visitor.visit(v.mm, v, vpn)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
     /** page_mapcount(), by walking every place that may map the frame. */
     int mapcount(Page f) {
         int[] n = new int[1];

@@ -41,7 +41,7 @@ public final class Uaccess {
                 int off = (int) (a & (Kernel.PAGE_SIZE - 1));
                 int n = (int) Math.min(length - done, Kernel.PAGE_SIZE - off);
                 Page f = access(a, true, null);
-                f.content.fill(off, n, value);
+                f.content().fill(off, n, value);
                 kernel.wrote(f);
                 done += n;
             }
@@ -64,7 +64,7 @@ public final class Uaccess {
             int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, false, call);
             if (out != null) {
-                f.content.read(off, out, done, n);
+                f.content().read(off, out, done, n);
             }
             done += n;
         }
@@ -103,10 +103,78 @@ public final class Uaccess {
             int off = (int) (a & (Kernel.PAGE_SIZE - 1));
             int n = Math.min(data.length - done, Kernel.PAGE_SIZE - off);
             Page f = access(a, true, call);
-            f.content.write(off, data, done, n);
+            f.content().write(off, data, done, n);
             kernel.wrote(f);
             done += n;
         }
+    }
+
+    /**
+     * The model's debugger read (see {@code Process.peek}): what access_process_vm() with FOLL_FORCE
+     * would copy, found without its fault. Per page: a present PTE's frame; a swap entry's swap-cache
+     * page, else its slot; an empty PTE: the page cache or the file's block at the VMA's offset
+     * (zeros for a hole), a shmem object's page (zeros if it has none), or zeros for private
+     * anonymous memory (what do_anonymous_page() maps for a read). No PTE, page, flag, counter or
+     * trace event changes. Every page is checked first: a hole in the VMAs, a VMA without
+     * VM_MAYREAD (check_vma_flags()) or a page past a file's end fails the whole read with EIO, as
+     * ptrace(PTRACE_PEEKDATA) does when access_process_vm() copies less than asked.
+     */
+    public byte[] peek(long address, int length) {
+        requireAlive();
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative, was " + length);
+        }
+        if (length == 0) {
+            return new byte[0];
+        }
+        long last = address + length - 1;
+        if (address < 0 || last >= Kernel.TASK_SIZE) {
+            throw new ErrnoException(Errno.EIO, "peek", Kernel.hex(address) + " +" + length + " is outside the user address space");
+        }
+        for (long vpn = address >>> Kernel.PAGE_SHIFT; vpn <= last >>> Kernel.PAGE_SHIFT; vpn++) {
+            VmArea v = mm.findVma(vpn);
+            String bad = v == null ? "nothing is mapped at " : (v.flags & VmArea.VM_MAYREAD) == 0 ? "the VMA does not allow reading (no VM_MAYREAD) at "
+                    : Pte.isNone(mm.pt.get(vpn)) && v.inode() != null && (v.indexOf(vpn) << Kernel.PAGE_SHIFT) >= v.inode().size()
+                            ? "the file ends before " : null;
+            if (bad != null) {
+                throw new ErrnoException(Errno.EIO, "peek", bad + Kernel.hex(Math.max(address, vpn << Kernel.PAGE_SHIFT)));
+            }
+        }
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            long a = address + done;
+            int off = (int) (a & (Kernel.PAGE_SIZE - 1));
+            int n = Math.min(length - done, Kernel.PAGE_SIZE - off);
+            Content c = peekContent(a >>> Kernel.PAGE_SHIFT);
+            if (c != null) {
+                c.read(off, out, done, n);
+            }
+            done += n;
+        }
+        return out;
+    }
+
+    /** The content a read of the page would see, or null for zeros. */
+    private Content peekContent(long vpn) {
+        long pte = mm.pt.get(vpn);
+        if (Pte.isPresent(pte)) {
+            return Pte.pfn(pte) == 0 ? null : kernel.frameOfPte(pte).content();
+        }
+        if (Pte.isSwap(pte)) {
+            SwapSpace.Slot slot = kernel.swap.get(Pte.slot(pte));
+            return slot.cache != null ? slot.cache.content() : slot.content;
+        }
+        VmArea v = mm.findVma(vpn);
+        if (v.mapping == null) {
+            return null;
+        }
+        long index = v.indexOf(vpn);
+        if (v.inode() != null) {
+            return v.inode().peekPage(index);
+        }
+        Page f = v.mapping.pages.get(index);
+        return f == null ? null : f.content();
     }
 
     /** The MMU and the fault handler for one access; with {@code uaccessCall} failures are EFAULT for that call. */
