@@ -173,7 +173,7 @@ final class Invariants {
             int n = 0;
             for (int i = 0; i < mms.size() && n < limit; i++) {
                 long pte = mms.get(i).pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn()) {
                     n++;
                 }
             }
@@ -229,7 +229,7 @@ final class Invariants {
                     fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
                 }
             }
-        } else if (Pte.isSwap(pte) && k.swap.get(Pte.slot(pte)) == null) {
+        } else if (Pte.isSwapSlot(pte) && k.swap.get(Pte.slot(pte)) == null) {
             fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
         }
         return vma;

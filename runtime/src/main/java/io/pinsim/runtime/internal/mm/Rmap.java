@@ -32,7 +32,8 @@ public final class Rmap {
             for (int i = 0; i < mms.size(); i++) {
                 Mm mm = mms.get(i);
                 long pte = mm.pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && !visitor.visit(mm, null, f.index)) {
+                boolean maps = Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn();
+                if (maps && !visitor.visit(mm, null, f.index)) {
                     return;
                 }
             }

@@ -161,6 +161,12 @@ public final class Uaccess {
         if (Pte.isPresent(pte)) {
             return Pte.pfn(pte) == 0 ? null : kernel.frameOfPte(pte).content();
         }
+        if (Pte.isDevicePrivate(pte)) {
+            return kernel.deviceMemory.page(Pte.slot(pte)).content;
+        }
+        if (Pte.isDeviceExclusive(pte)) {
+            return kernel.frame(Pte.slot(pte)).content();
+        }
         if (Pte.isSwap(pte)) {
             SwapSpace.Slot slot = kernel.swap.get(Pte.slot(pte));
             return slot.cache != null ? slot.cache.content() : slot.content;
