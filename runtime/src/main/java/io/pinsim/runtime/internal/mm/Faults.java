@@ -493,21 +493,8 @@ public final class Faults {
         return (vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0;
     }
 
-    /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace. */
+    /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace ({@link Page#describeExtraRefs()}). */
     static String extraRefs(Page f) {
-        StringBuilder sb = new StringBuilder();
-        if (f.refs != null) {
-            for (GupRef r : f.refs) {
-                sb.append(sb.length() == 0 ? ": " : ", ").append(r);
-            }
-        }
-        if (f.swapSlot != null) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("swap cache");
-        }
-        int mc = f.mapcount();
-        if (mc > 1) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("mapped ").append(mc).append(" times");
-        }
-        return sb.toString();
+        return f.describeExtraRefs();
     }
 }
