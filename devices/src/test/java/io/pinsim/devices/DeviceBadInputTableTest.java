@@ -42,6 +42,7 @@ class DeviceBadInputTableTest {
         rdma(t);
         memoryRegions(t);
         vfio(t);
+        hmm(t);
         nvme(t);
         gpu(t);
         uacce(t);
@@ -164,6 +165,54 @@ class DeviceBadInputTableTest {
                     .on("an ODP MR the device has not faulted", ok("no device entry: " + (m.startsWith("device") ? "null" : "false")), f -> f.odpMr)
                     .on("a deregistered MR", ise("deregistered MR"), f -> f.deadMr);
         }
+    }
+
+    static HmmMirrorFile mirror(DeviceBadInputFixture f) {
+        return new HmmMirror(f.k, "hmm_dmirror0", 2).open(f.a);
+    }
+
+    static void hmm(BadInputTable<DeviceBadInputFixture> t) {
+        t.type(HmmMirror.class).type(HmmMirrorFile.class).type(HmmMirrorCmd.class);
+        t.noInput(HmmMirror.class, "name()", "kernel()", "memory()", "release()", "failNextAllocation()");
+        t.noInput(HmmMirrorFile.class, "process()", "pageTable()", "isClosed()", "close()");
+        t.noInput(HmmMirrorCmd.class, "data()", "cpages()", "faults()");
+        t.method(HmmMirrorCmd.class, "<init>(byte[],long,long)", f -> args(new byte[1], 1L, 0L))
+                .bad("-1 pages", ok("a record of what the ioctl returned"), 1, -1L);
+        t.method(HmmMirror.class, "<init>(Kernel,String,int)", f -> args(f.k, "hmm_dmirror1", 2))
+                .bad("a name taken on the kernel", iae("already attached"), 1, "mlx5_0")
+                .bad("0 pages of device memory", iae("at least one page"), 2, 0)
+                .bad("-1 pages of device memory", iae("at least one page"), 2, -1);
+        t.method(HmmMirror.class, "open(Process)", f -> new HmmMirror(f.k, "hmm_dmirror0", 2), f -> args(f.a))
+                .bad("a process of another kernel", iae("attach a device to each kernel"), 0, f -> f.b)
+                .bad("an exited process", ise("has exited"), 0, f -> f.dead);
+        for (String fn : List.of("read", "migrateToDevice", "migrateToSystem", "snapshot", "exclusive", "checkExclusive")) {
+            t.method(HmmMirrorFile.class, fn + "(long,int)", DeviceBadInputTableTest::mirror, f -> args(f.buf, 1))
+                    .bad("0 pages", errno(EINVAL, "cmd.npages"), 1, 0)
+                    .bad("-1 pages", errno(EINVAL, "cmd.npages"), 1, -1)
+                    .bad("an unaligned address", errno(EINVAL, "page aligned"), 0, f -> f.buf + 1)
+                    .bad("an address past the user address space", errno(EINVAL, "leaves the user address space"), 0, -(long) PAGE)
+                    .on("a closed file", ise("is closed"), f -> {
+                        HmmMirrorFile m = mirror(f);
+                        m.close();
+                        return m;
+                    });
+        }
+        t.method(HmmMirrorFile.class, "read(long,int)", DeviceBadInputTableTest::mirror, f -> args(f.buf, 1))
+                .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(0x10000L, 1));
+        t.method(HmmMirrorFile.class, "migrateToDevice(long,int)", DeviceBadInputTableTest::mirror, f -> args(f.buf, 1))
+                .bad("an unmapped address", errno(EINVAL, "no readable VMA"), 0, 0x10000L);
+        t.method(HmmMirrorFile.class, "snapshot(long,int)", DeviceBadInputTableTest::mirror, f -> args(f.buf, 1))
+                .bad("an unmapped address", ok("HMM_DMIRROR_PROT_ERROR"), 0, 0x10000L);
+        t.method(HmmMirrorFile.class, "write(long,byte[])", DeviceBadInputTableTest::mirror, f -> args(f.buf, new byte[PAGE]))
+                .bad("no bytes", iae("whole pages"), 1, new byte[0])
+                .bad("half a page", iae("whole pages"), 1, new byte[PAGE / 2])
+                .bad("an unaligned address", errno(EINVAL, "page aligned"), 0, f -> f.buf + 1)
+                .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(0x10000L, new byte[PAGE]))
+                .on("a closed file", ise("is closed"), f -> {
+                    HmmMirrorFile m = mirror(f);
+                    m.close();
+                    return m;
+                });
     }
 
     static void vfio(BadInputTable<DeviceBadInputFixture> t) {

@@ -7,9 +7,9 @@ import io.pinsim.runtime.IoUring;
 /**
  * The end of every sequence: what a test or a process exit would release is released (pending
  * forks and GUP-fast run to completion, in-flight direct I/O completes, pins and references are
- * dropped, memory regions deregistered, IOMMU mappings removed, uacce queues, rings and files closed), then
+ * dropped, memory regions deregistered, IOMMU mappings removed, uacce queues, rings, files and HMM mirrors closed), then
  * {@code Kernel.close()}: every process exits, the invariants are checked over every frame, and the
- * leak check runs. Every step is rendered, so a leak reproduces from the printed test.
+ * leak check runs; every device page must be back in its pool. Every step is rendered, so a leak reproduces from the printed test.
  */
 final class Teardown {
     private final World w;
@@ -69,7 +69,15 @@ final class Teardown {
                 tolerate(() -> f.f().close());
             }
         }
+        for (var e : w.mirrors.entrySet()) {
+            w.tolerantLine("fd" + e.getKey() + ".close()");
+            e.getValue().close();
+        }
         w.kernel.close();
+        if (w.hasHmm() && w.hmm().memory().freePages() != w.hmm().memory().nrPages()) {
+            throw new IllegalStateException("after every process exited " + (w.hmm().memory().nrPages() - w.hmm().memory().freePages())
+                    + " device page(s) of hmm_dmirror0 are still in use: an entry that referred to them was lost without dropping its reference");
+        }
     }
 
     private static void tolerate(Runnable r) {

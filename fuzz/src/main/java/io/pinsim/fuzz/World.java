@@ -89,6 +89,9 @@ final class World {
     private final ProtectionDomain[] pds = new ProtectionDomain[64];
     private RdmaNic nic;
     private VfioDevice vfio;
+    private io.pinsim.devices.HmmMirror hmm;
+    /** Each process's open mirror, by process index (test_hmm's one fd per process). */
+    final java.util.Map<Integer, io.pinsim.devices.HmmMirrorFile> mirrors = new java.util.TreeMap<>();
     private io.pinsim.devices.SvaAccelerator sva;
     private int vars;
     int threads;
@@ -189,7 +192,7 @@ final class World {
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
         return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op)
-                || new SvaOps(this).apply(op);
+                || new SvaOps(this).apply(op) || new HmmOps(this).apply(op);
     }
 
     int liveCount() {
@@ -320,6 +323,36 @@ final class World {
             resv = g.dmaResv("bo0");
         }
         return resv;
+    }
+
+    /** The HMM mirror device with 32 pages of device-private memory (created on first use). */
+    io.pinsim.devices.HmmMirror hmm() {
+        if (hmm == null) {
+            emit("HmmMirror hmm = new HmmMirror(k, \"hmm_dmirror0\", 32);");
+            hmm = new io.pinsim.devices.HmmMirror(kernel, "hmm_dmirror0", 32);
+        }
+        return hmm;
+    }
+
+    boolean hasHmm() {
+        return hmm != null;
+    }
+
+    /** The process's mirror, opened on first use. */
+    io.pinsim.devices.HmmMirrorFile mirror(Proc p) {
+        int i = procs.indexOf(p);
+        io.pinsim.devices.HmmMirrorFile m = mirrors.get(i);
+        if (m == null) {
+            io.pinsim.devices.HmmMirror h = hmm();
+            emit("HmmMirrorFile fd" + i + " = hmm.open(" + p.var() + ");");
+            m = h.open(p.p());
+            mirrors.put(i, m);
+        }
+        return m;
+    }
+
+    String mirrorVar(Proc p) {
+        return "fd" + procs.indexOf(p);
     }
 
     /** The SVA accelerator (created on first use). */

@@ -7,7 +7,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The fuzzer really drives the GPU: every GPU operation applies in the first sequences, jobs signal, and jobs wait for the other GPU. */
+/** The fuzzer really drives the GPU: every GPU operation applies in the first 4000 sequences, jobs signal, and jobs wait for the other GPU. */
 class GpuFuzzCoverageTest {
     @Test
     void gpuOperationsApply() {
@@ -15,7 +15,7 @@ class GpuFuzzCoverageTest {
         Map<Op.Kind, Integer> applied = new EnumMap<>(Op.Kind.class);
         int signalled = 0;
         int crossDevice = 0;
-        for (long i = 0; i < 2000; i++) {
+        for (long i = 0; i < 4000; i++) {
             World w = new World(Fuzzer.modelFor(i), false);
             for (Op op : fuzzer.generate(i)) {
                 try {
@@ -36,7 +36,7 @@ class GpuFuzzCoverageTest {
         }
         assertThat(signalled).as("jobs that signalled").isPositive();
         assertThat(crossDevice).as("jobs waiting for the other GPU").isPositive();
-        System.out.printf("GPU ops applied in 2000 sequences: %s; %d jobs signalled, %d waited for the other GPU%n", applied.entrySet().stream()
+        System.out.printf("GPU ops applied in 4000 sequences: %s; %d jobs signalled, %d waited for the other GPU%n", applied.entrySet().stream()
                 .filter(e -> e.getKey().name().startsWith("GPU")).toList(), signalled, crossDevice);
     }
 }

@@ -30,6 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.spi.DevicePageTable;
 import io.pinsim.runtime.spi.DeviceFile;
+import io.pinsim.runtime.spi.DevicePagemap;
+import io.pinsim.runtime.spi.DevicePagemapOps;
+import io.pinsim.runtime.spi.HmmPfn;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.IoPageFaultException;
 import io.pinsim.runtime.spi.IommuSva;
@@ -76,6 +79,7 @@ class BadInputTableTest {
         openFile(t);
         io(t);
         driver(t);
+        deviceMemory(t);
         sva(t);
         devicePageTable(t);
         handles(t);
@@ -794,6 +798,56 @@ class BadInputTableTest {
         }
     }
 
+    /** A device pool of two pages whose migrate_to_ram migrates the page back. */
+    static DevicePagemap pagemap(BadInputFixture f) {
+        DevicePagemap[] pm = new DevicePagemap[1];
+        pm[0] = f.dev.memremapPages(2, "dev0", (p, address, page) -> pm[0].migrateToRam(p, address, 1) == 1);
+        return pm[0];
+    }
+
+    static void deviceMemory(BadInputTable<BadInputFixture> t) {
+        t.method(DriverContext.class, "hmmRangeFault(MmuIntervalNotifier,long,long,int,int,Object)", f -> f.dev,
+                        f -> args(f.sub, f.sub.readBegin(), f.buf, 1, HmmPfn.REQ_FAULT, "dev0"))
+                .nullOk("devPrivateOwner", "a range with no owner returns no device-private page as it is")
+                .bad("a notifier of another kernel", iae(OTHER), 0, f -> f.sub2)
+                .bad("a removed notifier", ise("was removed"), 0, f -> f.removedSub)
+                .bad("a stale sequence", errno(EBUSY, "mmu_interval_check_retry"), 1, -1L)
+                .bad("0 pages", errno(EINVAL, "walk_page_range"), 3, 0)
+                .bad("-1 pages", errno(EINVAL, "walk_page_range"), 3, -1)
+                .bad("no request flags on an unmapped address", ok("a snapshot reports HMM_PFN_ERROR"), f -> args(f.sub, f.sub.readBegin(), 0x10000L, 1, 0, "dev0"))
+                .bad("an unmapped address", errno(EFAULT, "no VMA"), 2, 0x10000L);
+        t.method(DriverContext.class, "memremapPages(int,Object,DevicePagemapOps)", f -> f.dev, f -> args(2, "dev0", (DevicePagemapOps) (p, a, pg) -> false))
+                .nullOk("owner", "an owner is any value, null too")
+                .bad("0 pages", iae("at least one page"), 0, 0)
+                .bad("-1 pages", iae("at least one page"), 0, -1);
+        t.method(DriverContext.class, "makeDeviceExclusive(Process,long,int,Object)", f -> f.dev, f -> args(f.a, f.buf, 1, "dev0"))
+                .nullOk("owner", "an owner is any value, null too")
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("0 pages", errno(EINVAL, "nr_pages must be positive"), 2, 0)
+                .bad("an unmapped address", errno(EFAULT, "no VMA"), 1, 0x10000L);
+        t.type(DevicePagemap.class);
+        t.noInput(DevicePagemap.class, "owner()", "nrPages()", "freePages()", "evict()");
+        t.method(DevicePagemap.class, "owns(Frame)", BadInputTableTest::pagemap, f -> args(f.frame))
+                .bad("a frame of another kernel", ok("not a page of this pool: false"), 0, f -> f.frame2);
+        t.method(DevicePagemap.class, "failNextAllocations(int)", BadInputTableTest::pagemap, f -> args(1))
+                .bad("-1", iae("must not be negative"), 0, -1);
+        t.method(DevicePagemap.class, "write(Frame,int,byte[])", BadInputTableTest::pagemap, f -> args(f.frame, 0, new byte[8]))
+                .bad("a system frame", iae("is not a page of dev0's device memory"), 0, f -> f.frame)
+                .bad("offset -1", iae("within one page"), 1, -1);
+        t.method(DevicePagemap.class, "read(Frame,int,int)", BadInputTableTest::pagemap, f -> args(f.frame, 0, 8))
+                .bad("a system frame", iae("is not a page of dev0's device memory"), 0, f -> f.frame)
+                .bad("length -1", iae("within one page"), 2, -1);
+        for (String fn : List.of("migrateToDevice", "migrateToRam")) {
+            t.method(DevicePagemap.class, fn + "(Process,long,int)", BadInputTableTest::pagemap, f -> args(f.a, f.buf, 1))
+                    .bad("a process of another kernel", iae("another kernel"), 0, f -> f.b)
+                    .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                    .bad("0 pages", errno(EINVAL, "nr_pages must be positive"), 2, 0)
+                    .bad("an unmapped address", errno(EINVAL, "no VMA"), 1, 0x10000L)
+                    .bad("a range past the VMA", errno(EINVAL, "run past the end"), 2, 3);
+        }
+    }
+
     // ------------------------------------------------------------------ SVA bonds and device files
 
     private static IommuSva bond(BadInputFixture f) {
@@ -848,6 +902,8 @@ class BadInputTableTest {
         t.type(DevicePageTable.class);
         t.noInput(DevicePageTable.class, "<init>()", "size()");
         t.method(DevicePageTable.class, "map(long,Frame,boolean)", f -> new DevicePageTable(), f -> args(f.buf, f.frame, true));
+        t.method(DevicePageTable.class, "zapFrame(Frame)", f -> new DevicePageTable(), f -> args(f.frame))
+                .bad("a frame of another kernel", ok("maps nothing here: 0"), 0, f -> f.frame2);
         t.method(DevicePageTable.class, "lookup(long)", f -> new DevicePageTable(), f -> args(f.buf))
                 .bad("address -1", ok("nothing mapped: null"), 0, -1L);
         for (String range : List.of("zap(long,long)", "count(long,long)")) {

@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.DeviceExclusive;
+import io.pinsim.runtime.model.HmmDevicePrivateOwner;
 import io.pinsim.runtime.model.DioPages;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.model.DirtyWithoutBuffersWriteback;
@@ -823,6 +825,111 @@ class SwitchBehaviourTest {
             a.write(p, fill('W', 1));
             assertThat(a.frameAt(p).pfn()).isEqualTo(ref.frame(0).pfn());
             assertThat(writeReusesGupHeldThp(KernelModel.LINUX_6_6)).as("not exclusive after fork, page_count() 2").isFalse();
+        }
+    }
+
+    /** A driver with device-private memory whose migrate_to_ram migrates the faulting page back (dmirror_devmem_fault()). */
+    static io.pinsim.runtime.spi.DevicePagemap[] devmem(Kernel k, String name) {
+        DriverContext ctx = DriverContext.attach(k, name);
+        io.pinsim.runtime.spi.DevicePagemap[] pm = new io.pinsim.runtime.spi.DevicePagemap[1];
+        pm[0] = ctx.memremapPages(4, name, (p, address, page) -> pm[0].migrateToRam(p, address, 1) == 1);
+        return pm;
+    }
+
+    @Nested
+    class DeviceExclusiveValues {
+        @Test
+        void unsupportedRefusesMakeDeviceExclusiveAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_6_6.with(DeviceExclusive.UNSUPPORTED));
+            DriverContext gpu = DriverContext.attach(k, "gpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            String before = a.pteAt(buf);
+            assertThatThrownBy(() -> gpu.makeDeviceExclusive(a, buf, 1, "gpu0")).isInstanceOf(ErrnoException.class)
+                    .extracting(e -> ((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL);
+            assertThat(a.pteAt(buf)).isEqualTo(before);
+        }
+
+        @Test
+        void exclusiveEntryMakesTheCpuFaultAndTheFaultRestoresThePte() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(DeviceExclusive.EXCLUSIVE_ENTRY));
+            DriverContext gpu = DriverContext.attach(k, "gpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            List<MmuNotifierEvent> events = new ArrayList<>();
+            a.insertIntervalNotifier(buf, PAGE, (sub, range, cur) -> {
+                events.add(range.event());
+                sub.setSeq(cur);
+                return true;
+            }, "watch");
+            List<Frame> got = gpu.makeDeviceExclusive(a, buf, 1, "gpu0");
+            assertThat(got.get(0).mapcount()).as("the page stays mapped").isEqualTo(1);
+            assertThat(a.pteAt(buf)).startsWith("device-exclusive entry").endsWith("RW");
+            assertThat(a.frameAt(buf)).as("not present for the CPU").isNull();
+            assertThat(events).containsExactly(MmuNotifierEvent.EXCLUSIVE);
+            assertThat(seen(a, buf)).isEqualTo('A');
+            assertThat(events).as("the CPU access revoked the device's access").containsExactly(MmuNotifierEvent.EXCLUSIVE, MmuNotifierEvent.EXCLUSIVE);
+            assertThat(a.frameAt(buf)).isSameAs(got.get(0));
+            assertThat(a.isMappedWritable(buf)).as("restored writable, as the entry was").isTrue();
+        }
+    }
+
+    @Nested
+    class HmmDevicePrivateOwnerValues {
+        /** Page 0 of a buffer moved to gpu1's memory, then gpu0 faults it with hmm_range_fault(owner gpu0). */
+        private io.pinsim.runtime.spi.HmmPfn faultOtherDevicesPage(KernelModel m, Process[] out) {
+            Kernel k = kernel(m);
+            io.pinsim.runtime.spi.DevicePagemap gpu1 = devmem(k, "gpu1")[0];
+            DriverContext gpu0 = DriverContext.attach(k, "gpu0");
+            Process a = k.spawn("A");
+            out[0] = a;
+            long buf = buffer(a, 1, 'A');
+            assertThat(gpu1.migrateToDevice(a, buf, 1).get(0).valid()).isTrue();
+            MmuIntervalNotifier sub = gpu0.insertIntervalNotifier(a, buf, PAGE, (s, r, cur) -> {
+                s.setSeq(cur);
+                return true;
+            }, "mirror");
+            for (int tries = 0; ; tries++) {
+                try {
+                    return gpu0.hmmRangeFault(sub, sub.readBegin(), buf, 1, io.pinsim.runtime.spi.HmmPfn.REQ_FAULT, "gpu0").get(0);
+                } catch (ErrnoException e) {
+                    // the migration back invalidates gpu0's interval too: the canonical loop retries
+                    if (e.errno() != Errno.EBUSY || tries > 0) {
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        @Test
+        void anyOwnerHandsOverAnotherDevicesPrivatePage() {
+            Process[] a = new Process[1];
+            io.pinsim.runtime.spi.HmmPfn e = faultOtherDevicesPage(KernelModel.LINUX_6_6.with(HmmDevicePrivateOwner.ANY_OWNER), a);
+            assertThat(e.valid()).isTrue();
+            assertThat(e.devicePrivate()).as("gpu1's page, which gpu0 cannot address").isTrue();
+            long buf = a[0].vmas().get(0).start();
+            assertThat(a[0].pteAt(buf)).as("nothing migrated back").startsWith("device-private entry");
+            assertThat(a[0].frameAt(buf)).isNull();
+        }
+
+        @Test
+        void ownerMatchOthersEfaultRefusesAnotherDevicesPageAndLeavesIt() {
+            Process[] a = new Process[1];
+            assertThatThrownBy(() -> faultOtherDevicesPage(KernelModel.LINUX_6_6.with(HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT), a))
+                    .isInstanceOf(ErrnoException.class).extracting(e -> ((ErrnoException) e).errno()).isEqualTo(Errno.EFAULT);
+            long buf = a[0].vmas().get(0).start();
+            assertThat(a[0].pteAt(buf)).as("the page stays on gpu1").startsWith("device-private entry");
+        }
+
+        @Test
+        void ownerMatchMigratesAnotherDevicesPageBackThroughItsOwner() {
+            Process[] a = new Process[1];
+            io.pinsim.runtime.spi.HmmPfn e = faultOtherDevicesPage(KernelModel.LINUX_4_19.with(HmmDevicePrivateOwner.OWNER_MATCH), a);
+            assertThat(e.valid()).isTrue();
+            assertThat(e.devicePrivate()).isFalse();
+            long buf = a[0].vmas().get(0).start();
+            assertThat(a[0].frameAt(buf)).as("gpu1's migrate_to_ram brought the page back").isSameAs(e.frame());
+            assertThat(seen(a[0], buf)).isEqualTo('A');
         }
     }
 

@@ -45,6 +45,22 @@ public final class DevicePageTable {
         return out;
     }
 
+    /**
+     * Removes every entry that maps this frame (a driver dropping a device page that left it);
+     * returns how many. Costs one pass over the entries.
+     */
+    public int zapFrame(Frame frame) {
+        java.util.Objects.requireNonNull(frame, "frame");
+        int n = 0;
+        for (var it = entries.values().iterator(); it.hasNext(); ) {
+            if (it.next().frame() == frame) {
+                it.remove();
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The number of mapped pages in [start, end): what a zap of that range would remove, found without visiting unmapped pages. */
     public int count(long start, long end) {
         return range(start, end).size();

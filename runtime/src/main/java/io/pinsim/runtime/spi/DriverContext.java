@@ -7,6 +7,7 @@ import io.pinsim.runtime.MmuIntervalNotifier;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.trace.KernelLog;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -120,6 +121,37 @@ public interface DriverContext {
      * @throws IllegalStateException for a removed notifier
      */
     HmmRange hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, boolean write);
+
+    /**
+     * hmm_range_fault() with request flags and a device-private owner (range->default_flags,
+     * range->dev_private_owner): with {@link HmmPfn#REQ_FAULT} pages are faulted in as
+     * {@link #hmmRangeFault(MmuIntervalNotifier, long, long, int, boolean)} does (another device's
+     * private page migrates back to RAM); without it the walk is a snapshot that faults nothing and
+     * reports {@link HmmPfn#ERROR} for an unreadable VMA. The owner's own device-private pages are
+     * returned as they are.
+     *
+     * @throws io.pinsim.runtime.ErrnoException as the other hmmRangeFault (EFAULT and EPERM only when faulting)
+     * @throws IllegalStateException for a removed notifier
+     */
+    List<HmmPfn> hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, int reqFlags, Object devPrivateOwner);
+
+    /**
+     * memremap_pages() of MEMORY_DEVICE_PRIVATE memory for this device: a pool of {@code nrPages}
+     * device pages owned by {@code owner}, whose CPU faults call {@code ops}.
+     *
+     * @throws IllegalArgumentException for a pool of no pages
+     */
+    DevicePagemap memremapPages(int nrPages, Object owner, DevicePagemapOps ops);
+
+    /**
+     * make_device_exclusive() (5.14+): faults each page in writable and replaces its PTE by a
+     * device-exclusive entry under an MMU_NOTIFY_EXCLUSIVE invalidation with {@code owner}; a CPU
+     * access restores it. Returns the frames, per page (null where the page could not be faulted).
+     *
+     * @throws io.pinsim.runtime.ErrnoException EINVAL before 5.14 or for no pages; EFAULT for an
+     *         address without a writable VMA
+     */
+    List<Frame> makeDeviceExclusive(Process process, long address, int nrPages, Object owner);
 
     /**
      * The device writes a frame it holds (DMA), whatever the CPU page tables map now; {@code what}

@@ -15,7 +15,9 @@ import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockClass;
 import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.mm.Accounting;
+import io.pinsim.runtime.internal.mm.DeviceMigration;
 import io.pinsim.runtime.internal.mm.Faults;
+import io.pinsim.runtime.internal.mm.HmmWalk;
 import io.pinsim.runtime.internal.mm.Mm;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.MmuIntervalNotifierImpl;
@@ -24,10 +26,13 @@ import io.pinsim.runtime.internal.mm.Pte;
 import io.pinsim.runtime.internal.mm.VmArea;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.spi.DeviceFile;
+import io.pinsim.runtime.spi.DevicePagemap;
+import io.pinsim.runtime.spi.DevicePagemapOps;
 import io.pinsim.runtime.spi.DmaFenceContext;
 import io.pinsim.runtime.spi.DmaResv;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.Gfp;
+import io.pinsim.runtime.spi.HmmPfn;
 import io.pinsim.runtime.spi.HmmRange;
 import io.pinsim.runtime.spi.IommuSva;
 import io.pinsim.runtime.spi.IommuSvaOps;
@@ -238,6 +243,35 @@ final class DriverContextImpl implements DriverContext {
             }
             throw new KernelBugException("hmm-range-fault-loop", call + " did not settle", kernel.trace().render());
         }));
+    }
+
+    @Override
+    public List<HmmPfn> hmmRangeFault(MmuIntervalNotifier subscription, long notifierSeq, long start, int nrPages, int reqFlags, Object devPrivateOwner) {
+        MmuIntervalNotifierImpl sub = MmuIntervalNotifierImpl.of(subscription, kernel.core);
+        if (sub.isRemoved()) {
+            throw new IllegalStateException("hmm_range_fault() with " + sub.name() + ", which was removed: insert a notifier for the range first");
+        }
+        ProcessImpl p = mine(sub.process());
+        String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + ((reqFlags & HmmPfn.REQ_FAULT) == 0 ? ", snapshot"
+                : (reqFlags & HmmPfn.REQ_WRITE) != 0 ? ", HMM_PFN_REQ_WRITE" : "") + ")";
+        return underMmapReadLock(() -> kernel.core.op(name, call, start,
+                () -> new HmmWalk(kernel.core).walk(p.mm, sub, notifierSeq, start >>> Kernel.PAGE_SHIFT, nrPages, reqFlags, devPrivateOwner, name)));
+    }
+
+    @Override
+    public DevicePagemap memremapPages(int nrPages, Object owner, DevicePagemapOps ops) {
+        Objects.requireNonNull(ops, "ops");
+        if (nrPages <= 0) {
+            throw new IllegalArgumentException("memremapPages(" + nrPages + ", ..): a device needs at least one page of memory");
+        }
+        return new DevicePagemapImpl(kernel, name, owner, nrPages, ops);
+    }
+
+    @Override
+    public List<Frame> makeDeviceExclusive(Process process, long address, int nrPages, Object owner) {
+        ProcessImpl p = mine(process);
+        return underMmapReadLock(() -> kernel.core.op(name, "make_device_exclusive(" + Kernel.hex(address) + ", " + nrPages + " pages)", address,
+                () -> new ArrayList<Frame>(new DeviceMigration(kernel.core).makeDeviceExclusive(p.mm, address >>> Kernel.PAGE_SHIFT, nrPages, owner, name))));
     }
 
     @Override

@@ -16,7 +16,7 @@ import io.pinsim.runtime.trace.TraceKind;
  * kernel/fork.c drives it (see the kernel's fork steps).
  */
 public final class CopyPageRange {
-    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE }
+    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE, DEVICE_PRIVATE }
 
     private final MmCore k;
     private final Mm src;
@@ -75,7 +75,11 @@ public final class CopyPageRange {
             b.write(id + ":pte").write(Page.objectId(Pte.pfn(src.pt.getPmd(huge))));
         } else if (next >= 0) {
             long p = src.pt.get(next);
-            if (Pte.isSwap(p)) {
+            if (Pte.isDevicePrivate(p)) {
+                b.read("devpage:" + Pte.slot(p));
+            } else if (Pte.isDeviceExclusive(p)) {
+                b.write(src.pteId(next)).write(Page.objectId(Pte.slot(p)));
+            } else if (Pte.isSwap(p)) {
                 b.read("swap:" + Pte.slot(p));
             } else {
                 b.write(Page.objectId(Pte.pfn(p)));
@@ -92,6 +96,7 @@ public final class CopyPageRange {
         Footprint.Builder b = Footprint.builder().write(src.pteId(vpn)).write(dst.objectId());
         switch (decision) {
             case SWAP -> b.write("swap:" + Pte.slot(pte));
+            case DEVICE_PRIVATE -> b.write("devpage:" + Pte.slot(pte));
             case ZERO -> b.write(Page.objectId(0));
             case SHARE, HUGE_SHARE -> b.write(Page.objectId(Pte.pfn(src.pt.get(vpn))));
             case COPY -> {
@@ -135,7 +140,15 @@ public final class CopyPageRange {
             return false;
         }
         pte = src.pt.get(vpn);
-        if (Pte.isSwap(pte)) {
+        why = null;
+        if (Pte.isDeviceExclusive(pte)) {
+            // copy_nonpresent_pte(): try_restore_exclusive_pte(), then copy it as a present PTE (b756a3b5e7ea)
+            new DeviceMigration(k).restoreExclusivePte(src, vpn, pte, false);
+            pte = src.pt.get(vpn);
+        }
+        if (Pte.isDevicePrivate(pte)) {
+            decision = Decision.DEVICE_PRIVATE;
+        } else if (Pte.isSwap(pte)) {
             decision = Decision.SWAP;
         } else if (Pte.pfn(pte) == 0) {
             decision = Decision.ZERO;
@@ -238,6 +251,20 @@ public final class CopyPageRange {
                 shared += HugeMemory.HPAGE_PMD_NR;
                 cursor = vpn + HugeMemory.HPAGE_PMD_NR;
                 return null;
+            }
+            case DEVICE_PRIVATE -> {
+                // copy_nonpresent_pte(): both share the device page; in a COW mapping a writable
+                // entry becomes readable in both (make_readable_device_private_entry()), so a write
+                // in either faults it back to RAM and then copies (5042db43cc26, 4.14)
+                long p = pte;
+                if (cow && Pte.isWrite(p)) {
+                    p &= ~Pte.WRITE;
+                    src.pt.set(vpn, p);
+                }
+                dst.pt.set(vpn, p);
+                shared++;
+                k.trace().record(actor, TraceKind.FORK, vpn << Kernel.PAGE_SHIFT, Pte.slot(p), "device-private entry at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
+                        + " copied to the child, " + k.deviceMemory.page(Pte.slot(p)) + (cow ? ", read-only in both (copy_nonpresent_pte)" : " (copy_nonpresent_pte)"));
             }
             case SHARE -> {
                 long p = src.pt.get(vpn);

@@ -10,7 +10,8 @@ import io.pinsim.runtime.trace.TraceMessage;
 /**
  * The page-fault handler of mm/memory.c: handle_mm_fault() -> handle_pte_fault() ->
  * do_anonymous_page() / do_shared_fault() / do_swap_page() / do_wp_page() -> wp_page_reuse() or
- * wp_page_copy(), with the PMD level of anonymous THPs in {@link HugeMemory}. The reuse-or-copy
+ * wp_page_copy(), with the PMD level of anonymous THPs in {@link HugeMemory}. do_swap_page()
+ * hands device-private and device-exclusive entries to {@link DeviceMigration}. The reuse-or-copy
  * decision follows the model's {@link CowReuse} and {@link SwapinWriteReuse} switches.
  */
 public final class Faults {
@@ -56,6 +57,12 @@ public final class Faults {
                 return doSharedFault(mm, vma, vpn, flags, actor);
             }
             return (flags & WRITE) != 0 ? doCowFault(mm, vma, vpn, actor) : doReadFault(mm, vma, vpn, actor);
+        }
+        if (Pte.isDevicePrivate(pte)) {
+            return new DeviceMigration(k).doDevicePrivateFault(mm, vma, vpn, pte, flags, actor);
+        }
+        if (Pte.isDeviceExclusive(pte)) {
+            return new DeviceMigration(k).removeDeviceExclusiveEntry(mm, vma, vpn, pte, flags, actor);
         }
         if (Pte.isSwap(pte)) {
             return swapIn.doSwapPage(mm, vma, vpn, pte, flags, actor);
@@ -414,21 +421,8 @@ public final class Faults {
         return (vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0;
     }
 
-    /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace. */
+    /** ": PIN by rdma0 (step 3)" — who holds the extra references, for the trace ({@link Page#describeExtraRefs()}). */
     static String extraRefs(Page f) {
-        StringBuilder sb = new StringBuilder();
-        if (f.refs != null) {
-            for (GupRef r : f.refs) {
-                sb.append(sb.length() == 0 ? ": " : ", ").append(r);
-            }
-        }
-        if (f.swapSlot != null) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("swap cache");
-        }
-        int mc = f.mapcount();
-        if (mc > 1) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("mapped ").append(mc).append(" times");
-        }
-        return sb.toString();
+        return f.describeExtraRefs();
     }
 }

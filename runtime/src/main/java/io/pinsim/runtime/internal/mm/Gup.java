@@ -141,7 +141,8 @@ public final class Gup {
                         refusal = "out of memory while faulting in " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
                         errno = Errno.ENOMEM;
                     } else if (fr == Faults.Result.SIGBUS) {
-                        refusal = "the fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " is beyond the end of " + v.mapping.name() + " (VM_FAULT_SIGBUS)";
+                        refusal = "the fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + (v.mapping != null ? " is beyond the end of " + v.mapping.name()
+                                : " on a device-private entry: the device's migrate_to_ram did not bring the page back") + " (VM_FAULT_SIGBUS)";
                     }
                     // faultin_page(): a write fault on a VMA without VM_WRITE broke COW without making the PTE writable (FOLL_COW).
                     follCow = (flags & Foll.WRITE) != 0 && (v.flags & VmArea.VM_WRITE) == 0;

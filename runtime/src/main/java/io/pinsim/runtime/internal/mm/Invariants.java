@@ -177,7 +177,7 @@ final class Invariants {
             int n = 0;
             for (int i = 0; i < mms.size() && n < limit; i++) {
                 long pte = mms.get(i).pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn()) {
                     n++;
                 }
             }
@@ -233,7 +233,7 @@ final class Invariants {
                     fail("exclusive-page-shared", "frame #" + f.pfn() + " is PageAnonExclusive but mapped " + f.mapcount() + " times");
                 }
             }
-        } else if (Pte.isSwap(pte) && k.swap.get(Pte.slot(pte)) == null) {
+        } else if (Pte.isSwapSlot(pte) && k.swap.get(Pte.slot(pte)) == null) {
             fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
         }
         return vma;
@@ -366,7 +366,14 @@ final class Invariants {
             if (Pte.isPresent(pte) && k.frame(Pte.pfn(pte)) == null) {
                 fail("freed-frame-mapped", "process \"" + p.name() + "\" maps freed pfn " + Pte.pfn(pte) + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
             }
-            if (Pte.isSwap(pte) && k.swap.get(Pte.slot(pte)) == null) {
+            if (Pte.isDevicePrivate(pte) && (k.deviceMemory.page(Pte.slot(pte)) == null || k.deviceMemory.page(Pte.slot(pte)).isFree())) {
+                fail("device-private-entry-dangling", "process \"" + p.name() + "\" has a device-private entry at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
+                        + " for a free device page " + Pte.slot(pte));
+            }
+            if (Pte.isDeviceExclusive(pte) && k.frame(Pte.slot(pte)) == null) {
+                fail("freed-frame-mapped", "process \"" + p.name() + "\" has a device-exclusive entry for freed pfn " + Pte.slot(pte) + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+            if (Pte.isSwapSlot(pte) && k.swap.get(Pte.slot(pte)) == null) {
                 fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
             }
         });

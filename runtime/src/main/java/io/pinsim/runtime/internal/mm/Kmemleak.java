@@ -40,7 +40,7 @@ final class Kmemleak {
         Map<Long, Integer> swapRefs = new HashMap<>();
         for (Mm mm : mms) {
             mm.pt.forEach(0, Long.MAX_VALUE >>> 12, (vpn, pte) -> {
-                if (Pte.isSwap(pte)) {
+                if (Pte.isSwapSlot(pte)) {
                     swapRefs.merge(Pte.slot(pte), 1, Integer::sum);
                 }
             });

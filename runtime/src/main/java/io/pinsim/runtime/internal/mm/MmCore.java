@@ -63,6 +63,8 @@ public final class MmCore {
     /** Every address space ever created, live or not (exit_mmap() leaves an empty one), for the full invariant check. */
     private final List<Mm> mms = new ArrayList<>();
     private final List<Pending> pending = new ArrayList<>();
+    /** Device-private memory (ZONE_DEVICE): every device's pool. */
+    public final DeviceMemory deviceMemory = new DeviceMemory(this);
     private int nextDio = 1;
     private int nextBio = 1;
     private int nextPipe = 1;
@@ -305,7 +307,9 @@ public final class MmCore {
 
     /** What kmemleak would report now: see {@link Kmemleak}. */
     public List<Leak> leaks() {
-        return new Kmemleak(this, frames, mms).scan();
+        List<Leak> out = new Kmemleak(this, frames, mms).scan();
+        deviceMemory.leaks(out);
+        return out;
     }
 
     /** Whether an operation is running (the bookkeeping of {@link DebugVm} counts only inside one). */

@@ -314,6 +314,10 @@ public final class Mmap {
         int[] madeWritable = new int[1];
         mm.pt.forEach(v.startVpn, v.endVpn, (vpn, pte) -> {
             if (!Pte.isPresent(pte)) {
+                // change_pte_range(): a writable device-private or device-exclusive entry becomes readable
+                if ((Pte.isDevicePrivate(pte) || Pte.isDeviceExclusive(pte)) && Pte.isWrite(pte) && !addWrite) {
+                    mm.pt.set(vpn, pte & ~Pte.WRITE);
+                }
                 return;
             }
             long n = pte;

@@ -453,4 +453,22 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         }
         return p;
     }
+
+    /** ": PIN by rdma0 (step 3)" — who holds the references beyond one mapping, for the trace. */
+    String describeExtraRefs() {
+        StringBuilder sb = new StringBuilder();
+        if (refs != null) {
+            for (GupRef r : refs) {
+                sb.append(sb.length() == 0 ? ": " : ", ").append(r);
+            }
+        }
+        if (swapSlot != null) {
+            sb.append(sb.length() == 0 ? ": " : ", ").append("swap cache");
+        }
+        int mc = mapcount();
+        if (mc > 1) {
+            sb.append(sb.length() == 0 ? ": " : ", ").append("mapped ").append(mc).append(" times");
+        }
+        return sb.toString();
+    }
 }

@@ -23,6 +23,17 @@ public final class Pte {
      * returns it, for each of the 512 pages it covers, as a PTE with this bit and the subpage's pfn.
      */
     public static final long HUGE = 1L << 8;
+    /**
+     * With SWAP: a device-private entry (SWP_DEVICE_WRITE / SWP_DEVICE_READ, 5042db43cc26, 4.14):
+     * the slot field holds the device page's number; {@link #WRITE} marks the writable kind.
+     */
+    static final long DEVICE_PRIVATE = 1L << 9;
+    /**
+     * With SWAP: a device-exclusive entry (SWP_DEVICE_EXCLUSIVE_*, b756a3b5e7ea, 5.14): the page
+     * stays mapped (the slot field holds its pfn) but the CPU faults until the entry is restored;
+     * {@link #WRITE} remembers a writable PTE.
+     */
+    static final long DEVICE_EXCLUSIVE = 1L << 10;
     private static final int SHIFT = 12;
 
     private Pte() {
@@ -34,6 +45,31 @@ public final class Pte {
 
     static long swap(long slot) {
         return (slot << SHIFT) | SWAP;
+    }
+
+    /** make_{writable,readable}_device_private_entry(): a swap entry naming a device page. */
+    static long devicePrivate(long devicePfn, boolean writable) {
+        return (devicePfn << SHIFT) | SWAP | DEVICE_PRIVATE | (writable ? WRITE : 0);
+    }
+
+    /** make_{writable,readable}_device_exclusive_entry(): the frame stays mapped, CPU access faults. */
+    static long deviceExclusive(long pfn, boolean writable) {
+        return (pfn << SHIFT) | SWAP | DEVICE_EXCLUSIVE | (writable ? WRITE : 0);
+    }
+
+    /** is_device_private_entry(). */
+    public static boolean isDevicePrivate(long pte) {
+        return (pte & (SWAP | DEVICE_PRIVATE)) == (SWAP | DEVICE_PRIVATE);
+    }
+
+    /** is_device_exclusive_entry(). */
+    public static boolean isDeviceExclusive(long pte) {
+        return (pte & (SWAP | DEVICE_EXCLUSIVE)) == (SWAP | DEVICE_EXCLUSIVE);
+    }
+
+    /** A real swap entry (a swap slot), not a device-private or device-exclusive one. */
+    static boolean isSwapSlot(long pte) {
+        return (pte & (SWAP | DEVICE_PRIVATE | DEVICE_EXCLUSIVE)) == SWAP;
     }
 
     static boolean isNone(long pte) {
@@ -81,6 +117,12 @@ public final class Pte {
     public static String describe(long pte) {
         if (pte == NONE) {
             return "none";
+        }
+        if (isDevicePrivate(pte)) {
+            return "device-private entry, device page " + slot(pte) + (isWrite(pte) ? " RW" : " RO");
+        }
+        if (isDeviceExclusive(pte)) {
+            return "device-exclusive entry, pfn " + slot(pte) + (isWrite(pte) ? " RW" : " RO");
         }
         if (isSwap(pte)) {
             return "swap entry slot " + slot(pte) + ((pte & SWP_EXCLUSIVE) != 0 ? " (exclusive)" : "");

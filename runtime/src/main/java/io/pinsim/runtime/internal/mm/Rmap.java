@@ -34,7 +34,8 @@ public final class Rmap {
             for (int i = 0; i < mms.size(); i++) {
                 Mm mm = mms.get(i);
                 long pte = mm.pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() && !visitor.visit(mm, null, f.index)) {
+                boolean maps = Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn();
+                if (maps && !visitor.visit(mm, null, f.index)) {
                     return;
                 }
             }
@@ -113,7 +114,8 @@ public final class Rmap {
     }
 
     /**
-     * rmap_walk(): visits every present PTE that maps this frame. The zero page has none. Visitors
+     * rmap_walk(): visits every present PTE that maps this frame, and every device-exclusive entry
+     * (an anonymous page stays mapped while a device holds it exclusively). The zero page has none. Visitors
      * must not change the family or the VMAs while walking (callers collect first, then change).
      */
     public void walk(Page f, Visitor visitor) {
@@ -128,7 +130,7 @@ public final class Rmap {
             for (int i = 0; i < mms.size(); i++) {
                 Mm mm = mms.get(i);
                 long pte = mm.pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn()) {
                     visitor.visit(mm, mm.findVma(f.index), f.index);
                 }
             }

@@ -161,6 +161,12 @@ public final class Uaccess {
         if (Pte.isPresent(pte)) {
             return Pte.pfn(pte) == 0 ? null : kernel.frameOfPte(pte).content();
         }
+        if (Pte.isDevicePrivate(pte)) {
+            return kernel.deviceMemory.page(Pte.slot(pte)).content;
+        }
+        if (Pte.isDeviceExclusive(pte)) {
+            return kernel.frame(Pte.slot(pte)).content();
+        }
         if (Pte.isSwap(pte)) {
             SwapSpace.Slot slot = kernel.swap.get(Pte.slot(pte));
             return slot.cache != null ? slot.cache.content() : slot.content;
@@ -206,7 +212,8 @@ public final class Uaccess {
             }
             Faults.Result r = new Faults(kernel).handlePteFault(mm, v, vpn, write ? Faults.WRITE : 0, name);
             if (r == Faults.Result.SIGBUS) {
-                throw fault(uaccessCall, Signal.SIGBUS, address, "access beyond the end of " + v.mapping.name() + " (filemap_fault: BUS_ADRERR)");
+                throw fault(uaccessCall, Signal.SIGBUS, address, v.mapping != null ? "access beyond the end of " + v.mapping.name() + " (filemap_fault: BUS_ADRERR)"
+                        : "VM_FAULT_SIGBUS: the device's migrate_to_ram did not bring the page back (do_swap_page)");
             }
             if (r == Faults.Result.OOM) {
                 if (uaccessCall != null) {

@@ -8,7 +8,9 @@ import java.util.List;
  * zap_pte_range(): removes the PTEs of a range, dropping the mappings' references; a frame is
  * freed when nothing else holds it. A pinned frame survives, unmapped. Swap entries drop their
  * swap count (free_swap_and_cache()). Huge PMDs the range covers whole go in one step
- * (zap_huge_pmd()); one it covers in part is split first.
+ * (zap_huge_pmd()); one it covers in part is split first;
+ * a device-private entry drops its device page's reference
+ * (which returns to its pool at zero), a device-exclusive entry its page's mapping.
  */
 public final class Zap {
     private final MmCore k;
@@ -29,11 +31,17 @@ public final class Zap {
         List<Page> dropped = new ArrayList<>();
         new HugeMemory(k).zapHugePmds(mm, startVpn, endVpn, dropped);
         List<SwapSpace.Slot> slots = new ArrayList<>();
+        List<DevicePage> devicePages = new ArrayList<>();
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
             if (Pte.isPresent(pte)) {
                 if (Pte.pfn(pte) != 0) {
                     dropped.add(k.frameOfPte(pte));
                 }
+            } else if (Pte.isDeviceExclusive(pte)) {
+                // zap_pte_range(): a device-exclusive entry still maps its page
+                dropped.add(k.frame(Pte.slot(pte)));
+            } else if (Pte.isDevicePrivate(pte)) {
+                devicePages.add(k.deviceMemory.page(Pte.slot(pte)));
             } else if (Pte.isSwap(pte)) {
                 slots.add(k.swap.get(Pte.slot(pte)));
             }
@@ -50,6 +58,9 @@ public final class Zap {
                 k.swap.freeIfUnused(cached);
             }
             k.maybeFree(f);
+        }
+        for (DevicePage d : devicePages) {
+            d.pool().maybeFree(d);
         }
         for (SwapSpace.Slot s : slots) {
             s.count--;
