@@ -160,6 +160,14 @@ public final class CopyPageRange {
                 }
                 return share(f);
             }
+            case PROPOSAL_COPY_GUP_PAGES -> {
+                int expected = f.mapcount() + (f.swapSlot != null ? 1 : 0);
+                if (cow && f.isAnon() && f.refcount() > expected) {
+                    why = "refcount " + f.refcount() + " > mapcount " + expected + ": a GUP reference, copied for the child now, the parent keeps it writable (ForkPinned.PROPOSAL_COPY_GUP_PAGES, the 2009 fork-vs-gup proposal)";
+                    return Decision.COPY;
+                }
+                return share(f);
+            }
             default -> throw new IllegalStateException(policy.name());
         }
     }
