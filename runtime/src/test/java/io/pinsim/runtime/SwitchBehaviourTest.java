@@ -841,6 +841,31 @@ class SwitchBehaviourTest {
         }
 
         @Test
+        void proposalWaitForUnpinAlsoStopsTheSteppedTruncateWhichDropsTheInvalidateLockWhileItSleeps() {
+            Kernel k = kernel(KernelModel.PROPOSAL_TRUNCATE_WAITS_FOR_PIN);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            GupPages mr = a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            TruncateSteps t = f.truncateSteps(a.mainThread(), 0);
+            t.step();
+            t.step();
+            t.step();
+            assertThat(t.isBlocked()).isTrue();
+            assertThat(t.waitsFor()).contains("is pinned by").contains("rdma0");
+            assertThat(t.holds()).as("it sleeps with i_rwsem only, as xfs_break_dax_layouts() drops MMAPLOCK").containsExactly("inode:ext4:12:i_rwsem");
+            mr.write(0, fill('D', 4));
+            assertThat(mr.frame(0).isInPageCache()).isTrue();
+            mr.unpin(true);
+            assertThat(t.isBlocked()).isFalse();
+            t.run();
+            assertThat(ino.size()).isZero();
+            assertThat(ino.cachedPages()).isZero();
+            k.checkInvariants();
+        }
+
+        @Test
         void proposalWaitForUnpinDoesNotWaitForAPlainReferenceAndNeedsPinAccounting() {
             Kernel k = kernel(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN));
             Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));

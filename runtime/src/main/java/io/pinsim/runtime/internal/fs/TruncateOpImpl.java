@@ -158,6 +158,19 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         return inode.kind().isDax() || inode.kernel.model().get(TruncatePinnedPage.class) == TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN;
     }
 
+    /**
+     * For the stepped truncate ({@link TruncateStepsImpl}, page cache only): what it waits for under
+     * {@link TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN} - a pinned page from {@code fromIndex} on -
+     * or null (always null on the shipped kernels, which orphan the page).
+     */
+    static String pinWait(InodeImpl inode, long fromIndex) {
+        if (!waitsForHolders(inode)) {
+            return null;
+        }
+        Page f = busyPage(inode, fromIndex, Long.MAX_VALUE);
+        return f == null ? null : busyWait(inode, f);
+    }
+
     /** The page truncate waits for: on DAX any held block, in the page cache (the proposal) a page that may be DMA-pinned. */
     private static Page busyPage(InodeImpl inode, long fromIndex, long toIndex) {
         return inode.kind().isDax() ? inode.firstBusyPage(fromIndex, toIndex) : inode.firstPinnedPage(fromIndex, toIndex);
