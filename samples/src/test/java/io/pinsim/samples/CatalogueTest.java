@@ -67,7 +67,7 @@ class CatalogueTest {
                 .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
                         + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
-        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 44);
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 49);
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
         assertThat(html).contains("<h2 id=\"proposals\">").contains("<th>PROPOSAL_FORK_COPY_GUP_PAGES</th>")
                 .containsPattern("<td class=\"PROPOSAL\"><a href=\"runs/[^\"]+PROPOSAL_TRUNCATE_WAITS_FOR_PIN[^\"]+/timeline.html\">ftruncate blocks</a>");
