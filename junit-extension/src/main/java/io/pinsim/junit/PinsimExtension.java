@@ -93,8 +93,12 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
         Method method = context.getRequiredTestMethod();
         PinsimModels pm = AnnotationSupport.findAnnotation(method, PinsimModels.class).orElseThrow();
         List<KernelModel> models = new ArrayList<>();
+        List<String> only = context.getConfigurationParameter("pinsim.models").stream()
+                .flatMap(text -> Arrays.stream(text.split(","))).map(String::trim).filter(t -> !t.isEmpty()).toList();
         if (pm.value().length == 0) {
             models.addAll(KernelModel.all());
+            boolean proposals = context.getConfigurationParameter("pinsim.proposals", Boolean::parseBoolean).orElse(false);
+            KernelModel.proposals().stream().filter(p -> proposals || only.contains(p.name())).forEach(models::add);
         } else {
             for (String name : pm.value()) {
                 models.add(KernelModel.byName(name));
@@ -104,8 +108,6 @@ final class PinsimExtension implements ParameterResolver, TestTemplateInvocation
             models.add(variant(v));
         }
         List<Switch> configured = configuredVariant(context);
-        List<String> only = context.getConfigurationParameter("pinsim.models").stream()
-                .flatMap(text -> Arrays.stream(text.split(","))).map(String::trim).filter(t -> !t.isEmpty()).toList();
         return models.stream().filter(base -> only.isEmpty() || only.contains(base.name())).map(base -> {
             KernelModel m;
             IllegalArgumentException refused = null;

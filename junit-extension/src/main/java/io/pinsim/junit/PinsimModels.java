@@ -14,7 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Combine with {@link KnownBug} for the models on which the kernel is known to break the test. The
  * configuration parameter {@code pinsim.variant} ({@code Switch.VALUE}, comma-separated) changes
  * every one of those models with {@code KernelModel.with(..)}; an invocation whose variant
- * {@code with(..)} refuses fails with the refusal.
+ * {@code with(..)} refuses fails with the refusal. With the configuration parameter
+ * {@code pinsim.proposals=true}, a test of all predefined models also runs on every proposal model
+ * ({@code KernelModel.proposals()}), as does one that {@code pinsim.models} names; a {@link KnownBug}
+ * names kernel models only, so a proposal's invocation is OK or an UNEXPECTED_FAILURE that names
+ * what failed.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)
@@ -22,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestTemplate
 @ExtendWith(PinsimExtension.class)
 public @interface PinsimModels {
-    /** Model names; empty for all predefined models. */
+    /** Model names; empty for all predefined kernel models (and the proposals, see above). */
     String[] value() default {};
 
     /** The seed; {@link Long#MIN_VALUE} for the configured or default one. */

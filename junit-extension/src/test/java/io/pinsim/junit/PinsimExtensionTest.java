@@ -13,6 +13,7 @@ import static org.junit.platform.testkit.engine.TestExecutionResultConditions.me
 
 import io.pinsim.dsl.BugKind;
 import io.pinsim.dsl.StepFailedException;
+import io.pinsim.runtime.model.KernelModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,6 +49,19 @@ class PinsimExtensionTest {
         events.assertStatistics(s -> s.started(3).succeeded(3));
         events.assertThatEvents().haveExactly(2, event(test(), displayName("LINUX_5_10"), finishedSuccessfully()))
                 .haveExactly(1, event(test(), displayName("5.9-rc1"), finishedSuccessfully()));
+    }
+
+    /** pinsim.proposals adds every proposal model to a test of all models (not to one that lists its models); pinsim.models may name one. */
+    @Test
+    void theConfigurationParameterPinsimProposalsAddsTheProposalModels() {
+        Events events = run(ExtensionTestCases.PerModel.class, Map.of("pinsim.proposals", "true"));
+        events.assertStatistics(s -> s.started(8 + KernelModel.proposals().size()).succeeded(8 + KernelModel.proposals().size()));
+        for (KernelModel p : KernelModel.proposals()) {
+            events.assertThatEvents().haveExactly(1, event(test(), displayName(p.name()), finishedSuccessfully()));
+        }
+        Events one = run(ExtensionTestCases.PerModel.class, Map.of("pinsim.models", "PROPOSAL_FORK_COPY_GUP_PAGES"));
+        one.assertStatistics(s -> s.started(1).succeeded(1));
+        one.assertThatEvents().haveExactly(1, event(test(), displayName("PROPOSAL_FORK_COPY_GUP_PAGES"), finishedSuccessfully()));
     }
 
     @Test

@@ -39,6 +39,7 @@ import io.pinsim.runtime.model.RoLongtermPinNonAnon;
 import io.pinsim.runtime.model.SoftDirtyPinned;
 import io.pinsim.runtime.model.ThpCow;
 import io.pinsim.runtime.model.Switch;
+import io.pinsim.runtime.model.TruncatePinnedPage;
 import io.pinsim.runtime.spi.DriverContext;
 import io.pinsim.runtime.spi.Gfp;
 import io.pinsim.runtime.trace.TraceKind;
@@ -268,6 +269,26 @@ class SwitchBehaviourTest {
             assertThat(b.frameAt(buf)).isSameAs(shared);
             assertThat(a.frameAt(buf)).isSameAs(shared);
             assertThat(c.frameAt(buf)).isNotSameAs(shared);
+        }
+
+        @Test
+        void proposalCopyGupPagesCopiesAPageWithAPlainGupReferenceWithoutPinAccounting() {
+            KernelModel m = KernelModel.LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES);
+            Kernel k = kernel(m);
+            Process a = k.spawn("A");
+            long buf = buffer(a, 2, 'A');
+            Frame gupped = a.frameAt(buf);
+            Frame plain = a.frameAt(buf + PAGE);
+            GupPages ref = a.getUserPages(buf, 1, Foll.WRITE, "dio");
+            Process child = a.fork();
+            assertThat(child.frameAt(buf)).as("a page with a GUP reference is copied for the child").isNotSameAs(gupped);
+            assertThat(a.frameAt(buf)).isSameAs(gupped);
+            assertThat(child.frameAt(buf + PAGE)).as("a page without one is shared").isSameAs(plain);
+            a.write(buf, fill('P', 1));
+            assertThat(a.frameAt(buf)).as("the parent keeps writing the page the device holds").isSameAs(gupped);
+            assertThat(ref.frame(0).read(0, 1)[0]).isEqualTo((byte) 'P');
+            assertThat(seen(child, buf)).isEqualTo('A');
+            ref.release();
         }
 
         @Test
@@ -1007,6 +1028,93 @@ class SwitchBehaviourTest {
     }
 
     static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
+
+    @Nested
+    class TruncatePinnedPageValues {
+        private static final int SHARED = io.pinsim.runtime.MapFlags.SHARED;
+
+        @Test
+        void orphanRemovesThePinnedPageAndTheDmaNeverReachesTheFile() {
+            Kernel k = kernel(KernelModel.LINUX_6_1);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            GupPages mr = a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            f.ftruncate(0);
+            assertThat(mr.frame(0).isInPageCache()).isFalse();
+            mr.write(0, fill('D', 4));
+            f.ftruncate(PAGE);
+            assertThat(ino.read(0, 4)).containsOnly((byte) 0);
+            mr.unpin(true);
+        }
+
+        @Test
+        void proposalWaitForUnpinBlocksTheTruncateUntilThePinDropsAndKeepsTheDma() {
+            Kernel k = kernel(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN));
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', 2 * PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, 2L * PAGE, RW, SHARED, f, 0);
+            a.write(map, fill('M', 1));
+            GupPages mr = a.pinUserPages(map + PAGE, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            assertThatThrownBy(() -> f.ftruncate(0)).isInstanceOf(IllegalStateException.class).hasMessageContaining("startTruncate");
+            assertThat(ino.size()).as("the refused ftruncate changed nothing").isEqualTo(2L * PAGE);
+            TruncateOp t = f.startTruncate(PAGE);
+            assertThat(t.isDone()).isFalse();
+            assertThat(t.waitingFor()).contains("page 1 of").contains("rdma0").contains("PROPOSAL_WAIT_FOR_UNPIN");
+            assertThat(a.pteAt(map + PAGE)).as("it unmapped the range before it slept").isEqualTo("none");
+            assertThat(a.pteAt(map)).as("page 0 is not cut").isNotEqualTo("none");
+            mr.write(0, fill('D', 4));
+            assertThat(mr.frame(0).isInPageCache()).as("the page stays in the file while pinned").isTrue();
+            assertThat(ino.read(PAGE, 4)).as("the DMA reaches the file the fileserver reads").containsOnly((byte) 'D');
+            mr.unpin(true);
+            assertThat(t.isDone()).as("the truncate finishes in the step that drops the pin").isTrue();
+            assertThat(ino.size()).isEqualTo(PAGE);
+            assertThat(ino.cachedPages()).isEqualTo(1);
+        }
+
+        @Test
+        void proposalWaitForUnpinAlsoStopsTheSteppedTruncateWhichDropsTheInvalidateLockWhileItSleeps() {
+            Kernel k = kernel(KernelModel.PROPOSAL_TRUNCATE_WAITS_FOR_PIN);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            GupPages mr = a.pinUserPages(map, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            TruncateSteps t = f.truncateSteps(a.mainThread(), 0);
+            t.step();
+            t.step();
+            t.step();
+            assertThat(t.isBlocked()).isTrue();
+            assertThat(t.waitsFor()).contains("is pinned by").contains("rdma0");
+            assertThat(t.holds()).as("it sleeps with i_rwsem only, as xfs_break_dax_layouts() drops MMAPLOCK").containsExactly("inode:ext4:12:i_rwsem");
+            mr.write(0, fill('D', 4));
+            assertThat(mr.frame(0).isInPageCache()).isTrue();
+            mr.unpin(true);
+            assertThat(t.isBlocked()).isFalse();
+            t.run();
+            assertThat(ino.size()).isZero();
+            assertThat(ino.cachedPages()).isZero();
+            k.checkInvariants();
+        }
+
+        @Test
+        void proposalWaitForUnpinDoesNotWaitForAPlainReferenceAndNeedsPinAccounting() {
+            Kernel k = kernel(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN));
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            GupPages ref = a.getUserPages(map, 1, Foll.WRITE, "dio");
+            f.ftruncate(0);
+            assertThat(ref.frame(0).isInPageCache()).isFalse();
+            ref.release();
+            assertThatThrownBy(() -> KernelModel.LINUX_4_19.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pin accounting");
+        }
+    }
+
 
     /**
      * Every value of every switch has a test that sets it and checks its behaviour: here, in a nested

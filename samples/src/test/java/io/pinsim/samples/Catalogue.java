@@ -38,7 +38,9 @@ import org.junit.platform.launcher.core.LauncherFactory;
 /**
  * pinsim's main command: runs every sample on every predefined kernel model (and the variants a
  * sample declares), prints the matrix, writes {@code catalogue.json} and {@code index.html} (with a
- * timeline per cell) into the output directory, and exits non-zero if any cell is unexpected.
+ * timeline per cell) into the output directory, and exits non-zero if any cell is unexpected. Every
+ * sample also runs on every proposal model; {@link ProposalMatrix} prints and writes that second
+ * matrix, which never counts as unexpected.
  */
 public final class Catalogue {
     /** A cell's outcome, as catalogue.json names it. */
@@ -83,7 +85,7 @@ public final class Catalogue {
      * showed; for each cell of an explored sample, what it explored.
      */
     record Row(Sample sample, String reference, List<String> variants, Map<String, Outcome> results, Map<String, String> timelines,
-            Map<String, String> failures, Map<String, Bug> bugs, Map<String, Explored> explored) {
+            Map<String, String> failures, Map<String, Bug> bugs, Map<String, Explored> explored, Map<String, String> proposals) {
     }
 
     /** Width of a matrix column: the longest cell, "UNEXPECTED FAILURE". */
@@ -117,12 +119,13 @@ public final class Catalogue {
             Sample s = c.getAnnotation(Sample.class);
             KnownBug kb = sampleMethod(c).getAnnotation(KnownBug.class);
             rows.put(s.id(), new Row(s, kb == null ? null : kb.reference(), variants(c), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(),
-                    new LinkedHashMap<>()));
+                    new LinkedHashMap<>(), new LinkedHashMap<>()));
         }
         Launcher launcher = LauncherFactory.create();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                 .selectors(samples.stream().map(DiscoverySelectors::selectClass).toList())
                 .configurationParameter("pinsim.trace", "ALWAYS")
+                .configurationParameter("pinsim.proposals", "true")
                 .configurationParameter("pinsim.reportDir", out.resolve("runs").toString())
                 .build();
         launcher.execute(request, new Listener(rows));
@@ -146,6 +149,7 @@ public final class Catalogue {
         int unexpected = printMatrix(ps, rows, models);
         Files.writeString(out.resolve("catalogue.json"), json(rows, models), StandardCharsets.UTF_8);
         Files.writeString(out.resolve("index.html"), html(rows, models), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("proposals.md"), ProposalMatrix.markdown(rows), StandardCharsets.UTF_8);
         ps.println("catalogue written to " + out.resolve("catalogue.json").toAbsolutePath() + " and " + out.resolve("index.html").toAbsolutePath());
         return unexpected;
     }
@@ -239,6 +243,14 @@ public final class Catalogue {
             String model = id.getDisplayName();
             Map<String, String> kv = entries.getOrDefault(id.getUniqueId(), Map.of());
             Outcome o = outcome(result.getStatus(), kv.get(ReportEntries.OUTCOME));
+            if (ProposalMatrix.names().contains(model)) {
+                row.proposals().put(model, ProposalMatrix.label(o, kv.get(ReportEntries.FAILURE), result.getThrowable().map(Throwable::getMessage).orElse(null)));
+                String timeline = kv.get(ReportEntries.TIMELINE);
+                if (timeline != null) {
+                    row.timelines().put(model, timeline);
+                }
+                return;
+            }
             if (result.getStatus() == TestExecutionResult.Status.FAILED) {
                 row.failures().put(model, result.getThrowable().map(Throwable::getMessage).map(String::valueOf).orElse(""));
             }
@@ -327,6 +339,7 @@ public final class Catalogue {
             });
         }
         ps.println(rows.size() + " samples: " + ok + " ok, " + bug + " bug reproduced, " + unexpected + " unexpected");
+        ProposalMatrix.print(ps, rows);
         return unexpected;
     }
 
@@ -349,7 +362,8 @@ public final class Catalogue {
         }
         StringBuilder sb = new StringBuilder("{\n  \"version\": ").append(quote(version()))
                 .append(",\n  \"generatedAt\": ").append(quote(java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()))
-                .append(",\n  \"models\": [").append(jsonList(models)).append("],\n  \"variants\": [");
+                .append(",\n  \"models\": [").append(jsonList(models)).append("],\n  \"proposals\": ").append(ProposalMatrix.json())
+                .append(",\n  \"variants\": [");
         int n = 0;
         for (ModelVariant v : variants.values()) {
             sb.append(n++ > 0 ? ", " : "").append("{\"name\": ").append(quote(v.name())).append(", \"base\": ").append(quote(v.base()))
@@ -387,7 +401,14 @@ public final class Catalogue {
                             .append(", \"timeline\": ").append(quote(timeline)).append("}");
                 }
             }
-            sb.append("}}");
+            for (String m : ProposalMatrix.names()) {
+                String timeline = relative(r, m);
+                if (timeline != null) {
+                    sb.append(k++ > 0 ? ", " : "").append(quote(m)).append(": {\"trace\": ").append(quote(traceOf(timeline)))
+                            .append(", \"timeline\": ").append(quote(timeline)).append("}");
+                }
+            }
+            sb.append("}, \"proposals\": ").append(ProposalMatrix.json(r)).append("}");
         }
         return sb.append("\n  ]\n}\n").toString();
     }
@@ -430,7 +451,7 @@ public final class Catalogue {
         return sb.toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {
@@ -452,7 +473,7 @@ public final class Catalogue {
     private String html(Map<String, Row> rows, List<String> models) {
         StringBuilder sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>pinsim catalogue</title><style>")
                 .append("body{font:14px sans-serif;margin:20px;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}")
-                .append(".txt{font-size:11px;color:#666}.OK{background:#dfd}.BUG_REPRODUCED{background:#fe9}.UNEXPECTED_PASS,.UNEXPECTED_FAILURE,.ERROR{background:#f99;font-weight:bold}")
+                .append(".txt{font-size:11px;color:#666}.OK{background:#dfd}.BUG_REPRODUCED{background:#fe9}.UNEXPECTED_PASS,.UNEXPECTED_FAILURE,.ERROR{background:#f99;font-weight:bold}.PROPOSAL{background:#eef}")
                 .append("</style></head><body><h1>pinsim: the catalogue of samples</h1>")
                 .append("<p><b>ok</b>: the kernel keeps the correct semantics; <b>bug</b>: the documented bug reproduces as documented; "
                         + "anything else is unexpected. Each cell links to the timeline of that run, and <i>txt</i> to its trace.txt.</p><table><tr><th>sample</th>");
@@ -471,12 +492,15 @@ public final class Catalogue {
             }
             sb.append("</td></tr>");
         }
-        sb.append("</table>");
+        sb.append("</table>").append(ProposalMatrix.html(rows, this));
         for (Row r : rows.values()) {
             sb.append("<h2 id=\"").append(esc(r.sample().id())).append("\">").append(esc(r.sample().id())).append(": ").append(esc(r.sample().title())).append("</h2>")
                     .append("<p>").append(esc(r.sample().story())).append("</p><p><i>Source:</i> ").append(esc(r.sample().source()))
                     .append(r.reference() == null ? "" : "; <i>reference:</i> " + esc(r.reference())).append("</p><p>Runs (timeline, txt): ");
             for (String m : r.results().keySet()) {
+                sb.append(link(r, m, m)).append(" ");
+            }
+            for (String m : r.proposals().keySet()) {
                 sb.append(link(r, m, m)).append(" ");
             }
             sb.append("</p>");
@@ -494,7 +518,7 @@ public final class Catalogue {
     }
 
     /** The text linked to the run's timeline, followed by a link to its trace.txt. */
-    private String link(Row r, String model, String text) {
+    String link(Row r, String model, String text) {
         String rel = relative(r, model);
         if (rel == null) {
             return esc(text);
@@ -508,7 +532,7 @@ public final class Catalogue {
         return t == null ? null : out.toAbsolutePath().relativize(Path.of(t).toAbsolutePath()).toString().replace('\\', '/');
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

@@ -29,7 +29,22 @@ class CatalogueTest {
             String id = c.getAnnotation(Sample.class).id();
             assertThat(out).containsPattern("(?m)^" + id.replace("-", "\\-") + " +(ok|bug)");
         }
+        // the second matrix, sample x proposal, in the samples' own terms; it never counts as unexpected
+        assertThat(out).contains("proposals (PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES): what each sample sees on each proposal model")
+                // fs-DAX's wait applied to the page cache: the ftruncate of a pinned page blocks instead of orphaning it
+                .containsPattern("(?m)^truncate-pinned-file-page +ftruncate blocks +data lost$")
+                // copying GUPed pages at fork keeps O_DIRECT's data in the parent on 4.19, but not against the GUP-fast race
+                .containsPattern("(?m)^odirect-read-fork +data lost +ok$")
+                .containsPattern("(?m)^gup-fast-fork-race +ok +data lost$")
+                .containsPattern("(?m)^vmsplice-child-leak +ok +leak to child$");
+        String proposals = Files.readString(dir.resolve("proposals.md"), StandardCharsets.UTF_8);
+        assertThat(Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8))
+                .as("README.md's Proposals section must show the matrix the catalogue wrote:%n%s", proposals).contains(proposals);
         String json = Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"proposals\": [{\"name\": \"PROPOSAL_TRUNCATE_WAITS_FOR_PIN\", \"standsFor\": \"proposal, not merged: ")
+                .contains("{\"value\": \"TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN\", \"source\": \"proposal: xfs_break_dax_layouts()")
+                .contains("\"proposals\": {\"PROPOSAL_TRUNCATE_WAITS_FOR_PIN\": \"ftruncate blocks\", \"PROPOSAL_FORK_COPY_GUP_PAGES\": \"data lost\"}}")
+                .containsPattern("\"PROPOSAL_FORK_COPY_GUP_PAGES\": \\{\"trace\": \"runs/[^\"]+\\[PROPOSAL_FORK_COPY_GUP_PAGES\\]/trace.txt\"");
         // report metadata: the project version (filtered resource) and an ISO-8601 time
         assertThat(json).startsWith("{\n  \"version\": \"" + Catalogue.version() + "\",\n  \"generatedAt\": \"")
                 .containsPattern("\"generatedAt\": \"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\"");
@@ -52,7 +67,7 @@ class CatalogueTest {
                 .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
                         + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
-        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 53);
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 58);
         // an explored sample's cells: the schedules explored and failed, and how, in the JSON and under its row
         assertThat(json).containsPattern("\"id\": \"odp-fault-skips-read-retry\", [^\n]*\"explored\": \\{\"LINUX_4_19\": \\{\"schedules\": [1-9][0-9]*, "
                         + "\"failed\": [1-9][0-9]*, \"search\": \"up to 3 preemptions\"}")
@@ -61,6 +76,8 @@ class CatalogueTest {
         assertThat(out).containsPattern("(?m)^odp-fault-skips-read-retry +bug +bug +bug +bug +bug\n  schedules +[1-9][0-9]* of [1-9][0-9]* failed +");
         String html = Files.readString(dir.resolve("index.html"), StandardCharsets.UTF_8);
         assertThat(html).containsPattern("<td class=\"BUG_REPRODUCED\" title=\"STALE_PIN: [^\"]*\"><a [^>]*>bug</a> <a [^>]*>txt</a><br><small>[1-9][0-9]* of [1-9][0-9]* failed \\(up to 3 preemptions\\)</small></td>");
+        assertThat(html).contains("<h2 id=\"proposals\">").contains("<th>PROPOSAL_FORK_COPY_GUP_PAGES</th>")
+                .containsPattern("<td class=\"PROPOSAL\"><a href=\"runs/[^\"]+PROPOSAL_TRUNCATE_WAITS_FOR_PIN[^\"]+/timeline.html\">ftruncate blocks</a>");
         assertThat(html).contains("<h2 id=\"vmsplice-child-leak\">").containsPattern("<a href=\"runs/[^\"]+/timeline.html\">bug</a> <a class=\"txt\" href=\"runs/[^\"]+/trace.txt\">").contains("<td class=\"BUG_REPRODUCED\" title=\"LEAK_TO_CHILD: the pipe copies");
         // a reproduced bug's files say so (and are not overwritten as a pass)
         assertThat(Files.readString(dir.resolve("runs").resolve("io.pinsim.samples.RdmaMrForkParentWritesSample.parentSeesTheNicsData[LINUX_5_8]").resolve("trace.txt")))
@@ -71,7 +88,9 @@ class CatalogueTest {
                 .contains("<a href=\"trace.txt\">");
         try (var runs = Files.list(dir.resolve("runs"))) {
             // every run of every sample on every model and variant left its trace and timeline
-            long expectedRuns = Catalogue.sampleClasses().stream().mapToLong(c -> io.pinsim.runtime.model.KernelModel.all().size() + Catalogue.variants(c).size()).sum();
+            // ... and on every proposal model
+            long expectedRuns = Catalogue.sampleClasses().stream().mapToLong(c -> io.pinsim.runtime.model.KernelModel.all().size() + Catalogue.variants(c).size()
+                    + io.pinsim.runtime.model.KernelModel.proposals().size()).sum();
             assertThat(runs.filter(p -> Files.exists(p.resolve("timeline.html")) && Files.exists(p.resolve("trace.txt"))).count())
                     .isEqualTo(expectedRuns);
         }

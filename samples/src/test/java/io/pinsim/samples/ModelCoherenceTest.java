@@ -42,8 +42,9 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * {@code M.with(v)}) is either refused by {@code with()} with a message naming the requirement it
  * breaks, or runs every sample and every runtime test without a {@link KernelBugException}. The
  * tests' assertions may fail - a variant changes what the kernel does - and a syscall may be refused
- * or a process killed ({@link ErrnoException}, {@link SignalException}), but nothing else may be
- * thrown.
+ * or a process killed ({@link ErrnoException}, {@link SignalException}), or a synchronous call the
+ * variant makes sleep be refused as such (the {@code IllegalStateException} "X sleeps: ... use
+ * startX(..)" of a truncate that waits for a pin, as on fs-DAX), but nothing else may be thrown.
  *
  * <p>Per switch value v (one JUnit launch each, two at a time) the samples run with
  * {@code pinsim.variant=v} (each @PinsimModels invocation on {@code M.with(v)}), and the runtime's
@@ -54,7 +55,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 class ModelCoherenceTest {
 
     /** What one test invocation did on a variant. */
-    private enum Outcome { PASSED, ASSERTION_FAILED, ERRNO_OR_SIGNAL, MODELLED_BUG, REFUSED_IN_TEST, KERNEL_BUG, OTHER }
+    private enum Outcome { PASSED, ASSERTION_FAILED, ERRNO_OR_SIGNAL, WOULD_SLEEP, MODELLED_BUG, REFUSED_IN_TEST, KERNEL_BUG, OTHER }
 
     /**
      * The kernel BUGs a switch value models on purpose (its documented behaviour is an oops), by
@@ -147,12 +148,12 @@ class ModelCoherenceTest {
         int samples = sampleRuns.get();
         System.out.printf("model coherence sweep: %d single-switch variants of the %d predefined models: %d refused by with(), %d run%n"
                         + "  %d runs (%d of samples, %d of runtime tests) in %d ms: %d passed, %d failed an assertion (the variant changes the outcome),"
-                        + " %d ended in an errno or a signal, %d in the kernel BUG the variant models (DirtyWithoutBuffersWriteback.BUG);"
+                        + " %d ended in an errno or a signal, %d in a synchronous call the variant makes sleep, %d in the kernel BUG the variant models (DirtyWithoutBuffersWriteback.BUG);"
                         + " %d more refused inside a test (its own variant plus the switch)%n"
                         + "  KernelBugExceptions: %d, other exceptions: %d%n",
                 refused.size() + accepted.size(), KernelModel.all().size(), refused.size(), accepted.size(),
                 runs, samples, runs - samples, millis, counts.get(Outcome.PASSED), counts.get(Outcome.ASSERTION_FAILED),
-                counts.get(Outcome.ERRNO_OR_SIGNAL), counts.get(Outcome.MODELLED_BUG), counts.get(Outcome.REFUSED_IN_TEST), counts.get(Outcome.KERNEL_BUG), counts.get(Outcome.OTHER));
+                counts.get(Outcome.ERRNO_OR_SIGNAL), counts.get(Outcome.WOULD_SLEEP), counts.get(Outcome.MODELLED_BUG), counts.get(Outcome.REFUSED_IN_TEST), counts.get(Outcome.KERNEL_BUG), counts.get(Outcome.OTHER));
 
         assertThat(problems).as("runs that crashed the model").isEmpty();
         assertThat(ran).as("every accepted variant ran at least once").containsAll(accepted);
@@ -205,6 +206,9 @@ class ModelCoherenceTest {
         }
         if (t instanceof ErrnoException || t instanceof SignalException) {
             return Outcome.ERRNO_OR_SIGNAL;
+        }
+        if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).matches("(?s).* sleeps: .*; use start\\w+\\(.*")) {
+            return Outcome.WOULD_SLEEP;
         }
         return Outcome.OTHER;
     }

@@ -19,5 +19,20 @@ public enum ForkPinned implements Switch {
                             why = "page_try_dup_anon_rmap() copies only pages marked exclusive, and only the anon-exclusive do_wp_page() keeps the mark"),
                     @Switch.Requires(state = "pin accounting", of = PinAccounting.class, anyOf = "PIN_COUNTING_BIAS", commit = "3faa52c03f44",
                             why = "page_try_dup_anon_rmap() asks page_maybe_dma_pinned(), which only FOLL_PIN's bias of 1024 makes true")})
-    EARLY_COPY_ANON_EXCLUSIVE
+    EARLY_COPY_ANON_EXCLUSIVE,
+    /**
+     * PROPOSAL, not merged: "copy GUPed page instead of COW". At fork, an anonymous page of a COW
+     * mapping whose refcount is above its mapcount (plus the swap cache's reference) - a page
+     * somebody took with get_user_pages(), FOLL_GET or FOLL_PIN alike - is copied for the child now
+     * and the parent keeps it writable; other pages are shared and write-protected. It needs no pin
+     * accounting: it reads the raw page_count() against page_mapcount(), the test of Andrea
+     * Arcangeli's fork-vs-GUP patches ("fork-o_direct-race", linux-mm / LKML, early 2009 [M: from
+     * memory, not checked in the archive]), rejected for the cost of copying in fork and the
+     * gup-fast race it left; the idea came back in 2020 as 70e806e4e645 for pinned pages only
+     * ({@link #EARLY_COPY_ANY_PAGE}). Choice: anonymous pages only, as the 2009 patch; ENOMEM is
+     * not modelled separately (the copy uses the fork's allocation).
+     */
+    @Switch.Doc(behaviour = "PROPOSAL (not merged): an anonymous page of a COW mapping with page_count() above its mapcount (any GUP reference, FOLL_GET or FOLL_PIN) is copied for the child at fork and stays writable in the parent; no pin accounting needed",
+            source = "proposal \"copy GUPed page instead of COW\": Andrea Arcangeli's fork-vs-gup patches, linux-mm 2009 [M]; rejected for fork's cost; 70e806e4e645 (5.9) later copied pinned pages only")
+    PROPOSAL_COPY_GUP_PAGES
 }

@@ -52,7 +52,8 @@ public final class KernelModel {
             SvaMmExit.class,
             SecondaryTlbInvalidation.class,
             MmuNotifierLockdep.class,
-            KfdSvm.class);
+            KfdSvm.class,
+            TruncatePinnedPage.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -83,7 +84,8 @@ public final class KernelModel {
             SvaMmExit.NO_SVA,
             SecondaryTlbInvalidation.INVALIDATE_RANGE,
             MmuNotifierLockdep.NO_MAP,
-            KfdSvm.NO_SVM_IOCTL));
+            KfdSvm.NO_SVM_IOCTL,
+            TruncatePinnedPage.ORPHAN));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -148,6 +150,25 @@ public final class KernelModel {
 
     private static final List<KernelModel> ALL = List.of(LINUX_4_19, LINUX_5_8, LINUX_5_10, LINUX_6_1, LINUX_6_6);
 
+    /**
+     * PROPOSAL (not merged): {@code LINUX_6_1} - the last era where a device may take a long-term
+     * write pin of a file page, with the pin accounting the proposal relies on - whose truncate waits
+     * for the pins of the range to drop, as fs-DAX does ({@link TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN};
+     * the put_user_page thread, linux-mm, December 2018).
+     */
+    public static final KernelModel PROPOSAL_TRUNCATE_WAITS_FOR_PIN = LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN)
+            .named("PROPOSAL_TRUNCATE_WAITS_FOR_PIN", "proposal, not merged: 6.1 whose truncate waits for a pinned page cache page as fs-DAX does (put_user_page thread, Dec 2018)");
+
+    /**
+     * PROPOSAL (not merged): {@code LINUX_4_19}, the mapcount era the proposal was made against,
+     * whose fork copies every anonymous page with a GUP reference instead of sharing it
+     * ({@link ForkPinned#PROPOSAL_COPY_GUP_PAGES}, "copy GUPed page instead of COW").
+     */
+    public static final KernelModel PROPOSAL_FORK_COPY_GUP_PAGES = LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES)
+            .named("PROPOSAL_FORK_COPY_GUP_PAGES", "proposal, not merged: 4.19 whose fork copies every anonymous page with a GUP reference (\"copy GUPed page instead of COW\")");
+
+    private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES);
+
     private final String name;
     private final String stands;
     private final Map<Class<? extends Switch>, Switch> values;
@@ -211,7 +232,17 @@ public final class KernelModel {
     }
 
     /**
-     * The predefined model with this name ({@code LINUX_6_1}), or {@code LATEST}.
+     * The predefined proposal models, each a kernel model with the mailing-list proposal of its
+     * name ({@code PROPOSAL_*} switch values that no shipped kernel has); listed apart from
+     * {@link #all()}, which holds the kernels that shipped.
+     */
+    public static List<KernelModel> proposals() {
+        return PROPOSALS;
+    }
+
+    /**
+     * The predefined model or proposal model with this name ({@code LINUX_6_1},
+     * {@code PROPOSAL_TRUNCATE_WAITS_FOR_PIN}), or {@code LATEST}.
      *
      * @throws IllegalArgumentException naming the predefined models if there is none
      */
@@ -220,13 +251,20 @@ public final class KernelModel {
         if (name.equals("LATEST")) {
             return LATEST;
         }
-        for (KernelModel m : ALL) {
-            if (m.name.equals(name)) {
-                return m;
+        for (List<KernelModel> list : List.of(ALL, PROPOSALS)) {
+            for (KernelModel m : list) {
+                if (m.name.equals(name)) {
+                    return m;
+                }
             }
         }
         throw new IllegalArgumentException("no predefined kernel model \"" + name + "\"; use one of "
-                + ALL.stream().map(KernelModel::name).toList() + " or LATEST");
+                + ALL.stream().map(KernelModel::name).toList() + ", LATEST or a proposal " + PROPOSALS.stream().map(KernelModel::name).toList());
+    }
+
+    /** Whether this is one of the {@link #proposals()}. */
+    public boolean isProposal() {
+        return PROPOSALS.contains(this);
     }
 
     /** The model's name, e.g. {@code LINUX_5_10} or {@code LINUX_5_10+ForkPinned.SHARE_WRPROTECT}. */
@@ -325,7 +363,7 @@ public final class KernelModel {
             }
             List<String> instead = new ArrayList<>();
             for (Switch alt : switchType(asked).getEnumConstants()) {
-                if (alt != asked && alt != values.get(switchType(asked)) && alt.requires().stream().allMatch(r -> r.heldBy(variant))) {
+                if (alt != asked && alt != values.get(switchType(asked)) && !alt.isProposal() && alt.requires().stream().allMatch(r -> r.heldBy(variant))) {
                     instead.add(label(alt));
                 }
             }
@@ -370,13 +408,13 @@ public final class KernelModel {
         return null;
     }
 
-    /** The value of v's switch closest to v in declaration order (the older one on a tie) whose requirements m meets. */
+    /** The value of v's switch closest to v in declaration order (the older one on a tie), not a proposal, whose requirements m meets. */
     private static Switch nearestAlternative(Switch v, KernelModel m) {
         Switch[] all = switchType(v).getEnumConstants();
         int at = ((Enum<?>) v).ordinal();
         for (int d = 1; d < all.length; d++) {
             for (int i : new int[] {at - d, at + d}) {
-                if (i >= 0 && i < all.length && all[i].requires().stream().allMatch(r -> r.heldBy(m))) {
+                if (i >= 0 && i < all.length && !all[i].isProposal() && all[i].requires().stream().allMatch(r -> r.heldBy(m))) {
                     return all[i];
                 }
             }
@@ -391,7 +429,7 @@ public final class KernelModel {
 
     /** Whether this is one of the predefined models (not a variant). */
     public boolean isPredefined() {
-        return ALL.contains(this);
+        return ALL.contains(this) || PROPOSALS.contains(this);
     }
 
     /** The model as a table: one line per switch, its value, what it means and where it comes from. */

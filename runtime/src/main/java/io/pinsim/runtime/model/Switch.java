@@ -45,6 +45,14 @@ public interface Switch {
     String name();
 
     /**
+     * Whether this value is a mailing-list proposal that no shipped kernel has: its name starts
+     * with {@code PROPOSAL_}. A refused {@link KernelModel#with(Switch...)} never suggests one.
+     */
+    default boolean isProposal() {
+        return name().startsWith("PROPOSAL_");
+    }
+
+    /**
      * What this value needs of the other switches to make a kernel that can run: the
      * {@link Doc#requires()} of this constant, each naming the state it reads, the values that
      * create it and the commit that ties them. {@link KernelModel#with(Switch...)} refuses a model

@@ -62,7 +62,8 @@ class KernelModelTest {
                     SecondaryTlbInvalidation.INVALIDATE_RANGE, SecondaryTlbInvalidation.ARCH_INVALIDATE_SECONDARY_TLBS),
             Row.of(MmuNotifierLockdep.NO_MAP, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.TAKEN_BY_RECLAIM,
                     MmuNotifierLockdep.TAKEN_BY_RECLAIM),
-            Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS));
+            Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS),
+            Row.of(TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {
@@ -105,6 +106,26 @@ class KernelModelTest {
         assertThat(KernelModel.all()).extracting(KernelModel::name).containsExactly("LINUX_4_19", "LINUX_5_8", "LINUX_5_10", "LINUX_6_1", "LINUX_6_6");
         assertThatThrownBy(() -> KernelModel.byName("LINUX_9_9")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("LINUX_4_19").hasMessageContaining("LATEST");
+    }
+
+    @Test
+    void proposalsAreListedApartFoundByNameAndUseProposalValuesNoKernelHas() {
+        assertThat(KernelModel.proposals()).extracting(KernelModel::name).containsExactly("PROPOSAL_TRUNCATE_WAITS_FOR_PIN", "PROPOSAL_FORK_COPY_GUP_PAGES");
+        for (KernelModel p : KernelModel.proposals()) {
+            assertThat(KernelModel.all()).doesNotContain(p);
+            assertThat(KernelModel.byName(p.name())).isSameAs(p);
+            assertThat(p.isProposal()).isTrue();
+            assertThat(p.isPredefined()).isTrue();
+            assertThat(p.switches()).as(p.name()).anyMatch(Switch::isProposal);
+            assertThat(p.standsFor()).startsWith("proposal");
+        }
+        for (KernelModel m : KernelModel.all()) {
+            assertThat(m.switches()).as("a shipped kernel has no proposal value").noneMatch(Switch::isProposal);
+            assertThat(m.isProposal()).isFalse();
+        }
+        assertThat(KernelModel.PROPOSAL_TRUNCATE_WAITS_FOR_PIN.switches()).isEqualTo(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN).switches());
+        assertThat(KernelModel.PROPOSAL_FORK_COPY_GUP_PAGES.switches()).isEqualTo(KernelModel.LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES).switches());
+        assertThatThrownBy(() -> KernelModel.byName("PROPOSAL_NONE")).hasMessageContaining("PROPOSAL_TRUNCATE_WAITS_FOR_PIN");
     }
 
     @Test
@@ -176,7 +197,7 @@ class KernelModelTest {
         assertThatThrownBy(() -> KernelModel.LINUX_6_6.with(ForkPinned.SHARE_WRPROTECT))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("RdmaCopyOnFork.REPORTED needs early copy of pinned pages at fork (ForkPinned.EARLY_COPY_ANY_PAGE or"
-                        + " ForkPinned.EARLY_COPY_ANON_EXCLUSIVE, 6cc9e215eb27: ")
+                        + " ForkPinned.EARLY_COPY_ANON_EXCLUSIVE or ForkPinned.PROPOSAL_COPY_GUP_PAGES, 6cc9e215eb27: ")
                 .hasMessageContaining("but the model has ForkPinned.SHARE_WRPROTECT")
                 .hasMessageEndingWith("use with(ForkPinned.SHARE_WRPROTECT, RdmaCopyOnFork.NOT_REPORTED) to change them together");
         KernelModel v = KernelModel.LINUX_6_6.with(ForkPinned.SHARE_WRPROTECT, RdmaCopyOnFork.NOT_REPORTED);
@@ -218,7 +239,8 @@ class KernelModelTest {
                 }
             }
         }
-        assertThat(refused).isEqualTo(41);
+        // 41 for the shipped values, + TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN on LINUX_4_19 (no pin accounting)
+        assertThat(refused).isEqualTo(42);
     }
 
     private static Switch parse(String label) {

@@ -46,6 +46,26 @@ class ReadmeModelTableTest {
         return sb.toString();
     }
 
+    /** README.md's "Proposals" table: each proposal model, its proposal values, their thread and fate, and what they change. */
+    static String proposalsTable() {
+        StringBuilder sb = new StringBuilder("| proposal model | value | thread and fate | what it changes |\n|---|---|---|---|\n");
+        for (KernelModel m : KernelModel.proposals()) {
+            for (Switch v : m.switches()) {
+                if (v.isProposal()) {
+                    sb.append("| `").append(m.name()).append("` | `").append(KernelModel.label(v)).append("` | ").append(v.source()).append(" | ")
+                            .append(v.behaviour()).append(" |\n");
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void readmeListsEveryProposalWithItsThreadAndFate() throws IOException {
+        String text = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
+        assertThat(text).as("README.md must contain this table, generated from KernelModel.proposals():%n%s", proposalsTable()).contains(proposalsTable());
+    }
+
     @Test
     void readmeListsEveryRequirementOfEverySwitchValue() throws IOException {
         String text = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);

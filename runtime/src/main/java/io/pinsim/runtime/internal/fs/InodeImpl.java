@@ -398,6 +398,22 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return null;
     }
 
+    /**
+     * The first page in [fromIndex, toIndex) that page_maybe_dma_pinned() reports, or null: what a
+     * truncate waits for under {@link io.pinsim.runtime.model.TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN}.
+     */
+    Page firstPinnedPage(long fromIndex, long toIndex) {
+        if (toIndex <= fromIndex) {
+            return null;
+        }
+        for (Page f : mapping.pages.subMap(fromIndex, true, toIndex, false).values()) {
+            if (f.pageMaybeDmaPinned()) {
+                return f;
+            }
+        }
+        return null;
+    }
+
     @Override
     public String toString() {
         return mapping.name() + " (ino " + ino + ", " + size + " bytes)";

@@ -4,6 +4,7 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.TruncateOp;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.Page;
+import io.pinsim.runtime.model.TruncatePinnedPage;
 import io.pinsim.runtime.trace.TraceKind;
 
 /**
@@ -91,8 +92,8 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
             inode.unmapMappingRange(firstFull, endFull, !punch);
             unmapped = true;
         }
-        if (inode.kind().isDax()) {
-            Page f = inode.firstBusyPage(firstFull, endFull);
+        if (waitsForHolders(inode)) {
+            Page f = busyPage(inode, firstFull, endFull);
             if (f != null) {
                 layoutBusy = true;
                 return waitFor(k, actor, busyWait(inode, f));
@@ -140,11 +141,39 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         if (!inode.inflightDio.isEmpty()) {
             return dioWait(inode);
         }
-        if (!inode.kind().isDax() || (!punch && from >= inode.size)) {
+        if (!waitsForHolders(inode) || (!punch && from >= inode.size)) {
             return null;
         }
-        Page f = inode.firstBusyPage((from + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, punch ? to >>> Kernel.PAGE_SHIFT : Long.MAX_VALUE);
+        Page f = busyPage(inode, (from + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, punch ? to >>> Kernel.PAGE_SHIFT : Long.MAX_VALUE);
         return f == null ? null : busyWait(inode, f);
+    }
+
+    /**
+     * Whether truncate waits for the pages of the range to be let go: always on fs-DAX
+     * (xfs_break_dax_layouts()), and for page cache under the proposal
+     * {@link TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN}; every shipped kernel orphans a pinned
+     * page-cache page ({@link TruncatePinnedPage#ORPHAN}).
+     */
+    private static boolean waitsForHolders(InodeImpl inode) {
+        return inode.kind().isDax() || inode.kernel.model().get(TruncatePinnedPage.class) == TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN;
+    }
+
+    /**
+     * For the stepped truncate ({@link TruncateStepsImpl}, page cache only): what it waits for under
+     * {@link TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN} - a pinned page from {@code fromIndex} on -
+     * or null (always null on the shipped kernels, which orphan the page).
+     */
+    static String pinWait(InodeImpl inode, long fromIndex) {
+        if (!waitsForHolders(inode)) {
+            return null;
+        }
+        Page f = busyPage(inode, fromIndex, Long.MAX_VALUE);
+        return f == null ? null : busyWait(inode, f);
+    }
+
+    /** The page truncate waits for: on DAX any held block, in the page cache (the proposal) a page that may be DMA-pinned. */
+    private static Page busyPage(InodeImpl inode, long fromIndex, long toIndex) {
+        return inode.kind().isDax() ? inode.firstBusyPage(fromIndex, toIndex) : inode.firstPinnedPage(fromIndex, toIndex);
     }
 
     private static String dioWait(InodeImpl inode) {
@@ -152,6 +181,10 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     }
 
     private static String busyWait(InodeImpl inode, Page f) {
+        if (!inode.kind().isDax()) {
+            return "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is pinned by " + String.join(", ", f.holders())
+                    + " (TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN: truncate waits for the pin to drop, as xfs_break_dax_layouts does for DAX)";
+        }
         return "DAX block " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") is held by "
                 + String.join(", ", f.holders()) + " (dax_layout_busy_page; xfs_break_dax_layouts waits for the reference to drop)";
     }

@@ -20,7 +20,7 @@ import java.util.List;
  * page cache, page tables and references: its footprint is everything.
  */
 public final class TruncateStepsImpl implements TruncateSteps {
-    private enum Phase { LOCK, DIO_WAIT, UNMAP, REMOVE, DONE }
+    private enum Phase { LOCK, DIO_WAIT, UNMAP, PIN_WAIT, REMOVE, DONE }
 
     private final OpenFileImpl file;
     private final InodeImpl inode;
@@ -89,6 +89,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
             case LOCK -> !inode.iRwsem.canWrite(this);
             case DIO_WAIT -> !inode.inflightDio.isEmpty();
             case UNMAP -> !invalidateLock().canWrite(this);
+            case PIN_WAIT -> TruncateOpImpl.pinWait(inode, firstFull) != null || !invalidateLock().canWrite(this);
             default -> false;
         };
     }
@@ -100,6 +101,8 @@ public final class TruncateStepsImpl implements TruncateSteps {
             case LOCK -> call + ": inode_lock(i_rwsem)" + wait;
             case DIO_WAIT -> "inode_dio_wait()" + wait;
             case UNMAP -> "filemap_invalidate_lock(), i_size_write(), unmap_mapping_range()" + wait;
+            case PIN_WAIT -> "wait for the pins of the range to drop (TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN), filemap_invalidate_lock(), "
+                    + "unmap_mapping_range() again" + wait;
             case REMOVE -> "truncate_inode_pages(), unmap_mapping_range() again, unlock";
             case DONE -> "done";
         };
@@ -119,6 +122,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
         return switch (phase) {
             case LOCK -> inode.iRwsem.id();
             case DIO_WAIT -> "inode:" + inode.filesystem().name() + ":" + inode.ino() + ":dio";
+            case PIN_WAIT -> java.util.Objects.requireNonNullElse(TruncateOpImpl.pinWait(inode, firstFull), invalidateLock().id());
             default -> invalidateLock().id();
         };
     }
@@ -159,6 +163,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
                 }
                 case DIO_WAIT -> phase = Phase.UNMAP;
                 case UNMAP -> unmap(actor);
+                case PIN_WAIT -> relock(actor);
                 case REMOVE -> remove(actor);
                 default -> throw new IllegalStateException(phase.name());
             }
@@ -177,7 +182,33 @@ public final class TruncateStepsImpl implements TruncateSteps {
         inode.size = newSize;
         firstFull = (newSize + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
         inode.unmapMappingRange(firstFull, Long.MAX_VALUE, true);
-        phase = Phase.REMOVE;
+        sleepIfPinned(actor);
+    }
+
+    /**
+     * Under {@link io.pinsim.runtime.model.TruncatePinnedPage#PROPOSAL_WAIT_FOR_UNPIN}, a pinned page
+     * of the range makes the truncate sleep as xfs_break_dax_layouts() does for a DAX block: it drops
+     * the invalidate lock (XFS_MMAPLOCK_EXCL there), so the pin holder's faults can proceed, and waits
+     * for the pin to drop; otherwise it goes on to remove the pages.
+     */
+    private void sleepIfPinned(String actor) {
+        String pinned = TruncateOpImpl.pinWait(inode, firstFull);
+        if (pinned == null) {
+            phase = Phase.REMOVE;
+            return;
+        }
+        invalidateLock().upWrite(this, actor());
+        invalidateLocked = false;
+        phase = Phase.PIN_WAIT;
+        kernel().trace().record(actor, TraceKind.STEP, -1, -1, call + " sleeps: waits for " + pinned);
+    }
+
+    /** Woken: takes the invalidate lock again and unmaps again, since faults may have mapped the range while it slept; then checks the pins again. */
+    private void relock(String actor) {
+        invalidateLock().downWrite(this, actor());
+        invalidateLocked = true;
+        inode.unmapMappingRange(firstFull, Long.MAX_VALUE, true);
+        sleepIfPinned(actor);
     }
 
     private void remove(String actor) {

@@ -187,6 +187,14 @@ public final class CopyPageRange {
                 }
                 return share(f);
             }
+            case PROPOSAL_COPY_GUP_PAGES -> {
+                int expected = f.mapcount() + (f.swapSlot != null ? 1 : 0);
+                if (cow && f.isAnon() && f.refcount() > expected) {
+                    why = "refcount " + f.refcount() + " > mapcount " + expected + ": a GUP reference, copied for the child now, the parent keeps it writable (ForkPinned.PROPOSAL_COPY_GUP_PAGES, the 2009 fork-vs-gup proposal)";
+                    return Decision.COPY;
+                }
+                return share(f);
+            }
             default -> throw new IllegalStateException(policy.name());
         }
     }
@@ -203,6 +211,9 @@ public final class CopyPageRange {
             case SHARE_WRPROTECT -> false;
             case EARLY_COPY_ANY_PAGE -> maybePinned;
             case EARLY_COPY_ANON_EXCLUSIVE -> maybePinned && h.isAnonExclusive();
+            // the proposal copies any page with a GUP reference: split, and the PTE-level copy
+            // applies its refcount > mapcount test to each subpage
+            case PROPOSAL_COPY_GUP_PAGES -> cow && h.isAnon() && h.refs != null;
         };
         if (split) {
             new HugeMemory(k).splitHugePmd(src, vpn, actor, "fork: THP #" + h.pfn() + " may be pinned (pincount " + h.pincount()

@@ -1,0 +1,36 @@
+package io.pinsim.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** How a proposal cell reads the extension's verdict: in the sample's own terms. */
+class ProposalMatrixTest {
+
+    @Test
+    void aPassIsOkAndAFailedAssertionIsItsKind() {
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.OK, null, null)).isEqualTo("ok");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "DEVICE_DATA_LOST", "...")).isEqualTo("data lost");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "LEAK_TO_CHILD", "...")).isEqualTo("leak to child");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "DATA_CORRUPTION", "...")).isEqualTo("data corrupted");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.ERROR, null, null)).isEqualTo("ERROR");
+    }
+
+    @Test
+    void aCallThatSleepsBlocksAndADeadlockBlocksForever() {
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "IllegalStateException",
+                "ftruncate(export, 0) sleeps: it waits for page 0 of export (frame #1) is pinned by PIN by mlx5_0 MR#256; use startTruncate(0)"))
+                .isEqualTo("ftruncate blocks");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "AssertionError",
+                "\nexplored 2 threads\nschedule T2*3,T1*3: DEADLOCK\ndeadlock: 1 thread blocked, none can run (wait-for graph):\n  T1 truncate (A)  blocked in \"wait\""))
+                .isEqualTo("truncate blocks forever");
+    }
+
+    @Test
+    void aRefusedCallNamesItsErrnoAndASignalItsName() {
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "ErrnoException", "ibv_reg_mr: EFAULT (Bad address): refused"))
+                .isEqualTo("refused: EFAULT");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "SignalException", "SIGBUS at 0x7f0000000000")).isEqualTo("signal SIGBUS");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "KernelBugException", "BUG")).isEqualTo("kernel BUG");
+    }
+}
