@@ -27,8 +27,6 @@ final class DebugVm {
     /** The pages that left a page cache in this operation, for the invariants: no PTE may still map them. */
     private List<Invariants.LeftCache> leftCache = new ArrayList<>();
     private final List<FrameSnapshot> snapshots = new ArrayList<>();
-    /** Numbers the top-level operations, for Page.touchedIn; starts at 1 so new frames (0) are untouched. */
-    private int opSeq = 1;
     private int forksInProgress;
 
     DebugVm(MmCore k, boolean invariants, boolean fullChecks, int snapshotsPerStep) {
@@ -44,11 +42,11 @@ final class DebugVm {
     void endOp(int step, boolean ok) {
         List<Page> check = touched;
         touched = new ArrayList<>();
+        for (Page f : check) {
+            f.flags &= ~Page.TOUCHED;
+        }
         List<Invariants.LeftCache> left = leftCache;
         leftCache = left.isEmpty() ? left : new ArrayList<>();
-        if (++opSeq == 0) {
-            opSeq = 1; // after 2^32 operations: 0 stays the mark of a frame never touched
-        }
         if (invariants) {
             try {
                 if (ok || !check.isEmpty() || !changes.isEmpty()) {
@@ -133,8 +131,8 @@ final class DebugVm {
 
     /** Notes that an operation changed this frame, for the invariant check and the snapshot at its end. */
     void touch(Page f) {
-        if (trackTouched && k.inOp() && f.touchedIn != opSeq) {
-            f.touchedIn = opSeq;
+        if (trackTouched && k.inOp() && (f.flags & Page.TOUCHED) == 0) {
+            f.flags |= Page.TOUCHED;
             touched.add(f);
         }
     }

@@ -62,7 +62,7 @@ public final class HugeMemory {
             return null;
         }
         Page h = new Page(k, pfn, new Content());
-        h.order = HPAGE_PMD_ORDER;
+        h.makeHead(HPAGE_PMD_ORDER);
         h.allocStep = k.trace().step();
         k.setFrame(h);
         return h;

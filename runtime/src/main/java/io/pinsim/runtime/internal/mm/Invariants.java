@@ -259,7 +259,7 @@ final class Invariants {
      */
     private void checkCompound(Page f) {
         Page h = f.compoundHead();
-        if (h.isFree() || k.frame(h.pfn()) != h || f.pfn() - h.pfn() >= h.nrPages() || (f != h && f.order != 0)) {
+        if (h.isFree() || k.frame(h.pfn()) != h || f.pfn() - h.pfn() >= h.nrPages() || (f != h && f.isHead())) {
             fail("compound-tail", "frame #" + f.pfn() + " is a tail of THP #" + h.pfn() + " but the head is not a live compound page that covers it");
         }
         if (f.anonVma != h.anonVma || f.index != h.index + (f.pfn() - h.pfn())) {

@@ -48,16 +48,16 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     SwapSpace.Slot swapSlot;
     /** GUP references and pins held on this frame, oldest first; null when there are none. */
     public List<GupRef> refs;
-    /** The operation that last touched the frame (MmCore.touch), so it is checked once per operation. */
-    int touchedIn;
+    /** PG flag of the model's own: the frame is on the current operation's touched list (DebugVm.touch), so it is checked once. */
+    static final int TOUCHED = 1 << 30;
     /** The trace step that allocated the frame (for leak reports). */
     int allocStep;
-    /** The order of a compound head (9 for a PMD-sized THP); 0 for a small page and for tails. */
-    int order;
-    /** The head of the compound page this page is a tail of; null for small pages and heads. */
-    Page head;
-    /** A head's subpages by index ([0] is the head), created on first use; null until then. */
-    private Page[] subpages;
+    /**
+     * The compound page this page belongs to, in one field so that a frame stays 64 bytes: a head's
+     * subpages by index ({@code Page[]}, [0] the head, tails created on first use; its length is
+     * the folio's size), a tail's head ({@code Page}), or null for a small page.
+     */
+    private Object compound;
 
     Page(MmCore kernel, long pfn, Content content) {
         this.kernel = kernel;
@@ -76,24 +76,36 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     /** Whether this page is part of a compound page (PageCompound()). */
     @Override
     public boolean isCompound() {
-        return order > 0 || head != null;
+        return compound != null;
+    }
+
+    /** The order of a compound head (9 for a PMD-sized THP); 0 for a small page and for tails. */
+    int order() {
+        return compound instanceof Page[] sub ? Integer.numberOfTrailingZeros(sub.length) : 0;
+    }
+
+    /** Makes this small page the head of a compound page of the given order (prep_compound_page()). */
+    void makeHead(int order) {
+        Page[] sub = new Page[1 << order];
+        sub[0] = this;
+        compound = sub;
     }
 
     /** compound_head(): the head of a compound page, or this page. */
     @Override
     public Page compoundHead() {
-        return head != null ? head : this;
+        return compound instanceof Page h ? h : this;
     }
 
     /** Whether this is a compound page's head page (PageHead()). */
     public boolean isHead() {
-        return order > 0;
+        return compound instanceof Page[];
     }
 
     /** The number of small pages in this page's folio (folio_nr_pages()). */
     @Override
     public int nrPages() {
-        return 1 << compoundHead().order;
+        return 1 << compoundHead().order();
     }
 
     /**
@@ -104,17 +116,13 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         if (i == 0) {
             return this;
         }
-        if (order == 0 || i < 0 || i >= 1 << order) {
-            throw new IllegalArgumentException("subpage " + i + " of frame #" + pfn + " (order " + order + ")");
-        }
-        if (subpages == null) {
-            subpages = new Page[1 << order];
-            subpages[0] = this;
+        if (!(compound instanceof Page[] subpages) || i < 0 || i >= subpages.length) {
+            throw new IllegalArgumentException("subpage " + i + " of frame #" + pfn + " (order " + order() + ")");
         }
         Page t = subpages[i];
         if (t == null) {
             t = new Page(kernel, pfn + i, new Content());
-            t.head = this;
+            t.compound = this;
             t.flags = flags & (ANON | ANON_EXCLUSIVE | DIRTY);
             t.anonVma = anonVma;
             t.index = index + i;
@@ -127,7 +135,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** The subpages created so far, head first; for a small page, the page itself. */
     List<Page> createdSubpages() {
-        if (subpages == null) {
+        if (!(compound instanceof Page[] subpages)) {
             return List.of(this);
         }
         List<Page> out = new ArrayList<>();
@@ -146,7 +154,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     @Override
     public int entireMapcount() {
         Page h = compoundHead();
-        if (h.order == 0) {
+        if (h.order() == 0) {
             return 0;
         }
         return kernel.rmap().pmdMapcount(h);
@@ -281,7 +289,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** The references held on the folio's subpages (pins counting 1): no list, this runs once per put_page(). */
     private int folioRefs() {
-        if (subpages == null) {
+        if (!(compound instanceof Page[] subpages)) {
             return ownRefs(1);
         }
         int r = 0;
