@@ -36,7 +36,7 @@ public final class DeviceMigration {
      * @return per page, the device page or null; {@code writable} gets whether its entry is writable
      */
     public List<DevicePage> migrateToDevice(Mm mm, long startVpn, int nrPages, DevicePool pool, List<Boolean> writable, String actor) {
-        VmArea vma = setupChecks(mm, startVpn, nrPages);
+        VmArea vma = Migration.migrateVmaSetupChecks(mm, startVpn, nrPages);
         long endVpn = startVpn + nrPages;
         List<DevicePage> out = new ArrayList<>(nrPages);
         mm.notifyStart(MmuNotifierEvent.MIGRATE, startVpn, endVpn, true, pool.owner());
@@ -125,7 +125,7 @@ public final class DeviceMigration {
      * writable migration entry). The device page goes back to the pool. Returns the pages migrated.
      */
     public int migrateToRam(Mm mm, long startVpn, int nrPages, DevicePool pool, String actor) {
-        setupChecks(mm, startVpn, nrPages);
+        Migration.migrateVmaSetupChecks(mm, startVpn, nrPages);
         long endVpn = startVpn + nrPages;
         mm.notifyStart(MmuNotifierEvent.MIGRATE, startVpn, endVpn, true, pool.owner());
         int migrated = 0;
@@ -297,24 +297,5 @@ public final class DeviceMigration {
             mm.notifyEnd(MmuNotifierEvent.EXCLUSIVE, vpn, vpn + 1);
         }
         k.touch(k.frame(Pte.slot(pte)));
-    }
-
-    /** migrate_vma_setup()'s checks (see {@link Migration}); returns the VMA. */
-    private static VmArea setupChecks(Mm mm, long startVpn, int nrPages) {
-        if (nrPages <= 0) {
-            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", nrPages + " pages: nr_pages must be positive");
-        }
-        VmArea v = mm.findVma(startVpn);
-        if (v == null) {
-            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", "no VMA at " + Kernel.hex(startVpn << Kernel.PAGE_SHIFT) + " (args->start outside args->vma)");
-        }
-        if (startVpn + nrPages > v.endVpn) {
-            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", nrPages + " pages from " + Kernel.hex(startVpn << Kernel.PAGE_SHIFT)
-                    + " run past the end of " + v + " (args->end > vma->vm_end)");
-        }
-        if (v.isFsDax()) {
-            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", v + " is fs-DAX (vma_is_dax)");
-        }
-        return v;
     }
 }

@@ -81,8 +81,9 @@ public final class Migration {
      * migrate_vma_setup()'s argument checks, all -EINVAL: no pages (nr_pages <= 0), no VMA at the
      * start (args->vma; the driver finds it with find_vma()), a range that leaves that VMA
      * (args->end > vma->vm_end), or an fs-DAX VMA (vma_is_dax()). Nothing is invalidated then.
+     * Returns the VMA; migrations to device memory ({@link DeviceMigration}) make the same checks.
      */
-    private static void migrateVmaSetupChecks(Mm mm, long startVpn, int nrPages) {
+    static VmArea migrateVmaSetupChecks(Mm mm, long startVpn, int nrPages) {
         if (nrPages <= 0) {
             throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", nrPages + " pages: nr_pages must be positive");
         }
@@ -97,5 +98,6 @@ public final class Migration {
         if (v.isFsDax()) {
             throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", v + " is fs-DAX (vma_is_dax)");
         }
+        return v;
     }
 }
