@@ -502,6 +502,38 @@ class SwitchBehaviourTest {
             assertThat(k.lockdep().reports()).isEmpty();
         }
 
+        /**
+         * Cycle F of the device reference: an invalidation holds the notifier map and its callback
+         * takes the driver's lock; a driver that calls mmu_interval_read_begin() (which takes the map,
+         * 99cb252f5e68) under that lock closes the cycle, reported the first time, deadlock or not.
+         */
+        private Kernel readBeginUnderTheDriverLock(KernelModel model) {
+            Kernel k = kernel(model);
+            DriverContext dev = DriverContext.attach(k, "gpu0");
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            io.pinsim.runtime.MmuIntervalNotifier sub = dev.insertIntervalNotifier(a, buf, PAGE, (s, range, cur) -> {
+                dev.lock("update");
+                s.setSeq(cur);
+                dev.unlock("update");
+                return true;
+            }, null);
+            a.madvise(buf, PAGE, Advice.DONTNEED);
+            dev.lock("update");
+            sub.readBegin();
+            dev.unlock("update");
+            return k;
+        }
+
+        @Test
+        void primedAtRegisterReportsReadBeginUnderTheLockTheCallbackTakes() {
+            for (KernelModel m : List.of(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.PRIMED_AT_REGISTER), KernelModel.LINUX_6_6)) {
+                assertThat(readBeginUnderTheDriverLock(m).lockdep().reports()).as(m.name()).singleElement()
+                        .satisfies(r -> assertThat(r.cycle()).contains("&gpu0->update", "mmu_notifier_invalidate_range_start"));
+            }
+            assertThat(readBeginUnderTheDriverLock(KernelModel.LINUX_4_19).lockdep().reports()).as("no map before 5.4").isEmpty();
+        }
+
         @Test
         void takenByReclaimPrimesNothingAtRegisterButEveryReclaimingAllocationTakesTheMap() {
             Kernel k = driverWithNotifier(KernelModel.LINUX_5_8.with(MmuNotifierLockdep.TAKEN_BY_RECLAIM));
