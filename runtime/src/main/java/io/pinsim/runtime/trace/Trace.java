@@ -47,6 +47,9 @@ public final class Trace {
     private final List<String> actors = new ArrayList<>();
     /** Lookup only, never iterated: the actors' order is {@link #actors}. */
     private final Map<String, Integer> actorIndex = new HashMap<>();
+    /** The actor of the last event and its index: no hash lookup for a run of events by one actor. */
+    private String lastActor;
+    private int lastActorIndex;
     private final List<TraceEvent> view = new View();
     private int step;
     private int depth;
@@ -147,11 +150,19 @@ public final class Trace {
             runStart[runs] = size;
             runs++;
         }
-        Integer a = actorIndex.get(actor);
-        if (a == null) {
-            a = actors.size();
-            actors.add(actor);
-            actorIndex.put(actor, a);
+        int a;
+        if (actor == lastActor) {
+            a = lastActorIndex; // events of one step mostly share their actor's String
+        } else {
+            Integer known = actorIndex.get(actor);
+            if (known == null) {
+                known = actors.size();
+                actors.add(actor);
+                actorIndex.put(actor, known);
+            }
+            a = known;
+            lastActor = actor;
+            lastActorIndex = a;
         }
         meta[c][i] = a << KIND_BITS | kind.ordinal();
         addresses[c][i] = address;

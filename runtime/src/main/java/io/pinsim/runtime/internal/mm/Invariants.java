@@ -33,12 +33,16 @@ final class Invariants {
     record LeftCache(Page page, AddressSpace from) {
     }
 
+    /** A VMA an operation removed: its range must hold no PTE that another VMA does not cover. */
+    record RemovedVma(Mm mm, long startVpn, long endVpn) {
+    }
+
     /** What one operation changed besides the frames it touched; reused from operation to operation. */
     static final class Changes {
         private Mm[] pteMms = new Mm[16];
         private long[] pteVpns = new long[16];
         private int ptes;
-        private final java.util.List<Object[]> removedVmas = new java.util.ArrayList<>();
+        private final java.util.List<RemovedVma> removedVmas = new java.util.ArrayList<>();
         private final java.util.List<Page> lostExclusive = new java.util.ArrayList<>();
 
         void pte(Mm mm, long vpn) {
@@ -52,7 +56,7 @@ final class Invariants {
         }
 
         void vmaRemoved(Mm mm, long startVpn, long endVpn) {
-            removedVmas.add(new Object[] {mm, startVpn, endVpn});
+            removedVmas.add(new RemovedVma(mm, startVpn, endVpn));
         }
 
         void lostExclusive(Page f) {
@@ -97,8 +101,8 @@ final class Invariants {
         for (int i = 0; i < changes.ptes; i++) {
             last = checkPte(changes.pteMms[i], changes.pteVpns[i], forking, last);
         }
-        for (Object[] r : changes.removedVmas) {
-            checkNoPteLeft((Mm) r[0], (Long) r[1], (Long) r[2]);
+        for (RemovedVma r : changes.removedVmas) {
+            checkNoPteLeft(r.mm(), r.startVpn(), r.endVpn());
         }
         for (LeftCache l : leftCache) {
             checkLeftCache(l.page(), l.from());
