@@ -1,22 +1,14 @@
 package io.pinsim.devices;
 
-import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
-import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.GupPages;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Process;
-import io.pinsim.runtime.model.IbUmemGupFlags;
-import io.pinsim.runtime.model.RdmaCopyOnFork;
 import io.pinsim.runtime.spi.DriverContext;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * An RDMA NIC (mlx5-like) with its kernel driver and the libibverbs behaviour that matters:
@@ -40,17 +32,11 @@ public class RdmaNic {
     private final OdpPaging odp;
     private final CompletionQueue cq = new CompletionQueue();
     private final List<WorkRequest> posted = new ArrayList<>();
-    private final Map<Process, ForkState> forkStates = new IdentityHashMap<>();
+    private final IbvForkInit fork;
+    private final UmemPinning umem;
     private int nextPd = 1;
     private int nextKey = 0x100;
     private long nextWr = 1;
-
-    /** libibverbs' per-process fork state and its page-granular MADV_DONTFORK reference counts. */
-    private static final class ForkState {
-        ForkStatus status = ForkStatus.DISABLED;
-        boolean registered;
-        final NavigableMap<Long, Integer> dontfork = new TreeMap<>();
-    }
 
     /** An mlx5-like NIC whose ODP invalidation never fails for lack of memory (xlt_emergency_page). */
     public RdmaNic(Kernel kernel, String name) {
@@ -77,6 +63,8 @@ public class RdmaNic {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
         this.ctx = DriverContext.attach(kernel, name);
+        this.fork = new IbvForkInit(kernel, ctx);
+        this.umem = new UmemPinning(kernel, ctx);
         this.odp = new OdpPaging(ctx, name, xltEmergencyPage, Objects.requireNonNull(protocol, "protocol"));
     }
 
@@ -109,21 +97,13 @@ public class RdmaNic {
      */
     public ForkStatus ibvForkInit(Process process) {
         checkProcess(process);
-        return ctx.call("ibv_fork_init() in \"" + process.name() + "\"", () -> {
-            ForkState s = forkStates.computeIfAbsent(process, x -> new ForkState());
-            if (s.registered && s.status == ForkStatus.DISABLED) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_fork_init", "a memory region was registered before ibv_fork_init() (libibverbs: too_late)");
-            }
-            s.status = kernel.model().get(RdmaCopyOnFork.class) == RdmaCopyOnFork.REPORTED ? ForkStatus.UNNEEDED : ForkStatus.ENABLED;
-            ctx.trace("ibv_fork_init(): " + s.status + (s.status == ForkStatus.UNNEEDED ? " (the kernel reports copy-on-fork, 6cc9e215eb27)" : " (MADV_DONTFORK on registered ranges)"));
-            return s.status;
-        });
+        return ctx.call("ibv_fork_init() in \"" + process.name() + "\"", () -> fork.init(process));
     }
 
     /** ibv_is_fork_initialized() in the process (alive or not). */
     public ForkStatus forkStatus(Process process) {
         checkKernel(process);
-        ForkState s = forkStates.get(process);
+        IbvForkInit.State s = fork.peek(process);
         return s == null ? ForkStatus.DISABLED : s.status;
     }
 
@@ -147,53 +127,21 @@ public class RdmaNic {
         checkProcess(p);
         String call = "ibv_reg_mr(" + Kernel.hex(address) + ", " + length + ", " + IbAccess.describe(access) + ")";
         return ctx.call(call, () -> {
-            if ((access & ~IbAccess.KNOWN) != 0) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", "unknown access flags 0x" + Integer.toHexString(access & ~IbAccess.KNOWN));
-            }
-            if ((access & (IbAccess.REMOTE_WRITE | IbAccess.REMOTE_ATOMIC)) != 0 && (access & IbAccess.LOCAL_WRITE) == 0) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", IbAccess.describe(access) + ": remote write or atomic access needs LOCAL_WRITE (ib_check_mr_access)");
-            }
-            if (length <= 0 || address < 0 || address + length < address || address + length > Kernel.TASK_SIZE) {
-                throw new ErrnoException(Errno.EINVAL, "ibv_reg_mr", length <= 0 ? "length must be positive" : "address + length overflows (ib_umem_get)");
-            }
+            long npages = UmemPinning.checkArguments(address, length, access);
             long first = address & ~(Kernel.PAGE_SIZE - 1L);
-            long npages = (address + length - first + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT;
             int key = nextKey++;
             if ((access & IbAccess.ON_DEMAND) != 0) {
                 return odp.register(pd, key, address, length, access);
             }
-            int flags = Foll.LONGTERM;
-            boolean writable = IbAccess.writable(access);
-            if (kernel.model().get(IbUmemGupFlags.class) == IbUmemGupFlags.WRITE_FORCE_IF_READONLY) {
-                flags |= Foll.WRITE | (writable ? 0 : Foll.FORCE);
-            } else if (writable) {
-                flags |= Foll.WRITE;
-            }
-            if (npages > Integer.MAX_VALUE) {
-                ctx.accountPinnedVm(p, npages); // past RLIMIT_MEMLOCK this is ib_umem_get()'s own ENOMEM
-                ctx.unaccountPinnedVm(p, npages);
-                throw new ErrnoException(Errno.ENOMEM, "ibv_reg_mr", npages + " pages: the model pins at most 2^31 - 1 pages in one registration");
-            }
-            ForkState fs = forkStates.computeIfAbsent(p, x -> new ForkState());
-            dontfork(p, fs, first, (int) npages);
-            boolean charged = false;
-            GupPages pages = null;
+            int flags = umem.gupFlags(access);
+            umem.checkPageCount(p, npages);
+            IbvForkInit.State fs = fork.of(p);
+            fork.dontfork(p, fs, first, (int) npages);
+            GupPages pages;
             try {
-                ctx.accountPinnedVm(p, npages);
-                charged = true;
-                pages = ctx.pinUserPagesFast(p, first, (int) npages, flags, "MR#" + key);
-                if (pages.count() < npages) {
-                    throw new ErrnoException(Errno.EFAULT, "ibv_reg_mr", "only " + pages.count() + " of " + npages + " pages could be pinned (ib_umem_get)");
-                }
+                pages = umem.pinAll(p, first, (int) npages, flags, "MR#" + key);
             } catch (ErrnoException e) {
-                // undo in reverse: the pins, pinned_vm, libibverbs' MADV_DONTFORK
-                if (pages != null) {
-                    pages.unpin(false);
-                }
-                if (charged) {
-                    ctx.unaccountPinnedVm(p, npages);
-                }
-                dofork(p, fs, first, (int) npages);
+                fork.dofork(p, fs, first, (int) npages); // libibverbs undoes its MADV_DONTFORK
                 throw e;
             }
             fs.registered = true;
@@ -231,11 +179,10 @@ public class RdmaNic {
             mr.deregistered = true;
             Process p = mr.process();
             if (mr.pages != null) {
-                mr.pages.unpin(mr.isWritable());
-                ctx.unaccountPinnedVm(p, mr.pages.count());
-                ForkState fs = forkStates.get(p);
+                umem.release(mr);
+                IbvForkInit.State fs = fork.peek(p);
                 if (fs != null && p.isAlive()) {
-                    dofork(p, fs, mr.pages.start(), mr.pages.count());
+                    fork.dofork(p, fs, mr.pages.start(), mr.pages.count());
                 }
             } else {
                 odp.release(mr);
@@ -408,71 +355,6 @@ public class RdmaNic {
         Objects.requireNonNull(p, "process");
         if (p.kernel() != kernel) {
             throw new IllegalArgumentException(name + " is attached to " + kernel + ", not to the kernel of " + p + "; create a device per kernel");
-        }
-    }
-
-    /** libibverbs ibv_dontfork_range(): page-granular reference counts; MADV_DONTFORK on pages going from 0 to 1. */
-    private void dontfork(Process p, ForkState fs, long first, int npages) {
-        if (fs.status != ForkStatus.ENABLED) {
-            return;
-        }
-        forRuns(p, fs, first, npages, +1, Advice.DONTFORK);
-    }
-
-    /** libibverbs ibv_dofork_range(): MADV_DOFORK on pages whose count drops to 0. */
-    private void dofork(Process p, ForkState fs, long first, int npages) {
-        if (fs.status != ForkStatus.ENABLED) {
-            return;
-        }
-        forRuns(p, fs, first, npages, -1, Advice.DOFORK);
-    }
-
-    /** libibverbs ibv_madvise_range(): updates the per-page counts and madvise()s each run of pages whose count crossed zero. */
-    private void forRuns(Process p, ForkState fs, long first, int npages, int delta, Advice advice) {
-        long runStart = -1;
-        for (int i = 0; i <= npages; i++) {
-            long page = first + ((long) i << Kernel.PAGE_SHIFT);
-            boolean edge = false;
-            if (i < npages) {
-                int before = fs.dontfork.getOrDefault(page, 0);
-                int after = before + delta;
-                if (after <= 0) {
-                    fs.dontfork.remove(page);
-                } else {
-                    fs.dontfork.put(page, after);
-                }
-                edge = delta > 0 ? before == 0 : after == 0;
-            }
-            if (edge && runStart < 0) {
-                runStart = page;
-            } else if (!edge && runStart >= 0) {
-                doMadvise(p, runStart, page - runStart, advice);
-                runStart = -1;
-            }
-        }
-    }
-
-    /**
-     * libibverbs do_madvise(): a failed MADV_DONTFORK fails the call; a failed MADV_DOFORK (part of
-     * the range is no longer mapped: ENOMEM) is retried page by page, ignoring each error, and
-     * reported as success, so ibv_dofork_range() - whose result ibv_dereg_mr() ignores anyway -
-     * never fails a deregistration.
-     */
-    private void doMadvise(Process p, long start, long length, Advice advice) {
-        try {
-            p.madvise(start, length, advice);
-        } catch (ErrnoException e) {
-            if (advice != Advice.DOFORK) {
-                throw e;
-            }
-            ctx.trace("madvise(MADV_DOFORK) failed (" + e.errno() + "): retried page by page, errors ignored (libibverbs do_madvise)");
-            for (long page = start; page < start + length; page += Kernel.PAGE_SIZE) {
-                try {
-                    p.madvise(page, Kernel.PAGE_SIZE, advice);
-                } catch (ErrnoException ignored) {
-                    // do_madvise() ignores the per-page result
-                }
-            }
         }
     }
 
