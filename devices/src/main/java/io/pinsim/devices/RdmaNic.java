@@ -150,6 +150,32 @@ public class RdmaNic {
     }
 
     /**
+     * {@link #regMr} of a pinned MR as the steps another thread can observe, for the schedule
+     * explorer: libibverbs' MADV_DONTFORK and the pinned_vm charge, then one step per chunk that
+     * ib_umem_get() pins with one GUP call (512 pages: a page-list page of pointers), the last one
+     * creating the MR; see {@link MrRegistrationSteps}. A failure (ENOMEM, EFAULT, ...) ends the
+     * steps with nothing pinned or charged; {@code result()} rethrows it.
+     *
+     * @throws ErrnoException           as {@link #regMr} for bad arguments, before any step
+     * @throws IllegalArgumentException for an ODP MR ({@link IbAccess#ON_DEMAND}: it pins nothing;
+     *                                  register it with {@link #regMr} and step its device faults
+     *                                  with {@link #adviseSteps}), or a PD of another NIC
+     * @throws IllegalStateException    for a PD of a process that exited
+     */
+    public MrRegistrationSteps regMrSteps(ProtectionDomain pd, long address, long length, int access) {
+        Objects.requireNonNull(pd, "pd");
+        checkOwned(pd, pd);
+        Process p = pd.process();
+        checkProcess(p);
+        long npages = UmemPinning.checkArguments(address, length, access);
+        if ((access & IbAccess.ON_DEMAND) != 0) {
+            throw new IllegalArgumentException("an ODP MR (IB_ACCESS_ON_DEMAND) pins nothing: register it with regMr() and step its device faults with adviseSteps()");
+        }
+        umem.checkPageCount(p, npages);
+        return new MrRegistrationSteps(umem, fork, pd, nextKey++, address, length, access, npages);
+    }
+
+    /**
      * Allocates the translation buffer a UMR needs (mlx5r_umr_alloc_xlt(): GFP_ATOMIC inside an
      * invalidation). The model always has memory; a test overrides this to inject an allocation
      * failure into the driver.

@@ -104,6 +104,41 @@ class DeviceBadInputTableTest {
                 .nested("an unmapped address", errno(EFAULT, "no VMA"), f -> args(f.pd, 0x10000L, (long) PAGE, RW_ACCESS))
                 .bad("ON_DEMAND of an unmapped range", ok("an ODP MR pins nothing: the device faults later"), f -> args(f.pd, 0x10000L, (long) PAGE,
                         IbAccess.LOCAL_WRITE | IbAccess.ON_DEMAND));
+        t.method(RdmaNic.class, "regMrSteps(ProtectionDomain,long,long,int)", f -> f.nic, f -> args(f.pd, f.buf, (long) PAGE, RW_ACCESS))
+                .bad("a PD of another NIC", iae("belongs to mlx5_1"), 0, f -> f.pd2)
+                .bad("a PD of an exited process", ise(DEAD), 0, f -> f.deadPd)
+                .bad("length 0", errno(EINVAL, "length must be positive"), 2, 0L)
+                .bad("unknown access bits", errno(EINVAL, "unknown access flags"), 3, 1 << 20)
+                .bad("REMOTE_WRITE without LOCAL_WRITE", errno(EINVAL, "ib_check_mr_access"), 3, IbAccess.REMOTE_WRITE)
+                .bad("address + length past TASK_SIZE", errno(EINVAL, "overflows"), f -> args(f.pd, Kernel.TASK_SIZE - PAGE, 2L * PAGE, RW_ACCESS))
+                .bad("2^45 bytes: 2^33 pages", errno(ENOMEM, "RLIMIT_MEMLOCK"), f -> args(f.pd, 0x10000L, 1L << 45, RW_ACCESS))
+                .bad("an ODP MR", iae("pins nothing"), 3, IbAccess.LOCAL_WRITE | IbAccess.ON_DEMAND)
+                .bad("an unmapped address", ok("found when its chunk is pinned: the steps end and result() throws EFAULT"), f -> args(f.pd, 0x10000L, (long) PAGE, RW_ACCESS));
+        t.type(MrRegistrationSteps.class);
+        t.noInput(MrRegistrationSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "waitsFor()", "holds()", "failure()", "chunksPinned()");
+        t.method(MrRegistrationSteps.class, "step()", f -> f.nic.regMrSteps(f.pd, f.buf, PAGE, RW_ACCESS), f -> args())
+                .on("a registration that is done", ise("is done"), f -> {
+                    MrRegistrationSteps done = f.nic.regMrSteps(f.pd, f.buf, PAGE, RW_ACCESS);
+                    while (!done.isDone()) {
+                        done.step();
+                    }
+                    return done;
+                });
+        t.method(MrRegistrationSteps.class, "result()", f -> {
+                    MrRegistrationSteps done = f.nic.regMrSteps(f.pd, f.buf, PAGE, RW_ACCESS);
+                    while (!done.isDone()) {
+                        done.step();
+                    }
+                    return done;
+                }, f -> args())
+                .on("a registration that has not run", ise("is not done"), f -> f.nic.regMrSteps(f.pd, f.buf, PAGE, RW_ACCESS))
+                .on("a registration that failed", errno(EFAULT, "no VMA"), f -> {
+                    MrRegistrationSteps failed = f.nic.regMrSteps(f.pd, 0x10000L, PAGE, RW_ACCESS);
+                    while (!failed.isDone()) {
+                        failed.step();
+                    }
+                    return failed;
+                });
         t.method(RdmaNic.class, "deregMr(MemoryRegion)", f -> f.nic, f -> args(f.mr))
                 .bad("an MR of another NIC", iae("belongs to mlx5_1"), 0, f -> f.mr2)
                 .bad("a deregistered MR", ise("already deregistered"), 0, f -> f.deadMr);

@@ -77,4 +77,27 @@ public interface GupPages {
      * the pins. Unpinning twice is a refcount underflow: a {@link KernelBugException}.
      */
     void unpin(boolean makeDirty);
+
+    /**
+     * The pages of several GUP calls as one set, as a caller that pins a range in chunks keeps them
+     * (ib_umem_get() pins an MR with one pin_user_pages_fast() call per page-list page of pages and
+     * appends each chunk to one scatterlist; ib_umem_release() unpins them all). Page i of the set
+     * is page i of the part that holds it; {@link #unpin(boolean)} and {@link #release()} release
+     * every part; {@link #read}/{@link #write} may span parts. The parts are not copied: releasing
+     * a part on its own releases it in the set too, and {@link #isReleased()} is true once any part
+     * is released. {@link #requested()} is the span from the first part's start to the end of what
+     * the last part asked for, so a short last part leaves the set short, as a short GUP call does.
+     *
+     * @param parts the sets, in address order, each starting where the pages the previous one holds
+     *              end (a short part is followed by the page it could not take, as the kernel's
+     *              loop retries there); all from the same process, with the same holder, flags and
+     *              kind (pins or references), none released
+     * @throws NullPointerException     for a null list or part
+     * @throws IllegalArgumentException for no parts, parts of different processes, holders, flags or
+     *                                  kinds, or parts that are not contiguous in address order
+     * @throws IllegalStateException    for a part already released
+     */
+    static GupPages merge(java.util.List<? extends GupPages> parts) {
+        return MergedGupPages.of(parts);
+    }
 }

@@ -7,6 +7,7 @@ import static io.pinsim.runtime.BadInputTable.fault;
 import static io.pinsim.runtime.BadInputTable.iae;
 import static io.pinsim.runtime.BadInputTable.ioobe;
 import static io.pinsim.runtime.BadInputTable.ise;
+import static io.pinsim.runtime.BadInputTable.npe;
 import static io.pinsim.runtime.BadInputTable.ok;
 import static io.pinsim.runtime.BadInputTable.signal;
 import static io.pinsim.runtime.Errno.EBADF;
@@ -367,6 +368,14 @@ class BadInputTableTest {
         t.method(GupPages.class, "unpin(boolean)", f -> f.pins, f -> args(true))
                 .on("plain references", ise("release them with release()"), f -> f.refs)
                 .on("pins already unpinned", bug("refcount-underflow"), f -> f.released);
+        t.method(GupPages.class, "merge(List)", f -> args(List.of(f.pins)))
+                .bad("null", npe("parts"), 0, (Object) null)
+                .bad("no parts", iae("no parts to merge"), 0, List.of())
+                .bad("a null part", npe("part 1"), f -> args(java.util.Arrays.asList(f.pins, null)))
+                .bad("pins and plain references", iae("kind (pins and plain references)"), f -> args(List.of(f.pins, f.refs)))
+                .bad("the same part twice", iae("must be contiguous"), f -> args(List.of(f.pins, f.pins)))
+                .bad("a released part", ise("already released"), f -> args(List.of(f.released)))
+                .bad("parts of two processes", iae("merge only the pages of one process"), f -> args(List.of(f.pins, f.pins2)));
         t.type(Frame.class);
         t.noInput(Frame.class, "pfn()", "isZeroPage()", "isFree()", "isAnon()", "isAnonExclusive()", "isDirty()", "hasBuffers()", "isDax()",
                 "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()",
@@ -756,8 +765,10 @@ class BadInputTableTest {
             t.method(DriverContext.class, fn, f -> f.dev, f -> args("notifier_lock"))
                     .bad("an empty name", iae("name the lock"), 0, "");
         }
-        t.method(DriverContext.class, "mmapLockedForWrite(Process)", f -> f.dev, f -> args(f.a))
-                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b);
+        for (String fn : List.of("mmapLockedForWrite(Process)", "mmapLockedForRead(Process)")) {
+            t.method(DriverContext.class, fn, f -> f.dev, f -> args(f.a))
+                    .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b);
+        }
         t.method(DriverContext.class, "hmmRangeFault(MmuIntervalNotifier,long,long,int,boolean)", f -> f.dev,
                         f -> args(f.sub, f.sub.readBegin(), f.buf, 1, false))
                 .bad("a notifier of another kernel", iae(OTHER), 0, f -> f.sub2)

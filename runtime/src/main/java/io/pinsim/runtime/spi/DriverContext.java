@@ -249,6 +249,13 @@ public interface DriverContext {
     boolean mmapLockedForWrite(Process process);
 
     /**
+     * Whether mmap_write_lock() of the process would sleep because an operation in progress holds
+     * its mmap_lock for read (a stepped write fault or MADV_DONTNEED, munmap's zap after the lock
+     * was downgraded). A stepped MR registration waits for it before libibverbs' MADV_DONTFORK.
+     */
+    boolean mmapLockedForRead(Process process);
+
+    /**
      * An allocation with these flags (kmalloc(size, gfp)) as lockdep sees it: fs_reclaim_acquire()
      * and fs_reclaim_release() around it when it may reclaim. {@code what} (may be null) names it in
      * the trace.

@@ -394,6 +394,11 @@ final class DriverContextImpl implements DriverContext {
         return mine(process).mm.mmapWriteLocker != null;
     }
 
+    @Override
+    public boolean mmapLockedForRead(Process process) {
+        return !mine(process).mm.mmapReaders.isEmpty();
+    }
+
     /**
      * kmalloc(size, gfp) as lockdep sees it: fs_reclaim_acquire(gfp) and fs_reclaim_release(gfp)
      * (mm/page_alloc.c) when the flags allow direct reclaim; the allocation itself always succeeds.
