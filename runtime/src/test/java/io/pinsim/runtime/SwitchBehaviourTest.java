@@ -32,6 +32,7 @@ import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.model.MprotectWrite;
+import io.pinsim.runtime.model.MunmapLock;
 import io.pinsim.runtime.model.PinAccounting;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
@@ -62,6 +63,81 @@ import org.junit.jupiter.api.Test;
  * {@link #everySwitchValueHasABehaviourTestNamedAfterIt()} keeps the list complete.
  */
 class SwitchBehaviourTest {
+
+    @Nested
+    class MunmapLockValues {
+        /**
+         * A stepped munmap of one page runs until its zap is done; then another thread's GUP-fast of
+         * the page finds no PTE and goes to the slow path, which takes mmap_lock for read.
+         */
+        private GupFast gupDuringTheZap(KernelModel model, Steppable[] unmapOut) {
+            Kernel k = kernel(model);
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            Task t2 = a.spawnThread("T2");
+            Steppable unmap = a.mainThread().munmapSteps(buf, PAGE);
+            unmapOut[0] = unmap;
+            while (!unmap.nextStep().startsWith("mmu_notifier_invalidate_range_end")) {
+                unmap.step();
+            }
+            assertThat(a.frameAt(buf)).as("zapped").isNull();
+            GupFast pin = t2.pinUserPagesFastSteps(buf, 1, Foll.WRITE, "t");
+            while (!pin.nextStep().startsWith("slow path")) {
+                pin.step();
+            }
+            return pin;
+        }
+
+        @Test
+        void heldForWriteMakesGupsSlowPathWaitForTheWholeZap() {
+            Steppable[] unmap = new Steppable[1];
+            GupFast pin = gupDuringTheZap(KernelModel.LINUX_5_8.with(MunmapLock.HELD_FOR_WRITE), unmap);
+            assertThat(pin.isBlocked()).isTrue();
+            assertThat(pin.waitsFor()).endsWith(":mmap_lock");
+            assertThat(unmap[0].holds()).contains(pin.waitsFor());
+            assertThat(unmap[0].nextStep()).doesNotContain("mmap_read_unlock");
+            while (!unmap[0].isDone()) {
+                unmap[0].step();
+            }
+            assertThat(pin.isBlocked()).isFalse();
+            assertThatThrownBy(pin::step).isInstanceOf(ErrnoException.class).hasMessageContaining("EFAULT");
+        }
+
+        @Test
+        void downgradedForZapLetsGupsSlowPathRunDuringTheZapAndFindNoVma() {
+            Steppable[] unmap = new Steppable[1];
+            GupFast pin = gupDuringTheZap(KernelModel.LINUX_6_6, unmap);
+            assertThat(pin.isBlocked()).as("mmap_lock is held for read only").isFalse();
+            assertThat(unmap[0].isDone()).isFalse();
+            assertThat(unmap[0].nextStep()).startsWith("mmu_notifier_invalidate_range_end");
+            assertThatThrownBy(pin::step).isInstanceOf(ErrnoException.class).hasMessageContaining("EFAULT");
+            unmap[0].step();
+            assertThat(unmap[0].nextStep()).isEqualTo("remove_mt(), mmap_read_unlock");
+            unmap[0].step();
+            assertThat(unmap[0].isDone()).isTrue();
+        }
+
+        @Test
+        void downgradedForZapStillExcludesForkAndDetachesTheVmasInTheFirstStep() {
+            Kernel k = kernel(KernelModel.LINUX_6_6);
+            Process a = k.spawn("A");
+            long buf = buffer(a, 2, 'A');
+            Steppable unmap = a.mainThread().munmapSteps(buf, PAGE);
+            assertThat(unmap.nextStep()).contains("detach the VMAs, mmap_write_downgrade()");
+            unmap.step();
+            assertThat(a.vmas()).noneMatch(v -> v.start() <= buf && buf < v.end());
+            assertThat(a.frameAt(buf)).as("not zapped yet").isNotNull();
+            ForkSteps fork = a.spawnThread("T2").forkSteps("B");
+            assertThat(fork.isBlocked()).as("fork takes mmap_lock for write").isTrue();
+            while (!unmap.isDone()) {
+                unmap.step();
+            }
+            assertThat(fork.isBlocked()).isFalse();
+            fork.run();
+            k.checkInvariants();
+            k.checkNoLeaks();
+        }
+    }
 
     @Nested
     class PinAccountingValues {

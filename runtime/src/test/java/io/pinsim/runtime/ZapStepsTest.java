@@ -58,9 +58,9 @@ class ZapStepsTest {
 
         List<String> steps = run(a.mainThread().munmapSteps(buf, 2L * PAGE));
 
-        assertThat(steps).containsExactly("munmap(0x7f0000000000, 8192): mmap_write_lock", "mmu_notifier_invalidate_range_start(UNMAP)",
+        assertThat(steps).containsExactly("munmap(0x7f0000000000, 8192): mmap_write_lock, detach the VMAs, mmap_write_downgrade()", "mmu_notifier_invalidate_range_start(UNMAP)",
                 "invalidate_range_start: nic0 mirror->invalidate() takes dev:nic0:notifier_lock", "zap_pte_range() under the PTL at 0x7f0000000000",
-                "mmu_notifier_invalidate_range_end(UNMAP)", "remove_vma(), mmap_write_unlock");
+                "mmu_notifier_invalidate_range_end(UNMAP)", "remove_mt(), mmap_read_unlock");
         assertThat(d.calls).containsExactly("UNMAP");
         assertThat(a.vmas()).isEmpty();
         assertThat(a.populatedPtes()).isZero();

@@ -53,7 +53,8 @@ public final class KernelModel {
             SecondaryTlbInvalidation.class,
             MmuNotifierLockdep.class,
             KfdSvm.class,
-            TruncatePinnedPage.class);
+            TruncatePinnedPage.class,
+            MunmapLock.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -85,7 +86,8 @@ public final class KernelModel {
             SecondaryTlbInvalidation.INVALIDATE_RANGE,
             MmuNotifierLockdep.NO_MAP,
             KfdSvm.NO_SVM_IOCTL,
-            TruncatePinnedPage.ORPHAN));
+            TruncatePinnedPage.ORPHAN,
+            MunmapLock.HELD_FOR_WRITE));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -97,7 +99,8 @@ public final class KernelModel {
             DmaResvLockdepPriming.RESV_RECLAIM,
             HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT,
             SvaMmExit.ABORT_SILENTLY,
-            MmuNotifierLockdep.PRIMED_AT_REGISTER));
+            MmuNotifierLockdep.PRIMED_AT_REGISTER,
+            MunmapLock.DOWNGRADED_FOR_ZAP));
 
     /**
      * 5.9 - 5.18 (5.10 LTS as released in 5.10.y): 09854ba94c6a reuse only if refcount == 1,

@@ -63,7 +63,8 @@ class KernelModelTest {
             Row.of(MmuNotifierLockdep.NO_MAP, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.PRIMED_AT_REGISTER, MmuNotifierLockdep.TAKEN_BY_RECLAIM,
                     MmuNotifierLockdep.TAKEN_BY_RECLAIM),
             Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS),
-            Row.of(TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN));
+            Row.of(TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN),
+            Row.of(MunmapLock.HELD_FOR_WRITE, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {

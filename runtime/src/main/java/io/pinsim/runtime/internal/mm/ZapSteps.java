@@ -7,6 +7,7 @@ import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.Steppable;
+import io.pinsim.runtime.model.MunmapLock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,10 +29,13 @@ import java.util.List;
  *     sleeping in mmu_interval_read_begin();</li>
  * <li>munmap removes the VMAs (remove_vma()); release mmap_lock.</li>
  * </ol>
- * Departures: munmap keeps mmap_lock for write throughout (since 4.20, dd2283f2605e, __do_munmap()
- * downgrades it to read for the zap, which lets a device's hmm_range_fault() find the VMAs
- * already detached instead of waiting); DONTNEED of a range with holes is refused up front
- * (ENOMEM) instead of zapping the mapped parts and then returning ENOMEM.
+ With {@link MunmapLock#DOWNGRADED_FOR_ZAP} (4.20+, dd2283f2605e; 6.x do_vmi_align_munmap()) munmap's
+ * first step also detaches the VMAs from the mm and downgrades mmap_lock to read
+ * (mmap_write_downgrade()), so a fault, GUP's slow path or a device's hmm_range_fault() runs
+ * during the zap and finds no VMA; the VMAs are freed in the last step (remove_mt()).
+ * {@link MunmapLock#HELD_FOR_WRITE} (4.19) keeps the write lock and the VMAs to the end.
+ * Departure: DONTNEED of a range with holes is refused up front (ENOMEM) instead of zapping the
+ * mapped parts and then returning ENOMEM.
  */
 public final class ZapSteps implements Steppable {
     private enum Phase { LOCK, START, CALLBACK, ZAP, END, UNLOCK, DONE }
@@ -49,6 +53,8 @@ public final class ZapSteps implements Steppable {
     private List<MmuIntervalNotifierImpl> hits = List.of();
     private int hit;
     private long cursor;
+    /** munmap with {@link MunmapLock#DOWNGRADED_FOR_ZAP}: the VMAs detached in the first step, freed in the last. */
+    private List<VmArea> detached;
 
     /**
      * The steps of munmap ({@code unmap}) or MADV_DONTNEED of [startVpn, endVpn) of mm by
@@ -159,15 +165,20 @@ public final class ZapSteps implements Steppable {
     @Override
     public String nextStep() {
         return switch (phase) {
-            case LOCK -> call + ": mmap_" + (unmap ? "write" : "read") + "_lock";
+            case LOCK -> call + ": mmap_" + (unmap ? "write" : "read") + "_lock" + (downgrades() ? ", detach the VMAs, mmap_write_downgrade()" : "");
             case START -> "mmu_notifier_invalidate_range_start(" + event() + ")";
             case CALLBACK -> "invalidate_range_start: " + hits.get(hit).name() + "->invalidate()"
                     + (hits.get(hit).lockId() != null ? " takes " + hits.get(hit).lockId() : "");
             case ZAP -> "zap_pte_range() under the PTL at " + Kernel.hex(nextTable() << Kernel.PAGE_SHIFT);
             case END -> "mmu_notifier_invalidate_range_end(" + event() + ")";
-            case UNLOCK -> (unmap ? "remove_vma(), mmap_write_unlock" : "mmap_read_unlock");
+            case UNLOCK -> detached != null ? "remove_mt(), mmap_read_unlock" : unmap ? "remove_vma(), mmap_write_unlock" : "mmap_read_unlock";
             case DONE -> "done";
         };
+    }
+
+    /** Whether munmap's first step detaches the VMAs and downgrades mmap_lock ({@link MunmapLock#DOWNGRADED_FOR_ZAP}). */
+    private boolean downgrades() {
+        return unmap && k.model().get(MunmapLock.class) == MunmapLock.DOWNGRADED_FOR_ZAP;
     }
 
     private MmuNotifierEvent event() {
@@ -256,6 +267,15 @@ public final class ZapSteps implements Steppable {
             }
             mm.splitAt(startVpn);
             mm.splitAt(endVpn);
+            if (downgrades()) {
+                // detach_vmas_to_be_unmapped() / vma_iter_clear_gfp(), then mmap_write_downgrade()
+                detached = mm.vmasIn(startVpn, endVpn);
+                for (VmArea v : detached) {
+                    mm.vmas.remove(v.startVpn);
+                }
+                mm.mmapWriteLocker = null;
+                mm.mmapReaders.add(this);
+            }
         } else {
             mm.mmapReaders.add(this);
         }
@@ -303,7 +323,13 @@ public final class ZapSteps implements Steppable {
     }
 
     private void unlock() {
-        if (unmap) {
+        if (detached != null) {
+            for (VmArea v : detached) {
+                mm.vmas.put(v.startVpn, v); // back for remove_vma()'s bookkeeping (the file's i_mmap, shmem), within this step
+                mm.removeVma(v);
+            }
+            mm.mmapReaders.remove(this);
+        } else if (unmap) {
             for (VmArea v : mm.vmasIn(startVpn, endVpn)) {
                 mm.removeVma(v);
             }
