@@ -2,13 +2,18 @@ package io.pinsim.runtime;
 
 import java.util.Objects;
 
-/** A plain call as a one-step {@link Steppable}: see {@link Steppable#atomic}. */
+/**
+ * A plain call as a one-step {@link Steppable}: see {@link Steppable#atomic}. A call that would
+ * sleep on a lock another operation holds ({@link WouldBlockException}, thrown before it changes
+ * anything) leaves the step blocked on that lock until it is free; the call then runs again.
+ */
 final class AtomicStep implements Steppable {
     private final String actor;
     private final String what;
     private final Footprint footprint;
     private final Runnable body;
     private boolean done;
+    private WouldBlockException sleeping;
 
     AtomicStep(String actor, String what, Footprint footprint, Runnable body) {
         this.actor = Objects.requireNonNull(actor, "actor");
@@ -22,8 +27,20 @@ final class AtomicStep implements Steppable {
         if (done) {
             throw new IllegalStateException(what + " is already done");
         }
+        if (isBlocked()) {
+            throw new IllegalStateException(what + " waits for " + sleeping.lockId() + ": " + sleeping.getMessage());
+        }
+        sleeping = null;
+        try {
+            body.run();
+        } catch (WouldBlockException e) {
+            sleeping = e; // nothing changed: the call sleeps and runs again once the lock is free
+            return;
+        } catch (RuntimeException | Error e) {
+            done = true;
+            throw e;
+        }
         done = true;
-        body.run();
     }
 
     @Override
@@ -33,12 +50,17 @@ final class AtomicStep implements Steppable {
 
     @Override
     public boolean isBlocked() {
-        return false;
+        return sleeping != null && sleeping.stillHeld();
+    }
+
+    @Override
+    public String waitsFor() {
+        return isBlocked() ? sleeping.lockId() : null;
     }
 
     @Override
     public String nextStep() {
-        return done ? "done" : what;
+        return done ? "done" : isBlocked() ? what + " (sleeps on " + sleeping.lockId() + ")" : what;
     }
 
     @Override

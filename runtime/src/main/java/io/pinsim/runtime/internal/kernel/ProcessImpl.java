@@ -29,6 +29,7 @@ import io.pinsim.runtime.internal.mm.Mm;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.MmOwner;
 import io.pinsim.runtime.internal.mm.Mmap;
+import io.pinsim.runtime.internal.mm.MmapLockWait;
 import io.pinsim.runtime.internal.mm.MmuIntervalNotifierImpl;
 import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.internal.mm.Pte;
@@ -235,6 +236,7 @@ public final class ProcessImpl implements MmOwner {
         }
         String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags)
                 + ", " + file.label() + ", " + offset + ")";
+        MmapLockWait.forWrite(mm, call);
         return kernel.core.op(name, call, addr, () -> {
             file.checkMmap(prot, flags, length, offset);
             return new Mmap(this).mmapRegion(addr, length, prot, flags, file, file.inode().mapping, file.writable(), offset);
@@ -255,6 +257,7 @@ public final class ProcessImpl implements MmOwner {
     public void madvise(long addr, long length, Advice advice) {
         Objects.requireNonNull(advice, "advice");
         requireAlive();
+        MmapLockWait.madvise(mm, advice, "madvise(" + Kernel.hex(addr) + ", " + length + ", " + advice.kernelName() + ")");
         kernel.core.run(name, "madvise(" + Kernel.hex(addr) + ", " + length + ", " + advice.kernelName() + ")", addr, () -> new Madvise(this).madvise(addr, length, advice));
     }
 
@@ -277,6 +280,7 @@ public final class ProcessImpl implements MmOwner {
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative, was " + length);
         }
+        MmapLockWait.forAccess(mm, address, length, false, "read " + Kernel.hex(address));
         return kernel.core.op(name, "read " + Kernel.hex(address) + " +" + length, address, () -> new Uaccess(this).copyFromUser(address, length, null));
     }
 
@@ -284,6 +288,7 @@ public final class ProcessImpl implements MmOwner {
     public void write(long address, byte[] data) {
         Objects.requireNonNull(data, "data");
         requireAlive();
+        MmapLockWait.forAccess(mm, address, data.length, true, "write " + Kernel.hex(address));
         kernel.core.run(name, "write " + Kernel.hex(address) + " +" + data.length + " " + MmCore.describeBytes(data, 0, 8), address,
                 () -> new Uaccess(this).copyToUser(address, data, null));
     }
@@ -302,6 +307,7 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public ProcessImpl fork(String childName) {
+        MmapLockWait.forWrite(mm, "fork()");
         return forkSteps(mainThread(), childName).run();
     }
 
@@ -383,12 +389,12 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public GupPagesImpl getUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
-        return Gup.fastSteps(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder).run();
+        return Gup.fast(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.GET, holder);
     }
 
     @Override
     public GupPagesImpl pinUserPagesFast(long address, int nrPages, int gupFlags, String holder) {
-        return Gup.fastSteps(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder).run();
+        return Gup.fast(this, mainThread(), address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
     }
 
     // ------------------------------------------------------------------------------ vmsplice

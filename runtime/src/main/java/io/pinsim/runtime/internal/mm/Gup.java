@@ -283,6 +283,17 @@ public final class Gup {
     }
 
     /**
+     * Plain get_user_pages_fast() / pin_user_pages_fast(): the steps of {@link #fastSteps} in a row.
+     * A held mmap_lock makes it sleep up front ({@link MmapLockWait}), as its slow path would: a
+     * conservative departure that keeps a plain call from changing anything before it sleeps (the
+     * stepped variant shows the lockless walk running while a fork holds the lock).
+     */
+    public static GupPagesImpl fast(MmOwner p, Task thread, long address, int nrPages, int gupFlags, GupRef.Kind kind, String holder) {
+        MmapLockWait.forRead(p.mm(), kind == GupRef.Kind.PIN ? "pin_user_pages_fast()" : "get_user_pages_fast()");
+        return fastSteps(p, thread, address, nrPages, gupFlags, kind, holder).run();
+    }
+
+    /**
      * get_user_pages() / pin_user_pages() from a thread, as one traced step: the slow path under
      * mmap_lock, which a fork in progress holds for write.
      */
@@ -290,10 +301,7 @@ public final class Gup {
         p.requireAlive();
         Request req = request(p, thread, address, nrPages, gupFlags, kind, holder, false);
         Mm mm = p.mm();
-        if (mm.mmapWriteLocker != null) {
-            throw new IllegalStateException("mmap_lock of process \"" + p.name() + "\" is held for write by a fork in progress; "
-                    + "GUP would sleep: step the fork to completion first, or use the *Steps variants to interleave");
-        }
+        MmapLockWait.forRead(mm, req.call());
         return mm.kernel.op(thread.actor(), req.call(), address, () -> new Gup(mm.kernel).getUserPagesLocked(req));
     }
 }

@@ -49,6 +49,7 @@ public final class Mmap {
     public long mmap(long addr, long length, int prot, int flags) {
         requireAlive();
         String call = "mmap(" + (addr == 0 ? "NULL" : Kernel.hex(addr)) + ", " + length + ", " + Prot.describe(prot) + ", " + MapFlags.describe(flags) + ")";
+        MmapLockWait.forWrite(mm, call);
         return kernel.op(name, call, addr, () -> {
             return mmapRegion(addr, length, prot, flags, null, null, false, 0);
         });
@@ -134,6 +135,7 @@ public final class Mmap {
      */
     public void munmap(long addr, long length) {
         requireAlive();
+        MmapLockWait.forWrite(mm, "munmap(" + Kernel.hex(addr) + ", " + length + ")");
         kernel.run(name, "munmap(" + Kernel.hex(addr) + ", " + length + ")", addr, () -> {
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
                 throw new ErrnoException(Errno.EINVAL, "munmap", "address " + Kernel.hex(addr) + " is not page aligned");
@@ -158,6 +160,7 @@ public final class Mmap {
      */
     public void mprotect(long addr, long length, int prot) {
         requireAlive();
+        MmapLockWait.forWrite(mm, "mprotect(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ")");
         kernel.run(name, "mprotect(" + Kernel.hex(addr) + ", " + length + ", " + Prot.describe(prot) + ")", addr, () -> {
             // do_mprotect_pkey(), in the kernel's order of checks; start and len are unsigned there.
             if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {

@@ -34,6 +34,7 @@ public final class Uaccess {
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative, was " + length);
         }
+        MmapLockWait.forAccess(owner.mm(), address, length, true, "fill " + Kernel.hex(address));
         kernel.run(name, "memset " + Kernel.hex(address) + " " + MmCore.describeByte(value) + " x " + length, address, () -> {
             long done = 0;
             while (done < length) {

@@ -1,0 +1,71 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.WouldBlockException;
+
+/**
+ * The mmap_lock a plain (unstepped) call takes, checked before the call changes anything: while a
+ * stepped operation holds it (a fork or munmap for write between its steps; a write fault,
+ * MADV_DONTNEED, or munmap's zap after the downgrade for read), the call would sleep, and a
+ * {@link WouldBlockException} says so; the schedule explorer turns that into a blocked step
+ * ({@code Op.atomic}). mmap_write_lock() (mmap, munmap, mprotect, most madvise advice, fork)
+ * sleeps while anyone holds the lock; mmap_read_lock() (a page fault, GUP's slow path,
+ * MADV_DONTNEED) while a writer does.
+ */
+public final class MmapLockWait {
+    private MmapLockWait() {
+    }
+
+    /** mmap_write_lock() for {@code call}: throws if a stepped operation holds mmap_lock at all. */
+    public static void forWrite(Mm mm, String call) {
+        if (mm.mmapWriteLocker != null || !mm.mmapReaders.isEmpty()) {
+            Object holder = mm.mmapWriteLocker != null ? mm.mmapWriteLocker : mm.mmapReaders.get(0);
+            throw sleeps(mm, call, "mmap_write_lock()", (mm.mmapWriteLocker != null ? "for write by " : "for read by ") + holder,
+                    () -> mm.mmapWriteLocker != null || !mm.mmapReaders.isEmpty());
+        }
+    }
+
+    /** mmap_read_lock() for {@code call}: throws if a stepped operation holds mmap_lock for write. */
+    public static void forRead(Mm mm, String call) {
+        if (mm.mmapWriteLocker != null) {
+            throw sleeps(mm, call, "mmap_read_lock()", "for write by " + mm.mmapWriteLocker, () -> mm.mmapWriteLocker != null);
+        }
+    }
+
+    /**
+     * madvise(): mmap_read_lock() for the advice madvise_need_mmap_write() says needs no write lock
+     * (MADV_DONTNEED, MADV_PAGEOUT, MADV_POPULATE_READ/WRITE), mmap_write_lock() for the others.
+     */
+    public static void madvise(Mm mm, io.pinsim.runtime.Advice advice, String call) {
+        switch (advice) {
+            case DONTNEED, PAGEOUT, POPULATE_READ, POPULATE_WRITE -> forRead(mm, call);
+            default -> forWrite(mm, call);
+        }
+    }
+
+    /**
+     * A CPU access of [address, address + length): it takes mmap_lock for read only if it faults,
+     * that is if a page has no PTE that allows the access (not present, or not writable for a
+     * write); throws if one would fault while a stepped operation holds mmap_lock for write.
+     */
+    public static void forAccess(Mm mm, long address, long length, boolean write, String call) {
+        if (mm.mmapWriteLocker == null || length <= 0 || address < 0) {
+            return;
+        }
+        long first = address >>> Kernel.PAGE_SHIFT;
+        long last = (address + length - 1) >>> Kernel.PAGE_SHIFT;
+        for (long vpn = first; vpn <= last && vpn >= 0; vpn++) {
+            long pte = mm.pt.get(vpn);
+            if (!Pte.isPresent(pte) || (write && !Pte.isWrite(pte))) {
+                forRead(mm, call + " (its page fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ")");
+                return;
+            }
+        }
+    }
+
+    private static WouldBlockException sleeps(Mm mm, String call, String lock, String holder, java.util.function.BooleanSupplier held) {
+        return new WouldBlockException(call + " in \"" + mm.owner.name() + "\" would sleep in " + lock + ": mmap_lock is held " + holder
+                + " between its steps; as an Op.atomic of the schedule explorer the call waits for it, else step that operation first or use the call's *Steps variant",
+                mm.objectId() + ":mmap_lock", held);
+    }
+}
