@@ -14,7 +14,7 @@ import java.util.Objects;
  * An RDMA NIC (mlx5-like) with its kernel driver and the libibverbs behaviour that matters:
  * <ul>
  * <li>pinned memory regions as ib_umem_get() makes them: pinned_vm charged against RLIMIT_MEMLOCK,
- *     pin_user_pages_fast(FOLL_LONGTERM ...) with the model's {@link IbUmemGupFlags}; the NIC's DMA
+ *     pin_user_pages_fast(FOLL_LONGTERM ...) with the model's {@link io.pinsim.runtime.model.IbUmemGupFlags}; the NIC's DMA
  *     goes to the pinned frames whatever the CPU page tables map; deregistration unpins and dirties;</li>
  * <li>on-demand paging (ODP) regions: an interval notifier, a device page table filled by device
  *     page faults (hmm_range_fault()), an invalidation that zaps it (mlx5_ib_invalidate_range());</li>
