@@ -26,11 +26,11 @@ import java.util.function.Supplier;
  * time of the setup alone (a fresh kernel, a process, the NIC and its ODP MR), which every
  * execution pays again.
  *
- * <p>Method: a measurement tool, not a JMH benchmark: {@code seconds} of warm-up, then
- * {@code seconds} measured, {@link ThreadMXBean#getCurrentThreadCpuTime()}.
+ * <p>Method: a measurement tool, not a JMH benchmark: {@code seconds} of warm-up over every model,
+ * then per measurement {@code seconds} of warm-up and {@code seconds} measured, {@link ThreadMXBean#getCurrentThreadCpuTime()}.
  *
- * <p>Run: {@code java -cp bench/target/benchmarks.jar io.pinsim.bench.DeviceFaultCpuTime [seconds]}
- * (default 5).
+ * <p>Run: {@code java -cp bench/target/benchmarks.jar io.pinsim.bench.DeviceFaultCpuTime [seconds [MODEL,...]]}
+ * (default 5 seconds, every model in order).
  */
 public final class DeviceFaultCpuTime {
     private static final int PAGE = Kernel.PAGE_SIZE;
@@ -88,7 +88,16 @@ public final class DeviceFaultCpuTime {
         long nanos = (args.length > 0 ? Long.parseLong(args[0]) : 5) * 1_000_000_000L;
         System.out.printf(Locale.ROOT, "pinsim device-fault exploration (mlx5 fault vs MADV_DONTNEED, 3 preemptions, exhaustive), CPU time of one thread; JVM %s %s%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
-        for (KernelModel model : KernelModel.all()) {
+        java.util.List<KernelModel> models = args.length > 1
+                ? java.util.Arrays.stream(args[1].split(",")).map(KernelModel::byName).toList() : KernelModel.all();
+        // JIT warm-up over every model first: the first model measured is otherwise 10 - 30 times slower
+        long w0 = System.nanoTime();
+        while (System.nanoTime() - w0 < nanos) {
+            for (KernelModel model : models) {
+                explorer(model).explore(Search.preemptionBounded(3).exhaustive());
+            }
+        }
+        for (KernelModel model : models) {
             Explorer<Odp> explorer = explorer(model);
             Object[] e = measure(nanos, () -> explorer.explore(Search.preemptionBounded(3).exhaustive()));
             Report r = (Report) e[1];
