@@ -106,4 +106,22 @@ class PlainOpsVsSteppedLocksTest {
         assertThat(run.table()).contains("munmap(buf + 4096)");
         assertThatThrownBy(() -> explorer.replay(sleepsTwice)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("it is blocked");
     }
+
+    /** The kernel's invariants hold after every step of a 6.6 munmap (VMAs detached, PTEs not yet zapped) against GUP. */
+    @Test
+    void invariantsHoldAfterEveryStepOfADowngradedMunmap() {
+        Explorer<Two> explorer = Explorer.on(Kernel.builder().model(KernelModel.LINUX_6_6), Two::new)
+                .thread("munmap", Op.steps("munmap()", t -> t.a.mainThread().munmapSteps(t.buf, 2L * PAGE)))
+                .thread("pin", Op.atomic("pin_user_pages()", t -> {
+                    try {
+                        t.a.pinUserPages(t.buf + PAGE, 1, Foll.WRITE, "x").unpin(false);
+                    } catch (ErrnoException expected) {
+                        // the VMA is detached or gone: EFAULT
+                    }
+                }))
+                .checkAfterEveryStep("invariants", (k, t) -> k.checkInvariants())
+                .checkNoLeaks();
+        Report report = explorer.explore(Search.preemptionBounded(2).exhaustive());
+        assertThat(report.passed()).as(report.render()).isTrue();
+    }
 }

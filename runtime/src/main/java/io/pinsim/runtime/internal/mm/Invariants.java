@@ -220,7 +220,7 @@ final class Invariants {
         }
         MmOwner p = mm.owner;
         VmArea vma = last != null && last.mm == mm && vpn >= last.startVpn && vpn < last.endVpn
-                ? last : mm.findVma(vpn);
+                ? last : mm.findVmaOrDetached(vpn);
         if (vma == null) {
             fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
         }
@@ -247,7 +247,7 @@ final class Invariants {
     private void checkNoPteLeft(Mm mm, long startVpn, long endVpn) {
         long vpn = mm.pt.nextPopulated(startVpn, endVpn);
         while (vpn >= 0) {
-            VmArea v = mm.findVma(vpn);
+            VmArea v = mm.findVmaOrDetached(vpn);
             if (v == null) {
                 fail("pte-outside-vma", "process \"" + mm.owner.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
             }
@@ -354,7 +354,7 @@ final class Invariants {
     private void checkPageTable(Mm mm) {
         MmOwner p = mm.owner;
         for (long v = mm.pt.nextPmd(0, Long.MAX_VALUE); v >= 0; v = mm.pt.nextPmd(v + HugeMemory.HPAGE_PMD_NR, Long.MAX_VALUE)) {
-            VmArea vma = mm.findVma(v);
+            VmArea vma = mm.findVmaOrDetached(v);
             Page h = k.frame(Pte.pfn(mm.pt.getPmd(v)));
             if (vma == null || v + HugeMemory.HPAGE_PMD_NR > vma.endVpn || v < vma.startVpn) {
                 fail("pmd-outside-vma", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " not inside one VMA");
@@ -364,7 +364,7 @@ final class Invariants {
             }
         }
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
-            if (mm.findVma(vpn) == null) {
+            if (mm.findVmaOrDetached(vpn) == null) {
                 fail("pte-outside-vma", "process \"" + p.name() + "\" has a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " outside every VMA");
             }
             if (Pte.isPresent(pte) && k.frame(Pte.pfn(pte)) == null) {

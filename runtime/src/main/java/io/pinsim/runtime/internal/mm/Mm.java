@@ -81,6 +81,26 @@ public final class Mm {
     }
 
     /** find_vma() for one page: the VMA that contains vpn, or null. */
+    /**
+     * The VMAs a munmap in progress has detached from the tree but not zapped yet (after
+     * mmap_write_downgrade(), {@code MunmapLock.DOWNGRADED_FOR_ZAP}): faults and GUP no longer find
+     * them, their PTEs are still there until the zap.
+     */
+    public final List<VmArea> detachedVmas = new ArrayList<>(0);
+
+    /** The VMA that covers vpn, or a detached one whose PTEs a munmap in progress has yet to zap; null if none. */
+    public VmArea findVmaOrDetached(long vpn) {
+        VmArea v = findVma(vpn);
+        if (v == null) {
+            for (VmArea d : detachedVmas) {
+                if (d.contains(vpn)) {
+                    return d;
+                }
+            }
+        }
+        return v;
+    }
+
     public VmArea findVma(long vpn) {
         Map.Entry<Long, VmArea> e = vmas.floorEntry(vpn);
         if (e == null) {
@@ -242,6 +262,9 @@ public final class Mm {
      */
     public void exitMmap() {
         subscriptions.release();
+        for (VmArea v : List.copyOf(detachedVmas)) { // a munmap in progress detached them (the kernel would exit after it)
+            new Zap(kernel).zapRange(this, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
+        }
         for (VmArea v : List.copyOf(vmas.values())) {
             new Zap(kernel).zapRange(this, v.startVpn, v.endVpn, MmuNotifierEvent.UNMAP);
             removeVma(v);

@@ -273,6 +273,7 @@ public final class ZapSteps implements Steppable {
                 for (VmArea v : detached) {
                     mm.vmas.remove(v.startVpn);
                 }
+                mm.detachedVmas.addAll(detached);
                 mm.mmapWriteLocker = null;
                 mm.mmapReaders.add(this);
             }
@@ -324,6 +325,7 @@ public final class ZapSteps implements Steppable {
 
     private void unlock() {
         if (detached != null) {
+            mm.detachedVmas.removeAll(detached);
             for (VmArea v : detached) {
                 mm.vmas.put(v.startVpn, v); // back for remove_vma()'s bookkeeping (the file's i_mmap, shmem), within this step
                 mm.removeVma(v);
