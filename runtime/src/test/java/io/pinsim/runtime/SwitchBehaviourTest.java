@@ -32,6 +32,7 @@ import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.model.MprotectWrite;
+import io.pinsim.runtime.model.NotifierFailure;
 import io.pinsim.runtime.model.PinAccounting;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
@@ -289,6 +290,28 @@ class SwitchBehaviourTest {
             assertThat(ref.frame(0).read(0, 1)[0]).isEqualTo((byte) 'P');
             assertThat(seen(child, buf)).isEqualTo('A');
             ref.release();
+        }
+
+        @Test
+        void proposalRequireDontforkFailsForkWithEbusyForAPinnedPageUnlessMadvDontfork() {
+            Kernel k = kernel(KernelModel.LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 2, 'A');
+            Frame pinned = a.frameAt(buf);
+            GupPages pin = a.pinUserPages(buf, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            int before = k.processes().size();
+            assertThatThrownBy(a::fork).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.EBUSY);
+                assertThat(e.getMessage()).contains("MADV_DONTFORK");
+            });
+            assertThat(k.processes()).as("no child runs").hasSize(before);
+            a.write(buf, fill('P', 1));
+            assertThat(a.frameAt(buf)).as("the parent keeps writing the page the device holds").isSameAs(pinned);
+            assertThat(pin.frame(0).read(0, 1)[0]).isEqualTo((byte) 'P');
+            a.madvise(buf, 2L * PAGE, Advice.DONTFORK);
+            Process child = a.fork();
+            assertThat(child.vmaAt(buf)).as("with MADV_DONTFORK fork succeeds, the range is not in the child").isNull();
+            pin.unpin(true);
         }
 
         @Test
@@ -1060,6 +1083,57 @@ class SwitchBehaviourTest {
     }
 
     static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
+
+    @Nested
+    class NotifierFailureValues {
+        private NotifierProtocolTest.Mirror refusing(Process a, long buf, int pages) {
+            NotifierProtocolTest.Mirror m = new NotifierProtocolTest.Mirror();
+            m.refuseAlways = true;
+            a.insertIntervalNotifier(buf, (long) pages * PAGE, m, "odp");
+            return m;
+        }
+
+        @Test
+        void mustSucceedWarnsAboutARefusedForkInvalidationAndForksAnyway() {
+            Kernel k = kernel(KernelModel.LINUX_4_19);
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            NotifierProtocolTest.Mirror m = refusing(a, buf, 1);
+            Process child = a.fork();
+            assertThat(m.seen).extracting(MmuNotifierRange::event).contains(MmuNotifierEvent.PROTECTION_PAGE);
+            assertThat(k.log().contains("failed an invalidation")).isTrue();
+            assertThat(child.frameAt(buf)).as("the page is shared as if the device had let go").isSameAs(a.frameAt(buf));
+        }
+
+        @Test
+        void proposalMayFailFailsForkWithEagainAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            NotifierProtocolTest.Mirror m = refusing(a, buf, 1);
+            Frame f = a.frameAt(buf);
+            int before = k.processes().size();
+            assertThatThrownBy(a::fork).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+            assertThat(k.log().contains("failed an invalidation")).as("no WARN: the refusal is returned").isFalse();
+            assertThat(k.processes()).as("the child is torn down").hasSize(before);
+            a.write(buf, fill('P', 1));
+            assertThat(a.frameAt(buf)).as("the parent's PTE was never write-protected: no COW").isSameAs(f);
+            m.refuseAlways = false;
+            assertThat(a.fork().frameAt(buf)).as("once the driver lets go, fork works").isSameAs(a.frameAt(buf));
+            a.munmap(buf, PAGE);
+        }
+
+        @Test
+        void proposalMayFailStillWarnsAndGoesOnWhereTheCallerCannotFail() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            refusing(a, buf, 1);
+            a.munmap(buf, PAGE);
+            assertThat(a.vmaAt(buf)).isNull();
+            assertThat(k.log().contains("failed an invalidation")).isTrue();
+        }
+    }
 
     @Nested
     class TruncatePinnedPageValues {

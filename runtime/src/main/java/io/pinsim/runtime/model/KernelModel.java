@@ -53,7 +53,8 @@ public final class KernelModel {
             SecondaryTlbInvalidation.class,
             MmuNotifierLockdep.class,
             KfdSvm.class,
-            TruncatePinnedPage.class);
+            TruncatePinnedPage.class,
+            NotifierFailure.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -85,7 +86,8 @@ public final class KernelModel {
             SecondaryTlbInvalidation.INVALIDATE_RANGE,
             MmuNotifierLockdep.NO_MAP,
             KfdSvm.NO_SVM_IOCTL,
-            TruncatePinnedPage.ORPHAN));
+            TruncatePinnedPage.ORPHAN,
+            NotifierFailure.MUST_SUCCEED));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -167,7 +169,24 @@ public final class KernelModel {
     public static final KernelModel PROPOSAL_FORK_COPY_GUP_PAGES = LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES)
             .named("PROPOSAL_FORK_COPY_GUP_PAGES", "proposal, not merged: 4.19 whose fork copies every anonymous page with a GUP reference (\"copy GUPed page instead of COW\")");
 
-    private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES);
+    /**
+     * PROPOSAL (never merged): {@code LINUX_5_8}, pin accounting without 5.9's early copy (the era of
+     * the September 2020 thread), whose fork fails with EBUSY for a pinned page outside
+     * MADV_DONTFORK ({@link ForkPinned#PROPOSAL_REQUIRE_DONTFORK}).
+     */
+    public static final KernelModel PROPOSAL_FORK_REQUIRES_DONTFORK = LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK)
+            .named("PROPOSAL_FORK_REQUIRES_DONTFORK", "proposal, never merged: 5.8 whose fork fails (EBUSY) for a pinned page without MADV_DONTFORK");
+
+    /**
+     * PROPOSAL (never merged): {@code LINUX_4_19}, the era of the put_user_page thread (December
+     * 2018), whose refused blockable invalidation fails the caller that can fail
+     * ({@link NotifierFailure#PROPOSAL_MAY_FAIL}: fork fails with EAGAIN).
+     */
+    public static final KernelModel PROPOSAL_NOTIFIER_MAY_FAIL = LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL)
+            .named("PROPOSAL_NOTIFIER_MAY_FAIL", "proposal, never merged: 4.19 whose refused blockable invalidation fails fork with EAGAIN (Tom Talpey, Dec 2018)");
+
+    private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES, PROPOSAL_FORK_REQUIRES_DONTFORK,
+            PROPOSAL_NOTIFIER_MAY_FAIL);
 
     private final String name;
     private final String stands;
