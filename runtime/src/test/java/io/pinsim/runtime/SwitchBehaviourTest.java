@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.DaxLongtermPin;
 import io.pinsim.runtime.model.DeviceExclusive;
 import io.pinsim.runtime.model.HmmDevicePrivateOwner;
 import io.pinsim.runtime.model.DioPages;
@@ -1132,6 +1133,76 @@ class SwitchBehaviourTest {
             a.munmap(buf, PAGE);
             assertThat(a.vmaAt(buf)).isNull();
             assertThat(k.log().contains("failed an invalidation")).isTrue();
+        }
+    }
+
+    @Nested
+    class DaxLongtermPinValues {
+        private static final int SHARED = io.pinsim.runtime.MapFlags.SHARED;
+        private static final int LONGTERM_WRITE = Foll.WRITE | Foll.LONGTERM;
+
+        @Test
+        void refusedRefusesALongtermPinOfFsDaxWithEopnotsuppAndKnowsNoLayoutLease() {
+            Kernel k = kernel(KernelModel.LINUX_6_6);
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            assertThatThrownBy(() -> a.pinUserPages(map, 1, LONGTERM_WRITE, "rdma0"))
+                    .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
+            assertThatThrownBy(() -> f.setLayoutLease(true)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        }
+
+        @Test
+        void proposalLayoutLeaseAllowsThePinUnderALeaseAndAnUnbreakableLeaseFailsTheTruncateWithEtxtbsy() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE));
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', 2 * PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, 2L * PAGE, RW, SHARED, f, 0);
+            assertThatThrownBy(() -> a.pinUserPages(map, 1, LONGTERM_WRITE, "rdma0"))
+                    .as("no lease: EPERM").isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+            f.setLayoutLease(true);
+            GupPages mr = a.getUserPages(map, 1, LONGTERM_WRITE, "rdma0");
+            Process b = k.spawn("B");
+            OpenFile g = b.open(ino, OpenFlags.RDWR);
+            assertThatThrownBy(() -> g.setLayoutLease(false)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+            assertThatThrownBy(() -> g.ftruncate(0)).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.ETXTBSY);
+                assertThat(e.getMessage()).contains("unbreakable layout lease of \"A\"");
+            });
+            assertThat(ino.size()).as("nothing changed").isEqualTo(2L * PAGE);
+            g.ftruncate(PAGE);
+            assertThat(ino.size()).as("a truncate that frees no pinned block goes ahead").isEqualTo(PAGE);
+            mr.write(0, fill('D', 4));
+            assertThat(ino.read(0, 4)).as("the device writes the file's own block").containsOnly((byte) 'D');
+            mr.release();
+            g.ftruncate(0);
+            assertThat(ino.size()).isZero();
+            f.close();
+        }
+
+        @Test
+        void proposalLayoutLeaseBreaksABreakableLeaseAndTheTruncateWaitsForTheHolderToUnpin() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE));
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            f.setLayoutLease(false);
+            GupPages mr = a.getUserPages(map, 1, LONGTERM_WRITE, "rdma0");
+            OpenFile g = k.spawn("B").open(ino, OpenFlags.RDWR);
+            TruncateOp t = g.startTruncate(0);
+            assertThat(t.isDone()).isFalse();
+            assertThat(f.isLayoutLeaseBroken()).as("the truncate broke the lease").isTrue();
+            assertThat(k.log().contains("layout lease of \"A\" on pmem broken")).isTrue();
+            assertThatThrownBy(() -> a.getUserPages(map, 1, LONGTERM_WRITE, "rdma1")).as("no new long-term pin under a broken lease")
+                    .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+            mr.release();
+            assertThat(t.isDone()).as("the holder honoured the break: the truncate finishes").isTrue();
+            assertThat(ino.size()).isZero();
+            f.releaseLayoutLease();
+            assertThat(f.isLayoutLeaseBroken()).isFalse();
         }
     }
 

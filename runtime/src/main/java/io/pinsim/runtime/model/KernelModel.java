@@ -54,7 +54,8 @@ public final class KernelModel {
             MmuNotifierLockdep.class,
             KfdSvm.class,
             TruncatePinnedPage.class,
-            NotifierFailure.class);
+            NotifierFailure.class,
+            DaxLongtermPin.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -87,7 +88,8 @@ public final class KernelModel {
             MmuNotifierLockdep.NO_MAP,
             KfdSvm.NO_SVM_IOCTL,
             TruncatePinnedPage.ORPHAN,
-            NotifierFailure.MUST_SUCCEED));
+            NotifierFailure.MUST_SUCCEED,
+            DaxLongtermPin.REFUSED));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -185,8 +187,12 @@ public final class KernelModel {
     public static final KernelModel PROPOSAL_NOTIFIER_MAY_FAIL = LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL)
             .named("PROPOSAL_NOTIFIER_MAY_FAIL", "proposal, never merged: 4.19 whose refused blockable invalidation fails fork with EAGAIN (Tom Talpey, Dec 2018)");
 
+    /** PROPOSAL (never merged): {@code LINUX_4_19} (the 5.2 era of the June 2019 RFC) with layout leases for long-term pins of fs-DAX ({@link DaxLongtermPin#PROPOSAL_LAYOUT_LEASE}). */
+    public static final KernelModel PROPOSAL_LAYOUT_LEASE = LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE)
+            .named("PROPOSAL_LAYOUT_LEASE", "proposal, never merged: 4.19 where a layout lease allows RDMA to pin fs-DAX and truncate breaks it or fails (Ira Weiny, 2019)");
+
     private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES, PROPOSAL_FORK_REQUIRES_DONTFORK,
-            PROPOSAL_NOTIFIER_MAY_FAIL);
+            PROPOSAL_NOTIFIER_MAY_FAIL, PROPOSAL_LAYOUT_LEASE);
 
     private final String name;
     private final String stands;
