@@ -19,7 +19,8 @@ public enum DaxLongtermPin implements Switch {
      * PROPOSAL, never merged: layout leases. The process takes a lease on the file,
      * {@code fcntl(fd, F_SETLEASE, F_LAYOUT)}, optionally {@code | F_UNBREAKABLE} (Dave Chinner
      * preferred the name "exclusive"); FOLL_LONGTERM of an fs-DAX mapping is allowed only while the
-     * pinning process holds an unbroken layout lease on the file, else EPERM [M: the errno]. A
+     * pinning process holds an unbroken layout lease on the file; without one it is refused as on the shipped kernels
+     * (EOPNOTSUPP) [M: the errno the RFC chose, not checked]. A
      * truncate or hole punch that would free a pinned block fails with ETXTBSY while an unbreakable
      * lease is held ("the layout breaking code sees that process A has an exclusive layout lease
      * granted, and so returns -ETXTBSY", Dave Chinner, 13 Jun 2019); with a breakable one it breaks
@@ -31,7 +32,7 @@ public enum DaxLongtermPin implements Switch {
      * (August 2019), after the LSF/MM 2019 topic "least bad options for resolving longterm-GUP usage
      * by RDMA" (Ira Weiny, Feb 2019); never merged (fs-DAX still refuses long-term pins).
      */
-    @Switch.Doc(behaviour = "PROPOSAL (never merged): FOLL_LONGTERM of fs-DAX needs a layout lease (fcntl F_SETLEASE F_LAYOUT) held by the pinning process, else EPERM; "
+    @Switch.Doc(behaviour = "PROPOSAL (never merged): FOLL_LONGTERM of fs-DAX needs a layout lease (fcntl F_SETLEASE F_LAYOUT) held by the pinning process, else EOPNOTSUPP as today; "
             + "truncate of a pinned block fails with ETXTBSY under an unbreakable lease, and under a breakable one breaks it and waits for the holder to drop its pins",
             source = "proposal: \"[PATCH RFC 00/10] RDMA/FS DAX truncate proposal\", Ira Weiny, linux-mm/linux-nvdimm, Jun 2019; ETXTBSY for an exclusive lease: Dave Chinner, 13 Jun 2019; "
                     + "RFC v2 Aug 2019; never merged")

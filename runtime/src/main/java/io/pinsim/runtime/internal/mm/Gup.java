@@ -111,7 +111,7 @@ public final class Gup {
                 refusal = checkVmaFlags(v, r.flags());
                 if (refusal == null && (r.flags() & Foll.LONGTERM) != 0 && v.isFsDax() && LayoutLease.longtermRefusal(k, v, mm) != null) {
                     refusal = LayoutLease.longtermRefusal(k, v, mm);
-                    errno = LayoutLease.errno(k);
+                    errno = Errno.EOPNOTSUPP;
                 } else if (refusal == null && longtermWriteOfDirtyTrackedFile(v, r)) {
                     refusal = "FOLL_LONGTERM|FOLL_WRITE pin of " + v.mapping.name() + ", a shared mapping that needs dirty tracking "
                             + "(writable_file_mapping_allowed, 8ac268436e6d)";

@@ -1,6 +1,5 @@
 package io.pinsim.runtime.internal.mm;
 
-import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.model.DaxLongtermPin;
 
 /**
@@ -28,7 +27,8 @@ public final class LayoutLease {
 
     /**
      * GUP's FOLL_LONGTERM check of an fs-DAX VMA: why {@code mm}'s long-term pin of {@code v} is
-     * refused, or null; {@link #errno(MmCore)} gives the errno.
+     * refused (EOPNOTSUPP, the shipped refusal, under the proposal too when the process holds no
+     * unbroken lease), or null.
      */
     static String longtermRefusal(MmCore k, VmArea v, Mm mm) {
         if (k.model().get(DaxLongtermPin.class) == DaxLongtermPin.REFUSED) {
@@ -43,10 +43,5 @@ public final class LayoutLease {
             return "FOLL_LONGTERM on an fs-DAX mapping whose layout lease was broken by a truncate (DaxLongtermPin.PROPOSAL_LAYOUT_LEASE)";
         }
         return null;
-    }
-
-    /** The errno of a refused FOLL_LONGTERM of fs-DAX: EOPNOTSUPP on the shipped kernels, EPERM under the proposal. */
-    static Errno errno(MmCore k) {
-        return k.model().get(DaxLongtermPin.class) == DaxLongtermPin.REFUSED ? Errno.EOPNOTSUPP : Errno.EPERM;
     }
 }
