@@ -26,6 +26,24 @@ public interface OpenFile {
     /** @return whether close() has run */
     boolean isClosed();
 
+    /**
+     * fcntl(fd, F_SETLEASE, F_LAYOUT [| F_UNBREAKABLE]): a layout lease on the file, only in the
+     * proposal {@link io.pinsim.runtime.model.DaxLongtermPin#PROPOSAL_LAYOUT_LEASE} (2019, never
+     * merged), where a long-term pin of fs-DAX needs one. An unbreakable lease makes a truncate of a
+     * pinned block fail with ETXTBSY; a breakable one is broken by it ({@link #isLayoutLeaseBroken()}),
+     * and the truncate waits for the holder to drop its pins. close() releases it.
+     *
+     * @throws ErrnoException EINVAL on a kernel without layout leases (every shipped one); EAGAIN if
+     *                        another process holds the file's lease; EBADF for a closed file
+     */
+    void setLayoutLease(boolean unbreakable);
+
+    /** fcntl(fd, F_SETLEASE, F_UNLCK): releases this process's layout lease on the file, if any. EBADF for a closed file. */
+    void releaseLayoutLease();
+
+    /** Whether this process's layout lease on the file was broken by a truncate (the lease break it must honour by dropping its pins). */
+    boolean isLayoutLeaseBroken();
+
     /** read(fd, userAddress, length) at the file position; O_DIRECT files read directly. Returns the bytes read (0 at EOF). */
     int read(long userAddress, int length);
 

@@ -601,6 +601,15 @@ class BadInputTableTest {
         t.method(OpenFile.class, "close()", f -> f.rw, f -> args())
                 .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                 .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.method(OpenFile.class, "setLayoutLease(boolean)", f -> f.rw, f -> args(true))
+                .on("a kernel without layout leases (every shipped one)", errno(EINVAL, "F_LAYOUT is not a lease type"), f -> f.rw)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.method(OpenFile.class, "releaseLayoutLease()", f -> f.rw, f -> args())
+                .on("a file without a lease", ok("F_UNLCK of no lease does nothing"), f -> f.rw)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(OpenFile.class, "isLayoutLeaseBroken()");
         for (String dio : List.of("startDirectRead(long,int,long)", "startDirectWrite(long,int,long)")) {
             boolean write = dio.contains("Write");
             t.method(OpenFile.class, dio, f -> f.direct, f -> args(f.buf, 512, 0L))

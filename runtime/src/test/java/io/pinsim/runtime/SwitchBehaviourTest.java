@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.model.CowReuse;
+import io.pinsim.runtime.model.DaxLongtermPin;
 import io.pinsim.runtime.model.DeviceExclusive;
 import io.pinsim.runtime.model.HmmDevicePrivateOwner;
 import io.pinsim.runtime.model.DioPages;
@@ -33,6 +34,7 @@ import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.model.MprotectWrite;
 import io.pinsim.runtime.model.MunmapLock;
+import io.pinsim.runtime.model.NotifierFailure;
 import io.pinsim.runtime.model.PinAccounting;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.model.RdmaCopyOnFork;
@@ -365,6 +367,28 @@ class SwitchBehaviourTest {
             assertThat(ref.frame(0).read(0, 1)[0]).isEqualTo((byte) 'P');
             assertThat(seen(child, buf)).isEqualTo('A');
             ref.release();
+        }
+
+        @Test
+        void proposalRequireDontforkFailsForkWithEbusyForAPinnedPageUnlessMadvDontfork() {
+            Kernel k = kernel(KernelModel.LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 2, 'A');
+            Frame pinned = a.frameAt(buf);
+            GupPages pin = a.pinUserPages(buf, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            int before = k.processes().size();
+            assertThatThrownBy(a::fork).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.EBUSY);
+                assertThat(e.getMessage()).contains("MADV_DONTFORK");
+            });
+            assertThat(k.processes()).as("no child runs").hasSize(before);
+            a.write(buf, fill('P', 1));
+            assertThat(a.frameAt(buf)).as("the parent keeps writing the page the device holds").isSameAs(pinned);
+            assertThat(pin.frame(0).read(0, 1)[0]).isEqualTo((byte) 'P');
+            a.madvise(buf, 2L * PAGE, Advice.DONTFORK);
+            Process child = a.fork();
+            assertThat(child.vmaAt(buf)).as("with MADV_DONTFORK fork succeeds, the range is not in the child").isNull();
+            pin.unpin(true);
         }
 
         @Test
@@ -1136,6 +1160,127 @@ class SwitchBehaviourTest {
     }
 
     static final List<Class<? extends Switch>> DEVICE_SWITCHES = List.of(IbUmemGupFlags.class, RdmaCopyOnFork.class, KfdSvm.class);
+
+    @Nested
+    class NotifierFailureValues {
+        private NotifierProtocolTest.Mirror refusing(Process a, long buf, int pages) {
+            NotifierProtocolTest.Mirror m = new NotifierProtocolTest.Mirror();
+            m.refuseAlways = true;
+            a.insertIntervalNotifier(buf, (long) pages * PAGE, m, "odp");
+            return m;
+        }
+
+        @Test
+        void mustSucceedWarnsAboutARefusedForkInvalidationAndForksAnyway() {
+            Kernel k = kernel(KernelModel.LINUX_4_19);
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            NotifierProtocolTest.Mirror m = refusing(a, buf, 1);
+            Process child = a.fork();
+            assertThat(m.seen).extracting(MmuNotifierRange::event).contains(MmuNotifierEvent.PROTECTION_PAGE);
+            assertThat(k.log().contains("failed an invalidation")).isTrue();
+            assertThat(child.frameAt(buf)).as("the page is shared as if the device had let go").isSameAs(a.frameAt(buf));
+        }
+
+        @Test
+        void proposalMayFailFailsForkWithEagainAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            NotifierProtocolTest.Mirror m = refusing(a, buf, 1);
+            Frame f = a.frameAt(buf);
+            int before = k.processes().size();
+            assertThatThrownBy(a::fork).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+            assertThat(k.log().contains("failed an invalidation")).as("no WARN: the refusal is returned").isFalse();
+            assertThat(k.processes()).as("the child is torn down").hasSize(before);
+            a.write(buf, fill('P', 1));
+            assertThat(a.frameAt(buf)).as("the parent's PTE was never write-protected: no COW").isSameAs(f);
+            m.refuseAlways = false;
+            assertThat(a.fork().frameAt(buf)).as("once the driver lets go, fork works").isSameAs(a.frameAt(buf));
+            a.munmap(buf, PAGE);
+        }
+
+        @Test
+        void proposalMayFailStillWarnsAndGoesOnWhereTheCallerCannotFail() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            refusing(a, buf, 1);
+            a.munmap(buf, PAGE);
+            assertThat(a.vmaAt(buf)).isNull();
+            assertThat(k.log().contains("failed an invalidation")).isTrue();
+        }
+    }
+
+    @Nested
+    class DaxLongtermPinValues {
+        private static final int SHARED = io.pinsim.runtime.MapFlags.SHARED;
+        private static final int LONGTERM_WRITE = Foll.WRITE | Foll.LONGTERM;
+
+        @Test
+        void refusedRefusesALongtermPinOfFsDaxWithEopnotsuppAndKnowsNoLayoutLease() {
+            Kernel k = kernel(KernelModel.LINUX_6_6);
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            assertThatThrownBy(() -> a.pinUserPages(map, 1, LONGTERM_WRITE, "rdma0"))
+                    .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
+            assertThatThrownBy(() -> f.setLayoutLease(true)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        }
+
+        @Test
+        void proposalLayoutLeaseAllowsThePinUnderALeaseAndAnUnbreakableLeaseFailsTheTruncateWithEtxtbsy() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE));
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', 2 * PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, 2L * PAGE, RW, SHARED, f, 0);
+            assertThatThrownBy(() -> a.pinUserPages(map, 1, LONGTERM_WRITE, "rdma0"))
+                    .as("no lease: refused as today").isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
+            f.setLayoutLease(true);
+            GupPages mr = a.getUserPages(map, 1, LONGTERM_WRITE, "rdma0");
+            Process b = k.spawn("B");
+            OpenFile g = b.open(ino, OpenFlags.RDWR);
+            assertThatThrownBy(() -> g.setLayoutLease(false)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+            assertThatThrownBy(() -> g.ftruncate(0)).isInstanceOfSatisfying(ErrnoException.class, e -> {
+                assertThat(e.errno()).isEqualTo(Errno.ETXTBSY);
+                assertThat(e.getMessage()).contains("unbreakable layout lease of \"A\"");
+            });
+            assertThat(ino.size()).as("nothing changed").isEqualTo(2L * PAGE);
+            g.ftruncate(PAGE);
+            assertThat(ino.size()).as("a truncate that frees no pinned block goes ahead").isEqualTo(PAGE);
+            mr.write(0, fill('D', 4));
+            assertThat(ino.read(0, 4)).as("the device writes the file's own block").containsOnly((byte) 'D');
+            mr.release();
+            g.ftruncate(0);
+            assertThat(ino.size()).isZero();
+            f.close();
+        }
+
+        @Test
+        void proposalLayoutLeaseBreaksABreakableLeaseAndTheTruncateWaitsForTheHolderToUnpin() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE));
+            Inode ino = k.mount(FsKind.DAX).create("pmem", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            f.setLayoutLease(false);
+            GupPages mr = a.getUserPages(map, 1, LONGTERM_WRITE, "rdma0");
+            OpenFile g = k.spawn("B").open(ino, OpenFlags.RDWR);
+            TruncateOp t = g.startTruncate(0);
+            assertThat(t.isDone()).isFalse();
+            assertThat(f.isLayoutLeaseBroken()).as("the truncate broke the lease").isTrue();
+            assertThat(k.log().contains("layout lease of \"A\" on pmem broken")).isTrue();
+            assertThatThrownBy(() -> a.getUserPages(map, 1, LONGTERM_WRITE, "rdma1")).as("no new long-term pin under a broken lease")
+                    .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EOPNOTSUPP));
+            mr.release();
+            assertThat(t.isDone()).as("the holder honoured the break: the truncate finishes").isTrue();
+            assertThat(ino.size()).isZero();
+            f.releaseLayoutLease();
+            assertThat(f.isLayoutLeaseBroken()).isFalse();
+        }
+    }
 
     @Nested
     class TruncatePinnedPageValues {

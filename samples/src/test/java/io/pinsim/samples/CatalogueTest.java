@@ -30,20 +30,28 @@ class CatalogueTest {
             assertThat(out).containsPattern("(?m)^" + id.replace("-", "\\-") + " +(ok|bug)");
         }
         // the second matrix, sample x proposal, in the samples' own terms; it never counts as unexpected
-        assertThat(out).contains("proposals (PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES): what each sample sees on each proposal model")
+        assertThat(out).contains("proposals (PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES, PROPOSAL_FORK_REQUIRES_DONTFORK,"
+                        + " PROPOSAL_NOTIFIER_MAY_FAIL, PROPOSAL_LAYOUT_LEASE): what each sample sees on each proposal model")
                 // fs-DAX's wait applied to the page cache: the ftruncate of a pinned page blocks instead of orphaning it
-                .containsPattern("(?m)^truncate-pinned-file-page +ftruncate blocks +data lost$")
-                // copying GUPed pages at fork keeps O_DIRECT's data in the parent on 4.19, but not against the GUP-fast race
-                .containsPattern("(?m)^odirect-read-fork +data lost +ok$")
-                .containsPattern("(?m)^gup-fast-fork-race +ok +data lost$")
-                .containsPattern("(?m)^vmsplice-child-leak +ok +leak to child$");
+                .containsPattern("(?m)^truncate-pinned-file-page +ftruncate blocks +data lost +data lost +data lost +data lost$")
+                // copying GUPed pages at fork keeps O_DIRECT's data in the parent on 4.19, but not against the GUP-fast race;
+                // requiring MADV_DONTFORK refuses the fork of a pinned page, but sees neither O_DIRECT's FOLL_GET nor a later pin
+                .containsPattern("(?m)^odirect-read-fork +data lost +ok +data lost +data lost +data lost$")
+                .containsPattern("(?m)^gup-fast-fork-race +ok +data lost +fork refused: EBUSY +data lost +data lost$")
+                .containsPattern("(?m)^vmsplice-child-leak +ok +leak to child +ok +leak to child +leak to child$")
+                .containsPattern("(?m)^rdma-mr-fork-parent-writes +ok +ok +fork refused: EBUSY +data lost +data lost$")
+                // an invalidation that may fail: the fork that the ODP driver cannot follow fails instead of leaking
+                .containsPattern("(?m)^odp-invalidate-cannot-fail +leak to child +leak to child +leak to child +fork refused: EAGAIN +leak to child$")
+                // an fs-DAX file the NIC may pin under an unbreakable layout lease: the truncate is refused instead
+                .containsPattern("(?m)^dax-rdma-truncate-options +ok +ok +ok +ok +ftruncate refused: ETXTBSY$");
         String proposals = Files.readString(dir.resolve("proposals.md"), StandardCharsets.UTF_8);
         assertThat(Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8))
                 .as("README.md's Proposals section must show the matrix the catalogue wrote:%n%s", proposals).contains(proposals);
         String json = Files.readString(dir.resolve("catalogue.json"), StandardCharsets.UTF_8);
         assertThat(json).contains("\"proposals\": [{\"name\": \"PROPOSAL_TRUNCATE_WAITS_FOR_PIN\", \"standsFor\": \"proposal, not merged: ")
                 .contains("{\"value\": \"TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN\", \"source\": \"proposal: xfs_break_dax_layouts()")
-                .contains("\"proposals\": {\"PROPOSAL_TRUNCATE_WAITS_FOR_PIN\": \"ftruncate blocks\", \"PROPOSAL_FORK_COPY_GUP_PAGES\": \"data lost\"}}")
+                .contains("\"proposals\": {\"PROPOSAL_TRUNCATE_WAITS_FOR_PIN\": \"ftruncate blocks\", \"PROPOSAL_FORK_COPY_GUP_PAGES\": \"data lost\", "
+                        + "\"PROPOSAL_FORK_REQUIRES_DONTFORK\": \"data lost\", \"PROPOSAL_NOTIFIER_MAY_FAIL\": \"data lost\", \"PROPOSAL_LAYOUT_LEASE\": \"data lost\"}}")
                 .containsPattern("\"PROPOSAL_FORK_COPY_GUP_PAGES\": \\{\"trace\": \"runs/[^\"]+\\[PROPOSAL_FORK_COPY_GUP_PAGES\\]/trace.txt\"");
         // report metadata: the project version (filtered resource) and an ISO-8601 time
         assertThat(json).startsWith("{\n  \"version\": \"" + Catalogue.version() + "\",\n  \"generatedAt\": \"")

@@ -42,7 +42,8 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * {@code M.with(v)}) is either refused by {@code with()} with a message naming the requirement it
  * breaks, or runs every sample and every runtime test without a {@link KernelBugException}. The
  * tests' assertions may fail - a variant changes what the kernel does - and a syscall may be refused
- * or a process killed ({@link ErrnoException}, {@link SignalException}), or a synchronous call the
+ * or a process killed ({@link ErrnoException}, {@link SignalException}, also as the cause of a DSL
+ * step that failed), or a synchronous call the
  * variant makes sleep be refused as such (the {@code IllegalStateException} "X sleeps: ... use
  * startX(..)" of a truncate that waits for a pin, as on fs-DAX), but nothing else may be thrown.
  *
@@ -205,6 +206,11 @@ class ModelCoherenceTest {
             return Outcome.ASSERTION_FAILED;
         }
         if (t instanceof ErrnoException || t instanceof SignalException) {
+            return Outcome.ERRNO_OR_SIGNAL;
+        }
+        // a DSL step the variant made fail with an errno or a signal (a fork refused under
+        // ForkPinned.PROPOSAL_REQUIRE_DONTFORK), so the next step could not run
+        if (t instanceof io.pinsim.dsl.StepFailedException && (t.getCause() instanceof ErrnoException || t.getCause() instanceof SignalException)) {
             return Outcome.ERRNO_OR_SIGNAL;
         }
         if (t instanceof IllegalStateException && String.valueOf(t.getMessage()).matches("(?s).* sleeps: .*; use start\\w+\\(.*")) {

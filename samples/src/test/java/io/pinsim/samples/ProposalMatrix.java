@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * proposal the extension's verdict is OK or an UNEXPECTED_FAILURE naming what failed (the
  * assertion's {@link io.pinsim.dsl.BugKind}, or the exception's type). {@link #label} turns that into
  * the sample's own terms: ok, data lost, stale pin, leak to child, a call that blocks (or, in an
- * explored sample, blocks forever: the explorer's deadlock), a call refused with its errno, a signal. These cells are information, not verdicts: they never count as
+ * explored sample, blocks forever: the explorer's deadlock), a call refused with its errno (named
+ * when the failure names it: {@code fork refused: EBUSY}), a signal. These cells are information, not verdicts: they never count as
  * unexpected.
  */
 final class ProposalMatrix {
@@ -25,6 +26,10 @@ final class ProposalMatrix {
     /** The explorer's deadlock report: {@code T1 truncate (A)  blocked in "..."}. */
     private static final Pattern DEADLOCK = Pattern.compile("(?m)^deadlock: .*\\n\\s+\\S+ (\\S+) \\([^)]*\\)\\s+blocked in");
     private static final Pattern SLEEPS = Pattern.compile("([a-z_]+)\\([^)]*\\)(?: of [^ ]+)? sleeps:");
+    /** The call an {@link io.pinsim.runtime.ErrnoException}'s message starts with: {@code fork: EBUSY: ...}, {@code ftruncate(fd 3 ..., 0): ETXTBSY: ...}. */
+    private static final Pattern CALL = Pattern.compile("^([a-z_][a-z_0-9]*)(?:\\(|: )");
+    /** The failed call a DSL step's {@link io.pinsim.dsl.StepFailedException} names: {@code EBUSY from fork: ...}. */
+    private static final Pattern FROM = Pattern.compile("\\bE[A-Z]{2,} from ([a-z_][a-z_0-9]*)");
 
     private ProposalMatrix() {
     }
@@ -63,7 +68,11 @@ final class ProposalMatrix {
             default -> {
                 Matcher errno = ERRNO.matcher(m);
                 if (failure.endsWith("Exception") && errno.find()) {
-                    yield "refused: " + errno.group(1);
+                    Matcher call = CALL.matcher(m);
+                    Matcher from = FROM.matcher(m);
+                    String name = failure.equals("ErrnoException") && call.find() ? call.group(1) + " "
+                            : failure.equals("StepFailedException") && from.find() ? from.group(1) + " " : "";
+                    yield name + "refused: " + errno.group(1);
                 }
                 yield failure.endsWith("Exception") ? failure : failure.toLowerCase(Locale.ROOT).replace('_', ' ');
             }

@@ -29,7 +29,12 @@ class ProposalMatrixTest {
     @Test
     void aRefusedCallNamesItsErrnoAndASignalItsName() {
         assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "ErrnoException", "ibv_reg_mr: EFAULT (Bad address): refused"))
-                .isEqualTo("refused: EFAULT");
+                .isEqualTo("ibv_reg_mr refused: EFAULT");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "ErrnoException", "ftruncate(fd 3 (dax:export), 0): ETXTBSY: DAX block 0 is pinned"))
+                .isEqualTo("ftruncate refused: ETXTBSY");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "StepFailedException", "\nStep fork() failed:\n  EBUSY from fork: the page ..."))
+                .as("a DSL step's failure").isEqualTo("fork refused: EBUSY");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "IllegalStateException", "EBUSY somewhere")).isEqualTo("refused: EBUSY");
         assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "SignalException", "SIGBUS at 0x7f0000000000")).isEqualTo("signal SIGBUS");
         assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "KernelBugException", "BUG")).isEqualTo("kernel BUG");
     }

@@ -34,5 +34,26 @@ public enum ForkPinned implements Switch {
      */
     @Switch.Doc(behaviour = "PROPOSAL (not merged): an anonymous page of a COW mapping with page_count() above its mapcount (any GUP reference, FOLL_GET or FOLL_PIN) is copied for the child at fork and stays writable in the parent; no pin accounting needed",
             source = "proposal \"copy GUPed page instead of COW\": Andrea Arcangeli's fork-vs-gup patches, linux-mm 2009 [M]; rejected for fork's cost; 70e806e4e645 (5.9) later copied pinned pages only")
-    PROPOSAL_COPY_GUP_PAGES
+    PROPOSAL_COPY_GUP_PAGES,
+    /**
+     * PROPOSAL, never merged: the kernel requires MADV_DONTFORK of whoever pins. A maybe-pinned
+     * page (MMF_HAS_PINNED and page_maybe_dma_pinned()) in a COW mapping that is not
+     * MADV_DONTFORK (a VM_DONTCOPY VMA is never copied, so it never gets here) makes fork fail
+     * with EBUSY before the child runs: the child is torn down, the parent's PTEs already
+     * write-protected for it stay so (as when 70e806e4e645's copy fails with ENOMEM), the pinned
+     * page itself stays writable in the parent, and the device keeps its pin. MADV_DONTFORK
+     * (f822566165dd, 2.6.16, Michael S. Tsirkin: "Useful e.g. for when hardware is doing DMA
+     * from/into these pages") was the userspace contract of RDMA (libibverbs ibv_fork_init()) that
+     * the fork-vs-pin thread of September 2020 ("Re: [PATCH 1/5] mm: Introduce
+     * mm_struct.has_pinned", linux-mm, Jason Gunthorpe / Linus Torvalds / Peter Xu) wanted to stop
+     * being "a correctness issue" (Linus Torvalds, 17 Sep 2020); enforcing it in the kernel was not
+     * merged: 70e806e4e645 (5.9) copies the page instead. Choice [M: no message found that proposes
+     * the enforcement, nor whether fork or the pin should fail]: fork fails, since fork is where the
+     * page would be shared; EBUSY is pinsim's errno (fork(2) documents none for this).
+     */
+    @Switch.Doc(behaviour = "PROPOSAL (never merged): a maybe-pinned page in a COW mapping without MADV_DONTFORK makes fork fail with EBUSY; the child is torn down, the parent keeps the pinned page writable",
+            source = "proposal: enforce MADV_DONTFORK (f822566165dd, 2.6.16), the RDMA userspace contract the Sept 2020 thread \"mm: Introduce mm_struct.has_pinned\" (linux-mm) wanted to stop being a correctness issue; never merged, 70e806e4e645 (5.9) copies instead [M: who proposed enforcement]",
+            requires = @Switch.Requires(state = "pin accounting", of = PinAccounting.class, anyOf = "PIN_COUNTING_BIAS", commit = "3faa52c03f44",
+                    why = "fork refuses what page_maybe_dma_pinned() and MMF_HAS_PINNED report, and only FOLL_PIN's bias of 1024 makes them report anything"))
+    PROPOSAL_REQUIRE_DONTFORK
 }

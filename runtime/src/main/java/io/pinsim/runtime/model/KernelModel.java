@@ -54,7 +54,9 @@ public final class KernelModel {
             MmuNotifierLockdep.class,
             KfdSvm.class,
             TruncatePinnedPage.class,
-            MunmapLock.class);
+            MunmapLock.class,
+            NotifierFailure.class,
+            DaxLongtermPin.class);
 
     /** Up to 5.7: mapcount-based COW reuse, GUP takes plain references, fork shares pinned pages. */
     public static final KernelModel LINUX_4_19 = new KernelModel("LINUX_4_19", "4.19.0: the mapcount era up to 5.7 (5.1+ add io_uring, 5.4 MADV_PAGEOUT, 5.7 pin accounting; 4.19.y from 2021 has 17839856fd58)", List.of(
@@ -87,7 +89,9 @@ public final class KernelModel {
             MmuNotifierLockdep.NO_MAP,
             KfdSvm.NO_SVM_IOCTL,
             TruncatePinnedPage.ORPHAN,
-            MunmapLock.HELD_FOR_WRITE));
+            MunmapLock.HELD_FOR_WRITE,
+            NotifierFailure.MUST_SUCCEED,
+            DaxLongtermPin.REFUSED));
 
     /** 5.8: 17839856fd58, GUP on a COW mapping breaks COW first, even for reads. */
     public static final KernelModel LINUX_5_8 = LINUX_4_19.derive("LINUX_5_8", "5.8: GUP breaks COW even for reads", List.of(
@@ -170,7 +174,28 @@ public final class KernelModel {
     public static final KernelModel PROPOSAL_FORK_COPY_GUP_PAGES = LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES)
             .named("PROPOSAL_FORK_COPY_GUP_PAGES", "proposal, not merged: 4.19 whose fork copies every anonymous page with a GUP reference (\"copy GUPed page instead of COW\")");
 
-    private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES);
+    /**
+     * PROPOSAL (never merged): {@code LINUX_5_8}, pin accounting without 5.9's early copy (the era of
+     * the September 2020 thread), whose fork fails with EBUSY for a pinned page outside
+     * MADV_DONTFORK ({@link ForkPinned#PROPOSAL_REQUIRE_DONTFORK}).
+     */
+    public static final KernelModel PROPOSAL_FORK_REQUIRES_DONTFORK = LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK)
+            .named("PROPOSAL_FORK_REQUIRES_DONTFORK", "proposal, never merged: 5.8 whose fork fails (EBUSY) for a pinned page without MADV_DONTFORK");
+
+    /**
+     * PROPOSAL (never merged): {@code LINUX_4_19}, the era of the put_user_page thread (December
+     * 2018), whose refused blockable invalidation fails the caller that can fail
+     * ({@link NotifierFailure#PROPOSAL_MAY_FAIL}: fork fails with EAGAIN).
+     */
+    public static final KernelModel PROPOSAL_NOTIFIER_MAY_FAIL = LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL)
+            .named("PROPOSAL_NOTIFIER_MAY_FAIL", "proposal, never merged: 4.19 whose refused blockable invalidation fails fork with EAGAIN (Tom Talpey, Dec 2018)");
+
+    /** PROPOSAL (never merged): {@code LINUX_4_19} (the 5.2 era of the June 2019 RFC) with layout leases for long-term pins of fs-DAX ({@link DaxLongtermPin#PROPOSAL_LAYOUT_LEASE}). */
+    public static final KernelModel PROPOSAL_LAYOUT_LEASE = LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE)
+            .named("PROPOSAL_LAYOUT_LEASE", "proposal, never merged: 4.19 where a layout lease allows RDMA to pin fs-DAX and truncate breaks it or fails (Ira Weiny, 2019)");
+
+    private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES, PROPOSAL_FORK_REQUIRES_DONTFORK,
+            PROPOSAL_NOTIFIER_MAY_FAIL, PROPOSAL_LAYOUT_LEASE);
 
     private final String name;
     private final String stands;

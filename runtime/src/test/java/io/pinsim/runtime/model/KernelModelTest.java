@@ -64,7 +64,9 @@ class KernelModelTest {
                     MmuNotifierLockdep.TAKEN_BY_RECLAIM),
             Row.of(KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.NO_SVM_IOCTL, KfdSvm.SVM_RETRY_FAULTS, KfdSvm.SVM_RETRY_FAULTS),
             Row.of(TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN, TruncatePinnedPage.ORPHAN),
-            Row.of(MunmapLock.HELD_FOR_WRITE, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP));
+            Row.of(MunmapLock.HELD_FOR_WRITE, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP, MunmapLock.DOWNGRADED_FOR_ZAP),
+            Row.of(NotifierFailure.MUST_SUCCEED, NotifierFailure.MUST_SUCCEED, NotifierFailure.MUST_SUCCEED, NotifierFailure.MUST_SUCCEED, NotifierFailure.MUST_SUCCEED),
+            Row.of(DaxLongtermPin.REFUSED, DaxLongtermPin.REFUSED, DaxLongtermPin.REFUSED, DaxLongtermPin.REFUSED, DaxLongtermPin.REFUSED));
 
     @Test
     void predefinedModelsFollowTheReferenceTable() {
@@ -111,7 +113,8 @@ class KernelModelTest {
 
     @Test
     void proposalsAreListedApartFoundByNameAndUseProposalValuesNoKernelHas() {
-        assertThat(KernelModel.proposals()).extracting(KernelModel::name).containsExactly("PROPOSAL_TRUNCATE_WAITS_FOR_PIN", "PROPOSAL_FORK_COPY_GUP_PAGES");
+        assertThat(KernelModel.proposals()).extracting(KernelModel::name).containsExactly("PROPOSAL_TRUNCATE_WAITS_FOR_PIN", "PROPOSAL_FORK_COPY_GUP_PAGES",
+                "PROPOSAL_FORK_REQUIRES_DONTFORK", "PROPOSAL_NOTIFIER_MAY_FAIL", "PROPOSAL_LAYOUT_LEASE");
         for (KernelModel p : KernelModel.proposals()) {
             assertThat(KernelModel.all()).doesNotContain(p);
             assertThat(KernelModel.byName(p.name())).isSameAs(p);
@@ -126,6 +129,9 @@ class KernelModelTest {
         }
         assertThat(KernelModel.PROPOSAL_TRUNCATE_WAITS_FOR_PIN.switches()).isEqualTo(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN).switches());
         assertThat(KernelModel.PROPOSAL_FORK_COPY_GUP_PAGES.switches()).isEqualTo(KernelModel.LINUX_4_19.with(ForkPinned.PROPOSAL_COPY_GUP_PAGES).switches());
+        assertThat(KernelModel.PROPOSAL_FORK_REQUIRES_DONTFORK.switches()).isEqualTo(KernelModel.LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK).switches());
+        assertThat(KernelModel.PROPOSAL_NOTIFIER_MAY_FAIL.switches()).isEqualTo(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL).switches());
+        assertThat(KernelModel.PROPOSAL_LAYOUT_LEASE.switches()).isEqualTo(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE).switches());
         assertThatThrownBy(() -> KernelModel.byName("PROPOSAL_NONE")).hasMessageContaining("PROPOSAL_TRUNCATE_WAITS_FOR_PIN");
     }
 
@@ -240,8 +246,10 @@ class KernelModelTest {
                 }
             }
         }
-        // 41 for the shipped values, + TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN on LINUX_4_19 (no pin accounting)
-        assertThat(refused).isEqualTo(42);
+        // 41 for the shipped values, + TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN on LINUX_4_19 (no pin accounting),
+        // + ForkPinned.PROPOSAL_REQUIRE_DONTFORK on LINUX_4_19 (no pin accounting) and on LINUX_6_1 and LINUX_6_6
+        // (RdmaCopyOnFork.REPORTED needs an early copy)
+        assertThat(refused).isEqualTo(45);
     }
 
     private static Switch parse(String label) {

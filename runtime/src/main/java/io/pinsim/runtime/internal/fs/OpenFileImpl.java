@@ -76,8 +76,6 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return "fd " + fd + " (" + inode.filesystem().name() + ":" + inode.name() + ")";
     }
 
-    // ------------------------------------------------------------------------------ buffered I/O
-
     /** read(fd, userAddress, length) at the file position; O_DIRECT files read directly. Returns the bytes read (0 at EOF). */
     public int read(long userAddress, int length) {
         int n = pread(userAddress, length, pos);
@@ -360,7 +358,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + inode.kind().label() + "'s s_maxbytes " + inode.kind().maxBytes()
                     + " (inode_newsize_ok)");
         }
-        return null;
+        return size < inode.size ? LayoutLeases.refusal(inode, call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
 
     /** An operation that would sleep, called where it must not: refused before anything happens. */
@@ -417,7 +415,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             return new ErrnoException(Errno.EFBIG, call, "offset " + offset + " + " + length + " ends past " + inode.kind().label() + "'s s_maxbytes "
                     + inode.kind().maxBytes() + " (vfs_fallocate)");
         }
-        return null;
+        return LayoutLeases.refusal(inode, call, (offset + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Math.min(offset + length, inode.size) >>> Kernel.PAGE_SHIFT);
     }
 
     @Override
@@ -427,7 +425,23 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         process.mm().kernel.run(process.name(), call, -1, () -> {
             requireOpen(call);
             closed = true;
+            LayoutLeases.release(this, false);
         });
+    }
+
+    @Override
+    public void setLayoutLease(boolean unbreakable) {
+        LayoutLeases.set(this, unbreakable);
+    }
+
+    @Override
+    public void releaseLayoutLease() {
+        LayoutLeases.unlock(this);
+    }
+
+    @Override
+    public boolean isLayoutLeaseBroken() {
+        return LayoutLeases.broken(this);
     }
 
     /**
@@ -436,6 +450,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
      */
     public void closeOnExit() {
         closed = true;
+        LayoutLeases.release(this, true);
     }
 
     // ------------------------------------------------------------------------------ direct I/O

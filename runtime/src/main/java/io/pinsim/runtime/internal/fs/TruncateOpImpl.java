@@ -96,6 +96,7 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
             Page f = busyPage(inode, firstFull, endFull);
             if (f != null) {
                 layoutBusy = true;
+                LayoutLeases.breakFor(k, inode, actor, describe());
                 return waitFor(k, actor, busyWait(inode, f));
             }
             if (layoutBusy) {

@@ -88,7 +88,7 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
             case BEGIN -> "fork(): take mmap_lock, create \"" + childName + "\"" + (isBlocked() ? " (waits for mmap_lock)" : "");
             case VMA_START -> "copy_page_range() of " + vmas.get(vmaIndex);
             case PTE_DECIDE -> "copy_present_pte(): decide for the next page of " + range.vma();
-            case PTE_APPLY -> "copy_present_pte(): " + (range.copiesNext() ? "copy" : "share") + " " + Kernel.hex(range.address());
+            case PTE_APPLY -> "copy_present_pte(): " + (range.refusesNext() ? "fail fork (EBUSY) at" : range.copiesNext() ? "copy" : "share") + " " + Kernel.hex(range.address());
             case VMA_END -> "end of copy_page_range() of " + range.vma();
             case END -> "fork(): release mmap_lock";
             case DONE -> "done";
@@ -227,7 +227,11 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
             return;
         }
         range = new CopyPageRange(parent.mm, child.mm, cur, actor());
-        range.begin();
+        if (!range.begin()) {
+            range = null;
+            failRefused(cur);
+            return;
+        }
         phase = Phase.PTE_DECIDE;
     }
 
@@ -236,6 +240,10 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
     }
 
     private void applyPte() {
+        if (range.refusesNext()) {
+            failPinned();
+            return;
+        }
         Page failed = range.applyPte();
         if (failed != null) {
             fail(failed);
@@ -273,6 +281,34 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         child = null;
         throw new ErrnoException(Errno.ENOMEM, "fork", "could not allocate the child's copy of maybe-pinned frame #" + old.pfn() + " at "
                 + Kernel.hex(address) + " (copy_pte_range: page_copy_prealloc failed, 70e806e4e645); child \"" + dead.name() + "\" torn down");
+    }
+
+    /** {@link ForkPinned#PROPOSAL_REQUIRE_DONTFORK}: a maybe-pinned page outside MADV_DONTFORK fails fork with EBUSY. */
+    private void failPinned() {
+        long address = range.address();
+        String why = range.why();
+        range.close();
+        child.teardown();
+        parent.mm.setMmapWriteLocker(null);
+        phase = Phase.DONE;
+        ProcessImpl dead = child;
+        child = null;
+        throw new ErrnoException(Errno.EBUSY, "fork", "the page at " + Kernel.hex(address) + ": " + why + "; madvise(MADV_DONTFORK) the pinned range first; child \"" + dead.name() + "\" torn down");
+    }
+
+    /**
+     * copy_page_range(): mmu_notifier_invalidate_range_start() returned -EAGAIN (a driver refused the
+     * blockable range, which only {@link io.pinsim.runtime.model.NotifierFailure#PROPOSAL_MAY_FAIL}
+     * returns): dup_mmap() fails, the child is torn down, no parent PTE was changed.
+     */
+    private void failRefused(VmArea cur) {
+        child.teardown();
+        parent.mm.setMmapWriteLocker(null);
+        phase = Phase.DONE;
+        ProcessImpl dead = child;
+        child = null;
+        throw new ErrnoException(Errno.EAGAIN, "fork", "a device driver refused the invalidation of " + cur
+                + " (MMU_NOTIFY_PROTECTION_PAGE) and NotifierFailure.PROPOSAL_MAY_FAIL returns it: copy_page_range() fails before changing a PTE; child \"" + dead.name() + "\" torn down");
     }
 
     @Override

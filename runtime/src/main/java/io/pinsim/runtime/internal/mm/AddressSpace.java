@@ -26,6 +26,8 @@ public final class AddressSpace {
      * about to leave the page cache.
      */
     public final RwSem invalidateLock;
+    /** The file's layout lease (DaxLongtermPin.PROPOSAL_LAYOUT_LEASE), or null. */
+    public LayoutLease layoutLease;
 
     public AddressSpace(String name, Host inode) {
         this(name, inode, null);

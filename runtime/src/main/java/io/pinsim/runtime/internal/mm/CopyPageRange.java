@@ -16,7 +16,7 @@ import io.pinsim.runtime.trace.TraceKind;
  * kernel/fork.c drives it (see the kernel's fork steps).
  */
 public final class CopyPageRange {
-    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE, DEVICE_PRIVATE }
+    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE, DEVICE_PRIVATE, REFUSE }
 
     private final MmCore k;
     private final Mm src;
@@ -53,6 +53,14 @@ public final class CopyPageRange {
     /** The address of the PTE {@link #applyPte()} writes next. */
     public long address() {
         return vpn << Kernel.PAGE_SHIFT;
+    }
+
+    /**
+     * Whether fork must fail with EBUSY at the next PTE instead of applying it: a maybe-pinned page
+     * outside MADV_DONTFORK ({@link ForkPinned#PROPOSAL_REQUIRE_DONTFORK}).
+     */
+    public boolean refusesNext() {
+        return decision == Decision.REFUSE;
     }
 
     /** Whether the next {@link #applyPte()} copies the page (rather than sharing it). */
@@ -99,6 +107,9 @@ public final class CopyPageRange {
             case DEVICE_PRIVATE -> b.write("devpage:" + Pte.slot(pte));
             case ZERO -> b.write(Page.objectId(0));
             case SHARE, HUGE_SHARE -> b.write(Page.objectId(Pte.pfn(src.pt.get(vpn))));
+            case REFUSE -> {
+                return Footprint.ALL;
+            }
             case COPY -> {
                 if (k.freeFrames() <= 0) {
                     return Footprint.ALL;
@@ -110,12 +121,21 @@ public final class CopyPageRange {
         return b.build();
     }
 
-    /** The start of copy_page_range() for a COW mapping: the notifier range and write_protect_seq. */
-    public void begin() {
+    /**
+     * The start of copy_page_range() for a COW mapping: the notifier range and write_protect_seq.
+     *
+     * @return false if a notifier refused the range and the model lets the refusal fail fork
+     *         ({@link io.pinsim.runtime.model.NotifierFailure#PROPOSAL_MAY_FAIL}): the range is closed
+     *         already, nothing was changed, fork must fail with EAGAIN
+     */
+    public boolean begin() {
         if (cow) {
-            src.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn, true);
+            if (!src.notifyStartOrFail(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn)) {
+                return false;
+            }
             src.writeProtectSeq++;
         }
+        return true;
     }
 
     /**
@@ -195,8 +215,20 @@ public final class CopyPageRange {
                 }
                 return share(f);
             }
+            case PROPOSAL_REQUIRE_DONTFORK -> {
+                if (maybePinned) {
+                    why = "MMF_HAS_PINNED and page_maybe_dma_pinned() (refcount " + f.refcount() + ") in a mapping without MADV_DONTFORK: fork fails (ForkPinned.PROPOSAL_REQUIRE_DONTFORK)";
+                    return Decision.REFUSE;
+                }
+                return share(f);
+            }
             default -> throw new IllegalStateException(policy.name());
         }
+    }
+
+    /** Why the next PTE is decided as it is (a refusal's reason), or null. */
+    public String why() {
+        return why;
     }
 
     /**
@@ -214,6 +246,8 @@ public final class CopyPageRange {
             // the proposal copies any page with a GUP reference: split, and the PTE-level copy
             // applies its refcount > mapcount test to each subpage
             case PROPOSAL_COPY_GUP_PAGES -> cow && h.isAnon() && h.refs != null;
+            // split, and the PTE-level decision refuses the fork for the pinned subpage
+            case PROPOSAL_REQUIRE_DONTFORK -> maybePinned;
         };
         if (split) {
             new HugeMemory(k).splitHugePmd(src, vpn, actor, "fork: THP #" + h.pfn() + " may be pinned (pincount " + h.pincount()

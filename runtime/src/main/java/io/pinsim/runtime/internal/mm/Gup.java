@@ -109,8 +109,8 @@ public final class Gup {
                 refusal = "no VMA at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
             } else {
                 refusal = checkVmaFlags(v, r.flags());
-                if (refusal == null && (r.flags() & Foll.LONGTERM) != 0 && v.isFsDax()) {
-                    refusal = "FOLL_LONGTERM on an fs-DAX mapping: the pin would hold a file block that truncate must free (2bb6d2837083, check_vma_flags)";
+                if (refusal == null && (r.flags() & Foll.LONGTERM) != 0 && v.isFsDax() && LayoutLease.longtermRefusal(k, v, mm) != null) {
+                    refusal = LayoutLease.longtermRefusal(k, v, mm);
                     errno = Errno.EOPNOTSUPP;
                 } else if (refusal == null && longtermWriteOfDirtyTrackedFile(v, r)) {
                     refusal = "FOLL_LONGTERM|FOLL_WRITE pin of " + v.mapping.name() + ", a shared mapping that needs dirty tracking "

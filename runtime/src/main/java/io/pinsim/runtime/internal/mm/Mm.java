@@ -212,6 +212,18 @@ public final class Mm {
         return subscriptions.invalidateStart(new MmuNotifierRange(this.owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, blockable, owner));
     }
 
+    /**
+     * mmu_notifier_invalidate_range_start() of a blockable range for a caller that can still fail
+     * (fork): false if a subscriber refused it and the model lets it
+     * ({@link io.pinsim.runtime.model.NotifierFailure#PROPOSAL_MAY_FAIL}); the range is then closed.
+     */
+    public boolean notifyStartOrFail(MmuNotifierEvent event, long startVpn, long endVpn) {
+        if (subscriptions.isEmpty()) {
+            return true;
+        }
+        return subscriptions.invalidateStart(new MmuNotifierRange(this.owner, event, startVpn << Kernel.PAGE_SHIFT, endVpn << Kernel.PAGE_SHIFT, true, null), true);
+    }
+
     /** mmu_notifier_invalidate_range_end() on this mm. */
     public void notifyEnd(MmuNotifierEvent event, long startVpn, long endVpn) {
         if (subscriptions.isEmpty()) {

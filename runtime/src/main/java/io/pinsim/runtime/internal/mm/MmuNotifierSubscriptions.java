@@ -7,6 +7,7 @@ import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MmuNotifierListener;
 import io.pinsim.runtime.MmuNotifierRange;
 import io.pinsim.runtime.internal.locking.LockClass;
+import io.pinsim.runtime.model.NotifierFailure;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
 import io.pinsim.runtime.internal.locking.LockMode;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
@@ -122,14 +123,25 @@ public final class MmuNotifierSubscriptions {
      * (23b68395c7c7, 5.4), so whatever a callback takes or waits for depends on that map.
      */
     boolean invalidateStart(MmuNotifierRange range) {
+        return invalidateStart(range, false);
+    }
+
+    /**
+     * {@link #invalidateStart(MmuNotifierRange)} for a caller that can still fail (fork's
+     * copy_page_range()): with {@link NotifierFailure#PROPOSAL_MAY_FAIL} a refusal of a blockable
+     * range is returned to it (false: -EAGAIN) as a non-blockable one is; otherwise it is WARNed
+     * about and ignored.
+     */
+    boolean invalidateStart(MmuNotifierRange range, boolean callerCanFail) {
+        boolean mayFail = callerCanFail && mm.kernel.model().get(NotifierFailure.class) == NotifierFailure.PROPOSAL_MAY_FAIL;
         if (!NotifierMapLockdep.invalidationsHoldTheMap(mm.kernel.notifierLockdep)) {
-            return invalidateStart(range, true);
+            return invalidateStart(range, true, mayFail);
         }
         LockdepImpl lockdep = mm.kernel.lockdep();
         String actor = actor();
         lockdep.acquire(actor, LockClass.MMU_NOTIFIER_MAP, LockMode.WRITE);
         try {
-            return invalidateStart(range, true);
+            return invalidateStart(range, true, mayFail);
         } finally {
             lockdep.release(actor, LockClass.MMU_NOTIFIER_MAP);
         }
@@ -185,7 +197,7 @@ public final class MmuNotifierSubscriptions {
         }
     }
 
-    private boolean invalidateStart(MmuNotifierRange range, boolean withListeners) {
+    private boolean invalidateStart(MmuNotifierRange range, boolean withListeners, boolean mayFail) {
         MmCore k = mm.kernel;
         activeInvalidateRanges++;
         invalidators.add(actor());
@@ -209,9 +221,14 @@ public final class MmuNotifierSubscriptions {
                 calling = null;
             }
             if (!ok) {
-                if (range.blockable()) {
+                if (range.blockable() && !mayFail) {
                     warnBlockableRefusal(s.name(), range);
                     continue;
+                }
+                if (range.blockable()) {
+                    k.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "refused the blockable invalidation: -EAGAIN to the caller (NotifierFailure.PROPOSAL_MAY_FAIL)");
+                    invalidateEnd(range, List.of());
+                    return false;
                 }
                 k.trace().record(s.name(), TraceKind.NOTIFIER, range.start(), -1, "refused the non-blockable invalidation (-EAGAIN)");
                 invalidateEnd(range, List.of());
@@ -223,7 +240,7 @@ public final class MmuNotifierSubscriptions {
             boolean ok = l.invalidateRangeStart(mm.owner, range.event(), range.start(), range.end(), range.blockable());
             if (!ok) {
                 k.log().print(k.trace().step(), KernelLog.Level.INFO, l + " callback failed with -11 in " + (range.blockable() ? "" : "non-") + "blockable context.");
-                if (!range.blockable()) {
+                if (!range.blockable() || mayFail) {
                     // The core unwinds the subscribers that already started (Sean Christopherson's 2021 fix of 93065ac753e4).
                     invalidateEnd(range, started);
                     return false;
@@ -284,7 +301,7 @@ public final class MmuNotifierSubscriptions {
     public void release() {
         MmuNotifierRange range = new MmuNotifierRange(mm.owner, MmuNotifierEvent.RELEASE, 0, Kernel.TASK_SIZE, true, null);
         if (!intervals.isEmpty()) {
-            invalidateStart(range, false);
+            invalidateStart(range, false, false);
             invalidateEnd(range, List.of());
         }
         for (MmuNotifierListener l : List.copyOf(listeners)) {
