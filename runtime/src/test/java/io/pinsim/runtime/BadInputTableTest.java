@@ -232,6 +232,23 @@ class BadInputTableTest {
                 .bad("a length past TASK_SIZE", errno(EINVAL, "outside the user address space"), 1, TOP)
                 .bad("nothing mapped there", ok("munmap of a hole is not an error"), 0, 0x20000L)
                 .on("an exited process", ise(DEAD), f -> f.dead);
+        int move = MremapFlags.MAYMOVE | MremapFlags.FIXED;
+        t.method(Process.class, "mremap(long,long,long,int,long)", f -> f.a, f -> args(f.buf, (long) PAGE, (long) PAGE, 0, 0L))
+                .bad("unknown flags", errno(EINVAL, "unknown flags"), 3, 8)
+                .bad("MREMAP_FIXED without MREMAP_MAYMOVE", errno(EINVAL, "without MREMAP_MAYMOVE"), 3, MremapFlags.FIXED)
+                .bad("an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf + 1, (long) PAGE, (long) PAGE, 0, 0L))
+                .bad("new length 0", errno(EINVAL, "rounds to 0"), 2, 0L)
+                .bad("new length -1: rounded up to a page it wraps to 0", errno(EINVAL, "rounds to 0"), 2, -1L)
+                .bad("nothing mapped there", errno(EFAULT, "no mapping"), 0, 0x10000L)
+                .bad("address -4096", errno(EFAULT, "no mapping"), 0, (long) -PAGE)
+                .bad("an old range past its VMA", errno(EFAULT, "runs past the end"), f -> args(f.buf, TOP, Long.MIN_VALUE, MremapFlags.MAYMOVE, 0L))
+                .bad("a shrink whose old length -4096 runs past TASK_SIZE", errno(EINVAL, "outside the user address space"), 1, (long) -PAGE)
+                .bad("old length 0 of a private mapping", errno(EINVAL, "only a shared mapping"), f -> args(f.buf, 0L, (long) PAGE, MremapFlags.MAYMOVE, 0L))
+                .bad("MREMAP_FIXED onto the old range", errno(EINVAL, "overlap"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, f.buf))
+                .bad("MREMAP_FIXED at an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, 0x7e0000000001L))
+                .bad("MREMAP_FIXED at -4096", errno(EINVAL, "outside the user address space"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, (long) -PAGE))
+                .bad("MREMAP_DONTUNMAP", iae("not modelled"), 3, MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP)
+                .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mprotect(long,long,int)", f -> f.a, f -> args(f.buf, (long) PAGE, Prot.READ))
                 .bad("an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf + 12, (long) PAGE, Prot.READ))
                 .bad("unknown prot bits", errno(EINVAL, "arch_validate_prot"), 2, 0x8)

@@ -247,6 +247,11 @@ public final class ProcessImpl implements MmOwner {
     }
 
     @Override
+    public long mremap(long addr, long oldLength, long newLength, int flags, long newAddr) {
+        return new io.pinsim.runtime.internal.mm.Mremap(this).mremap(addr, oldLength, newLength, flags, newAddr);
+    }
+
+    @Override
     public void mprotect(long addr, long length, int prot) {
         new Mmap(this).mprotect(addr, length, prot);
     }

@@ -296,7 +296,7 @@ public final class CopyPageRange {
                 n.flags |= Page.ANON | Page.DIRTY;
                 n.setAnonExclusive();
                 n.anonVma = dst.anonVma();
-                n.index = vpn;
+                n.index = vma.anonIndex(vpn);
                 long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);
                 dst.pt.set(vpn, cpte);
                 copied++;

@@ -87,7 +87,7 @@ public final class HugeMemory {
         vma.hasAnonVma = true;
         h.flags |= Page.ANON | Page.DIRTY;
         h.anonVma = mm.anonVma();
-        h.index = hv;
+        h.index = vma.anonIndex(hv);
         h.setAnonExclusive();
         boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
@@ -197,7 +197,7 @@ public final class HugeMemory {
         long addr = vpn << Kernel.PAGE_SHIFT;
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = mm.anonVma();
-        n.index = hv;
+        n.index = vma.anonIndex(hv);
         n.setAnonExclusive();
         for (Page p : old.createdSubpages()) {
             n.subpage((int) (p.pfn() - old.pfn())).content().copyFrom(p.content());
