@@ -20,18 +20,18 @@ import org.junit.jupiter.params.provider.MethodSource;
  * anon_test_cases[], without the two io_uring cases) on its THP variants that the model has:
  * do_run_with_thp()'s THP_RUN_PMD ("with THP"), THP_RUN_PTE ("with PTE-mapped THP": mprotect() of
  * one subpage R/O and back splits the PMD), THP_RUN_SINGLE_PTE ("with single PTE of THP":
- * MADV_DONTNEED of all but the first subpage) and THP_RUN_PARTIAL_SHARED ("with partially shared
+ * MADV_DONTNEED of all but the first subpage), THP_RUN_PARTIAL_MREMAP ("with partially mremap()'ed
+ * THP": the second half moved elsewhere with MREMAP_FIXED, which splits the PMD) and THP_RUN_PARTIAL_SHARED ("with partially shared
  * THP": only the first subpage was ever shared with a child). Each case asserts what cow.c counts
  * as a pass; cow.c is written for the anon-exclusive kernels (5.19 and later), where all of them
  * pass on THPs (only hugetlb's vmsplice cases are XFAIL there), and the model agrees: every case
  * and variant on LINUX_6_6, every case on the PMD-mapped THP on LINUX_6_1. The older eras' documented THP outcomes are in {@link ThpTest} and the
- * {@code vmsplice-thp-leak} and {@code fork-pinned-thp} samples. Not here: the swapped-out and
- * partially mremap()'ed variants (THP swap-out and mremap are not modelled) and hugetlb.
+ * {@code vmsplice-thp-leak} and {@code fork-pinned-thp} samples. Not here: hugetlb.
  */
 class CowSelftestThpTest {
     private static final int THP = 2 << 20;
 
-    enum ThpRun { WITH_THP, WITH_PTE_MAPPED_THP, WITH_SINGLE_PTE_OF_THP, WITH_PARTIALLY_SHARED_THP }
+    enum ThpRun { WITH_THP, WITH_PTE_MAPPED_THP, WITH_SINGLE_PTE_OF_THP, WITH_PARTIALLY_MREMAPPED_THP, WITH_PARTIALLY_SHARED_THP }
 
     enum AnonCase {
         BASIC_COW_AFTER_FORK("Basic COW after fork()"),
@@ -85,6 +85,14 @@ class CowSelftestThpTest {
             case WITH_SINGLE_PTE_OF_THP -> {
                 p.madvise(mem + PAGE, THP - PAGE, Advice.DONTNEED);
                 size = PAGE;
+            }
+            case WITH_PARTIALLY_MREMAPPED_THP -> {
+                // THP_RUN_PARTIAL_MREMAP: the second half moves to a new PROT_NONE mapping; the test runs on the first half.
+                long mremapSize = THP / 2;
+                long mremapMem = p.mmap(mremapSize, Prot.NONE, ANON_PRIVATE);
+                assertThat(p.mremap(mem + mremapSize, mremapSize, mremapSize, MremapFlags.MAYMOVE | MremapFlags.FIXED, mremapMem)).isEqualTo(mremapMem);
+                assertThat(p.frameAt(mremapMem).compoundHead().pfn()).as("the moved half is still part of the THP").isEqualTo(p.frameAt(mem).pfn());
+                size = mremapSize;
             }
             case WITH_PARTIALLY_SHARED_THP -> {
                 p.madvise(mem + PAGE, THP - PAGE, Advice.DONTFORK);
