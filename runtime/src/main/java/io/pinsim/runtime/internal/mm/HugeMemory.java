@@ -15,10 +15,10 @@ import java.util.List;
  * gup_huge_pmd()), user accesses and reverse mapping need no THP code of their own. What changes a
  * single page of a THP splits the PMD first, as the kernel does.
  *
- * <p>Not modelled: the huge zero page (a read fault falls back to small pages, as when
- * mm_get_huge_zero_page() fails), the deferred split of a partly unmapped folio (its unmapped
- * subpages stay allocated until the whole folio is unmapped), THP swap-out, khugepaged and
- * MADV_COLLAPSE.
+ * <p>Elsewhere: THP swap-out and split_huge_page() ({@link ThpReclaim}), mremap() of a THP
+ * ({@link Mremap}). Not modelled: the huge zero page (a read fault falls back to small pages, as
+ * when mm_get_huge_zero_page() fails), the deferred split of a partly unmapped folio (its unmapped
+ * subpages stay allocated until the whole folio is unmapped or split), khugepaged and MADV_COLLAPSE.
  */
 public final class HugeMemory {
     /** HPAGE_PMD_ORDER on x86-64. */

@@ -114,14 +114,7 @@ public final class Madvise {
                 setFlag(from, to, VmArea.VM_HUGEPAGE, false);
                 setFlag(from, to, VmArea.VM_NOHUGEPAGE, true);
             }
-            case PAGEOUT -> {
-                Reclaim r = new Reclaim(k);
-                long vpn = mm.pt.nextPopulated(from, to);
-                while (vpn >= 0) {
-                    r.shrinkPageAt(mm, vpn, true);
-                    vpn = mm.pt.nextPopulated(vpn + 1, to);
-                }
-            }
+            case PAGEOUT -> new ThpReclaim(k).pageout(mm, from, to);
             case POPULATE_READ -> new Mmap(p).populate(whole, from, to, false);
             case POPULATE_WRITE -> new Mmap(p).populate(whole, from, to, true);
             default -> throw new IllegalStateException("unhandled advice " + a);
