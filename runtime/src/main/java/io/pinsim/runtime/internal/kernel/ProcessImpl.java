@@ -170,7 +170,7 @@ public final class ProcessImpl implements MmOwner {
         if (!Pte.isPresent(pte)) {
             return null;
         }
-        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frame(Pte.pfn(pte));
+        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
     }
 
     @Override

@@ -141,7 +141,7 @@ final class Invariants {
             }
             return;
         }
-        if (f.isZeroPage()) {
+        if (f.isZeroPage() || HugeZeroPage.is(f)) {
             return;
         }
         if (k.frame(f.pfn()) != f) {

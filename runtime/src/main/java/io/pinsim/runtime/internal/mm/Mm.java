@@ -39,6 +39,8 @@ public final class Mm {
      * Never cleared (a conservative flag keeps the common case a single lookup).
      */
     public boolean anonMoved;
+    /** MMF_HUGE_ZERO_PAGE: this mm holds a reference on the huge zero page (mm_get_huge_zero_page()). */
+    public boolean hugeZeroPage;
     /** mm->pinned_vm, in pages. */
     public long pinnedVm;
     /** mm->locked_vm, in pages. */
@@ -254,6 +256,7 @@ public final class Mm {
             removeVma(v);
         }
         kernel.removeFromFamilies(this);
+        kernel.hugeZero.mmExit(this);
     }
 
     /**

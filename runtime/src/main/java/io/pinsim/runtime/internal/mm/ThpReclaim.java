@@ -79,6 +79,9 @@ final class ThpReclaim {
      * folio freed. Returns whether it was swapped out.
      */
     boolean swapOutPmdMapped(Mm mm, long h, Page head) {
+        if (HugeZeroPage.is(head)) {
+            return false;
+        }
         if (k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && head.pageMaybeDmaPinned()) {
             trace(h, head, "THP #" + head.pfn() + " may be pinned: kept, not added to the swap cache (shrink_page_list, feb889fb40fa)");
             return false;
