@@ -28,6 +28,7 @@ import io.pinsim.runtime.model.SvaMmExit;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.LongtermFileWritePin;
+import io.pinsim.runtime.model.MadvCollapse;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
@@ -456,6 +457,31 @@ class SwitchBehaviourTest {
             long bb = buffer(b, 1, 'B');
             String pte = b.pteAt(bb);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class MadvCollapseValues {
+        @Test
+        void supportedCollapsesTheRangeIntoOneThp() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(MadvCollapse.SUPPORTED));
+            Process a = k.spawn("A");
+            long m = a.mmap(4L << 20, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+            long mem = (m + (2 << 20)) & -(2L << 20);
+            a.fill(mem, 2 << 20, (byte) 'c');
+            a.madvise(mem, 2 << 20, Advice.COLLAPSE);
+            assertThat(a.pteAt(mem)).contains("PMD-mapped THP");
+            assertThat(seen(a, mem + PAGE)).isEqualTo('c');
+        }
+
+        @Test
+        void unsupportedIsEinvalAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_6_6.with(MadvCollapse.UNSUPPORTED));
+            Process b = k.spawn("B");
+            long bb = buffer(b, 1, 'B');
+            String pte = b.pteAt(bb);
+            assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.COLLAPSE)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(b.pteAt(bb)).isEqualTo(pte);
         }
     }

@@ -41,6 +41,7 @@ class KernelModelTest {
             Row.of(SoftDirtyPinned.WRITE_PROTECT, SoftDirtyPinned.WRITE_PROTECT, SoftDirtyPinned.SKIP_PINNED, SoftDirtyPinned.SKIP_PINNED, SoftDirtyPinned.SKIP_PINNED),
             Row.of(MadvPageout.UNSUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED),
             Row.of(MadvPopulate.UNSUPPORTED, MadvPopulate.UNSUPPORTED, MadvPopulate.UNSUPPORTED, MadvPopulate.SUPPORTED, MadvPopulate.SUPPORTED),
+            Row.of(MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.SUPPORTED, MadvCollapse.SUPPORTED),
             Row.of(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN),
             Row.of(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP,
                     DirtyWithoutBuffersWriteback.WARN_AND_DROP),
