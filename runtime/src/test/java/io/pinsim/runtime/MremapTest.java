@@ -124,6 +124,28 @@ class MremapTest {
         k.close();
     }
 
+    /** A device-private entry moves like any other; migrate_to_ram and the forked child still find the device page at its new place. */
+    @Test
+    void aDevicePrivateEntryMovesAndComesBackToRamAtItsNewAddress() {
+        Kernel k = kernel(KernelModel.LATEST);
+        java.util.List<Long> faults = new java.util.ArrayList<>();
+        io.pinsim.runtime.spi.DevicePagemap gpu = DeviceMemoryTest.device(k, "gpu0", 2, faults);
+        Process a = k.spawn("A");
+        long p = buffer(a, 2, 'A');
+        Frame d = gpu.migrateToDevice(a, p, 1).get(0).frame();
+        Process c = a.fork();
+        long q = a.mremap(p, 2L * PAGE, 2L * PAGE, MremapFlags.MAYMOVE | MremapFlags.FIXED, FAR);
+        assertThat(a.pteAt(q)).startsWith("device-private entry");
+        assertThat(d.mapcount()).as("the entry at the new address and the child's").isEqualTo(2);
+        assertThat(c.read(p, 1)[0]).isEqualTo((byte) 'A');
+        assertThat(a.read(q, 1)[0]).isEqualTo((byte) 'A');
+        assertThat(faults).hasSize(1);
+        assertThat(gpu.freePages()).isEqualTo(2);
+        c.exit();
+        a.exit();
+        assertThat(k.leaks()).isEmpty();
+    }
+
     @Test
     void aSharedMappingMovesAndKeepsItsObject() {
         Kernel k = kernel(KernelModel.LATEST);

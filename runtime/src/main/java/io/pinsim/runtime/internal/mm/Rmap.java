@@ -124,6 +124,24 @@ public final class Rmap {
     }
 
     /**
+     * {@link #anonVpn} for a device page: where mm has a device-private entry for device page
+     * {@code slot} of anonymous index {@code index}, or -1.
+     */
+    static long devicePrivateVpn(Mm mm, long index, long slot) {
+        if (!mm.anonMoved) {
+            long e = mm.pt.get(index);
+            return Pte.isDevicePrivate(e) && Pte.slot(e) == slot ? index : -1;
+        }
+        for (VmArea v : mm.vmas.values()) {
+            long vpn = index - v.anonShift;
+            if (v.contains(vpn) && Pte.isDevicePrivate(mm.pt.get(vpn)) && Pte.slot(mm.pt.get(vpn)) == slot) {
+                return vpn;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * vma_address() of an anonymous page in one mm of its family: where that mm maps the page of
      * linear index {@code index} (page->index). In an mm whose VMAs mremap() never moved that is the
      * index itself; otherwise each VMA whose linear range holds the index offers one address (the
