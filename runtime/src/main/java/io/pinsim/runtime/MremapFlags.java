@@ -7,8 +7,9 @@ public final class MremapFlags {
     /** MREMAP_FIXED: move to exactly the new address, replacing what is there; needs MAYMOVE. */
     public static final int FIXED = 2;
     /**
-     * MREMAP_DONTUNMAP (5.7, e346b3813067): move the pages but keep the old mapping, empty. Not
-     * modelled: {@link Process#mremap} refuses it with IllegalArgumentException.
+     * MREMAP_DONTUNMAP (5.7, e346b3813067; any mapping from 5.13): move the pages but keep the old
+     * mapping, empty; needs MAYMOVE and equal lengths (see the model's
+     * {@link io.pinsim.runtime.model.MremapDontunmap}).
      */
     public static final int DONTUNMAP = 4;
 

@@ -151,15 +151,19 @@ public interface Process {
      * replacing what is mapped there). A move moves the page-table entries, not the pages: pins,
      * references, swap entries and data stay with the frames; a PMD-mapped THP moves whole when all
      * of it moves to a 2 MiB aligned address, and is split otherwise. The old range gets an
-     * MMU_NOTIFY_UNMAP invalidation. {@code newAddr} is ignored without MREMAP_FIXED.
+     * MMU_NOTIFY_UNMAP invalidation. {@code newAddr} is ignored without MREMAP_FIXED or
+     * {@link MremapFlags#DONTUNMAP}; with DONTUNMAP (as the model's
+     * {@link io.pinsim.runtime.model.MremapDontunmap} allows) the pages move and the old range stays
+     * mapped, empty, and {@code newAddr} is a hint unless FIXED.
      *
      * @return the address of the mapping afterwards
-     * @throws ErrnoException EINVAL for unknown flags, FIXED without MAYMOVE, an unaligned address, a
-     *                        new length of 0, an unaligned or out-of-range new address, overlapping
-     *                        old and new ranges, or an old length of 0 on a private mapping; EFAULT
-     *                        when nothing is mapped at {@code addr} or the old range runs past its
-     *                        VMA; ENOMEM when it cannot grow in place and may not move
-     * @throws IllegalArgumentException for {@link MremapFlags#DONTUNMAP}, which the model does not have
+     * @throws ErrnoException EINVAL for unknown flags, FIXED without MAYMOVE, DONTUNMAP without
+     *                        MAYMOVE or with a new length (or on a mapping the kernel refuses it for),
+     *                        an unaligned address, a new length of 0, an unaligned or out-of-range new
+     *                        address, overlapping old and new ranges, or an old length of 0 on a
+     *                        private mapping; EFAULT when nothing is mapped at {@code addr} or the
+     *                        old range runs past its VMA; ENOMEM when it cannot grow in place and may
+     *                        not move
      */
     long mremap(long addr, long oldLength, long newLength, int flags, long newAddr);
 

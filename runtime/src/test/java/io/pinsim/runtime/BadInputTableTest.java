@@ -247,7 +247,8 @@ class BadInputTableTest {
                 .bad("MREMAP_FIXED onto the old range", errno(EINVAL, "overlap"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, f.buf))
                 .bad("MREMAP_FIXED at an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, 0x7e0000000001L))
                 .bad("MREMAP_FIXED at -4096", errno(EINVAL, "outside the user address space"), f -> args(f.buf, (long) PAGE, (long) PAGE, move, (long) -PAGE))
-                .bad("MREMAP_DONTUNMAP", iae("not modelled"), 3, MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP)
+                .bad("MREMAP_DONTUNMAP without MREMAP_MAYMOVE", errno(EINVAL, "needs MREMAP_MAYMOVE"), 3, MremapFlags.DONTUNMAP)
+                .bad("MREMAP_DONTUNMAP with a new length", errno(EINVAL, "equal lengths"), f -> args(f.buf, (long) PAGE, 2L * PAGE, MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP, 0L))
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mprotect(long,long,int)", f -> f.a, f -> args(f.buf, (long) PAGE, Prot.READ))
                 .bad("an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf + 12, (long) PAGE, Prot.READ))

@@ -42,6 +42,8 @@ class KernelModelTest {
             Row.of(MadvPageout.UNSUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED, MadvPageout.SUPPORTED),
             Row.of(MadvPopulate.UNSUPPORTED, MadvPopulate.UNSUPPORTED, MadvPopulate.UNSUPPORTED, MadvPopulate.SUPPORTED, MadvPopulate.SUPPORTED),
             Row.of(MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.SUPPORTED, MadvCollapse.SUPPORTED),
+            Row.of(MremapDontunmap.UNSUPPORTED, MremapDontunmap.PRIVATE_ANON, MremapDontunmap.PRIVATE_ANON, MremapDontunmap.ANY_MAPPING,
+                    MremapDontunmap.ANY_MAPPING),
             Row.of(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN),
             Row.of(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP,
                     DirtyWithoutBuffersWriteback.WARN_AND_DROP),

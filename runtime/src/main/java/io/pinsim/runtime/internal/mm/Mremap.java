@@ -5,6 +5,7 @@ import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MremapFlags;
+import io.pinsim.runtime.model.MremapDontunmap;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,8 @@ import java.util.List;
  *
  * <p>The checks and their order are do_mremap() / mremap_to() / vma_to_resize() of 5.16 - 6.6
  * (the EFAULT for an unmapped old address at entry is 550a7d60bd5e, 5.16; before it a shrink of
- * an unmapped range succeeded, a departure for the older models). Not modelled: MREMAP_DONTUNMAP
- * (refused), VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
+ * an unmapped range succeeded, a departure for the older models). MREMAP_DONTUNMAP follows the
+ * model's {@link MremapDontunmap}. Not modelled: VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
  * from may_expand_vm()), vma_merge() of the new VMA with its neighbours (the model never merges
  * VMAs), and hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables()).
  */
@@ -45,21 +46,23 @@ public final class Mremap {
      */
     public long mremap(long addr, long oldLength, long newLength, int flags, long newAddr) {
         owner.requireAlive();
-        if ((flags & MremapFlags.DONTUNMAP) != 0) {
-            throw new IllegalArgumentException("MREMAP_DONTUNMAP is not modelled: move with MREMAP_MAYMOVE|MREMAP_FIXED and mmap() the old range again");
-        }
         String call = "mremap(" + Kernel.hex(addr) + ", " + oldLength + ", " + newLength + ", " + MremapFlags.describe(flags)
-                + ((flags & MremapFlags.FIXED) != 0 ? ", " + Kernel.hex(newAddr) : "") + ")";
+                + ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0 ? ", " + Kernel.hex(newAddr) : "") + ")";
         return k.op(name, call, addr, () -> doMremap(addr, oldLength, newLength, flags, newAddr));
     }
 
     private long doMremap(long addr, long oldLength, long newLength, int flags, long newAddr) {
         // do_mremap(), in the kernel's order of checks; lengths and addresses are unsigned there.
-        if ((flags & ~(MremapFlags.MAYMOVE | MremapFlags.FIXED)) != 0) {
-            throw einval("unknown flags " + MremapFlags.describe(flags & ~(MremapFlags.MAYMOVE | MremapFlags.FIXED)));
+        int known = MremapFlags.MAYMOVE | MremapFlags.FIXED | (k.model().get(MremapDontunmap.class) != MremapDontunmap.UNSUPPORTED ? MremapFlags.DONTUNMAP : 0);
+        if ((flags & ~known) != 0) {
+            throw einval("unknown flags " + MremapFlags.describe(flags & ~known) + ((flags & ~known & MremapFlags.DONTUNMAP) != 0
+                    ? " (" + k.model().get(MremapDontunmap.class).source() + ")" : ""));
         }
         if ((flags & MremapFlags.FIXED) != 0 && (flags & MremapFlags.MAYMOVE) == 0) {
             throw einval("MREMAP_FIXED without MREMAP_MAYMOVE");
+        }
+        if ((flags & MremapFlags.DONTUNMAP) != 0 && ((flags & MremapFlags.MAYMOVE) == 0 || oldLength != newLength)) {
+            throw einval("MREMAP_DONTUNMAP is always a move and does not resize: it needs MREMAP_MAYMOVE and equal lengths");
         }
         if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
             throw einval("address " + Kernel.hex(addr) + " is not page aligned");
@@ -72,8 +75,8 @@ public final class Mremap {
         if (addr < 0 || addr >= Kernel.TASK_SIZE || mm.findVma(addr >>> Kernel.PAGE_SHIFT) == null) {
             throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " (do_mremap: vma_lookup(), 550a7d60bd5e)");
         }
-        if ((flags & MremapFlags.FIXED) != 0) {
-            return mremapTo(addr, oldLen, newLen, newAddr);
+        if ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0) {
+            return mremapTo(addr, oldLen, newLen, newAddr, flags);
         }
         if (Long.compareUnsigned(oldLen, newLen) >= 0) {
             // "Always allow a shrinking remap: that just unmaps the unnecessary pages."
@@ -82,7 +85,7 @@ public final class Mremap {
             }
             return addr;
         }
-        VmArea vma = vmaToResize(addr, oldLen, newLen);
+        VmArea vma = vmaToResize(addr, oldLen, newLen, flags);
         long delta = newLen - oldLen;
         if (oldLen == vma.end() - addr && expandable(vma, delta)) {
             long oldEnd = vma.end();
@@ -95,11 +98,14 @@ public final class Mremap {
                     + Kernel.hex(addr + oldLen) + ") and MREMAP_MAYMOVE was not given");
         }
         long newVpn = new Mmap(owner).findFreeRange(0, newLen >>> Kernel.PAGE_SHIFT);
-        return moveVma(vma, addr >>> Kernel.PAGE_SHIFT, oldLen >>> Kernel.PAGE_SHIFT, newLen >>> Kernel.PAGE_SHIFT, newVpn);
+        return moveVma(vma, addr >>> Kernel.PAGE_SHIFT, oldLen >>> Kernel.PAGE_SHIFT, newLen >>> Kernel.PAGE_SHIFT, newVpn, false);
     }
 
-    /** mremap_to(): MREMAP_FIXED, the target unmapped first, a shrink done before the move. */
-    private long mremapTo(long addr, long oldLen, long newLen, long newAddr) {
+    /**
+     * mremap_to(): MREMAP_FIXED (the target unmapped first) or MREMAP_DONTUNMAP (the new address a
+     * hint without FIXED), a shrink done before the move.
+     */
+    private long mremapTo(long addr, long oldLen, long newLen, long newAddr, int flags) {
         if ((newAddr & (Kernel.PAGE_SIZE - 1)) != 0) {
             throw einval("new address " + Kernel.hex(newAddr) + " is not page aligned");
         }
@@ -110,13 +116,20 @@ public final class Mremap {
             throw einval("the old and new ranges overlap (mremap_to)");
         }
         long newVpn = newAddr >>> Kernel.PAGE_SHIFT;
-        new Mmap(owner).unmapRange(newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT));
+        boolean fixed = (flags & MremapFlags.FIXED) != 0;
+        if (fixed) {
+            new Mmap(owner).unmapRange(newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT));
+        }
         if (Long.compareUnsigned(oldLen, newLen) > 0) {
             munmap(addr + newLen, oldLen - newLen);
             oldLen = newLen;
         }
-        VmArea vma = vmaToResize(addr, oldLen, newLen);
-        return moveVma(vma, addr >>> Kernel.PAGE_SHIFT, oldLen >>> Kernel.PAGE_SHIFT, newLen >>> Kernel.PAGE_SHIFT, newVpn);
+        VmArea vma = vmaToResize(addr, oldLen, newLen, flags);
+        if (!fixed) {
+            // get_unmapped_area() with the new address as a hint
+            newVpn = new Mmap(owner).findFreeRange(newVpn, newLen >>> Kernel.PAGE_SHIFT);
+        }
+        return moveVma(vma, addr >>> Kernel.PAGE_SHIFT, oldLen >>> Kernel.PAGE_SHIFT, newLen >>> Kernel.PAGE_SHIFT, newVpn, (flags & MremapFlags.DONTUNMAP) != 0);
     }
 
     /** do_munmap() of the tail a shrink drops, with its range checks (-EINVAL outside the user address space). */
@@ -129,10 +142,14 @@ public final class Mremap {
     }
 
     /** vma_to_resize(): the VMA at addr, which must hold [addr, addr + oldLen). */
-    private VmArea vmaToResize(long addr, long oldLen, long newLen) {
+    private VmArea vmaToResize(long addr, long oldLen, long newLen, int flags) {
         VmArea vma = mm.findVma(addr >>> Kernel.PAGE_SHIFT);
         if (vma == null) {
             throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " any more (vma_to_resize)");
+        }
+        if ((flags & MremapFlags.DONTUNMAP) != 0 && k.model().get(MremapDontunmap.class) == MremapDontunmap.PRIVATE_ANON
+                && (vma.mapping != null || vma.isShared())) {
+            throw einval("MREMAP_DONTUNMAP of " + vma + ": only private anonymous mappings (vma_to_resize, e346b3813067; any mapping from a4609387859f, 5.13)");
         }
         if (oldLen == 0 && (vma.flags & (VmArea.VM_SHARED | VmArea.VM_MAYSHARE)) == 0) {
             throw einval("old length 0 duplicates a mapping, which only a shared mapping may do (vma_to_resize, dba58d3b8c50)");
@@ -156,14 +173,19 @@ public final class Mremap {
      * anonymous linear index kept, see {@link VmArea#anonShift}), move_page_tables() moves the
      * entries, do_munmap() removes the old range.
      */
-    private long moveVma(VmArea vma, long oldVpn, long oldPages, long newPages, long newVpn) {
+    private long moveVma(VmArea vma, long oldVpn, long oldPages, long newPages, long newVpn, boolean dontunmap) {
         VmArea nv = new VmArea(mm, newVpn, newVpn + newPages, vma.flags, vma.mapping, vma.indexOf(oldVpn), vma.file);
         nv.hasAnonVma = vma.hasAnonVma;
         nv.anonShift = vma.anonShift + (oldVpn - newVpn);
         mm.anonMoved |= nv.anonShift != 0;
         mm.addVma(nv);
         int[] moved = oldPages > 0 ? movePageTables(oldVpn, oldVpn + oldPages, newVpn) : new int[2];
-        if (oldPages > 0) {
+        if (dontunmap) {
+            // MREMAP_DONTUNMAP: the old VMA stays, empty; a whole one drops its anon_vma links (unlink_anon_vmas())
+            if (vma.startVpn == oldVpn && vma.endVpn == oldVpn + oldPages) {
+                vma.hasAnonVma = false;
+            }
+        } else if (oldPages > 0) {
             new Mmap(owner).unmapRange(oldVpn, oldVpn + oldPages);
         }
         k.trace().record(name, TraceKind.INFO, newVpn << Kernel.PAGE_SHIFT, -1, "moved " + Kernel.hex(oldVpn << Kernel.PAGE_SHIFT) + "-"
