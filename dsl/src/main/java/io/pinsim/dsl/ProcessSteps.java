@@ -73,6 +73,21 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
         }, s -> s.mallocThp(size));
     }
 
+    /**
+     * The memory upstream cow.c runs a test case on, prepared as cow.c prepares it (see
+     * {@link CowBacking}): a base page, a swapped-out base page, each THP variant, or the huge zero
+     * page; the buffer is the range cow.c then tests. THP backings write "madvise" to the THP setting
+     * if it is "never", as {@link #mallocThp(Size)} does. A kernel that refuses a preparation step
+     * (MADV_PAGEOUT before 5.4) fails this step with its errno.
+     */
+    @CheckReturnValue
+    public S mallocAs(CowBacking backing) {
+        Objects.requireNonNull(backing, "backing");
+        String name = "mallocAs(CowBacking." + backing + ")";
+        Process p = requireProcess(name);
+        return step(name, () -> state.buffer = CowBackings.prepare(state.kernel, p, backing), s -> s.mallocAs(backing));
+    }
+
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */
     @CheckReturnValue
     public S mmapShared(Size size) {

@@ -85,6 +85,10 @@ class DslBadInputTableTest {
                     .on("a process that exited", ise(EXITED), f -> f.exited())
                     .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         }
+        t.method(ScenarioSteps.class, "mallocAs(CowBacking)", f -> f.process(), f -> args(CowBacking.SWAPPED_OUT_THP))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         t.method(ScenarioSteps.class, "mallocThp(Size)", f -> f.process(), f -> args(pages(512)))
                 .bad("one page", iae("multiple of 2 MiB"), 0, pages(1))
                 .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))

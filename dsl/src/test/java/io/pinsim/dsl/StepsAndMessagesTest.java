@@ -39,6 +39,24 @@ class StepsAndMessagesTest {
         kernel().process("A").malloc(pages(1)).write('A').reclaim().assertSees(fill('A'));
     }
 
+    /** Every cow.c backing: prepared as cow.c does, then the basic COW-after-fork case holds on 6.6 (cow.c's outcome). */
+    @Test
+    void cowBackingsArePreparedAsCowCDoesAndKeepCowAfterFork() {
+        for (CowBacking b : CowBacking.values()) {
+            Handles h = kernel(KernelModel.LINUX_6_6).process("A").mallocAs(b).then();
+            long expected = switch (b) {
+                case BASE_PAGE, SWAPPED_OUT_BASE_PAGE, SINGLE_PTE_OF_THP, SWAPPED_OUT_SINGLE_PTE_OF_THP -> 4096;
+                case PARTIALLY_MREMAPPED_THP -> 1 << 20;
+                default -> 2 << 20;
+            };
+            assertThat(h.buffer().length()).as(b.name()).isEqualTo(expected);
+            String pte = h.process().pteAt(h.buffer().address());
+            assertThat(pte).as(b.name()).contains(b.name().startsWith("SWAPPED_OUT") ? "swap" : b == CowBacking.THP || b == CowBacking.HUGE_ZERO_PAGE ? "PMD" : "pfn");
+            kernel(KernelModel.LINUX_6_6).process("A").mallocAs(b).fork().inParent().write('P').assertChildSees(b == CowBacking.HUGE_ZERO_PAGE ? zeros() : fill((char) 1));
+        }
+        kernel(KernelModel.LINUX_4_19).process("A").mallocAs(CowBacking.SWAPPED_OUT_THP).assertFails(Errno.EINVAL);
+    }
+
     @Test
     void processSwitchesToAnExistingLiveProcess() {
         Handles h = kernel().process("A").process("B").process("A").then();

@@ -4,6 +4,7 @@ import io.pinsim.runtime.Advice;
 import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.GupPages;
 import io.pinsim.runtime.MapFlags;
+import io.pinsim.runtime.MremapFlags;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
 
@@ -96,6 +97,28 @@ final class MemoryOps {
                 long len = Math.min(r.length() - off, (long) (1 + Math.floorMod(d, 4)) * World.PAGE);
                 w.emitTolerant(p.var() + ".munmap(" + w.hex(r.addr() + off) + ", " + len + "L)");
                 p.p().munmap(r.addr() + off, len);
+            }
+            case MREMAP -> {
+                // shrink or grow in place, grow with MREMAP_MAYMOVE, move onto another buffer's address (MREMAP_FIXED), or MREMAP_DONTUNMAP
+                World.Proc p = w.live(a);
+                World.Range r = w.range(b);
+                World.Range to = w.range(c >> 4);
+                if (p == null || r == null) {
+                    return false;
+                }
+                long off = (long) Math.floorMod(c, (int) (r.length() / World.PAGE)) * World.PAGE;
+                long oldLen = Math.min(r.length() - off, (long) (1 + Math.floorMod(d, 4)) * World.PAGE);
+                int mode = Math.floorMod(d >> 5, 4);
+                long newLen = mode == 3 ? oldLen : (long) (1 + Math.floorMod(d >> 2, 8)) * World.PAGE;
+                int flags = mode == 0 ? 0 : mode == 1 ? MremapFlags.MAYMOVE : mode == 2 ? MremapFlags.MAYMOVE | MremapFlags.FIXED
+                        : MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP;
+                long target = mode >= 2 && to != null ? to.addr() + 512L * World.PAGE * Math.floorMod(d >> 7, 2) : 0;
+                String call = p.var() + ".mremap(" + w.hex(r.addr() + off) + ", " + oldLen + "L, " + newLen + "L, " + flags + ", " + w.hex(target) + ")";
+                w.emitTolerant(call);
+                long addr = p.p().mremap(r.addr() + off, oldLen, newLen, flags, target);
+                if (w.ranges.size() < 48) {
+                    w.ranges.add(new World.Range(addr, newLen, w.procs.indexOf(p)));
+                }
             }
             case MPROTECT -> {
                 World.Proc p = w.live(a);

@@ -21,7 +21,13 @@ public enum Advice {
     /** MADV_POPULATE_READ (5.14): fault the range in as reads would. */
     POPULATE_READ(22),
     /** MADV_POPULATE_WRITE (5.14): fault the range in as writes would. */
-    POPULATE_WRITE(23);
+    POPULATE_WRITE(23),
+    /**
+     * MADV_COLLAPSE (6.1): collapse each aligned 2 MiB of the range into a new PMD-mapped THP, even
+     * under "never"; EAGAIN when a page is pinned or otherwise referenced, EINVAL when the range
+     * cannot be collapsed (no writable PTE, not private anonymous memory, MADV_NOHUGEPAGE).
+     */
+    COLLAPSE(25);
 
     private final int value;
 

@@ -145,6 +145,29 @@ public interface Process {
     void munmap(long addr, long length);
 
     /**
+     * mremap(addr, oldLength, newLength, flags, newAddr) (mm/mremap.c): shrinks the mapping at
+     * {@code addr} in place, grows it in place when the addresses after it are free, or moves it
+     * ({@link MremapFlags#MAYMOVE}; to exactly {@code newAddr} with {@link MremapFlags#FIXED},
+     * replacing what is mapped there). A move moves the page-table entries, not the pages: pins,
+     * references, swap entries and data stay with the frames; a PMD-mapped THP moves whole when all
+     * of it moves to a 2 MiB aligned address, and is split otherwise. The old range gets an
+     * MMU_NOTIFY_UNMAP invalidation. {@code newAddr} is ignored without MREMAP_FIXED or
+     * {@link MremapFlags#DONTUNMAP}; with DONTUNMAP (as the model's
+     * {@link io.pinsim.runtime.model.MremapDontunmap} allows) the pages move and the old range stays
+     * mapped, empty, and {@code newAddr} is a hint unless FIXED.
+     *
+     * @return the address of the mapping afterwards
+     * @throws ErrnoException EINVAL for unknown flags, FIXED without MAYMOVE, DONTUNMAP without
+     *                        MAYMOVE or with a new length (or on a mapping the kernel refuses it for),
+     *                        an unaligned address, a new length of 0, an unaligned or out-of-range new
+     *                        address, overlapping old and new ranges, or an old length of 0 on a
+     *                        private mapping; EFAULT when nothing is mapped at {@code addr} or the
+     *                        old range runs past its VMA; ENOMEM when it cannot grow in place and may
+     *                        not move
+     */
+    long mremap(long addr, long oldLength, long newLength, int flags, long newAddr);
+
+    /**
      * mprotect(addr, length, prot). Removing PROT_WRITE write-protects the PTEs; adding it makes
      * PTEs writable only as the model's {@link MprotectWrite} switch says (change_pte_range()).
      * Raises MMU_NOTIFY_PROTECTION_VMA.

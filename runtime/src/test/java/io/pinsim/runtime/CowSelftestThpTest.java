@@ -17,21 +17,32 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The anonymous test cases of upstream tools/testing/selftests/mm/cow.c (David Hildenbrand, 2022;
- * anon_test_cases[], without the two io_uring cases) on its THP variants that the model has:
- * do_run_with_thp()'s THP_RUN_PMD ("with THP"), THP_RUN_PTE ("with PTE-mapped THP": mprotect() of
- * one subpage R/O and back splits the PMD), THP_RUN_SINGLE_PTE ("with single PTE of THP":
- * MADV_DONTNEED of all but the first subpage) and THP_RUN_PARTIAL_SHARED ("with partially shared
- * THP": only the first subpage was ever shared with a child). Each case asserts what cow.c counts
- * as a pass; cow.c is written for the anon-exclusive kernels (5.19 and later), where all of them
- * pass on THPs (only hugetlb's vmsplice cases are XFAIL there), and the model agrees: every case
- * and variant on LINUX_6_6, every case on the PMD-mapped THP on LINUX_6_1. The older eras' documented THP outcomes are in {@link ThpTest} and the
- * {@code vmsplice-thp-leak} and {@code fork-pinned-thp} samples. Not here: the swapped-out and
- * partially mremap()'ed variants (THP swap-out and mremap are not modelled) and hugetlb.
+ * anon_test_cases[], without the two io_uring cases) on the base page and the swapped-out base page
+ * (run_with_base_page(), run_with_base_page_swap()) and on do_run_with_thp()'s THP variants:
+ * THP_RUN_PMD ("with THP"), THP_RUN_PTE ("with PTE-mapped THP": mprotect() of one subpage R/O and
+ * back splits the PMD), THP_RUN_SINGLE_PTE ("with single PTE of THP": MADV_DONTNEED of all but the
+ * first subpage), their swapped-out forms THP_RUN_*_SWAPOUT (the variant, then MADV_PAGEOUT, checked
+ * with range_is_swapped(); see ThpReclaim for what the kernel does with the THP),
+ * THP_RUN_PARTIAL_MREMAP ("with partially mremap()'ed THP": the second half moved elsewhere with
+ * MREMAP_FIXED, which splits the PMD) and THP_RUN_PARTIAL_SHARED ("with partially shared THP": only
+ * the first subpage was ever shared with a child). Each case asserts what cow.c counts as a pass;
+ * cow.c is written for the anon-exclusive kernels (5.19 and later), where all of them pass on THPs
+ * (only hugetlb's vmsplice cases are XFAIL there), and the model agrees: every case and variant on
+ * LINUX_6_6, every case on the PMD-mapped and the swapped-out THP on LINUX_6_1. The older eras'
+ * documented THP outcomes are in {@link ThpTest} and the {@code vmsplice-thp-leak} and
+ * {@code fork-pinned-thp} samples. Not here: hugetlb, the huge zero page and the collapse cases.
  */
 class CowSelftestThpTest {
     private static final int THP = 2 << 20;
 
-    enum ThpRun { WITH_THP, WITH_PTE_MAPPED_THP, WITH_SINGLE_PTE_OF_THP, WITH_PARTIALLY_SHARED_THP }
+    enum ThpRun {
+        WITH_BASE_PAGE, WITH_SWAPPED_OUT_BASE_PAGE, WITH_THP, WITH_SWAPPED_OUT_THP, WITH_PTE_MAPPED_THP, WITH_SWAPPED_OUT_PTE_MAPPED_THP,
+        WITH_SINGLE_PTE_OF_THP, WITH_SWAPPED_OUT_SINGLE_PTE_OF_THP, WITH_PARTIALLY_MREMAPPED_THP, WITH_PARTIALLY_SHARED_THP;
+
+        boolean swapout() {
+            return name().contains("SWAPPED_OUT");
+        }
+    }
 
     enum AnonCase {
         BASIC_COW_AFTER_FORK("Basic COW after fork()"),
@@ -63,12 +74,35 @@ class CowSelftestThpTest {
         }
         for (AnonCase c : AnonCase.values()) {
             out.add(Arguments.of("LINUX_6_1", ThpRun.WITH_THP, c));
+            out.add(Arguments.of("LINUX_6_1", ThpRun.WITH_SWAPPED_OUT_THP, c));
         }
         return out.stream();
     }
 
+    /** do_run_with_base_page(): one page, MADV_NOHUGEPAGE, memset to 1, paged out for the swapped-out variant; returns {mem, size}. */
+    private static long[] doRunWithBasePage(Process p, boolean swapout) {
+        long mem = p.mmap(PAGE, RW, ANON_PRIVATE);
+        p.madvise(mem, PAGE, Advice.NOHUGEPAGE);
+        p.fill(mem, PAGE, (byte) 1);
+        if (swapout) {
+            p.madvise(mem, PAGE, Advice.PAGEOUT);
+            assertRangeIsSwapped(p, mem, PAGE);
+        }
+        return new long[] {mem, PAGE};
+    }
+
+    /** range_is_swapped(): every page's PTE is a swap entry (else cow.c skips: "MADV_PAGEOUT did not work"). */
+    private static void assertRangeIsSwapped(Process p, long mem, long size) {
+        for (long a = mem; a < mem + size; a += PAGE) {
+            assertThat(p.pteAt(a)).as("swapped out at %s", Kernel.hex(a)).contains("swap");
+        }
+    }
+
     /** do_run_with_thp(): a 2 MiB-aligned THP (MADV_HUGEPAGE, memset to 1), prepared as the variant asks; returns {mem, size}. */
     private static long[] doRunWithThp(Process p, ThpRun run) {
+        if (run == ThpRun.WITH_BASE_PAGE || run == ThpRun.WITH_SWAPPED_OUT_BASE_PAGE) {
+            return doRunWithBasePage(p, run.swapout());
+        }
         long mmapMem = p.mmap(2L * THP, RW, ANON_PRIVATE);
         long mem = (mmapMem + THP) & -(long) THP;
         p.madvise(mem, THP, Advice.HUGEPAGE);
@@ -76,15 +110,23 @@ class CowSelftestThpTest {
         assertThat(p.frameAt(mem + THP - PAGE).isCompound()).as("a THP got populated").isTrue();
         long size = THP;
         switch (run) {
-            case WITH_THP -> assertThat(p.pteAt(mem)).contains("PMD-mapped");
-            case WITH_PTE_MAPPED_THP -> {
+            case WITH_THP, WITH_SWAPPED_OUT_THP -> assertThat(p.pteAt(mem)).contains("PMD-mapped");
+            case WITH_PTE_MAPPED_THP, WITH_SWAPPED_OUT_PTE_MAPPED_THP -> {
                 p.mprotect(mem + PAGE, PAGE, Prot.READ);
                 p.mprotect(mem + PAGE, PAGE, RW);
                 assertThat(p.pteAt(mem)).doesNotContain("PMD-mapped");
             }
-            case WITH_SINGLE_PTE_OF_THP -> {
+            case WITH_SINGLE_PTE_OF_THP, WITH_SWAPPED_OUT_SINGLE_PTE_OF_THP -> {
                 p.madvise(mem + PAGE, THP - PAGE, Advice.DONTNEED);
                 size = PAGE;
+            }
+            case WITH_PARTIALLY_MREMAPPED_THP -> {
+                // THP_RUN_PARTIAL_MREMAP: the second half moves to a new PROT_NONE mapping; the test runs on the first half.
+                long mremapSize = THP / 2;
+                long mremapMem = p.mmap(mremapSize, Prot.NONE, ANON_PRIVATE);
+                assertThat(p.mremap(mem + mremapSize, mremapSize, mremapSize, MremapFlags.MAYMOVE | MremapFlags.FIXED, mremapMem)).isEqualTo(mremapMem);
+                assertThat(p.frameAt(mremapMem).compoundHead().pfn()).as("the moved half is still part of the THP").isEqualTo(p.frameAt(mem).pfn());
+                size = mremapSize;
             }
             case WITH_PARTIALLY_SHARED_THP -> {
                 p.madvise(mem + PAGE, THP - PAGE, Advice.DONTFORK);
@@ -92,6 +134,11 @@ class CowSelftestThpTest {
                 p.madvise(mem + PAGE, THP - PAGE, Advice.DOFORK);
             }
             default -> throw new IllegalStateException(run.name());
+        }
+        if (run.swapout()) {
+            // THP_RUN_*_SWAPOUT: MADV_PAGEOUT of the prepared range (ThpReclaim: whole, or split first)
+            p.madvise(mem, size, Advice.PAGEOUT);
+            assertRangeIsSwapped(p, mem, size);
         }
         return new long[] {mem, size};
     }

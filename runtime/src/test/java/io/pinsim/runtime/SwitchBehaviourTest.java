@@ -29,7 +29,9 @@ import io.pinsim.runtime.model.SvaMmExit;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.LongtermFileWritePin;
+import io.pinsim.runtime.model.MadvCollapse;
 import io.pinsim.runtime.model.MadvPageout;
+import io.pinsim.runtime.model.MremapDontunmap;
 import io.pinsim.runtime.model.MadvPopulate;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.model.MprotectWrite;
@@ -557,6 +559,73 @@ class SwitchBehaviourTest {
             String pte = b.pteAt(bb);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class MadvCollapseValues {
+        @Test
+        void supportedCollapsesTheRangeIntoOneThp() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(MadvCollapse.SUPPORTED));
+            Process a = k.spawn("A");
+            long m = a.mmap(4L << 20, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+            long mem = (m + (2 << 20)) & -(2L << 20);
+            a.fill(mem, 2 << 20, (byte) 'c');
+            a.madvise(mem, 2 << 20, Advice.COLLAPSE);
+            assertThat(a.pteAt(mem)).contains("PMD-mapped THP");
+            assertThat(seen(a, mem + PAGE)).isEqualTo('c');
+        }
+
+        @Test
+        void unsupportedIsEinvalAndChangesNothing() {
+            Kernel k = kernel(KernelModel.LINUX_6_6.with(MadvCollapse.UNSUPPORTED));
+            Process b = k.spawn("B");
+            long bb = buffer(b, 1, 'B');
+            String pte = b.pteAt(bb);
+            assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.COLLAPSE)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThat(b.pteAt(bb)).isEqualTo(pte);
+        }
+    }
+
+    @Nested
+    class MremapDontunmapValues {
+        private static final long TO = 0x7e0000000000L;
+        private static final int MOVE = MremapFlags.MAYMOVE | MremapFlags.FIXED | MremapFlags.DONTUNMAP;
+
+        @Test
+        void unsupportedIsAnUnknownFlag() {
+            Kernel k = kernel(KernelModel.LINUX_6_6.with(MremapDontunmap.UNSUPPORTED));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            assertThatThrownBy(() -> a.mremap(buf, PAGE, PAGE, MOVE, TO)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessageContaining("unknown flags");
+            assertThat(seen(a, buf)).isEqualTo('A');
+        }
+
+        @Test
+        void privateAnonMovesThePagesAndLeavesTheOldRangeEmptyButRefusesSharedMemory() {
+            Kernel k = kernel(KernelModel.LINUX_4_19.with(MremapDontunmap.PRIVATE_ANON));
+            Process a = k.spawn("A");
+            long buf = buffer(a, 1, 'A');
+            long pfn = a.frameAt(buf).pfn();
+            assertThat(a.mremap(buf, PAGE, PAGE, MOVE, TO)).isEqualTo(TO);
+            assertThat(a.frameAt(TO).pfn()).isEqualTo(pfn);
+            assertThat(a.vmaAt(buf)).as("the old mapping stays").isNotNull();
+            assertThat(seen(a, buf)).as("empty: new anonymous memory").isEqualTo((char) 0);
+            long shm = a.mmap(0, PAGE, Prot.READ | Prot.WRITE, MapFlags.SHARED | MapFlags.ANONYMOUS);
+            assertThatThrownBy(() -> a.mremap(shm, PAGE, PAGE, MOVE, TO + (1 << 21))).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("only private anonymous");
+        }
+
+        @Test
+        void anyMappingMovesSharedMemoryAndTheOldRangeRefaultsFromIt() {
+            Kernel k = kernel(KernelModel.LINUX_5_10.with(MremapDontunmap.ANY_MAPPING));
+            Process a = k.spawn("A");
+            long shm = a.mmap(0, PAGE, Prot.READ | Prot.WRITE, MapFlags.SHARED | MapFlags.ANONYMOUS);
+            a.write(shm, new byte[] {'S'});
+            assertThat(a.mremap(shm, PAGE, PAGE, MOVE, TO)).isEqualTo(TO);
+            assertThat(seen(a, TO)).isEqualTo('S');
+            assertThat(seen(a, shm)).as("refaulted from the shmem object").isEqualTo('S');
         }
     }
 

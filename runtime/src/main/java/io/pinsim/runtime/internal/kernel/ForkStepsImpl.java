@@ -211,6 +211,8 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         VmArea cv = new VmArea(child.mm, cur.startVpn, cur.endVpn, cur.flags, cur.mapping, cur.pgoff, cur.file);
         // dup_mmap(): a VM_WIPEONFORK child VMA starts without an anon_vma.
         cv.hasAnonVma = cur.hasAnonVma && !cur.isWipeOnFork();
+        cv.anonShift = cur.anonShift;
+        child.mm.anonMoved |= cur.anonShift != 0;
         child.mm.addVma(cv);
         if (cur.isWipeOnFork()) {
             k.trace().record(actor(), TraceKind.FORK, cur.start(), -1, cur + ": the child gets it empty (VM_WIPEONFORK); parent PTEs untouched");

@@ -171,7 +171,7 @@ public final class ProcessImpl implements MmOwner {
         if (!Pte.isPresent(pte)) {
             return null;
         }
-        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frame(Pte.pfn(pte));
+        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
     }
 
     @Override
@@ -246,6 +246,11 @@ public final class ProcessImpl implements MmOwner {
     @Override
     public void munmap(long addr, long length) {
         new Mmap(this).munmap(addr, length);
+    }
+
+    @Override
+    public long mremap(long addr, long oldLength, long newLength, int flags, long newAddr) {
+        return new io.pinsim.runtime.internal.mm.Mremap(this).mremap(addr, oldLength, newLength, flags, newAddr);
     }
 
     @Override

@@ -238,6 +238,11 @@ public final class CopyPageRange {
      * test is the folio's, so every subpage of a pinned THP is copied for the child.
      */
     private Decision copyHugePmd(Page h) {
+        if (HugeZeroPage.is(h)) {
+            // copy_huge_pmd(): is_huge_zero_pmd() first; the child maps it too (mm_get_huge_zero_page())
+            k.hugeZero.share(dst);
+            return Decision.HUGE_SHARE;
+        }
         boolean maybePinned = cow && src.hasPinned && h.pageMaybeDmaPinned();
         boolean split = switch (policy) {
             case SHARE_WRPROTECT -> false;
@@ -330,7 +335,7 @@ public final class CopyPageRange {
                 n.flags |= Page.ANON | Page.DIRTY;
                 n.setAnonExclusive();
                 n.anonVma = dst.anonVma();
-                n.index = vpn;
+                n.index = vma.anonIndex(vpn);
                 long cpte = Pte.present(n.pfn()) | Pte.DIRTY | Pte.SOFT_DIRTY | ((vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE : 0);
                 dst.pt.set(vpn, cpte);
                 copied++;

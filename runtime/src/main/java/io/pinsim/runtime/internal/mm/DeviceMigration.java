@@ -75,7 +75,7 @@ public final class DeviceMigration {
             if (f == null) {
                 vma.hasAnonVma = true;
                 d.anonVma = mm.anonVma();
-                d.index = vpn;
+                d.index = vma.anonIndex(vpn);
                 w = (vma.flags & VmArea.VM_WRITE) != 0;
                 mm.pt.set(vpn, Pte.devicePrivate(d.pfn(), w));
             } else {
@@ -158,14 +158,15 @@ public final class DeviceMigration {
         boolean anyWritable = false;
         List<Mm> mms = new ArrayList<>(d.anonVma.mms);
         for (Mm m : mms) {
-            long e = m.pt.get(d.index);
-            if (!Pte.isDevicePrivate(e) || Pte.slot(e) != d.pfn()) {
+            long at = Rmap.devicePrivateVpn(m, d.index, d.pfn());
+            if (at < 0) {
                 continue;
             }
-            VmArea v = m.findVma(d.index);
+            long e = m.pt.get(at);
+            VmArea v = m.findVma(at);
             boolean w = Pte.isWrite(e) && (v.flags & VmArea.VM_WRITE) != 0;
             anyWritable |= w;
-            m.pt.set(d.index, Pte.present(n.pfn()) | Pte.YOUNG | (w ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
+            m.pt.set(at, Pte.present(n.pfn()) | Pte.YOUNG | (w ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
         }
         if (anyWritable) {
             n.setAnonExclusive();
@@ -208,19 +209,20 @@ public final class DeviceMigration {
             return false;
         }
         List<Mm> mms = new ArrayList<>();
+        List<Long> vpns = new ArrayList<>();
         for (Mm m : d.anonVma.mms) {
-            long e = m.pt.get(d.index);
-            if (Pte.isDevicePrivate(e) && Pte.slot(e) == d.pfn()) {
+            long at = Rmap.devicePrivateVpn(m, d.index, d.pfn());
+            if (at >= 0) {
                 mms.add(m);
+                vpns.add(at);
             }
         }
-        long vpn = d.index;
-        for (Mm m : mms) {
-            m.notifyStart(MmuNotifierEvent.CLEAR, vpn, vpn + 1, true);
+        for (int i = 0; i < mms.size(); i++) {
+            mms.get(i).notifyStart(MmuNotifierEvent.CLEAR, vpns.get(i), vpns.get(i) + 1, true);
         }
         Page n = migratePageToRam(d, actor);
-        for (Mm m : mms) {
-            m.notifyEnd(MmuNotifierEvent.CLEAR, vpn, vpn + 1);
+        for (int i = 0; i < mms.size(); i++) {
+            mms.get(i).notifyEnd(MmuNotifierEvent.CLEAR, vpns.get(i), vpns.get(i) + 1);
         }
         return n != null;
     }

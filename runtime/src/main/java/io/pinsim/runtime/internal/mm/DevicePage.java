@@ -121,8 +121,7 @@ public final class DevicePage implements io.pinsim.runtime.Frame {
         }
         int n = 0;
         for (Mm mm : anonVma.mms) {
-            long pte = mm.pt.get(index);
-            if (Pte.isDevicePrivate(pte) && Pte.slot(pte) == pfn) {
+            if (Rmap.devicePrivateVpn(mm, index, pfn) >= 0) {
                 n++;
             }
         }

@@ -414,7 +414,7 @@ public final class Faults {
             f.setAnonExclusive();
         }
         f.anonVma = mm.anonVma();
-        f.index = vpn;
+        f.index = vma.anonIndex(vpn);
     }
 
     static long writeBit(VmArea vma) {

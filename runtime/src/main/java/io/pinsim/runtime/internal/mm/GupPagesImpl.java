@@ -118,7 +118,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
                 int in = (int) (o & (Kernel.PAGE_SIZE - 1));
                 int n = Math.min(data.length - done, Kernel.PAGE_SIZE - in);
                 Page f = frames[page];
-                if (f.isZeroPage()) {
+                if (f.isZeroPage() || HugeZeroPage.is(f)) {
                     throw new IllegalStateException("page " + page + " is the shared zero page; a device must never write it");
                 }
                 f.content().write(in, data, done, n);

@@ -15,10 +15,9 @@ import java.util.List;
  * gup_huge_pmd()), user accesses and reverse mapping need no THP code of their own. What changes a
  * single page of a THP splits the PMD first, as the kernel does.
  *
- * <p>Not modelled: the huge zero page (a read fault falls back to small pages, as when
- * mm_get_huge_zero_page() fails), the deferred split of a partly unmapped folio (its unmapped
- * subpages stay allocated until the whole folio is unmapped), THP swap-out, khugepaged and
- * MADV_COLLAPSE.
+ * <p>Elsewhere: THP swap-out and split_huge_page() ({@link ThpReclaim}), mremap() of a THP
+ * ({@link Mremap}), the huge zero page ({@link HugeZeroPage}). Not modelled: the deferred split of a partly unmapped folio (its unmapped
+ * subpages stay allocated until the whole folio is unmapped or split), khugepaged and MADV_COLLAPSE.
  */
 public final class HugeMemory {
     /** HPAGE_PMD_ORDER on x86-64. */
@@ -70,12 +69,13 @@ public final class HugeMemory {
 
     /**
      * do_huge_pmd_anonymous_page(): a write fault maps a new, zeroed, exclusive THP with one PMD
-     * entry. Returns null for VM_FAULT_FALLBACK: a read fault (the huge zero page is not modelled)
-     * or fewer than 512 free frames (THP_FAULT_FALLBACK); the caller then faults a small page.
+     * entry; a read fault maps the huge zero page ({@link HugeZeroPage}). Returns null for
+     * VM_FAULT_FALLBACK: fewer than 512 free frames (THP_FAULT_FALLBACK); the caller then faults a
+     * small page.
      */
     Faults.Result doHugePmdAnonymousPage(Mm mm, VmArea vma, long vpn, int flags, String actor) {
         if ((flags & Faults.WRITE) == 0) {
-            return null;
+            return k.hugeZero.readFault(mm, vma, vpn, actor);
         }
         long addr = vpn << Kernel.PAGE_SHIFT;
         Page h = allocThp();
@@ -87,7 +87,7 @@ public final class HugeMemory {
         vma.hasAnonVma = true;
         h.flags |= Page.ANON | Page.DIRTY;
         h.anonVma = mm.anonVma();
-        h.index = hv;
+        h.index = vma.anonIndex(hv);
         h.setAnonExclusive();
         boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
@@ -117,6 +117,9 @@ public final class HugeMemory {
      */
     Faults.Result doHugePmdWpPage(Mm mm, VmArea vma, long vpn, long pmd, boolean unshare, String actor) {
         Page h = k.frameOfPte(pmd);
+        if (HugeZeroPage.is(h)) {
+            return k.hugeZero.wpFault(mm, vma, vpn, unshare, actor);
+        }
         ThpCow rule = k.model().get(ThpCow.class);
         switch (rule) {
             case MAPCOUNT_COPY_HUGE, MAPCOUNT_SPLIT -> {
@@ -197,7 +200,7 @@ public final class HugeMemory {
         long addr = vpn << Kernel.PAGE_SHIFT;
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = mm.anonVma();
-        n.index = hv;
+        n.index = vma.anonIndex(hv);
         n.setAnonExclusive();
         for (Page p : old.createdSubpages()) {
             n.subpage((int) (p.pfn() - old.pfn())).content().copyFrom(p.content());
@@ -241,6 +244,12 @@ public final class HugeMemory {
             return;
         }
         Page h = k.frameOfPte(pmd);
+        if (HugeZeroPage.is(h)) {
+            k.hugeZero.splitPmd(mm, hv, pmd);
+            k.trace().record(actor != null ? actor : "kernel", TraceKind.INFO, hv << Kernel.PAGE_SHIFT, h.pfn(), "split_huge_pmd at "
+                    + Kernel.hex(hv << Kernel.PAGE_SHIFT) + ": the huge zero page is now 512 PTEs of the small zero page (__split_huge_zero_page_pmd): " + why);
+            return;
+        }
         mm.pt.setPmd(hv, Pte.NONE);
         long bits = pmd & (Pte.WRITE | Pte.DIRTY | Pte.YOUNG | Pte.SOFT_DIRTY);
         for (int i = 0; i < HPAGE_PMD_NR; i++) {

@@ -130,7 +130,10 @@ final class Invariants {
             // Walk as if it were live: a freed frame must not be reachable from any PTE.
             if (f.isAnon() && f.anonVma != null) {
                 for (Mm mm : f.anonVma.mms) {
-                    checkNotMappedAfterFree(f, mm, f.index);
+                    long vpn = Rmap.anonVpn(mm, f.index, f.pfn());
+                    if (vpn >= 0) {
+                        checkNotMappedAfterFree(f, mm, vpn);
+                    }
                 }
             }
             if (f.refs != null) {
@@ -138,7 +141,7 @@ final class Invariants {
             }
             return;
         }
-        if (f.isZeroPage()) {
+        if (f.isZeroPage() || HugeZeroPage.is(f)) {
             return;
         }
         if (k.frame(f.pfn()) != f) {
@@ -180,8 +183,9 @@ final class Invariants {
             java.util.List<Mm> mms = f.anonVma.mms;
             int n = 0;
             for (int i = 0; i < mms.size() && n < limit; i++) {
-                long pte = mms.get(i).pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn()) {
+                Mm mm = mms.get(i);
+                long vpn = Rmap.anonVpn(mm, f.index, f.pfn());
+                if (vpn >= 0 && Rmap.maps(mm.pt.get(vpn), f.pfn())) {
                     n++;
                 }
             }
@@ -362,6 +366,7 @@ final class Invariants {
             if (h == null || !h.isHead() || h.isFree()) {
                 fail("pmd-maps-non-thp", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " that maps no live THP head");
             }
+            checkAnonIndex(p, vma, v, h);
         }
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
             if (mm.findVmaOrDetached(vpn) == null) {
@@ -369,6 +374,9 @@ final class Invariants {
             }
             if (Pte.isPresent(pte) && k.frame(Pte.pfn(pte)) == null) {
                 fail("freed-frame-mapped", "process \"" + p.name() + "\" maps freed pfn " + Pte.pfn(pte) + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT));
+            }
+            if (Pte.isPresent(pte) && Pte.pfn(pte) != 0) {
+                checkAnonIndex(p, mm.findVma(vpn), vpn, k.frame(Pte.pfn(pte)));
             }
             if (Pte.isDevicePrivate(pte) && (k.deviceMemory.page(Pte.slot(pte)) == null || k.deviceMemory.page(Pte.slot(pte)).isFree())) {
                 fail("device-private-entry-dangling", "process \"" + p.name() + "\" has a device-private entry at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
@@ -381,6 +389,17 @@ final class Invariants {
                 fail("swap-entry-dangling", "process \"" + p.name() + "\" has a swap entry for freed slot " + Pte.slot(pte));
             }
         });
+    }
+
+    /**
+     * An anonymous page is mapped where its index says (linear_page_index() of the VMA, which
+     * mremap() keeps across a move): else the reverse map cannot find the mapping.
+     */
+    private void checkAnonIndex(MmOwner p, VmArea vma, long vpn, Page f) {
+        if (vma != null && f != null && f.isAnon() && !f.isZeroPage() && f.index != vma.anonIndex(vpn)) {
+            fail("anon-index", "process \"" + p.name() + "\" maps anonymous frame #" + f.pfn() + " (index " + f.index + ") at "
+                    + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ", where " + vma + " expects index " + vma.anonIndex(vpn) + ": the rmap cannot find it");
+        }
     }
 
     private void fail(String invariant, String detail) {

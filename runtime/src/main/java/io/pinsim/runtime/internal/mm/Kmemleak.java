@@ -48,7 +48,7 @@ final class Kmemleak {
         List<Page> all = new ArrayList<>();
         frames.forEach(all::add);
         for (Page f : all) {
-            if (f.isZeroPage() || f.isFree()) {
+            if (f.isZeroPage() || f.isFree() || HugeZeroPage.is(f)) {
                 continue;
             }
             String why = null;

@@ -5,6 +5,7 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.model.MadvCollapse;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MadvPopulate;
 
@@ -28,7 +29,8 @@ public final class Madvise {
     public void madvise(long addr, long length, Advice advice) {
         if (!supported(advice)) {
             throw new ErrnoException(Errno.EINVAL, "madvise", advice.kernelName() + " is unknown to this kernel ("
-                    + (advice == Advice.PAGEOUT ? k.model().get(MadvPageout.class).source() : k.model().get(MadvPopulate.class).source()) + ")");
+                    + (advice == Advice.PAGEOUT ? k.model().get(MadvPageout.class).source() : advice == Advice.COLLAPSE
+                    ? k.model().get(MadvCollapse.class).source() : k.model().get(MadvPopulate.class).source()) + ")");
         }
         if ((addr & (Kernel.PAGE_SIZE - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "madvise", "address " + Kernel.hex(addr) + " is not page aligned");
@@ -50,6 +52,9 @@ public final class Madvise {
         long end = endAddr >>> Kernel.PAGE_SHIFT;
         if (mm.vmasIn(start, end).isEmpty()) {
             throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
+        }
+        if (advice == Advice.COLLAPSE) {
+            new Collapse(k).mergeRange(mm, start, end);
         }
         boolean hole = false;
         long cursor = start;
@@ -73,6 +78,7 @@ public final class Madvise {
         return switch (a) {
             case PAGEOUT -> k.model().get(MadvPageout.class) == MadvPageout.SUPPORTED;
             case POPULATE_READ, POPULATE_WRITE -> k.model().get(MadvPopulate.class) == MadvPopulate.SUPPORTED;
+            case COLLAPSE -> k.model().get(MadvCollapse.class) == MadvCollapse.SUPPORTED;
             default -> true;
         };
     }
@@ -114,16 +120,10 @@ public final class Madvise {
                 setFlag(from, to, VmArea.VM_HUGEPAGE, false);
                 setFlag(from, to, VmArea.VM_NOHUGEPAGE, true);
             }
-            case PAGEOUT -> {
-                Reclaim r = new Reclaim(k);
-                long vpn = mm.pt.nextPopulated(from, to);
-                while (vpn >= 0) {
-                    r.shrinkPageAt(mm, vpn, true);
-                    vpn = mm.pt.nextPopulated(vpn + 1, to);
-                }
-            }
+            case PAGEOUT -> new ThpReclaim(k).pageout(mm, from, to);
             case POPULATE_READ -> new Mmap(p).populate(whole, from, to, false);
             case POPULATE_WRITE -> new Mmap(p).populate(whole, from, to, true);
+            case COLLAPSE -> new Collapse(k).madviseCollapse(mm, whole, from, to);
             default -> throw new IllegalStateException("unhandled advice " + a);
         }
     }

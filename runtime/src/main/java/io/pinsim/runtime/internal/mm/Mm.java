@@ -33,6 +33,14 @@ public final class Mm {
     public Object mmapWriteLocker;
     /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy(), a stepped MADV_DONTNEED). */
     public final java.util.List<Object> mmapReaders = new java.util.ArrayList<>(1);
+    /**
+     * Some VMA of this mm has been moved by mremap() ({@link VmArea#anonShift} != 0): anonymous
+     * pages may be mapped away from their index, so the rmap looks them up through the VMAs.
+     * Never cleared (a conservative flag keeps the common case a single lookup).
+     */
+    public boolean anonMoved;
+    /** MMF_HUGE_ZERO_PAGE: this mm holds a reference on the huge zero page (mm_get_huge_zero_page()). */
+    public boolean hugeZeroPage;
     /** mm->pinned_vm, in pages. */
     public long pinnedVm;
     /** mm->locked_vm, in pages. */
@@ -147,6 +155,7 @@ public final class Mm {
         new HugeMemory(kernel).splitIfStraddled(this, vpn, "the VMA splits at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (vma_adjust_trans_huge)");
         VmArea tail = new VmArea(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn), v.file);
         tail.hasAnonVma = v.hasAnonVma;
+        tail.anonShift = v.anonShift;
         v.endVpn = vpn;
         vmas.put(vpn, tail);
         if (v.mapping != null) {
@@ -282,6 +291,7 @@ public final class Mm {
             removeVma(v);
         }
         kernel.removeFromFamilies(this);
+        kernel.hugeZero.mmExit(this);
     }
 
     /**

@@ -79,6 +79,8 @@ public final class MmCore {
     private final boolean pinnedAnonExclusive;
     /** /sys/kernel/mm/transparent_hugepage/enabled, writable at run time. */
     public TransparentHugepage thp;
+    /** The huge zero page, allocated on first use. */
+    public final HugeZeroPage hugeZero = new HugeZeroPage(this);
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -390,6 +392,10 @@ public final class MmCore {
     /** Frees the frame if nothing references it any more (put_page() reaching zero). */
     public void maybeFree(Page f) {
         if (f.isFree() || f.isZeroPage()) {
+            return;
+        }
+        if (HugeZeroPage.is(f)) {
+            hugeZero.maybeRelease();
             return;
         }
         if (f.refcount() == 0) {

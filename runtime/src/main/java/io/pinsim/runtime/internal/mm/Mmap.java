@@ -286,7 +286,7 @@ public final class Mmap {
      * The lowest free range of {@code pages} pages at or above the hint (or {@link KernelImpl#MMAP_BASE});
      * if nothing fits up there, the lowest free range above {@link KernelImpl#MMAP_LOW}.
      */
-    private long findFreeRange(long hintVpn, long pages) {
+    long findFreeRange(long hintVpn, long pages) {
         long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
         long first = hintVpn >= (Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT) ? hintVpn : Kernel.MMAP_BASE >>> Kernel.PAGE_SHIFT;
         for (long candidate : new long[] {first, Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT}) {

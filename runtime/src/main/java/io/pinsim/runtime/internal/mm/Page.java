@@ -133,6 +133,15 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         return t;
     }
 
+    /** __split_huge_page(): every subpage becomes a small page of its own, keeping its flags, index and data. */
+    void splitToSmall() {
+        Page[] sub = (Page[]) compound;
+        for (int i = 1; i < sub.length; i++) {
+            subpage(i).compound = null;
+        }
+        compound = null;
+    }
+
     /** The subpages created so far, head first; for a small page, the page itself. */
     List<Page> createdSubpages() {
         if (!(compound instanceof Page[] subpages)) {

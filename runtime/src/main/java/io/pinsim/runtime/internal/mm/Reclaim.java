@@ -79,9 +79,15 @@ public final class Reclaim {
         }
         Page f = k.frameOfPte(pte);
         if (f.isCompound()) {
-            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is part of THP #" + f.compoundHead().pfn()
-                    + ": THP swap-out is not modelled, the page stays mapped");
-            return false;
+            // a THP: swapped out whole while PMD-mapped, else split first (see ThpReclaim)
+            ThpReclaim thp = new ThpReclaim(k);
+            if (mm.pt.getPmd(vpn) != Pte.NONE) {
+                return thp.swapOutPmdMapped(mm, HugeMemory.haddr(vpn), f.compoundHead());
+            }
+            if (!thp.splitHugePage(f.compoundHead(), "shrink_page_list splits a THP without a PMD mapping at once")) {
+                return false;
+            }
+            f = k.frameOfPte(mm.pt.get(vpn));
         }
         if (!f.isAnon()) {
             return pageout ? false : shrinkFilePage(f, addr);

@@ -33,9 +33,8 @@ public final class Rmap {
             java.util.List<Mm> mms = f.anonVma.mms;
             for (int i = 0; i < mms.size(); i++) {
                 Mm mm = mms.get(i);
-                long pte = mm.pt.get(f.index);
-                boolean maps = Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn();
-                if (maps && !visitor.visit(mm, null, f.index)) {
+                long vpn = anonVpn(mm, f.index, f.pfn());
+                if (vpn >= 0 && maps(mm.pt.get(vpn), f.pfn()) && !visitor.visit(mm, null, vpn)) {
                     return;
                 }
             }
@@ -68,7 +67,8 @@ public final class Rmap {
         }
         int n = 0;
         for (Mm mm : h.anonVma.mms) {
-            long pmd = mm.pt.getPmd(h.index);
+            long vpn = anonVpn(mm, h.index, h.pfn());
+            long pmd = vpn >= 0 ? mm.pt.getPmd(vpn) : Pte.NONE;
             if (Pte.isPresent(pmd) && Pte.pfn(pmd) == h.pfn()) {
                 n++;
             }
@@ -88,18 +88,77 @@ public final class Rmap {
         long first = h.pfn();
         long last = first + h.nrPages();
         for (Mm mm : h.anonVma.mms) {
-            long pmd = mm.pt.getPmd(h.index);
-            if (pmd != Pte.NONE) {
-                n[0] += Pte.isPresent(pmd) && Pte.pfn(pmd) == first ? 1 : 0;
+            if (!mm.anonMoved) {
+                countFolioMappings(mm, h.index, h.index + h.nrPages(), first, last, n);
                 continue;
             }
-            mm.pt.forEach(h.index, h.index + h.nrPages(), (vpn, pte) -> {
-                if (Pte.isPresent(pte) && Pte.pfn(pte) >= first && Pte.pfn(pte) < last) {
-                    n[0]++;
+            // mremap() may have moved parts of the folio elsewhere: each VMA's share of its linear range.
+            for (VmArea v : mm.vmas.values()) {
+                long lo = Math.max(v.startVpn, h.index - v.anonShift);
+                long hi = Math.min(v.endVpn, h.index + h.nrPages() - v.anonShift);
+                if (lo < hi) {
+                    countFolioMappings(mm, lo, hi, first, last, n);
                 }
-            });
+            }
         }
         return n[0];
+    }
+
+    /** The entries in [lo, hi) of mm that map a page of the folio [first, last): its PMD, or its PTEs. */
+    private static void countFolioMappings(Mm mm, long lo, long hi, long first, long last, int[] n) {
+        long pmd = mm.pt.getPmd(lo);
+        if (pmd != Pte.NONE) {
+            n[0] += Pte.isPresent(pmd) && Pte.pfn(pmd) == first ? 1 : 0;
+            return;
+        }
+        mm.pt.forEach(lo, hi, (vpn, pte) -> {
+            if (Pte.isPresent(pte) && Pte.pfn(pte) >= first && Pte.pfn(pte) < last) {
+                n[0]++;
+            }
+        });
+    }
+
+    /** Whether an entry maps pfn: present with that pfn, or a device-exclusive entry for it. */
+    static boolean maps(long pte, long pfn) {
+        return Pte.isPresent(pte) && Pte.pfn(pte) == pfn || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == pfn;
+    }
+
+    /**
+     * {@link #anonVpn} for a device page: where mm has a device-private entry for device page
+     * {@code slot} of anonymous index {@code index}, or -1.
+     */
+    static long devicePrivateVpn(Mm mm, long index, long slot) {
+        if (!mm.anonMoved) {
+            long e = mm.pt.get(index);
+            return Pte.isDevicePrivate(e) && Pte.slot(e) == slot ? index : -1;
+        }
+        for (VmArea v : mm.vmas.values()) {
+            long vpn = index - v.anonShift;
+            if (v.contains(vpn) && Pte.isDevicePrivate(mm.pt.get(vpn)) && Pte.slot(mm.pt.get(vpn)) == slot) {
+                return vpn;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * vma_address() of an anonymous page in one mm of its family: where that mm maps the page of
+     * linear index {@code index} (page->index). In an mm whose VMAs mremap() never moved that is the
+     * index itself; otherwise each VMA whose linear range holds the index offers one address (the
+     * anon_vma interval tree), and the one whose entry maps pfn is it (an mm maps an anonymous page
+     * at most once). Returns -1 when none does.
+     */
+    static long anonVpn(Mm mm, long index, long pfn) {
+        if (!mm.anonMoved) {
+            return index;
+        }
+        for (VmArea v : mm.vmas.values()) {
+            long vpn = index - v.anonShift;
+            if (v.contains(vpn) && maps(mm.pt.get(vpn), pfn)) {
+                return vpn;
+            }
+        }
+        return -1;
     }
 
     /** An upper bound of the mapcount that costs no page-table lookups. */
@@ -129,9 +188,9 @@ public final class Rmap {
             java.util.List<Mm> mms = f.anonVma.mms;
             for (int i = 0; i < mms.size(); i++) {
                 Mm mm = mms.get(i);
-                long pte = mm.pt.get(f.index);
-                if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn() || Pte.isDeviceExclusive(pte) && Pte.slot(pte) == f.pfn()) {
-                    visitor.visit(mm, mm.findVma(f.index), f.index);
+                long vpn = anonVpn(mm, f.index, f.pfn());
+                if (vpn >= 0 && maps(mm.pt.get(vpn), f.pfn())) {
+                    visitor.visit(mm, mm.findVma(vpn), vpn);
                 }
             }
         } else if (f.mapping != null) {

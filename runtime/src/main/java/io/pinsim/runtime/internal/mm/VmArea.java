@@ -39,6 +39,13 @@ public final class VmArea implements io.pinsim.runtime.Vma {
     public final OpenFile file;
     /** vma->anon_vma is set: the VMA has had anonymous pages (private COW copies), so fork copies its PTEs. */
     public boolean hasAnonVma;
+    /**
+     * The anonymous linear index of the VMA's first page minus its address: 0 until mremap() moves
+     * the VMA, then the distance it moved back. The kernel keeps an anonymous VMA's vm_pgoff across
+     * the move (copy_vma()), so linear_page_index() and the anon rmap still find the moved pages by
+     * their unchanged page->index (vma_address()); the model's anon pages carry that index.
+     */
+    public long anonShift;
 
     public VmArea(Mm mm, long startVpn, long endVpn, int flags, AddressSpace mapping, long pgoff, OpenFile file) {
         this.mm = mm;
@@ -131,6 +138,11 @@ public final class VmArea implements io.pinsim.runtime.Vma {
 
     boolean contains(long vpn) {
         return vpn >= startVpn && vpn < endVpn;
+    }
+
+    /** linear_page_index() of an anonymous page at vpn: what page->index of an anon page mapped there is. */
+    public long anonIndex(long vpn) {
+        return vpn + anonShift;
     }
 
     /** The page-cache index of a virtual page in this VMA. */
