@@ -21,6 +21,7 @@ import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
+import io.pinsim.runtime.model.HugetlbForkPinned;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
@@ -878,6 +879,46 @@ class SwitchBehaviourTest {
             a.write(p, fill('W', 1));
             assertThat(a.frameAt(p).pfn()).isEqualTo(ref.frame(0).pfn());
             assertThat(writeReusesGupHeldThp(KernelModel.LINUX_6_6)).as("not exclusive after fork, page_count() 2").isFalse();
+        }
+    }
+
+    @Nested
+    class HugetlbForkPinnedValues {
+        private static final int HPAGE = 2 << 20;
+
+        /** A forks while a device pins its private hugetlb folio, then writes: whether the pin still sees A's memory. */
+        private boolean pinFollowsTheParent(KernelModel model) {
+            Kernel k = Fixtures.builder(model).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            GupPages pin = a.pinUserPages(p, 1, Foll.WRITE | Foll.LONGTERM, "dev");
+            Process child = a.fork();
+            a.write(p, fill('W', 1));
+            assertThat(seen(child, p)).as("the child keeps its copy-on-write view").isEqualTo('A');
+            return pin.frame(0).read(0, 1)[0] == 'W';
+        }
+
+        @Test
+        void shareWrprotectSharesThePinnedFolioSoTheParentsWriteCopiesAwayFromThePin() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_5_10)).isFalse();
+        }
+
+        @Test
+        void cowIfNeedsCowForDmaCopiesThePinnedFolioForTheChildAtFork() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_5_10.with(HugetlbForkPinned.COW_IF_NEEDS_COW_FOR_DMA))).isTrue();
+        }
+
+        @Test
+        void cowIfDupAnonRmapFailsCopiesAnExclusivePinnedFolioAndSharesAnUnpinnedOne() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_6_6)).isTrue();
+            Kernel k = Fixtures.builder(KernelModel.LINUX_6_6).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            Process child = a.fork();
+            assertThat(child.frameAt(p).pfn()).isEqualTo(a.frameAt(p).pfn());
+            assertThat(a.frameAt(p).isAnonExclusive()).as("shared with the child").isFalse();
         }
     }
 

@@ -28,6 +28,7 @@ public final class KernelModel {
             PinAccounting.class,
             CowReuse.class,
             ThpCow.class,
+            HugetlbForkPinned.class,
             SwapinWriteReuse.class,
             GupReadOnShared.class,
             RoLongtermPinNonAnon.class,
@@ -60,6 +61,7 @@ public final class KernelModel {
             PinAccounting.PLAIN_REFERENCE,
             CowReuse.MAPCOUNT_PLUS_SWAPCOUNT,
             ThpCow.MAPCOUNT_COPY_HUGE,
+            HugetlbForkPinned.SHARE_WRPROTECT,
             SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
             GupReadOnShared.RETURN_SHARED,
             RoLongtermPinNonAnon.PIN_IN_PLACE,
@@ -117,6 +119,7 @@ public final class KernelModel {
     public static final KernelModel LINUX_6_1 = LINUX_5_10.derive("LINUX_6_1", "6.1 (before 6.1.130): the anon-exclusive era, 5.19 - 6.4", List.of(
             CowReuse.ANON_EXCLUSIVE,
             ThpCow.ANON_EXCLUSIVE_SPLIT,
+            HugetlbForkPinned.COW_IF_DUP_ANON_RMAP_FAILS,
             SwapinWriteReuse.ANON_EXCLUSIVE,
             GupReadOnShared.UNSHARE_IF_PIN,
             ForkPinned.EARLY_COPY_ANON_EXCLUSIVE,

@@ -285,6 +285,11 @@ public final class KernelImpl implements Kernel, DriverHost {
     }
 
     @Override
+    public io.pinsim.runtime.HugePages hugePages() {
+        return new io.pinsim.runtime.HugePages(core.hugetlb.total(), core.hugetlb.free(), core.hugetlb.reserved());
+    }
+
+    @Override
     public void setTransparentHugepage(TransparentHugepage setting) {
         java.util.Objects.requireNonNull(setting, "setting");
         requireOpen();

@@ -170,7 +170,8 @@ public final class ProcessImpl implements MmOwner {
         if (!Pte.isPresent(pte)) {
             return null;
         }
-        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.frame(Pte.pfn(pte));
+        // frameOfPte(): a subpage of a PMD-mapped folio is created on first use
+        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
     }
 
     @Override

@@ -51,6 +51,10 @@ public final class Madvise {
         if (mm.vmasIn(start, end).isEmpty()) {
             throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
         }
+        if (advice != Advice.DONTNEED && advice != Advice.PAGEOUT && advice != Advice.POPULATE_READ && advice != Advice.POPULATE_WRITE) {
+            // madvise_update_vma() splits the VMAs at the range's ends; a hugetlb VMA refuses inside a huge page
+            Hugetlb.checkSplit(mm, start, end, "madvise");
+        }
         boolean hole = false;
         long cursor = start;
         for (VmArea v : mm.vmasIn(start, end)) {
@@ -78,6 +82,9 @@ public final class Madvise {
     }
 
     private void validate(VmArea v, Advice a) {
+        if ((v.flags & VmArea.VM_HUGETLB) != 0) {
+            Hugetlb.validateMadvise(mm, v, a);
+        }
         switch (a) {
             case WIPEONFORK -> {
                 if (v.mapping != null || v.isShared()) {

@@ -127,6 +127,8 @@ public final class Mm {
         new HugeMemory(kernel).splitIfStraddled(this, vpn, "the VMA splits at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " (vma_adjust_trans_huge)");
         VmArea tail = new VmArea(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn), v.file);
         tail.hasAnonVma = v.hasAnonVma;
+        tail.hugetlbResv = v.hugetlbResv;
+        tail.hugetlbUnmapped = v.hugetlbUnmapped;
         v.endVpn = vpn;
         vmas.put(vpn, tail);
         if (v.mapping != null) {
@@ -143,6 +145,11 @@ public final class Mm {
         kernel.debug().vmaRemoved(this, v.startVpn, v.endVpn);
         if (v.mapping != null) {
             v.mapping.vmas.remove(v);
+        }
+        if ((v.flags & VmArea.VM_HUGETLB) != 0) {
+            new Hugetlb(kernel).closeVma(v);
+        }
+        if (v.mapping != null) {
             if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {
                 shmemEvictInode(v.mapping, v.start());
             }

@@ -79,6 +79,8 @@ public final class MmCore {
     private final boolean pinnedAnonExclusive;
     /** /sys/kernel/mm/transparent_hugepage/enabled, writable at run time. */
     public TransparentHugepage thp;
+    /** The 2 MiB hugetlb pool (nr_hugepages). */
+    public final HugetlbPool hugetlb;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -110,6 +112,7 @@ public final class MmCore {
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
         frames.set(0, zeroPage);
+        this.hugetlb = new HugetlbPool(this, config.hugetlbPages());
     }
 
     public KernelModel model() {
@@ -403,6 +406,14 @@ public final class MmCore {
         for (Page p : h.createdSubpages()) {
             p.flags |= Page.FREE;
             touch(p);
+        }
+        if (h.isHugetlb()) {
+            // free_huge_folio(): back to the hugetlb pool, not to the page allocator
+            for (Page p : h.createdSubpages()) {
+                frames.set(p.pfn(), null);
+            }
+            hugetlb.release(h);
+            return;
         }
         for (int i = 0; i < h.nrPages(); i++) {
             frames.set(h.pfn() + i, null);

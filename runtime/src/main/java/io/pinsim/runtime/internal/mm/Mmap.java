@@ -75,6 +75,9 @@ public final class Mmap {
                     ? "flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) : "prot bits 0x" + Integer.toHexString(prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)))
                     + ", as the kernel does");
         }
+        if ((flags & MapFlags.HUGETLB) != 0) {
+            return new Hugetlb(kernel).mmap(this, mm, name, addr, length, prot, flags, file);
+        }
         long pages = MmCore.pages(length);
         long startVpn;
         if ((flags & MapFlags.FIXED) != 0) {
@@ -92,6 +95,7 @@ public final class Mmap {
                         + Kernel.MMAP_MIN_ADDR + ", security_mmap_addr)");
             }
             startVpn = addr >>> Kernel.PAGE_SHIFT;
+            Hugetlb.checkSplit(mm, startVpn, startVpn + pages, "mmap");
             unmapRange(startVpn, startVpn + pages);
         } else {
             startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
@@ -143,6 +147,7 @@ public final class Mmap {
                 throw new ErrnoException(Errno.EINVAL, "munmap", length <= 0 ? "length is " + length : "range is outside the user address space");
             }
             long start = addr >>> Kernel.PAGE_SHIFT;
+            Hugetlb.checkSplit(mm, start, start + MmCore.pages(length), "munmap");
             unmapRange(start, start + MmCore.pages(length));
         });
     }
@@ -179,6 +184,7 @@ public final class Mmap {
             if (mm.findVma(start) == null) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "no mapping at " + Kernel.hex(addr));
             }
+            Hugetlb.checkSplit(mm, start, end, "mprotect");
             long cursor = start;
             for (VmArea v : mm.vmasIn(start, end)) {
                 if (v.startVpn > cursor) {
@@ -283,7 +289,7 @@ public final class Mmap {
      * The lowest free range of {@code pages} pages at or above the hint (or {@link KernelImpl#MMAP_BASE});
      * if nothing fits up there, the lowest free range above {@link KernelImpl#MMAP_LOW}.
      */
-    private long findFreeRange(long hintVpn, long pages) {
+    long findFreeRange(long hintVpn, long pages) {
         long top = Kernel.TASK_SIZE >>> Kernel.PAGE_SHIFT;
         long first = hintVpn >= (Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT) ? hintVpn : Kernel.MMAP_BASE >>> Kernel.PAGE_SHIFT;
         for (long candidate : new long[] {first, Kernel.MMAP_LOW >>> Kernel.PAGE_SHIFT}) {
