@@ -348,6 +348,16 @@ public interface Kernel extends AutoCloseable {
     void setTransparentHugepage(TransparentHugepage setting);
 
     /**
+     * Writes /proc/sys/vm/nr_hugepages (set_max_huge_pages()): the 2 MiB pool grows by taking
+     * frames from free memory, as far as memory allows, or shrinks by giving back free folios that
+     * no reservation needs; folios in use or reserved stay (the kernel would keep them as surplus
+     * pages). Returns the pool's new size, as reading the file back shows it.
+     *
+     * @throws IllegalArgumentException for a negative number
+     */
+    long setNrHugepages(long nr);
+
+    /**
      * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or
      * can reach any more (a frame with refcount 0, a page of a shmem object no VMA maps, a swap-cache
      * page no swap PTE refers to, a swap slot whose count has drifted), each with the step and call

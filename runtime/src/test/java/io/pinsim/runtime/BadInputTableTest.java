@@ -160,6 +160,9 @@ class BadInputTableTest {
                 .bad("STEPS", ok("every level is valid"), 0, io.pinsim.runtime.trace.TraceLevel.STEPS);
         t.method(Kernel.Builder.class, "transparentHugepage(TransparentHugepage)", f -> Kernel.builder(), f -> args(TransparentHugepage.ALWAYS))
                 .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER);
+        t.method(Kernel.class, "setNrHugepages(long)", f -> f.k, f -> args(2L))
+                .bad("-1", iae("0 or more"), 0, -1L)
+                .bad("more than memory holds", ok("the pool grows as far as memory allows"), 0, 1L << 40);
         t.method(Kernel.Builder.class, "hugetlbPages(long)", f -> Kernel.builder(), f -> args(4L))
                 .bad("-1 pages", iae("0 (no pool) or more"), 0, -1L)
                 .bad("0 pages", ok("no pool, the kernel's default"), 0, 0L);

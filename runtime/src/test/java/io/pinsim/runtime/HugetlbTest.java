@@ -207,4 +207,20 @@ class HugetlbTest {
         assertThat(k.hugePages().free()).isEqualTo(1);
         k.close();
     }
+
+    @Test
+    void nrHugepagesGrowsAndShrinksThePoolAtRunTime() {
+        Kernel k = Fixtures.builder(KernelModel.LINUX_6_6).memoryFrames(4 * 512 + 100).build();
+        assertThat(k.hugePages().total()).isZero();
+        assertThat(k.setNrHugepages(8)).as("as many as memory allows").isEqualTo(4);
+        Process a = k.spawn("A");
+        long p = a.mmap(2L * HPAGE, RW, PRIVATE);
+        a.write(p, fill('A', 1));
+        assertThat(k.setNrHugepages(0)).as("the folio in use and the reserved one stay").isEqualTo(2);
+        assertThat(k.freeFrames()).isEqualTo(2L * 512 + 100);
+        a.munmap(p, 2L * HPAGE);
+        assertThat(k.setNrHugepages(0)).isZero();
+        assertThat(k.freeFrames()).isEqualTo(4L * 512 + 100);
+        k.close();
+    }
 }

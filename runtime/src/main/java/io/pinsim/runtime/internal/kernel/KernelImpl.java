@@ -297,6 +297,15 @@ public final class KernelImpl implements Kernel, DriverHost {
     }
 
     @Override
+    public long setNrHugepages(long nr) {
+        if (nr < 0) {
+            throw new IllegalArgumentException("nr_hugepages must be 0 or more, was " + nr);
+        }
+        requireOpen();
+        return core.op("kernel", "echo " + nr + " > /proc/sys/vm/nr_hugepages", -1, () -> core.hugetlb.resize(nr));
+    }
+
+    @Override
     public List<FrameSnapshot> frameSnapshots() {
         return core.frameSnapshots();
     }

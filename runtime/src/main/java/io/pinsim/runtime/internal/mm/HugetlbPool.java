@@ -19,7 +19,7 @@ import java.util.ArrayDeque;
  */
 public final class HugetlbPool {
     private final MmCore k;
-    private final long total;
+    private long total;
     /** The free folios' head pfns: the hstate's free list, LIFO as dequeue_hugetlb_folio_node_exact() takes them. */
     private final ArrayDeque<Long> free = new ArrayDeque<>();
     private long reserved;
@@ -38,6 +38,29 @@ public final class HugetlbPool {
         if (n < requested) {
             k.log().print(0, KernelLog.Level.WARN, "HugeTLB: allocating " + requested + " of page size 2.00 MiB failed.  Only allocated " + n + " hugepages.");
         }
+    }
+
+    /**
+     * set_max_huge_pages(): grows the pool to {@code target} folios from free memory (as many as
+     * fit) or shrinks it by giving free, unreserved folios back to the page allocator. Returns the
+     * new size.
+     */
+    public long resize(long target) {
+        long before = total;
+        while (total < target) {
+            long pfn = k.reservePfns(HugeMemory.HPAGE_PMD_NR);
+            if (pfn < 0) {
+                break;
+            }
+            free.push(pfn);
+            total++;
+        }
+        while (total > target && free.size() > reserved) {
+            k.releasePfns(free.pop(), HugeMemory.HPAGE_PMD_NR);
+            total--;
+        }
+        k.trace().record("kernel", TraceKind.INFO, -1, -1, "nr_hugepages " + before + " -> " + total + (total != target ? " (asked for " + target + ")" : "") + ": " + this);
+        return total;
     }
 
     /** HugePages_Total. */
