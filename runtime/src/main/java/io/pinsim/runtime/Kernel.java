@@ -303,7 +303,7 @@ public interface Kernel extends AutoCloseable {
      *
      * @return the number of pages migrated (cpages)
      * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at
-     *                        the address, a range that runs past that VMA's end, or an fs-DAX VMA
+     *                        the address, a range that runs past that VMA's end, an fs-DAX or a hugetlb VMA
      * @throws NullPointerException for a null process or owner
      */
     int migrateVma(Process process, long address, int nrPages, Object owner);

@@ -223,4 +223,34 @@ class HugetlbTest {
         assertThat(k.freeFrames()).isEqualTo(4L * 512 + 100);
         k.close();
     }
+
+    /** Found by the fuzzer: migrate_vma_setup() refuses hugetlb VMAs; MADV_POPULATE_WRITE reports a fault with no page as EFAULT. */
+    @Test
+    void migrateVmaRefusesHugetlbAndPopulateReportsSigbusAsEfault() {
+        Kernel k = kernel(KernelModel.LINUX_6_6, 1);
+        Process a = k.spawn("A");
+        long p = a.mmap(HPAGE, RW, PRIVATE);
+        a.write(p, fill('A', 1));
+        assertThatThrownBy(() -> k.migrateVma(a, p, 1, "owner")).isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("is_vm_hugetlb_page");
+        Process child = a.fork();
+        assertThatThrownBy(() -> child.madvise(p, HPAGE, Advice.POPULATE_WRITE)).isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EFAULT)).hasMessageContaining("hugetlb_no_page");
+        k.close();
+    }
+
+    /** Found by the fuzzer: a pinned folio of a shared hugetlb mapping outlives the mapping and returns to the pool at unpin. */
+    @Test
+    void aPinnedSharedFolioOutlivesItsMappingAndReturnsToThePool() {
+        Kernel k = kernel(KernelModel.LINUX_6_6, 1);
+        Process a = k.spawn("A");
+        long p = a.mmap(HPAGE, RW, SHARED);
+        GupPages pin = a.pinUserPages(p + 5 * PAGE, 3, Foll.LONGTERM, "dev");
+        a.munmap(p, HPAGE);
+        assertThat(pin.frame(0).isInPageCache()).as("evicted with the inode").isFalse();
+        assertThat(k.hugePages()).isEqualTo(new HugePages(1, 0, 0));
+        pin.unpin(false);
+        assertThat(k.hugePages()).isEqualTo(new HugePages(1, 1, 0));
+        k.close();
+    }
 }

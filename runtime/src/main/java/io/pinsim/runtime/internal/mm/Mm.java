@@ -170,7 +170,10 @@ public final class Mm {
         int n = shmem.pages.size();
         for (Page f : List.copyOf(shmem.pages.values())) {
             shmem.pages.remove(f.index);
-            f.mapping = null;
+            for (Page p : f.createdSubpages()) {
+                // a hugetlb folio's tails point at the page cache too
+                p.mapping = null;
+            }
             kernel.leftPageCache(f, shmem);
             kernel.maybeFree(f);
             held += f.isFree() ? 0 : 1;

@@ -382,7 +382,7 @@ public final class Mmap {
             }
             if (r == Faults.Result.SIGBUS) {
                 // eb2faa513c24: MADV_POPULATE_(READ|WRITE) report SIGBUS as -EFAULT.
-                throw new ErrnoException(Errno.EFAULT, "populate", "SIGBUS at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ": beyond the end of " + v.mapping.name());
+                throw new ErrnoException(Errno.EFAULT, "populate", "SIGBUS at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + (v.mapping != null && v.inode() != null ? ": beyond the end of " + v.mapping.name() : ": no page for " + v + " (hugetlb_no_page)"));
             }
         }
     }
