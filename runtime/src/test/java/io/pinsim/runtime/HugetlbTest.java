@@ -71,7 +71,7 @@ class HugetlbTest {
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("hugetlb_vm_op_split");
         assertThatThrownBy(() -> a.mprotect(p + PAGE, PAGE, Prot.READ)).isInstanceOf(ErrnoException.class)
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL));
-        assertThatThrownBy(() -> a.madvise(p, HPAGE, Advice.DONTNEED)).isInstanceOf(ErrnoException.class)
+        assertThatThrownBy(() -> a.madvise(p + PAGE, HPAGE, Advice.DONTNEED)).isInstanceOf(ErrnoException.class)
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL));
         assertThat(a.read(p, 4)).as("nothing changed").containsOnly((byte) 'A');
         assertThat(k.hugePages()).isEqualTo(new HugePages(1, 0, 0));

@@ -25,6 +25,8 @@ class KernelModelTest {
             Row.of(ThpCow.MAPCOUNT_COPY_HUGE, ThpCow.MAPCOUNT_SPLIT, ThpCow.MAPCOUNT_SPLIT, ThpCow.ANON_EXCLUSIVE_SPLIT, ThpCow.ANON_EXCLUSIVE_SPLIT),
             Row.of(HugetlbForkPinned.SHARE_WRPROTECT, HugetlbForkPinned.SHARE_WRPROTECT, HugetlbForkPinned.SHARE_WRPROTECT,
                     HugetlbForkPinned.COW_IF_DUP_ANON_RMAP_FAILS, HugetlbForkPinned.COW_IF_DUP_ANON_RMAP_FAILS),
+            Row.of(HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.ZAP_ALIGNED,
+                    HugetlbMadvDontneed.ZAP_ALIGNED),
             Row.of(SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
                     SwapinWriteReuse.ANON_EXCLUSIVE, SwapinWriteReuse.ANON_EXCLUSIVE),
             Row.of(GupReadOnShared.RETURN_SHARED, GupReadOnShared.FORCE_COW_BREAK, GupReadOnShared.RETURN_SHARED, GupReadOnShared.UNSHARE_IF_PIN,

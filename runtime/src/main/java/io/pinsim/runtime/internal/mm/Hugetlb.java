@@ -391,17 +391,28 @@ public final class Hugetlb {
     }
 
     /**
-     * The advice a hugetlb VMA refuses: MADV_DONTNEED and MADV_PAGEOUT (can_madv_lru_vma() is
-     * false for VM_HUGETLB; from 5.18 MADV_DONTNEED zaps aligned hugetlb ranges, 90e7e7f5ef3f, which
-     * the model does not have: EINVAL in every model) and MADV_WIPEONFORK (the mapping has a
-     * vm_file).
+     * madvise() on a hugetlb VMA: MADV_DONTNEED per the model's
+     * {@link io.pinsim.runtime.model.HugetlbMadvDontneed} (refused up to 5.17; from 5.18 the start
+     * must be aligned and the end is rounded down, madvise_dontneed_free_valid_vma()); MADV_PAGEOUT
+     * is refused (can_madv_lru_vma()), MADV_WIPEONFORK too (the mapping has a vm_file). Returns the
+     * end of the range the advice applies to.
      */
-    static void validateMadvise(Mm mm, VmArea v, io.pinsim.runtime.Advice a) {
+    static long madviseEnd(MmCore k, VmArea v, long from, long to, io.pinsim.runtime.Advice a) {
         switch (a) {
-            case DONTNEED, PAGEOUT -> throw new ErrnoException(Errno.EINVAL, "madvise", a.kernelName() + " of the hugetlb mapping " + v
-                    + ": can_madv_lru_vma() refuses VM_HUGETLB (the model does not have 5.18's hugetlb MADV_DONTNEED)");
+            case DONTNEED -> {
+                if (k.model().get(io.pinsim.runtime.model.HugetlbMadvDontneed.class) == io.pinsim.runtime.model.HugetlbMadvDontneed.REFUSED) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_DONTNEED of the hugetlb mapping " + v + ": can_madv_lru_vma() refuses VM_HUGETLB");
+                }
+                if ((from & (NR - 1)) != 0) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_DONTNEED at " + Kernel.hex(from << Kernel.PAGE_SHIFT) + ", inside a 2 MiB page of the hugetlb mapping "
+                            + v + " (madvise_dontneed_free_valid_vma)");
+                }
+                return to & -NR;
+            }
+            case PAGEOUT -> throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_PAGEOUT of the hugetlb mapping " + v + ": can_madv_lru_vma() refuses VM_HUGETLB");
             case WIPEONFORK -> throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_WIPEONFORK of the hugetlb mapping " + v + ": it has a vm_file (madvise_behavior)");
             default -> {
+                return to;
             }
         }
     }

@@ -65,7 +65,7 @@ public final class Madvise {
             long to = Math.min(v.endVpn, end);
             // As in madvise_walk_vmas(): a VMA that refuses stops the walk; earlier VMAs keep the advice.
             validate(v, advice);
-            apply(v, from, to, advice);
+            apply(v, from, (v.flags & VmArea.VM_HUGETLB) != 0 ? Hugetlb.madviseEnd(k, v, from, to, advice) : to, advice);
             cursor = to;
         }
         if (cursor < end || hole) {
@@ -82,9 +82,6 @@ public final class Madvise {
     }
 
     private void validate(VmArea v, Advice a) {
-        if ((v.flags & VmArea.VM_HUGETLB) != 0) {
-            Hugetlb.validateMadvise(mm, v, a);
-        }
         switch (a) {
             case WIPEONFORK -> {
                 if (v.mapping != null || v.isShared()) {
