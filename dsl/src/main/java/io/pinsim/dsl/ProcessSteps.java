@@ -74,6 +74,7 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     }
 
     /**
+<<<<<<< HEAD
      * The memory upstream cow.c runs a test case on, prepared as cow.c prepares it (see
      * {@link CowBacking}): a base page, a swapped-out base page, each THP variant, or the huge zero
      * page; the buffer is the range cow.c then tests. THP backings write "madvise" to the THP setting
@@ -86,6 +87,51 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
         String name = "mallocAs(CowBacking." + backing + ")";
         Process p = requireProcess(name);
         return step(name, () -> state.buffer = CowBackings.prepare(state.kernel, p, backing), s -> s.mallocAs(backing));
+=======
+     * malloc() of hugetlb memory: mmap(MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB), 2 MiB
+     * aligned, reserved from the kernel's hugetlb pool at once. If the pool has fewer free
+     * unreserved pages than twice the buffer (the buffer and room for one copy-on-write copy of
+     * each page, as a fork followed by writes needs) the step first grows it (writes
+     * /proc/sys/vm/nr_hugepages, traced), as a test that wants hugetlb pages does. Each 2 MiB is one hugetlb folio, mapped by one PMD and
+     * never split. 1 GiB pages are not modelled.
+     *
+     * @throws IllegalArgumentException if the size is not a multiple of 2 MiB ({@code pages(512)})
+     */
+    @CheckReturnValue
+    public S mallocHugetlb(Size size) {
+        Objects.requireNonNull(size, "size");
+        return hugetlb("mallocHugetlb(" + size + ")", size, MapFlags.PRIVATE, s -> s.mallocHugetlb(size));
+    }
+
+    /**
+     * A shared hugetlb mapping (mmap(MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB)): hugetlbfs pages shared
+     * with forked children; the pool grows first if it must, as for {@link #mallocHugetlb}.
+     *
+     * @throws IllegalArgumentException if the size is not a multiple of 2 MiB ({@code pages(512)})
+     */
+    @CheckReturnValue
+    public S mmapSharedHugetlb(Size size) {
+        Objects.requireNonNull(size, "size");
+        return hugetlb("mmapSharedHugetlb(" + size + ")", size, MapFlags.SHARED, s -> s.mmapSharedHugetlb(size));
+    }
+
+    private S hugetlb(String name, Size size, int type, java.util.function.Consumer<Scenario> replay) {
+        requireBufferSize(size, name);
+        long hpage = 2L << 20;
+        if (size.bytes() % hpage != 0) {
+            throw new IllegalArgumentException(name + ": a hugetlb buffer is a multiple of 2 MiB (pages(512)); use malloc(..) for small pages");
+        }
+        Process p = requireProcess(name);
+        return step(name, () -> {
+            io.pinsim.runtime.HugePages pool = state.kernel.hugePages();
+            long shortfall = 2 * (size.bytes() / hpage) - (pool.free() - pool.reserved());
+            if (shortfall > 0) {
+                state.kernel.setNrHugepages(pool.total() + shortfall);
+            }
+            long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, type | MapFlags.ANONYMOUS | MapFlags.HUGETLB | MapFlags.HUGE_2MB);
+            state.buffer = new Buffer(p, a, size.bytes());
+        }, replay);
+>>>>>>> hugetlb
     }
 
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */

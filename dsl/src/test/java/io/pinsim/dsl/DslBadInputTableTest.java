@@ -95,6 +95,18 @@ class DslBadInputTableTest {
                 .on("no process", ise(NO_PROCESS), f -> f.fresh())
                 .on("a process that exited", ise(EXITED), f -> f.exited())
                 .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "mallocHugetlb(Size)", f -> f.process(), f -> args(pages(512)))
+                .bad("one page", iae("multiple of 2 MiB"), 0, pages(1))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "mmapSharedHugetlb(Size)", f -> f.process(), f -> args(pages(512)))
+                .bad("one page", iae("multiple of 2 MiB"), 0, pages(1))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         for (String map : List.of("mmapFile(Size)", "mmapFilePrivate(Size)")) {
             t.method(ScenarioSteps.class, map, f -> f.file(), f -> args(pages(1)))
                     .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))

@@ -36,7 +36,10 @@ final class MemoryOps {
                     return false;
                 }
                 long len = (long) (1 + Math.floorMod(b, 8)) * World.PAGE;
-                int flags = (Math.floorMod(c, 4) == 0 ? MapFlags.SHARED : MapFlags.PRIVATE) | MapFlags.ANONYMOUS | (Math.floorMod(d, 2) == 0 ? MapFlags.POPULATE : 0);
+                // one in eight anonymous mappings is hugetlb (the world's pool has 2 pages): the length rounds up to 2 MiB
+                boolean hugetlb = Math.floorMod(b >> 3, 8) == 7;
+                int flags = (Math.floorMod(c, 4) == 0 ? MapFlags.SHARED : MapFlags.PRIVATE) | MapFlags.ANONYMOUS | (Math.floorMod(d, 2) == 0 ? MapFlags.POPULATE : 0)
+                        | (hugetlb ? MapFlags.HUGETLB : 0);
                 int prot = World.PROTS[Math.floorMod(d >> 1, 8) < 6 ? 0 : Math.floorMod(d >> 4, World.PROTS.length)];
                 String call = p.var() + ".mmap(" + len + "L, " + w.prot(prot) + ", " + w.mapFlags(flags) + ")";
                 String v = w.var("b");
@@ -48,7 +51,7 @@ final class MemoryOps {
                     throw e;
                 }
                 w.emit("long " + v + " = " + call + ";");
-                w.ranges.add(new World.Range(addr, len, w.procs.indexOf(p)));
+                w.ranges.add(new World.Range(addr, hugetlb ? 2L << 20 : len, w.procs.indexOf(p)));
             }
             case MMAP_FIXED -> {
                 World.Proc p = w.live(a);

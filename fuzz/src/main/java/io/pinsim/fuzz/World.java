@@ -99,8 +99,9 @@ final class World {
     World(KernelModel model, boolean render) {
         this.model = model;
         this.render = render;
-        this.kernel = Kernel.builder().model(model).memoryFrames(4096).build();
-        emit("Kernel k = Kernel.builder().model(KernelModel." + model.name() + ").memoryFrames(4096).build();");
+        // 4096 frames for small pages and THPs, and a hugetlb pool of two 2 MiB pages on top
+        this.kernel = Kernel.builder().model(model).memoryFrames(4096 + 1024).hugetlbPages(2).build();
+        emit("Kernel k = Kernel.builder().model(KernelModel." + model.name() + ").memoryFrames(4096 + 1024).hugetlbPages(2).build();");
         procs.add(new Proc(kernel.spawn("P0"), "p0"));
         emit("Process p0 = k.spawn(\"P0\");");
     }
@@ -379,6 +380,9 @@ final class World {
         }
         if ((f & MapFlags.POPULATE) != 0) {
             s.add("MapFlags.POPULATE");
+        }
+        if ((f & MapFlags.HUGETLB) != 0) {
+            s.add("MapFlags.HUGETLB");
         }
         return String.join(" | ", s);
     }

@@ -68,9 +68,10 @@ public interface Kernel extends AutoCloseable {
      * @param trace          which events the kernel's trace keeps
      * @param fullInvariantChecks whether every operation also checks every frame and page table
      * @param thp            the transparent huge page setting
+     * @param hugetlbPages   nr_hugepages: the 2 MiB hugetlb pages the pool takes from memory at boot
      */
     record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep, TraceLevel trace,
-            boolean fullInvariantChecks, TransparentHugepage thp) {
+            boolean fullInvariantChecks, TransparentHugepage thp, long hugetlbPages) {
     }
 
     /**
@@ -97,6 +98,7 @@ public interface Kernel extends AutoCloseable {
         private TraceLevel trace = TraceLevel.ALL;
         private boolean fullInvariantChecks;
         private TransparentHugepage thp = TransparentHugepage.NEVER;
+        private long hugetlbPages;
 
         private Builder() {
         }
@@ -184,6 +186,21 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * nr_hugepages: the number of 2 MiB hugetlb pages the pool takes from physical memory when
+         * the kernel is built (the {@code hugepages=} boot parameter); 0, the kernel's default, by
+         * default. If memory is short the pool gets as many as fit, as set_max_huge_pages() does,
+         * and the log says so. {@code mmap(MAP_HUGETLB)} and {@code MAP_HUGE_2MB} reserve and fault
+         * pages of this pool; see {@link Kernel#hugePages()}.
+         */
+        public Builder hugetlbPages(long nr) {
+            if (nr < 0) {
+                throw new IllegalArgumentException("hugetlbPages must be 0 (no pool) or more, was " + nr);
+            }
+            this.hugetlbPages = nr;
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -196,7 +213,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks, thp));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks, thp, hugetlbPages));
         }
     }
 
@@ -286,7 +303,7 @@ public interface Kernel extends AutoCloseable {
      *
      * @return the number of pages migrated (cpages)
      * @throws ErrnoException EINVAL as migrate_vma_setup() returns it: nrPages not positive, no VMA at
-     *                        the address, a range that runs past that VMA's end, or an fs-DAX VMA
+     *                        the address, a range that runs past that VMA's end, an fs-DAX or a hugetlb VMA
      * @throws NullPointerException for a null process or owner
      */
     int migrateVma(Process process, long address, int nrPages, Object owner);
@@ -318,6 +335,9 @@ public interface Kernel extends AutoCloseable {
     /** user->locked_vm in pages: what io_uring has charged. */
     long userLockedVm();
 
+    /** The hugetlb pool's counters, as /proc/meminfo shows them (see {@link Builder#hugetlbPages}). */
+    HugePages hugePages();
+
     /** /sys/kernel/mm/transparent_hugepage/enabled now (see {@link Builder#transparentHugepage}). */
     TransparentHugepage transparentHugepage();
 
@@ -326,6 +346,16 @@ public interface Kernel extends AutoCloseable {
      * already mapped stay (as in the kernel, the knob only steers new faults).
      */
     void setTransparentHugepage(TransparentHugepage setting);
+
+    /**
+     * Writes /proc/sys/vm/nr_hugepages (set_max_huge_pages()): the 2 MiB pool grows by taking
+     * frames from free memory, as far as memory allows, or shrinks by giving back free folios that
+     * no reservation needs; folios in use or reserved stay (the kernel would keep them as surplus
+     * pages). Returns the pool's new size, as reading the file back shows it.
+     *
+     * @throws IllegalArgumentException for a negative number
+     */
+    long setNrHugepages(long nr);
 
     /**
      * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or

@@ -13,8 +13,19 @@ public final class MapFlags {
     /** MAP_POPULATE: fault every page in at once. */
     public static final int POPULATE = 0x8000;
 
+    /** MAP_HUGETLB: anonymous memory from the hugetlb pool (see {@link Kernel.Builder#hugetlbPages}), 2 MiB aligned. */
+    public static final int HUGETLB = 0x40000;
+    /** MAP_HUGE_SHIFT: where MAP_HUGETLB's page size, log2 of its bytes, sits in the flags. */
+    public static final int HUGE_SHIFT = 26;
+    /** MAP_HUGE_MASK (shifted into place): the page-size field. */
+    public static final int HUGE_SIZE_BITS = 0x3f << HUGE_SHIFT;
+    /** MAP_HUGE_2MB: MAP_HUGETLB with 2 MiB pages (the default size). */
+    public static final int HUGE_2MB = 21 << HUGE_SHIFT;
+    /** MAP_HUGE_1GB: MAP_HUGETLB with 1 GiB pages; the model has no 1 GiB pool, so mmap fails with EINVAL. */
+    public static final int HUGE_1GB = 30 << HUGE_SHIFT;
+
     /** Every flag the model knows; any other bit is EINVAL. */
-    public static final int KNOWN = SHARED | PRIVATE | FIXED | ANONYMOUS | POPULATE;
+    public static final int KNOWN = SHARED | PRIVATE | FIXED | ANONYMOUS | POPULATE | HUGETLB | HUGE_SIZE_BITS;
 
     private MapFlags() {
     }
@@ -30,6 +41,11 @@ public final class MapFlags {
         append(sb, flags, FIXED, "MAP_FIXED");
         append(sb, flags, ANONYMOUS, "MAP_ANONYMOUS");
         append(sb, flags, POPULATE, "MAP_POPULATE");
+        append(sb, flags, HUGETLB, "MAP_HUGETLB");
+        if ((flags & HUGE_SIZE_BITS) != 0) {
+            int log = (flags & HUGE_SIZE_BITS) >>> HUGE_SHIFT;
+            append(sb, flags, flags & HUGE_SIZE_BITS, log == 21 ? "MAP_HUGE_2MB" : log == 30 ? "MAP_HUGE_1GB" : "(" + log + " << MAP_HUGE_SHIFT)");
+        }
         if ((flags & ~KNOWN) != 0) {
             append(sb, flags, flags & ~KNOWN, "0x" + Integer.toHexString(flags & ~KNOWN));
         }

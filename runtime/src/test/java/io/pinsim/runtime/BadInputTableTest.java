@@ -105,7 +105,7 @@ class BadInputTableTest {
         t.type(Kernel.class).type(Kernel.Builder.class);
         t.noInput(Kernel.class, "builder()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
-                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()");
+                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()", "hugePages()");
         t.noInput(Kernel.Builder.class, "build()");
         t.method(Kernel.class, "hex(long)", f -> args(0L))
                 .bad("-1, an address above TASK_SIZE", ok("printed as the unsigned address the kernel sees"), 0, -1L);
@@ -161,6 +161,12 @@ class BadInputTableTest {
                 .bad("STEPS", ok("every level is valid"), 0, io.pinsim.runtime.trace.TraceLevel.STEPS);
         t.method(Kernel.Builder.class, "transparentHugepage(TransparentHugepage)", f -> Kernel.builder(), f -> args(TransparentHugepage.ALWAYS))
                 .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER);
+        t.method(Kernel.class, "setNrHugepages(long)", f -> f.k, f -> args(2L))
+                .bad("-1", iae("0 or more"), 0, -1L)
+                .bad("more than memory holds", ok("the pool grows as far as memory allows"), 0, 1L << 40);
+        t.method(Kernel.Builder.class, "hugetlbPages(long)", f -> Kernel.builder(), f -> args(4L))
+                .bad("-1 pages", iae("0 (no pool) or more"), 0, -1L)
+                .bad("0 pages", ok("no pool, the kernel's default"), 0, 0L);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }
@@ -197,6 +203,9 @@ class BadInputTableTest {
                 .bad("length Long.MAX_VALUE", errno(ENOMEM, "does not fit"), 0, Long.MAX_VALUE)
                 .bad("neither MAP_SHARED nor MAP_PRIVATE", errno(EINVAL, "MAP_SHARED and MAP_PRIVATE"), 2, MapFlags.ANONYMOUS)
                 .bad("no MAP_ANONYMOUS and no file", errno(EBADF, "no MAP_ANONYMOUS"), 2, MapFlags.PRIVATE)
+                .bad("MAP_HUGETLB with an empty hugetlb pool", errno(ENOMEM, "hugetlb_reserve_pages"), 2, ANON_PRIVATE | MapFlags.HUGETLB)
+                .bad("MAP_HUGETLB|MAP_HUGE_1GB (no 1 GiB pool)", errno(EINVAL, "no hugetlb pool of 1 GiB"), 2, ANON_PRIVATE | MapFlags.HUGETLB | MapFlags.HUGE_1GB)
+                .bad("MAP_HUGETLB with page size 2^22", errno(EINVAL, "no hugetlb pool"), 2, ANON_PRIVATE | MapFlags.HUGETLB | (22 << MapFlags.HUGE_SHIFT))
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mmap(long,long,int,int)", f -> f.a, f -> args(0L, (long) PAGE, RW, ANON_PRIVATE))
                 .bad("MAP_FIXED at an unaligned address", errno(EINVAL, "not page aligned"), f -> args(f.buf + 1, (long) PAGE, RW, FIXED))
@@ -221,6 +230,7 @@ class BadInputTableTest {
                 .bad("offset -4096", errno(EOVERFLOW, "file_mmap_ok"), 5, (long) -PAGE)
                 .bad("an offset whose last page is past MAX_LFS_FILESIZE", errno(EOVERFLOW, "file_mmap_ok"), 5, Long.MAX_VALUE & -PAGE)
                 .bad("MAP_ANONYMOUS with a file", errno(EINVAL, "MAP_ANONYMOUS with a file"), 3, MapFlags.SHARED | MapFlags.ANONYMOUS)
+                .bad("MAP_HUGETLB with a file not on hugetlbfs", errno(EINVAL, "not on hugetlbfs"), 3, MapFlags.SHARED | MapFlags.HUGETLB)
                 .bad("length 0", errno(EINVAL, "length is 0"), 1, 0L)
                 .bad("a file open only for writing", errno(EACCES, "not open for reading"), 4, f -> f.wronly)
                 .bad("MAP_SHARED|PROT_WRITE of a read-only file", errno(EACCES, "not open for writing"), 4, f -> f.rdonly)

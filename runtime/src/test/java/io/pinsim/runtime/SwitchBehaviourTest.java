@@ -22,6 +22,8 @@ import io.pinsim.runtime.model.ForkPinned;
 import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
+import io.pinsim.runtime.model.HugetlbForkPinned;
+import io.pinsim.runtime.model.HugetlbMadvDontneed;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
@@ -1047,6 +1049,77 @@ class SwitchBehaviourTest {
             a.write(p, fill('W', 1));
             assertThat(a.frameAt(p).pfn()).isEqualTo(ref.frame(0).pfn());
             assertThat(writeReusesGupHeldThp(KernelModel.LINUX_6_6)).as("not exclusive after fork, page_count() 2").isFalse();
+        }
+    }
+
+    @Nested
+    class HugetlbForkPinnedValues {
+        private static final int HPAGE = 2 << 20;
+
+        /** A forks while a device pins its private hugetlb folio, then writes: whether the pin still sees A's memory. */
+        private boolean pinFollowsTheParent(KernelModel model) {
+            Kernel k = Fixtures.builder(model).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            GupPages pin = a.pinUserPages(p, 1, Foll.WRITE | Foll.LONGTERM, "dev");
+            Process child = a.fork();
+            a.write(p, fill('W', 1));
+            assertThat(seen(child, p)).as("the child keeps its copy-on-write view").isEqualTo('A');
+            return pin.frame(0).read(0, 1)[0] == 'W';
+        }
+
+        @Test
+        void shareWrprotectSharesThePinnedFolioSoTheParentsWriteCopiesAwayFromThePin() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_5_10)).isFalse();
+        }
+
+        @Test
+        void cowIfNeedsCowForDmaCopiesThePinnedFolioForTheChildAtFork() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_5_10.with(HugetlbForkPinned.COW_IF_NEEDS_COW_FOR_DMA))).isTrue();
+        }
+
+        @Test
+        void cowIfDupAnonRmapFailsCopiesAnExclusivePinnedFolioAndSharesAnUnpinnedOne() {
+            assertThat(pinFollowsTheParent(KernelModel.LINUX_6_6)).isTrue();
+            Kernel k = Fixtures.builder(KernelModel.LINUX_6_6).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            Process child = a.fork();
+            assertThat(child.frameAt(p).pfn()).isEqualTo(a.frameAt(p).pfn());
+            assertThat(a.frameAt(p).isAnonExclusive()).as("shared with the child").isFalse();
+        }
+    }
+
+    @Nested
+    class HugetlbMadvDontneedValues {
+        private static final int HPAGE = 2 << 20;
+
+        @Test
+        void refusedIsEinvalAndChangesNothing() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_5_10).hugetlbPages(1).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            assertThatThrownBy(() -> a.madvise(p, HPAGE, Advice.DONTNEED)).isInstanceOf(ErrnoException.class).hasMessageContaining("can_madv_lru_vma");
+            assertThat(seen(a, p)).isEqualTo('A');
+        }
+
+        @Test
+        void zapAlignedUnmapsWholeHugePagesAndRefusesAnUnalignedStart() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_6_6).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(2L * HPAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            a.write(p + HPAGE, fill('B', 1));
+            assertThatThrownBy(() -> a.madvise(p + PAGE, HPAGE, Advice.DONTNEED)).isInstanceOf(ErrnoException.class).hasMessageContaining("madvise_dontneed_free_valid_vma");
+            // the end is rounded down: only the first huge page goes
+            a.madvise(p, HPAGE + PAGE, Advice.DONTNEED);
+            assertThat(a.frameAt(p)).isNull();
+            assertThat(seen(a, p + HPAGE)).isEqualTo('B');
+            assertThat(k.hugePages().free()).as("the private folio went back to the pool").isEqualTo(1);
+            assertThat(seen(a, p)).as("a new zeroed folio on the next touch").isEqualTo((char) 0);
         }
     }
 

@@ -23,6 +23,10 @@ class KernelModelTest {
             Row.of(CowReuse.MAPCOUNT_PLUS_SWAPCOUNT, CowReuse.MAPCOUNT_PLUS_SWAPCOUNT, CowReuse.REFCOUNT_EQ_1, CowReuse.ANON_EXCLUSIVE, CowReuse.ANON_EXCLUSIVE),
             // B3: do_huge_pmd_wp_page() kept the mapcount rule until 5.17 (3bff7e3f1f16, 5.18); 3917c80280c9 (5.8) splits instead of copying 2 MiB.
             Row.of(ThpCow.MAPCOUNT_COPY_HUGE, ThpCow.MAPCOUNT_SPLIT, ThpCow.MAPCOUNT_SPLIT, ThpCow.ANON_EXCLUSIVE_SPLIT, ThpCow.ANON_EXCLUSIVE_SPLIT),
+            Row.of(HugetlbForkPinned.SHARE_WRPROTECT, HugetlbForkPinned.SHARE_WRPROTECT, HugetlbForkPinned.SHARE_WRPROTECT,
+                    HugetlbForkPinned.COW_IF_DUP_ANON_RMAP_FAILS, HugetlbForkPinned.COW_IF_DUP_ANON_RMAP_FAILS),
+            Row.of(HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.REFUSED, HugetlbMadvDontneed.ZAP_ALIGNED,
+                    HugetlbMadvDontneed.ZAP_ALIGNED),
             Row.of(SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT, SwapinWriteReuse.MAPCOUNT_PLUS_SWAPCOUNT,
                     SwapinWriteReuse.ANON_EXCLUSIVE, SwapinWriteReuse.ANON_EXCLUSIVE),
             Row.of(GupReadOnShared.RETURN_SHARED, GupReadOnShared.FORCE_COW_BREAK, GupReadOnShared.RETURN_SHARED, GupReadOnShared.UNSHARE_IF_PIN,
@@ -252,7 +256,8 @@ class KernelModelTest {
         // 41 for the shipped values, + TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN on LINUX_4_19 (no pin accounting),
         // + ForkPinned.PROPOSAL_REQUIRE_DONTFORK on LINUX_4_19 (no pin accounting) and on LINUX_6_1 and LINUX_6_6
         // (RdmaCopyOnFork.REPORTED needs an early copy)
-        assertThat(refused).isEqualTo(45);
+        // + HugetlbForkPinned.COW_IF_NEEDS_COW_FOR_DMA on LINUX_4_19 and COW_IF_DUP_ANON_RMAP_FAILS on 4.19, 5.8 and 5.10
+        assertThat(refused).isEqualTo(49);
     }
 
     private static Switch parse(String label) {

@@ -176,7 +176,10 @@ public final class SvaBond implements IommuSva, MmuNotifierListener {
                 long pte = mm.pt.get(vpn);
                 if (Pte.isPresent(pte) && (!write || Pte.isWrite(pte))) {
                     Page p = Pte.pfn(pte) == 0 ? core.zeroPage() : core.frameOfPte(pte);
-                    if (write) {
+                    if (write && mm.pt.getPmd(vpn) != 0) {
+                        // a PMD-mapped THP or hugetlb folio: the walk sets the huge entry's dirty bit
+                        mm.pt.setPmd(vpn, mm.pt.getPmd(vpn) | Pte.DIRTY | Pte.YOUNG);
+                    } else if (write) {
                         mm.pt.set(vpn, pte | Pte.DIRTY | Pte.YOUNG);
                     }
                     iotlb.put(vpn, new Entry(p, Pte.isWrite(pte)));

@@ -285,10 +285,24 @@ public final class KernelImpl implements Kernel, DriverHost {
     }
 
     @Override
+    public io.pinsim.runtime.HugePages hugePages() {
+        return new io.pinsim.runtime.HugePages(core.hugetlb.total(), core.hugetlb.free(), core.hugetlb.reserved());
+    }
+
+    @Override
     public void setTransparentHugepage(TransparentHugepage setting) {
         java.util.Objects.requireNonNull(setting, "setting");
         requireOpen();
         core.run("kernel", "echo " + setting.name().toLowerCase(java.util.Locale.ROOT) + " > /sys/kernel/mm/transparent_hugepage/enabled", -1, () -> core.thp = setting);
+    }
+
+    @Override
+    public long setNrHugepages(long nr) {
+        if (nr < 0) {
+            throw new IllegalArgumentException("nr_hugepages must be 0 or more, was " + nr);
+        }
+        requireOpen();
+        return core.op("kernel", "echo " + nr + " > /proc/sys/vm/nr_hugepages", -1, () -> core.hugetlb.resize(nr));
     }
 
     @Override

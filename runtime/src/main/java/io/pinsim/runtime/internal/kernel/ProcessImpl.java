@@ -171,6 +171,7 @@ public final class ProcessImpl implements MmOwner {
         if (!Pte.isPresent(pte)) {
             return null;
         }
+        // frameOfPte(): a subpage of a PMD-mapped folio is created on first use
         return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
     }
 

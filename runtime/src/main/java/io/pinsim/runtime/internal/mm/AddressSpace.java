@@ -19,6 +19,8 @@ public final class AddressSpace {
     public final Host inode;
     public final NavigableMap<Long, Page> pages = new TreeMap<>();
     public final List<VmArea> vmas = new ArrayList<>(2);
+    /** A hugetlbfs inode's reservations (null for any other page cache). */
+    Hugetlb.FileResv hugetlbResv;
     /**
      * mapping-&gt;invalidate_lock (730633f0b7f9, 5.15; ext4's i_mmap_sem before it, ea3d7209ca01, 4.5):
      * truncate and hole punch hold it for write from unmap_mapping_range() to truncate_inode_pages(),

@@ -86,6 +86,9 @@ public final class Collapse {
 
     /** hugepage_vma_check() without the sysfs setting (MADV_COLLAPSE ignores it): null if eligible, else why not. */
     static String ineligible(VmArea v) {
+        if ((v.flags & VmArea.VM_HUGETLB) != 0) {
+            return "a hugetlb mapping (hugepage_vma_check() refuses VM_HUGETLB)";
+        }
         if ((v.flags & VmArea.VM_NOHUGEPAGE) != 0) {
             return "MADV_NOHUGEPAGE";
         }
@@ -216,7 +219,7 @@ public final class Collapse {
      */
     void mergeRange(Mm mm, long start, long end) {
         for (VmArea v : mm.vmasIn(start & -NR, (end + NR - 1) & -NR)) {
-            if (mm.vmas.get(v.startVpn) == v) {
+            if (mm.vmas.get(v.startVpn) == v && (v.flags & VmArea.VM_HUGETLB) == 0) {
                 mergeFrom(mm, v, (end + NR - 1) & -NR);
             }
         }

@@ -16,7 +16,7 @@ import io.pinsim.runtime.trace.TraceKind;
  * kernel/fork.c drives it (see the kernel's fork steps).
  */
 public final class CopyPageRange {
-    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE, DEVICE_PRIVATE, REFUSE }
+    private enum Decision { SHARE, COPY, SWAP, ZERO, HUGE_SHARE, HUGE_COPY, DEVICE_PRIVATE, REFUSE }
 
     private final MmCore k;
     private final Mm src;
@@ -65,7 +65,7 @@ public final class CopyPageRange {
 
     /** Whether the next {@link #applyPte()} copies the page (rather than sharing it). */
     public boolean copiesNext() {
-        return decision == Decision.COPY;
+        return decision == Decision.COPY || decision == Decision.HUGE_COPY;
     }
 
     /**
@@ -116,6 +116,12 @@ public final class CopyPageRange {
                 }
                 b.write(Page.objectId(Pte.pfn(pte))).write("alloc");
             }
+            case HUGE_COPY -> {
+                if (k.hugetlb.free() - k.hugetlb.reserved() <= 0) {
+                    return Footprint.ALL;
+                }
+                b.write(Page.objectId(Pte.pfn(pte))).write("alloc");
+            }
             default -> throw new IllegalStateException(decision.name());
         }
         return b.build();
@@ -150,8 +156,8 @@ public final class CopyPageRange {
         if (huge >= 0 && (vpn < 0 || huge < vpn)) {
             vpn = huge;
             pte = src.pt.getPmd(huge);
-            decision = copyHugePmd(k.frameOfPte(pte));
-            if (decision == Decision.HUGE_SHARE) {
+            decision = Hugetlb.isHugetlb(vma) ? copyHugetlb(k.frameOfPte(pte)) : copyHugePmd(k.frameOfPte(pte));
+            if (decision == Decision.HUGE_SHARE || decision == Decision.HUGE_COPY) {
                 return true;
             }
             vpn = src.pt.nextPopulated(cursor, vma.endVpn);
@@ -264,6 +270,21 @@ public final class CopyPageRange {
         return Decision.HUGE_SHARE;
     }
 
+    /**
+     * copy_hugetlb_page_range() for one hugetlb folio: copy it for the child now if the model's
+     * {@link io.pinsim.runtime.model.HugetlbForkPinned} says so, else share it (it stops being
+     * exclusive); a hugetlb folio is never split.
+     */
+    private Decision copyHugetlb(Page h) {
+        why = Hugetlb.forkCopyReason(k, src, h, cow);
+        if (why != null) {
+            return Decision.HUGE_COPY;
+        }
+        HugeMemory.setFolioExclusive(h, false);
+        k.touch(h);
+        return Decision.HUGE_SHARE;
+    }
+
     /** Decides to share: an exclusive anonymous page is exclusive no more (ClearPageAnonExclusive()). */
     private Decision share(Page f) {
         if (f.isAnonExclusive()) {
@@ -299,6 +320,15 @@ public final class CopyPageRange {
                 dst.pt.setPmd(vpn, p & ~Pte.YOUNG);
                 k.touch(k.frameOfPte(p));
                 shared += HugeMemory.HPAGE_PMD_NR;
+                cursor = vpn + HugeMemory.HPAGE_PMD_NR;
+                return null;
+            }
+            case HUGE_COPY -> {
+                Page old = k.frameOfPte(pte);
+                if (!new Hugetlb(k).forkCopy(dst, vma, vpn, old, actor, why)) {
+                    return old;
+                }
+                copied += HugeMemory.HPAGE_PMD_NR;
                 cursor = vpn + HugeMemory.HPAGE_PMD_NR;
                 return null;
             }

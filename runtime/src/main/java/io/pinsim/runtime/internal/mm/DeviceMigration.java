@@ -252,6 +252,15 @@ public final class DeviceMigration {
         List<Page> out = new ArrayList<>(nrPages);
         for (long vpn = startVpn; vpn < startVpn + nrPages; vpn++) {
             VmArea v = mm.findVma(vpn);
+            if (Hugetlb.isHugetlb(v)) {
+                // page_make_device_exclusive() works on small anonymous pages; the model makes no hugetlb folio exclusive
+                out.add(null);
+                continue;
+            }
+            if (mm.pt.getPmd(vpn) != Pte.NONE) {
+                // get_user_pages_remote(FOLL_SPLIT_PMD): a PMD-mapped THP is split first
+                new HugeMemory(k).splitHugePmd(mm, vpn, actor, "make_device_exclusive (FOLL_SPLIT_PMD)");
+            }
             long pte = mm.pt.get(vpn);
             if (!Pte.isPresent(pte) || !Pte.isWrite(pte)) {
                 Faults.Result r = new Faults(k).handlePteFault(mm, v, vpn, Faults.WRITE, actor);

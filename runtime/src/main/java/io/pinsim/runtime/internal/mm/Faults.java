@@ -37,6 +37,10 @@ public final class Faults {
 
     /** handle_pte_fault(): the VMA permits the access; resolve the PTE at vpn. */
     public Result handlePteFault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
+        if ((vma.flags & VmArea.VM_HUGETLB) != 0) {
+            // handle_mm_fault(): is_vm_hugetlb_page() -> hugetlb_fault()
+            return new Hugetlb(k).fault(mm, vma, vpn, flags, actor);
+        }
         // __handle_mm_fault(): the PMD level first (create_huge_pmd() / wp_huge_pmd()); a null result is VM_FAULT_FALLBACK.
         long pmd = mm.pt.getPmd(vpn);
         HugeMemory huge = new HugeMemory(k);

@@ -112,8 +112,15 @@ final class Invariants {
     /** Checks every frame against every PTE that maps it, and every PTE of every address space. */
     void checkAll(Collection<Page> frames, Collection<Mm> mms) {
         boolean forking = k.debug().forkInProgress();
+        long hugetlbFolios = 0;
         for (Page f : frames) {
             checkFrame(f, forking, true);
+            hugetlbFolios += !f.isFree() && f.isHead() && f.isHugetlb() ? 1 : 0;
+        }
+        // the hugetlb pool: every folio is free or in use, and no more is reserved than is free
+        String pool = k.hugetlb.check(hugetlbFolios);
+        if (pool != null) {
+            fail("hugetlb-pool", pool);
         }
         for (Mm mm : mms) {
             checkPageTable(mm);
@@ -367,6 +374,10 @@ final class Invariants {
                 fail("pmd-maps-non-thp", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " that maps no live THP head");
             }
             checkAnonIndex(p, vma, v, h);
+            if (vma != null && h.isHugetlb() != Hugetlb.isHugetlb(vma)) {
+                fail("hugetlb-mapping", "process \"" + p.name() + "\" maps " + (h.isHugetlb() ? "hugetlb folio #" : "THP #") + h.pfn() + " at "
+                        + Kernel.hex(v << Kernel.PAGE_SHIFT) + " in " + vma + ": hugetlb folios belong in hugetlb VMAs only, THPs never");
+            }
         }
         mm.pt.forEach(0, Long.MAX_VALUE >>> Kernel.PAGE_SHIFT, (vpn, pte) -> {
             if (mm.findVmaOrDetached(vpn) == null) {
@@ -377,6 +388,10 @@ final class Invariants {
             }
             if (Pte.isPresent(pte) && Pte.pfn(pte) != 0) {
                 checkAnonIndex(p, mm.findVma(vpn), vpn, k.frame(Pte.pfn(pte)));
+            }
+            if (Pte.isPresent(pte) && k.frame(Pte.pfn(pte)).isHugetlb()) {
+                fail("hugetlb-pte-mapped", "process \"" + p.name() + "\" maps a page of hugetlb folio #" + k.frame(Pte.pfn(pte)).compoundHead().pfn()
+                        + " by a PTE at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ": hugetlb folios are never split");
             }
             if (Pte.isDevicePrivate(pte) && (k.deviceMemory.page(Pte.slot(pte)) == null || k.deviceMemory.page(Pte.slot(pte)).isFree())) {
                 fail("device-private-entry-dangling", "process \"" + p.name() + "\" has a device-private entry at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)

@@ -53,6 +53,10 @@ public final class Madvise {
         if (mm.vmasIn(start, end).isEmpty()) {
             throw new ErrnoException(Errno.ENOMEM, "madvise", "no mapping in " + Kernel.hex(addr) + "+" + length);
         }
+        if (advice != Advice.DONTNEED && advice != Advice.PAGEOUT && advice != Advice.POPULATE_READ && advice != Advice.POPULATE_WRITE) {
+            // madvise_update_vma() splits the VMAs at the range's ends; a hugetlb VMA refuses inside a huge page
+            Hugetlb.checkSplit(mm, start, end, "madvise");
+        }
         if (advice == Advice.COLLAPSE) {
             new Collapse(k).mergeRange(mm, start, end);
         }
@@ -66,7 +70,7 @@ public final class Madvise {
             long to = Math.min(v.endVpn, end);
             // As in madvise_walk_vmas(): a VMA that refuses stops the walk; earlier VMAs keep the advice.
             validate(v, advice);
-            apply(v, from, to, advice);
+            apply(v, from, (v.flags & VmArea.VM_HUGETLB) != 0 ? Hugetlb.madviseEnd(k, v, from, to, advice) : to, advice);
             cursor = to;
         }
         if (cursor < end || hole) {

@@ -80,7 +80,7 @@ public final class Migration {
     /**
      * migrate_vma_setup()'s argument checks, all -EINVAL: no pages (nr_pages <= 0), no VMA at the
      * start (args->vma; the driver finds it with find_vma()), a range that leaves that VMA
-     * (args->end > vma->vm_end), or an fs-DAX VMA (vma_is_dax()). Nothing is invalidated then.
+     * (args->end > vma->vm_end), an fs-DAX VMA (vma_is_dax()) or a hugetlb one. Nothing is invalidated then.
      * Returns the VMA; migrations to device memory ({@link DeviceMigration}) make the same checks.
      */
     static VmArea migrateVmaSetupChecks(Mm mm, long startVpn, int nrPages) {
@@ -97,6 +97,9 @@ public final class Migration {
         }
         if (v.isFsDax()) {
             throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", v + " is fs-DAX (vma_is_dax)");
+        }
+        if (Hugetlb.isHugetlb(v)) {
+            throw new ErrnoException(Errno.EINVAL, "migrate_vma_setup", v + " is a hugetlb mapping (is_vm_hugetlb_page)");
         }
         return v;
     }

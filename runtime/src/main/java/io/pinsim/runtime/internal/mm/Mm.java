@@ -156,6 +156,8 @@ public final class Mm {
         VmArea tail = new VmArea(this, vpn, v.endVpn, v.flags, v.mapping, v.indexOf(vpn), v.file);
         tail.hasAnonVma = v.hasAnonVma;
         tail.anonShift = v.anonShift;
+        tail.hugetlbResv = v.hugetlbResv;
+        tail.hugetlbUnmapped = v.hugetlbUnmapped;
         v.endVpn = vpn;
         vmas.put(vpn, tail);
         if (v.mapping != null) {
@@ -172,6 +174,11 @@ public final class Mm {
         kernel.debug().vmaRemoved(this, v.startVpn, v.endVpn);
         if (v.mapping != null) {
             v.mapping.vmas.remove(v);
+        }
+        if ((v.flags & VmArea.VM_HUGETLB) != 0) {
+            new Hugetlb(kernel).closeVma(v);
+        }
+        if (v.mapping != null) {
             if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {
                 shmemEvictInode(v.mapping, v.start());
             }
@@ -192,7 +199,10 @@ public final class Mm {
         int n = shmem.pages.size();
         for (Page f : List.copyOf(shmem.pages.values())) {
             shmem.pages.remove(f.index);
-            f.mapping = null;
+            for (Page p : f.createdSubpages()) {
+                // a hugetlb folio's tails point at the page cache too
+                p.mapping = null;
+            }
             kernel.leftPageCache(f, shmem);
             kernel.maybeFree(f);
             held += f.isFree() ? 0 : 1;

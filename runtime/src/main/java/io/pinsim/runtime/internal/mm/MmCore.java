@@ -81,6 +81,8 @@ public final class MmCore {
     public TransparentHugepage thp;
     /** The huge zero page, allocated on first use. */
     public final HugeZeroPage hugeZero = new HugeZeroPage(this);
+    /** The 2 MiB hugetlb pool (nr_hugepages). */
+    public final HugetlbPool hugetlb;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -103,6 +105,7 @@ public final class MmCore {
         this.pinnedAnonExclusive = anonExclusiveEra
                 && model.get(GupReadOnShared.class) != GupReadOnShared.RETURN_SHARED
                 && model.get(ForkPinned.class) != ForkPinned.SHARE_WRPROTECT
+                && model.get(io.pinsim.runtime.model.HugetlbForkPinned.class) != io.pinsim.runtime.model.HugetlbForkPinned.SHARE_WRPROTECT
                 && model.get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ;
         this.thp = config.thp();
         this.lockdep = new LockdepImpl(config.lockdep(), trace, log);
@@ -112,6 +115,7 @@ public final class MmCore {
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
         frames.set(0, zeroPage);
+        this.hugetlb = new HugetlbPool(this, config.hugetlbPages());
     }
 
     public KernelModel model() {
@@ -200,7 +204,7 @@ public final class MmCore {
      * GUP taking pins only on exclusive pages (R/O pins unshare, a7f226604170, or break COW,
      * 17839856fd58), fork never sharing a page that may be pinned (page_try_dup_anon_rmap(), or the
      * early copy of 70e806e4e645) and GUP-fast backing off while fork clears the flag
-     * (write_protect_seq, 57efa1fe5957). A variant without one of them runs, and its pins can go
+     * (write_protect_seq, 57efa1fe5957), for hugetlb folios too (HugetlbForkPinned). A variant without one of them runs, and its pins can go
      * stale exactly as the kernel's would; the invariant is only checked where it holds.
      */
     public boolean pinnedAnonPagesExclusive() {
@@ -383,6 +387,15 @@ public final class MmCore {
         return pfn;
     }
 
+    /** Gives nr frames from pfn on back to the page allocator (a hugetlb pool that shrinks). */
+    void releasePfns(long pfn, long nr) {
+        for (long i = 0; i < nr; i++) {
+            freePfns = freeCount == freePfns.length ? Arrays.copyOf(freePfns, freeCount * 2) : freePfns;
+            freePfns[freeCount++] = pfn + i;
+        }
+        used -= nr;
+    }
+
     /** Enters a compound head, or a tail created on first use ({@link Page#subpage}), in the frame table. */
     void setFrame(Page p) {
         frames.set(p.pfn(), p);
@@ -409,6 +422,14 @@ public final class MmCore {
         for (Page p : h.createdSubpages()) {
             p.flags |= Page.FREE;
             touch(p);
+        }
+        if (h.isHugetlb()) {
+            // free_huge_folio(): back to the hugetlb pool, not to the page allocator
+            for (Page p : h.createdSubpages()) {
+                frames.set(p.pfn(), null);
+            }
+            hugetlb.release(h);
+            return;
         }
         for (int i = 0; i < h.nrPages(); i++) {
             frames.set(h.pfn() + i, null);

@@ -76,6 +76,9 @@ public final class Mmap {
                     ? "flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) : "prot bits 0x" + Integer.toHexString(prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)))
                     + ", as the kernel does");
         }
+        if ((flags & MapFlags.HUGETLB) != 0) {
+            return new Hugetlb(kernel).mmap(this, mm, name, addr, length, prot, flags, file);
+        }
         long pages = MmCore.pages(length);
         long startVpn;
         if ((flags & MapFlags.FIXED) != 0) {
@@ -93,6 +96,7 @@ public final class Mmap {
                         + Kernel.MMAP_MIN_ADDR + ", security_mmap_addr)");
             }
             startVpn = addr >>> Kernel.PAGE_SHIFT;
+            Hugetlb.checkSplit(mm, startVpn, startVpn + pages, "mmap");
             unmapRange(startVpn, startVpn + pages);
         } else {
             startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
@@ -145,6 +149,7 @@ public final class Mmap {
                 throw new ErrnoException(Errno.EINVAL, "munmap", length <= 0 ? "length is " + length : "range is outside the user address space");
             }
             long start = addr >>> Kernel.PAGE_SHIFT;
+            Hugetlb.checkSplit(mm, start, start + MmCore.pages(length), "munmap");
             unmapRange(start, start + MmCore.pages(length));
         });
     }
@@ -182,6 +187,7 @@ public final class Mmap {
             if (mm.findVma(start) == null) {
                 throw new ErrnoException(Errno.ENOMEM, "mprotect", "no mapping at " + Kernel.hex(addr));
             }
+            Hugetlb.checkSplit(mm, start, end, "mprotect");
             long cursor = start;
             for (VmArea v : mm.vmasIn(start, end)) {
                 if (v.startVpn > cursor) {
@@ -379,7 +385,7 @@ public final class Mmap {
             }
             if (r == Faults.Result.SIGBUS) {
                 // eb2faa513c24: MADV_POPULATE_(READ|WRITE) report SIGBUS as -EFAULT.
-                throw new ErrnoException(Errno.EFAULT, "populate", "SIGBUS at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + ": beyond the end of " + v.mapping.name());
+                throw new ErrnoException(Errno.EFAULT, "populate", "SIGBUS at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + (v.mapping != null && v.inode() != null ? ": beyond the end of " + v.mapping.name() : ": no page for " + v + " (hugetlb_no_page)"));
             }
         }
     }

@@ -24,7 +24,8 @@ import java.util.List;
  * an unmapped range succeeded, a departure for the older models). MREMAP_DONTUNMAP follows the
  * model's {@link MremapDontunmap}. Not modelled: VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
  * from may_expand_vm()), vma_merge() of the new VMA with its neighbours (the model never merges
- * VMAs), and hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables()).
+ * VMAs), and hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables(), 5.16+: the model refuses
+ * them with EINVAL on every model, as vma_to_resize() did before 5.16).
  */
 public final class Mremap {
     private final MmOwner owner;
@@ -150,6 +151,10 @@ public final class Mremap {
         if ((flags & MremapFlags.DONTUNMAP) != 0 && k.model().get(MremapDontunmap.class) == MremapDontunmap.PRIVATE_ANON
                 && (vma.mapping != null || vma.isShared())) {
             throw einval("MREMAP_DONTUNMAP of " + vma + ": only private anonymous mappings (vma_to_resize, e346b3813067; any mapping from a4609387859f, 5.13)");
+        }
+        if ((vma.flags & VmArea.VM_HUGETLB) != 0) {
+            throw einval("mremap of the hugetlb mapping " + vma + " is not modelled: vma_to_resize() refused hugetlb VMAs before 5.16; 5.16+"
+                    + " moves 2 MiB-aligned ones (550a7d60bd5e, move_hugetlb_page_tables()), which the model answers with EINVAL too");
         }
         if (oldLen == 0 && (vma.flags & (VmArea.VM_SHARED | VmArea.VM_MAYSHARE)) == 0) {
             throw einval("old length 0 duplicates a mapping, which only a shared mapping may do (vma_to_resize, dba58d3b8c50)");

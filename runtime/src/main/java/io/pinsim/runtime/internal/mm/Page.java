@@ -31,6 +31,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     public static final int BUFFERS = 1 << 5;
     /** An fs-DAX page: the file's block itself (ZONE_DEVICE), mapped without a page-cache copy. */
     public static final int DAX = 1 << 6;
+    /** PageHuge(): a folio of the hugetlb pool (folio_test_hugetlb()); freed back to the pool, never to the page allocator. */
+    static final int HUGETLB = 1 << 7;
 
     /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
@@ -125,6 +127,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
             t.compound = this;
             t.flags = flags & (ANON | ANON_EXCLUSIVE | DIRTY);
             t.anonVma = anonVma;
+            t.mapping = mapping;
             t.index = index + i;
             t.allocStep = allocStep;
             subpages[i] = t;
@@ -226,6 +229,11 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         }
     }
 
+    /** PageHuge() / folio_test_hugetlb(): a page of a hugetlb pool folio. */
+    public boolean isHugetlb() {
+        return (compoundHead().flags & HUGETLB) != 0;
+    }
+
     @Override
     public boolean isDirty() {
         return (flags & DIRTY) != 0;
@@ -303,7 +311,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         }
         int r = 0;
         for (Page p : subpages) {
-            if (p != null && p.refs != null) {
+            if (p != null && (p.refs != null || p == this)) {
                 r += p.ownRefs(1);
             }
         }
@@ -321,7 +329,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     /** The references held on this very page, each pin counting pinWeight. */
     private int ownRefs(int pinWeight) {
         int r = isZeroPage() ? 1 : 0;
-        if (mapping != null) {
+        if (mapping != null && !(compound instanceof Page)) {
+            // the page cache holds the folio once, by its head
             r++;
         }
         if (swapSlot != null) {
@@ -433,7 +442,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         }
         if (isCompound()) {
             Page h = compoundHead();
-            sb.append(", subpage ").append(pfn - h.pfn).append(" of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? " (PMD-mapped)" : " (PTE-mapped)");
+            sb.append(", subpage ").append(pfn - h.pfn).append(h.isHugetlb() ? " of hugetlb folio #" : " of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? " (PMD-mapped)" : " (PTE-mapped)");
         }
         sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
         if (kernel.pinsAreBiased()) {

@@ -78,6 +78,11 @@ public final class Reclaim {
             return false;
         }
         Page f = k.frameOfPte(pte);
+        if (f.isCompound() && f.compoundHead().isHugetlb()) {
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "hugetlb folio #" + f.compoundHead().pfn()
+                    + " is never reclaimed: hugetlb folios are not on the LRU (isolate_lru_folio() never sees them)");
+            return false;
+        }
         if (f.isCompound()) {
             // a THP: swapped out whole while PMD-mapped, else split first (see ThpReclaim)
             ThpReclaim thp = new ThpReclaim(k);

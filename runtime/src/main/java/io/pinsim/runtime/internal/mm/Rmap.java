@@ -62,6 +62,9 @@ public final class Rmap {
 
     /** The PMD mappings of a THP head (compound_mapcount()): the mms of its family whose PMD maps it. */
     int pmdMapcount(Page h) {
+        if (!h.isAnon() && h.mapping != null) {
+            return filePmdMappings(h);
+        }
         if (!h.isAnon() || h.anonVma == null) {
             return 0;
         }
@@ -81,6 +84,10 @@ public final class Rmap {
      * mappings add to the folio's refcount. One walk of the 2 MiB range per mm of the family.
      */
     int folioMappings(Page h) {
+        if (!h.isAnon() && h.mapping != null) {
+            // a page-cache folio mapped by PMDs only: a shared hugetlb folio (hugetlbfs never maps by PTE)
+            return filePmdMappings(h);
+        }
         if (!h.isAnon() || h.anonVma == null) {
             return 0;
         }
@@ -159,6 +166,21 @@ public final class Rmap {
             }
         }
         return -1;
+    }
+
+    /** The PMD entries of the VMAs of the folio's page cache that map it (a shared hugetlb folio's mappings, i_mmap). */
+    private static int filePmdMappings(Page h) {
+        int n = 0;
+        java.util.List<VmArea> vmas = h.mapping.vmas;
+        for (int i = 0; i < vmas.size(); i++) {
+            VmArea v = vmas.get(i);
+            long vpn = v.vpnOf(h.index);
+            if (vpn >= 0) {
+                long pmd = v.mm.pt.getPmd(vpn);
+                n += Pte.isPresent(pmd) && Pte.pfn(pmd) == h.pfn() ? 1 : 0;
+            }
+        }
+        return n;
     }
 
     /** An upper bound of the mapcount that costs no page-table lookups. */

@@ -22,6 +22,8 @@ public final class VmArea implements io.pinsim.runtime.Vma {
     static final int VM_DONTCOPY = 0x20000;
     static final int VM_WIPEONFORK = 0x02000000;
     public static final int VM_SOFTDIRTY = 0x08000000;
+    /** VM_HUGETLB: a mapping of hugetlb pages ({@link Hugetlb}). */
+    public static final int VM_HUGETLB = 0x00400000;
     /** MADV_HUGEPAGE. */
     static final int VM_HUGEPAGE = 0x20000000;
     /** MADV_NOHUGEPAGE. */
@@ -46,6 +48,10 @@ public final class VmArea implements io.pinsim.runtime.Vma {
      * their unchanged page->index (vma_address()); the model's anon pages carry that index.
      */
     public long anonShift;
+    /** A private hugetlb mapping's reservation map, on the owner's VMAs only (HPAGE_RESV_OWNER); null otherwise. */
+    Hugetlb.PrivateResv hugetlbResv;
+    /** HPAGE_RESV_UNMAPPED: the owner took a page back from this (child's) private hugetlb mapping; faults there get SIGBUS. */
+    boolean hugetlbUnmapped;
 
     public VmArea(Mm mm, long startVpn, long endVpn, int flags, AddressSpace mapping, long pgoff, OpenFile file) {
         this.mm = mm;
@@ -172,6 +178,6 @@ public final class VmArea implements io.pinsim.runtime.Vma {
                 + ((flags & VM_READ) != 0 ? 'r' : '-') + ((flags & VM_WRITE) != 0 ? 'w' : '-')
                 + ((flags & VM_EXEC) != 0 ? 'x' : '-') + ((flags & VM_MAYSHARE) != 0 ? 's' : 'p')
                 + (mapping == null ? " anon" : " " + mapping.name() + (pgoff != 0 ? " @" + (pgoff << Kernel.PAGE_SHIFT) : ""))
-                + (isDontCopy() ? " dontfork" : "") + (isWipeOnFork() ? " wipeonfork" : "");
+                + ((flags & VM_HUGETLB) != 0 ? " hugetlb" : "") + (isDontCopy() ? " dontfork" : "") + (isWipeOnFork() ? " wipeonfork" : "");
     }
 }

@@ -1,0 +1,148 @@
+package io.pinsim.runtime;
+
+import static io.pinsim.runtime.Fixtures.PAGE;
+import static io.pinsim.runtime.Fixtures.RW;
+import static io.pinsim.runtime.Fixtures.builder;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pinsim.runtime.CowSelftestThpTest.AnonCase;
+import io.pinsim.runtime.model.KernelModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Upstream cow.c's anonymous test cases (anon_test_cases[] without io_uring) on hugetlb:
+ * run_with_hugetlb() for the 2 MiB size (mmap(MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB),
+ * memset to 1), on every model, each asserting the outcome that model's code gives. 1 GiB is not
+ * run: the model has no 1 GiB pool (MAP_HUGE_1GB fails with EINVAL, as cow.c's detection of
+ * hugetlb sizes would skip it on a machine without one).
+ *
+ * <p>The outcomes follow from three mechanisms. hugetlb_wp() (hugetlb_cow() before 5.19) reuses
+ * a folio whose mapcount is 1 in every release, whatever references GUP holds, so all four
+ * vmsplice() cases leak on 4.19, 5.10, 6.1 and 6.6: upstream cow.c marks exactly those four as
+ * XFAIL on hugetlb ("harder to fix and ... nobody really cares", do_test_cow_in_parent() and
+ * do_test_vmsplice_in_parent() with xfail = is_hugetlb). 5.8's GUP broke COW even for reads
+ * (17839856fd58, also in __get_user_pages()'s hugetlb branch), so a read GUP of a shared folio
+ * takes a copy: the child's vmsplice and the parent's vmsplice after fork and the R/O pins on a
+ * shared folio are safe there, but a vmsplice of a still-exclusive folio before fork is not. R/O
+ * pins of a folio shared with a live child see the parent's later write only where GUP unshares
+ * (5.19, c89357e27f20 gave hugetlb_wp() FAULT_FLAG_UNSHARE) or breaks COW (5.8); on 4.19 and 5.10
+ * the parent's write copies away from the pin. A previously shared or R/O-mapped exclusive folio
+ * is reused on every model (mapcount 1), so those pins are reliable everywhere.
+ */
+class CowSelftestHugetlbTest {
+    private static final int HPAGE = 2 << 20;
+    private static final List<String> MODELS = List.of("LINUX_4_19", "LINUX_5_8", "LINUX_5_10", "LINUX_6_1", "LINUX_6_6");
+
+    /** What cow.c reports: PASS, or a leak / unreliable pin (FAIL or, on hugetlb vmsplice, XFAIL upstream). */
+    enum Outcome { PASS, LEAK }
+
+    /** The expected outcome per case, one letter per model in MODELS order: P pass, L leak or unreliable pin. */
+    private static final Map<AnonCase, String> EXPECTED = Map.ofEntries(
+            Map.entry(AnonCase.BASIC_COW_AFTER_FORK, "PPPPP"),
+            Map.entry(AnonCase.BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION, "PPPPP"),
+            Map.entry(AnonCase.VMSPLICE_UNMAP_IN_CHILD, "LPLLL"),
+            Map.entry(AnonCase.VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION, "LPLLL"),
+            Map.entry(AnonCase.VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK, "LLLLL"),
+            Map.entry(AnonCase.VMSPLICE_UNMAP_IN_PARENT_AFTER_FORK, "LPLLL"),
+            Map.entry(AnonCase.RO_GUP_PIN_ON_RO_MAPPED_SHARED_PAGE, "LPLPP"),
+            Map.entry(AnonCase.RO_GUP_FAST_PIN_ON_RO_MAPPED_SHARED_PAGE, "LPLPP"),
+            Map.entry(AnonCase.RO_GUP_PIN_ON_RO_MAPPED_PREVIOUSLY_SHARED_PAGE, "PPPPP"),
+            Map.entry(AnonCase.RO_GUP_FAST_PIN_ON_RO_MAPPED_PREVIOUSLY_SHARED_PAGE, "PPPPP"),
+            Map.entry(AnonCase.RO_GUP_PIN_ON_RO_MAPPED_EXCLUSIVE_PAGE, "PPPPP"),
+            Map.entry(AnonCase.RO_GUP_FAST_PIN_ON_RO_MAPPED_EXCLUSIVE_PAGE, "PPPPP"));
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (int m = 0; m < MODELS.size(); m++) {
+            for (AnonCase c : AnonCase.values()) {
+                out.add(Arguments.of(MODELS.get(m), c, EXPECTED.get(c).charAt(m) == 'P' ? Outcome.PASS : Outcome.LEAK));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{1} ... with hugetlb (2048 kB) on {0}: {2}")
+    @MethodSource("cases")
+    void anonTestCaseOnHugetlb(String model, AnonCase c, Outcome expected) {
+        Kernel k = builder(KernelModel.byName(model)).hugetlbPages(4).build();
+        Process p = k.spawn("parent");
+        // run_with_hugetlb(): mmap, populate with memset(1)
+        long mem = p.mmap(HPAGE, RW, MapFlags.PRIVATE | MapFlags.ANONYMOUS | MapFlags.HUGETLB | MapFlags.HUGE_2MB);
+        p.fill(mem, HPAGE, (byte) 1);
+        assertThat(p.pteAt(mem)).contains("PMD-mapped");
+        int size = HPAGE;
+        byte[] old = p.read(mem, size);
+        boolean ok = switch (c) {
+            case BASIC_COW_AFTER_FORK, BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION -> {
+                Process child = p.fork();
+                mprotectOptimization(p, mem, size, c == AnonCase.BASIC_COW_AFTER_FORK_WITH_MPROTECT_OPTIMIZATION);
+                p.fill(mem, size, (byte) 0xff);
+                yield Arrays.equals(child.read(mem, size), old);
+            }
+            case VMSPLICE_UNMAP_IN_CHILD, VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION -> {
+                Process child = p.fork();
+                Pipe pipe = child.pipe();
+                int transferred = child.vmsplice(pipe, mem, size);
+                child.munmap(mem, size);
+                mprotectOptimization(p, mem, size, c == AnonCase.VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION);
+                p.fill(mem, size, (byte) 0xff);
+                yield Arrays.equals(pipe.read(child, transferred), Arrays.copyOf(old, transferred));
+            }
+            case VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK, VMSPLICE_UNMAP_IN_PARENT_AFTER_FORK -> {
+                Pipe pipe = p.pipe();
+                boolean before = c == AnonCase.VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK;
+                int transferred = before ? p.vmsplice(pipe, mem, size) : 0;
+                Process child = p.fork();
+                if (!before) {
+                    transferred = p.vmsplice(pipe, mem, size);
+                }
+                p.munmap(mem, size);
+                child.fill(mem, size, (byte) 0xff);
+                child.exit();
+                yield Arrays.equals(pipe.read(p, transferred), Arrays.copyOf(old, transferred));
+            }
+            default -> roPin(p, mem, size, c);
+        };
+        assertThat(ok ? Outcome.PASS : Outcome.LEAK).as("%s on hugetlb, %s", c.desc, model).isEqualTo(expected);
+        k.checkInvariants();
+    }
+
+    private static void mprotectOptimization(Process p, long mem, int size, boolean on) {
+        if (on) {
+            p.mprotect(mem, size, Prot.READ);
+            p.mprotect(mem, size, RW);
+        }
+    }
+
+    /** do_test_ro_pin(): a R/O long-term pin, the memory modified, read back through the pin; true if the pin saw the write. */
+    private static boolean roPin(Process p, long mem, int size, AnonCase c) {
+        boolean fast = c.name().contains("FAST");
+        Process child = null;
+        if (c.name().contains("PREVIOUSLY_SHARED")) {
+            p.fork().exit();
+        } else if (c.name().contains("SHARED")) {
+            child = p.fork();
+        } else {
+            p.mprotect(mem, size, Prot.READ);
+            p.clearSoftDirty();
+            p.mprotect(mem, size, RW);
+        }
+        int n = size / PAGE;
+        GupPages pin = fast ? p.pinUserPagesFast(mem, n, Foll.LONGTERM, "gup_test") : p.pinUserPages(mem, n, Foll.LONGTERM, "gup_test");
+        assertThat(pin.count()).isEqualTo(n);
+        p.fill(mem, size, (byte) 0xff);
+        boolean reliable = Arrays.equals(pin.read(0, size), p.read(mem, size));
+        pin.unpin(false);
+        if (child != null) {
+            child.exit();
+        }
+        return reliable;
+    }
+}
