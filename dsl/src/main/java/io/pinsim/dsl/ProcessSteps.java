@@ -74,7 +74,6 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     }
 
     /**
-<<<<<<< HEAD
      * The memory upstream cow.c runs a test case on, prepared as cow.c prepares it (see
      * {@link CowBacking}): a base page, a swapped-out base page, each THP variant, or the huge zero
      * page; the buffer is the range cow.c then tests. THP backings write "madvise" to the THP setting
@@ -87,7 +86,9 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
         String name = "mallocAs(CowBacking." + backing + ")";
         Process p = requireProcess(name);
         return step(name, () -> state.buffer = CowBackings.prepare(state.kernel, p, backing), s -> s.mallocAs(backing));
-=======
+    }
+
+    /**
      * malloc() of hugetlb memory: mmap(MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB), 2 MiB
      * aligned, reserved from the kernel's hugetlb pool at once. If the pool has fewer free
      * unreserved pages than twice the buffer (the buffer and room for one copy-on-write copy of
@@ -131,7 +132,6 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
             long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, type | MapFlags.ANONYMOUS | MapFlags.HUGETLB | MapFlags.HUGE_2MB);
             state.buffer = new Buffer(p, a, size.bytes());
         }, replay);
->>>>>>> hugetlb
     }
 
     /** A shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS)): shmem, shared with forked children. */

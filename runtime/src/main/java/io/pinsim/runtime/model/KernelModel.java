@@ -232,7 +232,7 @@ public final class KernelModel {
         this.values = Collections.unmodifiableMap(m);
     }
 
-    private KernelModel derive(String newName, String newStands, List<? extends Switch> changes) {
+    KernelModel derive(String newName, String newStands, List<? extends Switch> changes) {
         List<Switch> all = new ArrayList<>(values.values());
         for (Switch change : changes) {
             all.set(SWITCHES.indexOf(switchType(change)), change);
@@ -367,13 +367,13 @@ public final class KernelModel {
                 stands + " with " + labels, List.copyOf(changes.values()));
         List<Requirement> unmet = variant.unmetRequirements();
         if (!unmet.isEmpty()) {
-            throw new IllegalArgumentException(refusal(changes, variant, unmet));
+            throw new IllegalArgumentException(Refusal.message(this, changes, variant, unmet));
         }
         return variant;
     }
 
     /** The requirements of this model's values that it does not meet, in {@link #SWITCHES} order. */
-    private List<Requirement> unmetRequirements() {
+    List<Requirement> unmetRequirements() {
         List<Requirement> unmet = new ArrayList<>();
         for (Switch v : values.values()) {
             for (Requirement r : v.requires()) {
@@ -383,84 +383,6 @@ public final class KernelModel {
             }
         }
         return unmet;
-    }
-
-    /** The message of a refused {@link #with(Switch...)}: each broken requirement, then what to pass instead. */
-    private String refusal(Map<Class<? extends Switch>, Switch> changes, KernelModel variant, List<Requirement> unmet) {
-        StringBuilder sb = new StringBuilder(name).append(" with ")
-                .append(changes.values().stream().map(KernelModel::label).collect(Collectors.joining(", ")))
-                .append(" is not a coherent kernel model:");
-        for (Requirement r : unmet) {
-            sb.append("\n  ").append(r).append(", but the model has ").append(label(variant.get(r.on())));
-        }
-        List<String> ways = new ArrayList<>();
-        List<Switch> fix = fix(changes);
-        if (fix != null) {
-            ways.add("use with(" + fix.stream().map(KernelModel::label).collect(Collectors.joining(", ")) + ") to change them together");
-        }
-        for (Switch asked : changes.values()) {
-            if (unmet.stream().noneMatch(r -> r.value() == asked)) {
-                continue;
-            }
-            List<String> instead = new ArrayList<>();
-            for (Switch alt : switchType(asked).getEnumConstants()) {
-                if (alt != asked && alt != values.get(switchType(asked)) && !alt.isProposal() && alt.requires().stream().allMatch(r -> r.heldBy(variant))) {
-                    instead.add(label(alt));
-                }
-            }
-            if (!instead.isEmpty()) {
-                ways.add(String.join(" or ", instead) + " instead of " + label(asked));
-            }
-        }
-        sb.append("\n").append(ways.isEmpty() ? "change the values above so that each requirement holds" : String.join(", or ", ways));
-        return sb.toString();
-    }
-
-    /**
-     * The values to pass to {@link #with(Switch...)} to get the requested ones in a coherent model,
-     * or null: a requested value that needs another switch brings the first value that creates what
-     * it needs (which is then wanted as well); a value the request broke is replaced by the nearest
-     * value of its switch whose own requirements hold.
-     */
-    private List<Switch> fix(Map<Class<? extends Switch>, Switch> changes) {
-        Map<Class<? extends Switch>, Switch> f = new LinkedHashMap<>(changes);
-        Set<Class<? extends Switch>> wanted = new HashSet<>(changes.keySet());
-        for (int round = 0; round <= SWITCHES.size(); round++) {
-            KernelModel m = derive(name, stands, List.copyOf(f.values()));
-            List<Requirement> unmet = m.unmetRequirements();
-            if (unmet.isEmpty()) {
-                return List.copyOf(f.values());
-            }
-            Requirement r = unmet.get(0);
-            Class<? extends Switch> type = switchType(r.value());
-            if (wanted.contains(type)) {
-                if (!wanted.add(r.on())) {
-                    return null;
-                }
-                f.put(r.on(), r.anyOf().get(0));
-            } else {
-                Switch alt = nearestAlternative(r.value(), m);
-                if (alt == null) {
-                    return null;
-                }
-                f.put(type, alt);
-            }
-        }
-        return null;
-    }
-
-    /** The value of v's switch closest to v in declaration order (the older one on a tie), not a proposal, whose requirements m meets. */
-    private static Switch nearestAlternative(Switch v, KernelModel m) {
-        Switch[] all = switchType(v).getEnumConstants();
-        int at = ((Enum<?>) v).ordinal();
-        for (int d = 1; d < all.length; d++) {
-            for (int i : new int[] {at - d, at + d}) {
-                if (i >= 0 && i < all.length && !all[i].isProposal() && all[i].requires().stream().allMatch(r -> r.heldBy(m))) {
-                    return all[i];
-                }
-            }
-        }
-        return null;
     }
 
     /** The same switches under a new name, e.g. {@code LINUX_5_10.with(SHARE_WRPROTECT).named("5.9-rc1", ...)}. */

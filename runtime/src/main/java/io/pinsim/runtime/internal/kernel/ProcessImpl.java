@@ -466,21 +466,13 @@ public final class ProcessImpl implements MmOwner {
     public void registerMmuNotifier(MmuNotifierListener listener) {
         Objects.requireNonNull(listener, "listener");
         requireAlive();
-        if (mm.subscriptions.listeners.contains(listener)) {
-            // mmu_notifier_register() of a registered subscription would add it to the list twice (hlist_add_head_rcu)
-            throw new IllegalArgumentException("listener is already registered on process \"" + name + "\"; register it once");
-        }
-        mm.subscriptions.register(true);
-        mm.subscriptions.listeners.add(listener);
+        mm.subscriptions.addListener(listener, name);
     }
 
     @Override
     public void unregisterMmuNotifier(MmuNotifierListener listener) {
         Objects.requireNonNull(listener, "listener");
-        if (!mm.subscriptions.listeners.remove(listener)) {
-            throw new IllegalArgumentException("listener is not registered on process \"" + name + "\""
-                    + (isAlive() ? "" : ": the process has exited, and exit_mmap() dropped its subscribers (mmu_notifier_release)"));
-        }
+        mm.subscriptions.removeListener(listener, name, isAlive());
     }
 
     @Override

@@ -309,4 +309,30 @@ public final class MmuNotifierSubscriptions {
         }
         listeners.clear();
     }
+
+    /**
+     * mmu_notifier_register() of a classic subscriber on the process named {@code process}.
+     *
+     * @throws IllegalArgumentException if it is registered already (the kernel would add it to the
+     *                                  list twice, hlist_add_head_rcu())
+     */
+    public void addListener(io.pinsim.runtime.MmuNotifierListener listener, String process) {
+        if (listeners.contains(listener)) {
+            throw new IllegalArgumentException("listener is already registered on process \"" + process + "\"; register it once");
+        }
+        register(true);
+        listeners.add(listener);
+    }
+
+    /**
+     * mmu_notifier_unregister() of a classic subscriber.
+     *
+     * @throws IllegalArgumentException if it is not registered (any more: exit_mmap() drops them)
+     */
+    public void removeListener(io.pinsim.runtime.MmuNotifierListener listener, String process, boolean alive) {
+        if (!listeners.remove(listener)) {
+            throw new IllegalArgumentException("listener is not registered on process \"" + process + "\""
+                    + (alive ? "" : ": the process has exited, and exit_mmap() dropped its subscribers (mmu_notifier_release)"));
+        }
+    }
 }
