@@ -33,6 +33,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     public static final int DAX = 1 << 6;
     /** PageHuge(): a folio of the hugetlb pool (folio_test_hugetlb()); freed back to the pool, never to the page allocator. */
     static final int HUGETLB = 1 << 7;
+    /** is_huge_zero_page(): the head of the huge zero page (see {@link HugeZeroPage}). */
+    static final int HUGE_ZERO = 1 << 8;
 
     /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
