@@ -114,7 +114,7 @@ public final class CopyPageRange {
     public void begin() {
         if (cow) {
             src.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn, true);
-            src.writeProtectSeq++;
+            src.writeProtectSeq.writeBegin(this);
         }
     }
 
@@ -319,7 +319,7 @@ public final class CopyPageRange {
     /** Closes the range without the summary, when fork fails part-way. */
     public void close() {
         if (cow) {
-            src.writeProtectSeq++;
+            src.writeProtectSeq.writeEnd(this);
             src.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn);
         }
     }

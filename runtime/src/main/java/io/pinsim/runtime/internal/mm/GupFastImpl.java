@@ -112,7 +112,7 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
                     b.write(id + ":has_pinned");
                 }
                 if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
-                    b.read(id + ":write_protect_seq");
+                    b.read(mm.writeProtectSeq.id());
                 }
                 yield b.build();
             }
@@ -126,8 +126,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
                 yield b.build();
             }
             case FINISH -> {
-                Footprint.Builder b = Footprint.builder().read(id + ":write_protect_seq");
-                if (seqChecked && mm.writeProtectSeq != seq) {
+                Footprint.Builder b = Footprint.builder().read(mm.writeProtectSeq.id());
+                if (seqChecked && mm.writeProtectSeq.retry(seq)) {
                     for (Page f : frames) {
                         b.write(Page.objectId(f.pfn()));
                     }
@@ -204,9 +204,10 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         }
         if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
             seqChecked = true;
-            seq = mm.writeProtectSeq;
-            if ((seq & 1) != 0) {
-                k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq is odd (" + seq + "): a fork is write-protecting; no fast path (raw_seqcount_try_begin)");
+            seq = mm.writeProtectSeq.tryBegin();
+            if (seq < 0) {
+                k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq is odd (" + mm.writeProtectSeq.read()
+                        + "): a fork is write-protecting; no fast path (raw_seqcount_try_begin)");
                 phase = Phase.SLOW;
                 return;
             }
@@ -254,8 +255,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     private void finish() {
         Mm mm = r.process().mm();
-        if (seqChecked && mm.writeProtectSeq != seq) {
-            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq changed (" + seq + " -> " + mm.writeProtectSeq
+        if (seqChecked && mm.writeProtectSeq.retry(seq)) {
+            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq changed (" + seq + " -> " + mm.writeProtectSeq.read()
                     + "): a fork ran; unpinning the " + frames.size() + " page(s) just pinned and retrying in the slow path (57efa1fe5957)");
             for (int i = 0; i < frames.size(); i++) {
                 Page f = frames.get(i);
