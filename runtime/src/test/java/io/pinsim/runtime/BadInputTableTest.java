@@ -383,7 +383,7 @@ class BadInputTableTest {
     static void task(BadInputTable<BadInputFixture> t) {
         t.type(Task.class).type(GupFast.class).type(ForkSteps.class);
         t.noInput(Task.class, "process()", "tid()", "name()", "actor()");
-        for (String fn : List.of("pinUserPagesFastSteps", "getUserPagesFastSteps")) {
+        for (String fn : List.of("pinUserPagesFastSteps", "getUserPagesFastSteps", "pinUserPagesSteps", "getUserPagesSteps")) {
             boolean pin = fn.startsWith("pin");
             t.method(Task.class, fn + "(long,int,int,String)", f -> f.t2, f -> args(f.buf, 1, 0, "x"))
                     .bad("a blank holder", iae("holder"), 3, "")
@@ -392,6 +392,25 @@ class BadInputTableTest {
                     .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
                     .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         }
+        t.type(GupSteps.class);
+        t.noInput(GupSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(GupSteps.class, "step()", f -> f.t2.pinUserPagesSteps(f.buf, 1, 0, "x"), f -> args())
+                .on("a GUP that is done", ise("already done"), f -> {
+                    GupSteps g = f.t2.pinUserPagesSteps(f.buf, 1, 0, "x");
+                    g.run().unpin(false);
+                    return g;
+                });
+        t.method(GupSteps.class, "run()", f -> f.t2.getUserPagesSteps(f.buf, 1, 0, "x"), f -> args())
+                .on("a GUP that is done", ok("returns its pages again"), f -> {
+                    GupSteps g = f.t2.getUserPagesSteps(f.buf, 1, 0, "x");
+                    g.run();
+                    return g;
+                });
+        t.method(GupSteps.class, "result()", f -> {
+            GupSteps g = f.t2.getUserPagesSteps(f.buf, 1, 0, "x");
+            g.run();
+            return g;
+        }, f -> args()).on("a GUP that has not run", ise("not done yet"), f -> f.t2.getUserPagesSteps(f.buf, 1, 0, "x"));
         t.type(WriteFaultSteps.class);
         t.method(Task.class, "writeSteps(long,byte)", f -> f.t2, f -> args(f.buf, (byte) 'W'))
                 .bad("address -4096", ok("the store's first step kills the process with SIGSEGV, as the CPU would"), 0, (long) -PAGE)
