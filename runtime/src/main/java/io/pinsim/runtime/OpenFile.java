@@ -68,6 +68,13 @@ public interface OpenFile {
     int writeback();
 
     /**
+     * The flusher's writeback of the file as steps: per dirty page lock_page(), page_mkclean() one
+     * PTE per step, clear dirty + set_page_writeback() + unlock_page(), the I/O, end_page_writeback()
+     * ({@link WritebackSteps}). Nothing to write on tmpfs or fs-DAX: the steps end at once.
+     */
+    WritebackSteps writebackSteps();
+
+    /**
      * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
      * throws {@link IllegalStateException} before anything happens: use {@link #startTruncate(long)}
      * to see the wait.

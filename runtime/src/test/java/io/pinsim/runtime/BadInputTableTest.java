@@ -562,6 +562,23 @@ class BadInputTableTest {
         t.method(OpenFile.class, "writeback()", f -> f.rw, f -> args())
                 .on("a closed file", ok("the flusher writes back the inode, whatever the descriptor"), f -> f.closed)
                 .on("a file of an exited process", ok("the flusher writes back the inode, whatever the process"), f -> f.deadFile);
+        t.type(WritebackSteps.class);
+        t.method(OpenFile.class, "writebackSteps()", f -> f.rw, f -> args())
+                .on("a closed file", ok("the flusher writes back the inode, whatever the descriptor"), f -> f.closed)
+                .on("a file of an exited process", ok("the flusher writes back the inode, whatever the process"), f -> f.deadFile);
+        t.noInput(WritebackSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(WritebackSteps.class, "step()", f -> f.rw.writebackSteps(), f -> args())
+                .on("a writeback that is done", ise("already done"), f -> {
+                    WritebackSteps w = f.rw.writebackSteps();
+                    w.run();
+                    return w;
+                });
+        t.method(WritebackSteps.class, "run()", f -> f.rw.writebackSteps(), f -> args())
+                .on("a writeback that is done", ok("writes nothing more"), f -> {
+                    WritebackSteps w = f.rw.writebackSteps();
+                    w.run();
+                    return w;
+                });
         for (String truncate : List.of("ftruncate(long)", "startTruncate(long)")) {
             t.method(OpenFile.class, truncate, f -> f.rw, f -> args((long) PAGE))
                     .bad("size -1", errno(EINVAL, "negative length"), 0, -1L)

@@ -305,10 +305,16 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
+    @Override
+    public WritebackStepsImpl writebackSteps() {
+        return new WritebackStepsImpl(inode);
+    }
+
     /**
      * MmCore-internal: the flusher writes back this file's dirty pages now (ext4; wb_workfn() -&gt;
      * __writeback_single_inode() -&gt; do_writepages()); returns how many.
      */
+    @Override
     public int writeback() {
         return process.mm().kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
     }

@@ -12,9 +12,49 @@ import java.util.TreeMap;
  * instead. Only stepped operations take it: the model's plain calls run atomically and so never
  * find a page locked by anything but a stepped operation in progress, which they refuse to race
  * (see the stepped operations). Footprint id of a page's lock: {@code frame:<pfn>:PG_locked}.
+ * <p>
+ * The other page bit the kernel sleeps on lives here too: PG_writeback (set_page_writeback() /
+ * end_page_writeback()), set while the page's I/O is in flight, with the writeback that set it;
+ * folio_wait_writeback() waits for it (truncate_inode_pages(), fsync), reclaim skips such a page.
+ * Footprint id: {@code frame:<pfn>:PG_writeback}.
  */
 public final class PageLocks {
     private final Map<Long, Object> owners = new TreeMap<>();
+    private final Map<Long, Object> writeback = new TreeMap<>();
+
+    /** The footprint id of PG_writeback of frame {@code pfn}. */
+    public static String writebackId(long pfn) {
+        return "frame:" + pfn + ":PG_writeback";
+    }
+
+    /** The writeback whose I/O of frame {@code pfn} is in flight (PageWriteback()), or null. */
+    public Object writeback(long pfn) {
+        return writeback.get(pfn);
+    }
+
+    /**
+     * set_page_writeback() by {@code owner}; the caller holds the page lock.
+     *
+     * @throws IllegalStateException if the page is already under writeback
+     */
+    public void setWriteback(long pfn, Object owner) {
+        Object o = writeback.putIfAbsent(pfn, owner);
+        if (o != null) {
+            throw new IllegalStateException("frame #" + pfn + " is already under writeback by " + o + " (set_page_writeback() twice)");
+        }
+    }
+
+    /**
+     * end_page_writeback() of the I/O {@code owner} started.
+     *
+     * @throws IllegalStateException if that I/O is not in flight
+     */
+    public void endWriteback(long pfn, Object owner) {
+        if (writeback.get(pfn) != owner) {
+            throw new IllegalStateException(owner + " ends writeback of frame #" + pfn + ", which it did not start");
+        }
+        writeback.remove(pfn);
+    }
 
     /** The footprint id of the page lock of frame {@code pfn}. */
     public static String id(long pfn) {
@@ -70,13 +110,13 @@ public final class PageLocks {
         owners.remove(pfn);
     }
 
-    /** Whether any page is locked (Kernel.close() and the leak check consult it). */
+    /** Whether no page is locked or under writeback. */
     public boolean isEmpty() {
-        return owners.isEmpty();
+        return owners.isEmpty() && writeback.isEmpty();
     }
 
     @Override
     public String toString() {
-        return "locked pages " + owners.keySet();
+        return "locked pages " + owners.keySet() + ", under writeback " + writeback.keySet();
     }
 }
