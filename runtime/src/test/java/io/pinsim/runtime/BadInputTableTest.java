@@ -141,6 +141,25 @@ class BadInputTableTest {
                 .bad("an exited process", ise(DEAD), 0, f -> f.dead)
                 .bad("an unmapped address", ok("nothing to reclaim: false"), 1, 0x10000L)
                 .bad("address -4096", ok("nothing to reclaim: false"), 1, (long) -PAGE);
+        t.type(ReclaimSteps.class);
+        t.method(Kernel.class, "reclaimSteps(Process,long)", f -> f.k, f -> args(f.a, f.buf + PAGE))
+                .bad("a process of another kernel", iae(OTHER), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unmapped address", ok("its first step finds nothing to reclaim: false"), 1, 0x10000L)
+                .bad("address -4096", ok("its first step finds nothing to reclaim: false"), 1, (long) -PAGE);
+        t.noInput(ReclaimSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(ReclaimSteps.class, "step()", f -> f.k.reclaimSteps(f.a, f.buf + PAGE), f -> args())
+                .on("a reclaim that is done", ise("already done"), f -> {
+                    ReclaimSteps r = f.k.reclaimSteps(f.a, f.buf + PAGE);
+                    r.run();
+                    return r;
+                });
+        t.method(ReclaimSteps.class, "run()", f -> f.k.reclaimSteps(f.a, f.buf + PAGE), f -> args())
+                .on("a reclaim that is done", ok("returns its result again"), f -> {
+                    ReclaimSteps r = f.k.reclaimSteps(f.a, f.buf + PAGE);
+                    r.run();
+                    return r;
+                });
         t.method(Kernel.Builder.class, "model(KernelModel)", f -> Kernel.builder(), f -> args(KernelModel.LINUX_5_8));
         t.method(Kernel.Builder.class, "seed(long)", f -> Kernel.builder(), f -> args(1L))
                 .bad("a negative seed", ok("any long is a seed"), 0, -1L);

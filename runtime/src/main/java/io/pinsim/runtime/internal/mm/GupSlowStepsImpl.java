@@ -5,7 +5,6 @@ import io.pinsim.runtime.Footprint;
 import io.pinsim.runtime.GupSteps;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.Task;
-import io.pinsim.runtime.internal.locking.PageLocks;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,8 +70,9 @@ public final class GupSlowStepsImpl implements GupSteps {
     }
 
     /**
-     * While blocked: mmap_lock (a writer holds it) before the first step; during a fault, the
-     * invalidate lock of the file the page belongs to, or the page lock of its page-cache page.
+     * While blocked: mmap_lock (a writer holds it) before the first step; during a fault, what the
+     * fault sleeps on ({@link FaultLocks}): the invalidate lock of the file, or the page lock of the
+     * page-cache or swap-cache page it maps.
      */
     @Override
     public String waitsFor() {
@@ -80,24 +80,7 @@ public final class GupSlowStepsImpl implements GupSteps {
         if (phase == Phase.LOCK) {
             return mm.mmapWriteLocker != null && mm.mmapWriteLocker != this ? mm.objectId() + ":mmap_lock" : null;
         }
-        if (phase != Phase.FAULT) {
-            return null;
-        }
-        VmArea v = walk.vma();
-        if (v == null || v.mapping == null) {
-            return null;
-        }
-        if (!v.mapping.invalidateLock.canRead(this)) {
-            return v.mapping.invalidateLock.id();
-        }
-        Page cached = v.mapping.pages.get(v.indexOf(walk.vpn()));
-        if (cached != null) {
-            Object owner = k.pageLocks.owner(cached.pfn());
-            if (owner != null && owner != this) {
-                return PageLocks.id(cached.pfn());
-            }
-        }
-        return null;
+        return phase == Phase.FAULT ? FaultLocks.waitsFor(k, mm, walk.vpn(), this) : null;
     }
 
     @Override
