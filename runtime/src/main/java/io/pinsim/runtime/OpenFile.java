@@ -127,6 +127,17 @@ public interface OpenFile {
      */
     TruncateSteps truncateSteps(Task thread, long size);
 
+    /**
+     * fallocate(PUNCH_HOLE) from a thread of the file's process, as steps to interleave with other
+     * threads ({@link PunchHoleSteps}): i_rwsem, inode_dio_wait(), the invalidate lock and the
+     * unmap, truncate_inode_pages_range(). The checks of fallocate() run now.
+     *
+     * @throws IllegalArgumentException if the thread is not one of the file's process
+     * @throws IllegalStateException    for an fs-DAX file (use startPunchHole(), whose layout break waits for held blocks)
+     * @throws ErrnoException           as {@link #punchHole} fails: EINVAL, EBADF, EFBIG
+     */
+    PunchHoleSteps punchHoleSteps(Task thread, long offset, long length);
+
     /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
     DirectIo startDirectRead(long userAddress, int length, long offset);
 

@@ -644,6 +644,30 @@ class BadInputTableTest {
         }
         t.method(OpenFile.class, "punchHole(long,long)", f -> f.rw, f -> args(0L, (long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startPunchHole(0, 4096)"), f -> f.direct);
+        t.type(PunchHoleSteps.class);
+        t.method(OpenFile.class, "punchHoleSteps(Task,long,long)", f -> f.rw, f -> args(f.t2, 0L, (long) PAGE))
+                .bad("offset -1", errno(EINVAL, "negative offset"), 1, -1L)
+                .bad("length 0", errno(EINVAL, "length must be positive"), 2, 0L)
+                .bad("offset + length past Long.MAX_VALUE", errno(EFBIG, "vfs_fallocate"), 1, Long.MAX_VALUE - 4)
+                .bad("a range past EOF", ok("nothing beyond i_size to punch"), 1, 1L << 30)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file with direct I/O in flight", ok("its inode_dio_wait() step waits for it"), f -> f.direct)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(PunchHoleSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(PunchHoleSteps.class, "step()", f -> f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE), f -> args())
+                .on("a punch that is done", ise("already done"), f -> {
+                    PunchHoleSteps s = f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE);
+                    s.run();
+                    return s;
+                });
+        t.method(PunchHoleSteps.class, "run()", f -> f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE), f -> args())
+                .on("a punch that is done", ok("does nothing"), f -> {
+                    PunchHoleSteps s = f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE);
+                    s.run();
+                    return s;
+                });
         t.method(OpenFile.class, "close()", f -> f.rw, f -> args())
                 .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                 .on("a file of an exited process", ise(DEAD), f -> f.deadFile);

@@ -404,12 +404,12 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
-    private String punchCall(long offset, long length) {
+    String punchCall(long offset, long length) {
         return "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
     }
 
     /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
-    private ErrnoException punchRefusal(String call, long offset, long length) {
+    ErrnoException punchRefusal(String call, long offset, long length) {
         if (closed) {
             return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
         }
@@ -459,6 +459,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public TruncateStepsImpl truncateSteps(io.pinsim.runtime.Task thread, long size) {
         return TruncateStepsImpl.of(this, thread, size);
+    }
+
+    @Override
+    public PunchHoleStepsImpl punchHoleSteps(io.pinsim.runtime.Task thread, long offset, long length) {
+        return PunchHoleStepsImpl.of(this, thread, offset, length);
     }
 
     @Override
