@@ -108,6 +108,26 @@ class WritebackStepsTest {
         }
     }
 
+    /** A thread's stepped store into the shared page waits in do_page_mkwrite()'s lock_page() too, and dirties the page again after the unlock. */
+    @Test
+    void aSteppedStoreWaitsForThePageLockOfTheWriteback() {
+        Setup s = setup(KernelModel.LINUX_6_6);
+        WritebackSteps w = s.file().writebackSteps();
+        w.step();
+        w.step();
+        w.step();
+        WriteFaultSteps store = s.a().spawnThread("T2").writeSteps(s.map(), (byte) 'S');
+        assertThat(store.isBlocked()).isTrue();
+        assertThat(store.waitsFor()).isEqualTo("frame:" + s.ino().cachedPage(0).pfn() + ":PG_locked").isIn(w.holds());
+        w.step();
+        store.run();
+        assertThat(s.ino().cachedPage(0).isDirty()).isTrue();
+        assertThat(s.a().read(s.map(), 1)).containsExactly('S');
+        w.run();
+        s.k().checkInvariants();
+        s.k().checkNoLeaks();
+    }
+
     /** PG_writeback: a stepped truncate waits in truncate_inode_pages() for the I/O; reclaim keeps the page; a second writeback skips it. */
     @Test
     void truncateWaitsForPageWritebackAndReclaimAndAnotherWritebackSkipIt() {
