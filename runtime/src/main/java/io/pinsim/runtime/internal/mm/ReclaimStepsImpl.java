@@ -15,7 +15,7 @@ import java.util.List;
  * the checks and add_to_swap() under the page lock, try_to_unmap_one() per PTE (each under its
  * PTL), then pageout() and __remove_mapping(). The locks behind the boundaries: the page lock
  * ({@link PageLocks}, trylock_page() to unlock_page()), held across every step; each PTE's PTL
- * inside its step. Footprints: everything (the steps move PTEs, swap slots and the page's flags).
+ * inside its step. Footprints: exact for try_to_unmap_one() of an anonymous page's PTE, everything otherwise.
  * The same decisions as the plain {@link Reclaim#shrinkPageAt} (MADV_PAGEOUT's variant excepted).
  */
 public final class ReclaimStepsImpl implements ReclaimSteps {
@@ -58,6 +58,26 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
     @Override
     public boolean isBlocked() {
         return false;
+    }
+
+    /**
+     * What the next step touches (see {@link io.pinsim.runtime.Footprint}): try_to_unmap_one() of an
+     * anonymous page's PTE writes that PTE, the frame (its mapping, AnonExclusive, the pin it
+     * checks) and the page lock it may drop; anything else - the checks and add_to_swap(), a file
+     * page's zap, pageout() and the free - touches everything, and so does any step while the
+     * kernel has pending operations or the mm has mmu notifier subscribers (their callbacks may do
+     * anything).
+     */
+    @Override
+    public io.pinsim.runtime.Footprint nextFootprint() {
+        if (phase == Phase.DONE) {
+            return io.pinsim.runtime.Footprint.NONE;
+        }
+        if (phase != Phase.UNMAP || !f.isAnon() || k.hasPendingOps() || mms.get(next).hasNotifierSubscribers()) {
+            return io.pinsim.runtime.Footprint.ALL;
+        }
+        return io.pinsim.runtime.Footprint.builder().write(mms.get(next).pteId(vpns.get(next))).write(Page.objectId(f.pfn()))
+                .write(PageLocks.id(f.pfn())).build();
     }
 
     @Override
