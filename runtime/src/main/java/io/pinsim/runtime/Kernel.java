@@ -329,6 +329,14 @@ public interface Kernel extends AutoCloseable {
      */
     boolean reclaim(Process process, long address);
 
+    /**
+     * {@link #reclaim} as steps to interleave with other operations: trylock_page() and the checks,
+     * try_to_unmap_one() per PTE, pageout() and __remove_mapping() ({@link ReclaimSteps}).
+     *
+     * @throws NullPointerException for a null process
+     */
+    ReclaimSteps reclaimSteps(Process process, long address);
+
     /** Checks every invariant over every allocated frame; {@link KernelBugException} if one is broken. */
     void checkInvariants();
 

@@ -86,6 +86,13 @@ public interface OpenFile {
     int writeback();
 
     /**
+     * The flusher's writeback of the file as steps: per dirty page lock_page(), page_mkclean() one
+     * PTE per step, clear dirty + set_page_writeback() + unlock_page(), the I/O, end_page_writeback()
+     * ({@link WritebackSteps}). Nothing to write on tmpfs or fs-DAX: the steps end at once.
+     */
+    WritebackSteps writebackSteps();
+
+    /**
      * ftruncate(fd, size). If the kernel would sleep (direct I/O in flight; a held DAX page) this
      * throws {@link IllegalStateException} before anything happens: use {@link #startTruncate(long)}
      * to see the wait.
@@ -137,6 +144,17 @@ public interface OpenFile {
      * @throws IllegalStateException    for an fs-DAX file (use {@link #startTruncate}) or an exited process
      */
     TruncateSteps truncateSteps(Task thread, long size);
+
+    /**
+     * fallocate(PUNCH_HOLE) from a thread of the file's process, as steps to interleave with other
+     * threads ({@link PunchHoleSteps}): i_rwsem, inode_dio_wait(), the invalidate lock and the
+     * unmap, truncate_inode_pages_range(). The checks of fallocate() run now.
+     *
+     * @throws IllegalArgumentException if the thread is not one of the file's process
+     * @throws IllegalStateException    for an fs-DAX file (use startPunchHole(), whose layout break waits for held blocks)
+     * @throws ErrnoException           as {@link #punchHole} fails: EINVAL, EBADF, EFBIG
+     */
+    PunchHoleSteps punchHoleSteps(Task thread, long offset, long length);
 
     /** io_submit of an O_DIRECT read (IOCB_CMD_PREAD): the request stays in flight until completed. */
     DirectIo startDirectRead(long userAddress, int length, long offset);

@@ -24,6 +24,17 @@ public interface Task {
     GupFast getUserPagesFastSteps(long address, int nrPages, int gupFlags, String holder);
 
     /**
+     * pin_user_pages() (the slow path) from this thread, as steps: mmap_read_lock, follow_page_pte
+     * or faultin_page per page, mmap_read_unlock ({@link GupSteps}).
+     *
+     * @throws ErrnoException EINVAL / EFAULT as pin_user_pages() refuses its arguments
+     */
+    GupSteps pinUserPagesSteps(long address, int nrPages, int gupFlags, String holder);
+
+    /** get_user_pages() (the slow path) from this thread, as steps ({@link GupSteps}); the errors of {@link #pinUserPagesSteps}. */
+    GupSteps getUserPagesSteps(long address, int nrPages, int gupFlags, String holder);
+
+    /**
      * A CPU store of {@code value} at {@code address} from this thread, whose write fault on a
      * write-protected private page runs as do_wp_page() / wp_page_copy() steps
      * ({@link WriteFaultSteps}); a bad address is found, as by the CPU, when the store runs.

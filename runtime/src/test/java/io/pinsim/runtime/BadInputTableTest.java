@@ -142,6 +142,25 @@ class BadInputTableTest {
                 .bad("an exited process", ise(DEAD), 0, f -> f.dead)
                 .bad("an unmapped address", ok("nothing to reclaim: false"), 1, 0x10000L)
                 .bad("address -4096", ok("nothing to reclaim: false"), 1, (long) -PAGE);
+        t.type(ReclaimSteps.class);
+        t.method(Kernel.class, "reclaimSteps(Process,long)", f -> f.k, f -> args(f.a, f.buf + PAGE))
+                .bad("a process of another kernel", iae(OTHER), 0, f -> f.b)
+                .bad("an exited process", ise(DEAD), 0, f -> f.dead)
+                .bad("an unmapped address", ok("its first step finds nothing to reclaim: false"), 1, 0x10000L)
+                .bad("address -4096", ok("its first step finds nothing to reclaim: false"), 1, (long) -PAGE);
+        t.noInput(ReclaimSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(ReclaimSteps.class, "step()", f -> f.k.reclaimSteps(f.a, f.buf + PAGE), f -> args())
+                .on("a reclaim that is done", ise("already done"), f -> {
+                    ReclaimSteps r = f.k.reclaimSteps(f.a, f.buf + PAGE);
+                    r.run();
+                    return r;
+                });
+        t.method(ReclaimSteps.class, "run()", f -> f.k.reclaimSteps(f.a, f.buf + PAGE), f -> args())
+                .on("a reclaim that is done", ok("returns its result again"), f -> {
+                    ReclaimSteps r = f.k.reclaimSteps(f.a, f.buf + PAGE);
+                    r.run();
+                    return r;
+                });
         t.method(Kernel.Builder.class, "model(KernelModel)", f -> Kernel.builder(), f -> args(KernelModel.LINUX_5_8));
         t.method(Kernel.Builder.class, "seed(long)", f -> Kernel.builder(), f -> args(1L))
                 .bad("a negative seed", ok("any long is a seed"), 0, -1L);
@@ -420,7 +439,7 @@ class BadInputTableTest {
     static void task(BadInputTable<BadInputFixture> t) {
         t.type(Task.class).type(GupFast.class).type(ForkSteps.class);
         t.noInput(Task.class, "process()", "tid()", "name()", "actor()");
-        for (String fn : List.of("pinUserPagesFastSteps", "getUserPagesFastSteps")) {
+        for (String fn : List.of("pinUserPagesFastSteps", "getUserPagesFastSteps", "pinUserPagesSteps", "getUserPagesSteps")) {
             boolean pin = fn.startsWith("pin");
             t.method(Task.class, fn + "(long,int,int,String)", f -> f.t2, f -> args(f.buf, 1, 0, "x"))
                     .bad("a blank holder", iae("holder"), 3, "")
@@ -429,6 +448,25 @@ class BadInputTableTest {
                     .bad("address -4096", errno(EFAULT, "outside the user address space"), 0, (long) -PAGE)
                     .on("a thread of an exited process", ise(DEAD), f -> f.deadThread);
         }
+        t.type(GupSteps.class);
+        t.noInput(GupSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(GupSteps.class, "step()", f -> f.t2.pinUserPagesSteps(f.buf, 1, 0, "x"), f -> args())
+                .on("a GUP that is done", ise("already done"), f -> {
+                    GupSteps g = f.t2.pinUserPagesSteps(f.buf, 1, 0, "x");
+                    g.run().unpin(false);
+                    return g;
+                });
+        t.method(GupSteps.class, "run()", f -> f.t2.getUserPagesSteps(f.buf, 1, 0, "x"), f -> args())
+                .on("a GUP that is done", ok("returns its pages again"), f -> {
+                    GupSteps g = f.t2.getUserPagesSteps(f.buf, 1, 0, "x");
+                    g.run();
+                    return g;
+                });
+        t.method(GupSteps.class, "result()", f -> {
+            GupSteps g = f.t2.getUserPagesSteps(f.buf, 1, 0, "x");
+            g.run();
+            return g;
+        }, f -> args()).on("a GUP that has not run", ise("not done yet"), f -> f.t2.getUserPagesSteps(f.buf, 1, 0, "x"));
         t.type(WriteFaultSteps.class);
         t.method(Task.class, "writeSteps(long,byte)", f -> f.t2, f -> args(f.buf, (byte) 'W'))
                 .bad("address -4096", ok("the store's first step kills the process with SIGSEGV, as the CPU would"), 0, (long) -PAGE)
@@ -580,6 +618,23 @@ class BadInputTableTest {
         t.method(OpenFile.class, "writeback()", f -> f.rw, f -> args())
                 .on("a closed file", ok("the flusher writes back the inode, whatever the descriptor"), f -> f.closed)
                 .on("a file of an exited process", ok("the flusher writes back the inode, whatever the process"), f -> f.deadFile);
+        t.type(WritebackSteps.class);
+        t.method(OpenFile.class, "writebackSteps()", f -> f.rw, f -> args())
+                .on("a closed file", ok("the flusher writes back the inode, whatever the descriptor"), f -> f.closed)
+                .on("a file of an exited process", ok("the flusher writes back the inode, whatever the process"), f -> f.deadFile);
+        t.noInput(WritebackSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(WritebackSteps.class, "step()", f -> f.rw.writebackSteps(), f -> args())
+                .on("a writeback that is done", ise("already done"), f -> {
+                    WritebackSteps w = f.rw.writebackSteps();
+                    w.run();
+                    return w;
+                });
+        t.method(WritebackSteps.class, "run()", f -> f.rw.writebackSteps(), f -> args())
+                .on("a writeback that is done", ok("writes nothing more"), f -> {
+                    WritebackSteps w = f.rw.writebackSteps();
+                    w.run();
+                    return w;
+                });
         for (String truncate : List.of("ftruncate(long)", "startTruncate(long)")) {
             t.method(OpenFile.class, truncate, f -> f.rw, f -> args((long) PAGE))
                     .bad("size -1", errno(EINVAL, "negative length"), 0, -1L)
@@ -626,6 +681,30 @@ class BadInputTableTest {
         }
         t.method(OpenFile.class, "punchHole(long,long)", f -> f.rw, f -> args(0L, (long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startPunchHole(0, 4096)"), f -> f.direct);
+        t.type(PunchHoleSteps.class);
+        t.method(OpenFile.class, "punchHoleSteps(Task,long,long)", f -> f.rw, f -> args(f.t2, 0L, (long) PAGE))
+                .bad("offset -1", errno(EINVAL, "negative offset"), 1, -1L)
+                .bad("length 0", errno(EINVAL, "length must be positive"), 2, 0L)
+                .bad("offset + length past Long.MAX_VALUE", errno(EFBIG, "vfs_fallocate"), 1, Long.MAX_VALUE - 4)
+                .bad("a range past EOF", ok("nothing beyond i_size to punch"), 1, 1L << 30)
+                .bad("a thread of another process", iae("not a thread of process"), 0, f -> f.deadThread)
+                .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file with direct I/O in flight", ok("its inode_dio_wait() step waits for it"), f -> f.direct)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.noInput(PunchHoleSteps.class, "actor()", "isDone()", "isBlocked()", "nextStep()", "nextFootprint()", "holds()", "waitsFor()");
+        t.method(PunchHoleSteps.class, "step()", f -> f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE), f -> args())
+                .on("a punch that is done", ise("already done"), f -> {
+                    PunchHoleSteps s = f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE);
+                    s.run();
+                    return s;
+                });
+        t.method(PunchHoleSteps.class, "run()", f -> f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE), f -> args())
+                .on("a punch that is done", ok("does nothing"), f -> {
+                    PunchHoleSteps s = f.rw.punchHoleSteps(f.t2, 0L, (long) PAGE);
+                    s.run();
+                    return s;
+                });
         t.method(OpenFile.class, "close()", f -> f.rw, f -> args())
                 .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                 .on("a file of an exited process", ise(DEAD), f -> f.deadFile);

@@ -29,6 +29,7 @@ class GupFastForkFootprintTest {
         assertThat(fork.holds()).containsExactly("mm:1:mmap_lock");
         assertThat(fork.nextFootprint()).hasToString("reads [mm:1:vmas, mm:1:pte] writes [mm:2, mm:1:write_protect_seq]");
         fork.step();
+        assertThat(fork.holds()).as("inside copy_page_range() of a COW VMA: raw_write_seqcount_begin()").containsExactly("mm:1:mmap_lock", "mm:1:write_protect_seq");
         Footprint decide = fork.nextFootprint();
         assertThat(decide).hasToString("reads [mm:1:pte, mm:1:has_pinned] writes [frame:" + pfn0 + "]");
         assertThat(decide.conflictsWith(gup.nextFootprint())).isTrue();

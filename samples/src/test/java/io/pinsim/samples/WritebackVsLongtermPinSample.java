@@ -29,8 +29,10 @@ import java.util.Arrays;
  * and then unpins it dirty (unpin_user_pages_dirty_lock() -&gt; set_page_dirty_lock()). Meanwhile the
  * kernel writes the file back (page_mkclean() cleans and write-protects the page) and reclaim,
  * finding the page clean, unmaps it and releases its buffers (try_to_release_page()), leaving it
- * pinned but without buffers. Every interleaving of the NIC's three operations with the kernel's two
- * is explored: when writeback and reclaim come between the pin and the unpin, set_page_dirty() dirties
+ * pinned but without buffers. Every interleaving of the NIC's three operations with the kernel's
+ * writeback, run as its real steps ({@code OpenFile.writebackSteps()}: lock_page(), page_mkclean_one()
+ * under the PTL, clear dirty + set_page_writeback() + unlock_page(), the I/O, end_page_writeback()),
+ * and reclaim is explored: when writeback and reclaim come between the pin and the unpin, set_page_dirty() dirties
  * a page without buffers (WARN_ON_ONCE in ext4_set_page_dirty(), 6dcc693bc57f) and the next writeback
  * oopses in ext4_writepage() (page_buffers() BUG_ON, up to 5.17) or warns and drops the data
  * (cc5095747edf, 5.18). From 6.5 FOLL_LONGTERM write pins of dirty-tracked file pages are refused
@@ -101,7 +103,7 @@ class WritebackVsLongtermPinSample {
                                 s.mr.unpin(true);
                             }
                         }))
-                .thread("kernel", Op.atomic("writeback (page_mkclean)", s -> s.oopsing(s.file::writeback)),
+                .thread("kernel", Op.steps("writeback (write_cache_pages)", (State s) -> s.file.writebackSteps()),
                         Op.atomic("reclaim (try_to_release_page)", s -> s.oopsing(() -> s.k.reclaim(s.a, s.buf))))
                 .check("the unpin and the writeback after it neither warn nor oops", (k, s) -> {
                     s.oopsing(s.file::fsync);

@@ -89,6 +89,44 @@ class PartialOrderReductionTest {
         assertThat(r.passed()).as(r.render()).isTrue();
     }
 
+    /** The GUP slow path's state: a R/O pin of a COW-shared page. */
+    static final class SlowPin {
+        GupFastForkRace.Race race;
+        io.pinsim.runtime.GupSteps pin;
+    }
+
+    /**
+     * After a fork, a thread pins the COW-shared page read-only through GUP's slow path (mmap_lock,
+     * follow_page_pte, faultin_page with FAULT_FLAG_UNSHARE where the model has it) while the
+     * parent's thread stores into it (do_wp_page's steps): a pair whose follow steps have exact
+     * footprints, so sleep sets prune, and whose outcome differs across eras.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sleepSetsMissNoFailingClassOfTheGupSlowPathAgainstAWriteFault(KernelModel model) {
+        Explorer<SlowPin> explorer = Explorer.on(Kernel.builder().model(model), k -> {
+            SlowPin s = new SlowPin();
+            s.race = GupFastForkRace.setup(k, 2);
+            s.race.a.fork("B");
+            return s;
+        })
+                .thread("store", Op.steps("store 'P'", (SlowPin s) -> s.race.a.mainThread().writeSteps(s.race.buf, (byte) 'P')))
+                .thread("pin", Op.steps("pin_user_pages()", (SlowPin s) -> s.pin = s.race.t2.pinUserPagesSteps(s.race.buf, 2, 0, "rdma0")))
+                .check("the R/O pin sees the parent's store", (k, s) -> {
+                    if (s.pin.result().read(0, 1)[0] != 'P' || s.race.a.read(s.race.buf, 1)[0] != 'P') {
+                        throw new AssertionError("the pin holds a page the parent no longer maps");
+                    }
+                });
+        Pair last = null;
+        for (int bound = 0; bound <= 2; bound++) {
+            last = assertSameFailures(explorer, Search.preemptionBounded(bound).exhaustive());
+        }
+        // 4.19 and 5.9 - 5.18 return the shared page to a R/O pin, and the parent's store copies away from it (the
+        // ro-pin-shared-page-parent-writes sample); 5.8 breaks COW for every GUP (17839856fd58), 5.19+ unshares (a7f226604170).
+        boolean bug = model == KernelModel.LINUX_4_19 || model == KernelModel.LINUX_5_10;
+        assertThat(last.full().passed()).as(last.full().render()).isEqualTo(!bug);
+    }
+
     static Stream<KernelModel> models() {
         return KernelModel.all().stream();
     }

@@ -263,47 +263,70 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         }
         int written = 0;
         for (Page f : new ArrayList<>(mapping.pages.subMap(fromIndex, true, toIndex, false).values())) {
-            if (!f.isDirty()) {
-                continue;
-            }
-            if (!f.hasBuffers()) {
-                if (kernel.model().get(DirtyWithoutBuffersWriteback.class) == DirtyWithoutBuffersWriteback.BUG) {
-                    kernel.log().print(kernel.trace().step(), KernelLog.Level.BUG, "kernel BUG at include/linux/buffer_head.h: page_buffers(): BUG_ON(!PagePrivate(page))"
-                            + " in ext4_writepage() for page " + f.index + " of " + mapping.name());
-                    throw new KernelBugException("ext4-dirty-page-without-buffers", "ext4 writeback of page " + f.index + " of " + mapping.name() + " (frame #" + f.pfn()
-                            + "), which was dirtied without buffers: page_buffers() BUG_ON(!PagePrivate(page)) in ext4_writepage()", kernel.trace().render());
-                }
-                kernel.log().print(kernel.trace().step(), KernelLog.Level.WARN, "EXT4-fs warning (device " + fs.device().name() + "): mpage_prepare_extent_to_map: inode #"
-                        + ino + ": page " + f.index + " does not have buffers attached");
-                f.flags &= ~Page.DIRTY;
-                kernel.touch(f);
-                kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "writeback dropped page " + f.index + " of " + mapping.name()
-                        + ": dirty without buffers, cleaned and not written (cc5095747edf): its data is lost");
+            if (!f.isDirty() || !hasBuffersForWriteback(f, actor)) {
                 continue;
             }
             pageMkclean(f);
             f.flags &= ~Page.DIRTY;
-            if ((f.index << Kernel.PAGE_SHIFT) < size) {
-                disk.put(f.index, Content.copyOf(f.content()));
-            }
-            kernel.touch(f);
+            writePage(f, actor);
             written++;
-            kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "wrote back page " + f.index + " of " + mapping.name() + " from frame #" + f.pfn()
-                    + (f.refs != null ? " while " + String.join(", ", f.holders()) + " still hold it" : ""));
         }
         return written;
+    }
+
+    /**
+     * ext4's check of a dirty page it is about to write (mpage_prepare_extent_to_map()): a page
+     * dirtied without buffers oopses (page_buffers() BUG_ON, up to 5.17) or is cleaned, not written,
+     * and reported (cc5095747edf, 5.18), as {@link DirtyWithoutBuffersWriteback} says.
+     *
+     * @return whether the page has buffers and may be written
+     */
+    boolean hasBuffersForWriteback(Page f, String actor) {
+        if (f.hasBuffers()) {
+            return true;
+        }
+        if (kernel.model().get(DirtyWithoutBuffersWriteback.class) == DirtyWithoutBuffersWriteback.BUG) {
+            kernel.log().print(kernel.trace().step(), KernelLog.Level.BUG, "kernel BUG at include/linux/buffer_head.h: page_buffers(): BUG_ON(!PagePrivate(page))"
+                    + " in ext4_writepage() for page " + f.index + " of " + mapping.name());
+            throw new KernelBugException("ext4-dirty-page-without-buffers", "ext4 writeback of page " + f.index + " of " + mapping.name() + " (frame #" + f.pfn()
+                    + "), which was dirtied without buffers: page_buffers() BUG_ON(!PagePrivate(page)) in ext4_writepage()", kernel.trace().render());
+        }
+        kernel.log().print(kernel.trace().step(), KernelLog.Level.WARN, "EXT4-fs warning (device " + fs.device().name() + "): mpage_prepare_extent_to_map: inode #"
+                + ino + ": page " + f.index + " does not have buffers attached");
+        f.flags &= ~Page.DIRTY;
+        kernel.touch(f);
+        kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "writeback dropped page " + f.index + " of " + mapping.name()
+                + ": dirty without buffers, cleaned and not written (cc5095747edf): its data is lost");
+        return false;
+    }
+
+    /** The write of a page to its block (the I/O of ext4_bio_write_page()): the disk gets the page's bytes now. */
+    void writePage(Page f, String actor) {
+        if ((f.index << Kernel.PAGE_SHIFT) < size) {
+            disk.put(f.index, Content.copyOf(f.content()));
+        }
+        kernel.touch(f);
+        kernel.trace().record(actor, TraceKind.INFO, -1, f.pfn(), "wrote back page " + f.index + " of " + mapping.name() + " from frame #" + f.pfn()
+                + (f.refs != null ? " while " + String.join(", ", f.holders()) + " still hold it" : ""));
     }
 
     /** page_mkclean(): write-protect and clean every shared PTE that maps the page, so the next write faults. */
     private void pageMkclean(Page f) {
         kernel.rmap().walk(f, (mm, vma, vpn) -> {
-            if (!vma.isShared()) {
-                return;
+            if (vma.isShared()) {
+                pageMkcleanOne(mm, vpn);
             }
-            mm.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, vpn, vpn + 1, true);
-            mm.pt.set(vpn, mm.pt.get(vpn) & ~(Pte.WRITE | Pte.DIRTY));
-            mm.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vpn, vpn + 1);
         });
+    }
+
+    /**
+     * page_mkclean_one() for one PTE (mm/rmap.c): under mmu_notifier_invalidate_range_start/end
+     * (MMU_NOTIFY_PROTECTION_PAGE) and the PTL, the PTE loses its write and dirty bits.
+     */
+    static void pageMkcleanOne(io.pinsim.runtime.internal.mm.Mm mm, long vpn) {
+        mm.notifyStart(MmuNotifierEvent.PROTECTION_PAGE, vpn, vpn + 1, true);
+        mm.pt.set(vpn, mm.pt.get(vpn) & ~(Pte.WRITE | Pte.DIRTY));
+        mm.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vpn, vpn + 1);
     }
 
     /**

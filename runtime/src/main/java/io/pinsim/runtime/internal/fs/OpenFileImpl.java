@@ -303,10 +303,16 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
+    @Override
+    public WritebackStepsImpl writebackSteps() {
+        return new WritebackStepsImpl(inode);
+    }
+
     /**
      * MmCore-internal: the flusher writes back this file's dirty pages now (ext4; wb_workfn() -&gt;
      * __writeback_single_inode() -&gt; do_writepages()); returns how many.
      */
+    @Override
     public int writeback() {
         return process.mm().kernel.op("kernel", "writeback of " + inode.name(), -1, () -> inode.writeback(0, Long.MAX_VALUE, "kernel"));
     }
@@ -396,12 +402,12 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         });
     }
 
-    private String punchCall(long offset, long length) {
+    String punchCall(long offset, long length) {
         return "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
     }
 
     /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
-    private ErrnoException punchRefusal(String call, long offset, long length) {
+    ErrnoException punchRefusal(String call, long offset, long length) {
         if (closed) {
             return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
         }
@@ -468,6 +474,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public TruncateStepsImpl truncateSteps(io.pinsim.runtime.Task thread, long size) {
         return TruncateStepsImpl.of(this, thread, size);
+    }
+
+    @Override
+    public PunchHoleStepsImpl punchHoleSteps(io.pinsim.runtime.Task thread, long offset, long length) {
+        return PunchHoleStepsImpl.of(this, thread, offset, length);
     }
 
     @Override

@@ -165,10 +165,15 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
      * or null (always null on the shipped kernels, which orphan the page).
      */
     static String pinWait(InodeImpl inode, long fromIndex) {
+        return pinWait(inode, fromIndex, Long.MAX_VALUE);
+    }
+
+    /** {@link #pinWait(InodeImpl, long)} for the pages [fromIndex, toIndex) of a hole punch. */
+    static String pinWait(InodeImpl inode, long fromIndex, long toIndex) {
         if (!waitsForHolders(inode)) {
             return null;
         }
-        Page f = busyPage(inode, fromIndex, Long.MAX_VALUE);
+        Page f = busyPage(inode, fromIndex, toIndex);
         return f == null ? null : busyWait(inode, f);
     }
 

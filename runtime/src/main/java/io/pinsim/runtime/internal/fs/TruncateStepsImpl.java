@@ -90,8 +90,27 @@ public final class TruncateStepsImpl implements TruncateSteps {
             case DIO_WAIT -> !inode.inflightDio.isEmpty();
             case UNMAP -> !invalidateLock().canWrite(this);
             case PIN_WAIT -> TruncateOpImpl.pinWait(inode, firstFull) != null || !invalidateLock().canWrite(this);
+            case REMOVE -> busyPage() != null;
             default -> false;
         };
+    }
+
+    /**
+     * truncate_inode_pages_range(): folio_lock() and folio_wait_writeback() of every page it
+     * removes; the footprint id of a page lock or PG_writeback another operation holds in the range,
+     * or null.
+     */
+    private String busyPage() {
+        for (io.pinsim.runtime.internal.mm.Page f : inode.mapping.pages.tailMap(firstFull, true).values()) {
+            Object locker = kernel().pageLocks.owner(f.pfn());
+            if (locker != null && locker != this) {
+                return io.pinsim.runtime.internal.locking.PageLocks.id(f.pfn());
+            }
+            if (kernel().pageLocks.writeback(f.pfn()) != null) {
+                return io.pinsim.runtime.internal.locking.PageLocks.writebackId(f.pfn());
+            }
+        }
+        return null;
     }
 
     @Override
@@ -123,6 +142,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
             case LOCK -> inode.iRwsem.id();
             case DIO_WAIT -> "inode:" + inode.filesystem().name() + ":" + inode.ino() + ":dio";
             case PIN_WAIT -> java.util.Objects.requireNonNullElse(TruncateOpImpl.pinWait(inode, firstFull), invalidateLock().id());
+            case REMOVE -> busyPage();
             default -> invalidateLock().id();
         };
     }

@@ -139,7 +139,12 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
     /** mmap_lock of the parent, held for write from the first step to the last. */
     @Override
     public List<String> holds() {
-        return phase == Phase.BEGIN || phase == Phase.DONE ? List.of() : List.of(parent.mm.objectId() + ":mmap_lock");
+        if (phase == Phase.BEGIN || phase == Phase.DONE) {
+            return List.of();
+        }
+        // inside copy_page_range() of a COW VMA: write_protect_seq is odd (raw_write_seqcount_begin)
+        return parent.mm.writeProtectSeq.writer() != null && parent.mm.writeProtectSeq.writer() == range
+                ? List.of(parent.mm.objectId() + ":mmap_lock", parent.mm.writeProtectSeq.id()) : List.of(parent.mm.objectId() + ":mmap_lock");
     }
 
     @Override

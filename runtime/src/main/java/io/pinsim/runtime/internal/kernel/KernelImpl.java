@@ -240,6 +240,14 @@ public final class KernelImpl implements Kernel, DriverHost {
     }
 
     @Override
+    public io.pinsim.runtime.internal.mm.ReclaimStepsImpl reclaimSteps(Process process, long address) {
+        Objects.requireNonNull(process, "process");
+        ProcessImpl p = own(process);
+        p.requireAlive();
+        return new io.pinsim.runtime.internal.mm.ReclaimStepsImpl(core, p.mm, address);
+    }
+
+    @Override
     public void checkInvariants() {
         core.checkInvariants();
     }

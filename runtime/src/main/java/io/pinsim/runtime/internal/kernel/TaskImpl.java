@@ -53,6 +53,16 @@ public final class TaskImpl implements io.pinsim.runtime.Task {
     }
 
     @Override
+    public io.pinsim.runtime.internal.mm.GupSlowStepsImpl pinUserPagesSteps(long address, int nrPages, int gupFlags, String holder) {
+        return io.pinsim.runtime.internal.mm.GupSlowStepsImpl.of(process, this, address, nrPages, gupFlags, GupRef.Kind.PIN, holder);
+    }
+
+    @Override
+    public io.pinsim.runtime.internal.mm.GupSlowStepsImpl getUserPagesSteps(long address, int nrPages, int gupFlags, String holder) {
+        return io.pinsim.runtime.internal.mm.GupSlowStepsImpl.of(process, this, address, nrPages, gupFlags, GupRef.Kind.GET, holder);
+    }
+
+    @Override
     public io.pinsim.runtime.internal.mm.WriteFaultStepsImpl writeSteps(long address, byte value) {
         return new io.pinsim.runtime.internal.mm.WriteFaultStepsImpl(process, this, address, value);
     }

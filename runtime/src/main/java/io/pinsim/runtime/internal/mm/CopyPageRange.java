@@ -139,7 +139,7 @@ public final class CopyPageRange {
             if (!src.notifyStartOrFail(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn)) {
                 return false;
             }
-            src.writeProtectSeq++;
+            src.writeProtectSeq.writeBegin(this);
         }
         return true;
     }
@@ -388,7 +388,7 @@ public final class CopyPageRange {
     /** Closes the range without the summary, when fork fails part-way. */
     public void close() {
         if (cow) {
-            src.writeProtectSeq++;
+            src.writeProtectSeq.writeEnd(this);
             src.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn);
         }
     }

@@ -4,7 +4,6 @@ import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.Task;
 import io.pinsim.runtime.model.GetUserPagesLongterm;
 import io.pinsim.runtime.model.GupReadOnShared;
@@ -99,69 +98,12 @@ public final class Gup {
      * an errno only if nothing at all was taken; otherwise returns short, as the kernel does.
      */
     void getUserPagesFrom(Request r, int first, List<Page> frames, List<GupRef> refs) {
-        Mm mm = r.process().mm();
-        for (int i = first; i < r.nrPages(); i++) {
-            long vpn = (r.start() >>> Kernel.PAGE_SHIFT) + i;
-            String refusal = null;
-            Errno errno = Errno.EFAULT;
-            VmArea v = mm.findVma(vpn);
-            if (v == null) {
-                refusal = "no VMA at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
-            } else {
-                refusal = checkVmaFlags(v, r.flags());
-                if (refusal == null && (r.flags() & Foll.LONGTERM) != 0 && v.isFsDax() && LayoutLease.longtermRefusal(k, v, mm) != null) {
-                    refusal = LayoutLease.longtermRefusal(k, v, mm);
-                    errno = Errno.EOPNOTSUPP;
-                } else if (refusal == null && longtermWriteOfDirtyTrackedFile(v, r)) {
-                    refusal = "FOLL_LONGTERM|FOLL_WRITE pin of " + v.mapping.name() + ", a shared mapping that needs dirty tracking "
-                            + "(writable_file_mapping_allowed, 8ac268436e6d)";
-                }
-            }
-            Page got = null;
-            if (refusal == null) {
-                int flags = r.flags();
-                if (readOnShared == GupReadOnShared.FORCE_COW_BREAK && v.isCowMapping()) {
-                    // should_force_cow_break() (17839856fd58): GET and PIN on a COW mapping are done as writes.
-                    flags |= Foll.WRITE;
-                }
-                boolean follCow = false;
-                for (int tries = 0; tries < 4 && got == null && refusal == null; tries++) {
-                    long pte = mm.pt.get(vpn);
-                    Follow follow = followPagePte(v, pte, flags, r.kind(), follCow);
-                    if (follow.frame != null) {
-                        got = follow.frame;
-                        break;
-                    }
-                    int faultFlags = (flags & Foll.WRITE) != 0 ? Faults.WRITE : 0;
-                    if (follow.unshare) {
-                        faultFlags |= Faults.UNSHARE;
-                    }
-                    Faults.Result fr = new Faults(k).handlePteFault(mm, v, vpn, faultFlags, r.thread().actor());
-                    if (fr == Faults.Result.OOM) {
-                        refusal = "out of memory while faulting in " + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
-                        errno = Errno.ENOMEM;
-                    } else if (fr == Faults.Result.SIGBUS) {
-                        refusal = "the fault at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + (v.mapping != null ? " is beyond the end of " + v.mapping.name()
-                                : " on a device-private entry: the device's migrate_to_ram did not bring the page back") + " (VM_FAULT_SIGBUS)";
-                    }
-                    // faultin_page(): a write fault on a VMA without VM_WRITE broke COW without making the PTE writable (FOLL_COW).
-                    follCow = (flags & Foll.WRITE) != 0 && (v.flags & VmArea.VM_WRITE) == 0;
-                }
-                if (got == null && refusal == null) {
-                    throw new KernelBugException("gup-loop", "GUP could not follow " + Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " after faulting it in: "
-                            + Pte.describe(mm.pt.get(vpn)), k.trace().render());
-                }
-            }
-            if (refusal != null) {
-                if (frames.isEmpty()) {
-                    throw new ErrnoException(errno, r.call(), refusal);
-                }
-                k.trace().record(r.thread().actor(), TraceKind.INFO, vpn << Kernel.PAGE_SHIFT, -1, "GUP stops after " + frames.size() + " of " + r.nrPages() + " pages: " + refusal);
-                return;
-            }
-            frames.add(got);
-            refs.add(tryGrabPage(r, got, vpn));
+        GupSlowWalk walk = new GupSlowWalk(k, this, r, first, frames, refs);
+        GupSlowWalk.Next next = GupSlowWalk.Next.FOLLOW;
+        while (!walk.isDone()) {
+            next = next == GupSlowWalk.Next.FAULT ? walk.fault() : walk.follow();
         }
+        walk.finish();
     }
 
     /**

@@ -58,22 +58,22 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     @Override
     public boolean isBlocked() {
-        return phase == Phase.SLOW && (r.process().mm().mmapWriteLocker != null || invalidateLockHeld() != null);
+        return phase == Phase.SLOW && (r.process().mm().mmapWriteLocker != null || faultLockHeld() != null);
     }
 
     /**
-     * The invalidate lock (mapping-&gt;invalidate_lock) of a file the rest of the range maps, if a
-     * truncate holds it for write: the slow path's fault (filemap_fault()) takes it for read and
-     * waits. Null if none.
+     * What a fault of the slow path on the rest of the range would sleep on ({@link FaultLocks}): a
+     * file's invalidate lock that a truncate holds for write, or the page lock of a page a stepped
+     * writeback or reclaim holds. Null if none.
      */
-    private String invalidateLockHeld() {
+    private String faultLockHeld() {
         Mm mm = r.process().mm();
         long first = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
         long end = (r.start() >>> Kernel.PAGE_SHIFT) + r.nrPages();
         for (long vpn = first; vpn < end; vpn++) {
-            VmArea v = mm.findVma(vpn);
-            if (v != null && v.mapping != null && !v.mapping.invalidateLock.canRead(this)) {
-                return v.mapping.invalidateLock.id();
+            String id = FaultLocks.waitsFor(k, mm, vpn, this);
+            if (id != null) {
+                return id;
             }
         }
         return null;
@@ -85,7 +85,7 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
             case BEGIN -> "begin " + r.call();
             case WALK -> "lockless walk of page " + frames.size() + " at " + Kernel.hex(r.start() + ((long) frames.size() << Kernel.PAGE_SHIFT));
             case FINISH -> "finish the fast walk" + (seqChecked ? " (check write_protect_seq)" : "");
-            case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for " + (r.process().mm().mmapWriteLocker != null ? "mmap_lock" : "the invalidate lock") + ")" : "");
+            case SLOW -> "slow path for pages " + frames.size() + ".." + (r.nrPages() - 1) + (isBlocked() ? " (waits for " + FaultLocks.describe(waitsFor()) + ")" : "");
             case DONE -> "done";
         };
     }
@@ -112,7 +112,7 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
                     b.write(id + ":has_pinned");
                 }
                 if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
-                    b.read(id + ":write_protect_seq");
+                    b.read(mm.writeProtectSeq.id());
                 }
                 yield b.build();
             }
@@ -126,8 +126,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
                 yield b.build();
             }
             case FINISH -> {
-                Footprint.Builder b = Footprint.builder().read(id + ":write_protect_seq");
-                if (seqChecked && mm.writeProtectSeq != seq) {
+                Footprint.Builder b = Footprint.builder().read(mm.writeProtectSeq.id());
+                if (seqChecked && mm.writeProtectSeq.retry(seq)) {
                     for (Page f : frames) {
                         b.write(Page.objectId(f.pfn()));
                     }
@@ -140,13 +140,13 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         };
     }
 
-    /** While blocked: the mmap_lock a fork in progress holds for write, or the invalidate lock a truncate holds. */
+    /** While blocked: the mmap_lock a fork in progress holds for write, the invalidate lock a truncate holds, or a page lock. */
     @Override
     public String waitsFor() {
         if (!isBlocked()) {
             return null;
         }
-        return r.process().mm().mmapWriteLocker != null ? r.process().mm().objectId() + ":mmap_lock" : invalidateLockHeld();
+        return r.process().mm().mmapWriteLocker != null ? r.process().mm().objectId() + ":mmap_lock" : faultLockHeld();
     }
 
     @Override
@@ -155,7 +155,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
             if (isBlocked()) {
                 throw new IllegalStateException(r.process().mm().mmapWriteLocker != null
                         ? r.call() + " waits for mmap_lock, which a fork in progress holds; step the fork first"
-                        : r.call() + " waits for " + waitsFor() + ", which a truncate in progress holds; step the truncate first");
+                        : r.call() + " waits for " + waitsFor() + ", which a stepped operation in progress holds (a truncate's invalidate lock, a writeback's or"
+                        + " reclaim's page lock); step it first");
             }
             step();
         }
@@ -204,9 +205,10 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         }
         if (r.kind() == GupRef.Kind.PIN && k.model().get(GupFastVsFork.class) == GupFastVsFork.WRITE_PROTECT_SEQ) {
             seqChecked = true;
-            seq = mm.writeProtectSeq;
-            if ((seq & 1) != 0) {
-                k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq is odd (" + seq + "): a fork is write-protecting; no fast path (raw_seqcount_try_begin)");
+            seq = mm.writeProtectSeq.tryBegin();
+            if (seq < 0) {
+                k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq is odd (" + mm.writeProtectSeq.read()
+                        + "): a fork is write-protecting; no fast path (raw_seqcount_try_begin)");
                 phase = Phase.SLOW;
                 return;
             }
@@ -254,8 +256,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     private void finish() {
         Mm mm = r.process().mm();
-        if (seqChecked && mm.writeProtectSeq != seq) {
-            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq changed (" + seq + " -> " + mm.writeProtectSeq
+        if (seqChecked && mm.writeProtectSeq.retry(seq)) {
+            k.trace().record(actor(), TraceKind.STEP, r.start(), -1, "write_protect_seq changed (" + seq + " -> " + mm.writeProtectSeq.read()
                     + "): a fork ran; unpinning the " + frames.size() + " page(s) just pinned and retrying in the slow path (57efa1fe5957)");
             for (int i = 0; i < frames.size(); i++) {
                 Page f = frames.get(i);

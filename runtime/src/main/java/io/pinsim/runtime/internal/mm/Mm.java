@@ -27,8 +27,8 @@ public final class Mm {
     public AnonVma anonVma;
     /** MMF_HAS_PINNED (mm->has_pinned in 5.9 - 5.13): set by the first FOLL_PIN, never cleared. */
     public boolean hasPinned;
-    /** mm->write_protect_seq (57efa1fe5957): odd while fork write-protects a COW VMA. */
-    public int writeProtectSeq;
+    /** mm->write_protect_seq (57efa1fe5957): odd while fork write-protects a COW VMA; created with the mm's id. */
+    public final io.pinsim.runtime.internal.locking.SeqCount writeProtectSeq;
     /** The operation that holds mmap_lock for write (a fork in progress), or null; set with {@link #setMmapWriteLocker}. */
     public Object mmapWriteLocker;
     /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy(), a stepped MADV_DONTNEED). */
@@ -51,6 +51,7 @@ public final class Mm {
     public Mm(MmCore kernel, MmOwner owner) {
         this.kernel = kernel;
         this.owner = owner;
+        this.writeProtectSeq = new io.pinsim.runtime.internal.locking.SeqCount("mm:" + owner.pid() + ":write_protect_seq");
         this.pt = kernel.debug().tracksPtes() ? new PageTable(vpn -> kernel.debug().touchPte(this, vpn)) : new PageTable();
         kernel.registerMm(this);
     }

@@ -6,6 +6,7 @@ import io.pinsim.runtime.TransparentHugepage;
 import io.pinsim.runtime.internal.locking.DmaResvLockdep;
 import io.pinsim.runtime.internal.locking.LockdepImpl;
 import io.pinsim.runtime.internal.locking.Mutexes;
+import io.pinsim.runtime.internal.locking.PageLocks;
 import io.pinsim.runtime.model.DmaResvLockdepPriming;
 import io.pinsim.runtime.model.MmuNotifierLockdep;
 import io.pinsim.runtime.KernelBugException;
@@ -44,6 +45,8 @@ public final class MmCore {
     private final LockdepImpl lockdep;
     /** The sleeping locks (drivers' mutexes) and who holds them. */
     public final Mutexes mutexes = new Mutexes();
+    /** PG_locked of every frame, with the stepped operation that holds it (lock_page()). */
+    public final PageLocks pageLocks = new PageLocks();
     private final DmaResvLockdepPriming priming;
     /** The model's {@link MmuNotifierLockdep}: where the mmu notifier lockdep map is taken. */
     public final MmuNotifierLockdep notifierLockdep;

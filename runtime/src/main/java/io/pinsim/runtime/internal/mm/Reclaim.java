@@ -38,6 +38,12 @@ public final class Reclaim {
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " is dirty: left to writeback (shrink_page_list: activate)");
             return false;
         }
+        if (k.pageLocks.owner(f.pfn()) != null || k.pageLocks.writeback(f.pfn()) != null) {
+            // shrink_folio_list(): if (!folio_trylock(folio)) goto keep; if (folio_test_writeback(folio)) ... goto activate_locked
+            k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + (k.pageLocks.owner(f.pfn()) != null
+                    ? " is locked (trylock_page fails)" : " is under writeback (PageWriteback)") + ": kept (shrink_page_list)");
+            return false;
+        }
         List<Mm> mms = new ArrayList<>();
         List<Long> vpns = new ArrayList<>();
         k.rmap().walk(f, (m, vma, v) -> {

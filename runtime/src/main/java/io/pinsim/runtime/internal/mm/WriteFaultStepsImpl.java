@@ -110,11 +110,9 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
         if (mm.mmapWriteLocker != null) {
             return mm.objectId() + ":mmap_lock";
         }
-        VmArea v = mm.findVma(vpn);
-        if (v != null && v.mapping != null && !Pte.isPresent(mm.pt.get(vpn)) && !v.mapping.invalidateLock.canRead(this)) {
-            return v.mapping.invalidateLock.id();
-        }
-        return null;
+        long pte = mm.pt.get(vpn);
+        // the store faults only on a missing or write-protected PTE; the fault sleeps on what FaultLocks names
+        return Pte.isPresent(pte) && Pte.isWrite(pte) ? null : FaultLocks.waitsFor(kernel(), mm, vpn, this);
     }
 
     /** mmap_lock, held for read between the fault's steps. */

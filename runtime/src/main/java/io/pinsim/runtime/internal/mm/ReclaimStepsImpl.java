@@ -1,0 +1,248 @@
+package io.pinsim.runtime.internal.mm;
+
+import io.pinsim.runtime.FsKind;
+import io.pinsim.runtime.Kernel;
+import io.pinsim.runtime.MmuNotifierEvent;
+import io.pinsim.runtime.ReclaimSteps;
+import io.pinsim.runtime.internal.locking.PageLocks;
+import io.pinsim.runtime.model.PinnedAnonReclaim;
+import io.pinsim.runtime.trace.TraceKind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reclaim of one page as steps (see {@link ReclaimSteps}), in the order of shrink_folio_list():
+ * the checks and add_to_swap() under the page lock, try_to_unmap_one() per PTE (each under its
+ * PTL), then pageout() and __remove_mapping(). The locks behind the boundaries: the page lock
+ * ({@link PageLocks}, trylock_page() to unlock_page()), held across every step; each PTE's PTL
+ * inside its step. Footprints: exact for try_to_unmap_one() of an anonymous page's PTE, everything otherwise.
+ * The same decisions as the plain {@link Reclaim#shrinkPageAt} (MADV_PAGEOUT's variant excepted).
+ */
+public final class ReclaimStepsImpl implements ReclaimSteps {
+    private enum Phase { CHECK, UNMAP, PAGEOUT, DONE }
+
+    private static final String ACTOR = "kernel";
+
+    private final MmCore k;
+    private final Mm mm;
+    private final long vpn;
+    private final long addr;
+    private Phase phase = Phase.CHECK;
+    private Page f;
+    private SwapSpace.Slot slot;
+    private boolean exclusive;
+    private final List<Mm> mms = new ArrayList<>();
+    private final List<Long> vpns = new ArrayList<>();
+    private int next;
+    private boolean unmapped;
+
+    /** Reclaim of the page mapped at {@code address} in {@code mm}. */
+    public ReclaimStepsImpl(MmCore k, Mm mm, long address) {
+        this.k = k;
+        this.mm = mm;
+        this.vpn = address >>> Kernel.PAGE_SHIFT;
+        this.addr = vpn << Kernel.PAGE_SHIFT;
+    }
+
+    @Override
+    public String actor() {
+        return ACTOR;
+    }
+
+    @Override
+    public boolean isDone() {
+        return phase == Phase.DONE;
+    }
+
+    /** Reclaim never sleeps on a lock: trylock_page() fails and the page is kept. */
+    @Override
+    public boolean isBlocked() {
+        return false;
+    }
+
+    /**
+     * What the next step touches (see {@link io.pinsim.runtime.Footprint}): try_to_unmap_one() of an
+     * anonymous page's PTE writes that PTE, the frame (its mapping, AnonExclusive, the pin it
+     * checks) and the page lock it may drop; anything else - the checks and add_to_swap(), a file
+     * page's zap, pageout() and the free - touches everything, and so does any step while the
+     * kernel has pending operations or the mm has mmu notifier subscribers (their callbacks may do
+     * anything).
+     */
+    @Override
+    public io.pinsim.runtime.Footprint nextFootprint() {
+        if (phase == Phase.DONE) {
+            return io.pinsim.runtime.Footprint.NONE;
+        }
+        if (phase != Phase.UNMAP || !f.isAnon() || k.hasPendingOps() || mms.get(next).hasNotifierSubscribers()) {
+            return io.pinsim.runtime.Footprint.ALL;
+        }
+        return io.pinsim.runtime.Footprint.builder().write(mms.get(next).pteId(vpns.get(next))).write(Page.objectId(f.pfn()))
+                .write(PageLocks.id(f.pfn())).build();
+    }
+
+    @Override
+    public List<String> holds() {
+        return f != null && k.pageLocks.owner(f.pfn()) == this ? List.of(PageLocks.id(f.pfn())) : List.of();
+    }
+
+    @Override
+    public String nextStep() {
+        return switch (phase) {
+            case CHECK -> "reclaim " + Kernel.hex(addr) + " in " + mm.objectId() + ": trylock_page(), the checks, add_to_swap()";
+            case UNMAP -> "try_to_unmap_one() of the PTE at " + Kernel.hex(vpns.get(next) << Kernel.PAGE_SHIFT) + " in " + mms.get(next).objectId() + " (under its PTL)";
+            case PAGEOUT -> "pageout() and __remove_mapping() of frame #" + f.pfn() + ", unlock_page()";
+            case DONE -> "done";
+        };
+    }
+
+    @Override
+    public void step() {
+        if (isDone()) {
+            throw new IllegalStateException("reclaim of " + Kernel.hex(addr) + " is already done");
+        }
+        k.run(ACTOR, nextStep(), addr, () -> {
+            switch (phase) {
+                case CHECK -> check();
+                case UNMAP -> unmapOne();
+                case PAGEOUT -> pageout();
+                default -> throw new IllegalStateException(phase.name());
+            }
+        });
+    }
+
+    private void keep(String why) {
+        k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f == null ? -1 : f.pfn(), why);
+        if (f != null && k.pageLocks.owner(f.pfn()) == this) {
+            k.pageLocks.unlock(f.pfn(), this);
+        }
+        phase = Phase.DONE;
+    }
+
+    private void check() {
+        long pte = mm.pt.get(vpn);
+        if (!Pte.isPresent(pte) || Pte.pfn(pte) == 0) {
+            keep("nothing to reclaim at " + Kernel.hex(addr) + ": " + Pte.describe(pte));
+            return;
+        }
+        Page page = k.frameOfPte(pte);
+        if (page.isCompound()) {
+            keep("frame #" + page.pfn() + " is part of THP #" + page.compoundHead().pfn() + ": THP swap-out is not modelled, the page stays mapped");
+            return;
+        }
+        if (!page.isAnon()) {
+            AddressSpace.Host inode = page.mapping != null ? page.mapping.inode : null;
+            if (inode == null || inode.kind() != FsKind.EXT4) {
+                keep("frame #" + page.pfn() + " is " + (page.isDax() ? "an fs-DAX block" : "shmem or orphaned") + "; the model does not reclaim it");
+                return;
+            }
+            if (page.isDirty()) {
+                keep("frame #" + page.pfn() + " is dirty: left to writeback (shrink_page_list: activate)");
+                return;
+            }
+        }
+        if (k.pageLocks.owner(page.pfn()) != null || k.pageLocks.writeback(page.pfn()) != null) {
+            keep("frame #" + page.pfn() + (k.pageLocks.owner(page.pfn()) != null ? " is locked (trylock_page fails)" : " is under writeback (PageWriteback)")
+                    + ": kept (shrink_page_list)");
+            return;
+        }
+        f = page;
+        k.pageLocks.lock(f.pfn(), this);
+        if (f.isAnon()) {
+            if (f.swapSlot == null && k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && f.pageMaybeDmaPinned()) {
+                keep("frame #" + f.pfn() + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
+                return;
+            }
+            if (f.isAnonExclusive() && f.pageMaybeDmaPinned()) {
+                keep("frame #" + f.pfn() + " is exclusive and may be pinned: try_to_unmap_one() keeps it mapped (page_try_share_anon_rmap: -EBUSY)");
+                return;
+            }
+            slot = f.swapSlot;
+            if (slot == null) {
+                slot = k.swap.allocate();
+                slot.cache = f;
+                f.swapSlot = slot;
+            }
+            exclusive = f.isAnonExclusive();
+        }
+        k.rmap().walk(f, (m, vma, v) -> {
+            mms.add(m);
+            vpns.add(v);
+        });
+        phase = mms.isEmpty() ? Phase.PAGEOUT : Phase.UNMAP;
+    }
+
+    /** try_to_unmap_one() of one PTE, if it still maps the page. */
+    private void unmapOne() {
+        Mm m = mms.get(next);
+        long v = vpns.get(next);
+        next++;
+        long old = m.pt.get(v);
+        if (Pte.isPresent(old) && Pte.pfn(old) == f.pfn()) {
+            if (!f.isAnon()) {
+                new Zap(k).zapRange(m, v, v + 1, MmuNotifierEvent.CLEAR);
+            } else if (exclusive && f.pageMaybeDmaPinned()) {
+                // ptep_clear_flush(), then page_try_share_anon_rmap() sees the pin taken since the first step: the PTE is restored.
+                keep("frame #" + f.pfn() + " is exclusive and was pinned after the check: try_to_unmap_one() restores the PTE and keeps it mapped"
+                        + " (page_try_share_anon_rmap: -EBUSY, 6c287605fd56); it stays in swap slot " + slot.id + "'s cache");
+                return;
+            } else {
+                m.notifyStart(MmuNotifierEvent.CLEAR, v, v + 1, true);
+                long swp = Pte.swap(slot.id) | (old & Pte.SOFT_DIRTY) | (exclusive ? Pte.SWP_EXCLUSIVE : 0);
+                m.pt.set(v, swp);
+                slot.count++;
+                m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
+            }
+        }
+        if (next == mms.size()) {
+            phase = Phase.PAGEOUT;
+        }
+    }
+
+    private void pageout() {
+        unmapped = true;
+        phase = Phase.DONE;
+        k.pageLocks.unlock(f.pfn(), this);
+        if (!f.isAnon()) {
+            AddressSpace.Host inode = f.mapping.inode;
+            f.flags &= ~Page.BUFFERS;
+            k.touch(f);
+            int rc = f.refcount();
+            if (rc == 1) {
+                inode.removePages(f.index, f.index + 1, ACTOR, false);
+                k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") reclaimed");
+            } else {
+                k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") unmapped from "
+                        + mms.size() + " process(es) and its buffers released (try_to_release_page), but not freed: refcount " + rc + Faults.extraRefs(f));
+            }
+            return;
+        }
+        f.clearAnonExclusive();
+        slot.content = Content.copyOf(f.content());
+        f.flags &= ~Page.DIRTY;
+        k.touch(f);
+        int rc = f.refcount();
+        if (rc == 1) {
+            f.swapSlot = null;
+            slot.cache = null;
+            k.freeFrame(f);
+            k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " swapped out to slot " + slot.id
+                    + ", " + mms.size() + " PTE(s) now swap entries, frame freed (shrink_page_list)");
+        } else {
+            k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " unmapped into swap slot " + slot.id + " (" + mms.size()
+                    + " PTE(s) now swap entries) but not freed: refcount " + rc + Faults.extraRefs(f) + "; it stays in the swap cache (shrink_page_list)");
+        }
+    }
+
+    @Override
+    public boolean run() {
+        while (!isDone()) {
+            step();
+        }
+        return unmapped;
+    }
+
+    @Override
+    public String toString() {
+        return "reclaim of " + Kernel.hex(addr) + ", next: " + nextStep();
+    }
+}
