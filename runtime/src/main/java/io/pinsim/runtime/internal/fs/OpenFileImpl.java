@@ -326,7 +326,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     public void ftruncate(long size) {
         process.requireAlive();
         String call = truncateCall(size);
-        if (truncateRefusal(call, size) == null) {
+        if (FileChecks.truncateRefusal(this, call, size) == null) {
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
         startTruncate(size);
@@ -337,7 +337,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         process.requireAlive();
         String call = truncateCall(size);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
-            ErrnoException refusal = truncateRefusal(call, size);
+            ErrnoException refusal = FileChecks.truncateRefusal(this, call, size);
             if (refusal != null) {
                 throw refusal;
             }
@@ -347,24 +347,6 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     private String truncateCall(long size) {
         return "ftruncate(" + label() + ", " + size + ")";
-    }
-
-    /** do_sys_ftruncate() and inode_newsize_ok(), or null if the truncate may go ahead. */
-    ErrnoException truncateRefusal(String call, long size) {
-        if (closed) {
-            return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
-        }
-        if (size < 0) {
-            return new ErrnoException(Errno.EINVAL, call, "negative length");
-        }
-        if (!writable()) {
-            return new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
-        }
-        if (size > inode.kind().maxBytes()) {
-            return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + inode.kind().label() + "'s s_maxbytes " + inode.kind().maxBytes()
-                    + " (inode_newsize_ok)");
-        }
-        return size < inode.size ? LayoutLeases.refusal(inode, call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
 
     /** An operation that would sleep, called where it must not: refused before anything happens. */
@@ -378,8 +360,8 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public void punchHole(long offset, long length) {
         process.requireAlive();
-        String call = punchCall(offset, length);
-        if (punchRefusal(call, offset, length) == null) {
+        String call = FileChecks.punchCall(this, offset, length);
+        if (FileChecks.punchRefusal(this, call, offset, length) == null) {
             long end = Math.max(offset, Math.min(offset + length, inode.size));
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
                     "startPunchHole(" + offset + ", " + length + ")");
@@ -390,9 +372,9 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
         process.requireAlive();
-        String call = punchCall(offset, length);
+        String call = FileChecks.punchCall(this, offset, length);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
-            ErrnoException refusal = punchRefusal(call, offset, length);
+            ErrnoException refusal = FileChecks.punchRefusal(this, call, offset, length);
             if (refusal != null) {
                 throw refusal;
             }
@@ -400,28 +382,6 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             long end = Math.min(offset + length, inode.size);
             return process.mm().kernel.startPending(TruncateOpImpl.punch(this, offset, Math.max(offset, end)));
         });
-    }
-
-    String punchCall(long offset, long length) {
-        return "fallocate(" + label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
-    }
-
-    /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
-    ErrnoException punchRefusal(String call, long offset, long length) {
-        if (closed) {
-            return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
-        }
-        if (offset < 0 || length <= 0) {
-            return new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
-        }
-        if (!writable()) {
-            return new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
-        }
-        if (offset + length < 0 || offset + length > inode.kind().maxBytes()) {
-            return new ErrnoException(Errno.EFBIG, call, "offset " + offset + " + " + length + " ends past " + inode.kind().label() + "'s s_maxbytes "
-                    + inode.kind().maxBytes() + " (vfs_fallocate)");
-        }
-        return LayoutLeases.refusal(inode, call, (offset + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Math.min(offset + length, inode.size) >>> Kernel.PAGE_SHIFT);
     }
 
     @Override

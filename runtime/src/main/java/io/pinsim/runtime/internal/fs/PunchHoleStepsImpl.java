@@ -45,7 +45,7 @@ public final class PunchHoleStepsImpl implements PunchHoleSteps {
         this.thread = thread;
         this.offset = offset;
         this.length = length;
-        this.call = file.punchCall(offset, length);
+        this.call = FileChecks.punchCall(file, offset, length);
     }
 
     /**
@@ -66,7 +66,7 @@ public final class PunchHoleStepsImpl implements PunchHoleSteps {
             throw new IllegalStateException(file.label() + " is on fs-DAX, whose hole punch waits for held blocks: use startPunchHole(" + offset + ", " + length + ")");
         }
         PunchHoleStepsImpl steps = new PunchHoleStepsImpl(file, thread, offset, length);
-        ErrnoException refusal = file.punchRefusal(steps.call, offset, length);
+        ErrnoException refusal = FileChecks.punchRefusal(file, steps.call, offset, length);
         if (refusal != null) {
             throw refusal;
         }
@@ -187,7 +187,7 @@ public final class PunchHoleStepsImpl implements PunchHoleSteps {
     }
 
     private void lock() {
-        ErrnoException refusal = file.punchRefusal(call, offset, length);
+        ErrnoException refusal = FileChecks.punchRefusal(file, call, offset, length);
         if (refusal != null) {
             phase = Phase.DONE;
             throw refusal;

@@ -58,7 +58,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
             throw new IllegalStateException(file.label() + " is on fs-DAX, whose truncate waits for held blocks: use startTruncate(" + size + ")");
         }
         TruncateStepsImpl steps = new TruncateStepsImpl(file, thread, size);
-        ErrnoException refusal = file.truncateRefusal(steps.call, size);
+        ErrnoException refusal = FileChecks.truncateRefusal(file, steps.call, size);
         if (refusal != null) {
             throw refusal;
         }
@@ -172,7 +172,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
         kernel().run(actor, nextStep(), -1, () -> {
             switch (phase) {
                 case LOCK -> {
-                    ErrnoException refusal = file.truncateRefusal(call, newSize);
+                    ErrnoException refusal = FileChecks.truncateRefusal(file, call, newSize);
                     if (refusal != null) {
                         phase = Phase.DONE;
                         throw refusal;

@@ -157,7 +157,7 @@ public final class CopyPageRange {
             vpn = huge;
             pte = src.pt.getPmd(huge);
             decision = Hugetlb.isHugetlb(vma) ? copyHugetlb(k.frameOfPte(pte)) : copyHugePmd(k.frameOfPte(pte));
-            if (decision == Decision.HUGE_SHARE || decision == Decision.HUGE_COPY) {
+            if (decision == Decision.HUGE_SHARE || decision == Decision.HUGE_COPY || decision == Decision.REFUSE) {
                 return true;
             }
             vpn = src.pt.nextPopulated(cursor, vma.endVpn);
@@ -276,6 +276,10 @@ public final class CopyPageRange {
      * exclusive); a hugetlb folio is never split.
      */
     private Decision copyHugetlb(Page h) {
+        if (policy == ForkPinned.PROPOSAL_REQUIRE_DONTFORK && cow && src.hasPinned && h.pageMaybeDmaPinned()) {
+            why = "MMF_HAS_PINNED and a maybe-pinned hugetlb folio (refcount " + h.refcount() + ") in a mapping without MADV_DONTFORK: fork fails (ForkPinned.PROPOSAL_REQUIRE_DONTFORK)";
+            return Decision.REFUSE;
+        }
         why = Hugetlb.forkCopyReason(k, src, h, cow);
         if (why != null) {
             return Decision.HUGE_COPY;

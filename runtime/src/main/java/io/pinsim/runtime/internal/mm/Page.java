@@ -39,8 +39,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     /** GUP_PIN_COUNTING_BIAS, include/linux/mm.h (3faa52c03f44, 5.7). */
     public static final int GUP_PIN_COUNTING_BIAS = 1024;
 
-    private final MmCore kernel;
-    private final int pfn;
+    final MmCore kernel;
+    final int pfn;
     public int flags;
     /** The anon_vma-like family whose mms may map this anonymous frame. */
     public AnonVma anonVma;
@@ -429,31 +429,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     @Override
     public String toString() {
-        if (isFree()) {
-            return "frame #" + pfn + " (free)";
-        }
-        StringBuilder sb = new StringBuilder("frame #").append(pfn).append(" (");
-        if (isZeroPage()) {
-            sb.append("zero page");
-        } else if (isAnon()) {
-            sb.append(isAnonExclusive() ? "anon exclusive" : "anon");
-        } else if (mapping != null) {
-            sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
-        } else {
-            sb.append("orphaned page-cache page");
-        }
-        if (isCompound()) {
-            Page h = compoundHead();
-            sb.append(", subpage ").append(pfn - h.pfn).append(h.isHugetlb() ? " of hugetlb folio #" : " of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? " (PMD-mapped)" : " (PTE-mapped)");
-        }
-        sb.append(", refcount ").append(refcount()).append(", mapcount ").append(mapcount());
-        if (kernel.pinsAreBiased()) {
-            sb.append(", pincount ").append(pincount());
-        }
-        if (swapSlot != null) {
-            sb.append(", swap cache");
-        }
-        return sb.append(")").toString();
+        return PageText.describe(this);
     }
 
     /**
@@ -484,19 +460,6 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** ": PIN by rdma0 (step 3)" — who holds the references beyond one mapping, for the trace. */
     String describeExtraRefs() {
-        StringBuilder sb = new StringBuilder();
-        if (refs != null) {
-            for (GupRef r : refs) {
-                sb.append(sb.length() == 0 ? ": " : ", ").append(r);
-            }
-        }
-        if (swapSlot != null) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("swap cache");
-        }
-        int mc = mapcount();
-        if (mc > 1) {
-            sb.append(sb.length() == 0 ? ": " : ", ").append("mapped ").append(mc).append(" times");
-        }
-        return sb.toString();
+        return PageText.extraRefs(this);
     }
 }

@@ -1,0 +1,55 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.Kernel;
+
+/**
+ * The checks ftruncate() and fallocate(FALLOC_FL_PUNCH_HOLE) make before they change anything
+ * (do_sys_ftruncate(), inode_newsize_ok(), vfs_fallocate()), shared by the plain calls and their
+ * steppable forms, which run them again when they start.
+ */
+final class FileChecks {
+    private FileChecks() {
+    }
+
+    static String punchCall(OpenFileImpl f, long offset, long length) {
+        return "fallocate(" + f.label() + ", FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, " + offset + ", " + length + ")";
+    }
+
+    /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
+    static ErrnoException punchRefusal(OpenFileImpl f, String call, long offset, long length) {
+        if (f.isClosed()) {
+            return new ErrnoException(Errno.EBADF, call, "fd " + f.fd() + " is closed");
+        }
+        if (offset < 0 || length <= 0) {
+            return new ErrnoException(Errno.EINVAL, call, offset < 0 ? "negative offset" : "length must be positive");
+        }
+        if (!f.writable()) {
+            return new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
+        }
+        if (offset + length < 0 || offset + length > f.inode().kind().maxBytes()) {
+            return new ErrnoException(Errno.EFBIG, call, "offset " + offset + " + " + length + " ends past " + f.inode().kind().label() + "'s s_maxbytes "
+                    + f.inode().kind().maxBytes() + " (vfs_fallocate)");
+        }
+        return LayoutLeases.refusal(f.inode(), call, (offset + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Math.min(offset + length, f.inode().size) >>> Kernel.PAGE_SHIFT);
+    }
+
+    /** do_sys_ftruncate() and inode_newsize_ok(), or null if the truncate may go ahead. */
+    static ErrnoException truncateRefusal(OpenFileImpl f, String call, long size) {
+        if (f.isClosed()) {
+            return new ErrnoException(Errno.EBADF, call, "fd " + f.fd() + " is closed");
+        }
+        if (size < 0) {
+            return new ErrnoException(Errno.EINVAL, call, "negative length");
+        }
+        if (!f.writable()) {
+            return new ErrnoException(Errno.EINVAL, call, "the file is not open for writing (do_sys_ftruncate)");
+        }
+        if (size > f.inode().kind().maxBytes()) {
+            return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + f.inode().kind().label() + "'s s_maxbytes " + f.inode().kind().maxBytes()
+                    + " (inode_newsize_ok)");
+        }
+        return size < f.inode().size ? LayoutLeases.refusal(f.inode(), call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
+    }
+}
