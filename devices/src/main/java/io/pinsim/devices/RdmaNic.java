@@ -40,6 +40,7 @@ public class RdmaNic {
     private final OdpPaging odp;
     private final CompletionQueue cq = new CompletionQueue();
     private final List<WorkRequest> posted = new ArrayList<>();
+    private final List<AsyncEvent> asyncEvents = new ArrayList<>();
     private final Map<Process, ForkState> forkStates = new IdentityHashMap<>();
     private int nextPd = 1;
     private int nextKey = 0x100;
@@ -93,6 +94,11 @@ public class RdmaNic {
     /** The NIC's completion queue. */
     public CompletionQueue cq() {
         return cq;
+    }
+
+    /** The asynchronous events posted so far, oldest first (ibv_get_async_event(); see {@link AsyncEvent}). */
+    public List<AsyncEvent> asyncEvents() {
+        return List.copyOf(asyncEvents);
     }
 
     /** ibv_alloc_pd(). */
@@ -197,7 +203,9 @@ public class RdmaNic {
                 throw e;
             }
             fs.registered = true;
-            return new MemoryRegion(pd, key, address, length, access, pages, null, null);
+            MemoryRegion mr = new MemoryRegion(pd, key, address, length, access, pages, null, null);
+            ctx.onRevoke(pages, new MrRevoker(ctx, mr, asyncEvents)); // used only by TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE
+            return mr;
         });
     }
 

@@ -31,6 +31,10 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     /** It waited for a busy DAX block since the range was last unmapped (xfs_break_dax_layouts()'s retry loop). */
     private boolean layoutBusy;
     private String waitingFor;
+    /** TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE: the revocation in progress, or null. */
+    private PinRevoke revoke;
+    /** A synchronous ftruncate()/punchHole(): one model step, so a revoke's grace period ends at once. */
+    private boolean synchronous;
 
     private TruncateOpImpl(OpenFileImpl file, long from, long to, long newSize, boolean punch) {
         this.file = file;
@@ -49,6 +53,12 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     /** fallocate(PUNCH_HOLE) of [from, to); an empty range punches nothing. */
     static TruncateOpImpl punch(OpenFileImpl file, long from, long to) {
         return new TruncateOpImpl(file, from, to, 0, true);
+    }
+
+    /** Marks a synchronous call (see {@link #synchronous}); returns this. */
+    TruncateOpImpl synchronous(boolean value) {
+        synchronous = value;
+        return this;
     }
 
     @Override
@@ -106,6 +116,14 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
                 layoutBusy = false;
                 k.trace().record(actor, TraceKind.STEP, -1, -1, describe() + " wakes: the layout break unmaps the range again (dax_layout_busy_page)");
                 inode.unmapMappingRange(firstFull, endFull, !punch);
+            }
+        }
+        if (!inode.kind().isDax() && inode.kernel.model().get(TruncatePinnedPage.class) == TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE) {
+            if (revoke == null) {
+                revoke = new PinRevoke(inode, firstFull, endFull, describe());
+            }
+            if (!revoke.tryFinish(k, actor, synchronous)) {
+                return waitFor(k, actor, revoke.waitingFor());
             }
         }
         if (punch) {

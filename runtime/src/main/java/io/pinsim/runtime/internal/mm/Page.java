@@ -340,6 +340,11 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     }
 
     @Override
+    public boolean isDummyPage() {
+        return !isFree() && kernel.pinRevocation().dummyOf(this) != null;
+    }
+
+    @Override
     public boolean maybeDmaPinned() {
         return pageMaybeDmaPinned();
     }
@@ -419,6 +424,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
             sb.append(isAnonExclusive() ? "anon exclusive" : "anon");
         } else if (mapping != null) {
             sb.append(isDax() ? "DAX block of " : "page cache of ").append(mapping.name()).append(" index ").append(index);
+        } else if (kernel.pinRevocation().dummyOf(this) != null) {
+            sb.append("dummy page of ").append(kernel.pinRevocation().dummyOf(this));
         } else {
             sb.append("orphaned page-cache page");
         }
