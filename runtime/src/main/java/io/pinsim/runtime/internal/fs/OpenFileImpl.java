@@ -323,15 +323,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         if (truncateRefusal(call, size) == null) {
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
-        startTruncate(size, true);
+        startTruncate(size).finishSynchronously();
     }
 
     @Override
     public TruncateOpImpl startTruncate(long size) {
-        return startTruncate(size, false);
-    }
-
-    private TruncateOpImpl startTruncate(long size, boolean synchronous) {
         process.requireAlive();
         String call = truncateCall(size);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
@@ -339,7 +335,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             if (refusal != null) {
                 throw refusal;
             }
-            return process.mm().kernel.startPending(TruncateOpImpl.truncate(this, size).synchronous(synchronous));
+            return process.mm().kernel.startPending(TruncateOpImpl.truncate(this, size));
         });
     }
 
@@ -382,15 +378,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
                     "startPunchHole(" + offset + ", " + length + ")");
         }
-        startPunchHole(offset, length, true);
+        startPunchHole(offset, length).finishSynchronously();
     }
 
     @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
-        return startPunchHole(offset, length, false);
-    }
-
-    private TruncateOpImpl startPunchHole(long offset, long length, boolean synchronous) {
         process.requireAlive();
         String call = punchCall(offset, length);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
@@ -400,7 +392,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             }
             // ext4_punch_hole(): nothing beyond i_size; the range is clamped before inode_dio_wait()
             long end = Math.min(offset + length, inode.size);
-            return process.mm().kernel.startPending(TruncateOpImpl.punch(this, offset, Math.max(offset, end)).synchronous(synchronous));
+            return process.mm().kernel.startPending(TruncateOpImpl.punch(this, offset, Math.max(offset, end)));
         });
     }
 

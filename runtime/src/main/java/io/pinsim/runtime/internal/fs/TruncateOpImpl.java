@@ -55,10 +55,16 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         return new TruncateOpImpl(file, from, to, 0, true);
     }
 
-    /** Marks a synchronous call (see {@link #synchronous}); returns this. */
-    TruncateOpImpl synchronous(boolean value) {
-        synchronous = value;
-        return this;
+    /**
+     * Ends a synchronous ftruncate()/punchHole(): the call is one model step, so nothing can unpin
+     * during a revoke's grace period (TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE), which ends
+     * at once; the other waits were refused before the call started.
+     */
+    void finishSynchronously() {
+        if (!done && revoke != null) {
+            synchronous = true;
+            inode.kernel.op(file.process().name(), describe() + ": the grace period ends", -1, () -> tryRun(inode.kernel));
+        }
     }
 
     @Override
@@ -123,7 +129,8 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
                 revoke = new PinRevoke(inode, firstFull, endFull, describe());
             }
             if (!revoke.tryFinish(k, actor, synchronous)) {
-                return waitFor(k, actor, revoke.waitingFor());
+                waitingFor = revoke.waitingFor(); // a grace period, traced by PinRevoke's notification: not a sleep on the pin
+                return false;
             }
         }
         if (punch) {
