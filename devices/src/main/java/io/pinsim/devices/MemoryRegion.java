@@ -70,6 +70,22 @@ public final class MemoryRegion {
         return deregistered;
     }
 
+    /**
+     * @return whether a page of this pinned MR was redirected to the NIC's dummy page (only under
+     *         {@link io.pinsim.runtime.model.TruncatePinnedPage#PROPOSAL_NOTIFY_THEN_DUMMY_PAGE})
+     */
+    public boolean isRedirected() {
+        if (pages == null || deregistered) {
+            return false;
+        }
+        for (int i = 0; i < pages.count(); i++) {
+            if (pages.frame(i).isDummyPage()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Pinned MR: the pins it holds (null for ODP). */
     public GupPages pins() {
         return pages;

@@ -34,6 +34,7 @@ public class RdmaNic {
     private final List<WorkRequest> posted = new ArrayList<>();
     private final IbvForkInit fork;
     private final UmemPinning umem;
+    private final List<AsyncEvent> asyncEvents = new ArrayList<>();
     private int nextPd = 1;
     private int nextKey = 0x100;
     private long nextWr = 1;
@@ -81,6 +82,11 @@ public class RdmaNic {
     /** The NIC's completion queue. */
     public CompletionQueue cq() {
         return cq;
+    }
+
+    /** The asynchronous events posted so far, oldest first (ibv_get_async_event(); see {@link AsyncEvent}). */
+    public List<AsyncEvent> asyncEvents() {
+        return List.copyOf(asyncEvents);
     }
 
     /** ibv_alloc_pd(). */
@@ -145,7 +151,9 @@ public class RdmaNic {
                 throw e;
             }
             fs.registered = true;
-            return new MemoryRegion(pd, key, address, length, access, pages, null, null);
+            MemoryRegion mr = new MemoryRegion(pd, key, address, length, access, pages, null, null);
+            ctx.onRevoke(pages, new MrRevoker(ctx, mr, asyncEvents)); // used only by TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE
+            return mr;
         });
     }
 

@@ -64,7 +64,9 @@ class DeviceBadInputTableTest {
 
     static void rdma(BadInputTable<DeviceBadInputFixture> t) {
         t.type(RdmaNic.class).type(ProtectionDomain.class).type(CompletionQueue.class).type(WorkRequest.class).type(Completion.class);
-        t.noInput(RdmaNic.class, "name()", "kernel()", "cq()", "posted()", "processAll()");
+        t.noInput(RdmaNic.class, "name()", "kernel()", "cq()", "posted()", "processAll()", "asyncEvents()");
+        t.type(AsyncEvent.class);
+        t.noInput(AsyncEvent.class, "type()", "mr()", "offset()", "detail()", "<init>(Type,MemoryRegion,long,String)");
         t.noInput(ProtectionDomain.class, "nic()", "process()");
         t.noInput(CompletionQueue.class, "poll()", "size()", "<init>()");
         t.noInput(WorkRequest.class, "id()", "isDone()");
@@ -191,7 +193,7 @@ class DeviceBadInputTableTest {
     static void memoryRegions(BadInputTable<DeviceBadInputFixture> t) {
         t.type(MemoryRegion.class);
         t.noInput(MemoryRegion.class, "key()", "address()", "length()", "process()", "isOnDemand()", "isWritable()", "isDeregistered()", "pins()",
-                "deviceTable()");
+                "deviceTable()", "isRedirected()");
         for (String m : List.of("deviceFrame(long)", "isCoherent(long)")) {
             t.method(MemoryRegion.class, m, f -> f.mr, f -> args(0L))
                     .bad("offset -1", ioobe("valid offsets are 0 to 4095"), 0, -1L)

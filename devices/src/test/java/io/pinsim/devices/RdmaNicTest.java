@@ -122,6 +122,35 @@ class RdmaNicTest {
         }
     }
 
+    /** TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE: the NIC is told, then its MR uses the dummy page; the file keeps truncate semantics. */
+    @Test
+    void aTruncatedPageOfAnMrIsRevokedAfterAnAsyncEventAndTheNicIsRedirectedToItsDummyPage() {
+        Kernel k = kernel("PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE");
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        Inode file = k.mount(FsKind.EXT4).create("export", fill('O', PAGE));
+        var f = a.open(file, OpenFlags.RDWR);
+        long map = a.mmap(0, PAGE, RW, MapFlags.SHARED, f, 0);
+        MemoryRegion mr = nic.regMr(nic.allocPd(a), map, PAGE, ACCESS);
+        io.pinsim.runtime.TruncateOp t = f.startTruncate(0);
+        assertThat(nic.asyncEvents()).extracting(AsyncEvent::type).containsExactly(AsyncEvent.Type.MR_REVOKE_SOON);
+        assertThat(nic.asyncEvents().get(0).mr()).isSameAs(mr);
+        assertThat(mr.isRedirected()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            a.mmap(PAGE, RW, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+        }
+        assertThat(t.isDone()).isTrue();
+        assertThat(nic.asyncEvents()).extracting(AsyncEvent::type).containsExactly(AsyncEvent.Type.MR_REVOKE_SOON, AsyncEvent.Type.MR_REDIRECTED);
+        assertThat(mr.isRedirected()).as("device redirected to a dummy page").isTrue();
+        nic.postWrite(mr, 0, fill('D', 8));
+        nic.processAll();
+        f.ftruncate(PAGE);
+        assertThat(file.read(0, 8)).as("the NIC's write lands in the dummy page").containsOnly((byte) 0);
+        nic.deregMr(mr);
+        assertThat(mr.isRedirected()).isFalse();
+        k.checkInvariants();
+    }
+
     @Test
     void forkInitAfterARegistrationIsTooLate() {
         Kernel k = kernel("LINUX_5_10");

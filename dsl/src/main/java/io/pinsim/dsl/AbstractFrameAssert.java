@@ -54,6 +54,19 @@ public abstract class AbstractFrameAssert<SELF extends AbstractFrameAssert<SELF>
         return myself;
     }
 
+    /**
+     * The device was redirected to a dummy page: the frame is a device's dummy page (only under
+     * {@code TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE}).
+     * <pre>{@code assertThatFrame(mr.pins().frame(0)).isDummyPage();}</pre>
+     */
+    public SELF isDummyPage() {
+        isNotNull();
+        if (!actual.isDummyPage()) {
+            throw fail(String.format("%nExpecting %s to be a device's dummy page (the device redirected by a revoke) but it is not%s", actual, holders()), null, null);
+        }
+        return myself;
+    }
+
     /** <pre>{@code assertThatFrame(f).isFree();  // after the last unpin}</pre> */
     public SELF isFree() {
         isNotNull();

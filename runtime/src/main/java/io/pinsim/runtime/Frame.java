@@ -96,4 +96,12 @@ public interface Frame {
 
     /** The content in a few words: {@code zeros}, {@code 'A' x 4096}, or its first bytes. */
     String describeContent();
+
+    /**
+     * Whether this is a device's dummy page: the page a revoked long-term pin was redirected to under
+     * {@link io.pinsim.runtime.model.TruncatePinnedPage#PROPOSAL_NOTIFY_THEN_DUMMY_PAGE}; never on a shipped kernel.
+     */
+    default boolean isDummyPage() {
+        return false;
+    }
 }

@@ -426,7 +426,7 @@ class BadInputTableTest {
         t.type(Frame.class);
         t.noInput(Frame.class, "pfn()", "isZeroPage()", "isFree()", "isAnon()", "isAnonExclusive()", "isDirty()", "hasBuffers()", "isDax()",
                 "isInPageCache()", "isInSwapCache()", "mapcount()", "pincount()", "refcount()", "maybeDmaPinned()", "holders()", "describeContent()",
-                "isCompound()", "compoundHead()", "nrPages()", "entireMapcount()");
+                "isCompound()", "compoundHead()", "nrPages()", "entireMapcount()", "isDummyPage()");
         t.method(Frame.class, "read(int,int)", f -> f.frame, f -> args(0, 16))
                 .bad("offset -1", iae("within one page"), 0, -1)
                 .bad("length -1", iae("within one page"), 1, -1)
@@ -993,6 +993,21 @@ class BadInputTableTest {
         return file;
     }
 
+    private static GupPages longtermPins(BadInputFixture f) {
+        return f.dev.pinUserPagesFast(f.a, f.buf, 1, Foll.LONGTERM, "MR#9");
+    }
+
+    /** A revoke callback that does nothing (the rows test the registration, not the callback). */
+    private static final io.pinsim.runtime.spi.PinRevoker REVOKER = new io.pinsim.runtime.spi.PinRevoker() {
+        @Override
+        public void revokeSoon(GupPages pins, int index, String why) {
+        }
+
+        @Override
+        public void redirect(GupPages pins, int index) {
+        }
+    };
+
     static void sva(BadInputTable<BadInputFixture> t) {
         t.method(DriverContext.class, "iommuSvaBindDevice(Process,IommuSvaOps)", f -> f.dev, f -> args(f.a, null))
                 .nullOk("ops", "a driver without an mm_exit callback")
@@ -1005,6 +1020,22 @@ class BadInputTableTest {
                 .nullOk("what", "the file is named after the device")
                 .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
                 .bad("an exited process", ise(DEAD), 0, f -> f.dead);
+        t.method(DriverContext.class, "onRevoke(GupPages,PinRevoker)", f -> f.dev, f -> args(longtermPins(f), REVOKER))
+                .bad("pins without FOLL_LONGTERM", iae("long-term pins"), 0, f -> f.dev.pinUserPagesFast(f.a, f.buf, 1, 0, "p"))
+                .bad("pins the device did not take", iae("were not taken by dev0"), 0, f -> f.a.pinUserPagesFast(f.buf, 1, Foll.LONGTERM, "test"))
+                .bad("released pins", ise("already released"), 0, f -> {
+                    GupPages p = longtermPins(f);
+                    p.unpin(false);
+                    return p;
+                });
+        t.method(DriverContext.class, "redirectToDummyPage(GupPages,int)", f -> f.dev, f -> args(longtermPins(f), 0))
+                .bad("index 1 of one page", ioobe("does not exist"), 1, 1)
+                .bad("pins the device did not take", iae("were not taken by dev0"), 0, f -> f.a.pinUserPagesFast(f.buf, 1, Foll.LONGTERM, "test"))
+                .nested("a page already redirected", ise("already points at the dummy page"), f -> {
+                    GupPages p = longtermPins(f);
+                    f.dev.redirectToDummyPage(p, 0);
+                    return args(p, 0);
+                });
         t.type(IommuSva.class).type(DeviceFile.class);
         t.noInput(IommuSva.class, "pasid()", "process()", "isBound()", "isAborted()", "iotlbEntries()");
         t.method(IommuSva.class, "dmaRead(long,int,String)", BadInputTableTest::bond, f -> args(f.buf, 16, "job"))

@@ -1508,6 +1508,113 @@ class SwitchBehaviourTest {
             assertThatThrownBy(() -> KernelModel.LINUX_4_19.with(TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pin accounting");
         }
+
+        /** A driver that records the revoke calls and redirects when asked (if {@code redirects}). */
+        private final class Revoker implements io.pinsim.runtime.spi.PinRevoker {
+            final DriverContext dev;
+            final boolean redirects;
+            final List<String> calls = new ArrayList<>();
+
+            Revoker(DriverContext dev, boolean redirects) {
+                this.dev = dev;
+                this.redirects = redirects;
+            }
+
+            @Override
+            public void revokeSoon(GupPages pins, int index, String why) {
+                calls.add("soon " + index + ": " + why);
+            }
+
+            @Override
+            public void redirect(GupPages pins, int index) {
+                calls.add("redirect " + index);
+                if (redirects) {
+                    dev.redirectToDummyPage(pins, index);
+                }
+            }
+        }
+
+        @Test
+        void proposalNotifyThenDummyPageNotifiesWaitsTheGracePeriodThenRedirectsTheDeviceToItsDummyPage() {
+            Kernel k = kernel(KernelModel.PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            DriverContext dev = DriverContext.attach(k, "rdma0");
+            GupPages mr = dev.pinUserPages(a, map, 1, Foll.WRITE | Foll.LONGTERM, "MR#1");
+            Revoker r = new Revoker(dev, true);
+            dev.onRevoke(mr, r);
+            Frame page = mr.frame(0);
+            TruncateOp t = f.startTruncate(0);
+            assertThat(r.calls).containsExactly("soon 0: ftruncate(data, 0) removes page 0 of data");
+            assertThat(t.isDone()).isFalse();
+            assertThat(t.waitingFor()).contains("pinned by rdma0 MR#1").contains("after 3 step(s) of grace").contains("PROPOSAL_NOTIFY_THEN_DUMMY_PAGE");
+            for (int i = 0; i < 3; i++) {
+                assertThat(t.isDone()).as("still in the grace period after %d step(s)", i).isFalse();
+                a.mmap(PAGE, RW, ANON_PRIVATE);
+            }
+            assertThat(t.isDone()).as("the grace period ended: the device was redirected and the page removed").isTrue();
+            assertThat(r.calls).containsExactly("soon 0: ftruncate(data, 0) removes page 0 of data", "redirect 0");
+            assertThat(mr.frame(0).isDummyPage()).as("device redirected to a dummy page").isTrue();
+            assertThat(page.isFree()).as("the truncated page is freed, not orphaned").isTrue();
+            assertThat(ino.size()).isZero();
+            mr.write(0, fill('D', 4));
+            f.ftruncate(PAGE);
+            assertThat(ino.read(0, 4)).as("the device's writes land in the dummy page, never in the file").containsOnly((byte) 0);
+            Frame dummy = mr.frame(0);
+            mr.unpin(true);
+            assertThat(dummy.isFree()).as("the dummy page is freed with the device's last redirected pins").isTrue();
+            k.checkInvariants();
+        }
+
+        @Test
+        void proposalNotifyThenDummyPageLetsTheTruncateGoOnWhenThePinDropsDuringTheGracePeriod() {
+            Kernel k = kernel(KernelModel.PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, PAGE, RW, SHARED, f, 0);
+            DriverContext dev = DriverContext.attach(k, "rdma0");
+            GupPages mr = dev.pinUserPages(a, map, 1, Foll.WRITE | Foll.LONGTERM, "MR#1");
+            Revoker r = new Revoker(dev, true);
+            dev.onRevoke(mr, r);
+            Frame page = mr.frame(0);
+            TruncateOp t = f.startTruncate(0);
+            assertThat(t.isDone()).isFalse();
+            mr.unpin(true);
+            assertThat(t.isDone()).as("the step that drops the pin lets the truncate finish").isTrue();
+            assertThat(r.calls).as("notified, never redirected").hasSize(1).allMatch(c -> c.startsWith("soon"));
+            assertThat(page.isFree()).isTrue();
+            assertThat(ino.size()).isZero();
+        }
+
+        @Test
+        void proposalNotifyThenDummyPageRedirectsAtOnceInASynchronousFtruncateAndOrphansPinsWithoutACallback() {
+            Kernel k = kernel(KernelModel.PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE);
+            Inode ino = k.mount(FsKind.EXT4).create("data", fill('F', 3 * PAGE));
+            Process a = k.spawn("A");
+            OpenFile f = a.open(ino, OpenFlags.RDWR);
+            long map = a.mmap(0, 3L * PAGE, RW, SHARED, f, 0);
+            DriverContext dev = DriverContext.attach(k, "rdma0");
+            GupPages mr = dev.pinUserPages(a, map + 2L * PAGE, 1, Foll.WRITE | Foll.LONGTERM, "MR#1");
+            dev.onRevoke(mr, new Revoker(dev, true));
+            GupPages plain = a.pinUserPages(map + PAGE, 1, Foll.WRITE | Foll.LONGTERM, "rdma1");
+            GupPages stubborn = dev.pinUserPages(a, map, 1, Foll.WRITE | Foll.LONGTERM, "MR#2");
+            dev.onRevoke(stubborn, new Revoker(dev, false));
+            f.ftruncate(0);
+            assertThat(mr.frame(0).isDummyPage()).as("a synchronous ftruncate is one step: the grace period ends at once").isTrue();
+            assertThat(plain.frame(0).isDummyPage()).isFalse();
+            assertThat(plain.frame(0).isInPageCache()).as("a pin without a revoke callback is orphaned, as ORPHAN does").isFalse();
+            assertThat(plain.frame(0).isFree()).isFalse();
+            assertThat(stubborn.frame(0).isInPageCache()).as("a driver that does not redirect keeps an orphan").isFalse();
+            assertThat(k.log().render()).contains("rdma0 MR#2 did not redirect page 0 of data");
+            assertThat(ino.size()).isZero();
+            mr.unpin(false);
+            plain.unpin(false);
+            stubborn.unpin(false);
+            k.checkInvariants();
+        }
     }
 
 

@@ -30,7 +30,9 @@ import java.util.Arrays;
  * FOLL_WRITE since 6.2 (ib_umem_get(), IbUmemGupFlags.WRITE_IF_WRITABLE). The question is the put_user_page
  * thread's ("I have a fileserver process and someone does ftruncate and now my clients receive
  * corrupted data", linux-mm, December 2018); under PROPOSAL_TRUNCATE_WAITS_FOR_PIN the ftruncate
- * sleeps until the server deregisters the MR.
+ * sleeps until the server deregisters the MR; under PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE (Jérôme
+ * Glisse's answer in the same thread) the NIC gets an MR_REVOKE_SOON event, then is redirected to its
+ * dummy page: the file is right, but the clients read the dummy page's zeros ("device redirected").
  */
 @Sample(id = "ftruncate-vs-rdma-fileserver", title = "A file server's read-only RDMA MR on an ext4 file, ftruncate and new contents, the clients read",
         source = "\"Re: [PATCH 1/2] mm: introduce put_user_page*(), placeholder versions\", linux-mm, Dec 2018 (\"my clients receive corrupted data\"); a6e79df92e4a (6.5) refuses write pins only",

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * ({@link KernelModel#proposals()}); a sample's {@code @KnownBug} names kernel models only, so on a
  * proposal the extension's verdict is OK or an UNEXPECTED_FAILURE naming what failed (the
  * assertion's {@link io.pinsim.dsl.BugKind}, or the exception's type). {@link #label} turns that into
- * the sample's own terms: ok, data lost, stale pin, leak to child, a call that blocks (or, in an
+ * the sample's own terms: ok, data lost, stale pin, leak to child, device redirected (a failure about a
+ * device's dummy page), a call that blocks (or, in an
  * explored sample, blocks forever: the explorer's deadlock), a call refused with its errno (named
  * when the failure names it: {@code fork refused: EBUSY}), a signal. These cells are information, not verdicts: they never count as
  * unexpected.
@@ -51,6 +52,10 @@ final class ProposalMatrix {
             return outcome.cell;
         }
         String m = message == null ? "" : message;
+        if (m.contains("(dummy page of ") || m.contains("'s dummy page, frame #")) {
+            // TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE: what failed is what the device sees through its dummy page
+            return "device redirected";
+        }
         Matcher deadlock = DEADLOCK.matcher(m);
         if (deadlock.find()) {
             return deadlock.group(1) + " blocks forever";
@@ -153,7 +158,7 @@ final class ProposalMatrix {
         StringBuilder sb = new StringBuilder("<h2 id=\"proposals\">Proposals: what each option argued on the lists would have done</h2>")
                 .append("<p>Every sample also runs on each proposal model (a kernel model with a <code>PROPOSAL_*</code> switch value no shipped kernel has). "
                         + "A cell says what the sample saw there: <b>ok</b> (the correct semantics hold), <i>data lost</i>, <i>stale pin</i>, "
-                        + "<i>leak to child</i>, a call that <i>blocks</i> (<i>blocks forever</i>: the explorer found every thread blocked), a call <i>refused</i> with its errno, a <i>signal</i>. "
+                        + "<i>leak to child</i>, <i>device redirected</i> (the device was moved to a dummy page), a call that <i>blocks</i> (<i>blocks forever</i>: the explorer found every thread blocked), a call <i>refused</i> with its errno, a <i>signal</i>. "
                         + "Proposal cells are information, not verdicts.</p><ul>");
         for (KernelModel m : KernelModel.proposals()) {
             sb.append("<li><b>").append(Catalogue.esc(m.name())).append("</b>: ").append(Catalogue.esc(m.standsFor()));

@@ -14,6 +14,9 @@ class ProposalMatrixTest {
         assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "LEAK_TO_CHILD", "...")).isEqualTo("leak to child");
         assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "DATA_CORRUPTION", "...")).isEqualTo("data corrupted");
         assertThat(ProposalMatrix.label(Catalogue.Outcome.ERROR, null, null)).isEqualTo("ERROR");
+        assertThat(ProposalMatrix.label(Catalogue.Outcome.UNEXPECTED_FAILURE, "DATA_CORRUPTION",
+                "[the frame the clients read must hold the file's contents] frame #7 (dummy page of mlx5_0, refcount 1) (held by PIN by mlx5_0 MR#256 (dummy page))"))
+                .as("PROPOSAL_NOTIFY_THEN_DUMMY_PAGE: the device reads its dummy page").isEqualTo("device redirected");
     }
 
     @Test

@@ -207,8 +207,11 @@ public final class KernelModel {
     public static final KernelModel PROPOSAL_LAYOUT_LEASE = LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE)
             .named("PROPOSAL_LAYOUT_LEASE", "proposal, never merged: 4.19 where a layout lease allows RDMA to pin fs-DAX and truncate breaks it or fails (Ira Weiny, 2019)");
 
+    /** PROPOSAL (never merged): {@code LINUX_6_1}, the era of {@link #PROPOSAL_TRUNCATE_WAITS_FOR_PIN} to compare with, whose truncate notifies the pinning driver, waits a grace period, then redirects the device to a dummy page ({@link TruncatePinnedPage#PROPOSAL_NOTIFY_THEN_DUMMY_PAGE}; Jérôme Glisse, December 2018). */
+    public static final KernelModel PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE = LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE).named("PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE", "proposal, never merged: 6.1 whose truncate notifies the pinning driver, waits a grace period, then redirects the device to a dummy page (Jerome Glisse, Dec 2018)");
+
     private static final List<KernelModel> PROPOSALS = List.of(PROPOSAL_TRUNCATE_WAITS_FOR_PIN, PROPOSAL_FORK_COPY_GUP_PAGES, PROPOSAL_FORK_REQUIRES_DONTFORK,
-            PROPOSAL_NOTIFIER_MAY_FAIL, PROPOSAL_LAYOUT_LEASE);
+            PROPOSAL_NOTIFIER_MAY_FAIL, PROPOSAL_LAYOUT_LEASE, PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE);
 
     private final String name;
     private final String stands;

@@ -33,5 +33,28 @@ public enum TruncatePinnedPage implements Switch {
             source = "proposal: xfs_break_dax_layouts() (5fac7408d828) for page cache; put_user_page thread, linux-mm, John Hubbard et al., Dec 2018; LSF/MM 2019 \"least bad options for resolving longterm-GUP usage by RDMA\"; not merged",
             requires = @Switch.Requires(state = "pin accounting", of = PinAccounting.class, anyOf = "PIN_COUNTING_BIAS", commit = "3faa52c03f44",
                     why = "truncate waits for page_maybe_dma_pinned(), which only FOLL_PIN's bias of 1024 makes true"))
-    PROPOSAL_WAIT_FOR_UNPIN
+    PROPOSAL_WAIT_FOR_UNPIN,
+    /**
+     * PROPOSAL, never merged: Jérôme Glisse's "notify userspace ... and delay ftruncate, after a
+     * while ... force hardware to use a crappy page" (put_user_page thread, linux-mm, December 2018
+     * [M: quoted from the issue; the message was not found in the search corpus]). After unmapping
+     * the range, truncate calls the revoke callback of every long-term pin a driver registered one
+     * for on a page of the range ({@link io.pinsim.runtime.spi.PinRevoker#revokeSoon}: the device
+     * tells its user, e.g. an RDMA asynchronous event), waits a grace period of
+     * three model steps (a started truncate is retried after every
+     * step; a synchronous {@code ftruncate()} is one step, so nothing can unpin during it and the grace
+     * period ends at once), then, for a page still pinned, has the driver redirect its translation to
+     * its per-device dummy page and drop the pin ({@link io.pinsim.runtime.spi.PinRevoker#redirect}),
+     * and removes the page as usual: the file keeps truncate semantics, later device DMA lands in the
+     * dummy page. A pin dropped during the grace period lets truncate go on as usual. A pin without a
+     * callback (any FOLL_GET, a driver that registers none) is orphaned as in {@link #ORPHAN}, and so
+     * is a page whose driver did not redirect. Page cache only (fs-DAX keeps its layout-break wait);
+     * the stepped truncate ({@code Task.truncateSteps}) does not notify (it orphans). What happened
+     * instead: fs-DAX waits (xfs_break_dax_layouts(), 5fac7408d828), FOLL_LONGTERM is refused on fs-DAX
+     * (2bb6d2837083, 4.15), and 6.5 refuses long-term write pins of file-backed shared mappings
+     * (a6e79df92e4a); read-only long-term pins of page cache are still orphaned.
+     */
+    @Switch.Doc(behaviour = "PROPOSAL (never merged): truncate notifies the driver of each revocable long-term pin on a page of the range, waits a grace period of model steps, then has the device redirect its translation to a per-device dummy page and drop the pin before removing the page; pins without a revoke callback are orphaned",
+            source = "proposal: Jerome Glisse, put_user_page thread, linux-mm, Dec 2018 (\"force hardware to use a crappy page\") [M]; never merged: fs-DAX waits (5fac7408d828), FOLL_LONGTERM refused on fs-DAX (2bb6d2837083), long-term write pins of file mappings refused in 6.5 (a6e79df92e4a)")
+    PROPOSAL_NOTIFY_THEN_DUMMY_PAGE
 }

@@ -298,4 +298,30 @@ public interface DriverContext {
      * @throws NullPointerException     for a null release
      */
     DeviceFile openDeviceFile(Process process, String what, Runnable release);
+
+    /**
+     * Registers the driver's revoke callback for long-term pins it took
+     * ({@link PinRevoker}; the proposal {@link io.pinsim.runtime.model.TruncatePinnedPage#PROPOSAL_NOTIFY_THEN_DUMMY_PAGE}
+     * calls it when a pinned page-cache page is truncated; shipped kernels never do). A later call
+     * replaces the callback.
+     *
+     * @throws NullPointerException     for null pins or revoker
+     * @throws IllegalArgumentException for pins this device did not take, or not FOLL_PIN | FOLL_LONGTERM
+     * @throws IllegalStateException    for pins already released
+     */
+    void onRevoke(GupPages pins, PinRevoker revoker);
+
+    /**
+     * From {@link PinRevoker#redirect}: points the device's translation of page {@code index} of
+     * {@code pins} at the device's dummy page (one zeroed page per device, allocated on first use and
+     * freed when the device's last redirected pins are released) and drops the pin on the page it
+     * held. Later DMA through {@code pins} reads and writes the dummy page.
+     *
+     * @throws NullPointerException      for null pins
+     * @throws IllegalArgumentException  for pins this device did not take
+     * @throws IndexOutOfBoundsException for an index outside the pins
+     * @throws IllegalStateException     for pins already released, or a page already redirected
+     * @throws io.pinsim.runtime.ErrnoException ENOMEM if no frame is free for the dummy page (nothing changes)
+     */
+    void redirectToDummyPage(GupPages pins, int index);
 }

@@ -121,7 +121,7 @@ class KernelModelTest {
     @Test
     void proposalsAreListedApartFoundByNameAndUseProposalValuesNoKernelHas() {
         assertThat(KernelModel.proposals()).extracting(KernelModel::name).containsExactly("PROPOSAL_TRUNCATE_WAITS_FOR_PIN", "PROPOSAL_FORK_COPY_GUP_PAGES",
-                "PROPOSAL_FORK_REQUIRES_DONTFORK", "PROPOSAL_NOTIFIER_MAY_FAIL", "PROPOSAL_LAYOUT_LEASE");
+                "PROPOSAL_FORK_REQUIRES_DONTFORK", "PROPOSAL_NOTIFIER_MAY_FAIL", "PROPOSAL_LAYOUT_LEASE", "PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE");
         for (KernelModel p : KernelModel.proposals()) {
             assertThat(KernelModel.all()).doesNotContain(p);
             assertThat(KernelModel.byName(p.name())).isSameAs(p);
@@ -139,6 +139,8 @@ class KernelModelTest {
         assertThat(KernelModel.PROPOSAL_FORK_REQUIRES_DONTFORK.switches()).isEqualTo(KernelModel.LINUX_5_8.with(ForkPinned.PROPOSAL_REQUIRE_DONTFORK).switches());
         assertThat(KernelModel.PROPOSAL_NOTIFIER_MAY_FAIL.switches()).isEqualTo(KernelModel.LINUX_4_19.with(NotifierFailure.PROPOSAL_MAY_FAIL).switches());
         assertThat(KernelModel.PROPOSAL_LAYOUT_LEASE.switches()).isEqualTo(KernelModel.LINUX_4_19.with(DaxLongtermPin.PROPOSAL_LAYOUT_LEASE).switches());
+        assertThat(KernelModel.PROPOSAL_TRUNCATE_NOTIFY_THEN_DUMMY_PAGE.switches())
+                .isEqualTo(KernelModel.LINUX_6_1.with(TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE).switches());
         assertThatThrownBy(() -> KernelModel.byName("PROPOSAL_NONE")).hasMessageContaining("PROPOSAL_TRUNCATE_WAITS_FOR_PIN");
     }
 
@@ -255,7 +257,7 @@ class KernelModelTest {
         }
         // 41 for the shipped values, + TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN on LINUX_4_19 (no pin accounting),
         // + ForkPinned.PROPOSAL_REQUIRE_DONTFORK on LINUX_4_19 (no pin accounting) and on LINUX_6_1 and LINUX_6_6
-        // (RdmaCopyOnFork.REPORTED needs an early copy)
+        // (RdmaCopyOnFork.REPORTED needs an early copy); TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE needs nothing
         // + HugetlbForkPinned.COW_IF_NEEDS_COW_FOR_DMA on LINUX_4_19 and COW_IF_DUP_ANON_RMAP_FAILS on 4.19, 5.8 and 5.10
         assertThat(refused).isEqualTo(49);
     }

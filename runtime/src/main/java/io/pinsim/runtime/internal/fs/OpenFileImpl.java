@@ -329,7 +329,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         if (FileChecks.truncateRefusal(this, call, size) == null) {
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
-        startTruncate(size);
+        startTruncate(size).finishSynchronously();
     }
 
     @Override
@@ -366,7 +366,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
                     "startPunchHole(" + offset + ", " + length + ")");
         }
-        startPunchHole(offset, length);
+        startPunchHole(offset, length).finishSynchronously();
     }
 
     @Override

@@ -31,6 +31,10 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     /** It waited for a busy DAX block since the range was last unmapped (xfs_break_dax_layouts()'s retry loop). */
     private boolean layoutBusy;
     private String waitingFor;
+    /** TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE: the revocation in progress, or null. */
+    private PinRevoke revoke;
+    /** A synchronous ftruncate()/punchHole(): one model step, so a revoke's grace period ends at once. */
+    private boolean synchronous;
 
     private TruncateOpImpl(OpenFileImpl file, long from, long to, long newSize, boolean punch) {
         this.file = file;
@@ -49,6 +53,18 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
     /** fallocate(PUNCH_HOLE) of [from, to); an empty range punches nothing. */
     static TruncateOpImpl punch(OpenFileImpl file, long from, long to) {
         return new TruncateOpImpl(file, from, to, 0, true);
+    }
+
+    /**
+     * Ends a synchronous ftruncate()/punchHole(): the call is one model step, so nothing can unpin
+     * during a revoke's grace period (TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE), which ends
+     * at once; the other waits were refused before the call started.
+     */
+    void finishSynchronously() {
+        if (!done && revoke != null) {
+            synchronous = true;
+            inode.kernel.op(file.process().name(), describe() + ": the grace period ends", -1, () -> tryRun(inode.kernel));
+        }
     }
 
     @Override
@@ -106,6 +122,15 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
                 layoutBusy = false;
                 k.trace().record(actor, TraceKind.STEP, -1, -1, describe() + " wakes: the layout break unmaps the range again (dax_layout_busy_page)");
                 inode.unmapMappingRange(firstFull, endFull, !punch);
+            }
+        }
+        if (!inode.kind().isDax() && inode.kernel.model().get(TruncatePinnedPage.class) == TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE) {
+            if (revoke == null) {
+                revoke = new PinRevoke(inode, firstFull, endFull, describe());
+            }
+            if (!revoke.tryFinish(k, actor, synchronous)) {
+                waitingFor = revoke.waitingFor(); // a grace period, traced by PinRevoke's notification: not a sleep on the pin
+                return false;
             }
         }
         if (punch) {

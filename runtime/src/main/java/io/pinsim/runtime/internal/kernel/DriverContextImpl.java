@@ -443,4 +443,35 @@ final class DriverContextImpl implements DriverContext {
         kernel.core.run(p.name(), "open(" + file + ")", -1, () -> p.deviceFiles.add(f));
         return f;
     }
+
+    @Override
+    public void onRevoke(GupPages pins, io.pinsim.runtime.spi.PinRevoker revoker) {
+        java.util.Objects.requireNonNull(revoker, "revoker");
+        io.pinsim.runtime.internal.mm.GupPagesImpl g = myPins(pins);
+        if (!g.isPin() || (g.flags() & io.pinsim.runtime.Foll.LONGTERM) == 0) {
+            throw new IllegalArgumentException(g + ": a revoke callback is for long-term pins; take them with pin_user_pages(FOLL_LONGTERM)");
+        }
+        kernel.core.pinRevocation().register(g, revoker);
+    }
+
+    @Override
+    public void redirectToDummyPage(GupPages pins, int index) {
+        io.pinsim.runtime.internal.mm.GupPagesImpl g = myPins(pins);
+        if (g.isRedirected(index)) {
+            throw new IllegalStateException("page " + index + " of " + g + " already points at the dummy page");
+        }
+        kernel.core.pinRevocation().redirect(g, index, name);
+    }
+
+    /** Pins this device took and still holds. */
+    private io.pinsim.runtime.internal.mm.GupPagesImpl myPins(GupPages pins) {
+        java.util.Objects.requireNonNull(pins, "pins");
+        if (!(pins instanceof io.pinsim.runtime.internal.mm.GupPagesImpl g) || !(g.holder().equals(name) || g.holder().startsWith(name + " "))) {
+            throw new IllegalArgumentException(pins + " were not taken by " + name + "; pass pins this device took");
+        }
+        if (g.isReleased()) {
+            throw new IllegalStateException(pins + ": already released; a revoke concerns pins the device still holds");
+        }
+        return g;
+    }
 }

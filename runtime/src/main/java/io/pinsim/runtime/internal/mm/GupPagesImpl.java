@@ -20,6 +20,8 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
     private final Page[] frames;
     private final GupRef[] refs;
     private boolean released;
+    /** Pages redirected to the device's dummy page (PinRevocation); null until the first. */
+    private boolean[] redirected;
 
     GupPagesImpl(MmCore kernel, Gup.Request request, List<Page> frames, List<GupRef> refs) {
         this.kernel = kernel;
@@ -153,6 +155,7 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
                         + Kernel.hex(request.start()) + ": the references were already dropped", kernel.trace().render());
             }
             released = true;
+            kernel.pinRevocation().released(this);
             for (int i = 0; i < frames.length; i++) {
                 Page f = frames[i];
                 if (refs[i] == null) {
@@ -171,6 +174,24 @@ public final class GupPagesImpl implements io.pinsim.runtime.GupPages {
                         + (dirty ? ", marked dirty" : "") + (f.isFree() ? ", frame freed" : ""));
             }
         });
+    }
+
+    /** Whether page i now points at the device's dummy page (PinRevocation.redirect()). */
+    public boolean isRedirected(int i) {
+        checkIndex(i);
+        return redirected != null && redirected[i];
+    }
+
+    /** Swaps page i's frame and reference for the dummy page's; returns the old reference, which the caller drops. */
+    GupRef swap(int i, Page dummy, GupRef ref) {
+        GupRef old = refs[i];
+        frames[i] = dummy;
+        refs[i] = ref;
+        if (redirected == null) {
+            redirected = new boolean[frames.length];
+        }
+        redirected[i] = true;
+        return old;
     }
 
     /** The actor for the trace: the device part of the holder ({@code rdma0} of {@code rdma0 MR#256}). */

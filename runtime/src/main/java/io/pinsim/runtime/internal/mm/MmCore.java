@@ -93,6 +93,13 @@ public final class MmCore {
         boolean tryRun();
     }
 
+    private final PinRevocation pinRevocation = new PinRevocation(this);
+
+    /** Revoke callbacks and dummy pages (TruncatePinnedPage.PROPOSAL_NOTIFY_THEN_DUMMY_PAGE). */
+    public PinRevocation pinRevocation() {
+        return pinRevocation;
+    }
+
     /** The state of a new kernel built from this configuration. */
     public MmCore(Kernel.Config config) {
         this.model = config.model();

@@ -360,6 +360,11 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     }
 
     @Override
+    public boolean isDummyPage() {
+        return !isFree() && kernel.pinRevocation().dummyOf(this) != null;
+    }
+
+    @Override
     public boolean maybeDmaPinned() {
         return pageMaybeDmaPinned();
     }

@@ -17,6 +17,8 @@ final class PageText {
             sb.append(p.isAnonExclusive() ? "anon exclusive" : "anon");
         } else if (p.mapping != null) {
             sb.append(p.isDax() ? "DAX block of " : "page cache of ").append(p.mapping.name()).append(" index ").append(p.index);
+        } else if (p.kernel.pinRevocation().dummyOf(p) != null) {
+            sb.append("dummy page of ").append(p.kernel.pinRevocation().dummyOf(p));
         } else {
             sb.append("orphaned page-cache page");
         }
