@@ -176,18 +176,51 @@ final class TimelineHtml {
             for (Vma v : p.vmas()) {
                 StringBuilder frames = new StringBuilder();
                 int shown = 0;
-                for (long a = v.start(); a < v.end() && shown < 64; a += Kernel.PAGE_SIZE) {
+                for (long a = v.start(); a < v.end() && shown < 64; ) {
                     Frame f = p.frameAt(a);
+                    if (f != null && f.isCompound()) {
+                        a = folio(frames, p, a, v.end(), f);
+                        shown++;
+                        continue;
+                    }
                     if (f != null) {
                         frames.append(frameTag(f.pfn())).append(f.holders().isEmpty() ? "" : " (" + esc(String.join(", ", f.holders())) + ")");
                         shown++;
                     }
+                    a += Kernel.PAGE_SIZE;
                 }
                 sb.append("<tr><td>").append(esc(p.name())).append("</td><td>").append(esc(v.toString())).append("</td><td>").append(frames)
                         .append("</td></tr>");
             }
         }
         sb.append("</table>");
+    }
+
+    /**
+     * A compound page (THP or hugetlb folio) as one group: its head's tag, its size and whether a
+     * PMD maps it, then the run of its subpages this mapping maps from {@code start} on, with the
+     * folio's holders (pins and references count on the folio). Returns the address after the run.
+     */
+    private static long folio(StringBuilder frames, Process p, long start, long end, Frame first) {
+        Frame head = first.compoundHead();
+        long n = 0;
+        long a = start;
+        while (a < end) {
+            Frame g = p.frameAt(a);
+            if (g == null || !g.isCompound() || g.compoundHead().pfn() != head.pfn() || g.pfn() != first.pfn() + n) {
+                break;
+            }
+            n++;
+            a += Kernel.PAGE_SIZE;
+        }
+        frames.append("<span class=\"folio\" data-folio=\"").append(head.pfn()).append("\">folio ").append(frameTag(head.pfn()))
+                .append(" (").append(head.nrPages()).append(" pages").append(head.entireMapcount() > 0 ? ", PMD-mapped" : ", PTE-mapped").append("): ")
+                .append(n == 1 ? "subpage " : "subpages ").append(frameTag(first.pfn()));
+        if (n > 1) {
+            frames.append("&ndash;").append(frameTag(first.pfn() + n - 1));
+        }
+        frames.append(head.holders().isEmpty() ? "" : " (" + esc(String.join(", ", head.holders())) + ")").append("</span> ");
+        return a;
     }
 
     /** Makes each {@code frame #n} of an (escaped) message a frame tag. */

@@ -90,4 +90,24 @@ class TimelineHtmlTest {
         assertThat(TimelineHtml.framesInText("copied frame #1 to new frame #22; MR#256"))
                 .isEqualTo("copied frame " + TimelineHtml.frameTag(1) + " to new frame " + TimelineHtml.frameTag(22) + "; MR#256");
     }
+
+    /** Issue 16: a compound page is one group in the end table (its head, its size, the subpages mapped), not 512 tags. */
+    @Test
+    void aThpIsOneFolioGroupWithItsSubpagesInTheEndTable() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6).seed(1)
+                .transparentHugepage(io.pinsim.runtime.TransparentHugepage.ALWAYS).build();
+        Process a = k.spawn("A");
+        long thp = a.mmap(2 << 20, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
+        a.fill(thp, 2 << 20, (byte) 'x');
+        long head = a.frameAt(thp).compoundHead().pfn();
+        assertThat(a.frameAt(thp).isCompound()).as("the fault mapped a THP").isTrue();
+        a.pinUserPages(thp, 1, io.pinsim.runtime.Foll.WRITE | io.pinsim.runtime.Foll.LONGTERM, "rdma0");
+
+        String html = TimelineHtml.html("thp", k, "pinsim: thp", false);
+        String end = html.substring(html.indexOf("<table id=\"end\">"));
+        assertThat(end).contains("<span class=\"folio\" data-folio=\"" + head + "\">folio " + TimelineHtml.frameTag(head) + " (512 pages, PMD-mapped): subpages "
+                + TimelineHtml.frameTag(head) + "&ndash;" + TimelineHtml.frameTag(head + 511));
+        assertThat(end).as("the folio's pin is named once, on the group").contains("rdma0");
+        assertThat(end.split("class=\"f\"", -1)).as("three tags (head, first and last subpage), not 512").hasSize(1 + 3);
+    }
 }
