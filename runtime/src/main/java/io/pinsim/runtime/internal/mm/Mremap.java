@@ -24,8 +24,9 @@ import java.util.List;
  * an unmapped range succeeded, a departure for the older models). MREMAP_DONTUNMAP follows the
  * model's {@link MremapDontunmap}. Not modelled: VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
  * from may_expand_vm()), vma_merge() of the new VMA with its neighbours (the model never merges
- * VMAs), and hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables(), 5.16+: the model refuses
- * them with EINVAL on every model, as vma_to_resize() did before 5.16).
+ * VMAs), and moving or growing hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables(), 5.16+: the
+ * model refuses them with EINVAL on every model, as vma_to_resize() did before 5.16; a shrink in place
+ * unmaps whole huge pages, or is EINVAL inside one).
  */
 public final class Mremap {
     private final MmOwner owner;
@@ -76,6 +77,11 @@ public final class Mremap {
         if (addr < 0 || addr >= Kernel.TASK_SIZE || mm.findVma(addr >>> Kernel.PAGE_SHIFT) == null) {
             throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " (do_mremap: vma_lookup(), 550a7d60bd5e)");
         }
+        if (Hugetlb.isHugetlb(mm.findVma(addr >>> Kernel.PAGE_SHIFT)) && ((flags & (MremapFlags.MAYMOVE | MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0
+                || Long.compareUnsigned(newLen, oldLen) > 0)) {
+            throw einval("mremap of the hugetlb mapping " + mm.findVma(addr >>> Kernel.PAGE_SHIFT) + " other than a shrink in place is not modelled: vma_to_resize()"
+                    + " refused hugetlb VMAs before 5.16; 5.16+ moves 2 MiB-aligned ones (550a7d60bd5e, move_hugetlb_page_tables()), which the model answers with EINVAL too");
+        }
         if ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0) {
             return mremapTo(addr, oldLen, newLen, newAddr, flags);
         }
@@ -119,6 +125,8 @@ public final class Mremap {
         long newVpn = newAddr >>> Kernel.PAGE_SHIFT;
         boolean fixed = (flags & MremapFlags.FIXED) != 0;
         if (fixed) {
+            // do_munmap() of the target: a hugetlb VMA there refuses a cut inside a huge page
+            Hugetlb.checkSplit(mm, newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT), "mremap");
             new Mmap(owner).unmapRange(newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT));
         }
         if (Long.compareUnsigned(oldLen, newLen) > 0) {
@@ -139,6 +147,8 @@ public final class Mremap {
             throw einval("the range to unmap " + Kernel.hex(start) + "+" + Long.toUnsignedString(len) + " is outside the user address space (do_munmap)");
         }
         long vpn = start >>> Kernel.PAGE_SHIFT;
+        // a hugetlb VMA refuses a cut inside a huge page (hugetlb_vm_op_split()); a 2 MiB-aligned shrink unmaps whole pages
+        Hugetlb.checkSplit(mm, vpn, vpn + (len >>> Kernel.PAGE_SHIFT), "mremap");
         new Mmap(owner).unmapRange(vpn, vpn + (len >>> Kernel.PAGE_SHIFT));
     }
 
