@@ -5,6 +5,7 @@ import io.pinsim.devices.MemoryRegion;
 import io.pinsim.runtime.Foll;
 import io.pinsim.runtime.ForkSteps;
 import io.pinsim.runtime.GupFast;
+import io.pinsim.runtime.GupPages;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Steppable;
 
@@ -260,9 +261,15 @@ final class DeviceOps {
                 // the fork failed (ENOMEM) and has no child: nothing to collect
             }
         } else if (st instanceof GupFast g) {
+            GupPages got;
+            try {
+                got = g.result();
+            } catch (IllegalStateException failedGup) {
+                return; // a step failed with an errno: nothing is pinned, nothing to collect
+            }
             String v = w.newVar("g");
             w.line("GupPages " + v + " = " + s.var() + ".result();");
-            w.pins.add(new World.Pin(g.result(), v));
+            w.pins.add(new World.Pin(got, v));
         }
     }
 

@@ -33,7 +33,12 @@ public interface GupFast extends Steppable {
     /** Runs every remaining step; throws {@link IllegalStateException} if it would wait for a lock forever. */
     GupPages run();
 
-    /** The pages, once done. */
+    /**
+     * The pages, once done.
+     *
+     * @throws IllegalStateException before the last step, or if a step failed with an errno (the
+     *                               slow path refused the range: nothing is pinned)
+     */
     GupPages result();
 
     /** Runs the next step; {@link IllegalStateException} when done or blocked. */

@@ -39,6 +39,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
     private int seq;
     private boolean seqChecked;
     private GupPagesImpl result;
+    /** The errno the slow path failed with, if it did: {@link #result()} has no pages then. */
+    private ErrnoException failure;
 
     public GupFastImpl(MmCore k, Gup.Request r) {
         this.k = k;
@@ -168,6 +170,9 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         if (!isDone()) {
             throw new IllegalStateException("GUP-fast is not done yet; next step: " + nextStep());
         }
+        if (failure != null) {
+            throw new IllegalStateException(r.call() + " failed (" + failure.getMessage() + "): it pinned nothing, so it has no pages", failure);
+        }
         return result;
     }
 
@@ -190,6 +195,7 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
             });
         } catch (ErrnoException e) {
             phase = Phase.DONE;
+            failure = e;
             throw e;
         }
     }
