@@ -82,7 +82,13 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     @Override
     public Page cachedPage(long index) {
         requireIndex(index);
-        return mapping.pages.get(index);
+        return kind() == FsKind.HUGETLBFS ? Hugetlbfs.subpage(mapping, index) : mapping.pages.get(index);
+    }
+
+    /** hugetlbfs_file_mmap(): a writable mapping past i_size extends the file to the mapping's end. */
+    @Override
+    public void extendSize(long bytes) {
+        size = Math.max(size, bytes);
     }
 
     private static void requireIndex(long index) {
@@ -109,8 +115,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             long index = o >>> Kernel.PAGE_SHIFT;
             int in = (int) (o & (Kernel.PAGE_SIZE - 1));
             int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
-            Page f = mapping.pages.get(index);
-            Content c = f != null ? f.content() : disk.get(index);
+            Content c = peekPage(index);
             if (c != null) {
                 c.read(in, out, done, len);
             }
@@ -146,7 +151,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     @Override
     public boolean hasBlock(long index) {
         requireIndex(index);
-        return kind() == FsKind.EXT4 ? disk.containsKey(index) : mapping.pages.containsKey(index);
+        return kind() == FsKind.EXT4 ? disk.containsKey(index) : cachedPage(index) != null;
     }
 
     /** The number of dirty pages in the page cache. */
@@ -186,6 +191,9 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
      * buffers attached (block_read_full_page). Null if memory is exhausted.
      */
     public Page findOrReadPage(long index) {
+        if (kind() == FsKind.HUGETLBFS) {
+            return cachedPage(index);
+        }
         Page f = mapping.pages.get(index);
         if (f != null) {
             return f;
@@ -196,7 +204,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public Content peekPage(long index) {
-        Page f = mapping.pages.get(index);
+        Page f = cachedPage(index);
         return f != null ? f.content() : disk.get(index);
     }
 
@@ -349,6 +357,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         for (Page f : new ArrayList<>(range.values())) {
             mapping.pages.remove(f.index);
             f.mapping = null;
+            io.pinsim.runtime.internal.mm.Hugetlb.leftPageCache(f);
             f.flags &= ~(Page.DIRTY | Page.BUFFERS);
             kernel.leftPageCache(f, mapping);
             if (f.refs != null) {

@@ -226,6 +226,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         if (write ? !writable() : !readable()) {
             throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
         }
+        Hugetlbfs.checkWrite(inode, call, write);
         if (offset + length < 0) {
             throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + " + " + length + " bytes overflows loff_t (rw_verify_area)");
         }
@@ -321,7 +322,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         process.requireAlive();
         String call = truncateCall(size);
         if (truncateRefusal(call, size) == null) {
-            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
+            TruncateOpImpl.refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
         startTruncate(size);
     }
@@ -358,14 +359,8 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + inode.kind().label() + "'s s_maxbytes " + inode.kind().maxBytes()
                     + " (inode_newsize_ok)");
         }
-        return size < inode.size ? LayoutLeases.refusal(inode, call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
-    }
-
-    /** An operation that would sleep, called where it must not: refused before anything happens. */
-    private static void refuseSleep(String waitsFor, String what, String instead) {
-        if (waitsFor != null) {
-            throw new IllegalStateException(what + " sleeps: it waits for " + waitsFor + "; use " + instead + " and complete what it waits for");
-        }
+        ErrnoException huge = Hugetlbfs.sizeRefusal(inode, call, size);
+        return huge != null ? huge : size < inode.size ? LayoutLeases.refusal(inode, call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
 
     /** fallocate(PUNCH_HOLE) that must not sleep: refused before it starts if it would wait (see {@link #ftruncate(long)}). */
@@ -375,7 +370,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         String call = punchCall(offset, length);
         if (punchRefusal(call, offset, length) == null) {
             long end = Math.max(offset, Math.min(offset + length, inode.size));
-            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
+            TruncateOpImpl.refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
                     "startPunchHole(" + offset + ", " + length + ")");
         }
         startPunchHole(offset, length);
@@ -402,6 +397,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
     private ErrnoException punchRefusal(String call, long offset, long length) {
+        Hugetlbfs.refusePunch(inode);
         if (closed) {
             return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
         }

@@ -25,7 +25,7 @@ import io.pinsim.runtime.trace.TraceKind;
  */
 public final class HugeZeroPage {
     /** Page flag of the huge zero page's head. */
-    static final int HUGE_ZERO = 1 << 7;
+    static final int HUGE_ZERO = 1 << 8;
 
     private final MmCore k;
     private Page page;
