@@ -161,4 +161,27 @@ class MemfdTest {
         a.exit();
         k.close();
     }
+
+    @Test
+    void theMemfdIsEvictedWhenItsLastFileAndMappingGo() {
+        Kernel k = kernel(1);
+        Process a = k.spawn("A");
+        OpenFile f = a.memfdCreate("huge", MemfdFlags.HUGETLB);
+        long p = a.mmap(0, HPAGE, RW, MapFlags.SHARED, f, 0);
+        a.write(p, fill('E', 1));
+        GupPages pin = a.pinUserPages(p, 1, Foll.WRITE | Foll.LONGTERM, "dev");
+        f.close();
+        assertThat(k.hugePages().free()).as("the mapping keeps the inode").isZero();
+        a.munmap(p, HPAGE);
+        assertThat(k.hugePages().free()).as("evicted, but the pin holds the folio").isZero();
+        assertThat(pin.read(0, 1)).containsExactly('E');
+        pin.unpin(true);
+        assertThat(k.hugePages()).isEqualTo(new HugePages(1, 1, 0));
+        OpenFile g = a.memfdCreate("small", 0);
+        g.pwrite(fill('S', 8), 0);
+        long used = k.usedFrames();
+        g.close();
+        assertThat(k.usedFrames()).as("shmem_evict_inode() frees the tmpfs memfd's page").isEqualTo(used - 1);
+        k.close();
+    }
 }

@@ -87,6 +87,7 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
      */
     InodeImpl createUnlinked(String inodeName) {
         InodeImpl inode = new InodeImpl(kernel, this, nextIno++, inodeName);
+        inode.unlinked = true;
         if (kind == FsKind.HUGETLBFS) {
             io.pinsim.runtime.internal.mm.Hugetlb.makeHugetlbfs(inode.mapping);
         }

@@ -43,6 +43,10 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
+    /** The open files of this inode (struct file references: i_count as far as the model needs it). */
+    int openFiles;
+    /** A memfd's inode: no directory entry, so it is evicted when the last file and the last mapping go (iput_final()). */
+    boolean unlinked;
     /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
     public final RwSem iRwsem;
 
@@ -83,6 +87,36 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     public Page cachedPage(long index) {
         requireIndex(index);
         return kind() == FsKind.HUGETLBFS ? Hugetlbfs.subpage(mapping, index) : mapping.pages.get(index);
+    }
+
+    /** fput() of an open file of this inode. */
+    void fileClosed() {
+        openFiles--;
+        evictIfUnused();
+    }
+
+    @Override
+    public void lastMappingGone() {
+        evictIfUnused();
+    }
+
+    /**
+     * iput_final() of an unlinked inode (a memfd) with no open file and no mapping left:
+     * shmem_evict_inode() / hugetlbfs_evict_inode() (remove_inode_hugepages(), which also gives
+     * back the reservations) take every page out of the page cache; a page something still holds
+     * is freed when the holder lets go.
+     */
+    private void evictIfUnused() {
+        if (!unlinked || openFiles > 0 || !mapping.vmas.isEmpty()) {
+            return;
+        }
+        String actor = kernel.currentActor() != null ? kernel.currentActor() : "kernel";
+        int n = mapping.pages.size();
+        removePages(0, Long.MAX_VALUE, actor, true);
+        if (io.pinsim.runtime.internal.mm.Hugetlb.isHugetlbfs(mapping)) {
+            io.pinsim.runtime.internal.mm.Hugetlb.truncateReservations(kernel, mapping, 0);
+        }
+        kernel.trace().record(actor, TraceKind.INFO, -1, -1, mapping.name() + " has no open file and no mapping left: evicted, " + n + " page(s) removed (evict_inode)");
     }
 
     /** hugetlbfs_file_mmap(): a writable mapping past i_size extends the file to the mapping's end. */

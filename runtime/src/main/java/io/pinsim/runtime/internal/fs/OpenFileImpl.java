@@ -37,6 +37,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         this.flags = flags;
         this.fd = fd;
         this.wbErrSeen = inode.wbErr;
+        inode.openFiles++;
     }
 
     @Override
@@ -422,6 +423,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             requireOpen(call);
             closed = true;
             LayoutLeases.release(this, false);
+            inode.fileClosed();
         });
     }
 
@@ -447,6 +449,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     public void closeOnExit() {
         closed = true;
         LayoutLeases.release(this, true);
+        inode.fileClosed();
     }
 
     // ------------------------------------------------------------------------------ direct I/O
