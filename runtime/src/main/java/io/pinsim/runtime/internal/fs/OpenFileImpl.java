@@ -368,6 +368,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public void punchHole(long offset, long length) {
         process.requireAlive();
+        Hugetlbfs.refusePunch(inode);
         String call = punchCall(offset, length);
         if (punchRefusal(call, offset, length) == null) {
             long end = Math.max(offset, Math.min(offset + length, inode.size));
@@ -380,6 +381,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
         process.requireAlive();
+        Hugetlbfs.refusePunch(inode);
         String call = punchCall(offset, length);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
             ErrnoException refusal = punchRefusal(call, offset, length);
@@ -398,7 +400,6 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
 
     /** vfs_fallocate()'s checks in its order, or null if the punch may go ahead. */
     private ErrnoException punchRefusal(String call, long offset, long length) {
-        Hugetlbfs.refusePunch(inode);
         if (closed) {
             return new ErrnoException(Errno.EBADF, call, "fd " + fd + " is closed");
         }
