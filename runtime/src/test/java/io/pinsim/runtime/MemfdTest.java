@@ -179,8 +179,14 @@ class MemfdTest {
         assertThat(k.hugePages()).isEqualTo(new HugePages(1, 1, 0));
         OpenFile g = a.memfdCreate("small", 0);
         g.pwrite(fill('S', 8), 0);
+        Process b = k.spawn("B");
+        OpenFile other = b.open(g.inode(), OpenFlags.RDONLY);
         long used = k.usedFrames();
         g.close();
+        a.exit();
+        assertThat(k.usedFrames()).as("B still has it open, though A closed it and exited (closing twice counts once)").isEqualTo(used);
+        assertThat(other.pread(0, 1)).containsExactly('S');
+        other.close();
         assertThat(k.usedFrames()).as("shmem_evict_inode() frees the tmpfs memfd's page").isEqualTo(used - 1);
         k.close();
     }

@@ -43,8 +43,8 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
-    /** The open files of this inode (struct file references: i_count as far as the model needs it). */
-    int openFiles;
+    /** The open files of this inode (struct file references: i_count as far as the model needs it); closing one twice counts once. */
+    final java.util.Set<OpenFileImpl> openFiles = new java.util.LinkedHashSet<>();
     /** A memfd's inode: no directory entry, so it is evicted when the last file and the last mapping go (iput_final()). */
     boolean unlinked;
     /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
@@ -89,9 +89,9 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         return kind() == FsKind.HUGETLBFS ? Hugetlbfs.subpage(mapping, index) : mapping.pages.get(index);
     }
 
-    /** fput() of an open file of this inode. */
-    void fileClosed() {
-        openFiles--;
+    /** fput() of an open file of this inode (again at exit for a file already closed: no effect). */
+    void fileClosed(OpenFileImpl f) {
+        openFiles.remove(f);
         evictIfUnused();
     }
 
@@ -107,7 +107,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
      * is freed when the holder lets go.
      */
     private void evictIfUnused() {
-        if (!unlinked || openFiles > 0 || !mapping.vmas.isEmpty()) {
+        if (!unlinked || !openFiles.isEmpty() || !mapping.vmas.isEmpty()) {
             return;
         }
         String actor = kernel.currentActor() != null ? kernel.currentActor() : "kernel";

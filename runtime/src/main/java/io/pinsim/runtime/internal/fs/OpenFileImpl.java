@@ -37,7 +37,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         this.flags = flags;
         this.fd = fd;
         this.wbErrSeen = inode.wbErr;
-        inode.openFiles++;
+        inode.openFiles.add(this);
     }
 
     @Override
@@ -424,7 +424,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             requireOpen(call);
             closed = true;
             LayoutLeases.release(this, false);
-            inode.fileClosed();
+            inode.fileClosed(this);
         });
     }
 
@@ -450,7 +450,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     public void closeOnExit() {
         closed = true;
         LayoutLeases.release(this, true);
-        inode.fileClosed();
+        inode.fileClosed(this);
     }
 
     // ------------------------------------------------------------------------------ direct I/O
