@@ -20,10 +20,18 @@ public final class FileDecl<S extends ScenarioSteps<S>> {
         this.size = size;
     }
 
-    /** Creates the file on a new mount of this kind; its content is {@code 'F'} x its size. */
+    /**
+     * Creates the file on a new mount of this kind; its content is {@code 'F'} x its size.
+     *
+     * @throws IllegalArgumentException for {@link FsKind#HUGETLBFS}, which is not mountable: use
+     *                                  {@code memfdHugetlb(size)}
+     */
     @CheckReturnValue
     public S on(FsKind kind) {
         java.util.Objects.requireNonNull(kind, "kind");
+        if (kind == FsKind.HUGETLBFS) {
+            throw new IllegalArgumentException("file(\"" + name + "\").on(HUGETLBFS): hugetlbfs is not mountable in the model; use memfdHugetlb(size) for a hugetlbfs file");
+        }
         return scenario.createFile(name, size, kind);
     }
 }

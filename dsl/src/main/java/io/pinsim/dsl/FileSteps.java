@@ -42,6 +42,54 @@ abstract class FileSteps<S extends ScenarioSteps<S>> extends ProcessSteps<S> {
         });
     }
 
+    /**
+     * memfd_create("pinsim", 0) by the current process, then ftruncate() to the size: the
+     * scenario's file is then that tmpfs memfd (zero-filled; upstream gup_longterm.c's "with memfd"),
+     * which {@code mmapFile(size)} and {@code mmapFilePrivate(size)} map.
+     */
+    @CheckReturnValue
+    public S memfd(Size size) {
+        Objects.requireNonNull(size, "size");
+        return memfd("memfd(" + size + ")", size, 0);
+    }
+
+    /**
+     * memfd_create("pinsim", MFD_HUGETLB | MFD_HUGE_2MB) by the current process, then ftruncate()
+     * to the size: the scenario's file is then that hugetlbfs memfd (gup_longterm.c's "with memfd
+     * hugetlb"), whose mappings ({@code mmapFile(size)}, {@code mmapFilePrivate(size)}) map 2 MiB
+     * hugetlb folios by PMD. The hugetlb pool grows first if it must, to twice the file's huge
+     * pages (room for a private mapping's copy of each), as for {@code mallocHugetlb}.
+     *
+     * @throws IllegalArgumentException if the size is not a multiple of 2 MiB ({@code pages(512)})
+     */
+    @CheckReturnValue
+    public S memfdHugetlb(Size size) {
+        Objects.requireNonNull(size, "size");
+        if (size.bytes() % (2L << 20) != 0) {
+            throw new IllegalArgumentException("memfdHugetlb(" + size + "): a hugetlbfs file's size is a multiple of 2 MiB (pages(512)); use memfd(size) for a tmpfs memfd");
+        }
+        return memfd("memfdHugetlb(" + size + ")", size, io.pinsim.runtime.MemfdFlags.HUGETLB | io.pinsim.runtime.MemfdFlags.HUGE_2MB);
+    }
+
+    private S memfd(String name, Size size, int flags) {
+        requireBufferSize(size, name);
+        Process p = requireProcess(name);
+        return step(name, () -> {
+            if ((flags & io.pinsim.runtime.MemfdFlags.HUGETLB) != 0) {
+                io.pinsim.runtime.HugePages pool = state.kernel.hugePages();
+                long shortfall = 2 * (size.bytes() >> 21) - (pool.free() - pool.reserved());
+                if (shortfall > 0) {
+                    state.kernel.setNrHugepages(pool.total() + shortfall);
+                }
+            }
+            io.pinsim.runtime.OpenFile f = p.memfdCreate("pinsim", flags);
+            f.ftruncate(size.bytes());
+            state.file = f.inode();
+            state.openFiles.clear();
+            state.openFiles.put(p, f);
+        });
+    }
+
     /** ftruncate(file, 0) by the current process. */
     @CheckReturnValue
     public S truncate() {

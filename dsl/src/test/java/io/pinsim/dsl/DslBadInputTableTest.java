@@ -172,11 +172,23 @@ class DslBadInputTableTest {
 
     static void fileSteps(BadInputTable<DslBadInputFixture> t) {
         t.type(FileDecl.class);
+        t.method(ScenarioSteps.class, "memfd(Size)", f -> f.process(), f -> args(pages(1)))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "memfdHugetlb(Size)", f -> f.process(), f -> args(pages(512)))
+                .bad("one page", iae("multiple of 2 MiB"), 0, pages(1))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         t.method(ScenarioSteps.class, "file(String,Size)", f -> f.process(), f -> args("data", pages(1)))
                 .bad("more than 2 GiB", iae("2 GiB - 1"), 1, bytes(1L << 32));
         t.method(FileDecl.class, "on(FsKind)", f -> f.process().file("data"), f -> args(ext4))
                 .on("an empty name", recorded(Errno.ENOENT), f -> f.process().file(""))
-                .on("fs-DAX", ok("every FsKind mounts"), f -> f.process().file("data"), f -> args(Pinsim.dax));
+                .on("fs-DAX", ok("every mountable FsKind mounts"), f -> f.process().file("data"), f -> args(Pinsim.dax))
+                .on("hugetlbfs", iae("memfdHugetlb"), f -> f.process().file("data"), f -> args(io.pinsim.runtime.FsKind.HUGETLBFS));
         t.method(ScenarioSteps.class, "file(String)", f -> f.process(), f -> args("data"))
                 .bad("a name with '/'", iae("no directories"), 0, "d/f");
         t.method(ScenarioSteps.class, "truncate(long)", f -> f.file(), f -> args(0L))

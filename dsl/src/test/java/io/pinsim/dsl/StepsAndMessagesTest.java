@@ -115,6 +115,20 @@ class StepsAndMessagesTest {
         assertThatThrownBy(() -> bytes(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** gup_longterm.c's memfd backings: a tmpfs memfd and a hugetlbfs one, mapped by mmapFile(); the long-term R/W pin works on both (6.6). */
+    @Test
+    void memfdAndMemfdHugetlbAreTheScenariosFile() {
+        kernel(KernelModel.LINUX_6_6).process("A").memfd(pages(1)).mmapFile(pages(1)).write('m').assertFileContains(fill('m')).pin(rdma).write('w').assertSees(fill('w'));
+        Handles h = kernel(KernelModel.LINUX_6_6).process("A").memfdHugetlb(pages(512)).mmapFile(pages(512)).write('h').pin(rdma).assertSees(fill('h')).then();
+        assertThat(h.process().pteAt(h.buffer().address())).contains("PMD");
+        assertThat(h.process().frameAt(h.buffer().address()).nrPages()).isEqualTo(512);
+        kernel(KernelModel.LINUX_6_6).process("A").memfdHugetlb(pages(512)).mmapFile(pages(512)).write('s').mmapFilePrivate(pages(512)).assertSees(fill('s'))
+                .write('p').assertSees(fill('p'));
+        assertThatThrownBy(() -> kernel().process("A").memfdHugetlb(pages(1))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("multiple of 2 MiB");
+        assertThatThrownBy(() -> kernel().process("A").file("x").on(io.pinsim.runtime.FsKind.HUGETLBFS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("memfdHugetlb");
+    }
+
     @Test
     void aFailedStepMustBeAsserted() {
         assertThatThrownBy(() -> kernel().process("A").malloc(pages(1)).munmap().write('x').read())

@@ -14,7 +14,14 @@ public enum FsKind {
     /** tmpfs / memfd (shmem): the page cache is the only copy; no writeback, no dirty tracking. */
     TMPFS("tmpfs", false, false),
     /** fs-DAX (ext4 or xfs on persistent memory): the file's blocks are the frames that processes map; no page cache. */
-    DAX("ext4-dax", false, true);
+    DAX("ext4-dax", false, true),
+    /**
+     * hugetlbfs, as the kernel's internal mount that memfd_create(MFD_HUGETLB) uses
+     * (hugetlb_file_setup()): the page cache holds 2 MiB hugetlb folios from the pool, mapped by PMD
+     * entries; no writeback, no dirty tracking, no write() (hugetlbfs_file_operations has no
+     * -&gt;write_iter). Made only by {@link Process#memfdCreate}; {@link Kernel#mount} refuses it.
+     */
+    HUGETLBFS("hugetlbfs", false, false);
 
     private final String label;
     private final boolean dirtyTracking;
@@ -50,6 +57,6 @@ public enum FsKind {
      * MAX_LFS_FILESIZE. Writes, truncates and fallocate past it are -EFBIG.
      */
     public long maxBytes() {
-        return this == TMPFS ? Long.MAX_VALUE : ((1L << 32) - 1) << 12;
+        return this == TMPFS || this == HUGETLBFS ? Long.MAX_VALUE : ((1L << 32) - 1) << 12;
     }
 }

@@ -265,6 +265,9 @@ public interface Kernel extends AutoCloseable {
     /**
      * Mounts a new filesystem of this kind, named after it ({@code ext4}, {@code tmpfs},
      * {@code ext4-dax}; a second mount of a kind gets a number: {@code ext4-2}).
+     *
+     * @throws IllegalArgumentException for {@link FsKind#HUGETLBFS}: hugetlbfs files are made by
+     *                                  {@link Process#memfdCreate} with {@link MemfdFlags#HUGETLB}
      */
     Filesystem mount(FsKind kind);
 

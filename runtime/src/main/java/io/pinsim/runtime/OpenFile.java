@@ -63,11 +63,12 @@ public interface OpenFile {
     /**
      * pwrite(fd, userAddress, length, offset): copies from the process's memory into the page cache
      * (copy_from_user: a bad buffer is EFAULT), dirtying pages (ext4: allocating blocks and buffers,
-     * write_begin) and extending the file. O_DIRECT files write directly and synchronously.
+     * write_begin) and extending the file. O_DIRECT files write directly and synchronously. A
+     * hugetlbfs file ({@link FsKind#HUGETLBFS}) has no write: EINVAL (vfs_write(), no FMODE_CAN_WRITE).
      */
     int pwrite(long userAddress, int length, long offset);
 
-    /** pwrite from a buffer the model does not track. */
+    /** pwrite from a buffer the model does not track (EINVAL on hugetlbfs, as above). */
     int pwrite(byte[] data, long offset);
 
     /**
@@ -98,7 +99,8 @@ public interface OpenFile {
      * to see the wait.
      *
      * @throws ErrnoException EINVAL for a negative size or a file not open for writing; EFBIG past
-     *                        s_maxbytes (inode_newsize_ok()); EBADF for a closed file
+     *                        s_maxbytes (inode_newsize_ok()); EBADF for a closed file; EINVAL on
+     *                        hugetlbfs for a size that is not a multiple of 2 MiB (hugetlbfs_setattr())
      */
     void ftruncate(long size);
 
@@ -107,7 +109,8 @@ public interface OpenFile {
 
     /**
      * fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); refused with
-     * {@link IllegalStateException} before anything happens if it would sleep (see {@link #startPunchHole}).
+     * {@link IllegalStateException} before anything happens if it would sleep (see {@link #startPunchHole}),
+     * or on hugetlbfs, where hole punching (hugetlbfs_punch_hole()) is not modelled.
      *
      * @throws ErrnoException EINVAL for a negative offset or a length that is not positive; EBADF for
      *                        a file not open for writing; EFBIG for a range that ends past s_maxbytes

@@ -123,6 +123,30 @@ public interface Process {
     OpenFile open(Inode inode, int flags);
 
     /**
+     * memfd_create(name, flags) (mm/memfd.c): a new anonymous file, open read-write, of size 0, on
+     * the kernel's internal tmpfs mount (shmem_file_setup(), {@link FsKind#TMPFS}) or, with
+     * {@link MemfdFlags#HUGETLB}, on its internal hugetlbfs mount (hugetlb_file_setup(),
+     * {@link FsKind#HUGETLBFS}). Size it with {@link OpenFile#ftruncate}, map it with
+     * {@link #mmap(long, long, int, int, OpenFile, long)}. The file has no name in any filesystem's
+     * {@link Filesystem#files()}; its {@link Inode#name()} is {@code memfd:name}. Seals
+     * (MFD_ALLOW_SEALING, F_ADD_SEALS) are not modelled.
+     *
+     * <p>On hugetlbfs, as fs/hugetlbfs/inode.c has it: ftruncate() takes multiples of 2 MiB only
+     * (hugetlbfs_setattr(), else EINVAL); write() and pwrite() fail with EINVAL (no -&gt;write_iter),
+     * read() works; mmap() needs a 2 MiB-aligned offset, reserves the pages it maps
+     * (hugetlb_reserve_pages(): ENOMEM when the pool cannot promise them) and maps 2 MiB folios
+     * by PMD entries; a fault at or past EOF is SIGBUS (hugetlb_no_page()).
+     *
+     * @param name  the name (at most {@link MemfdFlags#NAME_MAX_LEN} bytes in UTF-8; it may repeat)
+     * @param flags {@link MemfdFlags}
+     * @return the new open file
+     * @throws ErrnoException EINVAL for unknown flags or MFD_HUGE_* without MFD_HUGETLB, or a name
+     *                        over 249 bytes; ENODEV for a hugetlb page size with no pool (anything
+     *                        but 2 MiB: the model has no 1 GiB hstate) - all checked before anything changes
+     */
+    OpenFile memfdCreate(String name, int flags);
+
+    /**
      * mmap(addr, length, prot, flags, fd, offset) of a file. MAP_SHARED writes reach the page cache
      * (on ext4 through writenotify and ->page_mkwrite); MAP_PRIVATE writes copy the page into an
      * anonymous page. An access beyond the end of the file is SIGBUS. The checks are do_mmap()'s

@@ -18,6 +18,7 @@ import static io.pinsim.runtime.Errno.EFAULT;
 import static io.pinsim.runtime.Errno.EFBIG;
 import static io.pinsim.runtime.Errno.EINVAL;
 import static io.pinsim.runtime.Errno.ENOENT;
+import static io.pinsim.runtime.Errno.ENODEV;
 import static io.pinsim.runtime.Errno.ENOMEM;
 import static io.pinsim.runtime.Errno.ENXIO;
 import static io.pinsim.runtime.Errno.EOVERFLOW;
@@ -120,10 +121,12 @@ class BadInputTableTest {
                 .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER)
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "mount(FsKind)", f -> f.k, f -> args(FsKind.TMPFS))
+                .bad("hugetlbfs (only memfd_create(MFD_HUGETLB) makes its files)", iae("memfdCreate"), 0, FsKind.HUGETLBFS)
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "mount(FsKind,BlockDevice)", f -> f.k, f -> args(FsKind.EXT4, new SimpleDisk("sdz")))
                 .nullExpect("device", iae("ext4 needs a block device"))
-                .bad("tmpfs on a block device", iae("not mounted on a block device"), 0, FsKind.TMPFS);
+                .bad("tmpfs on a block device", iae("not mounted on a block device"), 0, FsKind.TMPFS)
+                .bad("hugetlbfs", iae("memfdCreate"), 0, FsKind.HUGETLBFS);
         t.method(Kernel.class, "oomKill(Process)", f -> f.k, f -> args(f.a))
                 .bad("a process of another kernel", iae(OTHER), 0, f -> f.b)
                 .bad("an exited process", ise(DEAD), 0, f -> f.dead);
@@ -241,6 +244,15 @@ class BadInputTableTest {
                 .bad("O_ACCMODE 3", errno(EINVAL, "not known"), 1, 3)
                 .bad("O_DIRECT on tmpfs", errno(EINVAL, "not modelled"), f -> args(f.shm, OpenFlags.RDWR | OpenFlags.DIRECT))
                 .on("an exited process", ise(DEAD), f -> f.dead);
+        t.method(Process.class, "memfdCreate(String,int)", f -> f.a, f -> args("test", MemfdFlags.CLOEXEC))
+                .bad("unknown flags (MFD_NOEXEC_SEAL is not modelled)", errno(EINVAL, "unknown flags"), 1, 0x8)
+                .bad("MFD_HUGE_2MB without MFD_HUGETLB", errno(EINVAL, "needs MFD_HUGETLB"), 1, MemfdFlags.HUGE_2MB)
+                .bad("a name of 250 bytes", errno(EINVAL, "MFD_NAME_MAX_LEN"), 0, "n".repeat(250))
+                .bad("a name of 249 bytes", ok("MFD_NAME_MAX_LEN is 249"), 0, "n".repeat(249))
+                .bad("a name of 125 two-byte characters (250 bytes)", errno(EINVAL, "MFD_NAME_MAX_LEN"), 0, "\u00e9".repeat(125))
+                .bad("MFD_HUGETLB|MFD_HUGE_1GB (no 1 GiB hstate)", errno(ENODEV, "no hugetlb pool of 1 GiB"), 1, MemfdFlags.HUGETLB | MemfdFlags.HUGE_1GB)
+                .bad("MFD_HUGETLB with page size 2^22", errno(ENODEV, "no hugetlb pool"), 1, MemfdFlags.HUGETLB | (22 << MemfdFlags.HUGE_SHIFT))
+                .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mmap(long,long,int,int,OpenFile,long)", f -> f.a, f -> args(0L, (long) PAGE, RW, MapFlags.SHARED, f.rw, 0L))
                 .bad("a file of another kernel", iae(OTHER), 4, f -> f.rw2)
                 .bad("a file of another process", iae("belongs to process \"D\""), 4, f -> f.deadFile)
@@ -250,6 +262,10 @@ class BadInputTableTest {
                 .bad("an offset whose last page is past MAX_LFS_FILESIZE", errno(EOVERFLOW, "file_mmap_ok"), 5, Long.MAX_VALUE & -PAGE)
                 .bad("MAP_ANONYMOUS with a file", errno(EINVAL, "MAP_ANONYMOUS with a file"), 3, MapFlags.SHARED | MapFlags.ANONYMOUS)
                 .bad("MAP_HUGETLB with a file not on hugetlbfs", errno(EINVAL, "not on hugetlbfs"), 3, MapFlags.SHARED | MapFlags.HUGETLB)
+                .bad("a hugetlbfs memfd at an offset that is not 2 MiB aligned", errno(EINVAL, "hugetlbfs_file_mmap"),
+                        f -> args(0L, (long) PAGE, RW, MapFlags.SHARED, f.a.memfdCreate("h", MemfdFlags.HUGETLB), (long) PAGE))
+                .bad("a hugetlbfs memfd with an empty hugetlb pool", errno(ENOMEM, "hugetlb_reserve_pages"),
+                        f -> args(0L, (long) PAGE, RW, MapFlags.SHARED, f.a.memfdCreate("h", MemfdFlags.HUGETLB), 0L))
                 .bad("length 0", errno(EINVAL, "length is 0"), 1, 0L)
                 .bad("a file open only for writing", errno(EACCES, "not open for reading"), 4, f -> f.wronly)
                 .bad("MAP_SHARED|PROT_WRITE of a read-only file", errno(EACCES, "not open for writing"), 4, f -> f.rdonly)
@@ -610,6 +626,7 @@ class BadInputTableTest {
                 .bad("an offset past ext4's s_maxbytes", errno(EFBIG, "s_maxbytes"), 1, 1L << 50)
                 .on("an O_DIRECT file", ise("needs user memory"), f -> f.direct)
                 .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
+                .on("a hugetlbfs memfd (no write_iter)", errno(EINVAL, "no write()"), f -> f.a.memfdCreate("h", MemfdFlags.HUGETLB))
                 .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                 .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         t.method(OpenFile.class, "fsync()", f -> f.rw, f -> args())
@@ -666,7 +683,9 @@ class BadInputTableTest {
                     return s;
                 });
         t.method(OpenFile.class, "ftruncate(long)", f -> f.rw, f -> args((long) PAGE))
-                .on("a file with direct I/O in flight", ise("use startTruncate(0)"), f -> f.direct, f -> args(0L));
+                .on("a file with direct I/O in flight", ise("use startTruncate(0)"), f -> f.direct, f -> args(0L))
+                .on("a hugetlbfs memfd and a size that is not a multiple of 2 MiB", errno(EINVAL, "hugetlbfs_setattr"), f -> f.a.memfdCreate("h", MemfdFlags.HUGETLB),
+                        f -> args((long) PAGE));
         for (String punch : List.of("punchHole(long,long)", "startPunchHole(long,long)")) {
             t.method(OpenFile.class, punch, f -> f.rw, f -> args(0L, (long) PAGE))
                     .bad("offset -1", errno(EINVAL, "negative offset"), 0, -1L)
@@ -675,6 +694,7 @@ class BadInputTableTest {
                     .bad("offset + length past Long.MAX_VALUE", errno(EFBIG, "vfs_fallocate"), 0, Long.MAX_VALUE - 4)
                     .bad("a range past ext4's s_maxbytes", errno(EFBIG, "vfs_fallocate"), 0, 1L << 50)
                     .bad("a range past EOF", ok("nothing beyond i_size to punch"), 0, 1L << 30)
+                    .on("a hugetlbfs memfd (hugetlbfs_punch_hole() is not modelled)", ise("not modelled"), f -> f.a.memfdCreate("h", MemfdFlags.HUGETLB))
                     .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
                     .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                     .on("a file of an exited process", ise(DEAD), f -> f.deadFile);

@@ -46,6 +46,25 @@ class HugetlbTest {
         k.close();
     }
 
+    /** Found by the fuzzer: mremap()'s shrink and MREMAP_FIXED target go through do_munmap(), whose split hugetlb_vm_op_split() refuses inside a huge page, before anything changes. */
+    @Test
+    void mremapCannotCutAHugetlbMappingInsideAHugePage() {
+        Kernel k = kernel(KernelModel.LINUX_6_6, 2);
+        Process a = k.spawn("A");
+        long p = a.mmap(HPAGE, RW, PRIVATE);
+        a.write(p, fill('M', 4));
+        String pte = a.pteAt(p);
+        assertThatThrownBy(() -> a.mremap(p + 0x32000, 3 * PAGE, 2 * PAGE, MremapFlags.MAYMOVE, 0)).isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("hugetlb_vm_op_split");
+        long q = a.mmap(HPAGE, RW, PRIVATE);
+        assertThatThrownBy(() -> a.mremap(p, PAGE, PAGE, MremapFlags.MAYMOVE | MremapFlags.FIXED, q + PAGE)).isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("hugetlb_vm_op_split");
+        assertThat(a.pteAt(p)).as("still one PMD, not split").isEqualTo(pte);
+        assertThat(a.vmas()).hasSize(2);
+        assertThat(a.read(p, 4)).containsOnly((byte) 'M');
+        k.close();
+    }
+
     @Test
     void theLengthIsRoundedUpToTheHugePage() {
         Kernel k = kernel(KernelModel.LINUX_6_6, 2);

@@ -167,13 +167,14 @@ class ModelCoherenceTest {
      * KernelBugExceptions; FrameSnapshotTest and ReadmeExampleTest build their kernels themselves;
      * CowSelftestThpTest (upstream cow.c on 2 MiB THPs, 60 runs of 512 pages each) would cost minutes
      * per value, and ThpTest runs the same THP mechanisms (fault, split, COW, GUP, fork) on every variant;
-     * likewise CowSelftestHugetlbTest (60 runs), whose mechanisms HugetlbTest runs on every variant.
+     * likewise CowSelftestHugetlbTest (60 runs), whose mechanisms HugetlbTest runs on every variant, and
+     * GupLongtermTest (gup_longterm.c, 160 runs), whose mechanisms MemfdTest, HugetlbTest and the GUP tests run.
      */
     private static LauncherDiscoveryRequest request(Switch v, Path reports) {
         return LauncherDiscoveryRequestBuilder.request()
                 .selectors(selectPackage("io.pinsim.samples"), selectPackage("io.pinsim.runtime"))
                 .filters(includeClassNamePatterns("io\\.pinsim\\.samples\\.[A-Za-z]*Sample", "io\\.pinsim\\.runtime\\.[A-Za-z]*Test(\\$.*)?"),
-                        excludeClassNamePatterns("io\\.pinsim\\.runtime\\.(InvariantsTest|FrameSnapshotTest|ReadmeExampleTest|CowSelftestThpTest|CowSelftestHugetlbTest)"))
+                        excludeClassNamePatterns("io\\.pinsim\\.runtime\\.(InvariantsTest|FrameSnapshotTest|ReadmeExampleTest|CowSelftestThpTest|CowSelftestHugetlbTest|GupLongtermTest)"))
                 .configurationParameter("junit.jupiter.execution.parallel.enabled", "false")
                 .configurationParameter("junit.jupiter.extensions.autodetection.enabled", "true")
                 .configurationParameter("pinsim.variant", ((Enum<?>) v).getDeclaringClass().getSimpleName() + "." + v.name())

@@ -50,6 +50,7 @@ final class FileChecks {
             return new ErrnoException(Errno.EFBIG, call, "size " + size + " is past " + f.inode().kind().label() + "'s s_maxbytes " + f.inode().kind().maxBytes()
                     + " (inode_newsize_ok)");
         }
-        return size < f.inode().size ? LayoutLeases.refusal(f.inode(), call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
+        ErrnoException huge = Hugetlbfs.sizeRefusal(f.inode(), call, size);
+        return huge != null ? huge : size < f.inode().size ? LayoutLeases.refusal(f.inode(), call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
 }

@@ -43,6 +43,10 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     int wbErr;
     /** Direct I/O requests in flight on this file (inode_dio_wait() waits for them). */
     final List<DirectIoImpl> inflightDio = new ArrayList<>();
+    /** The open files of this inode (struct file references: i_count as far as the model needs it); closing one twice counts once. */
+    final java.util.Set<OpenFileImpl> openFiles = new java.util.LinkedHashSet<>();
+    /** A memfd's inode: no directory entry, so it is evicted when the last file and the last mapping go (iput_final()). */
+    boolean unlinked;
     /** inode->i_rwsem (inode_lock()): the stepped operations take it, for read or write, as the kernel does. */
     public final RwSem iRwsem;
 
@@ -82,7 +86,43 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     @Override
     public Page cachedPage(long index) {
         requireIndex(index);
-        return mapping.pages.get(index);
+        return kind() == FsKind.HUGETLBFS ? Hugetlbfs.subpage(mapping, index) : mapping.pages.get(index);
+    }
+
+    /** fput() of an open file of this inode (again at exit for a file already closed: no effect). */
+    void fileClosed(OpenFileImpl f) {
+        openFiles.remove(f);
+        evictIfUnused();
+    }
+
+    @Override
+    public void lastMappingGone() {
+        evictIfUnused();
+    }
+
+    /**
+     * iput_final() of an unlinked inode (a memfd) with no open file and no mapping left:
+     * shmem_evict_inode() / hugetlbfs_evict_inode() (remove_inode_hugepages(), which also gives
+     * back the reservations) take every page out of the page cache; a page something still holds
+     * is freed when the holder lets go.
+     */
+    private void evictIfUnused() {
+        if (!unlinked || !openFiles.isEmpty() || !mapping.vmas.isEmpty()) {
+            return;
+        }
+        String actor = kernel.currentActor() != null ? kernel.currentActor() : "kernel";
+        int n = mapping.pages.size();
+        removePages(0, Long.MAX_VALUE, actor, true);
+        if (io.pinsim.runtime.internal.mm.Hugetlb.isHugetlbfs(mapping)) {
+            io.pinsim.runtime.internal.mm.Hugetlb.truncateReservations(kernel, mapping, 0);
+        }
+        kernel.trace().record(actor, TraceKind.INFO, -1, -1, mapping.name() + " has no open file and no mapping left: evicted, " + n + " page(s) removed (evict_inode)");
+    }
+
+    /** hugetlbfs_file_mmap(): a writable mapping past i_size extends the file to the mapping's end. */
+    @Override
+    public void extendSize(long bytes) {
+        size = Math.max(size, bytes);
     }
 
     private static void requireIndex(long index) {
@@ -109,8 +149,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
             long index = o >>> Kernel.PAGE_SHIFT;
             int in = (int) (o & (Kernel.PAGE_SIZE - 1));
             int len = Math.min(n - done, Kernel.PAGE_SIZE - in);
-            Page f = mapping.pages.get(index);
-            Content c = f != null ? f.content() : disk.get(index);
+            Content c = peekPage(index);
             if (c != null) {
                 c.read(in, out, done, len);
             }
@@ -146,7 +185,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
     @Override
     public boolean hasBlock(long index) {
         requireIndex(index);
-        return kind() == FsKind.EXT4 ? disk.containsKey(index) : mapping.pages.containsKey(index);
+        return kind() == FsKind.EXT4 ? disk.containsKey(index) : cachedPage(index) != null;
     }
 
     /** The number of dirty pages in the page cache. */
@@ -186,6 +225,9 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
      * buffers attached (block_read_full_page). Null if memory is exhausted.
      */
     public Page findOrReadPage(long index) {
+        if (kind() == FsKind.HUGETLBFS) {
+            return cachedPage(index);
+        }
         Page f = mapping.pages.get(index);
         if (f != null) {
             return f;
@@ -196,7 +238,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
 
     @Override
     public Content peekPage(long index) {
-        Page f = mapping.pages.get(index);
+        Page f = cachedPage(index);
         return f != null ? f.content() : disk.get(index);
     }
 
@@ -372,6 +414,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         for (Page f : new ArrayList<>(range.values())) {
             mapping.pages.remove(f.index);
             f.mapping = null;
+            io.pinsim.runtime.internal.mm.Hugetlb.leftPageCache(f);
             f.flags &= ~(Page.DIRTY | Page.BUFFERS);
             kernel.leftPageCache(f, mapping);
             if (f.refs != null) {

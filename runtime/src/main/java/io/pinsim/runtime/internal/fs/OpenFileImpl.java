@@ -37,6 +37,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         this.flags = flags;
         this.fd = fd;
         this.wbErrSeen = inode.wbErr;
+        inode.openFiles.add(this);
     }
 
     @Override
@@ -226,6 +227,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         if (write ? !writable() : !readable()) {
             throw new ErrnoException(Errno.EBADF, call, "the file is not open for " + (write ? "writing" : "reading"));
         }
+        Hugetlbfs.checkWrite(inode, call, write);
         if (offset + length < 0) {
             throw new ErrnoException(Errno.EINVAL, call, "offset " + offset + " + " + length + " bytes overflows loff_t (rw_verify_area)");
         }
@@ -327,7 +329,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         process.requireAlive();
         String call = truncateCall(size);
         if (FileChecks.truncateRefusal(this, call, size) == null) {
-            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
+            TruncateOpImpl.refuseSleep(TruncateOpImpl.wouldWaitFor(inode, size, Long.MAX_VALUE, false), "ftruncate(" + inode.name() + ", " + size + ")", "startTruncate(" + size + ")");
         }
         startTruncate(size).finishSynchronously();
     }
@@ -349,21 +351,15 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return "ftruncate(" + label() + ", " + size + ")";
     }
 
-    /** An operation that would sleep, called where it must not: refused before anything happens. */
-    private static void refuseSleep(String waitsFor, String what, String instead) {
-        if (waitsFor != null) {
-            throw new IllegalStateException(what + " sleeps: it waits for " + waitsFor + "; use " + instead + " and complete what it waits for");
-        }
-    }
-
     /** fallocate(PUNCH_HOLE) that must not sleep: refused before it starts if it would wait (see {@link #ftruncate(long)}). */
     @Override
     public void punchHole(long offset, long length) {
         process.requireAlive();
+        Hugetlbfs.refusePunch(inode);
         String call = FileChecks.punchCall(this, offset, length);
         if (FileChecks.punchRefusal(this, call, offset, length) == null) {
             long end = Math.max(offset, Math.min(offset + length, inode.size));
-            refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
+            TruncateOpImpl.refuseSleep(TruncateOpImpl.wouldWaitFor(inode, offset, end, true), "fallocate(PUNCH_HOLE, " + offset + ", " + (end - offset) + ") of " + inode.name(),
                     "startPunchHole(" + offset + ", " + length + ")");
         }
         startPunchHole(offset, length).finishSynchronously();
@@ -372,6 +368,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     @Override
     public TruncateOpImpl startPunchHole(long offset, long length) {
         process.requireAlive();
+        Hugetlbfs.refusePunch(inode);
         String call = FileChecks.punchCall(this, offset, length);
         return process.mm().kernel.op(process.name(), call, -1, () -> {
             ErrnoException refusal = FileChecks.punchRefusal(this, call, offset, length);
@@ -392,6 +389,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             requireOpen(call);
             closed = true;
             LayoutLeases.release(this, false);
+            inode.fileClosed(this);
         });
     }
 
@@ -417,6 +415,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
     public void closeOnExit() {
         closed = true;
         LayoutLeases.release(this, true);
+        inode.fileClosed(this);
     }
 
     // ------------------------------------------------------------------------------ direct I/O

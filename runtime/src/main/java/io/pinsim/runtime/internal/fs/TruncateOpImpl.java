@@ -2,6 +2,7 @@ package io.pinsim.runtime.internal.fs;
 
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.TruncateOp;
+import io.pinsim.runtime.internal.mm.Hugetlb;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.model.TruncatePinnedPage;
@@ -43,6 +44,13 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
         this.to = to;
         this.newSize = newSize;
         this.punch = punch;
+    }
+
+    /** An operation that would sleep, called where it must not: refused before anything happens. */
+    static void refuseSleep(String waitsFor, String what, String instead) {
+        if (waitsFor != null) {
+            throw new IllegalStateException(what + " sleeps: it waits for " + waitsFor + "; use " + instead + " and complete what it waits for");
+        }
     }
 
     /** ftruncate(newSize). */
@@ -152,6 +160,9 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
                 inode.zeroRange(newSize, Math.min(pageEnd, oldSize));
             }
             inode.removePages(firstFull, Long.MAX_VALUE, actor, true);
+            if (Hugetlb.isHugetlbfs(inode.mapping)) {
+                Hugetlb.truncateReservations(k, inode.mapping, firstFull);
+            }
             inode.size = newSize;
             finish(k, actor, "truncated from " + oldSize + " to " + newSize + " bytes");
         }

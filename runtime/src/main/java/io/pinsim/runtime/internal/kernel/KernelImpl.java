@@ -10,6 +10,8 @@ import io.pinsim.runtime.Leak;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.SimpleDisk;
 import io.pinsim.runtime.internal.fs.FilesystemImpl;
+import io.pinsim.runtime.internal.fs.InodeImpl;
+import io.pinsim.runtime.internal.fs.Memfd;
 import io.pinsim.runtime.internal.mm.Migration;
 import io.pinsim.runtime.internal.mm.MmCore;
 import io.pinsim.runtime.internal.mm.Page;
@@ -44,6 +46,9 @@ public final class KernelImpl implements Kernel, DriverHost {
     final io.pinsim.runtime.internal.iommu.Iommu iommu;
     private final List<ProcessImpl> processes = new ArrayList<>();
     private final List<Filesystem> filesystems = new ArrayList<>();
+    /** The internal mounts memfd_create() makes its files on (shm_mnt, hugetlbfs_vfsmount[]); not in {@link #filesystems()}. */
+    private final FilesystemImpl shmMount;
+    private final FilesystemImpl hugetlbfsMount;
     private final List<String> devices = new ArrayList<>();
     private int nextPid = 1;
     private int nextDisk;
@@ -61,6 +66,13 @@ public final class KernelImpl implements Kernel, DriverHost {
         this.core = new MmCore(config);
         this.iommu = new io.pinsim.runtime.internal.iommu.Iommu(core);
         this.fences = new FenceSignalling(core.lockdep(), core.model().get(DmaResvLockdepPriming.class), core::currentActor);
+        this.shmMount = new FilesystemImpl(this, core, FsKind.TMPFS, "shm", null);
+        this.hugetlbfsMount = new FilesystemImpl(this, core, FsKind.HUGETLBFS, "hugetlbfs", null);
+    }
+
+    /** memfd_create(): the new file's inode on the internal tmpfs or hugetlbfs mount, after the checks of {@link Memfd#check}. */
+    InodeImpl memfdInode(String name, int flags) {
+        return Memfd.create(shmMount, hugetlbfsMount, name, flags);
     }
 
     /** The shared mm state. */
@@ -161,6 +173,9 @@ public final class KernelImpl implements Kernel, DriverHost {
         requireOpen();
         if (kind == FsKind.EXT4 && device == null) {
             throw new IllegalArgumentException("ext4 needs a block device; use mount(FsKind.EXT4) for the default disk");
+        }
+        if (kind == FsKind.HUGETLBFS) {
+            throw new IllegalArgumentException("hugetlbfs is not mountable in the model; make a hugetlbfs file with Process.memfdCreate(name, MemfdFlags.HUGETLB)");
         }
         if (kind != FsKind.EXT4 && device != null) {
             throw new IllegalArgumentException(kind + " is not mounted on a block device in the model; use mount(" + kind + ")");

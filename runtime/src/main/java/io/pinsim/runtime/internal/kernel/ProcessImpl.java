@@ -1,9 +1,6 @@
 package io.pinsim.runtime.internal.kernel;
 
 import io.pinsim.runtime.Advice;
-import io.pinsim.runtime.Errno;
-import io.pinsim.runtime.ErrnoException;
-import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Inode;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MapFlags;
@@ -18,6 +15,8 @@ import io.pinsim.runtime.SignalException;
 import io.pinsim.runtime.Task;
 import io.pinsim.runtime.Vma;
 import io.pinsim.runtime.internal.fs.InodeImpl;
+import io.pinsim.runtime.internal.fs.Memfd;
+import io.pinsim.runtime.internal.fs.Open;
 import io.pinsim.runtime.internal.fs.OpenFileImpl;
 import io.pinsim.runtime.internal.fs.PipeImpl;
 import io.pinsim.runtime.internal.io_uring.IoUringImpl;
@@ -168,11 +167,8 @@ public final class ProcessImpl implements MmOwner {
     @Override
     public Page frameAt(long address) {
         long pte = mm.pt.get(address >>> Kernel.PAGE_SHIFT);
-        if (!Pte.isPresent(pte)) {
-            return null;
-        }
         // frameOfPte(): a subpage of a PMD-mapped folio is created on first use
-        return Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
+        return !Pte.isPresent(pte) ? null : Pte.pfn(pte) == 0 ? kernel.zeroPage() : kernel.core.frameOfPte(pte);
     }
 
     @Override
@@ -216,16 +212,22 @@ public final class ProcessImpl implements MmOwner {
             throw new IllegalArgumentException(file + " belongs to another kernel");
         }
         return kernel.core.op(name, "open(" + inode.filesystem().name() + ":" + inode.name() + ", " + OpenFlags.describe(flags) + ")", -1, () -> {
-            if ((flags & ~OpenFlags.KNOWN) != 0 || (flags & OpenFlags.ACCMODE) == OpenFlags.ACCMODE) {
-                throw new ErrnoException(Errno.EINVAL, "open", "flags 0x" + Integer.toHexString(flags) + " are not known to the model");
-            }
-            if ((flags & OpenFlags.DIRECT) != 0 && inode.kind() != FsKind.EXT4) {
-                throw new ErrnoException(Errno.EINVAL, "open", "O_DIRECT on " + inode.kind().label() + " is not modelled (the model's direct I/O goes through ext4's block device)");
-            }
-            OpenFileImpl f = new OpenFileImpl(this, inode, flags, nextFd++);
-            files.add(f);
-            return f;
+            Open.check(inode, flags);
+            return install(inode, flags);
         });
+    }
+
+    @Override
+    public OpenFileImpl memfdCreate(String memfdName, int flags) {
+        Objects.requireNonNull(memfdName, "name");
+        requireAlive();
+        return kernel.core.op(name, Memfd.describe(memfdName, flags), -1, () -> install(kernel.memfdInode(memfdName, flags), OpenFlags.RDWR));
+    }
+
+    private OpenFileImpl install(InodeImpl inode, int flags) {
+        OpenFileImpl f = new OpenFileImpl(this, inode, flags, nextFd++);
+        files.add(f);
+        return f;
     }
 
     @Override

@@ -77,6 +77,15 @@ public final class AddressSpace {
         /** set_page_dirty() from outside the filesystem's write path (GUP users, direct I/O completion). */
         void setPageDirtyFromGup(Page f, String who);
 
+        /** The file's last mapping went away (an unlinked file with no open file left is evicted then). */
+        default void lastMappingGone() {
+        }
+
+        /** hugetlbfs_file_mmap(): a writable mapping past i_size extends the file to the mapping's end. */
+        default void extendSize(long bytes) {
+            throw new UnsupportedOperationException(name() + " is not a hugetlbfs file");
+        }
+
         /** Removes [fromIndex, toIndex) from the page cache (reclaim of a clean, unmapped page). */
         void removePages(long fromIndex, long toIndex, String actor, boolean freeBlocks);
     }

@@ -55,6 +55,33 @@ public final class Hugetlb {
         this.k = k;
     }
 
+    /** Makes the page cache a hugetlbfs inode's: it gets a reservation map (the inode's resv_map, hugetlbfs_get_inode()). */
+    public static void makeHugetlbfs(AddressSpace a) {
+        a.hugetlbResv = new FileResv();
+    }
+
+    /** is_file_hugepages() for a page cache: whether it is a hugetlbfs file's (including the anonymous file of a shared MAP_HUGETLB mapping). */
+    public static boolean isHugetlbfs(AddressSpace a) {
+        return a != null && a.hugetlbResv != null;
+    }
+
+    /**
+     * remove_inode_hugepages() -&gt; hugetlb_unreserve_pages() for a truncation at {@code fromIndex}:
+     * the reservations of the pages past the cut go back to the pool.
+     */
+    public static void truncateReservations(MmCore k, AddressSpace a, long fromIndex) {
+        java.util.SortedSet<Long> gone = a.hugetlbResv.reserved.tailSet(fromIndex);
+        k.hugetlb.unreserve(gone.size());
+        gone.clear();
+    }
+
+    /** A folio leaving a hugetlbfs page cache: its tails, which point at the page cache too, let go of it (remove_hugetlb_folio()). */
+    public static void leftPageCache(Page f) {
+        for (Page p : f.createdSubpages()) {
+            p.mapping = null;
+        }
+    }
+
     /** is_vm_hugetlb_page(). */
     static boolean isHugetlb(VmArea v) {
         return (v.flags & VmArea.VM_HUGETLB) != 0;
@@ -67,14 +94,18 @@ public final class Hugetlb {
      * whole range reserved at once, ENOMEM if the pool cannot promise it). The reservation is made
      * before MAP_FIXED removes what the range held, so a failing call changes nothing.
      */
-    long mmap(Mmap m, Mm mm, String actor, long addr, long length, int prot, int flags, OpenFile file) {
-        if (file != null) {
+    long mmap(Mmap m, Mm mm, String actor, long addr, long length, int prot, int flags, OpenFile file, AddressSpace fileMapping, boolean fileWritable, long offset) {
+        boolean hugetlbfs = isHugetlbfs(fileMapping);
+        if (file != null && !hugetlbfs) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_HUGETLB on a file that is not on hugetlbfs (ksys_mmap_pgoff: !is_file_hugepages())");
         }
         int log = (flags & MapFlags.HUGE_SIZE_BITS) >>> MapFlags.HUGE_SHIFT;
         if (log != 0 && log != 21) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "no hugetlb pool of " + (log == 30 ? "1 GiB" : "2^" + log + " byte")
                     + " pages (hstate_sizelog() finds no hstate; the model has 2 MiB pages only)");
+        }
+        if (hugetlbfs && (offset & (HPAGE_SIZE - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not 2 MiB aligned (hugetlbfs_file_mmap)");
         }
         long len = (length + HPAGE_SIZE - 1) & -HPAGE_SIZE;
         if (len <= 0 || len > Kernel.TASK_SIZE) {
@@ -94,6 +125,17 @@ public final class Hugetlb {
         if (fixed) {
             checkSplit(mm, startVpn, startVpn + pages, "mmap");
         }
+        long pgoff = offset >>> Kernel.PAGE_SHIFT;
+        java.util.List<Long> fileResv = new java.util.ArrayList<>();
+        if (hugetlbfs && shared) {
+            // region_chg() on the inode's resv_map: only the pages neither reserved nor in the page cache need a new reservation
+            for (long i = pgoff; i < pgoff + pages; i += NR) {
+                if (!fileMapping.hugetlbResv.reserved.contains(i) && !fileMapping.pages.containsKey(i)) {
+                    fileResv.add(i);
+                }
+            }
+            nr = fileResv.size();
+        }
         if (!k.hugetlb.reserve(nr)) {
             throw new ErrnoException(Errno.ENOMEM, "mmap", "cannot reserve " + nr + " hugetlb page(s): " + k.hugetlb
                     + " (hugetlb_reserve_pages -> hugetlb_acct_memory)");
@@ -104,7 +146,13 @@ public final class Hugetlb {
         int vmFlags = Mmap.vmFlagsFor(prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) | VmArea.VM_MAYREAD | VmArea.VM_MAYWRITE | VmArea.VM_MAYEXEC
                 | VmArea.VM_SOFTDIRTY | VmArea.VM_HUGETLB;
         AddressSpace mapping = null;
-        if (shared) {
+        if (hugetlbfs) {
+            if (shared) {
+                vmFlags |= fileWritable ? VmArea.VM_SHARED | VmArea.VM_MAYSHARE : VmArea.VM_MAYSHARE;
+                fileMapping.hugetlbResv.reserved.addAll(fileResv);
+            }
+            mapping = fileMapping;
+        } else if (shared) {
             vmFlags |= VmArea.VM_SHARED | VmArea.VM_MAYSHARE;
             mapping = new AddressSpace("hugetlbfs \"anon_hugepage\" of " + actor, null);
             mapping.hugetlbResv = new FileResv();
@@ -112,11 +160,14 @@ public final class Hugetlb {
                 mapping.hugetlbResv.reserved.add(i);
             }
         }
-        VmArea v = new VmArea(mm, startVpn, startVpn + pages, vmFlags, mapping, 0, null);
+        VmArea v = new VmArea(mm, startVpn, startVpn + pages, vmFlags, mapping, hugetlbfs ? pgoff : 0, hugetlbfs ? file : null);
         if (!shared) {
             v.hugetlbResv = new PrivateResv();
         }
         mm.addVma(v);
+        if (hugetlbfs && (vmFlags & VmArea.VM_WRITE) != 0 && fileMapping.inode.size() < offset + len) {
+            fileMapping.inode.extendSize(offset + len);
+        }
         k.trace().record(actor, TraceKind.INFO, v.start(), -1, "mapped " + v + ": " + nr + " hugetlb page(s) reserved (hugetlb_reserve_pages); " + k.hugetlb);
         if ((flags & MapFlags.POPULATE) != 0 && (vmFlags & (VmArea.VM_READ | VmArea.VM_WRITE)) != 0) {
             try {
@@ -161,7 +212,7 @@ public final class Hugetlb {
             long unconsumed = (end - first) / NR - v.hugetlbResv.consumed.subSet(first, end).size();
             k.hugetlb.unreserve(unconsumed);
         }
-        if (v.mapping != null && v.mapping.hugetlbResv != null && v.mapping.vmas.isEmpty()) {
+        if (v.mapping != null && v.mapping.inode == null && v.mapping.hugetlbResv != null && v.mapping.vmas.isEmpty()) {
             k.hugetlb.unreserve(v.mapping.hugetlbResv.reserved.size());
             v.mapping.hugetlbResv.reserved.clear();
         }
@@ -203,7 +254,22 @@ public final class Hugetlb {
         }
         long index = vma.indexOf(hv);
         boolean write = (flags & Faults.WRITE) != 0;
-        if (vma.isShared()) {
+        if (vma.mapping != null && vma.mapping.inode != null && index >= vma.mapping.inode.size() >>> Kernel.PAGE_SHIFT) {
+            k.trace().record(actor, TraceKind.INFO, addr, -1, "fault at " + Kernel.hex(addr) + ": page " + (index / NR) + " of " + vma.mapping.name()
+                    + " is at or past its end (i_size " + vma.mapping.inode.size() + "): SIGBUS (hugetlb_no_page)");
+            return Faults.Result.SIGBUS;
+        }
+        Page cached = vma.mapping != null && vma.mapping.inode != null && !vma.isShared() ? vma.mapping.pages.get(index) : null;
+        if (cached != null) {
+            // hugetlb_no_page() of a private mapping finds the page-cache folio: mapped read-only, a write copies it (hugetlb_wp)
+            long pmd = Pte.present(cached.pfn()) | Pte.YOUNG;
+            mm.pt.setPmd(hv, pmd);
+            k.touch(cached);
+            k.trace().record(actor, TraceKind.FAULT, addr, cached.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": mapped hugetlb folio #" + cached.pfn()
+                    + " of " + vma.mapping.name() + " read-only in a private mapping (hugetlb_no_page)");
+            return write ? wp(mm, vma, hv, pmd, false, actor) : Faults.Result.OK;
+        }
+        if (vma.isShared() || (vma.flags & VmArea.VM_MAYSHARE) != 0) {
             Page h = vma.mapping.pages.get(index);
             boolean found = h != null;
             if (h == null) {
@@ -287,7 +353,13 @@ public final class Hugetlb {
                 return Faults.Result.OK;
             }
             String why = old.isAnon() ? "folio_mapcount() " + mc + " > 1" : "a page-cache folio in a private mapping";
-            Page n = k.hugetlb.alloc(false, actor, addr);
+            // alloc_hugetlb_folio(): outside_reserve only for the owner copying an anonymous folio; a page-cache folio's copy uses the owner's reservation
+            long hidx = vma.indexOf(hv);
+            boolean resv = !old.isAnon() && vma.hugetlbResv != null && !vma.hugetlbResv.consumed.contains(hidx);
+            Page n = k.hugetlb.alloc(resv, actor, addr);
+            if (n != null && resv) {
+                vma.hugetlbResv.consumed.add(hidx);
+            }
             if (n != null) {
                 copy(mm, vma, hv, old, n, unshare, actor, why);
                 return Faults.Result.OK;

@@ -182,6 +182,8 @@ public final class Mm {
         if (v.mapping != null) {
             if (v.mapping.inode == null && v.mapping.vmas.isEmpty()) {
                 shmemEvictInode(v.mapping, v.start());
+            } else if (v.mapping.vmas.isEmpty()) {
+                v.mapping.inode.lastMappingGone();
             }
         }
     }

@@ -76,8 +76,8 @@ public final class Mmap {
                     ? "flags " + MapFlags.describe(flags & ~MapFlags.KNOWN) : "prot bits 0x" + Integer.toHexString(prot & ~(Prot.READ | Prot.WRITE | Prot.EXEC)))
                     + ", as the kernel does");
         }
-        if ((flags & MapFlags.HUGETLB) != 0) {
-            return new Hugetlb(kernel).mmap(this, mm, name, addr, length, prot, flags, file);
+        if ((flags & MapFlags.HUGETLB) != 0 || Hugetlb.isHugetlbfs(fileMapping)) {
+            return new Hugetlb(kernel).mmap(this, mm, name, addr, length, prot, flags, file, fileMapping, fileWritable, offset);
         }
         long pages = MmCore.pages(length);
         long startVpn;

@@ -125,7 +125,7 @@ public final class Mremap {
         long newVpn = newAddr >>> Kernel.PAGE_SHIFT;
         boolean fixed = (flags & MremapFlags.FIXED) != 0;
         if (fixed) {
-            // do_munmap() of the target: a hugetlb VMA there refuses a cut inside a huge page
+            // do_munmap() of the target: __split_vma() -> hugetlb_vm_op_split() refuses a cut inside a huge page
             Hugetlb.checkSplit(mm, newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT), "mremap");
             new Mmap(owner).unmapRange(newVpn, newVpn + (newLen >>> Kernel.PAGE_SHIFT));
         }
@@ -147,7 +147,7 @@ public final class Mremap {
             throw einval("the range to unmap " + Kernel.hex(start) + "+" + Long.toUnsignedString(len) + " is outside the user address space (do_munmap)");
         }
         long vpn = start >>> Kernel.PAGE_SHIFT;
-        // a hugetlb VMA refuses a cut inside a huge page (hugetlb_vm_op_split()); a 2 MiB-aligned shrink unmaps whole pages
+        // do_munmap(): __split_vma() -> hugetlb_vm_op_split() refuses a cut inside a huge page, before anything changes
         Hugetlb.checkSplit(mm, vpn, vpn + (len >>> Kernel.PAGE_SHIFT), "mremap");
         new Mmap(owner).unmapRange(vpn, vpn + (len >>> Kernel.PAGE_SHIFT));
     }

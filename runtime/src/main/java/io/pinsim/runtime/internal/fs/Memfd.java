@@ -1,0 +1,52 @@
+package io.pinsim.runtime.internal.fs;
+
+import io.pinsim.runtime.Errno;
+import io.pinsim.runtime.ErrnoException;
+import io.pinsim.runtime.MemfdFlags;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * memfd_create() (mm/memfd.c, SYSCALL_DEFINE2(memfd_create)): the checks of the flags and the name
+ * in the kernel's order, then a new unlinked inode "memfd:name" on the internal tmpfs mount
+ * (shmem_file_setup()) or, for MFD_HUGETLB, on the internal hugetlbfs mount of the flags' page size
+ * (hugetlb_file_setup() with VM_NORESERVE: nothing is reserved until a mapping is made).
+ */
+public final class Memfd {
+    private Memfd() {
+    }
+
+    /** The call as the trace shows it. */
+    public static String describe(String name, int flags) {
+        return "memfd_create(\"" + name + "\", " + MemfdFlags.describe(flags) + ")";
+    }
+
+    /**
+     * The checks of memfd_create() and hugetlb_file_setup(), before anything changes: unknown flags
+     * (MFD_HUGE_* bits only with MFD_HUGETLB) and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
+     * page size with no hstate is ENODEV (get_hstate_idx() &lt; 0: the model has the 2 MiB hstate only).
+     */
+    public static void check(String name, int flags) {
+        String call = "memfd_create";
+        int allowed = (flags & MemfdFlags.HUGETLB) == 0 ? MemfdFlags.ALL : MemfdFlags.ALL | MemfdFlags.HUGE_SIZE_BITS;
+        if ((flags & ~allowed) != 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "flags " + MemfdFlags.describe(flags) + ": "
+                    + ((flags & MemfdFlags.HUGE_SIZE_BITS & ~allowed) != 0 ? "MFD_HUGE_* needs MFD_HUGETLB" : "unknown flags (MFD_ALL_FLAGS; MFD_NOEXEC_SEAL and MFD_EXEC are not modelled)"));
+        }
+        int len = name.getBytes(StandardCharsets.UTF_8).length;
+        if (len > MemfdFlags.NAME_MAX_LEN) {
+            throw new ErrnoException(Errno.EINVAL, call, "the name is " + len + " bytes, over MFD_NAME_MAX_LEN (" + MemfdFlags.NAME_MAX_LEN + ")");
+        }
+        int log = (flags & MemfdFlags.HUGE_SIZE_BITS) >>> MemfdFlags.HUGE_SHIFT;
+        if (log != 0 && log != 21) {
+            throw new ErrnoException(Errno.ENODEV, call, "no hugetlb pool of " + (log == 30 ? "1 GiB" : "2^" + log + " byte")
+                    + " pages (hugetlb_file_setup: get_hstate_idx() finds no hstate; the model has 2 MiB pages only)");
+        }
+    }
+
+    /** The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check}. */
+    public static InodeImpl create(FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
+        check(name, flags);
+        FilesystemImpl fs = (flags & MemfdFlags.HUGETLB) != 0 ? hugetlbfs : shm;
+        return fs.createUnlinked("memfd:" + name);
+    }
+}
