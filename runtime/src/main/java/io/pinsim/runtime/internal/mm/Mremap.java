@@ -25,8 +25,9 @@ import java.util.List;
  * model's {@link MremapDontunmap}. Not modelled: VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
  * from may_expand_vm()), vma_merge() of the new VMA with its neighbours (the model never merges
  * VMAs), and moving or growing hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables(), 5.16+: the
- * model refuses them with EINVAL on every model, as vma_to_resize() did before 5.16; a shrink in place
- * unmaps whole huge pages, or is EINVAL inside one).
+ * model refuses them with EINVAL in vma_to_resize() on every model, as before 5.16, after the target
+ * and the shrunk tail are unmapped as the kernel unmaps them; a cut inside a huge page is EINVAL
+ * before anything changes).
  */
 public final class Mremap {
     private final MmOwner owner;
@@ -76,11 +77,6 @@ public final class Mremap {
         }
         if (addr < 0 || addr >= Kernel.TASK_SIZE || mm.findVma(addr >>> Kernel.PAGE_SHIFT) == null) {
             throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " (do_mremap: vma_lookup(), 550a7d60bd5e)");
-        }
-        if (Hugetlb.isHugetlb(mm.findVma(addr >>> Kernel.PAGE_SHIFT)) && ((flags & (MremapFlags.MAYMOVE | MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0
-                || Long.compareUnsigned(newLen, oldLen) > 0)) {
-            throw einval("mremap of the hugetlb mapping " + mm.findVma(addr >>> Kernel.PAGE_SHIFT) + " other than a shrink in place is not modelled: vma_to_resize()"
-                    + " refused hugetlb VMAs before 5.16; 5.16+ moves 2 MiB-aligned ones (550a7d60bd5e, move_hugetlb_page_tables()), which the model answers with EINVAL too");
         }
         if ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0) {
             return mremapTo(addr, oldLen, newLen, newAddr, flags);
