@@ -53,4 +53,24 @@ final class FileChecks {
         ErrnoException huge = Hugetlbfs.sizeRefusal(f.inode(), call, size);
         return huge != null ? huge : size < f.inode().size ? LayoutLeases.refusal(f.inode(), call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
+
+    /**
+     * The checks before a truncate or hole punch becomes steps, in the plain calls' words: a thread of
+     * the file's live process, and not fs-DAX, whose {@code what} waits for held blocks (the
+     * plain {@code instead} call models that wait).
+     *
+     * @throws NullPointerException     for a null thread
+     * @throws IllegalArgumentException if the thread is not one of the file's process
+     * @throws IllegalStateException    for an fs-DAX file or an exited process
+     */
+    static void requireSteppable(OpenFileImpl file, io.pinsim.runtime.Task thread, String what, String instead) {
+        java.util.Objects.requireNonNull(thread, "thread");
+        file.process().requireAlive();
+        if (thread.process() != file.process()) {
+            throw new IllegalArgumentException(thread + " is not a thread of process \"" + file.process().name() + "\", which opened " + file.label());
+        }
+        if (file.inode().kind().isDax()) {
+            throw new IllegalStateException(file.label() + " is on fs-DAX, whose " + what + " waits for held blocks: use " + instead);
+        }
+    }
 }

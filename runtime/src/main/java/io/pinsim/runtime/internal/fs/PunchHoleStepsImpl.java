@@ -57,14 +57,7 @@ public final class PunchHoleStepsImpl implements PunchHoleSteps {
      * @throws ErrnoException           as fallocate() fails: EINVAL, EBADF, EFBIG
      */
     public static PunchHoleStepsImpl of(OpenFileImpl file, Task thread, long offset, long length) {
-        java.util.Objects.requireNonNull(thread, "thread");
-        file.process().requireAlive();
-        if (thread.process() != file.process()) {
-            throw new IllegalArgumentException(thread + " is not a thread of process \"" + file.process().name() + "\", which opened " + file.label());
-        }
-        if (file.inode().kind().isDax()) {
-            throw new IllegalStateException(file.label() + " is on fs-DAX, whose hole punch waits for held blocks: use startPunchHole(" + offset + ", " + length + ")");
-        }
+        FileChecks.requireSteppable(file, thread, "hole punch", "startPunchHole(" + offset + ", " + length + ")");
         PunchHoleStepsImpl steps = new PunchHoleStepsImpl(file, thread, offset, length);
         ErrnoException refusal = FileChecks.punchRefusal(file, steps.call, offset, length);
         if (refusal != null) {

@@ -49,14 +49,7 @@ public final class TruncateStepsImpl implements TruncateSteps {
      * @throws ErrnoException           as ftruncate() fails: EBADF, EINVAL, EFBIG
      */
     public static TruncateStepsImpl of(OpenFileImpl file, Task thread, long size) {
-        java.util.Objects.requireNonNull(thread, "thread");
-        file.process().requireAlive();
-        if (thread.process() != file.process()) {
-            throw new IllegalArgumentException(thread + " is not a thread of process \"" + file.process().name() + "\", which opened " + file.label());
-        }
-        if (file.inode().kind().isDax()) {
-            throw new IllegalStateException(file.label() + " is on fs-DAX, whose truncate waits for held blocks: use startTruncate(" + size + ")");
-        }
+        FileChecks.requireSteppable(file, thread, "truncate", "startTruncate(" + size + ")");
         TruncateStepsImpl steps = new TruncateStepsImpl(file, thread, size);
         ErrnoException refusal = FileChecks.truncateRefusal(file, steps.call, size);
         if (refusal != null) {
