@@ -1,7 +1,8 @@
 package io.pinsim.runtime;
 
 /**
- * The 2 MiB hugetlb pool's counters, as /proc/meminfo prints them.
+ * A hugetlb pool's counters (the 2 MiB pool's as /proc/meminfo prints them; either size's as
+ * /sys/kernel/mm/hugepages/hugepages-*kB/ does).
  *
  * @param total    HugePages_Total: the pool's size (nr_hugepages)
  * @param free     HugePages_Free: folios on the free list, reserved ones included

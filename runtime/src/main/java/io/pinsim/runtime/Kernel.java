@@ -32,6 +32,10 @@ public interface Kernel extends AutoCloseable {
     int PAGE_SIZE = 4096;
     /** PAGE_SHIFT on x86-64. */
     int PAGE_SHIFT = 12;
+    /** The default hugetlb page size on x86-64 (HPAGE_SIZE, a PMD): 2 MiB. */
+    long HUGE_PAGE_2MB = 2L << 20;
+    /** The gigantic hugetlb page size on x86-64 (PUD_SIZE, with X86_FEATURE_GBPAGES): 1 GiB. */
+    long HUGE_PAGE_1GB = 1L << 30;
     /** TASK_SIZE of x86-64 with 4-level page tables: 128 TiB minus one page. */
     long TASK_SIZE = (1L << 47) - PAGE_SIZE;
     /** Where the model places mappings that do not ask for an address (bottom-up, for readable traces). */
@@ -69,9 +73,10 @@ public interface Kernel extends AutoCloseable {
      * @param fullInvariantChecks whether every operation also checks every frame and page table
      * @param thp            the transparent huge page setting
      * @param hugetlbPages   nr_hugepages: the 2 MiB hugetlb pages the pool takes from memory at boot
+     * @param hugetlbPages1g the 1 GiB hugetlb pages the gigantic pool takes from memory at boot
      */
     record Config(KernelModel model, long seed, long memoryFrames, boolean invariants, int frameSnapshots, String name, boolean lockdep, TraceLevel trace,
-            boolean fullInvariantChecks, TransparentHugepage thp, long hugetlbPages) {
+            boolean fullInvariantChecks, TransparentHugepage thp, long hugetlbPages, long hugetlbPages1g) {
     }
 
     /**
@@ -99,6 +104,7 @@ public interface Kernel extends AutoCloseable {
         private boolean fullInvariantChecks;
         private TransparentHugepage thp = TransparentHugepage.NEVER;
         private long hugetlbPages;
+        private long hugetlbPages1g;
 
         private Builder() {
         }
@@ -201,6 +207,32 @@ public interface Kernel extends AutoCloseable {
             return this;
         }
 
+        /**
+         * nr_hugepages of the pool of one page size, as the {@code hugepagesz=SIZE hugepages=N} boot
+         * parameters or /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/nr_hugepages set it:
+         * {@link #HUGE_PAGE_2MB} (the same as {@link #hugetlbPages(long)}) or {@link #HUGE_PAGE_1GB}
+         * (x86-64 gigantic pages, mapped by one PUD-level entry; {@code MAP_HUGE_1GB},
+         * {@code MFD_HUGE_1GB}). If memory is short the pool gets as many as fit.
+         *
+         * @throws IllegalArgumentException for another page size (x86-64 has hstates of 2 MiB and
+         *                                  1 GiB only, arch_hugetlb_valid_size()) or a negative number
+         */
+        public Builder hugetlbPages(long pageSize, long nr) {
+            if (pageSize != HUGE_PAGE_2MB && pageSize != HUGE_PAGE_1GB) {
+                throw new IllegalArgumentException("hugetlb page size " + pageSize + " is neither 2 MiB (Kernel.HUGE_PAGE_2MB) nor 1 GiB (Kernel.HUGE_PAGE_1GB),"
+                        + " the sizes x86-64 has (arch_hugetlb_valid_size)");
+            }
+            if (nr < 0) {
+                throw new IllegalArgumentException("hugetlbPages must be 0 (no pool) or more, was " + nr);
+            }
+            if (pageSize == HUGE_PAGE_1GB) {
+                this.hugetlbPages1g = nr;
+            } else {
+                this.hugetlbPages = nr;
+            }
+            return this;
+        }
+
         /** A name for this kernel in the log; the model's name by default. */
         public Builder name(String name) {
             Objects.requireNonNull(name, "name");
@@ -213,7 +245,7 @@ public interface Kernel extends AutoCloseable {
 
         /** A new kernel with these settings. */
         public Kernel build() {
-            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks, thp, hugetlbPages));
+            return PROVIDER.create(new Config(model, seed, frames, invariants, frameSnapshots, name, lockdep, trace, fullInvariantChecks, thp, hugetlbPages, hugetlbPages1g));
         }
     }
 
@@ -346,8 +378,17 @@ public interface Kernel extends AutoCloseable {
     /** user->locked_vm in pages: what io_uring has charged. */
     long userLockedVm();
 
-    /** The hugetlb pool's counters, as /proc/meminfo shows them (see {@link Builder#hugetlbPages}). */
+    /** The 2 MiB hugetlb pool's counters, as /proc/meminfo shows them (see {@link Builder#hugetlbPages}). */
     HugePages hugePages();
+
+    /**
+     * The counters of the hugetlb pool of one page size, as
+     * /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/ shows them (nr_hugepages, free_hugepages,
+     * resv_hugepages).
+     *
+     * @throws IllegalArgumentException for a page size other than {@link #HUGE_PAGE_2MB} and {@link #HUGE_PAGE_1GB}
+     */
+    HugePages hugePages(long pageSize);
 
     /** /sys/kernel/mm/transparent_hugepage/enabled now (see {@link Builder#transparentHugepage}). */
     TransparentHugepage transparentHugepage();
@@ -367,6 +408,16 @@ public interface Kernel extends AutoCloseable {
      * @throws IllegalArgumentException for a negative number
      */
     long setNrHugepages(long nr);
+
+    /**
+     * Writes /sys/kernel/mm/hugepages/hugepages-{2048,1048576}kB/nr_hugepages: as
+     * {@link #setNrHugepages(long)} for the pool of that page size. 1 GiB pages are allocated at
+     * run time in every modelled kernel (alloc_gigantic_page() with alloc_contig_range()).
+     *
+     * @throws IllegalArgumentException for a page size other than {@link #HUGE_PAGE_2MB} and
+     *                                  {@link #HUGE_PAGE_1GB}, or a negative number
+     */
+    long setNrHugepages(long pageSize, long nr);
 
     /**
      * The model's kmemleak: every object that was allocated, is not free, and that nothing holds or

@@ -13,7 +13,7 @@ public final class MapFlags {
     /** MAP_POPULATE: fault every page in at once. */
     public static final int POPULATE = 0x8000;
 
-    /** MAP_HUGETLB: anonymous memory from the hugetlb pool (see {@link Kernel.Builder#hugetlbPages}), 2 MiB aligned. */
+    /** MAP_HUGETLB: anonymous memory from the hugetlb pool (see {@link Kernel.Builder#hugetlbPages}), aligned to its page size (2 MiB unless {@link #HUGE_1GB}). */
     public static final int HUGETLB = 0x40000;
     /** MAP_HUGE_SHIFT: where MAP_HUGETLB's page size, log2 of its bytes, sits in the flags. */
     public static final int HUGE_SHIFT = 26;
@@ -21,7 +21,11 @@ public final class MapFlags {
     public static final int HUGE_SIZE_BITS = 0x3f << HUGE_SHIFT;
     /** MAP_HUGE_2MB: MAP_HUGETLB with 2 MiB pages (the default size). */
     public static final int HUGE_2MB = 21 << HUGE_SHIFT;
-    /** MAP_HUGE_1GB: MAP_HUGETLB with 1 GiB pages; the model has no 1 GiB pool, so mmap fails with EINVAL. */
+    /**
+     * MAP_HUGE_1GB: MAP_HUGETLB with 1 GiB pages from the gigantic pool ({@link Kernel.Builder#hugetlbPages(long, long)}
+     * with {@link Kernel#HUGE_PAGE_1GB}), each mapped by one PUD-level entry; address, length and
+     * splits 1 GiB aligned.
+     */
     public static final int HUGE_1GB = 30 << HUGE_SHIFT;
 
     /** Every flag the model knows; any other bit is EINVAL. */

@@ -18,7 +18,7 @@ public final class MemfdFlags {
     public static final int HUGE_SIZE_BITS = 0x3f << HUGE_SHIFT;
     /** MFD_HUGE_2MB: MFD_HUGETLB with 2 MiB pages (the default size). */
     public static final int HUGE_2MB = 21 << HUGE_SHIFT;
-    /** MFD_HUGE_1GB: MFD_HUGETLB with 1 GiB pages; the model has no 1 GiB hstate, so memfd_create() fails with ENODEV. */
+    /** MFD_HUGE_1GB: MFD_HUGETLB with 1 GiB pages (the gigantic pool): ftruncate() sizes and mmap() offsets are multiples of 1 GiB. */
     public static final int HUGE_1GB = 30 << HUGE_SHIFT;
     /** MFD_ALL_FLAGS of mm/memfd.c before 6.3. */
     public static final int ALL = CLOEXEC | ALLOW_SEALING | HUGETLB;

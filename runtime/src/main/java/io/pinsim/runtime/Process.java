@@ -141,8 +141,8 @@ public interface Process {
      * @param flags {@link MemfdFlags}
      * @return the new open file
      * @throws ErrnoException EINVAL for unknown flags or MFD_HUGE_* without MFD_HUGETLB, or a name
-     *                        over 249 bytes; ENODEV for a hugetlb page size with no pool (anything
-     *                        but 2 MiB: the model has no 1 GiB hstate) - all checked before anything changes
+     *                        over 249 bytes; ENODEV for a hugetlb page size with no hstate (anything
+     *                        but 2 MiB and 1 GiB, get_hstate_idx()) - all checked before anything changes
      */
     OpenFile memfdCreate(String name, int flags);
 

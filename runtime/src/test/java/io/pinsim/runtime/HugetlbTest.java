@@ -80,8 +80,10 @@ class HugetlbTest {
         Process a = k.spawn("A");
         assertThatThrownBy(() -> a.mmap(2L * HPAGE, RW, PRIVATE)).isInstanceOf(ErrnoException.class)
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.ENOMEM)).hasMessageContaining("hugetlb_reserve_pages");
-        assertThatThrownBy(() -> a.mmap(HPAGE, RW, PRIVATE | MapFlags.HUGE_1GB)).isInstanceOf(ErrnoException.class)
-                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL));
+        assertThatThrownBy(() -> a.mmap(HPAGE, RW, PRIVATE | MapFlags.HUGE_1GB)).as("the 1 GiB pool is empty").isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.ENOMEM)).hasMessageContaining("1 GiB");
+        assertThatThrownBy(() -> a.mmap(HPAGE, RW, PRIVATE | (22 << MapFlags.HUGE_SHIFT))).as("no 4 MiB hstate").isInstanceOf(ErrnoException.class)
+                .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("hstate_sizelog");
         assertThatThrownBy(() -> a.mmap(0x7f0000001000L, HPAGE, RW, PRIVATE | MapFlags.FIXED)).isInstanceOf(ErrnoException.class)
                 .satisfies(e -> assertThat(((ErrnoException) e).errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("prepare_hugepage_range");
         long p = a.mmap(HPAGE, RW, PRIVATE);

@@ -83,13 +83,14 @@ public final class FilesystemImpl implements io.pinsim.runtime.Filesystem {
     /**
      * An inode with no name in this filesystem (memfd_create()'s shmem_file_setup() /
      * hugetlb_file_setup() make unlinked files on the kernel's internal mounts); it is not in
-     * {@link #files()}. On hugetlbfs its page cache gets the inode's reservation map.
+     * {@link #files()}. On hugetlbfs its page cache gets the inode's reservation map, of huge pages
+     * of {@code 1 << hugetlbOrder} small pages (the hstate of the mount).
      */
-    InodeImpl createUnlinked(String inodeName) {
+    InodeImpl createUnlinked(String inodeName, int hugetlbOrder) {
         InodeImpl inode = new InodeImpl(kernel, this, nextIno++, inodeName);
         inode.unlinked = true;
         if (kind == FsKind.HUGETLBFS) {
-            io.pinsim.runtime.internal.mm.Hugetlb.makeHugetlbfs(inode.mapping);
+            io.pinsim.runtime.internal.mm.Hugetlb.makeHugetlbfs(inode.mapping, hugetlbOrder);
         }
         return inode;
     }

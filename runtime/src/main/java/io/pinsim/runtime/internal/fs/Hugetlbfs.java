@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * The file side of hugetlbfs (fs/hugetlbfs/inode.c) for memfd_create(MFD_HUGETLB) files: the page
- * cache holds 2 MiB hugetlb folios keyed by the index of their first small page (the mapping and
- * the faults are {@link Hugetlb}'s); reads find a small page inside a folio; there is no write();
- * sizes are multiples of 2 MiB.
+ * cache holds 2 MiB or 1 GiB hugetlb folios (the inode's hstate) keyed by the index of their first
+ * small page (the mapping and the faults are {@link Hugetlb}'s); reads find a small page inside a
+ * folio; there is no write(); sizes are multiples of the huge page size.
  */
 final class Hugetlbfs {
     private Hugetlbfs() {
@@ -22,7 +22,7 @@ final class Hugetlbfs {
     /** The small page at {@code index} of a hugetlbfs file: the subpage of the folio that covers it, or null (filemap_get_folio() on the huge index). */
     static Page subpage(AddressSpace mapping, long index) {
         Map.Entry<Long, Page> e = mapping.pages.floorEntry(index);
-        if (e == null || index - e.getKey() >= HugeMemory.HPAGE_PMD_NR) {
+        if (e == null || index - e.getKey() >= e.getValue().nrPages()) {
             return null;
         }
         return e.getValue().subpage((int) (index - e.getKey()));
@@ -40,8 +40,10 @@ final class Hugetlbfs {
 
     /** hugetlbfs_setattr(): the new size must be a multiple of the huge page size, or null if it may go ahead. */
     static ErrnoException sizeRefusal(InodeImpl inode, String call, long size) {
-        if (inode.kind() == FsKind.HUGETLBFS && (size & (Hugetlb.HPAGE_SIZE - 1)) != 0) {
-            return new ErrnoException(Errno.EINVAL, call, "size " + size + " is not a multiple of 2 MiB, the huge page size of " + inode.name() + " (hugetlbfs_setattr)");
+        long hpage = inode.kind() == FsKind.HUGETLBFS ? Hugetlb.pageSize(inode.mapping) : 0;
+        if (hpage != 0 && (size & (hpage - 1)) != 0) {
+            return new ErrnoException(Errno.EINVAL, call, "size " + size + " is not a multiple of " + (hpage >> 20 >= 1024 ? "1 GiB" : "2 MiB") + ", the huge page size of "
+                    + inode.name() + " (hugetlbfs_setattr)");
         }
         return null;
     }

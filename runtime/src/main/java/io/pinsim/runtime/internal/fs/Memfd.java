@@ -23,7 +23,7 @@ public final class Memfd {
     /**
      * The checks of memfd_create() and hugetlb_file_setup(), before anything changes: unknown flags
      * (MFD_HUGE_* bits only with MFD_HUGETLB) and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
-     * page size with no hstate is ENODEV (get_hstate_idx() &lt; 0: the model has the 2 MiB hstate only).
+     * page size with no hstate is ENODEV (get_hstate_idx() &lt; 0: x86-64 has the 2 MiB and 1 GiB hstates).
      */
     public static void check(String name, int flags) {
         String call = "memfd_create";
@@ -37,16 +37,20 @@ public final class Memfd {
             throw new ErrnoException(Errno.EINVAL, call, "the name is " + len + " bytes, over MFD_NAME_MAX_LEN (" + MemfdFlags.NAME_MAX_LEN + ")");
         }
         int log = (flags & MemfdFlags.HUGE_SIZE_BITS) >>> MemfdFlags.HUGE_SHIFT;
-        if (log != 0 && log != 21) {
-            throw new ErrnoException(Errno.ENODEV, call, "no hugetlb pool of " + (log == 30 ? "1 GiB" : "2^" + log + " byte")
-                    + " pages (hugetlb_file_setup: get_hstate_idx() finds no hstate; the model has 2 MiB pages only)");
+        if (log != 0 && log != 21 && log != 30) {
+            throw new ErrnoException(Errno.ENODEV, call, "no hugetlb pool of 2^" + log + " byte pages (hugetlb_file_setup: get_hstate_idx() finds no hstate;"
+                    + " x86-64 has 2 MiB and 1 GiB)");
         }
     }
 
     /** The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check}. */
     public static InodeImpl create(FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
         check(name, flags);
-        FilesystemImpl fs = (flags & MemfdFlags.HUGETLB) != 0 ? hugetlbfs : shm;
-        return fs.createUnlinked("memfd:" + name);
+        if ((flags & MemfdFlags.HUGETLB) == 0) {
+            return shm.createUnlinked("memfd:" + name, 0);
+        }
+        // the internal mount of the flags' hstate (hugetlbfs_vfsmount[hstate_idx])
+        boolean gigantic = (flags & MemfdFlags.HUGE_SIZE_BITS) == MemfdFlags.HUGE_1GB;
+        return hugetlbfs.createUnlinked("memfd:" + name, gigantic ? io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_1G : io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_2M);
     }
 }

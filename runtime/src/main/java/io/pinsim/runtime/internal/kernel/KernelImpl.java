@@ -309,7 +309,21 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     @Override
     public io.pinsim.runtime.HugePages hugePages() {
-        return new io.pinsim.runtime.HugePages(core.hugetlb.total(), core.hugetlb.free(), core.hugetlb.reserved());
+        return hugePages(HUGE_PAGE_2MB);
+    }
+
+    @Override
+    public io.pinsim.runtime.HugePages hugePages(long pageSize) {
+        io.pinsim.runtime.internal.mm.HugetlbPool h = pool(pageSize);
+        return new io.pinsim.runtime.HugePages(h.total(), h.free(), h.reserved());
+    }
+
+    private io.pinsim.runtime.internal.mm.HugetlbPool pool(long pageSize) {
+        if (pageSize != HUGE_PAGE_2MB && pageSize != HUGE_PAGE_1GB) {
+            throw new IllegalArgumentException("hugetlb page size " + pageSize + " is neither 2 MiB (Kernel.HUGE_PAGE_2MB) nor 1 GiB (Kernel.HUGE_PAGE_1GB),"
+                    + " the sizes x86-64 has (arch_hugetlb_valid_size)");
+        }
+        return pageSize == HUGE_PAGE_1GB ? core.hugetlb1g : core.hugetlb;
     }
 
     @Override
@@ -326,6 +340,16 @@ public final class KernelImpl implements Kernel, DriverHost {
         }
         requireOpen();
         return core.op("kernel", "echo " + nr + " > /proc/sys/vm/nr_hugepages", -1, () -> core.hugetlb.resize(nr));
+    }
+
+    @Override
+    public long setNrHugepages(long pageSize, long nr) {
+        io.pinsim.runtime.internal.mm.HugetlbPool h = pool(pageSize);
+        if (nr < 0) {
+            throw new IllegalArgumentException("nr_hugepages must be 0 or more, was " + nr);
+        }
+        requireOpen();
+        return core.op("kernel", "echo " + nr + " > /sys/kernel/mm/hugepages/hugepages-" + (pageSize >> 10) + "kB/nr_hugepages", -1, () -> h.resize(nr));
     }
 
     @Override

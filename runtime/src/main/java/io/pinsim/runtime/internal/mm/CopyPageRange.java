@@ -117,7 +117,8 @@ public final class CopyPageRange {
                 b.write(Page.objectId(Pte.pfn(pte))).write("alloc");
             }
             case HUGE_COPY -> {
-                if (k.hugetlb.free() - k.hugetlb.reserved() <= 0) {
+                HugetlbPool pool = Hugetlb.hstate(k, vma);
+                if (pool.free() - pool.reserved() <= 0) {
                     return Footprint.ALL;
                 }
                 b.write(Page.objectId(Pte.pfn(pte))).write("alloc");
@@ -323,8 +324,8 @@ public final class CopyPageRange {
                 }
                 dst.pt.setPmd(vpn, p & ~Pte.YOUNG);
                 k.touch(k.frameOfPte(p));
-                shared += HugeMemory.HPAGE_PMD_NR;
-                cursor = vpn + HugeMemory.HPAGE_PMD_NR;
+                shared += Pte.leafPages(p);
+                cursor = vpn + Pte.leafPages(p);
                 return null;
             }
             case HUGE_COPY -> {
@@ -332,8 +333,8 @@ public final class CopyPageRange {
                 if (!new Hugetlb(k).forkCopy(dst, vma, vpn, old, actor, why)) {
                     return old;
                 }
-                copied += HugeMemory.HPAGE_PMD_NR;
-                cursor = vpn + HugeMemory.HPAGE_PMD_NR;
+                copied += Pte.leafPages(pte);
+                cursor = vpn + Pte.leafPages(pte);
                 return null;
             }
             case DEVICE_PRIVATE -> {

@@ -28,6 +28,19 @@ final class FrameTable {
         return chunk == null || i >= chunk.length ? null : chunk[i];
     }
 
+    /**
+     * The head of the compound page that covers pfn, whose tail at pfn is not created yet: a 2 MiB
+     * folio's head is at the 512-aligned pfn; a 1 GiB folio's at the 262,144-aligned one, or found
+     * through a created tail at the 512-aligned pfn. Null if none.
+     */
+    Page headCovering(long pfn) {
+        Page h = get(pfn & -PageTable.PTRS_PER_PTE);
+        if (h == null || !h.isHead()) {
+            h = h != null ? h.compoundHead() : get(pfn & -Pte.PUD_NR);
+        }
+        return h != null && h.isHead() && pfn - h.pfn() < h.nrPages() ? h : null;
+    }
+
     /** Puts (or with null, removes) the frame of a pfn. */
     void set(long pfn, Page f) {
         int c = (int) (pfn >>> SHIFT);

@@ -117,6 +117,9 @@ public final class HugeMemory {
      */
     Faults.Result doHugePmdWpPage(Mm mm, VmArea vma, long vpn, long pmd, boolean unshare, String actor) {
         Page h = k.frameOfPte(pmd);
+        if ((pmd & Pte.PUD) != 0 || h.isHugetlb()) {
+            throw new IllegalStateException("split_huge_pmd() of hugetlb folio #" + h.pfn() + ": hugetlb mappings are never split (hugetlb_vm_op_split refuses first)");
+        }
         if (HugeZeroPage.is(h)) {
             return k.hugeZero.wpFault(mm, vma, vpn, unshare, actor);
         }
@@ -244,6 +247,9 @@ public final class HugeMemory {
             return;
         }
         Page h = k.frameOfPte(pmd);
+        if ((pmd & Pte.PUD) != 0 || h.isHugetlb()) {
+            throw new IllegalStateException("split_huge_pmd() of hugetlb folio #" + h.pfn() + ": hugetlb mappings are never split (hugetlb_vm_op_split refuses first)");
+        }
         if (HugeZeroPage.is(h)) {
             k.hugeZero.splitPmd(mm, hv, pmd);
             k.trace().record(actor != null ? actor : "kernel", TraceKind.INFO, hv << Kernel.PAGE_SHIFT, h.pfn(), "split_huge_pmd at "
@@ -274,8 +280,8 @@ public final class HugeMemory {
      * drops them after the PTE-level zap.
      */
     void zapHugePmds(Mm mm, long startVpn, long endVpn, List<Page> dropped) {
-        for (long v = mm.pt.nextPmd(startVpn, endVpn); v >= 0; v = mm.pt.nextPmd(v + HPAGE_PMD_NR, endVpn)) {
-            if (v < startVpn || v + HPAGE_PMD_NR > endVpn) {
+        for (long v = mm.pt.nextPmd(startVpn, endVpn); v >= 0; v = mm.pt.nextPmd(v + Pte.leafPages(mm.pt.getPmd(v)), endVpn)) {
+            if (v < startVpn || v + Pte.leafPages(mm.pt.getPmd(v)) > endVpn) {
                 splitHugePmd(mm, v, k.currentActor(), "the range " + Kernel.hex(startVpn << Kernel.PAGE_SHIFT) + "-" + Kernel.hex(endVpn << Kernel.PAGE_SHIFT)
                         + " covers part of it (zap_pmd_range)");
                 continue;
@@ -295,7 +301,7 @@ public final class HugeMemory {
         if (write) {
             return;
         }
-        for (long v = mm.pt.nextPmd(startVpn, endVpn); v >= 0; v = mm.pt.nextPmd(v + HPAGE_PMD_NR, endVpn)) {
+        for (long v = mm.pt.nextPmd(startVpn, endVpn); v >= 0; v = mm.pt.nextPmd(v + Pte.leafPages(mm.pt.getPmd(v)), endVpn)) {
             mm.pt.setPmd(v, mm.pt.getPmd(v) & ~Pte.WRITE);
         }
     }

@@ -3,22 +3,23 @@ package io.pinsim.runtime.internal.mm;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.MmuNotifierEvent;
-import io.pinsim.runtime.OpenFile;
-import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.trace.KernelLog;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.TreeSet;
 
 /**
- * hugetlb mappings (mm/hugetlb.c, fs/hugetlbfs/inode.c) of 2 MiB pages from the kernel's
- * {@link HugetlbPool}: mmap(MAP_HUGETLB) with its reservation (hugetlb_reserve_pages()), the fault
+ * hugetlb mappings (mm/hugetlb.c, fs/hugetlbfs/inode.c) of 2 MiB or 1 GiB pages from the kernel's
+ * {@link HugetlbPool} of the mapping's size (hstate_vma()): mmap(MAP_HUGETLB) with its reservation
+ * ({@link HugetlbMmap}), the fault
  * (hugetlb_fault() -> hugetlb_no_page() / hugetlb_wp(), hugetlb_cow() before 5.19), the release of
  * reservations when a mapping goes (hugetlb_vm_op_close(), hugetlb_unreserve_pages()) and the
  * refusal to split a mapping anywhere but at a huge page boundary (hugetlb_vm_op_split()). A
- * hugetlb folio is mapped by one PMD entry ({@link PageTable#setPmd}) and is never split; GUP,
- * user accesses and reverse mapping see it through {@link PageTable#get} as THPs are seen.
+ * hugetlb folio is mapped by one entry and is never split: a 2 MiB folio by a PMD, a 1 GiB folio
+ * by a PUD-level leaf ({@link Pte#PUD}, huge_pte at PUD level: one entry, not 262,144 PTEs), both
+ * through {@link PageTable#setPmd}. GUP (gup_huge_pud() / follow_huge_pud(), or
+ * follow_hugetlb_page() in the older kernels), user accesses and reverse mapping see a subpage
+ * through {@link PageTable#get} as THPs are seen.
  *
  * <p>The reuse rule of hugetlb_wp() is the same in every modelled release: reuse the folio if its
  * mapcount is 1 and it is anonymous, whatever references GUP holds. mm/hugetlb.c says why it kept
@@ -31,9 +32,8 @@ import java.util.TreeSet;
  * (5.19), which the common GUP code gives hugetlb folios too.
  */
 public final class Hugetlb {
-    /** The huge page: 2 MiB, 512 small pages (HPAGE_SIZE on x86-64). */
+    /** The default huge page: 2 MiB, 512 small pages (HPAGE_SIZE on x86-64). */
     public static final long HPAGE_SIZE = (long) HugeMemory.HPAGE_PMD_NR << Kernel.PAGE_SHIFT;
-    private static final int NR = HugeMemory.HPAGE_PMD_NR;
 
     /**
      * The resv_map of a private mapping's owner (HPAGE_RESV_OWNER): the huge page indices whose
@@ -47,6 +47,12 @@ public final class Hugetlb {
     /** The reservations of a hugetlbfs inode (a shared mapping): the page indices reserved and not yet faulted in. */
     static final class FileResv {
         final TreeSet<Long> reserved = new TreeSet<>();
+        /** The inode's hstate order (the hugetlbfs superblock's page size). */
+        final int order;
+
+        FileResv(int order) {
+            this.order = order;
+        }
     }
 
     private final MmCore k;
@@ -55,9 +61,43 @@ public final class Hugetlb {
         this.k = k;
     }
 
-    /** Makes the page cache a hugetlbfs inode's: it gets a reservation map (the inode's resv_map, hugetlbfs_get_inode()). */
-    public static void makeHugetlbfs(AddressSpace a) {
-        a.hugetlbResv = new FileResv();
+    /**
+     * Makes the page cache a hugetlbfs inode's, of {@code 1 << order} small pages per huge page
+     * ({@link HugetlbPool#ORDER_2M} or {@link HugetlbPool#ORDER_1G}): it gets a reservation map (the
+     * inode's resv_map, hugetlbfs_get_inode()).
+     */
+    public static void makeHugetlbfs(AddressSpace a, int order) {
+        a.hugetlbResv = new FileResv(order);
+    }
+
+    /** huge_page_size(hstate_inode()) of a hugetlbfs page cache, in bytes. */
+    public static long pageSize(AddressSpace a) {
+        return (long) Kernel.PAGE_SIZE << a.hugetlbResv.order;
+    }
+
+    /** hstate_vma(): the pool of the mapping's page size. */
+    static HugetlbPool hstate(MmCore k, VmArea v) {
+        return (v.flags & VmArea.VM_HUGETLB_1G) != 0 ? k.hugetlb1g : k.hugetlb;
+    }
+
+    /** pages_per_huge_page(hstate_vma()): 512 or 262,144. */
+    static int nr(VmArea v) {
+        return (v.flags & VmArea.VM_HUGETLB_1G) != 0 ? Pte.PUD_NR : HugeMemory.HPAGE_PMD_NR;
+    }
+
+    /** The huge leaf entry (make_huge_pte()) mapping a folio of this mapping's size: a PMD, or a PUD-level leaf for 1 GiB. */
+    static long leaf(VmArea v, long pfn) {
+        return Pte.present(pfn) | ((v.flags & VmArea.VM_HUGETLB_1G) != 0 ? Pte.PUD : 0);
+    }
+
+    /** "2 MiB" or "1 GiB" for messages. */
+    static String size(VmArea v) {
+        return (v.flags & VmArea.VM_HUGETLB_1G) != 0 ? "1 GiB" : "2 MiB";
+    }
+
+    /** "PMD" or "PUD" for messages: the level that maps this mapping's folios. */
+    static String level(VmArea v) {
+        return (v.flags & VmArea.VM_HUGETLB_1G) != 0 ? "PUD" : "PMD";
     }
 
     /** is_file_hugepages() for a page cache: whether it is a hugetlbfs file's (including the anonymous file of a shared MAP_HUGETLB mapping). */
@@ -71,7 +111,7 @@ public final class Hugetlb {
      */
     public static void truncateReservations(MmCore k, AddressSpace a, long fromIndex) {
         java.util.SortedSet<Long> gone = a.hugetlbResv.reserved.tailSet(fromIndex);
-        k.hugetlb.unreserve(gone.size());
+        HugetlbPool.of(k, a.hugetlbResv.order).unreserve(gone.size());
         gone.clear();
     }
 
@@ -88,104 +128,6 @@ public final class Hugetlb {
     }
 
     /**
-     * mmap(MAP_HUGETLB) of anonymous memory: ksys_mmap_pgoff() (the page size from the MAP_HUGE_*
-     * bits, the length rounded up to it), hugetlb_get_unmapped_area() (2 MiB alignment; EINVAL for
-     * an unaligned MAP_FIXED address, prepare_hugepage_range()) and hugetlb_reserve_pages() (the
-     * whole range reserved at once, ENOMEM if the pool cannot promise it). The reservation is made
-     * before MAP_FIXED removes what the range held, so a failing call changes nothing.
-     */
-    long mmap(Mmap m, Mm mm, String actor, long addr, long length, int prot, int flags, OpenFile file, AddressSpace fileMapping, boolean fileWritable, long offset) {
-        boolean hugetlbfs = isHugetlbfs(fileMapping);
-        if (file != null && !hugetlbfs) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_HUGETLB on a file that is not on hugetlbfs (ksys_mmap_pgoff: !is_file_hugepages())");
-        }
-        int log = (flags & MapFlags.HUGE_SIZE_BITS) >>> MapFlags.HUGE_SHIFT;
-        if (log != 0 && log != 21) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "no hugetlb pool of " + (log == 30 ? "1 GiB" : "2^" + log + " byte")
-                    + " pages (hstate_sizelog() finds no hstate; the model has 2 MiB pages only)");
-        }
-        if (hugetlbfs && (offset & (HPAGE_SIZE - 1)) != 0) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not 2 MiB aligned (hugetlbfs_file_mmap)");
-        }
-        long len = (length + HPAGE_SIZE - 1) & -HPAGE_SIZE;
-        if (len <= 0 || len > Kernel.TASK_SIZE) {
-            throw new ErrnoException(Errno.ENOMEM, "mmap", "length " + length + " does not fit in the address space");
-        }
-        long pages = len >>> Kernel.PAGE_SHIFT;
-        boolean fixed = (flags & MapFlags.FIXED) != 0;
-        if (fixed && (Long.compareUnsigned(addr, Kernel.TASK_SIZE - len) > 0 || addr < Kernel.MMAP_MIN_ADDR)) {
-            throw new ErrnoException(Errno.ENOMEM, "mmap", "MAP_FIXED range " + Kernel.hex(addr) + "+" + len + " is outside the user address space");
-        }
-        if (fixed && (addr & (HPAGE_SIZE - 1)) != 0) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not 2 MiB aligned (prepare_hugepage_range)");
-        }
-        long startVpn = fixed ? addr >>> Kernel.PAGE_SHIFT : alignedFreeRange(m, addr, pages);
-        boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
-        long nr = pages / NR;
-        if (fixed) {
-            checkSplit(mm, startVpn, startVpn + pages, "mmap");
-        }
-        long pgoff = offset >>> Kernel.PAGE_SHIFT;
-        java.util.List<Long> fileResv = new java.util.ArrayList<>();
-        if (hugetlbfs && shared) {
-            // region_chg() on the inode's resv_map: only the pages neither reserved nor in the page cache need a new reservation
-            for (long i = pgoff; i < pgoff + pages; i += NR) {
-                if (!fileMapping.hugetlbResv.reserved.contains(i) && !fileMapping.pages.containsKey(i)) {
-                    fileResv.add(i);
-                }
-            }
-            nr = fileResv.size();
-        }
-        if (!k.hugetlb.reserve(nr)) {
-            throw new ErrnoException(Errno.ENOMEM, "mmap", "cannot reserve " + nr + " hugetlb page(s): " + k.hugetlb
-                    + " (hugetlb_reserve_pages -> hugetlb_acct_memory)");
-        }
-        if (fixed) {
-            m.unmapRange(startVpn, startVpn + pages);
-        }
-        int vmFlags = Mmap.vmFlagsFor(prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) | VmArea.VM_MAYREAD | VmArea.VM_MAYWRITE | VmArea.VM_MAYEXEC
-                | VmArea.VM_SOFTDIRTY | VmArea.VM_HUGETLB;
-        AddressSpace mapping = null;
-        if (hugetlbfs) {
-            if (shared) {
-                vmFlags |= fileWritable ? VmArea.VM_SHARED | VmArea.VM_MAYSHARE : VmArea.VM_MAYSHARE;
-                fileMapping.hugetlbResv.reserved.addAll(fileResv);
-            }
-            mapping = fileMapping;
-        } else if (shared) {
-            vmFlags |= VmArea.VM_SHARED | VmArea.VM_MAYSHARE;
-            mapping = new AddressSpace("hugetlbfs \"anon_hugepage\" of " + actor, null);
-            mapping.hugetlbResv = new FileResv();
-            for (long i = 0; i < pages; i += NR) {
-                mapping.hugetlbResv.reserved.add(i);
-            }
-        }
-        VmArea v = new VmArea(mm, startVpn, startVpn + pages, vmFlags, mapping, hugetlbfs ? pgoff : 0, hugetlbfs ? file : null);
-        if (!shared) {
-            v.hugetlbResv = new PrivateResv();
-        }
-        mm.addVma(v);
-        if (hugetlbfs && (vmFlags & VmArea.VM_WRITE) != 0 && fileMapping.inode.size() < offset + len) {
-            fileMapping.inode.extendSize(offset + len);
-        }
-        k.trace().record(actor, TraceKind.INFO, v.start(), -1, "mapped " + v + ": " + nr + " hugetlb page(s) reserved (hugetlb_reserve_pages); " + k.hugetlb);
-        if ((flags & MapFlags.POPULATE) != 0 && (vmFlags & (VmArea.VM_READ | VmArea.VM_WRITE)) != 0) {
-            try {
-                m.populate(v, startVpn, startVpn + pages, (vmFlags & (VmArea.VM_WRITE | VmArea.VM_SHARED)) == VmArea.VM_WRITE);
-            } catch (ErrnoException e) {
-                k.trace().record(actor, TraceKind.INFO, v.start(), -1, "MAP_POPULATE stopped early: " + e.reason());
-            }
-        }
-        return v.start();
-    }
-
-    /** hugetlb_get_unmapped_area(): a free range of {@code pages} pages starting on a 2 MiB boundary. */
-    private static long alignedFreeRange(Mmap m, long hint, long pages) {
-        long start = m.findFreeRange((((hint + HPAGE_SIZE - 1) & -HPAGE_SIZE)) >>> Kernel.PAGE_SHIFT, pages + NR - 1);
-        return (start + NR - 1) & -NR;
-    }
-
-    /**
      * hugetlb_vm_op_split(): a hugetlb VMA may be split only at a huge page boundary. Checked for
      * [start, end) before munmap, mprotect, madvise or MAP_FIXED change anything.
      *
@@ -194,8 +136,8 @@ public final class Hugetlb {
     static void checkSplit(Mm mm, long startVpn, long endVpn, String call) {
         for (long vpn : new long[] {startVpn, endVpn}) {
             VmArea v = mm.findVma(vpn);
-            if (v != null && isHugetlb(v) && v.startVpn != vpn && (vpn & (NR - 1)) != 0) {
-                throw new ErrnoException(Errno.EINVAL, call, Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " is inside a 2 MiB page of the hugetlb mapping " + v
+            if (v != null && isHugetlb(v) && v.startVpn != vpn && (vpn & (nr(v) - 1)) != 0) {
+                throw new ErrnoException(Errno.EINVAL, call, Kernel.hex(vpn << Kernel.PAGE_SHIFT) + " is inside a " + size(v) + " page of the hugetlb mapping " + v
                         + " (hugetlb_vm_op_split)");
             }
         }
@@ -209,22 +151,22 @@ public final class Hugetlb {
         if (v.hugetlbResv != null) {
             long first = v.indexOf(v.startVpn);
             long end = v.indexOf(v.endVpn);
-            long unconsumed = (end - first) / NR - v.hugetlbResv.consumed.subSet(first, end).size();
-            k.hugetlb.unreserve(unconsumed);
+            long unconsumed = (end - first) / nr(v) - v.hugetlbResv.consumed.subSet(first, end).size();
+            hstate(k, v).unreserve(unconsumed);
         }
         if (v.mapping != null && v.mapping.inode == null && v.mapping.hugetlbResv != null && v.mapping.vmas.isEmpty()) {
-            k.hugetlb.unreserve(v.mapping.hugetlbResv.reserved.size());
+            hstate(k, v).unreserve(v.mapping.hugetlbResv.reserved.size());
             v.mapping.hugetlbResv.reserved.clear();
         }
     }
 
     /**
-     * hugetlb_fault(): the PMD-level entry of the huge page at vpn. No entry: hugetlb_no_page(). A
+     * hugetlb_fault(): the PMD- or PUD-level entry of the huge page at vpn (huge_pte_offset()). No entry: hugetlb_no_page(). A
      * write (or unshare) fault on a read-only entry: hugetlb_wp(). Otherwise the entry is marked
      * young (and dirty for a write).
      */
     Faults.Result fault(Mm mm, VmArea vma, long vpn, int flags, String actor) {
-        long hv = HugeMemory.haddr(vpn);
+        long hv = vpn & -nr(vma);
         long pmd = mm.pt.getPmd(hv);
         if (pmd == Pte.NONE) {
             return noPage(mm, vma, hv, flags, actor);
@@ -253,16 +195,18 @@ public final class Hugetlb {
             return Faults.Result.SIGBUS;
         }
         long index = vma.indexOf(hv);
+        int nr = nr(vma);
+        HugetlbPool pool = hstate(k, vma);
         boolean write = (flags & Faults.WRITE) != 0;
         if (vma.mapping != null && vma.mapping.inode != null && index >= vma.mapping.inode.size() >>> Kernel.PAGE_SHIFT) {
-            k.trace().record(actor, TraceKind.INFO, addr, -1, "fault at " + Kernel.hex(addr) + ": page " + (index / NR) + " of " + vma.mapping.name()
+            k.trace().record(actor, TraceKind.INFO, addr, -1, "fault at " + Kernel.hex(addr) + ": page " + (index / nr) + " of " + vma.mapping.name()
                     + " is at or past its end (i_size " + vma.mapping.inode.size() + "): SIGBUS (hugetlb_no_page)");
             return Faults.Result.SIGBUS;
         }
         Page cached = vma.mapping != null && vma.mapping.inode != null && !vma.isShared() ? vma.mapping.pages.get(index) : null;
         if (cached != null) {
             // hugetlb_no_page() of a private mapping finds the page-cache folio: mapped read-only, a write copies it (hugetlb_wp)
-            long pmd = Pte.present(cached.pfn()) | Pte.YOUNG;
+            long pmd = leaf(vma, cached.pfn()) | Pte.YOUNG;
             mm.pt.setPmd(hv, pmd);
             k.touch(cached);
             k.trace().record(actor, TraceKind.FAULT, addr, cached.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": mapped hugetlb folio #" + cached.pfn()
@@ -274,7 +218,7 @@ public final class Hugetlb {
             boolean found = h != null;
             if (h == null) {
                 boolean resv = vma.mapping.hugetlbResv != null && vma.mapping.hugetlbResv.reserved.contains(index);
-                h = k.hugetlb.alloc(resv, actor, addr);
+                h = pool.alloc(resv, actor, addr);
                 if (h == null) {
                     return Faults.Result.SIGBUS;
                 }
@@ -287,15 +231,15 @@ public final class Hugetlb {
                 vma.mapping.pages.put(index, h);
             }
             long w = (vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE | Pte.DIRTY : 0;
-            mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | w | (write ? Pte.SOFT_DIRTY : 0));
+            mm.pt.setPmd(hv, leaf(vma, h.pfn()) | Pte.YOUNG | w | (write ? Pte.SOFT_DIRTY : 0));
             k.touch(h);
             k.trace().record(actor, TraceKind.FAULT, addr, h.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": mapped "
-                    + (found ? "" : "new ") + "hugetlb folio #" + h.pfn() + " of " + vma.mapping.name() + " page " + (index / NR) + " by one PMD (hugetlb_no_page)");
+                    + (found ? "" : "new ") + "hugetlb folio #" + h.pfn() + " of " + vma.mapping.name() + " page " + (index / nr) + " by one " + level(vma) + " (hugetlb_no_page)");
             return Faults.Result.OK;
         }
-        long hidx = index - Math.floorMod(index, NR);
+        long hidx = index - Math.floorMod(index, nr);
         boolean resv = vma.hugetlbResv != null && !vma.hugetlbResv.consumed.contains(hidx);
-        Page h = k.hugetlb.alloc(resv, actor, addr);
+        Page h = pool.alloc(resv, actor, addr);
         if (h == null) {
             k.trace().record(actor, TraceKind.INFO, addr, -1, "fault at " + Kernel.hex(addr) + ": no hugetlb page for this private mapping"
                     + (vma.hugetlbResv == null ? " (a child's mapping has no reservation)" : "") + ": SIGBUS (hugetlb_no_page, vmf_error(-ENOSPC))");
@@ -310,12 +254,12 @@ public final class Hugetlb {
         h.index = hv;
         h.setAnonExclusive();
         boolean reuse = write && (vma.flags & VmArea.VM_WRITE) != 0;
-        mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | (reuse ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
+        mm.pt.setPmd(hv, leaf(vma, h.pfn()) | Pte.YOUNG | (reuse ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
         if (reuse) {
             h.flags |= Page.DIRTY;
         }
-        k.trace().record(actor, TraceKind.FAULT, addr, h.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": new zeroed 2 MiB hugetlb folio #" + h.pfn()
-                + (resv ? " (the mapping's reservation)" : "") + ", mapped by one PMD" + (reuse ? " writable (hugetlb_no_page, then hugetlb_wp reuses it)" : " read-only (hugetlb_no_page)"));
+        k.trace().record(actor, TraceKind.FAULT, addr, h.pfn(), (write ? "write" : "read") + " fault at " + Kernel.hex(addr) + ": new zeroed " + size(vma) + " hugetlb folio #" + h.pfn()
+                + (resv ? " (the mapping's reservation)" : "") + ", mapped by one " + level(vma) + (reuse ? " writable (hugetlb_no_page, then hugetlb_wp reuses it)" : " read-only (hugetlb_no_page)"));
         return Faults.Result.OK;
     }
 
@@ -356,7 +300,7 @@ public final class Hugetlb {
             // alloc_hugetlb_folio(): outside_reserve only for the owner copying an anonymous folio; a page-cache folio's copy uses the owner's reservation
             long hidx = vma.indexOf(hv);
             boolean resv = !old.isAnon() && vma.hugetlbResv != null && !vma.hugetlbResv.consumed.contains(hidx);
-            Page n = k.hugetlb.alloc(resv, actor, addr);
+            Page n = hstate(k, vma).alloc(resv, actor, addr);
             if (n != null && resv) {
                 vma.hugetlbResv.consumed.add(hidx);
             }
@@ -380,13 +324,13 @@ public final class Hugetlb {
         n.index = hv;
         n.setAnonExclusive();
         copyContent(old, n);
-        mm.notifyStart(MmuNotifierEvent.CLEAR, hv, hv + NR, true);
+        mm.notifyStart(MmuNotifierEvent.CLEAR, hv, hv + nr(vma), true);
         mm.pt.setPmd(hv, Pte.NONE);
-        mm.pt.setPmd(hv, Pte.present(n.pfn()) | Pte.YOUNG | (unshare ? 0 : Faults.writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY));
-        mm.notifyEnd(MmuNotifierEvent.CLEAR, hv, hv + NR);
+        mm.pt.setPmd(hv, leaf(vma, n.pfn()) | Pte.YOUNG | (unshare ? 0 : Faults.writeBit(vma) | Pte.DIRTY | Pte.SOFT_DIRTY));
+        mm.notifyEnd(MmuNotifierEvent.CLEAR, hv, hv + nr(vma));
         k.touch(old);
         k.trace().record(actor, unshare ? TraceKind.UNSHARE : TraceKind.COW_COPY, addr, n.pfn(), (unshare ? "unshare" : "write") + " fault at " + Kernel.hex(addr)
-                + ": copied hugetlb folio #" + old.pfn() + " (2 MiB) to new folio #" + n.pfn() + ": " + why + " (hugetlb_wp)"
+                + ": copied hugetlb folio #" + old.pfn() + " (" + size(vma) + ") to new folio #" + n.pfn() + ": " + why + " (hugetlb_wp)"
                 + (old.nonMappingRefs() > 0 ? "; folio #" + old.pfn() + " stays with" + old.describeExtraRefs() : ""));
         k.maybeFree(old);
     }
@@ -414,9 +358,9 @@ public final class Hugetlb {
             if (v == null || !isHugetlb(v) || v.isShared() || v.hugetlbResv != null || !Pte.isPresent(pmd) || Pte.pfn(pmd) != old.pfn()) {
                 continue;
             }
-            other.notifyStart(MmuNotifierEvent.UNMAP, hv, hv + NR, true);
+            other.notifyStart(MmuNotifierEvent.UNMAP, hv, hv + nr(v), true);
             other.pt.setPmd(hv, Pte.NONE);
-            other.notifyEnd(MmuNotifierEvent.UNMAP, hv, hv + NR);
+            other.notifyEnd(MmuNotifierEvent.UNMAP, hv, hv + nr(v));
             v.hugetlbUnmapped = true;
             any = true;
             k.touch(old);
@@ -447,7 +391,7 @@ public final class Hugetlb {
      * writable in the child (hugetlb_install_page()). False if the pool has none: fork fails.
      */
     boolean forkCopy(Mm dst, VmArea vma, long vpn, Page old, String actor, String why) {
-        Page n = k.hugetlb.alloc(false, actor, vpn << Kernel.PAGE_SHIFT);
+        Page n = hstate(k, vma).alloc(false, actor, vpn << Kernel.PAGE_SHIFT);
         if (n == null) {
             return false;
         }
@@ -456,7 +400,7 @@ public final class Hugetlb {
         n.index = vpn;
         n.setAnonExclusive();
         copyContent(old, n);
-        dst.pt.setPmd(vpn, Pte.present(n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | Faults.writeBit(vma));
+        dst.pt.setPmd(vpn, leaf(vma, n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | Faults.writeBit(vma));
         k.trace().record(actor, TraceKind.FORK, vpn << Kernel.PAGE_SHIFT, n.pfn(), "hugetlb folio #" + old.pfn() + " at " + Kernel.hex(vpn << Kernel.PAGE_SHIFT)
                 + " " + why + "; the child's copy is folio #" + n.pfn());
         return true;
@@ -475,11 +419,11 @@ public final class Hugetlb {
                 if (k.model().get(io.pinsim.runtime.model.HugetlbMadvDontneed.class) == io.pinsim.runtime.model.HugetlbMadvDontneed.REFUSED) {
                     throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_DONTNEED of the hugetlb mapping " + v + ": can_madv_lru_vma() refuses VM_HUGETLB");
                 }
-                if ((from & (NR - 1)) != 0) {
-                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_DONTNEED at " + Kernel.hex(from << Kernel.PAGE_SHIFT) + ", inside a 2 MiB page of the hugetlb mapping "
-                            + v + " (madvise_dontneed_free_valid_vma)");
+                if ((from & (nr(v) - 1)) != 0) {
+                    throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_DONTNEED at " + Kernel.hex(from << Kernel.PAGE_SHIFT) + ", inside a " + size(v)
+                            + " page of the hugetlb mapping " + v + " (madvise_dontneed_free_valid_vma)");
                 }
-                return to & -NR;
+                return to & -nr(v);
             }
             case PAGEOUT -> throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_PAGEOUT of the hugetlb mapping " + v + ": can_madv_lru_vma() refuses VM_HUGETLB");
             case WIPEONFORK -> throw new ErrnoException(Errno.EINVAL, "madvise", "MADV_WIPEONFORK of the hugetlb mapping " + v + ": it has a vm_file (madvise_behavior)");

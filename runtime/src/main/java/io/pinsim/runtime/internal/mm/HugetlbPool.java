@@ -6,29 +6,52 @@ import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayDeque;
 
 /**
- * The pool of 2 MiB hugetlb pages (struct hstate of order 9, mm/hugetlb.c): {@code nr_hugepages}
- * folios taken from memory when the kernel is built, as the sysctl or the {@code hugepages=} boot
- * parameter does (set_max_huge_pages(): as many as memory allows), and never given back to the page
- * allocator. The counters are /proc/meminfo's: HugePages_Total, HugePages_Free and HugePages_Rsvd
- * (resv_huge_pages: pages promised to mappings by hugetlb_reserve_pages() and not yet faulted in).
+ * One hugetlb pool (a struct hstate, mm/hugetlb.c): of 2 MiB pages (order 9, mapped by a PMD) or of
+ * 1 GiB gigantic pages (order 18, mapped by a PUD-level leaf). {@code nr_hugepages} of that size
+ * (/sys/kernel/mm/hugepages/hugepages-2048kB/ or -1048576kB/) are taken from memory when the kernel
+ * is built, as the sysctl or the {@code hugepages=} boot parameter does (set_max_huge_pages(): as
+ * many as memory allows), and never given back to the page allocator while in the pool. The
+ * counters are the hstate's (/proc/meminfo's for the default size): HugePages_Total,
+ * HugePages_Free and HugePages_Rsvd (resv_huge_pages: pages promised to mappings by
+ * hugetlb_reserve_pages() and not yet faulted in).
+ *
+ * <p>Gigantic pages can be allocated at run time in every modelled kernel: 944d9fec8d7a (3.16)
+ * allocates them with alloc_contig_range(), 080fe2068e1c (4.5) made that need only
+ * CONFIG_MEMORY_ISOLATION; 4.19's mm/hugetlb.c has alloc_gigantic_page() -&gt;
+ * __alloc_gigantic_page() -&gt; alloc_contig_range(), and arch/x86/include/asm/hugetlb.h's
+ * gigantic_page_supported() is true under CONFIG_ARCH_HAS_GIGANTIC_PAGE (x86-64). The model
+ * takes a 1 GiB-aligned run of free frames, as alloc_contig_range() would after migrating.
  *
  * <p>No surplus pages (nr_overcommit_hugepages is 0, the default), no per-node pools, no subpools
- * (hugetlbfs size= options), no cgroup charging, no demotion. 1 GiB pages are not modelled: the
- * model's page table has no PUD-level leaf entry, so a kernel built here has no 1 GiB hstate, and
- * MAP_HUGE_1GB fails as on a machine without one (EINVAL).
+ * (hugetlbfs size= options), no cgroup charging, no demotion, no CMA area (hugetlb_cma=).
  */
 public final class HugetlbPool {
+    /** The default hstate's order (HPAGE_PMD_ORDER): 2 MiB pages. */
+    public static final int ORDER_2M = HugeMemory.HPAGE_PMD_ORDER;
+    /** The gigantic hstate's order (PUD_SHIFT - PAGE_SHIFT on x86-64): 1 GiB pages. */
+    public static final int ORDER_1G = 18;
     private final MmCore k;
+    /** huge_page_order(h). */
+    final int order;
+    /** pages_per_huge_page(h). */
+    final int nr;
     private long total;
     /** The free folios' head pfns: the hstate's free list, LIFO as dequeue_hugetlb_folio_node_exact() takes them. */
     private final ArrayDeque<Long> free = new ArrayDeque<>();
     private long reserved;
 
-    HugetlbPool(MmCore k, long requested) {
+    /** The kernel's hstate of this order (size_to_hstate()): the 2 MiB or the 1 GiB pool. */
+    public static HugetlbPool of(MmCore k, int order) {
+        return order == ORDER_1G ? k.hugetlb1g : k.hugetlb;
+    }
+
+    HugetlbPool(MmCore k, int order, long requested) {
         this.k = k;
+        this.order = order;
+        this.nr = 1 << order;
         long n = 0;
         for (; n < requested; n++) {
-            long pfn = k.reservePfns(HugeMemory.HPAGE_PMD_NR);
+            long pfn = k.reservePfns(nr);
             if (pfn < 0) {
                 break;
             }
@@ -36,7 +59,7 @@ public final class HugetlbPool {
         }
         this.total = n;
         if (n < requested) {
-            k.log().print(0, KernelLog.Level.WARN, "HugeTLB: allocating " + requested + " of page size 2.00 MiB failed.  Only allocated " + n + " hugepages.");
+            k.log().print(0, KernelLog.Level.WARN, "HugeTLB: allocating " + requested + " of page size " + sizeText() + " failed.  Only allocated " + n + " hugepages.");
         }
     }
 
@@ -48,7 +71,7 @@ public final class HugetlbPool {
     public long resize(long target) {
         long before = total;
         while (total < target) {
-            long pfn = k.reservePfns(HugeMemory.HPAGE_PMD_NR);
+            long pfn = k.reservePfns(nr);
             if (pfn < 0) {
                 break;
             }
@@ -56,10 +79,10 @@ public final class HugetlbPool {
             total++;
         }
         while (total > target && free.size() > reserved) {
-            k.releasePfns(free.pop(), HugeMemory.HPAGE_PMD_NR);
+            k.releasePfns(free.pop(), nr);
             total--;
         }
-        k.trace().record("kernel", TraceKind.INFO, -1, -1, "nr_hugepages " + before + " -> " + total + (total != target ? " (asked for " + target + ")" : "") + ": " + this);
+        k.trace().record("kernel", TraceKind.INFO, -1, -1, "nr_hugepages (" + sizeText() + ") " + before + " -> " + total + (total != target ? " (asked for " + target + ")" : "") + ": " + this);
         return total;
     }
 
@@ -121,7 +144,7 @@ public final class HugetlbPool {
         }
         long pfn = free.pop();
         Page h = new Page(k, pfn, new Content());
-        h.makeHead(HugeMemory.HPAGE_PMD_ORDER);
+        h.makeHead(order);
         h.flags |= Page.HUGETLB;
         h.allocStep = k.trace().step();
         k.setFrame(h);
@@ -138,16 +161,31 @@ public final class HugetlbPool {
     /** Whether the pool's counters add up: free + in use == total, reserved <= free. */
     String check(long liveFolios) {
         if (liveFolios + free.size() != total) {
-            return "hugetlb pool: " + liveFolios + " folios in use + " + free.size() + " free != " + total + " (nr_hugepages)";
+            return "hugetlb pool of " + sizeText() + " pages: " + liveFolios + " folios in use + " + free.size() + " free != " + total + " (nr_hugepages)";
         }
         if (reserved > free.size() || reserved < 0) {
-            return "hugetlb pool: " + reserved + " reserved but " + free.size() + " free (resv_huge_pages > free_huge_pages)";
+            return "hugetlb pool of " + sizeText() + " pages: " + reserved + " reserved but " + free.size() + " free (resv_huge_pages > free_huge_pages)";
         }
         return null;
     }
 
     @Override
     public String toString() {
-        return "HugePages_Total " + total + ", HugePages_Free " + free.size() + ", HugePages_Rsvd " + reserved + ", Hugepagesize " + (HugeMemory.HPAGE_PMD_NR * Kernel.PAGE_SIZE >> 10) + " kB";
+        return "HugePages_Total " + total + ", HugePages_Free " + free.size() + ", HugePages_Rsvd " + reserved + ", Hugepagesize " + ((long) nr * Kernel.PAGE_SIZE >> 10) + " kB";
+    }
+
+    /** The page size in bytes (huge_page_size()). */
+    public long size() {
+        return (long) nr << Kernel.PAGE_SHIFT;
+    }
+
+    /** "2.00 MiB" or "1.00 GiB", as the kernel's messages print the page size. */
+    String sizeText() {
+        return order == ORDER_1G ? "1.00 GiB" : "2.00 MiB";
+    }
+
+    /** "2 MiB" or "1 GiB", for the model's messages. */
+    public String shortSize() {
+        return order == ORDER_1G ? "1 GiB" : "2 MiB";
     }
 }

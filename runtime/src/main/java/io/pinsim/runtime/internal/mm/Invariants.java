@@ -364,16 +364,21 @@ final class Invariants {
 
     private void checkPageTable(Mm mm) {
         MmOwner p = mm.owner;
-        for (long v = mm.pt.nextPmd(0, Long.MAX_VALUE); v >= 0; v = mm.pt.nextPmd(v + HugeMemory.HPAGE_PMD_NR, Long.MAX_VALUE)) {
+        for (long v = mm.pt.nextPmd(0, Long.MAX_VALUE); v >= 0; v = mm.pt.nextPmd(v + Pte.leafPages(mm.pt.getPmd(v)), Long.MAX_VALUE)) {
             VmArea vma = mm.findVmaOrDetached(v);
-            Page h = k.frame(Pte.pfn(mm.pt.getPmd(v)));
-            if (vma == null || v + HugeMemory.HPAGE_PMD_NR > vma.endVpn || v < vma.startVpn) {
+            long entry = mm.pt.getPmd(v);
+            Page h = k.frame(Pte.pfn(entry));
+            if (vma == null || v + Pte.leafPages(entry) > vma.endVpn || v < vma.startVpn) {
                 fail("pmd-outside-vma", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " not inside one VMA");
             }
             if (h == null || !h.isHead() || h.isFree()) {
                 fail("pmd-maps-non-thp", "process \"" + p.name() + "\" has a huge PMD at " + Kernel.hex(v << Kernel.PAGE_SHIFT) + " that maps no live THP head");
             }
             checkAnonIndex(p, vma, v, h);
+            if (h != null && vma != null && Hugetlb.isHugetlb(vma) && h.isHead() && (h.nrPages() != Hugetlb.nr(vma) || Pte.leafPages(entry) != h.nrPages())) {
+                fail("hugetlb-size", "process \"" + p.name() + "\" maps hugetlb folio #" + h.pfn() + " of " + h.nrPages() + " pages by a " + Pte.leafPages(entry)
+                        + "-page entry in " + vma + " of " + Hugetlb.nr(vma) + "-page huge pages: a folio, its entry and its mapping have one size");
+            }
             if (vma != null && h.isHugetlb() != Hugetlb.isHugetlb(vma)) {
                 fail("hugetlb-mapping", "process \"" + p.name() + "\" maps " + (h.isHugetlb() ? "hugetlb folio #" : "THP #") + h.pfn() + " at "
                         + Kernel.hex(v << Kernel.PAGE_SHIFT) + " in " + vma + ": hugetlb folios belong in hugetlb VMAs only, THPs never");

@@ -84,8 +84,10 @@ public final class MmCore {
     public TransparentHugepage thp;
     /** The huge zero page, allocated on first use. */
     public final HugeZeroPage hugeZero = new HugeZeroPage(this);
-    /** The 2 MiB hugetlb pool (nr_hugepages). */
+    /** The 2 MiB hugetlb pool (nr_hugepages, the default hstate). */
     public final HugetlbPool hugetlb;
+    /** The 1 GiB hugetlb pool (hugepages-1048576kB/nr_hugepages, the gigantic hstate). */
+    public final HugetlbPool hugetlb1g;
 
     /** An operation that waits (a truncate waiting for direct I/O or a pin); retried after every step. */
     public interface Pending {
@@ -125,7 +127,8 @@ public final class MmCore {
         this.zeroPage = new Page(this, 0, new Content());
         zeroPage.flags = Page.ZERO_PAGE;
         frames.set(0, zeroPage);
-        this.hugetlb = new HugetlbPool(this, config.hugetlbPages());
+        this.hugetlb = new HugetlbPool(this, HugetlbPool.ORDER_2M, config.hugetlbPages());
+        this.hugetlb1g = new HugetlbPool(this, HugetlbPool.ORDER_1G, config.hugetlbPages1g());
     }
 
     public KernelModel model() {
@@ -438,7 +441,7 @@ public final class MmCore {
             for (Page p : h.createdSubpages()) {
                 frames.set(p.pfn(), null);
             }
-            hugetlb.release(h);
+            HugetlbPool.of(this, h.order()).release(h);
             return;
         }
         for (int i = 0; i < h.nrPages(); i++) {
@@ -452,8 +455,8 @@ public final class MmCore {
     /** The frame a present PTE maps; a KernelBugException if it is free. */
     public Page frameOfPte(long pte) {
         Page f = frames.get(Pte.pfn(pte));
-        Page h = f == null ? frames.get(Pte.pfn(pte) & -PageTable.PTRS_PER_PTE) : null;
-        if (h != null && h.isHead()) {
+        Page h = f == null ? frames.headCovering(Pte.pfn(pte)) : null;
+        if (h != null) {
             return h.subpage((int) (Pte.pfn(pte) - h.pfn()));
         }
         if (f == null) {

@@ -77,7 +77,7 @@ public final class Mmap {
                     + ", as the kernel does");
         }
         if ((flags & MapFlags.HUGETLB) != 0 || Hugetlb.isHugetlbfs(fileMapping)) {
-            return new Hugetlb(kernel).mmap(this, mm, name, addr, length, prot, flags, file, fileMapping, fileWritable, offset);
+            return HugetlbMmap.mmap(kernel, this, mm, name, addr, length, prot, flags, file, fileMapping, fileWritable, offset);
         }
         long pages = MmCore.pages(length);
         long startVpn;
@@ -227,7 +227,7 @@ public final class Mmap {
             int[] skipped = new int[1];
             for (VmArea v : mm.vmas.values()) {
                 v.flags &= ~VmArea.VM_SOFTDIRTY;
-                for (long h = mm.pt.nextPmd(v.startVpn, v.endVpn); h >= 0; h = mm.pt.nextPmd(h + HugeMemory.HPAGE_PMD_NR, v.endVpn)) {
+                for (long h = mm.pt.nextPmd(v.startVpn, v.endVpn); h >= 0; h = mm.pt.nextPmd(h + Pte.leafPages(mm.pt.getPmd(h)), v.endVpn)) {
                     // clear_soft_dirty_pmd(), with the same pinned-page exception as the PTEs.
                     long pmd = mm.pt.getPmd(h);
                     if (skipPinned && Pte.isWrite(pmd) && mm.hasPinned && kernel.frameOfPte(pmd).pageMaybeDmaPinned()) {

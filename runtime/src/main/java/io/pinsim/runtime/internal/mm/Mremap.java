@@ -217,7 +217,7 @@ public final class Mremap {
         int[] moved = new int[2];
         mm.notifyStart(MmuNotifierEvent.UNMAP, oldVpn, oldEnd, true);
         HugeMemory huge = new HugeMemory(k);
-        for (long h = mm.pt.nextPmd(oldVpn, oldEnd); h >= 0; h = mm.pt.nextPmd(h + nr, oldEnd)) {
+        for (long h = mm.pt.nextPmd(oldVpn, oldEnd); h >= 0; h = mm.pt.nextPmd(h + Pte.leafPages(mm.pt.getPmd(h)), oldEnd)) {
             long to = h + delta;
             if (h >= oldVpn && h + nr <= oldEnd && (to & (nr - 1)) == 0) {
                 long pmd = mm.pt.getPmd(h);

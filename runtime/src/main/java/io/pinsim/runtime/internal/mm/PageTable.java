@@ -67,6 +67,14 @@ public final class PageTable {
      * Kept apart from the radix levels: most kernels have none, and then no lookup pays for them.
      */
     private final NavigableMap<Long, Long> pmds = new TreeMap<>();
+    /**
+     * PUD-level leaf entries (huge_pte at PUD level, {@link Pte#PUD}) that map a 1 GiB hugetlb folio
+     * whole, by PUD index (vpn >>> 18): one entry, not 512 PMDs or 262,144 PTEs. A PUD index has
+     * either such an entry or tables below it, never both.
+     */
+    private final NavigableMap<Long, Long> puds = new TreeMap<>();
+    private static final int PUD_SHIFT = 2 * SHIFT;
+    private static final long PUD_MASK = (1L << PUD_SHIFT) - 1;
     /** The PMD entry looked up last, for the 512 lookups of one THP's pages. */
     private long cachedPmdKey = -1;
     private long cachedPmd;
@@ -158,6 +166,15 @@ public final class PageTable {
                 return Pte.withPfn(pmd, Pte.pfn(pmd) + (vpn & MASK));
             }
         }
+        if (leaf == null && !puds.isEmpty()) {
+            Long pud = puds.get(vpn >>> PUD_SHIFT);
+            if (pud != null) {
+                // follow_huge_pud() / gup_huge_pud(): pud_page() + the subpage's offset; cached per 2 MiB stretch
+                cachedPmdKey = key;
+                cachedPmd = Pte.withPfn(pud, Pte.pfn(pud) + (vpn & PUD_MASK & ~(long) MASK));
+                return Pte.withPfn(pud, Pte.pfn(pud) + (vpn & PUD_MASK));
+            }
+        }
         return leaf == null ? Pte.NONE : leaf.ptes[(int) (vpn & MASK)];
     }
 
@@ -170,6 +187,9 @@ public final class PageTable {
     public void set(long vpn, long pte) {
         if (!pmds.isEmpty() && pmds.containsKey(vpn >>> SHIFT)) {
             throw new IllegalStateException("a PMD-mapped THP covers vpn 0x" + Long.toHexString(vpn) + ": split_huge_pmd() it before setting a PTE");
+        }
+        if (!puds.isEmpty() && puds.containsKey(vpn >>> PUD_SHIFT)) {
+            throw new IllegalStateException("a PUD-mapped 1 GiB hugetlb folio covers vpn 0x" + Long.toHexString(vpn) + ": no PTE can be set under it");
         }
         Leaf leaf = leaf(vpn);
         if (leaf == null) {
@@ -196,13 +216,22 @@ public final class PageTable {
         }
     }
 
-    /** The PMD entry that maps vpn's 2 MiB range, or {@link Pte#NONE}. */
+    /**
+     * The huge leaf entry that maps vpn: the PMD entry of its 2 MiB range, or the PUD-level leaf of
+     * its 1 GiB range (with {@link Pte#PUD}; {@link Pte#leafPages} tells its size); else {@link Pte#NONE}.
+     */
     public long getPmd(long vpn) {
-        if (pmds.isEmpty()) {
+        if (!pmds.isEmpty()) {
+            Long pmd = pmds.get(vpn >>> SHIFT);
+            if (pmd != null) {
+                return pmd;
+            }
+        }
+        if (puds.isEmpty()) {
             return Pte.NONE;
         }
-        Long pmd = pmds.get(vpn >>> SHIFT);
-        return pmd == null ? Pte.NONE : pmd;
+        Long pud = puds.get(vpn >>> PUD_SHIFT);
+        return pud == null ? Pte.NONE : pud;
     }
 
     /**
@@ -218,8 +247,17 @@ public final class PageTable {
         if (pmd == Pte.NONE) {
             if (pmds.remove(key) != null && observer != null) {
                 observer.changed(key << SHIFT);
+            } else if (!puds.isEmpty() && puds.remove(vpn >>> PUD_SHIFT) != null && observer != null) {
+                observer.changed(vpn & ~PUD_MASK);
             }
             return;
+        }
+        if ((pmd & Pte.PUD) != 0) {
+            setPud(vpn, pmd);
+            return;
+        }
+        if (!puds.isEmpty() && puds.containsKey(vpn >>> PUD_SHIFT)) {
+            throw new IllegalStateException("vpn 0x" + Long.toHexString(vpn) + " is under a PUD-level leaf: a PMD entry needs pud_none()");
         }
         if (leaf(vpn) != null) {
             throw new IllegalStateException("vpn 0x" + Long.toHexString(vpn) + " has a PTE table: a huge PMD needs pmd_none()");
@@ -230,26 +268,51 @@ public final class PageTable {
         }
     }
 
-    /** Whether vpn's 2 MiB range has neither a leaf table nor a PMD entry (pmd_none()). */
+    /** A PUD-level leaf entry (set_huge_pte_at() at PUD level) for vpn's 1 GiB range; no table may exist below it. */
+    private void setPud(long vpn, long pud) {
+        long key = vpn >>> PUD_SHIFT;
+        if (!puds.containsKey(key)) {
+            long first = key << PUD_SHIFT;
+            long last = first + PUD_MASK + 1;
+            Long pmdKey = pmds.ceilingKey(first >>> SHIFT);
+            if (pmdKey != null && pmdKey << SHIFT < last || nextPopulated(first, last) >= 0) {
+                throw new IllegalStateException("vpn 0x" + Long.toHexString(vpn) + " has page tables below its PUD: a PUD-level leaf needs pud_none()");
+            }
+        }
+        puds.put(key, pud | Pte.HUGE);
+        if (observer != null) {
+            observer.changed(key << PUD_SHIFT);
+        }
+    }
+
+    /** Whether vpn's 2 MiB range has neither a leaf table nor a PMD entry nor a PUD-level leaf above it (pmd_none()). */
     public boolean pmdNone(long vpn) {
-        return leaf(vpn) == null && !pmds.containsKey(vpn >>> SHIFT);
+        return leaf(vpn) == null && !pmds.containsKey(vpn >>> SHIFT) && (puds.isEmpty() || !puds.containsKey(vpn >>> PUD_SHIFT));
     }
 
-    /** The first vpn of the first PMD entry that maps any page in [from, end), or -1. */
+    /**
+     * The first vpn of the first huge leaf entry (PMD or PUD level) that maps any page in [from,
+     * end), or -1. A walk steps on by the entry's {@link Pte#leafPages}.
+     */
     public long nextPmd(long from, long end) {
-        if (pmds.isEmpty() || from >= end) {
+        if (pmds.isEmpty() && puds.isEmpty() || from >= end) {
             return -1;
         }
-        Long key = pmds.ceilingKey(from >>> SHIFT);
-        if (key == null || key << SHIFT >= end) {
-            return -1;
-        }
-        return key << SHIFT;
+        Long key = pmds.isEmpty() ? null : pmds.ceilingKey(from >>> SHIFT);
+        long pmd = key == null || key << SHIFT >= end ? -1 : key << SHIFT;
+        Long pkey = puds.isEmpty() ? null : puds.ceilingKey(from >>> PUD_SHIFT);
+        long pud = pkey == null || pkey << PUD_SHIFT >= end ? -1 : pkey << PUD_SHIFT;
+        return pmd < 0 ? pud : pud < 0 ? pmd : Math.min(pmd, pud);
     }
 
-    /** The number of PMD entries (PMD-mapped THPs). */
+    /** The number of PMD entries (PMD-mapped THPs and 2 MiB hugetlb folios). */
     public long pmdCount() {
         return pmds.size();
+    }
+
+    /** The number of PUD-level leaf entries (PUD-mapped 1 GiB hugetlb folios). */
+    public long pudCount() {
+        return puds.size();
     }
 
     /** The number of non-none PTEs (PMD entries are not PTEs: see {@link #pmdCount()}). */

@@ -24,7 +24,7 @@ final class PageText {
         }
         if (p.isCompound()) {
             Page h = p.compoundHead();
-            sb.append(", subpage ").append(p.pfn - h.pfn).append(h.isHugetlb() ? " of hugetlb folio #" : " of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? " (PMD-mapped)" : " (PTE-mapped)");
+            sb.append(", subpage ").append(p.pfn - h.pfn).append(h.isHugetlb() ? " of hugetlb folio #" : " of THP #").append(h.pfn).append(h.entireMapcount() > 0 ? h.nrPages() == Pte.PUD_NR ? " (PUD-mapped, 1 GiB)" : " (PMD-mapped)" : " (PTE-mapped)");
         }
         sb.append(", refcount ").append(p.refcount()).append(", mapcount ").append(p.mapcount());
         if (p.kernel.pinsAreBiased()) {

@@ -34,6 +34,13 @@ public final class Pte {
      * {@link #WRITE} remembers a writable PTE.
      */
     static final long DEVICE_EXCLUSIVE = 1L << 10;
+    /**
+     * With {@link #HUGE}: the entry is a PUD-level leaf (pud_leaf() / huge_pte at PUD level, x86-64
+     * gigantic pages) mapping a whole 1 GiB hugetlb folio of {@link #PUD_NR} pages by one entry.
+     */
+    public static final long PUD = 1L << 11;
+    /** PTRS_PER_PMD * PTRS_PER_PTE: the small pages one PUD-level leaf maps (1 GiB). */
+    public static final int PUD_NR = 1 << 18;
     private static final int SHIFT = 12;
 
     private Pte() {
@@ -101,6 +108,11 @@ public final class Pte {
         return (pte & HUGE) != 0;
     }
 
+    /** The small pages a huge leaf entry maps: {@link #PUD_NR} for a PUD leaf, 512 for a PMD one. */
+    public static int leafPages(long entry) {
+        return (entry & PUD) != 0 ? PUD_NR : PageTable.PTRS_PER_PTE;
+    }
+
     public static long pfn(long pte) {
         return pte >>> SHIFT;
     }
@@ -128,6 +140,6 @@ public final class Pte {
             return "swap entry slot " + slot(pte) + ((pte & SWP_EXCLUSIVE) != 0 ? " (exclusive)" : "");
         }
         return "pfn " + pfn(pte) + (isWrite(pte) ? " RW" : " RO") + (isDirty(pte) ? " dirty" : "")
-                + ((pte & SPECIAL) != 0 ? " special" : "") + (isHuge(pte) ? " (PMD-mapped THP)" : "");
+                + ((pte & SPECIAL) != 0 ? " special" : "") + (isHuge(pte) ? (pte & PUD) != 0 ? " (PUD-mapped 1 GiB hugetlb)" : " (PMD-mapped THP)" : "");
     }
 }

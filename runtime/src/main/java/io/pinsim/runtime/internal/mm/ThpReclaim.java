@@ -40,8 +40,11 @@ final class ThpReclaim {
     /** MADV_PAGEOUT of [from, to) in mm: madvise_cold_or_pageout_pte_range() over each page table. */
     void pageout(Mm mm, long from, long to) {
         Reclaim r = new Reclaim(k);
-        for (long h = mm.pt.nextPmd(from, to); h >= 0; h = mm.pt.nextPmd(h + NR, to)) {
+        for (long h = mm.pt.nextPmd(from, to); h >= 0; h = mm.pt.nextPmd(h + Pte.leafPages(mm.pt.getPmd(h)), to)) {
             Page head = k.frameOfPte(mm.pt.getPmd(h));
+            if (head.isHugetlb()) {
+                continue;
+            }
             int mc = head.mapcount();
             if (mc != 1) {
                 trace(h, head, "THP #" + head.pfn() + " is mapped " + mc + " times: MADV_PAGEOUT leaves it alone (madvise_cold_or_pageout_pte_range)");

@@ -24,6 +24,12 @@ public final class VmArea implements io.pinsim.runtime.Vma {
     public static final int VM_SOFTDIRTY = 0x08000000;
     /** VM_HUGETLB: a mapping of hugetlb pages ({@link Hugetlb}). */
     public static final int VM_HUGETLB = 0x00400000;
+    /**
+     * The model's own bit beside VM_HUGETLB: the mapping's hstate is the 1 GiB one (hstate_vma()
+     * reads it from the hugetlbfs file's superblock); without it, 2 MiB. Copied with the flags at
+     * split and fork, and it keeps mappings of the two sizes from merging.
+     */
+    static final int VM_HUGETLB_1G = 0x01000000;
     /** MADV_HUGEPAGE. */
     static final int VM_HUGEPAGE = 0x20000000;
     /** MADV_NOHUGEPAGE. */
