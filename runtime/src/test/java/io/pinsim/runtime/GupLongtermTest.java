@@ -20,7 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * test_cases[] - a FOLL_LONGTERM pin, R/W or R/O, through GUP or GUP-fast, of a MAP_SHARED or
  * MAP_PRIVATE mapping of a file - on each backing run_test_case() uses: run_with_memfd()
  * (memfd_create("test", 0), tmpfs), run_with_tmpfile() (a tmpfs file here), run_with_local_tmpfile()
- * (an ext4 file) and run_with_memfd_hugetlb() (memfd_create(MFD_HUGETLB), 2 MiB), on every model.
+ * (an ext4 file) and run_with_memfd_hugetlb() (memfd_create(MFD_HUGETLB)) for each hugetlb size,
+ * 2 MiB and 1 GiB, on every model. On 1 GiB the memset() and the pin cover the first
+ * {@value #WINDOW} bytes of the mapping, not all of it (262,144 pinned pages and a 1 GiB memset do
+ * not fit a test heap); the mapping, ftruncate() and mprotect() are the whole 1 GiB, and the fault
+ * of any subpage maps the whole folio, so the pin takes the same path as on the full range.
  *
  * <p>do_test() as upstream: ftruncate() to the size, fallocate() (the model has no fallocate(mode 0):
  * a pwrite() of zeros fills the page cache, and for hugetlbfs, which has no write(), a shared
@@ -36,23 +40,34 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GupLongtermTest {
     private static final int HPAGE = 2 << 20;
+    /** What a 1 GiB backing's case memsets and pins. */
+    private static final int WINDOW = 64 << 10;
 
     /** run_with_*(): how the test gets its file descriptor, and the size do_test() uses. */
     enum Backing {
         MEMFD("memfd", PAGE, true, (k, p) -> p.memfdCreate("test", 0)),
         TMPFILE("tmpfile", PAGE, true, (k, p) -> p.open(k.mount(FsKind.TMPFS).create("tmpfile"), OpenFlags.RDWR)),
         LOCAL_TMPFILE("local tmpfile", PAGE, false, (k, p) -> p.open(k.mount(FsKind.EXT4).create("gup_longterm.c_tmpfile_XXXXXX"), OpenFlags.RDWR)),
-        MEMFD_HUGETLB("memfd hugetlb (2048 kB)", HPAGE, true, (k, p) -> p.memfdCreate("test", MemfdFlags.HUGETLB | MemfdFlags.HUGE_2MB));
+        MEMFD_HUGETLB("memfd hugetlb (2048 kB)", HPAGE, true, (k, p) -> p.memfdCreate("test", MemfdFlags.HUGETLB | MemfdFlags.HUGE_2MB)),
+        MEMFD_HUGETLB_1G("memfd hugetlb (1048576 kB)", Kernel.HUGE_PAGE_1GB, WINDOW, true, (k, p) -> p.memfdCreate("test", MemfdFlags.HUGETLB | MemfdFlags.HUGE_1GB));
 
         final String desc;
-        final int size;
+        /** The file's and the mapping's size. */
+        final long size;
+        /** The bytes memset and pinned from the mapping's start. */
+        final int touched;
         /** fs_supports_writable_longterm_pinning(): TMPFS_MAGIC and HUGETLBFS_MAGIC. */
         final boolean writableLongtermPinning;
         final BiFunction<Kernel, Process, OpenFile> open;
 
         Backing(String desc, int size, boolean writableLongtermPinning, BiFunction<Kernel, Process, OpenFile> open) {
+            this(desc, size, size, writableLongtermPinning, open);
+        }
+
+        Backing(String desc, long size, int touched, boolean writableLongtermPinning, BiFunction<Kernel, Process, OpenFile> open) {
             this.desc = desc;
             this.size = size;
+            this.touched = touched;
             this.writableLongtermPinning = writableLongtermPinning;
             this.open = open;
         }
@@ -101,18 +116,19 @@ class GupLongtermTest {
     @ParameterizedTest(name = "{1} ... with {2} on {0}")
     @MethodSource("cases")
     void longtermPin(String model, TestCase c, Backing b) {
-        Kernel k = builder(KernelModel.byName(model)).hugetlbPages(2).build();
+        int giant = b == Backing.MEMFD_HUGETLB_1G ? 2 : 0;
+        Kernel k = builder(KernelModel.byName(model)).hugetlbPages(2).hugetlbPages(Kernel.HUGE_PAGE_1GB, giant).build();
         Process p = k.spawn("gup_longterm");
         OpenFile fd = b.open.apply(k, p);
-        int size = b.size;
+        long size = b.size;
         fd.ftruncate(size);
-        fallocate(p, fd, size);
+        fallocate(p, fd, size, b.touched);
         long mem = p.mmap(0, size, RW, c.shared ? MapFlags.SHARED : MapFlags.PRIVATE, fd, 0);
-        p.fill(mem, size, (byte) 0);
+        p.fill(mem, b.touched, (byte) 0);
         if (!c.write) {
             p.mprotect(mem, size, Prot.READ);
         }
-        int n = size / PAGE;
+        int n = b.touched / PAGE;
         int flags = Foll.LONGTERM | (c.write ? Foll.WRITE : 0);
         boolean shouldWork = !c.shared || !c.write || b.writableLongtermPinning || !refusesWritableFilePins(model);
         if (!shouldWork) {
@@ -122,8 +138,8 @@ class GupLongtermTest {
             GupPages pin = pin(p, c, mem, n, flags);
             assertThat(pin.count()).as("%s with %s: Should have worked", c.desc, b.desc).isEqualTo(n);
             assertThat(pin.frame(0).compoundHead().pfn()).as("the pin holds the mapped page").isEqualTo(p.frameAt(mem).compoundHead().pfn());
-            if (b == Backing.MEMFD_HUGETLB) {
-                assertThat(pin.frame(0).compoundHead().nrPages()).as("a 2 MiB hugetlb folio").isEqualTo(512);
+            if (b == Backing.MEMFD_HUGETLB || b == Backing.MEMFD_HUGETLB_1G) {
+                assertThat(pin.frame(0).compoundHead().nrPages()).as("a hugetlb folio of the file's size").isEqualTo((int) (size / PAGE));
             }
             pin.unpin(false);
         }
@@ -131,6 +147,7 @@ class GupLongtermTest {
         fd.close();
         p.exit();
         assertThat(k.hugePages()).as("the memfd and its folios are gone").isEqualTo(new HugePages(2, 2, 0));
+        assertThat(k.hugePages(Kernel.HUGE_PAGE_1GB)).isEqualTo(new HugePages(giant, giant, 0));
         k.close();
     }
 
@@ -139,13 +156,13 @@ class GupLongtermTest {
     }
 
     /** fallocate(fd, 0, 0, size): the file's pages exist before the mapping (hugetlbfs: through a shared mapping, as it has no write()). */
-    private static void fallocate(Process p, OpenFile fd, int size) {
+    private static void fallocate(Process p, OpenFile fd, long size, int touched) {
         if (fd.inode().filesystem().kind() != FsKind.HUGETLBFS) {
-            fd.pwrite(new byte[size], 0);
+            fd.pwrite(new byte[(int) size], 0);
             return;
         }
         long m = p.mmap(0, size, RW, MapFlags.SHARED, fd, 0);
-        p.fill(m, size, (byte) 0);
+        p.fill(m, touched, (byte) 0);
         p.munmap(m, size);
     }
 }

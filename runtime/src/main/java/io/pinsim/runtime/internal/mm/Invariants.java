@@ -112,13 +112,16 @@ final class Invariants {
     /** Checks every frame against every PTE that maps it, and every PTE of every address space. */
     void checkAll(Collection<Page> frames, Collection<Mm> mms) {
         boolean forking = k.debug().forkInProgress();
-        long hugetlbFolios = 0;
+        long[] hugetlbFolios = new long[2];
         for (Page f : frames) {
             checkFrame(f, forking, true);
-            hugetlbFolios += !f.isFree() && f.isHead() && f.isHugetlb() ? 1 : 0;
+            if (!f.isFree() && f.isHead() && f.isHugetlb()) {
+                hugetlbFolios[f.order() == HugetlbPool.ORDER_1G ? 1 : 0]++;
+            }
         }
-        // the hugetlb pool: every folio is free or in use, and no more is reserved than is free
-        String pool = k.hugetlb.check(hugetlbFolios);
+        // each hugetlb pool: every folio is free or in use, and no more is reserved than is free
+        String pool = k.hugetlb.check(hugetlbFolios[0]);
+        pool = pool != null ? pool : k.hugetlb1g.check(hugetlbFolios[1]);
         if (pool != null) {
             fail("hugetlb-pool", pool);
         }
