@@ -71,15 +71,38 @@ abstract class FileSteps<S extends ScenarioSteps<S>> extends ProcessSteps<S> {
         return memfd("memfdHugetlb(" + size + ")", size, io.pinsim.runtime.MemfdFlags.HUGETLB | io.pinsim.runtime.MemfdFlags.HUGE_2MB);
     }
 
+    /**
+     * {@link #memfdHugetlb(Size)} with the given hugetlb page size: {@link io.pinsim.runtime.Kernel#HUGE_PAGE_2MB}
+     * or {@link io.pinsim.runtime.Kernel#HUGE_PAGE_1GB} (MFD_HUGE_1GB: the file's folios are 1 GiB,
+     * mapped by PUD-level entries; the 1 GiB pool grows first if it must).
+     *
+     * @throws IllegalArgumentException if the page size is neither, or the size not a multiple of it
+     */
+    @CheckReturnValue
+    public S memfdHugetlb(Size size, long pageSize) {
+        Objects.requireNonNull(size, "size");
+        String name = "memfdHugetlb(" + size + ", " + pageSize + ")";
+        if (pageSize != io.pinsim.runtime.Kernel.HUGE_PAGE_2MB && pageSize != io.pinsim.runtime.Kernel.HUGE_PAGE_1GB) {
+            throw new IllegalArgumentException(name + ": the hugetlb page size is Kernel.HUGE_PAGE_2MB or Kernel.HUGE_PAGE_1GB, not " + pageSize);
+        }
+        if (size.bytes() % pageSize != 0) {
+            throw new IllegalArgumentException(name + ": a hugetlbfs file's size is a multiple of its page size; use memfd(size) for a tmpfs memfd");
+        }
+        return memfd(name, size, io.pinsim.runtime.MemfdFlags.HUGETLB
+                | (pageSize == io.pinsim.runtime.Kernel.HUGE_PAGE_1GB ? io.pinsim.runtime.MemfdFlags.HUGE_1GB : io.pinsim.runtime.MemfdFlags.HUGE_2MB));
+    }
+
     private S memfd(String name, Size size, int flags) {
         requireBufferSize(size, name);
         Process p = requireProcess(name);
         return step(name, () -> {
             if ((flags & io.pinsim.runtime.MemfdFlags.HUGETLB) != 0) {
-                io.pinsim.runtime.HugePages pool = state.kernel.hugePages();
-                long shortfall = 2 * (size.bytes() >> 21) - (pool.free() - pool.reserved());
+                long hpage = (flags & io.pinsim.runtime.MemfdFlags.HUGE_SIZE_BITS) == io.pinsim.runtime.MemfdFlags.HUGE_1GB
+                        ? io.pinsim.runtime.Kernel.HUGE_PAGE_1GB : io.pinsim.runtime.Kernel.HUGE_PAGE_2MB;
+                io.pinsim.runtime.HugePages pool = state.kernel.hugePages(hpage);
+                long shortfall = 2 * (size.bytes() / hpage) - (pool.free() - pool.reserved());
                 if (shortfall > 0) {
-                    state.kernel.setNrHugepages(pool.total() + shortfall);
+                    state.kernel.setNrHugepages(hpage, pool.total() + shortfall);
                 }
             }
             io.pinsim.runtime.OpenFile f = p.memfdCreate("pinsim", flags);

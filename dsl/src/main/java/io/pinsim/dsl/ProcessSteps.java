@@ -1,6 +1,7 @@
 package io.pinsim.dsl;
 
 import io.pinsim.runtime.Advice;
+import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
@@ -94,14 +95,29 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
      * unreserved pages than twice the buffer (the buffer and room for one copy-on-write copy of
      * each page, as a fork followed by writes needs) the step first grows it (writes
      * /proc/sys/vm/nr_hugepages, traced), as a test that wants hugetlb pages does. Each 2 MiB is one hugetlb folio, mapped by one PMD and
-     * never split. 1 GiB pages are not modelled.
+     * never split. For 1 GiB pages see {@link #mallocHugetlb(Size, long)}.
      *
      * @throws IllegalArgumentException if the size is not a multiple of 2 MiB ({@code pages(512)})
      */
     @CheckReturnValue
     public S mallocHugetlb(Size size) {
         Objects.requireNonNull(size, "size");
-        return hugetlb("mallocHugetlb(" + size + ")", size, MapFlags.PRIVATE, s -> s.mallocHugetlb(size));
+        return hugetlb("mallocHugetlb(" + size + ")", size, Kernel.HUGE_PAGE_2MB, MapFlags.PRIVATE, s -> s.mallocHugetlb(size));
+    }
+
+    /**
+     * {@link #mallocHugetlb(Size)} with the given hugetlb page size: {@link Kernel#HUGE_PAGE_2MB} or
+     * {@link Kernel#HUGE_PAGE_1GB} (MAP_HUGE_1GB: 1 GiB aligned, each 1 GiB one gigantic folio
+     * mapped by one PUD-level entry; the 1 GiB pool grows first if it must, as the 2 MiB one
+     * does). Steps that read or write the whole buffer copy all of it: keep them to a part of a
+     * 1 GiB buffer.
+     *
+     * @throws IllegalArgumentException if the page size is neither, or the size not a multiple of it
+     */
+    @CheckReturnValue
+    public S mallocHugetlb(Size size, long pageSize) {
+        Objects.requireNonNull(size, "size");
+        return hugetlb("mallocHugetlb(" + size + ", " + pageSize + ")", size, pageSize, MapFlags.PRIVATE, s -> s.mallocHugetlb(size, pageSize));
     }
 
     /**
@@ -113,23 +129,39 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
     @CheckReturnValue
     public S mmapSharedHugetlb(Size size) {
         Objects.requireNonNull(size, "size");
-        return hugetlb("mmapSharedHugetlb(" + size + ")", size, MapFlags.SHARED, s -> s.mmapSharedHugetlb(size));
+        return hugetlb("mmapSharedHugetlb(" + size + ")", size, Kernel.HUGE_PAGE_2MB, MapFlags.SHARED, s -> s.mmapSharedHugetlb(size));
     }
 
-    private S hugetlb(String name, Size size, int type, java.util.function.Consumer<Scenario> replay) {
+    /**
+     * {@link #mmapSharedHugetlb(Size)} with the given hugetlb page size, {@link Kernel#HUGE_PAGE_2MB}
+     * or {@link Kernel#HUGE_PAGE_1GB}, as {@link #mallocHugetlb(Size, long)}.
+     *
+     * @throws IllegalArgumentException if the page size is neither, or the size not a multiple of it
+     */
+    @CheckReturnValue
+    public S mmapSharedHugetlb(Size size, long pageSize) {
+        Objects.requireNonNull(size, "size");
+        return hugetlb("mmapSharedHugetlb(" + size + ", " + pageSize + ")", size, pageSize, MapFlags.SHARED, s -> s.mmapSharedHugetlb(size, pageSize));
+    }
+
+    private S hugetlb(String name, Size size, long hpage, int type, java.util.function.Consumer<Scenario> replay) {
         requireBufferSize(size, name);
-        long hpage = 2L << 20;
+        if (hpage != Kernel.HUGE_PAGE_2MB && hpage != Kernel.HUGE_PAGE_1GB) {
+            throw new IllegalArgumentException(name + ": the hugetlb page size is Kernel.HUGE_PAGE_2MB or Kernel.HUGE_PAGE_1GB, not " + hpage);
+        }
         if (size.bytes() % hpage != 0) {
-            throw new IllegalArgumentException(name + ": a hugetlb buffer is a multiple of 2 MiB (pages(512)); use malloc(..) for small pages");
+            throw new IllegalArgumentException(name + ": a hugetlb buffer is a multiple of its page size (" + (hpage == Kernel.HUGE_PAGE_1GB ? "1 GiB, pages(262144)"
+                    : "2 MiB, pages(512)") + "); use malloc(..) for small pages");
         }
         Process p = requireProcess(name);
         return step(name, () -> {
-            io.pinsim.runtime.HugePages pool = state.kernel.hugePages();
+            io.pinsim.runtime.HugePages pool = state.kernel.hugePages(hpage);
             long shortfall = 2 * (size.bytes() / hpage) - (pool.free() - pool.reserved());
             if (shortfall > 0) {
-                state.kernel.setNrHugepages(pool.total() + shortfall);
+                state.kernel.setNrHugepages(hpage, pool.total() + shortfall);
             }
-            long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, type | MapFlags.ANONYMOUS | MapFlags.HUGETLB | MapFlags.HUGE_2MB);
+            long a = p.mmap(size.bytes(), Prot.READ | Prot.WRITE, type | MapFlags.ANONYMOUS | MapFlags.HUGETLB
+                    | (hpage == Kernel.HUGE_PAGE_1GB ? MapFlags.HUGE_1GB : MapFlags.HUGE_2MB));
             state.buffer = new Buffer(p, a, size.bytes());
         }, replay);
     }

@@ -95,8 +95,22 @@ class DslBadInputTableTest {
                 .on("no process", ise(NO_PROCESS), f -> f.fresh())
                 .on("a process that exited", ise(EXITED), f -> f.exited())
                 .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "mallocHugetlb(Size,long)", f -> f.process(), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_2MB))
+                .bad("a 4 MiB page size", iae("HUGE_PAGE_1GB"), 1, 4L << 20)
+                .bad("one page of 1 GiB pages", iae("multiple of"), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_1GB))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         t.method(ScenarioSteps.class, "mallocHugetlb(Size)", f -> f.process(), f -> args(pages(512)))
                 .bad("one page", iae("multiple of 2 MiB"), 0, pages(1))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "mmapSharedHugetlb(Size,long)", f -> f.process(), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_2MB))
+                .bad("a 4 MiB page size", iae("HUGE_PAGE_1GB"), 1, 4L << 20)
+                .bad("one page of 1 GiB pages", iae("multiple of"), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_1GB))
                 .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
                 .on("no process", ise(NO_PROCESS), f -> f.fresh())
                 .on("a process that exited", ise(EXITED), f -> f.exited())
@@ -173,6 +187,13 @@ class DslBadInputTableTest {
     static void fileSteps(BadInputTable<DslBadInputFixture> t) {
         t.type(FileDecl.class);
         t.method(ScenarioSteps.class, "memfd(Size)", f -> f.process(), f -> args(pages(1)))
+                .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
+                .on("no process", ise(NO_PROCESS), f -> f.fresh())
+                .on("a process that exited", ise(EXITED), f -> f.exited())
+                .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
+        t.method(ScenarioSteps.class, "memfdHugetlb(Size,long)", f -> f.process(), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_2MB))
+                .bad("a 4 MiB page size", iae("HUGE_PAGE_1GB"), 1, 4L << 20)
+                .bad("one page of 1 GiB pages", iae("multiple of"), f -> args(pages(512), io.pinsim.runtime.Kernel.HUGE_PAGE_1GB))
                 .bad("more than 2 GiB", iae("2 GiB - 1"), 0, bytes(1L << 32))
                 .on("no process", ise(NO_PROCESS), f -> f.fresh())
                 .on("a process that exited", ise(EXITED), f -> f.exited())

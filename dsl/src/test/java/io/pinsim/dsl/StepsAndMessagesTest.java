@@ -115,6 +115,24 @@ class StepsAndMessagesTest {
         assertThatThrownBy(() -> bytes(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** 1 GiB hugetlb memory: anonymous private and shared, and a memfd-hugetlb file of 1 GiB pages, each mapped by one PUD-level entry. */
+    @Test
+    void oneGibHugetlbBuffersAndMemfd() {
+        long gib = io.pinsim.runtime.Kernel.HUGE_PAGE_1GB;
+        Handles h = kernel(KernelModel.LINUX_6_6).process("A").mallocHugetlb(pages(262_144), gib).then();
+        h.process().write(h.buffer().address() + 4096, new byte[] {1, 2, 3});
+        assertThat(h.process().pteAt(h.buffer().address())).contains("PUD-mapped");
+        assertThat(h.buffer().address() % gib).isZero();
+        assertThat(h.kernel().hugePages(gib).total()).as("the pool grew to twice the buffer").isEqualTo(2);
+        Handles s = kernel(KernelModel.LINUX_6_6).process("A").mmapSharedHugetlb(pages(262_144), gib).then();
+        s.process().write(s.buffer().address(), new byte[] {1, 2, 3});
+        assertThat(s.process().frameAt(s.buffer().address()).nrPages()).isEqualTo(262_144);
+        Handles m = kernel(KernelModel.LINUX_6_6).process("A").memfdHugetlb(pages(262_144), gib).mmapFile(pages(262_144)).then();
+        m.process().write(m.buffer().address(), new byte[] {1, 2, 3});
+        assertThat(m.process().pteAt(m.buffer().address())).contains("PUD-mapped");
+        assertThatThrownBy(() -> kernel().process("A").mallocHugetlb(pages(512), gib)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 GiB");
+    }
+
     /** gup_longterm.c's memfd backings: a tmpfs memfd and a hugetlbfs one, mapped by mmapFile(); the long-term R/W pin works on both (6.6). */
     @Test
     void memfdAndMemfdHugetlbAreTheScenariosFile() {

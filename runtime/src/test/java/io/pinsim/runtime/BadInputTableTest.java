@@ -189,6 +189,18 @@ class BadInputTableTest {
         t.method(Kernel.Builder.class, "hugetlbPages(long)", f -> Kernel.builder(), f -> args(4L))
                 .bad("-1 pages", iae("0 (no pool) or more"), 0, -1L)
                 .bad("0 pages", ok("no pool, the kernel's default"), 0, 0L);
+        t.method(Kernel.Builder.class, "hugetlbPages(long,long)", f -> Kernel.builder(), f -> args(Kernel.HUGE_PAGE_1GB, 2L))
+                .bad("a 4 MiB page size", iae("HUGE_PAGE_1GB"), 0, 4L << 20)
+                .bad("page size 0", iae("neither 2 MiB"), 0, 0L)
+                .bad("-1 pages", iae("0 (no pool) or more"), 1, -1L)
+                .bad("2 MiB, the default size", ok("the same as hugetlbPages(n)"), 0, Kernel.HUGE_PAGE_2MB);
+        t.method(Kernel.class, "hugePages(long)", f -> f.k, f -> args(Kernel.HUGE_PAGE_1GB))
+                .bad("a 4 KiB page size", iae("HUGE_PAGE_2MB"), 0, 4096L)
+                .bad("-1", iae("neither 2 MiB"), 0, -1L);
+        t.method(Kernel.class, "setNrHugepages(long,long)", f -> f.k, f -> args(Kernel.HUGE_PAGE_1GB, 1L))
+                .bad("a 4 MiB page size", iae("HUGE_PAGE_1GB"), 0, 4L << 20)
+                .bad("-1 pages", iae("0 or more"), 1, -1L)
+                .bad("more than memory holds", ok("the pool grows as far as memory allows"), 1, 1L << 40);
         t.method(Kernel.Builder.class, "name(String)", f -> Kernel.builder(), f -> args("k"))
                 .bad("an empty name", iae("name the kernel"), 0, "");
     }
@@ -226,7 +238,8 @@ class BadInputTableTest {
                 .bad("neither MAP_SHARED nor MAP_PRIVATE", errno(EINVAL, "MAP_SHARED and MAP_PRIVATE"), 2, MapFlags.ANONYMOUS)
                 .bad("no MAP_ANONYMOUS and no file", errno(EBADF, "no MAP_ANONYMOUS"), 2, MapFlags.PRIVATE)
                 .bad("MAP_HUGETLB with an empty hugetlb pool", errno(ENOMEM, "hugetlb_reserve_pages"), 2, ANON_PRIVATE | MapFlags.HUGETLB)
-                .bad("MAP_HUGETLB|MAP_HUGE_1GB (no 1 GiB pool)", errno(EINVAL, "no hugetlb pool of 1 GiB"), 2, ANON_PRIVATE | MapFlags.HUGETLB | MapFlags.HUGE_1GB)
+                .bad("MAP_HUGETLB|MAP_HUGE_1GB with an empty 1 GiB pool", errno(ENOMEM, "hugetlb_reserve_pages"), 2, ANON_PRIVATE | MapFlags.HUGETLB | MapFlags.HUGE_1GB)
+                .bad("MAP_HUGETLB with 4 MiB pages (no such hstate)", errno(EINVAL, "hstate_sizelog"), 2, ANON_PRIVATE | MapFlags.HUGETLB | (22 << MapFlags.HUGE_SHIFT))
                 .bad("MAP_HUGETLB with page size 2^22", errno(EINVAL, "no hugetlb pool"), 2, ANON_PRIVATE | MapFlags.HUGETLB | (22 << MapFlags.HUGE_SHIFT))
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mmap(long,long,int,int)", f -> f.a, f -> args(0L, (long) PAGE, RW, ANON_PRIVATE))
@@ -250,7 +263,8 @@ class BadInputTableTest {
                 .bad("a name of 250 bytes", errno(EINVAL, "MFD_NAME_MAX_LEN"), 0, "n".repeat(250))
                 .bad("a name of 249 bytes", ok("MFD_NAME_MAX_LEN is 249"), 0, "n".repeat(249))
                 .bad("a name of 125 two-byte characters (250 bytes)", errno(EINVAL, "MFD_NAME_MAX_LEN"), 0, "\u00e9".repeat(125))
-                .bad("MFD_HUGETLB|MFD_HUGE_1GB (no 1 GiB hstate)", errno(ENODEV, "no hugetlb pool of 1 GiB"), 1, MemfdFlags.HUGETLB | MemfdFlags.HUGE_1GB)
+                .bad("MFD_HUGETLB with 4 MiB pages (no such hstate)", errno(ENODEV, "get_hstate_idx"), 1, MemfdFlags.HUGETLB | (22 << MemfdFlags.HUGE_SHIFT))
+                .bad("MFD_HUGETLB|MFD_HUGE_1GB", ok("a hugetlbfs file of 1 GiB pages; nothing is reserved until it is mapped"), 1, MemfdFlags.HUGETLB | MemfdFlags.HUGE_1GB)
                 .bad("MFD_HUGETLB with page size 2^22", errno(ENODEV, "no hugetlb pool"), 1, MemfdFlags.HUGETLB | (22 << MemfdFlags.HUGE_SHIFT))
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "mmap(long,long,int,int,OpenFile,long)", f -> f.a, f -> args(0L, (long) PAGE, RW, MapFlags.SHARED, f.rw, 0L))
