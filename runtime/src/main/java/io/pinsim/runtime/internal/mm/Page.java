@@ -59,9 +59,14 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     /**
      * The compound page this page belongs to, in one field so that a frame stays 64 bytes: a head's
      * subpages by index ({@code Page[]}, [0] the head, tails created on first use; its length is
-     * the folio's size), a tail's head ({@code Page}), or null for a small page.
+     * the folio's size), or for a folio of more than 512 pages (a 1 GiB hugetlb folio) chunks of
+     * 512 slots ({@code Page[][]}, a chunk allocated when one of its tails is first created, so the
+     * cost follows the subpages touched: 2 KiB for the directory instead of a 1 MiB array); a
+     * tail's head ({@code Page}); or null for a small page.
      */
     private Object compound;
+    private static final int CHUNK_SHIFT = 9;
+    private static final int CHUNK = 1 << CHUNK_SHIFT;
 
     Page(MmCore kernel, long pfn, Content content) {
         this.kernel = kernel;
@@ -85,14 +90,27 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** The order of a compound head (9 for a PMD-sized THP); 0 for a small page and for tails. */
     int order() {
-        return compound instanceof Page[] sub ? Integer.numberOfTrailingZeros(sub.length) : 0;
+        return compound instanceof Page[] sub ? Integer.numberOfTrailingZeros(sub.length)
+                : compound instanceof Page[][] dir ? Integer.numberOfTrailingZeros(dir.length) + CHUNK_SHIFT : 0;
     }
 
     /** Makes this small page the head of a compound page of the given order (prep_compound_page()). */
     void makeHead(int order) {
+        if (order > CHUNK_SHIFT) {
+            Page[][] dir = new Page[1 << (order - CHUNK_SHIFT)][];
+            dir[0] = new Page[CHUNK];
+            dir[0][0] = this;
+            compound = dir;
+            return;
+        }
         Page[] sub = new Page[1 << order];
         sub[0] = this;
         compound = sub;
+    }
+
+    /** A head's subpage slots as chunks (one for a folio of up to 512 pages; null entries are chunks with no tail yet), or null. */
+    private Page[][] chunks() {
+        return compound instanceof Page[] sub ? new Page[][] {sub} : compound instanceof Page[][] dir ? dir : null;
     }
 
     /** compound_head(): the head of a compound page, or this page. */
@@ -103,7 +121,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** Whether this is a compound page's head page (PageHead()). */
     public boolean isHead() {
-        return compound instanceof Page[];
+        return compound instanceof Page[] || compound instanceof Page[][];
     }
 
     /** The number of small pages in this page's folio (folio_nr_pages()). */
@@ -120,10 +138,17 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
         if (i == 0) {
             return this;
         }
-        if (!(compound instanceof Page[] subpages) || i < 0 || i >= subpages.length) {
+        if (!isHead() || i < 0 || i >= 1 << order()) {
             throw new IllegalArgumentException("subpage " + i + " of frame #" + pfn + " (order " + order() + ")");
         }
-        Page t = subpages[i];
+        Page[] subpages = compound instanceof Page[] sub ? sub : null;
+        int slot = i;
+        if (subpages == null) {
+            Page[][] dir = (Page[][]) compound;
+            subpages = dir[i >>> CHUNK_SHIFT] != null ? dir[i >>> CHUNK_SHIFT] : (dir[i >>> CHUNK_SHIFT] = new Page[CHUNK]);
+            slot = i & (CHUNK - 1);
+        }
+        Page t = subpages[slot];
         if (t == null) {
             t = new Page(kernel, pfn + i, new Content());
             t.compound = this;
@@ -132,7 +157,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
             t.mapping = mapping;
             t.index = index + i;
             t.allocStep = allocStep;
-            subpages[i] = t;
+            subpages[slot] = t;
             kernel.setFrame(t);
         }
         return t;
@@ -140,8 +165,8 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** __split_huge_page(): every subpage becomes a small page of its own, keeping its flags, index and data. */
     void splitToSmall() {
-        Page[] sub = (Page[]) compound;
-        for (int i = 1; i < sub.length; i++) {
+        int nr = 1 << order();
+        for (int i = 1; i < nr; i++) {
             subpage(i).compound = null;
         }
         compound = null;
@@ -149,13 +174,14 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** The subpages created so far, head first; for a small page, the page itself. */
     List<Page> createdSubpages() {
-        if (!(compound instanceof Page[] subpages)) {
+        Page[][] chunks = chunks();
+        if (chunks == null) {
             return List.of(this);
         }
         List<Page> out = new ArrayList<>();
-        for (Page p : subpages) {
-            if (p != null) {
-                out.add(p);
+        for (Page[] chunk : chunks) {
+            if (chunk != null) {
+                java.util.Arrays.stream(chunk).filter(java.util.Objects::nonNull).forEach(out::add);
             }
         }
         return out;
@@ -168,10 +194,7 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
     @Override
     public int entireMapcount() {
         Page h = compoundHead();
-        if (h.order() == 0) {
-            return 0;
-        }
-        return kernel.rmap().pmdMapcount(h);
+        return h.order() == 0 ? 0 : kernel.rmap().pmdMapcount(h);
     }
 
     /** The page frame number. */
@@ -308,13 +331,17 @@ public final class Page extends Content implements io.pinsim.runtime.Frame {
 
     /** The references held on the folio's subpages (pins counting 1): no list, this runs once per put_page(). */
     private int folioRefs() {
-        if (!(compound instanceof Page[] subpages)) {
+        Page[][] chunks = chunks();
+        if (chunks == null) {
             return ownRefs(1);
         }
         int r = 0;
-        for (Page p : subpages) {
-            if (p != null && (p.refs != null || p == this)) {
-                r += p.ownRefs(1);
+        for (Page[] chunk : chunks) {
+            for (int i = 0; chunk != null && i < chunk.length; i++) {
+                Page p = chunk[i];
+                if (p != null && (p.refs != null || p == this)) {
+                    r += p.ownRefs(1);
+                }
             }
         }
         return r;
