@@ -36,10 +36,12 @@ final class MemoryOps {
                     return false;
                 }
                 long len = (long) (1 + Math.floorMod(b, 8)) * World.PAGE;
-                // one in eight anonymous mappings is hugetlb (the world's pool has 2 pages): the length rounds up to 2 MiB
+                // one in eight anonymous mappings is hugetlb (the world's pools have two 2 MiB pages and one 1 GiB page): the
+                // length rounds up to the page size; one hugetlb mapping in four asks for 1 GiB pages
                 boolean hugetlb = Math.floorMod(b >> 3, 8) == 7;
+                boolean gigantic = hugetlb && Math.floorMod(c >> 2, 4) == 3;
                 int flags = (Math.floorMod(c, 4) == 0 ? MapFlags.SHARED : MapFlags.PRIVATE) | MapFlags.ANONYMOUS | (Math.floorMod(d, 2) == 0 ? MapFlags.POPULATE : 0)
-                        | (hugetlb ? MapFlags.HUGETLB : 0);
+                        | (hugetlb ? MapFlags.HUGETLB : 0) | (gigantic ? MapFlags.HUGE_1GB : 0);
                 int prot = World.PROTS[Math.floorMod(d >> 1, 8) < 6 ? 0 : Math.floorMod(d >> 4, World.PROTS.length)];
                 String call = p.var() + ".mmap(" + len + "L, " + w.prot(prot) + ", " + w.mapFlags(flags) + ")";
                 String v = w.var("b");
@@ -51,7 +53,7 @@ final class MemoryOps {
                     throw e;
                 }
                 w.emit("long " + v + " = " + call + ";");
-                w.ranges.add(new World.Range(addr, hugetlb ? 2L << 20 : len, w.procs.indexOf(p)));
+                w.ranges.add(new World.Range(addr, gigantic ? 1L << 30 : hugetlb ? 2L << 20 : len, w.procs.indexOf(p)));
             }
             case MMAP_FIXED -> {
                 World.Proc p = w.live(a);

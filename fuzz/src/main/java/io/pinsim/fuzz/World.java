@@ -99,9 +99,10 @@ final class World {
     World(KernelModel model, boolean render) {
         this.model = model;
         this.render = render;
-        // 4096 frames for small pages and THPs, and a hugetlb pool of two 2 MiB pages on top
-        this.kernel = Kernel.builder().model(model).memoryFrames(4096 + 1024).hugetlbPages(2).build();
-        emit("Kernel k = Kernel.builder().model(KernelModel." + model.name() + ").memoryFrames(4096 + 1024).hugetlbPages(2).build();");
+        // 4096 frames for small pages and THPs, and hugetlb pools of two 2 MiB pages and one 1 GiB page on top
+        this.kernel = Kernel.builder().model(model).memoryFrames(4096 + 1024 + 262_144).hugetlbPages(2).hugetlbPages(Kernel.HUGE_PAGE_1GB, 1).build();
+        emit("Kernel k = Kernel.builder().model(KernelModel." + model.name() + ").memoryFrames(4096 + 1024 + 262_144).hugetlbPages(2)"
+                + ".hugetlbPages(Kernel.HUGE_PAGE_1GB, 1).build();");
         procs.add(new Proc(kernel.spawn("P0"), "p0"));
         emit("Process p0 = k.spawn(\"P0\");");
     }
@@ -383,6 +384,9 @@ final class World {
         }
         if ((f & MapFlags.HUGETLB) != 0) {
             s.add("MapFlags.HUGETLB");
+        }
+        if ((f & MapFlags.HUGE_SIZE_BITS) == MapFlags.HUGE_1GB) {
+            s.add("MapFlags.HUGE_1GB");
         }
         return String.join(" | ", s);
     }
