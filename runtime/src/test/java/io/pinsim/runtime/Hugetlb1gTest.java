@@ -224,6 +224,21 @@ class Hugetlb1gTest {
     }
 
     @Test
+    void mremapShrinksOnlyAtOneGibBoundaries() {
+        Kernel k = kernel(KernelModel.LINUX_6_6, 2);
+        Process a = k.spawn("A");
+        long p = a.mmap(2 * GPAGE, RW, PRIVATE);
+        a.write(p, fill('A', 4));
+        a.write(p + GPAGE, fill('B', 4));
+        assertThat(errnoOf(() -> a.mremap(p, 2 * GPAGE, GPAGE + (2L << 20), 0, 0))).as("a cut inside the second 1 GiB page").isEqualTo(Errno.EINVAL);
+        assertThat(a.read(p + GPAGE, 4)).as("nothing changed").containsOnly((byte) 'B');
+        assertThat(a.mremap(p, 2 * GPAGE, GPAGE, 0, 0)).isEqualTo(p);
+        assertThat(a.read(p, 4)).containsOnly((byte) 'A');
+        assertThat(k.hugePages(Kernel.HUGE_PAGE_1GB)).as("the second folio went back to the pool").isEqualTo(new HugePages(2, 1, 0));
+        k.close();
+    }
+
+    @Test
     void badPageSizesAreRefused() {
         assertThatThrownBy(() -> Kernel.builder().hugetlbPages(4L << 20, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HUGE_PAGE_1GB");
         assertThatThrownBy(() -> Kernel.builder().hugetlbPages(Kernel.HUGE_PAGE_1GB, -1)).isInstanceOf(IllegalArgumentException.class);
