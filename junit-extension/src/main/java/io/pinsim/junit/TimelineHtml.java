@@ -205,7 +205,14 @@ final class TimelineHtml {
         Frame head = first.compoundHead();
         long n = 0;
         long a = start;
-        while (a < end) {
+        boolean gigantic = head.nrPages() > 512;
+        if (gigantic) {
+            // a 1 GiB hugetlb folio is mapped whole by one PUD entry, never by PTEs: its run is the rest of the folio in the
+            // mapping, computed rather than walked (frameAt() of each of 262,144 subpages would create every tail page)
+            n = Math.min(head.nrPages() - (first.pfn() - head.pfn()), (end - start) / Kernel.PAGE_SIZE);
+            a = start + n * Kernel.PAGE_SIZE;
+        }
+        while (!gigantic && a < end) {
             Frame g = p.frameAt(a);
             if (g == null || !g.isCompound() || g.compoundHead().pfn() != head.pfn() || g.pfn() != first.pfn() + n) {
                 break;
@@ -214,7 +221,7 @@ final class TimelineHtml {
             a += Kernel.PAGE_SIZE;
         }
         frames.append("<span class=\"folio\" data-folio=\"").append(head.pfn()).append("\">folio ").append(frameTag(head.pfn()))
-                .append(" (").append(head.nrPages()).append(" pages").append(head.entireMapcount() > 0 ? ", PMD-mapped" : ", PTE-mapped").append("): ")
+                .append(" (").append(head.nrPages()).append(" pages").append(head.entireMapcount() > 0 ? gigantic ? ", PUD-mapped" : ", PMD-mapped" : ", PTE-mapped").append("): ")
                 .append(n == 1 ? "subpage " : "subpages ").append(frameTag(first.pfn()));
         if (n > 1) {
             frames.append("&ndash;").append(frameTag(first.pfn() + n - 1));

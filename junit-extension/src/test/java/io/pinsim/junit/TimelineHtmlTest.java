@@ -110,4 +110,18 @@ class TimelineHtmlTest {
         assertThat(end).as("the folio's pin is named once, on the group").contains("rdma0");
         assertThat(end.split("class=\"f\"", -1)).as("three tags (head, first and last subpage), not 512").hasSize(1 + 3);
     }
+
+    /** Issue 16: a 1 GiB hugetlb folio is one group too, PUD-mapped, its run computed without touching its 262,144 subpages. */
+    @Test
+    void aGiganticHugetlbFolioIsOneFolioGroup() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_6_6).seed(1).hugetlbPages(Kernel.HUGE_PAGE_1GB, 1).build();
+        Process a = k.spawn("A");
+        long g = a.mmap(1L << 30, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS | MapFlags.HUGETLB | MapFlags.HUGE_1GB);
+        a.write(g + 4096, new byte[] {'x'});
+        long head = a.frameAt(g).compoundHead().pfn();
+        String html = TimelineHtml.html("giant", k, "pinsim: giant", false);
+        String end = html.substring(html.indexOf("<table id=\"end\">"));
+        assertThat(end).contains("<span class=\"folio\" data-folio=\"" + head + "\">folio " + TimelineHtml.frameTag(head) + " (262144 pages, PUD-mapped): subpages "
+                + TimelineHtml.frameTag(head) + "&ndash;" + TimelineHtml.frameTag(head + 262_143));
+    }
 }
