@@ -150,8 +150,8 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
             throw new IllegalArgumentException(name + ": the hugetlb page size is Kernel.HUGE_PAGE_2MB or Kernel.HUGE_PAGE_1GB, not " + hpage);
         }
         if (size.bytes() % hpage != 0) {
-            throw new IllegalArgumentException(name + ": a hugetlb buffer is a multiple of its page size (" + (hpage == Kernel.HUGE_PAGE_1GB ? "1 GiB, pages(262144)"
-                    : "2 MiB, pages(512)") + "); use malloc(..) for small pages");
+            throw new IllegalArgumentException(name + ": a hugetlb buffer is a multiple of " + (hpage == Kernel.HUGE_PAGE_1GB ? "1 GiB (pages(262144))"
+                    : "2 MiB (pages(512))") + ", its page size; use malloc(..) for small pages");
         }
         Process p = requireProcess(name);
         return step(name, () -> {

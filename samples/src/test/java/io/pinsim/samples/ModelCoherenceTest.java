@@ -167,8 +167,9 @@ class ModelCoherenceTest {
      * KernelBugExceptions; FrameSnapshotTest and ReadmeExampleTest build their kernels themselves;
      * CowSelftestThpTest (upstream cow.c on 2 MiB THPs, 60 runs of 512 pages each) would cost minutes
      * per value, and ThpTest runs the same THP mechanisms (fault, split, COW, GUP, fork) on every variant;
-     * likewise CowSelftestHugetlbTest (60 runs), whose mechanisms HugetlbTest runs on every variant, and
-     * GupLongtermTest (gup_longterm.c, 160 runs), whose mechanisms MemfdTest, HugetlbTest and the GUP tests run.
+     * likewise CowSelftestHugetlbTest (120 runs, both hugetlb sizes), whose mechanisms HugetlbTest and
+     * Hugetlb1gTest run on every variant, and GupLongtermTest (gup_longterm.c, 200 runs), whose
+     * mechanisms MemfdTest, HugetlbTest, Hugetlb1gTest and the GUP tests run.
      */
     private static LauncherDiscoveryRequest request(Switch v, Path reports) {
         return LauncherDiscoveryRequestBuilder.request()
