@@ -22,10 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (memfd_create("test", 0), tmpfs), run_with_tmpfile() (a tmpfs file here), run_with_local_tmpfile()
  * (an ext4 file) and run_with_memfd_hugetlb() (memfd_create(MFD_HUGETLB), 2 MiB), on every model.
  *
- * <p>do_test() as upstream: ftruncate() to the size, fallocate() (the model has no fallocate(mode 0):
- * a pwrite() of zeros fills the page cache, and for hugetlbfs, which has no write(), a shared
- * mapping's write fault does), mmap(), memset() so GUP-fast finds the page mapped, and for the R/O
- * cases mprotect(PROT_READ). Upstream's expectation: {@code should_work = !shared || !rw ||
+ * <p>do_test() as upstream: ftruncate() to the size, fallocate(fd, 0, 0, size) ({@link FallocateTest}),
+ * mmap(), memset() so GUP-fast finds the page mapped, and for the R/O cases mprotect(PROT_READ). Upstream's expectation: {@code should_work = !shared || !rw ||
  * fs_supports_writable_longterm_pinning(fs_type)} (tmpfs and hugetlbfs only). That is the 6.5+
  * kernel: check_vma_flags() -&gt; writable_file_mapping_allowed() refuses a R/W long-term pin of a
  * shared mapping that needs dirty tracking with EFAULT (8ac268436e6d), and gup_fast_folio_allowed()
@@ -106,7 +104,7 @@ class GupLongtermTest {
         OpenFile fd = b.open.apply(k, p);
         int size = b.size;
         fd.ftruncate(size);
-        fallocate(p, fd, size);
+        fd.fallocate(0, 0, size);
         long mem = p.mmap(0, size, RW, c.shared ? MapFlags.SHARED : MapFlags.PRIVATE, fd, 0);
         p.fill(mem, size, (byte) 0);
         if (!c.write) {
@@ -136,16 +134,5 @@ class GupLongtermTest {
 
     private static GupPages pin(Process p, TestCase c, long mem, int n, int flags) {
         return c.fast ? p.pinUserPagesFast(mem, n, flags, "gup_test") : p.pinUserPages(mem, n, flags, "gup_test");
-    }
-
-    /** fallocate(fd, 0, 0, size): the file's pages exist before the mapping (hugetlbfs: through a shared mapping, as it has no write()). */
-    private static void fallocate(Process p, OpenFile fd, int size) {
-        if (fd.inode().filesystem().kind() != FsKind.HUGETLBFS) {
-            fd.pwrite(new byte[size], 0);
-            return;
-        }
-        long m = p.mmap(0, size, RW, MapFlags.SHARED, fd, 0);
-        p.fill(m, size, (byte) 0);
-        p.munmap(m, size);
     }
 }
