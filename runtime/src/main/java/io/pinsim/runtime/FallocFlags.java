@@ -9,7 +9,7 @@ public final class FallocFlags {
     public static final int KEEP_SIZE = 0x01;
     /** FALLOC_FL_PUNCH_HOLE: free the range; only with KEEP_SIZE (see {@link OpenFile#punchHole}). */
     public static final int PUNCH_HOLE = 0x02;
-    /** FALLOC_FL_NO_HIDE_STALE: reserved, refused by every filesystem the model has. */
+    /** FALLOC_FL_NO_HIDE_STALE: a reserved codepoint, outside FALLOC_FL_SUPPORTED_MASK: vfs_fallocate() refuses it (EOPNOTSUPP). */
     public static final int NO_HIDE_STALE = 0x04;
     /** FALLOC_FL_COLLAPSE_RANGE: not modelled. */
     public static final int COLLAPSE_RANGE = 0x08;

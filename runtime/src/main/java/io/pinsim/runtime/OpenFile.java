@@ -118,9 +118,10 @@ public interface OpenFile {
      *
      * @throws ErrnoException in vfs_fallocate()'s order: EBADF for a closed file; EINVAL for a
      *                        negative offset or a length that is not positive; EOPNOTSUPP for
-     *                        unknown mode bits or a combination vfs_fallocate() refuses
-     *                        (PUNCH_HOLE without KEEP_SIZE), and on tmpfs and hugetlbfs for any
-     *                        mode but allocate and punch; EBADF for a file not open for writing;
+     *                        unknown mode bits, PUNCH_HOLE with ZERO_RANGE or without KEEP_SIZE,
+     *                        and on tmpfs and hugetlbfs for any mode but allocate and punch;
+     *                        EINVAL for COLLAPSE_RANGE or INSERT_RANGE with other bits and
+     *                        UNSHARE_RANGE with bits but KEEP_SIZE; EBADF for a file not open for writing;
      *                        EFBIG past s_maxbytes or on overflow; then ENOSPC when the hugetlb pool
      *                        has no free page (the folios added before stay, as hugetlbfs_fallocate()
      *                        has no undo) and ENOMEM when tmpfs finds no memory (nothing stays)

@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * fallocate(fd, mode, offset, len) for mode 0 and FALLOC_FL_KEEP_SIZE (the allocating modes):
- * vfs_fallocate()'s checks (fs/open.c) in its order, then the filesystem's -&gt;fallocate:
+ * vfs_fallocate()'s checks (fs/open.c as of 6.6, before 6.15 regrouped the modes) in its order, then the filesystem's -&gt;fallocate:
  * shmem_fallocate() (tmpfs, memfd) puts zeroed pages into the page cache and on failure removes
  * the ones it added (shmem_undo_range()); hugetlbfs_fallocate() puts zeroed 2 MiB folios from the
  * pool into the page cache, consuming the inode's reservation where a shared mapping made one, and
@@ -55,7 +55,10 @@ final class Fallocate {
             return new ErrnoException(Errno.EOPNOTSUPP, call, "PUNCH_HOLE needs KEEP_SIZE (vfs_fallocate: punch hole must have keep size set)");
         }
         if ((mode & (FallocFlags.COLLAPSE_RANGE | FallocFlags.INSERT_RANGE)) != 0 && mode != FallocFlags.COLLAPSE_RANGE && mode != FallocFlags.INSERT_RANGE) {
-            return new ErrnoException(Errno.EOPNOTSUPP, call, "COLLAPSE_RANGE and INSERT_RANGE are used alone (vfs_fallocate)");
+            return new ErrnoException(Errno.EINVAL, call, "COLLAPSE_RANGE and INSERT_RANGE are used alone (vfs_fallocate: should only be used exclusively)");
+        }
+        if ((mode & FallocFlags.UNSHARE_RANGE) != 0 && (mode & ~(FallocFlags.UNSHARE_RANGE | FallocFlags.KEEP_SIZE)) != 0) {
+            return new ErrnoException(Errno.EINVAL, call, "UNSHARE_RANGE goes with KEEP_SIZE only (vfs_fallocate: only with allocate mode)");
         }
         if (!f.writable()) {
             return new ErrnoException(Errno.EBADF, call, "the file is not open for writing");
