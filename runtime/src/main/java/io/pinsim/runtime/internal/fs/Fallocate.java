@@ -116,11 +116,20 @@ final class Fallocate {
                 + (grow ? ", i_size " + end : ", i_size stays " + inode.size));
     }
 
-    /** shmem_fallocate(): zeroed, dirty pages for every index of the range; on failure the pages it added go again (shmem_undo_range()). */
+    /**
+     * shmem_fallocate(): a zeroed page for every index of the range without one, and every page of
+     * the range marked dirty ("so that memory pressure will swap rather than free"); on failure the
+     * pages it added go again (shmem_undo_range()).
+     */
     private static int shmem(InodeImpl inode, String call, String actor, long offset, long end) {
         List<Long> fresh = new ArrayList<>();
         for (long i = offset >>> Kernel.PAGE_SHIFT; i < (end + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT; i++) {
-            if (inode.cachedPage(i) != null) {
+            Page cached = inode.cachedPage(i);
+            if (cached != null) {
+                if (!inode.kind().isDax()) {
+                    // "SGP_CACHE folios might still be clean: we now need to mark those dirty too"
+                    inode.pageMkwrite(cached);
+                }
                 continue;
             }
             Page p = inode.findOrReadPage(i);
