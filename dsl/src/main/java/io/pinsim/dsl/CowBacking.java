@@ -2,10 +2,12 @@ package io.pinsim.dsl;
 
 /**
  * The memory upstream tools/testing/selftests/mm/cow.c runs its anonymous test cases on
- * (run_with_base_page(), run_with_base_page_swap(), do_run_with_thp()'s THP_RUN_* variants,
- * run_with_huge_zeropage()), for {@code mallocAs(CowBacking)}. Each is prepared as cow.c prepares it:
- * the memory is written with 1s (read only, for the huge zero page), then turned into the variant;
- * the buffer is the range cow.c then tests.
+ * (run_with_base_page(), run_with_base_page_swap(), do_run_with_thp()'s THP_RUN_* variants) and
+ * its non-anonymous cases on (run_with_zeropage(), run_with_huge_zeropage()), for
+ * {@code mallocAs(CowBacking)}. Each is prepared as cow.c prepares it: the memory is written with 1s
+ * (read only, for the zero pages), then turned into the variant; the buffer is the range cow.c then
+ * tests. cow.c's file backings are {@code memfd(size)}, {@code file(name).on(tmpfs)} and
+ * {@code memfdHugetlb(size)}, mapped with {@code mmapFilePrivate(size)}.
  */
 public enum CowBacking {
     /** "with base page": one small page (MADV_NOHUGEPAGE). */
@@ -28,6 +30,8 @@ public enum CowBacking {
     PARTIALLY_MREMAPPED_THP,
     /** "with partially shared THP" (THP_RUN_PARTIAL_SHARED): only the first subpage was ever shared with a (gone) child. */
     PARTIALLY_SHARED_THP,
+    /** "with shared zeropage" (run_with_zeropage()): one private anonymous page, read, so it maps the shared zero page read-only. */
+    SHARED_ZERO_PAGE,
     /** "with huge zeropage" (run_with_huge_zeropage()): a read fault maps the huge zero page with one PMD. */
     HUGE_ZERO_PAGE
 }

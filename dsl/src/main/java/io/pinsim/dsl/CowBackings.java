@@ -8,7 +8,7 @@ import io.pinsim.runtime.Process;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.TransparentHugepage;
 
-/** Prepares a {@link CowBacking} as upstream cow.c does (run_with_base_page(), do_run_with_thp(), run_with_huge_zeropage()). */
+/** Prepares a {@link CowBacking} as upstream cow.c does (run_with_base_page(), do_run_with_thp(), run_with_zeropage(), run_with_huge_zeropage()). */
 final class CowBackings {
     private static final long THP = 2L << 20;
     private static final int ANON_PRIVATE = MapFlags.PRIVATE | MapFlags.ANONYMOUS;
@@ -19,6 +19,12 @@ final class CowBackings {
 
     static Buffer prepare(Kernel kernel, Process p, CowBacking backing) {
         long page = Kernel.PAGE_SIZE;
+        if (backing == CowBacking.SHARED_ZERO_PAGE) {
+            // run_with_zeropage(): "Read from the page to populate the shared zeropage."
+            long mem = p.mmap(page, RW, ANON_PRIVATE);
+            p.read(mem, 1);
+            return new Buffer(p, mem, page);
+        }
         if (backing == CowBacking.BASE_PAGE || backing == CowBacking.SWAPPED_OUT_BASE_PAGE) {
             long mem = p.mmap(page, RW, ANON_PRIVATE);
             p.madvise(mem, page, Advice.NOHUGEPAGE);

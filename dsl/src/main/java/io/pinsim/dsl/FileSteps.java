@@ -135,6 +135,21 @@ abstract class FileSteps<S extends ScenarioSteps<S>> extends ProcessSteps<S> {
         return step("punchHole()", () -> openFile(p, false).punchHole(0, Math.max(1, f.size())));
     }
 
+    /**
+     * fallocate(fd, 0, 0, size) over the whole file by the current process, as upstream cow.c and
+     * gup_longterm.c give their files pages before mapping them: a tmpfs file or memfd gets zeroed
+     * pages in its page cache, a hugetlbfs memfd 2 MiB folios from the pool (so a private mapping's
+     * first fault maps the page-cache folio instead of a new anonymous one, as hugetlb_no_page()
+     * does with a hole), an ext4 file unwritten blocks. An empty file fails with EINVAL, an
+     * exhausted hugetlb pool with ENOSPC.
+     */
+    @CheckReturnValue
+    public S fallocate() {
+        Process p = requireProcess("fallocate()");
+        io.pinsim.runtime.Inode f = requireFile("fallocate()");
+        return step("fallocate()", () -> openFile(p, false).fallocate(0, 0, f.size()));
+    }
+
     /** The flusher writes the file's dirty pages back. */
     @CheckReturnValue
     public S writeback() {

@@ -76,8 +76,8 @@ abstract class ProcessSteps<S extends ScenarioSteps<S>> extends StepPlumbing<S> 
 
     /**
      * The memory upstream cow.c runs a test case on, prepared as cow.c prepares it (see
-     * {@link CowBacking}): a base page, a swapped-out base page, each THP variant, or the huge zero
-     * page; the buffer is the range cow.c then tests. THP backings write "madvise" to the THP setting
+     * {@link CowBacking}): a base page, a swapped-out base page, each THP variant, the shared zero
+     * page or the huge zero page; the buffer is the range cow.c then tests. THP backings write "madvise" to the THP setting
      * if it is "never", as {@link #mallocThp(Size)} does. A kernel that refuses a preparation step
      * (MADV_PAGEOUT before 5.4) fails this step with its errno.
      */

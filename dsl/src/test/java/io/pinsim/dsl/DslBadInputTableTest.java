@@ -86,6 +86,8 @@ class DslBadInputTableTest {
                     .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
         }
         t.method(ScenarioSteps.class, "mallocAs(CowBacking)", f -> f.process(), f -> args(CowBacking.SWAPPED_OUT_THP))
+                .bad("SHARED_ZERO_PAGE", ok("one page mapping the shared zero page"), 0, CowBacking.SHARED_ZERO_PAGE)
+                .bad("HUGE_ZERO_PAGE", ok("a THP-aligned range mapping the huge zero page"), 0, CowBacking.HUGE_ZERO_PAGE)
                 .on("no process", ise(NO_PROCESS), f -> f.fresh())
                 .on("a process that exited", ise(EXITED), f -> f.exited())
                 .on("after an unasserted failure", fault(StepFailedException.class, FAILED), f -> f.failed());
@@ -217,7 +219,9 @@ class DslBadInputTableTest {
                 .bad("a size past ext4's s_maxbytes", recorded(Errno.EFBIG), 0, 1L << 50)
                 .on("no file", ise(NO_FILE), f -> f.buffer())
                 .on("no process", ise(NO_PROCESS), f -> f.fresh());
-        for (String noArg : List.of("truncate()", "punchHole()", "writeback()", "fsync()")) {
+        t.method(ScenarioSteps.class, "fallocate()", f -> f.file(), f -> args())
+                .on("a file truncated to size 0", recorded(Errno.EINVAL), f -> f.file().truncate(0));
+        for (String noArg : List.of("truncate()", "punchHole()", "writeback()", "fsync()", "fallocate()")) {
             t.method(ScenarioSteps.class, noArg, f -> f.file(), f -> args())
                     .on("no file", ise(NO_FILE), f -> f.buffer())
                     .on("no process", ise(NO_PROCESS), f -> f.fresh())

@@ -39,20 +39,52 @@ class StepsAndMessagesTest {
         kernel().process("A").malloc(pages(1)).write('A').reclaim().assertSees(fill('A'));
     }
 
+    /**
+     * The README's table "upstream backing -&gt; pinsim call": the file backings of cow.c's
+     * non-anonymous cases and of gup_longterm.c, and hugetlb, each through its DSL call (the
+     * anonymous and zero-page ones are {@code mallocAs(CowBacking)}, below). fallocate() gives the
+     * files their pages first, as cow.c does: without it, a private mapping of a hugetlbfs hole gets
+     * an anonymous folio at its first fault (hugetlb_no_page()), which is no longer cow.c's case.
+     */
+    @Test
+    void everyFileAndHugetlbBackingOfTheUpstreamSelftestsHasADslCall() {
+        Handles memfd = kernel(KernelModel.LINUX_6_6).process("A").memfd(pages(1)).fallocate().mmapFilePrivate(pages(1)).read().then();
+        Handles tmpfile = kernel(KernelModel.LINUX_6_6).process("A").file("tmpfile", pages(1)).on(tmpfs).mmapFilePrivate(pages(1)).read().then();
+        Handles ext4File = kernel(KernelModel.LINUX_6_6).process("A").file("local tmpfile", pages(1)).on(ext4).mmapFile(pages(1)).read().then();
+        Handles memfdHugetlb = kernel(KernelModel.LINUX_6_6).process("A").memfdHugetlb(pages(512)).fallocate().mmapFilePrivate(pages(512)).read().then();
+        Handles hole = kernel(KernelModel.LINUX_6_6).process("A").memfdHugetlb(pages(512)).mmapFilePrivate(pages(512)).read().then();
+        assertThat(hole.process().frameAt(hole.buffer().address()).isAnon()).as("a private mapping of a hugetlbfs hole: an anonymous folio").isTrue();
+        assertThat(memfdHugetlb.kernel().hugePages().free()).as("the pool grew to 2, fallocate() took one").isEqualTo(1);
+        Handles hugetlb = kernel(KernelModel.LINUX_6_6).process("A").mallocHugetlb(pages(512)).write('x').then();
+        assertThat(memfd.file().name()).isEqualTo("memfd:pinsim");
+        assertThat(memfd.file().filesystem().kind()).isEqualTo(io.pinsim.runtime.FsKind.TMPFS);
+        assertThat(tmpfile.file().filesystem().kind()).isEqualTo(io.pinsim.runtime.FsKind.TMPFS);
+        assertThat(ext4File.file().filesystem().kind()).isEqualTo(io.pinsim.runtime.FsKind.EXT4);
+        assertThat(memfdHugetlb.file().filesystem().kind()).isEqualTo(io.pinsim.runtime.FsKind.HUGETLBFS);
+        for (Handles h : new Handles[] {memfd, tmpfile, ext4File, memfdHugetlb}) {
+            assertThat(h.process().frameAt(h.buffer().address()).isAnon()).as("%s: the page-cache page is mapped", h.file().name()).isFalse();
+        }
+        assertThat(memfdHugetlb.process().frameAt(memfdHugetlb.buffer().address()).compoundHead().nrPages()).isEqualTo(512);
+        assertThat(hugetlb.process().pteAt(hugetlb.buffer().address())).contains("PMD-mapped");
+    }
+
     /** Every cow.c backing: prepared as cow.c does, then the basic COW-after-fork case holds on 6.6 (cow.c's outcome). */
     @Test
     void cowBackingsArePreparedAsCowCDoesAndKeepCowAfterFork() {
         for (CowBacking b : CowBacking.values()) {
             Handles h = kernel(KernelModel.LINUX_6_6).process("A").mallocAs(b).then();
             long expected = switch (b) {
-                case BASE_PAGE, SWAPPED_OUT_BASE_PAGE, SINGLE_PTE_OF_THP, SWAPPED_OUT_SINGLE_PTE_OF_THP -> 4096;
+                case BASE_PAGE, SWAPPED_OUT_BASE_PAGE, SINGLE_PTE_OF_THP, SWAPPED_OUT_SINGLE_PTE_OF_THP, SHARED_ZERO_PAGE -> 4096;
                 case PARTIALLY_MREMAPPED_THP -> 1 << 20;
                 default -> 2 << 20;
             };
             assertThat(h.buffer().length()).as(b.name()).isEqualTo(expected);
             String pte = h.process().pteAt(h.buffer().address());
             assertThat(pte).as(b.name()).contains(b.name().startsWith("SWAPPED_OUT") ? "swap" : b == CowBacking.THP || b == CowBacking.HUGE_ZERO_PAGE ? "PMD" : "pfn");
-            kernel(KernelModel.LINUX_6_6).process("A").mallocAs(b).fork().inParent().write('P').assertChildSees(b == CowBacking.HUGE_ZERO_PAGE ? zeros() : fill((char) 1));
+            boolean zero = b == CowBacking.HUGE_ZERO_PAGE || b == CowBacking.SHARED_ZERO_PAGE;
+            io.pinsim.runtime.Frame f = h.process().frameAt(h.buffer().address());
+            assertThat(f != null && f.isZeroPage()).as(b.name()).isEqualTo(b == CowBacking.SHARED_ZERO_PAGE);
+            kernel(KernelModel.LINUX_6_6).process("A").mallocAs(b).fork().inParent().write('P').assertChildSees(zero ? zeros() : fill((char) 1));
         }
         kernel(KernelModel.LINUX_4_19).process("A").mallocAs(CowBacking.SWAPPED_OUT_THP).assertFails(Errno.EINVAL);
     }

@@ -108,6 +108,29 @@ public interface OpenFile {
     TruncateOp startTruncate(long size);
 
     /**
+     * fallocate(fd, mode, offset, length) with mode 0 (allocate) or {@link FallocFlags#KEEP_SIZE}:
+     * tmpfs and memfd put zeroed pages into the page cache (shmem_fallocate()); hugetlbfs puts
+     * zeroed 2 MiB folios from the pool there, rounded out to huge pages (hugetlbfs_fallocate());
+     * ext4 allocates unwritten blocks, which read as zeros. Without KEEP_SIZE a range past EOF
+     * extends i_size to offset + length. {@code FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE} is
+     * {@link #punchHole}. Refused with {@link IllegalStateException} before anything happens if
+     * ext4 would wait for direct I/O in flight (inode_dio_wait()).
+     *
+     * @throws ErrnoException in vfs_fallocate()'s order: EBADF for a closed file; EINVAL for a
+     *                        negative offset or a length that is not positive; EOPNOTSUPP for
+     *                        unknown mode bits, PUNCH_HOLE with ZERO_RANGE or without KEEP_SIZE,
+     *                        and on tmpfs and hugetlbfs for any mode but allocate and punch;
+     *                        EINVAL for COLLAPSE_RANGE or INSERT_RANGE with other bits and
+     *                        UNSHARE_RANGE with bits but KEEP_SIZE; EBADF for a file not open for writing;
+     *                        EFBIG past s_maxbytes or on overflow; then ENOSPC when the hugetlb pool
+     *                        has no free page (the folios added before stay, as hugetlbfs_fallocate()
+     *                        has no undo) and ENOMEM when tmpfs finds no memory (nothing stays)
+     * @throws IllegalArgumentException for a mode the kernel has but the model does not
+     *                        (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE, UNSHARE_RANGE on ext4)
+     */
+    void fallocate(int mode, long offset, long length);
+
+    /**
      * fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length); refused with
      * {@link IllegalStateException} before anything happens if it would sleep (see {@link #startPunchHole}),
      * or on hugetlbfs, where hole punching (hugetlbfs_punch_hole()) is not modelled.

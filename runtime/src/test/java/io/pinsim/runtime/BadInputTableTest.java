@@ -713,6 +713,25 @@ class BadInputTableTest {
                     .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                     .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         }
+        t.method(OpenFile.class, "fallocate(int,long,long)", f -> f.rw, f -> args(0, 0L, (long) PAGE))
+                .bad("offset -1", errno(EINVAL, "negative offset"), 1, -1L)
+                .bad("length 0", errno(EINVAL, "length must be positive"), 2, 0L)
+                .bad("unknown mode bits", errno(Errno.EOPNOTSUPP, "FALLOC_FL_SUPPORTED_MASK"), 0, 0x100)
+                .bad("PUNCH_HOLE without KEEP_SIZE", errno(Errno.EOPNOTSUPP, "must have keep size"), 0, FallocFlags.PUNCH_HOLE)
+                .bad("PUNCH_HOLE|ZERO_RANGE", errno(Errno.EOPNOTSUPP, "mutually exclusive"), 0, FallocFlags.PUNCH_HOLE | FallocFlags.ZERO_RANGE | FallocFlags.KEEP_SIZE)
+                .bad("COLLAPSE_RANGE|KEEP_SIZE", errno(EINVAL, "used alone"), 0, FallocFlags.COLLAPSE_RANGE | FallocFlags.KEEP_SIZE)
+                .bad("UNSHARE_RANGE|ZERO_RANGE", errno(EINVAL, "only with allocate mode"), 0, FallocFlags.UNSHARE_RANGE | FallocFlags.ZERO_RANGE)
+                .bad("ZERO_RANGE on ext4 (not modelled)", iae("not modelled"), 0, FallocFlags.ZERO_RANGE)
+                .bad("offset + length past Long.MAX_VALUE", errno(EFBIG, "vfs_fallocate"), 2, Long.MAX_VALUE - 4)
+                .bad("a range past ext4's s_maxbytes", errno(EFBIG, "vfs_fallocate"), 2, 1L << 50)
+                .bad("PUNCH_HOLE|KEEP_SIZE", ok("punches the hole (punchHole())"), 0, FallocFlags.PUNCH_HOLE | FallocFlags.KEEP_SIZE)
+                .bad("KEEP_SIZE", ok("allocates blocks, i_size stays"), 0, FallocFlags.KEEP_SIZE)
+                .on("a tmpfs file and ZERO_RANGE", errno(Errno.EOPNOTSUPP, "shmem_fallocate"), f -> f.a.open(f.shm, OpenFlags.RDWR), f -> args(FallocFlags.ZERO_RANGE, 0L, (long) PAGE))
+                .on("a hugetlbfs memfd and an empty pool", errno(Errno.ENOSPC, "alloc_hugetlb_folio"), f -> f.a.memfdCreate("h", MemfdFlags.HUGETLB))
+                .on("a file with direct I/O in flight", ise("inode_dio_wait"), f -> f.direct)
+                .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         t.method(OpenFile.class, "punchHole(long,long)", f -> f.rw, f -> args(0L, (long) PAGE))
                 .on("a file with direct I/O in flight", ise("use startPunchHole(0, 4096)"), f -> f.direct);
         t.type(PunchHoleSteps.class);

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The anonymous test cases of upstream tools/testing/selftests/mm/cow.c (David Hildenbrand, 2022;
- * anon_test_cases[], without the two io_uring cases) on the base page and the swapped-out base page
+ * anon_test_cases[], the two io_uring cases included: {@link #doTestIouring}) on the base page and the swapped-out base page
  * (run_with_base_page(), run_with_base_page_swap()) and on do_run_with_thp()'s THP variants:
  * THP_RUN_PMD ("with THP"), THP_RUN_PTE ("with PTE-mapped THP": mprotect() of one subpage R/O and
  * back splits the PMD), THP_RUN_SINGLE_PTE ("with single PTE of THP": MADV_DONTNEED of all but the
@@ -51,6 +51,8 @@ class CowSelftestThpTest {
         VMSPLICE_UNMAP_IN_CHILD_WITH_MPROTECT_OPTIMIZATION("vmsplice() + unmap in child with mprotect() optimization"),
         VMSPLICE_BEFORE_FORK_UNMAP_IN_PARENT_AFTER_FORK("vmsplice() before fork(), unmap in parent after fork()"),
         VMSPLICE_UNMAP_IN_PARENT_AFTER_FORK("vmsplice() + unmap in parent after fork()"),
+        IOURING_RO("R/O-mapping a page registered as iouring fixed buffer"),
+        IOURING_FORK("fork() with an iouring fixed buffer"),
         RO_GUP_PIN_ON_RO_MAPPED_SHARED_PAGE("R/O GUP pin on R/O-mapped shared page"),
         RO_GUP_FAST_PIN_ON_RO_MAPPED_SHARED_PAGE("R/O GUP-fast pin on R/O-mapped shared page"),
         RO_GUP_PIN_ON_RO_MAPPED_PREVIOUSLY_SHARED_PAGE("R/O GUP pin on R/O-mapped previously-shared page"),
@@ -184,8 +186,92 @@ class CowSelftestThpTest {
                 child.exit();
                 assertThat(pipe.read(p, transferred)).as("No leak from child into parent").isEqualTo(Arrays.copyOf(old, transferred));
             }
+            case IOURING_RO, IOURING_FORK -> assertThat(doTestIouring(p, mem, size, c == AnonCase.IOURING_FORK)).isEqualTo(Outcome.PASS);
             default -> roPin(p, mem, size, c);
         }
+        k.checkInvariants();
+    }
+
+    /** What one cow.c test reports: pass, fail (a leak or an unreliable pin) or skip (the kernel lacks support). */
+    enum Outcome { PASS, FAIL, SKIP }
+
+    /**
+     * do_test_iouring(): io_uring_queue_init() and io_uring_register_buffers() of the range (a
+     * FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM pin; either failing is a SKIP, "we might just lack kernel
+     * support"), then fork() with the child kept alive (test_iouring_fork: the pinned page must not
+     * get shared with the child) or mprotect(PROT_READ), clear_softdirty(), mprotect back
+     * (test_iouring_ro), memset(0xff), IORING_OP_WRITE_FIXED of the buffer to a tmpfile() and a
+     * pread() back: PASS if the file holds what the process now reads ("Longterm R/W pin is
+     * reliable"). Used by the THP and the hugetlb tests.
+     */
+    static Outcome doTestIouring(Process p, long mem, int size, boolean useFork) {
+        return doTestIouring(p, mem, size, mem, size, useFork);
+    }
+
+    /**
+     * do_test_iouring() on {@code size} bytes at {@code mem} inside the mapping
+     * [{@code mapStart}, {@code mapStart + mapLen}), which the R/O case's mprotect() covers whole (a
+     * hugetlb mapping cannot be mprotect()ed inside a huge page).
+     */
+    static Outcome doTestIouring(Process p, long mem, int size, long mapStart, long mapLen, boolean useFork) {
+        Kernel k = p.kernel();
+        OpenFile file = p.open(k.mount(FsKind.TMPFS).create("tmpfile"), OpenFlags.RDWR);
+        IoUring ring;
+        try {
+            ring = p.ioUringSetup();
+        } catch (ErrnoException e) {
+            return Outcome.SKIP;
+        }
+        try {
+            ring.registerBuffer(mem, size);
+        } catch (ErrnoException e) {
+            ring.close();
+            return Outcome.SKIP;
+        }
+        Process child = null;
+        if (useFork) {
+            child = p.fork();
+        } else {
+            p.mprotect(mapStart, mapLen, Prot.READ);
+            p.clearSoftDirty();
+            p.mprotect(mapStart, mapLen, RW);
+        }
+        p.fill(mem, size, (byte) 0xff);
+        assertThat(ring.writeFixed(p, file, 0, 0, 0, size)).as("write_fixed").isEqualTo(size);
+        boolean reliable = Arrays.equals(p.read(mem, size), file.pread(0, size));
+        if (child != null) {
+            child.exit();
+        }
+        ring.unregisterBuffers();
+        ring.close();
+        file.close();
+        return reliable ? Outcome.PASS : Outcome.FAIL;
+    }
+
+    /**
+     * The io_uring cases on the models before the anon-exclusive era, where cow.c's
+     * expectation does not hold everywhere; each row is what the model's mechanisms give. 4.19
+     * has no io_uring: SKIP. "R/O-mapping": the THP is mapped once, so do_huge_pmd_wp_page()'s
+     * mapcount rule (kept for THPs until 5.17, {@link io.pinsim.runtime.model.ThpCow}) reuses
+     * it under the pin on 5.8 and 5.10, while the base page on 5.10 is copied by the refcount
+     * rule of do_wp_page() (09854ba94c6a): FAIL. "fork()": 5.8 shares the pinned page or THP
+     * with the child (no early copy before 70e806e4e645, 5.9), so the parent's write copies away
+     * from the pin: FAIL; 5.10 splits the pinned PMD and copies for the child
+     * ({@link io.pinsim.runtime.model.ForkPinned#EARLY_COPY_ANY_PAGE}): PASS.
+     */
+    @ParameterizedTest(name = "{1} ... {2} on {0}: {3}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "LINUX_4_19, IOURING_RO,   WITH_BASE_PAGE, SKIP", "LINUX_4_19, IOURING_FORK, WITH_THP, SKIP",
+        "LINUX_5_8,  IOURING_RO,   WITH_BASE_PAGE, PASS", "LINUX_5_8,  IOURING_RO,   WITH_THP, PASS",
+        "LINUX_5_8,  IOURING_FORK, WITH_BASE_PAGE, FAIL", "LINUX_5_8,  IOURING_FORK, WITH_THP, FAIL",
+        "LINUX_5_10, IOURING_RO,   WITH_BASE_PAGE, FAIL", "LINUX_5_10, IOURING_RO,   WITH_THP, PASS",
+        "LINUX_5_10, IOURING_FORK, WITH_BASE_PAGE, PASS", "LINUX_5_10, IOURING_FORK, WITH_THP, PASS"})
+    void iouringCasesBeforeTheAnonExclusiveEra(String model, AnonCase c, ThpRun run, Outcome expected) {
+        Kernel k = builder(KernelModel.byName(model)).transparentHugepage(TransparentHugepage.MADVISE).build();
+        Process p = k.spawn("parent");
+        long[] ms = doRunWithThp(p, run);
+        assertThat(doTestIouring(p, ms[0], (int) ms[1], c == AnonCase.IOURING_FORK)).as("%s %s on %s", c.desc, run, model).isEqualTo(expected);
+        k.checkInvariants();
     }
 
     /** The "with mprotect() optimization" step: mprotect(PROT_READ) and back before the parent's write. */

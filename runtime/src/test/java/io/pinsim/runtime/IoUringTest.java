@@ -84,15 +84,19 @@ class IoUringTest {
         assertThat(ino.read(100, 4)).containsOnly((byte) 'Z');
     }
 
-    /** Which memory registration refuses, per era (5.10.13 io_uring.c, 6.1 rsrc.c, 34ed8d0dcd69 in 6.5). */
+    /**
+     * Which memory registration refuses, per era (5.10.13 io_uring.c, 6.1 rsrc.c, 34ed8d0dcd69 in 6.5).
+     * A hugetlbfs file (an MFD_HUGETLB memfd) was never refused: the check was
+     * {@code vma->vm_file && !is_file_hugepages(vma->vm_file)} from 5.1 on.
+     */
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "LINUX_5_8,  EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP",
-        "LINUX_5_10, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP",
-        "LINUX_6_1,  ok,         ok,         EOPNOTSUPP, EOPNOTSUPP",
-        "LINUX_6_6,  ok,         ok,         EFAULT,     ok"})
-    void fileBackedRegistrationPerEra(String model, String sharedAnon, String memfd, String ext4Shared, String ext4Private) {
-        Kernel k = kernel(model);
+        "LINUX_5_8,  EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, ok",
+        "LINUX_5_10, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, EOPNOTSUPP, ok",
+        "LINUX_6_1,  ok,         ok,         EOPNOTSUPP, EOPNOTSUPP, ok",
+        "LINUX_6_6,  ok,         ok,         EFAULT,     ok,         ok"})
+    void fileBackedRegistrationPerEra(String model, String sharedAnon, String memfd, String ext4Shared, String ext4Private, String memfdHugetlb) {
+        Kernel k = Fixtures.builder(KernelModel.byName(model)).hugetlbPages(1).build();
         Process a = k.spawn("A");
         IoUring ring = a.ioUringSetup();
         long shm = a.mmap(PAGE, RW, ANON_SHARED);
@@ -104,7 +108,10 @@ class IoUringTest {
         check(ring, memfdBuf, memfd);
         check(ring, ext4Sh, ext4Shared);
         check(ring, ext4Pr, ext4Private);
-        long registered = Stream.of(sharedAnon, memfd, ext4Shared, ext4Private).filter(r -> r.trim().equals("ok")).count();
+        OpenFile huge = a.memfdCreate("h", MemfdFlags.HUGETLB);
+        huge.ftruncate(2 << 20);
+        check(ring, a.mmap(0, 2 << 20, RW, MapFlags.SHARED, huge, 0), memfdHugetlb);
+        long registered = Stream.of(sharedAnon, memfd, ext4Shared, ext4Private, memfdHugetlb).filter(r -> r.trim().equals("ok")).count();
         assertThat(ring.registerBuffer(a.mmap(PAGE, RW, ANON_PRIVATE), PAGE)).as("anonymous memory always works: the next index after %d buffers", registered)
                 .isEqualTo(registered);
         assertThat(ring.bufferCount()).isEqualTo(registered + 1);

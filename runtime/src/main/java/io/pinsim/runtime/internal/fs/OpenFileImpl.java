@@ -351,6 +351,26 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return "ftruncate(" + label() + ", " + size + ")";
     }
 
+    @Override
+    public void fallocate(int mode, long offset, long length) {
+        process.requireAlive();
+        if (mode == (io.pinsim.runtime.FallocFlags.PUNCH_HOLE | io.pinsim.runtime.FallocFlags.KEEP_SIZE)) {
+            punchHole(offset, length);
+            return;
+        }
+        String call = Fallocate.call(this, mode, offset, length);
+        if (Fallocate.refusal(this, call, mode, offset, length) == null) {
+            TruncateOpImpl.refuseSleep(Fallocate.waitsFor(inode), call, "complete the direct I/O first");
+        }
+        process.mm().kernel.run(process.name(), call, -1, () -> {
+            ErrnoException refusal = Fallocate.refusal(this, call, mode, offset, length);
+            if (refusal != null) {
+                throw refusal;
+            }
+            Fallocate.allocate(this, call, mode, offset, length);
+        });
+    }
+
     /** fallocate(PUNCH_HOLE) that must not sleep: refused before it starts if it would wait (see {@link #ftruncate(long)}). */
     @Override
     public void punchHole(long offset, long length) {

@@ -116,7 +116,11 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         });
     }
 
-    /** io_sqe_buffer_register()'s own check: "don't support file backed memory" (before 6.5). */
+    /**
+     * io_sqe_buffer_register()'s own check: "don't support file backed memory" (before 6.5): a VMA
+     * with a vm_file that is not a hugetlbfs file (5.10 fs/io_uring.c, 6.1 io_uring/rsrc.c
+     * io_pin_pages(): {@code vma->vm_file && !is_file_hugepages(vma->vm_file)}), shmem allowed from 5.14.
+     */
     private String fileBackedRefusal(long first, int nr) {
         IoUringBufferCheck check = kernel.model().get(IoUringBufferCheck.class);
         if (check == IoUringBufferCheck.GUP_DECIDES) {
@@ -125,7 +129,8 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
         // every page is pinned, so the VMAs cover the range without holes: one check per VMA
         long firstVpn = first >>> Kernel.PAGE_SHIFT;
         for (VmArea v : owner.mm().vmasIn(firstVpn, firstVpn + nr)) {
-            if (v.mapping == null) {
+            if (v.mapping == null || v.inode() != null && v.inode().kind() == FsKind.HUGETLBFS) {
+                // "vma->vm_file && !is_file_hugepages(vma->vm_file)": hugetlbfs files (MFD_HUGETLB memfds) were always allowed
                 continue;
             }
             boolean shmem = v.inode() == null || v.inode().kind() == FsKind.TMPFS;

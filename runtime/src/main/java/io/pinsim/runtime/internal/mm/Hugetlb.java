@@ -214,21 +214,10 @@ public final class Hugetlb {
             return write ? wp(mm, vma, hv, pmd, false, actor) : Faults.Result.OK;
         }
         if (vma.isShared() || (vma.flags & VmArea.VM_MAYSHARE) != 0) {
-            Page h = vma.mapping.pages.get(index);
-            boolean found = h != null;
+            boolean found = vma.mapping.pages.containsKey(index);
+            Page h = pool.fileFolio(vma.mapping, index, actor, addr);
             if (h == null) {
-                boolean resv = vma.mapping.hugetlbResv != null && vma.mapping.hugetlbResv.reserved.contains(index);
-                h = pool.alloc(resv, actor, addr);
-                if (h == null) {
-                    return Faults.Result.SIGBUS;
-                }
-                if (resv) {
-                    vma.mapping.hugetlbResv.reserved.remove(index);
-                }
-                h.mapping = vma.mapping;
-                h.index = index;
-                h.flags |= Page.DIRTY;
-                vma.mapping.pages.put(index, h);
+                return Faults.Result.SIGBUS;
             }
             long w = (vma.flags & VmArea.VM_WRITE) != 0 ? Pte.WRITE | Pte.DIRTY : 0;
             mm.pt.setPmd(hv, leaf(vma, h.pfn()) | Pte.YOUNG | w | (write ? Pte.SOFT_DIRTY : 0));

@@ -151,6 +151,38 @@ public final class HugetlbPool {
         return h;
     }
 
+    /**
+     * The hugetlbfs page-cache folio at {@code index} (a multiple of 512): found, or allocated -
+     * consuming the inode's reservation there if a shared mapping made one, else an unreserved free
+     * page - zeroed, marked dirty (hugetlb_add_to_page_cache()) and added. Null if the pool has none
+     * (-ENOSPC). hugetlb_no_page()'s shared path and hugetlbfs_fallocate() share it.
+     */
+    public Page fileFolio(AddressSpace mapping, long index, String actor, long addr) {
+        Page h = mapping.pages.get(index);
+        if (h != null) {
+            return h;
+        }
+        boolean resv = mapping.hugetlbResv != null && mapping.hugetlbResv.reserved.contains(index);
+        h = alloc(resv, actor, addr);
+        if (h == null) {
+            return null;
+        }
+        if (resv) {
+            mapping.hugetlbResv.reserved.remove(index);
+        }
+        h.mapping = mapping;
+        h.index = index;
+        h.flags |= Page.DIRTY;
+        mapping.pages.put(index, h);
+        return h;
+    }
+
+    /** Whether {@link #fileFolio} would find or get a folio at {@code index} (its reservation, or an unreserved free page). */
+    public boolean hasFileFolio(AddressSpace mapping, long index) {
+        boolean resv = mapping.hugetlbResv != null && mapping.hugetlbResv.reserved.contains(index);
+        return mapping.pages.containsKey(index) || (resv ? !free.isEmpty() : free.size() - reserved > 0);
+    }
+
     /** free_huge_folio(): the folio goes back on the free list; its frames stay the pool's. */
     void release(Page h) {
         free.push(h.pfn());
