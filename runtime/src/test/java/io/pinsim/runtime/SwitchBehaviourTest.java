@@ -24,6 +24,7 @@ import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.HugetlbForkPinned;
 import io.pinsim.runtime.model.HugetlbMadvDontneed;
+import io.pinsim.runtime.model.HugetlbMremap;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
@@ -1120,6 +1121,42 @@ class SwitchBehaviourTest {
             assertThat(seen(a, p + HPAGE)).isEqualTo('B');
             assertThat(k.hugePages().free()).as("the private folio went back to the pool").isEqualTo(1);
             assertThat(seen(a, p)).as("a new zeroed folio on the next touch").isEqualTo((char) 0);
+        }
+    }
+
+    @Nested
+    class HugetlbMremapValues {
+        private static final long H = 2L << 20;
+        private static final long TO = 0x7e0000000000L;
+
+        @Test
+        void refusedMovesNothingAndLooksUpNoVmaFirst() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_6_6.with(HugetlbMremap.REFUSED)).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(H, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            assertThatThrownBy(() -> a.mremap(p, H, H, MremapFlags.MAYMOVE | MremapFlags.FIXED, TO)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("vma_to_resize");
+            assertThat(seen(a, p)).isEqualTo('A');
+            // no vma_lookup() at entry: shrinking an unmapped range unmaps nothing and succeeds
+            assertThat(a.mremap(TO, 2 * PAGE, PAGE, 0, 0)).isEqualTo(TO);
+        }
+
+        @Test
+        void alignedMoveMovesTheHugePmdAndRefusesGrowthAndAnUnmappedAddress() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_4_19.with(HugetlbMremap.ALIGNED_MOVE)).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(H, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            long pfn = a.frameAt(p).pfn();
+            assertThatThrownBy(() -> a.mremap(p, H, 2 * H, MremapFlags.MAYMOVE, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("may not grow");
+            assertThat(a.mremap(p, H, H, MremapFlags.MAYMOVE | MremapFlags.FIXED, TO)).isEqualTo(TO);
+            assertThat(a.frameAt(TO).pfn()).isEqualTo(pfn);
+            assertThat(seen(a, TO)).isEqualTo('A');
+            assertThatThrownBy(() -> a.mremap(p, 2 * PAGE, PAGE, 0, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)).hasMessageContaining("vma_lookup");
+            k.checkInvariants();
         }
     }
 

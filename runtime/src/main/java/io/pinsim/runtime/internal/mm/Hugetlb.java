@@ -51,6 +51,11 @@ public final class Hugetlb {
 
     private final MmCore k;
 
+    /** huge_page_size(hstate_vma(vma)): the huge page size of a hugetlb VMA (the model has the 2 MiB hstate only). */
+    static long hugePageSize(VmArea v) {
+        return HPAGE_SIZE;
+    }
+
     public Hugetlb(MmCore k) {
         this.k = k;
     }
@@ -307,7 +312,7 @@ public final class Hugetlb {
         vma.hasAnonVma = true;
         h.flags |= Page.ANON;
         h.anonVma = mm.anonVma();
-        h.index = hv;
+        h.index = vma.anonIndex(hv);
         h.setAnonExclusive();
         boolean reuse = write && (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | (reuse ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
@@ -377,7 +382,7 @@ public final class Hugetlb {
         vma.hasAnonVma = true;
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = mm.anonVma();
-        n.index = hv;
+        n.index = vma.anonIndex(hv);
         n.setAnonExclusive();
         copyContent(old, n);
         mm.notifyStart(MmuNotifierEvent.CLEAR, hv, hv + NR, true);
@@ -453,7 +458,7 @@ public final class Hugetlb {
         }
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = dst.anonVma();
-        n.index = vpn;
+        n.index = vma.anonIndex(vpn);
         n.setAnonExclusive();
         copyContent(old, n);
         dst.pt.setPmd(vpn, Pte.present(n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | Faults.writeBit(vma));
