@@ -44,6 +44,8 @@ public final class KernelModel {
             MadvCollapse.class,
             MremapDontunmap.class,
             HugetlbMremap.class,
+            MemfdFutureWrite.class,
+            MemfdExec.class,
             DioPages.class,
             DirtyWithoutBuffersWriteback.class,
             LongtermFileWritePin.class,
@@ -84,6 +86,8 @@ public final class KernelModel {
             MadvCollapse.UNSUPPORTED,
             MremapDontunmap.UNSUPPORTED,
             HugetlbMremap.REFUSED,
+            MemfdFutureWrite.UNKNOWN_SEAL,
+            MemfdExec.UNKNOWN_FLAGS,
             DioPages.FOLL_GET,
             DirtyWithoutBuffersWriteback.BUG,
             LongtermFileWritePin.ALLOWED,
@@ -110,6 +114,7 @@ public final class KernelModel {
             GupReadOnShared.FORCE_COW_BREAK,
             MadvPageout.SUPPORTED,
             MremapDontunmap.PRIVATE_ANON,
+            MemfdFutureWrite.SHMEM_MMAP_CHECK,
             IoUringBufferCheck.ANY_FILE_REFUSED,
             DmaResvLockdepPriming.RESV_RECLAIM,
             HmmDevicePrivateOwner.OWNER_MATCH_OTHERS_EFAULT,
@@ -129,6 +134,7 @@ public final class KernelModel {
             PinnedAnonReclaim.SKIP_PINNED,
             SoftDirtyPinned.SKIP_PINNED,
             GetUserPagesLongterm.REFUSED,
+            MemfdFutureWrite.SHMEM_AND_HUGETLBFS_MMAP_CHECK,
             DmaResvLockdepPriming.FENCE_SIGNALLING));
 
     /** 5.19 - 6.4 (6.1 LTS): PageAnonExclusive, FAULT_FLAG_UNSHARE for R/O pins; O_DIRECT still FOLL_GET. */
@@ -163,6 +169,7 @@ public final class KernelModel {
             MprotectWrite.EXCLUSIVE_ANON_WRITABLE,
             ZeroPagePinning.NOT_REFCOUNTED,
             DioPages.FOLL_PIN,
+            MemfdExec.IMPLIED_AFTER_WRITE_CHECKS,
             LongtermFileWritePin.REFUSED,
             IoUringBufferCheck.GUP_DECIDES,
             IbUmemGupFlags.WRITE_IF_WRITABLE,

@@ -3,6 +3,7 @@ package io.pinsim.runtime.internal.fs;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.MemfdFlags;
+import io.pinsim.runtime.model.MemfdExec;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,15 +23,20 @@ public final class Memfd {
 
     /**
      * The checks of memfd_create() and hugetlb_file_setup(), before anything changes: unknown flags
-     * (MFD_HUGE_* bits only with MFD_HUGETLB) and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
+     * (MFD_HUGE_* bits only with MFD_HUGETLB; MFD_NOEXEC_SEAL and MFD_EXEC per {@link MemfdExec}),
+     * both MFD_EXEC and MFD_NOEXEC_SEAL, and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
      * page size with no hstate is ENODEV (get_hstate_idx() &lt; 0: the model has the 2 MiB hstate only).
      */
-    public static void check(String name, int flags) {
+    public static void check(MemfdExec exec, String name, int flags) {
         String call = "memfd_create";
-        int allowed = (flags & MemfdFlags.HUGETLB) == 0 ? MemfdFlags.ALL : MemfdFlags.ALL | MemfdFlags.HUGE_SIZE_BITS;
+        int all = MemfdFlags.ALL | (exec != MemfdExec.UNKNOWN_FLAGS ? MemfdFlags.NOEXEC_SEAL | MemfdFlags.EXEC : 0);
+        int allowed = (flags & MemfdFlags.HUGETLB) == 0 ? all : all | MemfdFlags.HUGE_SIZE_BITS;
         if ((flags & ~allowed) != 0) {
             throw new ErrnoException(Errno.EINVAL, call, "flags " + MemfdFlags.describe(flags) + ": "
-                    + ((flags & MemfdFlags.HUGE_SIZE_BITS & ~allowed) != 0 ? "MFD_HUGE_* needs MFD_HUGETLB" : "unknown flags (MFD_ALL_FLAGS; MFD_NOEXEC_SEAL and MFD_EXEC are not modelled)"));
+                    + ((flags & MemfdFlags.HUGE_SIZE_BITS & ~allowed) != 0 ? "MFD_HUGE_* needs MFD_HUGETLB" : "unknown flags (MFD_ALL_FLAGS; " + exec.source() + ")"));
+        }
+        if ((flags & MemfdFlags.EXEC) != 0 && (flags & MemfdFlags.NOEXEC_SEAL) != 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "MFD_EXEC and MFD_NOEXEC_SEAL together (105ff5339f49)");
         }
         int len = name.getBytes(StandardCharsets.UTF_8).length;
         if (len > MemfdFlags.NAME_MAX_LEN) {
@@ -43,10 +49,17 @@ public final class Memfd {
         }
     }
 
-    /** The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check}. */
-    public static InodeImpl create(FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
-        check(name, flags);
+    /**
+     * The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check},
+     * with its seals: F_SEAL_SEAL unless MFD_ALLOW_SEALING; MFD_NOEXEC_SEAL: mode 0666 and F_SEAL_EXEC
+     * (check_sysctl_memfd_noexec() with vm.memfd_noexec = 0 turns no exec flag into MFD_EXEC, the
+     * executable default).
+     */
+    public static InodeImpl create(MemfdExec exec, FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
+        check(exec, name, flags);
         FilesystemImpl fs = (flags & MemfdFlags.HUGETLB) != 0 ? hugetlbfs : shm;
-        return fs.createUnlinked("memfd:" + name);
+        InodeImpl inode = fs.createUnlinked("memfd:" + name);
+        MemfdSeals.init(inode, flags);
+        return inode;
     }
 }

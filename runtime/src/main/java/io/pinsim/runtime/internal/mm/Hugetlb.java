@@ -101,6 +101,7 @@ public final class Hugetlb {
      */
     long mmap(Mmap m, Mm mm, String actor, long addr, long length, int prot, int flags, OpenFile file, AddressSpace fileMapping, boolean fileWritable, long offset) {
         boolean hugetlbfs = isHugetlbfs(fileMapping);
+        boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
         if (file != null && !hugetlbfs) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_HUGETLB on a file that is not on hugetlbfs (ksys_mmap_pgoff: !is_file_hugepages())");
         }
@@ -108,6 +109,9 @@ public final class Hugetlb {
         if (log != 0 && log != 21) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "no hugetlb pool of " + (log == 30 ? "1 GiB" : "2^" + log + " byte")
                     + " pages (hstate_sizelog() finds no hstate; the model has 2 MiB pages only)");
+        }
+        if (hugetlbfs) { // mapping_map_writable(), then hugetlbfs_file_mmap()'s seal check, before its offset check
+            FileSeals.checkMmap(k, fileMapping, true, shared && fileWritable ? VmArea.VM_SHARED | Mmap.vmFlagsFor(prot) : 0);
         }
         if (hugetlbfs && (offset & (HPAGE_SIZE - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not 2 MiB aligned (hugetlbfs_file_mmap)");
@@ -125,7 +129,6 @@ public final class Hugetlb {
             throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not 2 MiB aligned (prepare_hugepage_range)");
         }
         long startVpn = fixed ? addr >>> Kernel.PAGE_SHIFT : alignedFreeRange(m, addr, pages);
-        boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;
         long nr = pages / NR;
         if (fixed) {
             checkSplit(mm, startVpn, startVpn + pages, "mmap");
@@ -154,6 +157,7 @@ public final class Hugetlb {
         if (hugetlbfs) {
             if (shared) {
                 vmFlags |= fileWritable ? VmArea.VM_SHARED | VmArea.VM_MAYSHARE : VmArea.VM_MAYSHARE;
+                vmFlags = FileSeals.checkMmap(k, fileMapping, true, vmFlags);
                 fileMapping.hugetlbResv.reserved.addAll(fileResv);
             }
             mapping = fileMapping;
