@@ -2,16 +2,20 @@ package io.pinsim.runtime;
 
 /**
  * Flags of {@link Process#memfdCreate(String, int)}, with the values of include/uapi/linux/memfd.h.
- * MFD_NOEXEC_SEAL and MFD_EXEC (6.3, 105ff5339f49) are not modelled: the model refuses them with
- * EINVAL in every model, as kernels before 6.3 do.
+ * {@link #NOEXEC_SEAL} and {@link #EXEC} (6.3, 105ff5339f49) are known per the model's
+ * {@link io.pinsim.runtime.model.MemfdExec}; before 6.3 they are unknown flags (EINVAL).
  */
 public final class MemfdFlags {
     /** MFD_CLOEXEC: the descriptor is close-on-exec (the model has no exec(); recorded only). */
     public static final int CLOEXEC = 0x0001;
-    /** MFD_ALLOW_SEALING: F_ADD_SEALS would be allowed (the model has no fcntl(); seals are not modelled). */
+    /** MFD_ALLOW_SEALING: the memfd starts without F_SEAL_SEAL, so {@link OpenFile#addSeals(int)} may add seals. */
     public static final int ALLOW_SEALING = 0x0002;
     /** MFD_HUGETLB: the file lives on the internal hugetlbfs mount and its pages are 2 MiB hugetlb folios from the pool. */
     public static final int HUGETLB = 0x0004;
+    /** MFD_NOEXEC_SEAL (6.3): the memfd is not executable (mode 0666) and starts sealable with F_SEAL_EXEC. */
+    public static final int NOEXEC_SEAL = 0x0008;
+    /** MFD_EXEC (6.3): the memfd is executable (mode 0777), what memfd_create() does without either flag under vm.memfd_noexec = 0. */
+    public static final int EXEC = 0x0010;
     /** MFD_HUGE_SHIFT: where MFD_HUGETLB's page size, log2 of its bytes, sits in the flags (HUGETLB_FLAG_ENCODE_SHIFT). */
     public static final int HUGE_SHIFT = 26;
     /** MFD_HUGE_MASK, shifted into place: the page-size field. */
@@ -20,7 +24,7 @@ public final class MemfdFlags {
     public static final int HUGE_2MB = 21 << HUGE_SHIFT;
     /** MFD_HUGE_1GB: MFD_HUGETLB with 1 GiB pages (the gigantic pool): ftruncate() sizes and mmap() offsets are multiples of 1 GiB. */
     public static final int HUGE_1GB = 30 << HUGE_SHIFT;
-    /** MFD_ALL_FLAGS of mm/memfd.c before 6.3. */
+    /** MFD_ALL_FLAGS of mm/memfd.c before 6.3 (6.3 adds {@link #NOEXEC_SEAL} and {@link #EXEC}). */
     public static final int ALL = CLOEXEC | ALLOW_SEALING | HUGETLB;
     /** MFD_NAME_MAX_LEN: NAME_MAX (255) minus the length of the "memfd:" prefix. */
     public static final int NAME_MAX_LEN = 249;
@@ -36,7 +40,7 @@ public final class MemfdFlags {
      */
     public static String describe(int flags) {
         StringBuilder sb = new StringBuilder();
-        String[] names = {"MFD_CLOEXEC", "MFD_ALLOW_SEALING", "MFD_HUGETLB"};
+        String[] names = {"MFD_CLOEXEC", "MFD_ALLOW_SEALING", "MFD_HUGETLB", "MFD_NOEXEC_SEAL", "MFD_EXEC"};
         for (int i = 0; i < names.length; i++) {
             if ((flags & (1 << i)) != 0) {
                 sb.append(sb.length() == 0 ? "" : "|").append(names[i]);
@@ -46,7 +50,7 @@ public final class MemfdFlags {
         if (log != 0) {
             sb.append(sb.length() == 0 ? "" : "|").append(log == 21 ? "MFD_HUGE_2MB" : log == 30 ? "MFD_HUGE_1GB" : "(" + log + " << MFD_HUGE_SHIFT)");
         }
-        int rest = flags & ~(ALL | HUGE_SIZE_BITS);
+        int rest = flags & ~(ALL | NOEXEC_SEAL | EXEC | HUGE_SIZE_BITS);
         if (rest != 0) {
             sb.append(sb.length() == 0 ? "" : "|").append("0x").append(Integer.toHexString(rest));
         }

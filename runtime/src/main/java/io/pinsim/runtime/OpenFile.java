@@ -41,6 +41,30 @@ public interface OpenFile {
     /** fcntl(fd, F_SETLEASE, F_UNLCK): releases this process's layout lease on the file, if any. EBADF for a closed file. */
     void releaseLayoutLease();
 
+    /**
+     * fcntl(fd, F_ADD_SEALS, seals) (mm/memfd.c memfd_add_seals()): adds {@link SealFlags} to a
+     * tmpfs or hugetlbfs file; seals are never removed. Adding {@link SealFlags#WRITE} fails with
+     * EBUSY while a shared mapping of the file open for writing exists (mapping_deny_writable()) or
+     * while a page of the file has references besides its mappings and the page cache: a pin of an
+     * RDMA MR or an io_uring fixed buffer, direct I/O in flight (memfd_wait_for_pins(), which the
+     * kernel retries for about 150 ms; the model answers as its last scan does). Which seals exist
+     * and what F_SEAL_EXEC implies follow the model ({@link io.pinsim.runtime.model.MemfdFutureWrite},
+     * {@link io.pinsim.runtime.model.MemfdExec}).
+     *
+     * @throws ErrnoException EBADF for a closed file; EPERM for a file not open for writing or sealed
+     *                        F_SEAL_SEAL; EINVAL for unknown seals or a file without seals (ext4,
+     *                        fs-DAX); EBUSY as above
+     */
+    void addSeals(int seals);
+
+    /**
+     * fcntl(fd, F_GET_SEALS): the file's {@link SealFlags} ({@link SealFlags#SEAL} for a tmpfs file
+     * that allows none).
+     *
+     * @throws ErrnoException EBADF for a closed file; EINVAL for a file without seals (ext4, fs-DAX)
+     */
+    int getSeals();
+
     /** Whether this process's layout lease on the file was broken by a truncate (the lease break it must honour by dropping its pins). */
     boolean isLayoutLeaseBroken();
 

@@ -258,7 +258,8 @@ class BadInputTableTest {
                 .bad("O_DIRECT on tmpfs", errno(EINVAL, "not modelled"), f -> args(f.shm, OpenFlags.RDWR | OpenFlags.DIRECT))
                 .on("an exited process", ise(DEAD), f -> f.dead);
         t.method(Process.class, "memfdCreate(String,int)", f -> f.a, f -> args("test", MemfdFlags.CLOEXEC))
-                .bad("unknown flags (MFD_NOEXEC_SEAL is not modelled)", errno(EINVAL, "unknown flags"), 1, 0x8)
+                .bad("unknown flags", errno(EINVAL, "unknown flags"), 1, 0x40)
+                .bad("MFD_EXEC|MFD_NOEXEC_SEAL", errno(EINVAL, "together"), 1, MemfdFlags.EXEC | MemfdFlags.NOEXEC_SEAL)
                 .bad("MFD_HUGE_2MB without MFD_HUGETLB", errno(EINVAL, "needs MFD_HUGETLB"), 1, MemfdFlags.HUGE_2MB)
                 .bad("a name of 250 bytes", errno(EINVAL, "MFD_NAME_MAX_LEN"), 0, "n".repeat(250))
                 .bad("a name of 249 bytes", ok("MFD_NAME_MAX_LEN is 249"), 0, "n".repeat(249))
@@ -641,6 +642,23 @@ class BadInputTableTest {
                 .on("an O_DIRECT file", ise("needs user memory"), f -> f.direct)
                 .on("a file open only for reading", errno(EBADF, "not open for writing"), f -> f.rdonly)
                 .on("a hugetlbfs memfd (no write_iter)", errno(EINVAL, "no write()"), f -> f.a.memfdCreate("h", MemfdFlags.HUGETLB))
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.method(OpenFile.class, "addSeals(int)", f -> f.a.memfdCreate("s", MemfdFlags.ALLOW_SEALING), f -> args(SealFlags.GROW))
+                .bad("an unknown seal", errno(EINVAL, "unknown seals"), 0, 0x40)
+                .on("F_SEAL_WRITE with a shared mapping", errno(EBUSY, "mapping_deny_writable"), f -> {
+                    OpenFile m = f.a.memfdCreate("s", MemfdFlags.ALLOW_SEALING);
+                    m.ftruncate(PAGE);
+                    f.a.mmap(0, PAGE, Prot.READ, MapFlags.SHARED, m, 0);
+                    return m;
+                }, f -> args(SealFlags.WRITE))
+                .on("a memfd without MFD_ALLOW_SEALING", errno(EPERM, "F_SEAL_SEAL"), f -> f.a.memfdCreate("s", 0))
+                .on("an ext4 file", errno(EINVAL, "no seals"), f -> f.rw)
+                .on("a file open only for reading", errno(EPERM, "not open for writing"), f -> f.rdonly)
+                .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
+                .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
+        t.method(OpenFile.class, "getSeals()", f -> f.a.memfdCreate("s", 0), f -> args())
+                .on("an ext4 file", errno(EINVAL, "no seals"), f -> f.rw)
                 .on("a closed file", errno(EBADF, "closed"), f -> f.closed)
                 .on("a file of an exited process", ise(DEAD), f -> f.deadFile);
         t.method(OpenFile.class, "fsync()", f -> f.rw, f -> args())

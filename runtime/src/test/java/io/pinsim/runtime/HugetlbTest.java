@@ -46,10 +46,14 @@ class HugetlbTest {
         k.close();
     }
 
-    /** Found by the fuzzer: mremap()'s shrink and MREMAP_FIXED target go through do_munmap(), whose split hugetlb_vm_op_split() refuses inside a huge page, before anything changes. */
+    /**
+     * Found by the fuzzer: mremap()'s shrink and MREMAP_FIXED target go through do_munmap(), whose
+     * split hugetlb_vm_op_split() refuses inside a huge page, before anything changes (5.10: from
+     * 5.16 do_mremap()'s own alignment check refuses these first, see HugetlbMremapTest).
+     */
     @Test
     void mremapCannotCutAHugetlbMappingInsideAHugePage() {
-        Kernel k = kernel(KernelModel.LINUX_6_6, 2);
+        Kernel k = kernel(KernelModel.LINUX_5_10, 2);
         Process a = k.spawn("A");
         long p = a.mmap(HPAGE, RW, PRIVATE);
         a.write(p, fill('M', 4));

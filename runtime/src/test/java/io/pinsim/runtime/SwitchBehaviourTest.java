@@ -24,6 +24,9 @@ import io.pinsim.runtime.model.GupFastVsFork;
 import io.pinsim.runtime.model.GupReadOnShared;
 import io.pinsim.runtime.model.HugetlbForkPinned;
 import io.pinsim.runtime.model.HugetlbMadvDontneed;
+import io.pinsim.runtime.model.HugetlbMremap;
+import io.pinsim.runtime.model.MemfdExec;
+import io.pinsim.runtime.model.MemfdFutureWrite;
 import io.pinsim.runtime.model.IbUmemGupFlags;
 import io.pinsim.runtime.model.IoUringBufferCheck;
 import io.pinsim.runtime.model.SecondaryTlbInvalidation;
@@ -1120,6 +1123,138 @@ class SwitchBehaviourTest {
             assertThat(seen(a, p + HPAGE)).isEqualTo('B');
             assertThat(k.hugePages().free()).as("the private folio went back to the pool").isEqualTo(1);
             assertThat(seen(a, p)).as("a new zeroed folio on the next touch").isEqualTo((char) 0);
+        }
+    }
+
+    @Nested
+    class HugetlbMremapValues {
+        private static final long H = 2L << 20;
+        private static final long TO = 0x7e0000000000L;
+
+        @Test
+        void refusedMovesNothingAndLooksUpNoVmaFirst() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_6_6.with(HugetlbMremap.REFUSED)).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(H, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            assertThatThrownBy(() -> a.mremap(p, H, H, MremapFlags.MAYMOVE | MremapFlags.FIXED, TO)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("vma_to_resize");
+            assertThat(seen(a, p)).isEqualTo('A');
+            // no vma_lookup() at entry: shrinking an unmapped range unmaps nothing and succeeds
+            assertThat(a.mremap(TO, 2 * PAGE, PAGE, 0, 0)).isEqualTo(TO);
+        }
+
+        @Test
+        void alignedMoveMovesTheHugePmdAndRefusesGrowthAndAnUnmappedAddress() {
+            Kernel k = Fixtures.builder(KernelModel.LINUX_4_19.with(HugetlbMremap.ALIGNED_MOVE)).hugetlbPages(2).build();
+            Process a = k.spawn("A");
+            long p = a.mmap(H, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+            a.write(p, fill('A', 1));
+            long pfn = a.frameAt(p).pfn();
+            assertThatThrownBy(() -> a.mremap(p, H, 2 * H, MremapFlags.MAYMOVE, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("may not grow");
+            assertThat(a.mremap(p, H, H, MremapFlags.MAYMOVE | MremapFlags.FIXED, TO)).isEqualTo(TO);
+            assertThat(a.frameAt(TO).pfn()).isEqualTo(pfn);
+            assertThat(seen(a, TO)).isEqualTo('A');
+            assertThatThrownBy(() -> a.mremap(p, 2 * PAGE, PAGE, 0, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT)).hasMessageContaining("vma_lookup");
+            k.checkInvariants();
+        }
+    }
+
+    @Nested
+    class MemfdFutureWriteValues {
+        private static final long H = 2L << 20;
+
+        private OpenFile memfd(KernelModel m, int flags, long size) {
+            Process a = Fixtures.builder(m).hugetlbPages(1).build().spawn("A");
+            OpenFile f = a.memfdCreate("fw", MemfdFlags.ALLOW_SEALING | flags);
+            f.ftruncate(size);
+            return f;
+        }
+
+        @Test
+        void unknownSealIsEinval() {
+            OpenFile f = memfd(KernelModel.LINUX_6_6.with(MemfdFutureWrite.UNKNOWN_SEAL), 0, PAGE);
+            assertThatThrownBy(() -> f.addSeals(SealFlags.FUTURE_WRITE)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+                    .hasMessageContaining("unknown seals");
+            assertThat(f.getSeals()).isZero();
+        }
+
+        @Test
+        void shmemMmapCheckRefusesNewSharedWritableTmpfsMappingsButNotHugetlbfsOnes() {
+            OpenFile f = memfd(KernelModel.LINUX_4_19.with(MemfdFutureWrite.SHMEM_MMAP_CHECK), 0, PAGE);
+            f.addSeals(SealFlags.FUTURE_WRITE);
+            assertThatThrownBy(() -> f.process().mmap(0, PAGE, RW, MapFlags.SHARED, f, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EPERM)).hasMessageContaining("shmem_mmap");
+            assertThatThrownBy(() -> f.pwrite(fill('x', 1), 0)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+            OpenFile h = memfd(KernelModel.LINUX_4_19.with(MemfdFutureWrite.SHMEM_MMAP_CHECK), MemfdFlags.HUGETLB, H);
+            h.addSeals(SealFlags.FUTURE_WRITE);
+            long p = h.process().mmap(0, H, RW, MapFlags.SHARED, h, 0);
+            h.process().write(p, fill('h', 1));
+            assertThat(h.pread(0, 1)[0]).as("hugetlbfs_file_mmap() has no seal check: the sealed file is written").isEqualTo((byte) 'h');
+        }
+
+        @Test
+        void shmemAndHugetlbfsMmapCheckRefusesNewSharedWritableHugetlbfsMappingsToo() {
+            OpenFile h = memfd(KernelModel.LINUX_5_8.with(MemfdFutureWrite.SHMEM_AND_HUGETLBFS_MMAP_CHECK), MemfdFlags.HUGETLB, H);
+            h.addSeals(SealFlags.FUTURE_WRITE);
+            assertThatThrownBy(() -> h.process().mmap(0, H, RW, MapFlags.SHARED, h, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                    e -> assertThat(e.errno()).isEqualTo(Errno.EPERM)).hasMessageContaining("hugetlbfs_file_mmap");
+            long r = h.process().mmap(0, H, Prot.READ, MapFlags.SHARED, h, 0);
+            assertThatThrownBy(() -> h.process().mprotect(r, H, RW)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EACCES));
+        }
+    }
+
+    @Nested
+    class MemfdExecValues {
+        /** An executable memfd with a shared writable mapping and a pinned page, then F_SEAL_EXEC. */
+        private OpenFile sealExecWithWriters(KernelModel m, GupPages[] pin, long[] map) {
+            Process a = Fixtures.builder(m).build().spawn("A");
+            OpenFile f = a.memfdCreate("x", MemfdFlags.ALLOW_SEALING);
+            f.ftruncate(PAGE);
+            map[0] = a.mmap(0, PAGE, RW, MapFlags.SHARED, f, 0);
+            a.write(map[0], fill('a', 1));
+            pin[0] = a.pinUserPages(map[0], 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+            return f;
+        }
+
+        @Test
+        void unknownFlagsRefusesMfdExecAndFSealExec() {
+            Process a = Fixtures.builder(KernelModel.LINUX_6_6.with(MemfdExec.UNKNOWN_FLAGS)).build().spawn("A");
+            assertThatThrownBy(() -> a.memfdCreate("x", MemfdFlags.EXEC)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            assertThatThrownBy(() -> a.memfdCreate("x", MemfdFlags.NOEXEC_SEAL)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+            OpenFile f = a.memfdCreate("x", MemfdFlags.ALLOW_SEALING);
+            assertThatThrownBy(() -> f.addSeals(SealFlags.EXEC)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        }
+
+        @Test
+        void impliedAfterWriteChecksSetsAWriteSealThatWritableMappingsAndPinsSurvive() {
+            GupPages[] pin = new GupPages[1];
+            long[] map = new long[1];
+            OpenFile f = sealExecWithWriters(KernelModel.LINUX_4_19.with(MemfdExec.IMPLIED_AFTER_WRITE_CHECKS), pin, map);
+            f.addSeals(SealFlags.EXEC);
+            assertThat(f.getSeals()).isEqualTo(SealFlags.EXEC | SealFlags.SHRINK | SealFlags.GROW | SealFlags.WRITE | SealFlags.FUTURE_WRITE);
+            f.process().write(map[0], fill('m', 1));
+            pin[0].write(1, fill('d', 1));
+            assertThat(f.pread(0, 2)).as("the \"write-sealed\" memfd is still written (3b041514cb6e)").containsExactly('m', 'd');
+            assertThatThrownBy(() -> f.pwrite(fill('w', 1), 0)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+            pin[0].unpin(true);
+        }
+
+        @Test
+        void impliedBeforeWriteChecksIsEbusyWithAWritableMappingOrAPin() {
+            GupPages[] pin = new GupPages[1];
+            long[] map = new long[1];
+            OpenFile f = sealExecWithWriters(KernelModel.LINUX_6_6.with(MemfdExec.IMPLIED_BEFORE_WRITE_CHECKS), pin, map);
+            assertThatThrownBy(() -> f.addSeals(SealFlags.EXEC)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY))
+                    .hasMessageContaining("mapping_deny_writable");
+            f.process().munmap(map[0], PAGE);
+            assertThatThrownBy(() -> f.addSeals(SealFlags.EXEC)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY))
+                    .hasMessageContaining("memfd_wait_for_pins");
+            pin[0].unpin(true);
+            f.addSeals(SealFlags.EXEC);
+            assertThat(f.getSeals() & SealFlags.WRITE).isEqualTo(SealFlags.WRITE);
         }
     }
 

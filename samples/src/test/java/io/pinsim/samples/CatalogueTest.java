@@ -78,7 +78,7 @@ class CatalogueTest {
                 .contains("\"5.9-rc1\": {\"kind\": \"DEVICE_DATA_LOST\", \"because\": \"at step 9 (parent, write fault) write fault at 0x7f0000000000: "
                         + "copied frame #1 to new frame #2: refcount 1025 > 1: PIN by rdma0 MR#256")
                 .doesNotContain("UNEXPECTED");
-        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 71);
+        assertThat(json.split("\"kind\": ", -1)).as("one kind per reproduced bug").hasSize(1 + 73);
         // an explored sample's cells: the schedules explored and failed, and how, in the JSON and under its row
         assertThat(json).containsPattern("\"id\": \"odp-fault-skips-read-retry\", [^\n]*\"explored\": \\{\"LINUX_4_19\": \\{\"schedules\": [1-9][0-9]*, "
                         + "\"failed\": [1-9][0-9]*, \"search\": \"up to 3 preemptions\"}")

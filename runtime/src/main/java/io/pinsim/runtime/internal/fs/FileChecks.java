@@ -6,7 +6,8 @@ import io.pinsim.runtime.Kernel;
 
 /**
  * The checks ftruncate() and fallocate(FALLOC_FL_PUNCH_HOLE) make before they change anything
- * (do_sys_ftruncate(), inode_newsize_ok(), vfs_fallocate()), shared by the plain calls and their
+ * (do_sys_ftruncate(), inode_newsize_ok(), vfs_fallocate(), then the filesystem's: hugetlbfs'
+ * size alignment and the seals, {@link MemfdSeals}), shared by the plain calls and their
  * steppable forms, which run them again when they start.
  */
 final class FileChecks {
@@ -32,6 +33,10 @@ final class FileChecks {
             return new ErrnoException(Errno.EFBIG, call, "offset " + offset + " + " + length + " ends past " + f.inode().kind().label() + "'s s_maxbytes "
                     + f.inode().kind().maxBytes() + " (vfs_fallocate)");
         }
+        ErrnoException sealed = MemfdSeals.punchRefusal(f.inode(), call);
+        if (sealed != null) {
+            return sealed;
+        }
         return LayoutLeases.refusal(f.inode(), call, (offset + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Math.min(offset + length, f.inode().size) >>> Kernel.PAGE_SHIFT);
     }
 
@@ -51,6 +56,9 @@ final class FileChecks {
                     + " (inode_newsize_ok)");
         }
         ErrnoException huge = Hugetlbfs.sizeRefusal(f.inode(), call, size);
+        if (huge == null) {
+            huge = MemfdSeals.truncateRefusal(f.inode(), call, size);
+        }
         return huge != null ? huge : size < f.inode().size ? LayoutLeases.refusal(f.inode(), call, (size + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT, Long.MAX_VALUE) : null;
     }
 

@@ -56,6 +56,7 @@ public final class InodeImpl implements io.pinsim.runtime.Inode, AddressSpace.Ho
         this.ino = ino;
         this.name = name;
         this.mapping = new AddressSpace(fs.name() + ":" + name, this, kernel.lockdep());
+        this.mapping.seals = fs.kind() == FsKind.TMPFS || fs.kind() == FsKind.HUGETLBFS ? new io.pinsim.runtime.internal.mm.FileSeals() : null;
         this.iRwsem = new RwSem("inode:" + fs.name() + ":" + ino + ":i_rwsem", kernel.lockdep(), LockClass.I_RWSEM);
     }
 

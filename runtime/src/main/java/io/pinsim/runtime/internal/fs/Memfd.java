@@ -3,6 +3,7 @@ package io.pinsim.runtime.internal.fs;
 import io.pinsim.runtime.Errno;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.MemfdFlags;
+import io.pinsim.runtime.model.MemfdExec;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -22,15 +23,20 @@ public final class Memfd {
 
     /**
      * The checks of memfd_create() and hugetlb_file_setup(), before anything changes: unknown flags
-     * (MFD_HUGE_* bits only with MFD_HUGETLB) and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
+     * (MFD_HUGE_* bits only with MFD_HUGETLB; MFD_NOEXEC_SEAL and MFD_EXEC per {@link MemfdExec}),
+     * both MFD_EXEC and MFD_NOEXEC_SEAL, and a name longer than MFD_NAME_MAX_LEN are EINVAL; a
      * page size with no hstate is ENODEV (get_hstate_idx() &lt; 0: x86-64 has the 2 MiB and 1 GiB hstates).
      */
-    public static void check(String name, int flags) {
+    public static void check(MemfdExec exec, String name, int flags) {
         String call = "memfd_create";
-        int allowed = (flags & MemfdFlags.HUGETLB) == 0 ? MemfdFlags.ALL : MemfdFlags.ALL | MemfdFlags.HUGE_SIZE_BITS;
+        int all = MemfdFlags.ALL | (exec != MemfdExec.UNKNOWN_FLAGS ? MemfdFlags.NOEXEC_SEAL | MemfdFlags.EXEC : 0);
+        int allowed = (flags & MemfdFlags.HUGETLB) == 0 ? all : all | MemfdFlags.HUGE_SIZE_BITS;
         if ((flags & ~allowed) != 0) {
             throw new ErrnoException(Errno.EINVAL, call, "flags " + MemfdFlags.describe(flags) + ": "
-                    + ((flags & MemfdFlags.HUGE_SIZE_BITS & ~allowed) != 0 ? "MFD_HUGE_* needs MFD_HUGETLB" : "unknown flags (MFD_ALL_FLAGS; MFD_NOEXEC_SEAL and MFD_EXEC are not modelled)"));
+                    + ((flags & MemfdFlags.HUGE_SIZE_BITS & ~allowed) != 0 ? "MFD_HUGE_* needs MFD_HUGETLB" : "unknown flags (MFD_ALL_FLAGS; " + exec.source() + ")"));
+        }
+        if ((flags & MemfdFlags.EXEC) != 0 && (flags & MemfdFlags.NOEXEC_SEAL) != 0) {
+            throw new ErrnoException(Errno.EINVAL, call, "MFD_EXEC and MFD_NOEXEC_SEAL together (105ff5339f49)");
         }
         int len = name.getBytes(StandardCharsets.UTF_8).length;
         if (len > MemfdFlags.NAME_MAX_LEN) {
@@ -43,14 +49,23 @@ public final class Memfd {
         }
     }
 
-    /** The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check}. */
-    public static InodeImpl create(FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
-        check(name, flags);
+    /**
+     * The new inode, on {@code shm} (tmpfs) or {@code hugetlbfs} per the flags, after {@link #check},
+     * with its seals: F_SEAL_SEAL unless MFD_ALLOW_SEALING; MFD_NOEXEC_SEAL: mode 0666 and F_SEAL_EXEC
+     * (check_sysctl_memfd_noexec() with vm.memfd_noexec = 0 turns no exec flag into MFD_EXEC, the
+     * executable default). A hugetlbfs inode lives on the internal mount of the flags' hstate
+     * (hugetlbfs_vfsmount[hstate_idx]).
+     */
+    public static InodeImpl create(MemfdExec exec, FilesystemImpl shm, FilesystemImpl hugetlbfs, String name, int flags) {
+        check(exec, name, flags);
+        InodeImpl inode;
         if ((flags & MemfdFlags.HUGETLB) == 0) {
-            return shm.createUnlinked("memfd:" + name, 0);
+            inode = shm.createUnlinked("memfd:" + name, 0);
+        } else {
+            boolean gigantic = (flags & MemfdFlags.HUGE_SIZE_BITS) == MemfdFlags.HUGE_1GB;
+            inode = hugetlbfs.createUnlinked("memfd:" + name, gigantic ? io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_1G : io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_2M);
         }
-        // the internal mount of the flags' hstate (hugetlbfs_vfsmount[hstate_idx])
-        boolean gigantic = (flags & MemfdFlags.HUGE_SIZE_BITS) == MemfdFlags.HUGE_1GB;
-        return hugetlbfs.createUnlinked("memfd:" + name, gigantic ? io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_1G : io.pinsim.runtime.internal.mm.HugetlbPool.ORDER_2M);
+        MemfdSeals.init(inode, flags);
+        return inode;
     }
 }

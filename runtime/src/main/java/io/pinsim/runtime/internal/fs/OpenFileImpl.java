@@ -134,7 +134,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         return process.mm().kernel.op(process.name(), call, userAddress, () -> {
             checkIo(call, length, offset, true);
             accessOk(call, userAddress, length);
-            int n = writeLimit(call, offset, length);
+            int n = MemfdSeals.writeLimit(this, call, offset, writeLimit(call, offset, length));
             byte[] data = new Uaccess(process).copyFromUser(userAddress, n, call);
             bufferedWrite(call, data, offset);
             return n;
@@ -151,7 +151,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         String call = "pwrite(" + label() + ", " + MmCore.describeBytes(data, 0, 8) + " (" + data.length + " bytes), " + offset + ")";
         return process.mm().kernel.op(process.name(), call, -1, () -> {
             checkIo(call, data.length, offset, true);
-            int n = writeLimit(call, offset, data.length);
+            int n = MemfdSeals.writeLimit(this, call, offset, writeLimit(call, offset, data.length));
             bufferedWrite(call, n == data.length ? data : java.util.Arrays.copyOf(data, n), offset);
             return n;
         });
@@ -172,10 +172,11 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
         checkIo(call, data.length, offset, true);
         if (isDirect()) {
             DirectIoImpl.transferFixed(this, true, data, data.length, offset, call);
-        } else {
-            bufferedWrite(call, data, offset);
+            return data.length;
         }
-        return data.length;
+        int n = MemfdSeals.writeLimit(this, call, offset, data.length);
+        bufferedWrite(call, n == data.length ? data : java.util.Arrays.copyOf(data, n), offset);
+        return n;
     }
 
     private byte[] bufferedRead(String call, int length, long offset) {
@@ -411,6 +412,20 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             LayoutLeases.release(this, false);
             inode.fileClosed(this);
         });
+    }
+
+    @Override
+    public void addSeals(int seals) {
+        process.requireAlive();
+        String call = "fcntl(" + label() + ", F_ADD_SEALS, " + io.pinsim.runtime.SealFlags.describe(seals) + ")";
+        process.mm().kernel.run(process.name(), call, -1, () -> MemfdSeals.add(this, seals, call));
+    }
+
+    @Override
+    public int getSeals() {
+        process.requireAlive();
+        String call = "fcntl(" + label() + ", F_GET_SEALS)";
+        return process.mm().kernel.op(process.name(), call, -1, () -> MemfdSeals.get(this, call));
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class KernelImpl implements Kernel, DriverHost {
 
     /** memfd_create(): the new file's inode on the internal tmpfs or hugetlbfs mount, after the checks of {@link Memfd#check}. */
     InodeImpl memfdInode(String name, int flags) {
-        return Memfd.create(shmMount, hugetlbfsMount, name, flags);
+        return Memfd.create(core.model().get(io.pinsim.runtime.model.MemfdExec.class), shmMount, hugetlbfsMount, name, flags);
     }
 
     /** The shared mm state. */

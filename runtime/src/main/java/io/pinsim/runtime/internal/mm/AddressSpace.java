@@ -19,6 +19,8 @@ public final class AddressSpace {
     public final Host inode;
     public final NavigableMap<Long, Page> pages = new TreeMap<>();
     public final List<VmArea> vmas = new ArrayList<>(2);
+    /** The file's seals (tmpfs and hugetlbfs inodes), or null: memfd_file_seals_ptr() is NULL. */
+    public FileSeals seals;
     /** A hugetlbfs inode's reservations (null for any other page cache). */
     Hugetlb.FileResv hugetlbResv;
     /**

@@ -57,6 +57,11 @@ public final class Hugetlb {
 
     private final MmCore k;
 
+    /** huge_page_size(hstate_vma(vma)): the huge page size of a hugetlb VMA, 2 MiB or 1 GiB. */
+    static long hugePageSize(VmArea v) {
+        return (long) nr(v) << Kernel.PAGE_SHIFT;
+    }
+
     public Hugetlb(MmCore k) {
         this.k = k;
     }
@@ -240,7 +245,7 @@ public final class Hugetlb {
         vma.hasAnonVma = true;
         h.flags |= Page.ANON;
         h.anonVma = mm.anonVma();
-        h.index = hv;
+        h.index = vma.anonIndex(hv);
         h.setAnonExclusive();
         boolean reuse = write && (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.setPmd(hv, leaf(vma, h.pfn()) | Pte.YOUNG | (reuse ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
@@ -310,7 +315,7 @@ public final class Hugetlb {
         vma.hasAnonVma = true;
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = mm.anonVma();
-        n.index = hv;
+        n.index = vma.anonIndex(hv);
         n.setAnonExclusive();
         copyContent(old, n);
         mm.notifyStart(MmuNotifierEvent.CLEAR, hv, hv + nr(vma), true);
@@ -386,7 +391,7 @@ public final class Hugetlb {
         }
         n.flags |= Page.ANON | Page.DIRTY;
         n.anonVma = dst.anonVma();
-        n.index = vpn;
+        n.index = vma.anonIndex(vpn);
         n.setAnonExclusive();
         copyContent(old, n);
         dst.pt.setPmd(vpn, leaf(vma, n.pfn()) | Pte.YOUNG | Pte.DIRTY | Pte.SOFT_DIRTY | Faults.writeBit(vma));

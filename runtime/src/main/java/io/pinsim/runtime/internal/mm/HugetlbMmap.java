@@ -39,6 +39,10 @@ final class HugetlbMmap {
         final int nr = pool.nr;
         final long hpageSize = pool.size();
         String size = pool.shortSize();
+        if (hugetlbfs) { // mapping_map_writable(), then hugetlbfs_file_mmap()'s seal check, before its offset check
+            FileSeals.checkMmap(k, fileMapping, true, (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED && fileWritable
+                    ? VmArea.VM_SHARED | Mmap.vmFlagsFor(prot) : 0);
+        }
         if (hugetlbfs && (offset & (hpageSize - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not " + size + " aligned (hugetlbfs_file_mmap)");
         }
@@ -84,6 +88,7 @@ final class HugetlbMmap {
         if (hugetlbfs) {
             if (shared) {
                 vmFlags |= fileWritable ? VmArea.VM_SHARED | VmArea.VM_MAYSHARE : VmArea.VM_MAYSHARE;
+                vmFlags = FileSeals.checkMmap(k, fileMapping, true, vmFlags);
                 fileMapping.hugetlbResv.reserved.addAll(fileResv);
             }
             mapping = fileMapping;

@@ -95,20 +95,26 @@ public final class Mmap {
                 throw new ErrnoException(Errno.EPERM, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is below vm.mmap_min_addr ("
                         + Kernel.MMAP_MIN_ADDR + ", security_mmap_addr)");
             }
-            startVpn = addr >>> Kernel.PAGE_SHIFT;
-            Hugetlb.checkSplit(mm, startVpn, startVpn + pages, "mmap");
-            unmapRange(startVpn, startVpn + pages);
-        } else {
-            startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
         }
         int vmFlags = vmFlagsFor(prot & (Prot.READ | Prot.WRITE | Prot.EXEC)) | VmArea.VM_MAYREAD | VmArea.VM_MAYWRITE | VmArea.VM_MAYEXEC | VmArea.VM_SOFTDIRTY;
-        AddressSpace mapping = null;
         if (type == MapFlags.SHARED) {
             vmFlags |= VmArea.VM_SHARED | VmArea.VM_MAYSHARE;
             if (file != null && !fileWritable) {
                 // do_mmap(): a shared mapping of a file not open for writing can never be written.
                 vmFlags &= ~(VmArea.VM_MAYWRITE | VmArea.VM_SHARED);
             }
+        }
+        if ((flags & MapFlags.FIXED) != 0) {
+            startVpn = addr >>> Kernel.PAGE_SHIFT;
+            Hugetlb.checkSplit(mm, startVpn, startVpn + pages, "mmap");
+            vmFlags = FileSeals.checkMmap(kernel, fileMapping, false, vmFlags);
+            unmapRange(startVpn, startVpn + pages);
+        } else {
+            startVpn = findFreeRange(addr >>> Kernel.PAGE_SHIFT, pages);
+            vmFlags = FileSeals.checkMmap(kernel, fileMapping, false, vmFlags);
+        }
+        AddressSpace mapping = null;
+        if (type == MapFlags.SHARED) {
             mapping = file != null ? fileMapping : new AddressSpace("shmem \"dev/zero\" of " + name, null);
         } else if (file != null) {
             mapping = fileMapping;
@@ -195,7 +201,8 @@ public final class Mmap {
                 }
                 int newFlags = (v.flags & ~(VmArea.VM_READ | VmArea.VM_WRITE | VmArea.VM_EXEC)) | vmFlagsFor(prot);
                 if ((prot & Prot.WRITE) != 0 && (v.flags & VmArea.VM_MAYWRITE) == 0) {
-                    throw new ErrnoException(Errno.EACCES, "mprotect", v + " may never be written: a shared mapping of a file not open for writing (mprotect_fixup)");
+                    throw new ErrnoException(Errno.EACCES, "mprotect", v + " may never be written (no VM_MAYWRITE): a shared mapping of a file not open for writing,"
+                            + " or of a file sealed F_SEAL_FUTURE_WRITE (seal_check_future_write()) (mprotect_fixup)");
                 }
                 long to = Math.min(v.endVpn, end);
                 if (newFlags != v.flags) {

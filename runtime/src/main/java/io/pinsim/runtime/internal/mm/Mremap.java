@@ -5,6 +5,7 @@ import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.MmuNotifierEvent;
 import io.pinsim.runtime.MremapFlags;
+import io.pinsim.runtime.model.HugetlbMremap;
 import io.pinsim.runtime.model.MremapDontunmap;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -19,15 +20,18 @@ import java.util.List;
  * old range is invalidated with MMU_NOTIFY_UNMAP while its entries move, then unmapped
  * (do_munmap()), so mirrors drop it. Moved entries are marked soft-dirty (move_soft_dirty_pte()).
  *
- * <p>The checks and their order are do_mremap() / mremap_to() / vma_to_resize() of 5.16 - 6.6
- * (the EFAULT for an unmapped old address at entry is 550a7d60bd5e, 5.16; before it a shrink of
- * an unmapped range succeeded, a departure for the older models). MREMAP_DONTUNMAP follows the
+ * <p>The checks and their order are do_mremap() / mremap_to() / vma_to_resize() of 5.16 - 6.6;
+ * the EFAULT for an unmapped old address at entry is 550a7d60bd5e (5.16), before which a shrink of
+ * an unmapped range succeeds ({@link HugetlbMremap#REFUSED}). MREMAP_DONTUNMAP follows the
  * model's {@link MremapDontunmap}. Not modelled: VM_DONTEXPAND/VM_PFNMAP mappings, RLIMIT_AS and overcommit accounting (no ENOMEM
  * from may_expand_vm()), vma_merge() of the new VMA with its neighbours (the model never merges
- * VMAs), and moving or growing hugetlb VMAs (align_hugetlb(), move_hugetlb_page_tables(), 5.16+: the
- * model refuses them with EINVAL in vma_to_resize() on every model, as before 5.16, after the target
- * and the shrunk tail are unmapped as the kernel unmaps them; a cut inside a huge page is EINVAL
- * before anything changes).
+ * VMAs). Hugetlb VMAs follow the model's {@link HugetlbMremap}: refused by vma_to_resize() before
+ * 5.16 (after the target and the shrunk tail are unmapped, as the kernel unmaps them), moved whole
+ * huge page by huge page from 5.16 (move_hugetlb_page_tables(); PMD sharing is not modelled, so
+ * there is nothing for huge_pmd_unshare() to do); a cut inside a huge page is EINVAL before
+ * anything changes (hugetlb_vm_op_split()). A departure: clear_vma_resv_huge_pages() drops the
+ * reservation map of the whole old VMA, so the parts a partial move leaves behind lose their
+ * reservations in the kernel; the model clears it only on the moved part.
  */
 public final class Mremap {
     private final MmOwner owner;
@@ -75,8 +79,16 @@ public final class Mremap {
         if (newLen == 0) {
             throw einval("new length " + newLength + " rounds to 0 (do_mremap: if (!new_len))");
         }
-        if (addr < 0 || addr >= Kernel.TASK_SIZE || mm.findVma(addr >>> Kernel.PAGE_SHIFT) == null) {
-            throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " (do_mremap: vma_lookup(), 550a7d60bd5e)");
+        if (k.model().get(HugetlbMremap.class) == HugetlbMremap.ALIGNED_MOVE) {
+            if (addr < 0 || addr >= Kernel.TASK_SIZE || mm.findVma(addr >>> Kernel.PAGE_SHIFT) == null) {
+                throw new ErrnoException(Errno.EFAULT, "mremap", "no mapping at " + Kernel.hex(addr) + " (do_mremap: vma_lookup(), 550a7d60bd5e)");
+            }
+            VmArea vma = mm.findVma(addr >>> Kernel.PAGE_SHIFT);
+            if ((vma.flags & VmArea.VM_HUGETLB) != 0) {
+                long[] lens = hugetlbLengths(vma, addr, oldLen, newLen, newAddr);
+                oldLen = lens[0];
+                newLen = lens[1];
+            }
         }
         if ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0) {
             return mremapTo(addr, oldLen, newLen, newAddr, flags);
@@ -158,9 +170,11 @@ public final class Mremap {
                 && (vma.mapping != null || vma.isShared())) {
             throw einval("MREMAP_DONTUNMAP of " + vma + ": only private anonymous mappings (vma_to_resize, e346b3813067; any mapping from a4609387859f, 5.13)");
         }
-        if ((vma.flags & VmArea.VM_HUGETLB) != 0) {
-            throw einval("mremap of the hugetlb mapping " + vma + " is not modelled: vma_to_resize() refused hugetlb VMAs before 5.16; 5.16+"
-                    + " moves 2 MiB-aligned ones (550a7d60bd5e, move_hugetlb_page_tables()), which the model answers with EINVAL too");
+        if ((vma.flags & VmArea.VM_HUGETLB) != 0 && k.model().get(HugetlbMremap.class) == HugetlbMremap.REFUSED) {
+            throw einval("vma_to_resize() refuses to move or grow the hugetlb mapping " + vma + " (is_vm_hugetlb_page(); " + HugetlbMremap.ALIGNED_MOVE.source() + ")");
+        }
+        if ((vma.flags & VmArea.VM_HUGETLB) != 0 && (flags & MremapFlags.DONTUNMAP) != 0) {
+            throw einval("MREMAP_DONTUNMAP of the hugetlb mapping " + vma + ": hugetlbfs_file_mmap() sets VM_DONTEXPAND (vma_to_resize)");
         }
         if (oldLen == 0 && (vma.flags & (VmArea.VM_SHARED | VmArea.VM_MAYSHARE)) == 0) {
             throw einval("old length 0 duplicates a mapping, which only a shared mapping may do (vma_to_resize, dba58d3b8c50)");
@@ -170,6 +184,26 @@ public final class Mremap {
                     + vma + " (vma_to_resize: old_len > vma->vm_end - addr)");
         }
         return vma;
+    }
+
+    /**
+     * do_mremap()'s hugetlb checks (550a7d60bd5e, 5.16): both lengths rounded up to the VMA's huge
+     * page size; the old and the new address must be huge-page aligned (the new one even when it is
+     * not used) and the mapping may not grow ("the underlying hugetlb reservation is not yet capable
+     * to handle split reservation"), else EINVAL. Returns {oldLen, newLen}.
+     */
+    private static long[] hugetlbLengths(VmArea vma, long addr, long oldLen, long newLen, long newAddr) {
+        long size = Hugetlb.hugePageSize(vma);
+        long o = (oldLen + size - 1) & -size;
+        long n = (newLen + size - 1) & -size;
+        if ((addr & (size - 1)) != 0 || (newAddr & (size - 1)) != 0) {
+            throw einval((addr & (size - 1)) != 0 ? "address " + Kernel.hex(addr) + " is not aligned to the " + (size >> 20) + " MiB pages of " + vma
+                    : "new address " + Kernel.hex(newAddr) + " is not aligned to the " + (size >> 20) + " MiB pages of " + vma + " (do_mremap checks it even unused)");
+        }
+        if (Long.compareUnsigned(n, o) > 0) {
+            throw einval("a hugetlb mapping may not grow (do_mremap: \"the underlying hugetlb reservation is not yet capable to handle split reservation\")");
+        }
+        return new long[] {o, n};
     }
 
     /** vma_expandable(): nothing mapped in the delta after the VMA, and still below TASK_SIZE. */
@@ -187,6 +221,7 @@ public final class Mremap {
     private long moveVma(VmArea vma, long oldVpn, long oldPages, long newPages, long newVpn, boolean dontunmap) {
         VmArea nv = new VmArea(mm, newVpn, newVpn + newPages, vma.flags, vma.mapping, vma.indexOf(oldVpn), vma.file);
         nv.hasAnonVma = vma.hasAnonVma;
+        nv.hugetlbResv = vma.hugetlbResv;
         nv.anonShift = vma.anonShift + (oldVpn - newVpn);
         mm.anonMoved |= nv.anonShift != 0;
         mm.addVma(nv);
@@ -197,6 +232,12 @@ public final class Mremap {
                 vma.hasAnonVma = false;
             }
         } else if (oldPages > 0) {
+            if (vma.hugetlbResv != null) {
+                // clear_vma_resv_huge_pages(): the reservation map went with the new VMA; unmapping the old range releases nothing
+                mm.splitAt(oldVpn);
+                mm.splitAt(oldVpn + oldPages);
+                mm.findVma(oldVpn).hugetlbResv = null;
+            }
             new Mmap(owner).unmapRange(oldVpn, oldVpn + oldPages);
         }
         k.trace().record(name, TraceKind.INFO, newVpn << Kernel.PAGE_SHIFT, -1, "moved " + Kernel.hex(oldVpn << Kernel.PAGE_SHIFT) + "-"
