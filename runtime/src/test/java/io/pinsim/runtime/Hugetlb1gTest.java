@@ -251,6 +251,34 @@ class Hugetlb1gTest {
         k.close();
     }
 
+    /**
+     * 5.16+ (550a7d60bd5e, {@link io.pinsim.runtime.model.HugetlbMremap#ALIGNED_MOVE}): a 1 GiB
+     * mapping moves to a 1 GiB-aligned address with its one PUD entry (move_hugetlb_page_tables()),
+     * the pinned folio staying the mapped one; a target aligned to 2 MiB only is EINVAL.
+     */
+    @Test
+    void anAlignedMoveCarriesThePudEntry() {
+        Kernel k = kernel(KernelModel.LINUX_6_6, 2);
+        Process a = k.spawn("A");
+        long p = a.mmap(GPAGE, RW, PRIVATE);
+        a.write(p + 4096, fill('M', 4));
+        long pfn = a.frameAt(p).pfn();
+        GupPages pin = a.pinUserPages(p + 4096, 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+        assertThat(errnoOf(() -> a.mremap(p, GPAGE, GPAGE, MremapFlags.MAYMOVE | MremapFlags.FIXED, 0x7f0000200000L)))
+                .as("a target aligned to 2 MiB only").isEqualTo(Errno.EINVAL);
+        long target = 0x7f0040000000L;
+        assertThat(a.mremap(p, GPAGE, GPAGE, MremapFlags.MAYMOVE | MremapFlags.FIXED, target)).isEqualTo(target);
+        assertThat(a.pteAt(target)).contains("PUD-mapped");
+        assertThat(a.frameAt(target).pfn()).as("moved, not copied").isEqualTo(pfn);
+        a.write(target + 4096, fill('N', 4));
+        assertThat(pin.read(0, 4)).as("the pin sees the write at the new address").containsOnly((byte) 'N');
+        k.checkInvariants();
+        pin.unpin(false);
+        a.munmap(target, GPAGE);
+        assertThat(k.hugePages(Kernel.HUGE_PAGE_1GB)).isEqualTo(new HugePages(2, 2, 0));
+        k.close();
+    }
+
     @Test
     void badPageSizesAreRefused() {
         assertThatThrownBy(() -> Kernel.builder().hugetlbPages(4L << 20, 1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("HUGE_PAGE_1GB");

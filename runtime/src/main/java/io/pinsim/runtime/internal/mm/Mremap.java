@@ -250,18 +250,19 @@ public final class Mremap {
      * move_page_tables() of [oldVpn, oldEnd) to newVpn, inside one MMU_NOTIFY_UNMAP invalidation of
      * the old range: a huge PMD goes whole (move_huge_pmd()) when the range holds all of it and its
      * new place is 2 MiB aligned (get_extent() == HPAGE_PMD_SIZE), else it is split and its PTEs
-     * move (split_huge_pmd(), move_ptes()). Returns {PTEs moved, PMDs moved}.
+     * move (split_huge_pmd(), move_ptes()); a hugetlb entry, 2 MiB or 1 GiB, always moves whole, as
+     * do_mremap() made both ranges huge-page aligned. Returns {PTEs moved, PMDs moved}.
      */
     private int[] movePageTables(long oldVpn, long oldEnd, long newVpn) {
         long delta = newVpn - oldVpn;
-        int nr = HugeMemory.HPAGE_PMD_NR;
         int[] moved = new int[2];
         mm.notifyStart(MmuNotifierEvent.UNMAP, oldVpn, oldEnd, true);
         HugeMemory huge = new HugeMemory(k);
         for (long h = mm.pt.nextPmd(oldVpn, oldEnd); h >= 0; h = mm.pt.nextPmd(h + Pte.leafPages(mm.pt.getPmd(h)), oldEnd)) {
             long to = h + delta;
+            long pmd = mm.pt.getPmd(h);
+            long nr = Pte.leafPages(pmd); // 512, or 262,144 for a 1 GiB hugetlb PUD entry
             if (h >= oldVpn && h + nr <= oldEnd && (to & (nr - 1)) == 0) {
-                long pmd = mm.pt.getPmd(h);
                 mm.pt.setPmd(h, Pte.NONE);
                 // the destination's empty page table was released by free_pgtables(): pmd_none()
                 mm.pt.clearEmptyLeaves(to, to + nr);
