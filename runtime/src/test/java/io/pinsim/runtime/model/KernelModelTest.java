@@ -48,6 +48,8 @@ class KernelModelTest {
             Row.of(MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.UNSUPPORTED, MadvCollapse.SUPPORTED, MadvCollapse.SUPPORTED),
             Row.of(MremapDontunmap.UNSUPPORTED, MremapDontunmap.PRIVATE_ANON, MremapDontunmap.PRIVATE_ANON, MremapDontunmap.ANY_MAPPING,
                     MremapDontunmap.ANY_MAPPING),
+            Row.of(DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED,
+                    DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.FOLIO_PAGE_UNMAPPED),
             Row.of(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN),
             Row.of(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP,
                     DirtyWithoutBuffersWriteback.WARN_AND_DROP),

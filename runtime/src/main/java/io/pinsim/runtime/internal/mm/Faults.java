@@ -398,6 +398,7 @@ public final class Faults {
                         + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
         freeSwapCache(old);
         k.maybeFree(old);
+        k.deferredSplit.pteUnmapped(old, "wp_page_copy replaced it");
     }
 
     /** free_swap_cache() after wp_page_copy(): see {@link SwapIn#freeSwapCache}. */

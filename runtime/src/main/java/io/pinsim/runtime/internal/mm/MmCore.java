@@ -84,6 +84,8 @@ public final class MmCore {
     public TransparentHugepage thp;
     /** The huge zero page, allocated on first use. */
     public final HugeZeroPage hugeZero = new HugeZeroPage(this);
+    /** The deferred split queue of partly unmapped THPs and its shrinker. */
+    public final DeferredSplit deferredSplit = new DeferredSplit(this);
     /** The 2 MiB hugetlb pool (nr_hugepages). */
     public final HugetlbPool hugetlb;
 
@@ -429,6 +431,7 @@ public final class MmCore {
     /** __free_page(); for a compound page, every subpage of the folio (free_compound_page()). */
     public void freeFrame(Page f) {
         Page h = f.compoundHead();
+        deferredSplit.remove(h);
         for (Page p : h.createdSubpages()) {
             p.flags |= Page.FREE;
             touch(p);
