@@ -3,6 +3,7 @@ package io.pinsim.runtime;
 import static io.pinsim.runtime.Fixtures.PAGE;
 import static io.pinsim.runtime.Fixtures.fill;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pinsim.runtime.trace.TraceEvent;
 import java.util.List;
@@ -160,6 +161,49 @@ class DeferredSplitTest {
         assertThat(k.deferredSplitQueue()).containsExactly(first);
         assertThat(k.usedFrames()).isEqualTo(3L * 512 - 2);
         pin.unpin(false);
+        k.close();
+    }
+
+    /** A kernel of 513 frames: one THP, half of it unmapped, and room for one more small page. */
+    private static Kernel fullKernel(Process[] out, long[] at) {
+        Kernel k = Fixtures.builder(io.pinsim.runtime.model.KernelModel.LINUX_6_6).transparentHugepage(TransparentHugepage.ALWAYS).memoryFrames(513).build();
+        Process a = k.spawn("A");
+        long p = ThpTest.thpBuffer(a, 'x');
+        a.munmap(p + THP / 2, THP / 2);
+        long small = a.mmap(2L * PAGE, Fixtures.RW, Fixtures.ANON_PRIVATE);
+        a.write(small, fill('s', 1));
+        assertThat(k.usedFrames()).as("memory is full").isEqualTo(513);
+        out[0] = a;
+        at[0] = p;
+        at[1] = small;
+        return k;
+    }
+
+    /** __alloc_pages_slowpath(): direct reclaim runs shrink_slab() before the fault fails, so the queued THP's unmapped half is freed instead of an OOM kill. */
+    @Test
+    void aFaultThatFindsMemoryFullRunsTheShrinkerThroughDirectReclaim() {
+        Process[] a = new Process[1];
+        long[] at = new long[2];
+        Kernel k = fullKernel(a, at);
+        a[0].write(at[1] + PAGE, fill('t', 1));
+        assertThat(k.usedFrames()).as("256 subpages freed, one new page").isEqualTo(256 + 2);
+        assertThat(k.deferredSplitQueue()).isEmpty();
+        assertThat(k.trace().events(e -> e.message().contains("direct reclaim runs the shrinkers"))).hasSize(1);
+        assertThat(a[0].read(at[0] + 255L * PAGE, 1)[0]).isEqualTo((byte) 'x');
+        k.close();
+    }
+
+    /** The same fault with a pin on the THP: nothing can be split, so the allocation fails and the OOM killer kills the process. */
+    @Test
+    void withThePartlyUnmappedThpPinnedTheSameFaultIsAnOomKill() {
+        Process[] a = new Process[1];
+        long[] at = new long[2];
+        Kernel k = fullKernel(a, at);
+        GupPages pin = a[0].pinUserPages(at[0], 1, Foll.WRITE | Foll.LONGTERM, "rdma0");
+        assertThatThrownBy(() -> a[0].write(at[1] + PAGE, fill('t', 1))).isInstanceOf(SignalException.class).hasMessageContaining("SIGKILL");
+        assertThat(k.usedFrames()).as("the pinned THP keeps its 512 frames").isEqualTo(512);
+        pin.unpin(false);
+        assertThat(k.usedFrames()).isZero();
         k.close();
     }
 

@@ -148,6 +148,23 @@ public final class DeferredSplit {
     }
 
     /**
+     * alloc_page(GFP_HIGHUSER_MOVABLE) for a user page in a fault: when memory is exhausted the
+     * allocator's slow path reclaims directly (__alloc_pages_direct_reclaim() -&gt; try_to_free_pages()
+     * -&gt; shrink_node() -&gt; shrink_slab()), which runs this shrinker, and tries again. The model's
+     * direct reclaim is this shrinker alone: it scans no LRU ({@code Kernel.reclaim} does), so
+     * without a THP it can split the fault still fails (VM_FAULT_OOM). Null when out of memory.
+     */
+    public Page allocUserPage(Content content) {
+        Page f = k.allocFrame(content);
+        if (f != null || queue.isEmpty()) {
+            return f;
+        }
+        k.trace().record(k.currentActor() != null ? k.currentActor() : "kernel", TraceKind.RECLAIM, -1, -1,
+                "out of memory: direct reclaim runs the shrinkers (__alloc_pages_direct_reclaim -> shrink_slab), the deferred split among them");
+        return scan() > 0 ? k.allocFrame(content) : null;
+    }
+
+    /**
      * The queue's invariant for the folio of head h, or null if it holds: a queued folio is a live
      * anonymous THP; with {@link DeferredSplitQueueing#FOLIO_PAGE_UNMAPPED} one of its pages is
      * mapped by nothing (a page that lost its last mapping is never mapped again).
