@@ -348,7 +348,8 @@ public interface Kernel extends AutoCloseable {
      * while others stay mapped) is split with split_huge_page(), in queue order, and its pages that
      * nothing maps are freed; a THP that something references beyond its mappings (a pin, a GUP
      * reference) or whose lock is held cannot be split and stays queued with all its frames.
-     * {@link #reclaim} runs it too.
+     * {@link #reclaim} runs it too, and so does a page fault that finds memory full (direct reclaim,
+     * before the fault fails with an OOM kill).
      *
      * @return the number of THPs split
      */

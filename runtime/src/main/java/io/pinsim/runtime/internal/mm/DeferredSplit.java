@@ -29,7 +29,9 @@ import java.util.List;
  * is split with split_huge_page(), which fails while anything but its mappings references it
  * (can_split_huge_page() / can_split_folio(): a pin, a GUP reference); the folios that stay are
  * spliced back to the tail (list_splice_tail()). A pinned, partly unmapped THP keeps all 512
- * frames for as long as the pin lasts.</li>
+ * frames for as long as the pin lasts. Memory pressure runs it: Kernel.reclaim (shrink_node() runs
+ * shrink_slab() after the LRU), a user page fault that finds memory full ({@link #allocUserPage},
+ * direct reclaim), and Kernel.deferredSplitScan().</li>
  * </ul>
  *
  * <p>Departures: the model queues after the unmap's frames were freed, so a folio the unmap freed
