@@ -357,7 +357,9 @@ public interface Kernel extends AutoCloseable {
      * Kernel-internal: memory pressure makes reclaim pick the page mapped at {@code address} in
      * {@code process} (shrink_page_list() on that one page). What happens follows the model:
      * an anonymous page goes to the swap cache and is unmapped, unless it may be pinned and the
-     * model skips pinned pages (feb889fb40fa); it is freed only if nothing else holds it.
+     * model skips pinned pages (feb889fb40fa); it is freed only if nothing else holds it. Then the
+     * shrinkers run, as shrink_node() runs shrink_slab() after the LRU: the deferred split shrinker
+     * splits the partly unmapped THPs it can ({@link #deferredSplitScan()}).
      *
      * @return true if the page was unmapped
      * @throws NullPointerException for a null process
@@ -371,6 +373,25 @@ public interface Kernel extends AutoCloseable {
      * @throws NullPointerException for a null process
      */
     ReclaimSteps reclaimSteps(Process process, long address);
+
+    /**
+     * Memory pressure runs the deferred split shrinker, deferred_split_scan() (9a982250f773, 4.5):
+     * every THP on the deferred split queue (a THP some of whose pages lost their last mapping
+     * while others stay mapped) is split with split_huge_page(), in queue order, and its pages that
+     * nothing maps are freed; a THP that something references beyond its mappings (a pin, a GUP
+     * reference) or whose lock is held cannot be split and stays queued with all its frames.
+     * {@link #reclaim} runs it too, and so does a page fault that finds memory full (direct reclaim,
+     * before the fault fails with an OOM kill).
+     *
+     * @return the number of THPs split
+     */
+    int deferredSplitScan();
+
+    /**
+     * The THPs on the deferred split queue, oldest first, each as its head frame (see
+     * {@link #deferredSplitScan()}); the queue is per kernel (one NUMA node), a THP on it at most once.
+     */
+    List<Frame> deferredSplitQueue();
 
     /** Checks every invariant over every allocated frame; {@link KernelBugException} if one is broken. */
     void checkInvariants();

@@ -20,7 +20,7 @@ package io.pinsim.runtime;
  * The page lock is held from the first step to the last. A pin taken between the first step's
  * check and the unmap is what feb889fb40fa's check cannot see: before 5.19 the pinned page is then
  * unmapped into the swap cache anyway. Running every step in a row reclaims as
- * {@link Kernel#reclaim} does.
+ * {@link Kernel#reclaim} does, but for the shrinkers it runs after the page ({@link Kernel#deferredSplitScan()}).
  */
 public interface ReclaimSteps extends Steppable {
     /**

@@ -104,7 +104,7 @@ class BadInputTableTest {
 
     static void kernel(BadInputTable<BadInputFixture> t) {
         t.type(Kernel.class).type(Kernel.Builder.class);
-        t.noInput(Kernel.class, "builder()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
+        t.noInput(Kernel.class, "builder()", "deferredSplitScan()", "deferredSplitQueue()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
                 "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()", "hugePages()");
         t.noInput(Kernel.Builder.class, "build()");

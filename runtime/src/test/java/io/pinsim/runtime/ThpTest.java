@@ -96,7 +96,7 @@ class ThpTest {
         assertThat(a.frameAt(p).entireMapcount()).isZero();
         assertThat(a.frameAt(p).refcount()).as("one reference per PTE mapping").isEqualTo(256);
         assertThat(a.read(p + 7 * PAGE, 1)[0]).isEqualTo((byte) 'x');
-        assertThat(k.usedFrames()).as("no deferred split: the folio stays whole").isEqualTo(512);
+        assertThat(k.usedFrames()).as("queued for the deferred split: the folio stays whole until the shrinker runs").isEqualTo(512);
         a.munmap(p, THP / 2);
         assertThat(k.usedFrames()).isZero();
     }

@@ -252,7 +252,7 @@ class ReadmeCodeTest {
         long run = blocks.stream().filter(b -> !b.isFragment()).count();
         long fragments = blocks.size() - run;
         reporter.publishEntry("README.md java blocks", run + " compiled and run, " + fragments + " fragments");
-        assertThat(run).as("java blocks of README.md compiled and run (fragments: %d)", fragments).isEqualTo(13);
+        assertThat(run).as("java blocks of README.md compiled and run (fragments: %d)", fragments).isEqualTo(14);
         assertThat(fragments).as("java blocks of README.md marked <!-- fragment -->").isEqualTo(4);
     }
 }

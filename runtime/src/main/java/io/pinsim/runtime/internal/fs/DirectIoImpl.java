@@ -170,7 +170,7 @@ public final class DirectIoImpl implements BioImpl.EndIo {
         MmCore k = file.process().mm().kernel;
         check(file, write, userAddress, length, offset, call);
         int n = write ? file.writeLimit(call, offset, length) : length;
-        DirectIoImpl d = new DirectIoImpl(file, write, userAddress, n, offset, k.nextDioId());
+        DirectIoImpl d = new DirectIoImpl(file, write, userAddress, n, offset, k.nextId(MmCore.IdKind.DIO));
         InodeImpl inode = file.inode();
         d.transfer = write ? n : (int) Math.max(0, Math.min(n, inode.size - offset));
         if (d.transfer == 0) {
@@ -226,7 +226,7 @@ public final class DirectIoImpl implements BioImpl.EndIo {
             }
         }
         inode.inflightDio.add(this);
-        bio = new BioImpl(this, k.nextBioId());
+        bio = new BioImpl(this, k.nextId(MmCore.IdKind.BIO));
         inode.filesystem().device().submit(bio);
         k.trace().record(file.process().name(), TraceKind.INFO, userAddress, -1, name() + ": " + bio + " submitted to " + inode.filesystem().device().name()
                 + ", user pages held with " + (pin ? "FOLL_PIN" : "FOLL_GET"));
@@ -300,7 +300,7 @@ public final class DirectIoImpl implements BioImpl.EndIo {
                     + LOGICAL_BLOCK_SIZE + " (iomap_dio_rw)");
         }
         MmCore k = file.process().mm().kernel;
-        DirectIoImpl d = new DirectIoImpl(file, write, -1, length, offset, k.nextDioId());
+        DirectIoImpl d = new DirectIoImpl(file, write, -1, length, offset, k.nextId(MmCore.IdKind.DIO));
         InodeImpl inode = file.inode();
         d.transfer = write ? length : (int) Math.max(0, Math.min(length, inode.size - offset));
         d.done = true;

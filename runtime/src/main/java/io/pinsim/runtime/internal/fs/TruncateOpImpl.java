@@ -142,17 +142,7 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
             }
         }
         if (punch) {
-            long headEnd = Math.min(to, firstFull << Kernel.PAGE_SHIFT);
-            if (from < headEnd) {
-                inode.zeroRange(from, headEnd);
-            }
-            long tailStart = Math.max(from, endFull << Kernel.PAGE_SHIFT);
-            if (endFull >= firstFull && tailStart < to) {
-                inode.zeroRange(tailStart, to);
-            }
-            if (endFull > firstFull) {
-                inode.removePages(firstFull, endFull, actor, true);
-            }
+            punchPages(inode, from, to, firstFull, endFull, actor);
             finish(k, actor, "punched a hole at " + from + "+" + (to - from));
         } else {
             long pageEnd = ((newSize + Kernel.PAGE_SIZE - 1) >>> Kernel.PAGE_SHIFT) << Kernel.PAGE_SHIFT;
@@ -193,6 +183,25 @@ public final class TruncateOpImpl implements io.pinsim.runtime.TruncateOp, MmCor
      */
     private static boolean waitsForHolders(InodeImpl inode) {
         return inode.kind().isDax() || inode.kernel.model().get(TruncatePinnedPage.class) == TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN;
+    }
+
+    /**
+     * The page-cache part of a hole punch of [from, to), for the plain and the stepped punch
+     * (truncate_pagecache_range()): zero the partial head and tail pages, remove the whole pages
+     * [firstFull, endFull).
+     */
+    static void punchPages(InodeImpl inode, long from, long to, long firstFull, long endFull, String actor) {
+        long headEnd = Math.min(to, firstFull << Kernel.PAGE_SHIFT);
+        if (from < headEnd) {
+            inode.zeroRange(from, headEnd);
+        }
+        long tailStart = Math.max(from, endFull << Kernel.PAGE_SHIFT);
+        if (endFull >= firstFull && tailStart < to) {
+            inode.zeroRange(tailStart, to);
+        }
+        if (endFull > firstFull) {
+            inode.removePages(firstFull, endFull, actor, true);
+        }
     }
 
     /**

@@ -269,7 +269,7 @@ public final class IoUringImpl implements io.pinsim.runtime.IoUring {
             if (p.mm().kernel.model().get(io.pinsim.runtime.model.IoUringBufferCheck.class) == io.pinsim.runtime.model.IoUringBufferCheck.NO_IO_URING) {
                 throw new ErrnoException(Errno.ENOSYS, "io_uring_setup", "io_uring does not exist in this kernel (added in 5.1)");
             }
-            return new IoUringImpl(p.mm().kernel, p, p.mm().kernel.nextRingId());
+            return new IoUringImpl(p.mm().kernel, p, p.mm().kernel.nextId(MmCore.IdKind.RING));
         });
     }
 }

@@ -36,7 +36,7 @@ final class DeviceFileImpl implements DeviceFile {
     /** The last fput(): -&gt;release() of the device. */
     void release(String why) {
         open = false;
-        process.deviceFiles.remove(this);
+        process.files.deviceFiles.remove(this);
         kernel.trace().record(device, TraceKind.INFO, -1, -1, why + ": " + name + " of \"" + process.name() + "\" released (->release)");
         release.run();
     }

@@ -440,7 +440,7 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(process);
         String file = "/dev/" + (what == null || what.isBlank() ? name : what);
         DeviceFileImpl f = new DeviceFileImpl(kernel, p, name, file, release);
-        kernel.core.run(p.name(), "open(" + file + ")", -1, () -> p.deviceFiles.add(f));
+        kernel.core.run(p.name(), "open(" + file + ")", -1, () -> p.files.deviceFiles.add(f));
         return f;
     }
 

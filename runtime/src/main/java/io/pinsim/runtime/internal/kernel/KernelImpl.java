@@ -251,7 +251,22 @@ public final class KernelImpl implements Kernel, DriverHost {
         ProcessImpl p = own(process);
         p.requireAlive();
         return core.op("kernel", "reclaim(" + p.name() + ", " + Kernel.hex(address) + ")", address,
-                () -> new Reclaim(core).shrinkPageAt(p.mm, address >>> PAGE_SHIFT, false));
+                () -> {
+                    boolean unmapped = new Reclaim(core).shrinkPageAt(p.mm, address >>> PAGE_SHIFT, false);
+                    // shrink_node(): shrink_lruvec(), then shrink_slab() runs the shrinkers, deferred_split_scan() among them
+                    core.deferredSplit.scan();
+                    return unmapped;
+                });
+    }
+
+    @Override
+    public int deferredSplitScan() {
+        return core.op("kernel", "deferred_split_scan()", -1, core.deferredSplit::scan);
+    }
+
+    @Override
+    public List<io.pinsim.runtime.Frame> deferredSplitQueue() {
+        return List.copyOf(core.deferredSplit.queued());
     }
 
     @Override

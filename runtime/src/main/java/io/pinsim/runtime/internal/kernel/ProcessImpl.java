@@ -7,16 +7,12 @@ import io.pinsim.runtime.MapFlags;
 import io.pinsim.runtime.MmuIntervalNotifierOps;
 import io.pinsim.runtime.MmuNotifierListener;
 import io.pinsim.runtime.OpenFile;
-import io.pinsim.runtime.OpenFlags;
 import io.pinsim.runtime.Pipe;
 import io.pinsim.runtime.Prot;
 import io.pinsim.runtime.Signal;
 import io.pinsim.runtime.SignalException;
 import io.pinsim.runtime.Task;
 import io.pinsim.runtime.Vma;
-import io.pinsim.runtime.internal.fs.InodeImpl;
-import io.pinsim.runtime.internal.fs.Memfd;
-import io.pinsim.runtime.internal.fs.Open;
 import io.pinsim.runtime.internal.fs.OpenFileImpl;
 import io.pinsim.runtime.internal.fs.PipeImpl;
 import io.pinsim.runtime.internal.io_uring.IoUringImpl;
@@ -54,11 +50,8 @@ public final class ProcessImpl implements MmOwner {
     private Signal killedBy;
     private int nextTid;
     private int children;
-    private int nextFd = 3;
-    /** The open files (the fd table), in the order they were opened. */
-    private final List<OpenFileImpl> files = new ArrayList<>();
-    /** Open files of device character devices, in the order they were opened; released at exit after exit_mmap(). */
-    final List<DeviceFileImpl> deviceFiles = new ArrayList<>();
+    /** The open files and device files (files_struct). */
+    final FilesStruct files = new FilesStruct(this);
     private long rlimitMemlock = Kernel.DEFAULT_RLIMIT_MEMLOCK;
     private boolean capIpcLock;
 
@@ -206,28 +199,12 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public OpenFileImpl open(Inode file, int flags) {
-        Objects.requireNonNull(file, "inode");
-        requireAlive();
-        if (!(file instanceof InodeImpl inode) || inode.kernel != kernel.core) {
-            throw new IllegalArgumentException(file + " belongs to another kernel");
-        }
-        return kernel.core.op(name, "open(" + inode.filesystem().name() + ":" + inode.name() + ", " + OpenFlags.describe(flags) + ")", -1, () -> {
-            Open.check(inode, flags);
-            return install(inode, flags);
-        });
+        return files.open(file, flags);
     }
 
     @Override
     public OpenFileImpl memfdCreate(String memfdName, int flags) {
-        Objects.requireNonNull(memfdName, "name");
-        requireAlive();
-        return kernel.core.op(name, Memfd.describe(memfdName, flags), -1, () -> install(kernel.memfdInode(memfdName, flags), OpenFlags.RDWR));
-    }
-
-    private OpenFileImpl install(InodeImpl inode, int flags) {
-        OpenFileImpl f = new OpenFileImpl(this, inode, flags, nextFd++);
-        files.add(f);
-        return f;
+        return files.memfdCreate(memfdName, flags);
     }
 
     @Override
@@ -348,14 +325,8 @@ public final class ProcessImpl implements MmOwner {
     /** The address space goes (exit_mmap()) and so do the threads. */
     void teardown() {
         mm.exitMmap();
-        for (OpenFileImpl f : files) {
-            f.closeOnExit();
-        }
-        files.clear();
         // exit_files() after exit_mm(): a device's ->release() sees the address space gone
-        for (DeviceFileImpl f : List.copyOf(deviceFiles)) {
-            f.release("exit_files()");
-        }
+        files.exitFiles();
         threads.clear();
     }
 
@@ -410,7 +381,7 @@ public final class ProcessImpl implements MmOwner {
     @Override
     public PipeImpl pipe() {
         requireAlive();
-        return kernel.core.op(name, "pipe()", -1, () -> new PipeImpl(kernel.core, kernel.core.nextPipeId()));
+        return kernel.core.op(name, "pipe()", -1, () -> new PipeImpl(kernel.core, kernel.core.nextId(MmCore.IdKind.PIPE)));
     }
 
     @Override

@@ -100,7 +100,7 @@ public final class Faults {
             k.trace().record(actor, TraceKind.FAULT, addr, 0, ZERO_PAGE_FAULT);
             return Result.OK;
         }
-        Page f = k.allocFrame(new Content());
+        Page f = k.deferredSplit.allocUserPage(new Content());
         if (f == null) {
             return Result.OOM;
         }
@@ -126,7 +126,7 @@ public final class Faults {
         }
         Page f = vma.mapping.pages.get(index);
         if (f == null) {
-            f = k.allocFrame(new Content());
+            f = k.deferredSplit.allocUserPage(new Content());
             if (f == null) {
                 return null;
             }
@@ -192,7 +192,7 @@ public final class Faults {
         if (src == null) {
             return Result.OOM;
         }
-        Page n = k.allocFrame(Content.copyOf(src.content()));
+        Page n = k.deferredSplit.allocUserPage(Content.copyOf(src.content()));
         if (n == null) {
             k.maybeFree(src);
             return Result.OOM;
@@ -344,7 +344,7 @@ public final class Faults {
             deferred = c;
             return Result.OK;
         }
-        Page n = k.allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
+        Page n = k.deferredSplit.allocUserPage(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
         if (n == null) {
             return Result.OOM;
         }
@@ -398,6 +398,7 @@ public final class Faults {
                         + (old.refs != null ? "; frame #" + old.pfn() + " stays with " + String.join(", ", old.holders()) : ""));
         freeSwapCache(old);
         k.maybeFree(old);
+        k.deferredSplit.pteUnmapped(old, "wp_page_copy replaced it");
     }
 
     /** free_swap_cache() after wp_page_copy(): see {@link SwapIn#freeSwapCache}. */

@@ -16,8 +16,8 @@ import java.util.List;
  * single page of a THP splits the PMD first, as the kernel does.
  *
  * <p>Elsewhere: THP swap-out and split_huge_page() ({@link ThpReclaim}), mremap() of a THP
- * ({@link Mremap}), the huge zero page ({@link HugeZeroPage}). Not modelled: the deferred split of a partly unmapped folio (its unmapped
- * subpages stay allocated until the whole folio is unmapped or split), khugepaged and MADV_COLLAPSE.
+ * ({@link Mremap}), the huge zero page ({@link HugeZeroPage}), the deferred split of a partly unmapped
+ * folio ({@link DeferredSplit}), MADV_COLLAPSE ({@link Collapse}). Not modelled: the khugepaged daemon.
  */
 public final class HugeMemory {
     /** HPAGE_PMD_ORDER on x86-64. */
@@ -217,6 +217,7 @@ public final class HugeMemory {
         k.trace().record(actor, TraceKind.COW_COPY, addr, n.pfn(), "write fault at " + Kernel.hex(addr) + ": copied THP #" + old.pfn() + " (2 MiB) to new THP #" + n.pfn()
                 + ": " + why + " (do_huge_pmd_wp_page)" + (old.pincount() > 0 || nonMappingRefs(old) ? "; THP #" + old.pfn() + " stays with its other holders" : ""));
         k.maybeFree(old);
+        k.deferredSplit.pmdUnmapped(old, "do_huge_pmd_wp_page replaced this PMD with a copy");
         return Faults.Result.OK;
     }
 

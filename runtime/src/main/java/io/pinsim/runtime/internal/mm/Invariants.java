@@ -128,6 +128,17 @@ final class Invariants {
         for (Mm mm : mms) {
             checkPageTable(mm);
         }
+        for (Page h : k.deferredSplit.queued()) {
+            checkDeferredSplit(h);
+        }
+    }
+
+    /** A folio on the deferred split queue is a live anonymous THP (see {@link DeferredSplit#check}). */
+    private void checkDeferredSplit(Page h) {
+        String broken = k.deferredSplit.check(h);
+        if (broken != null) {
+            fail("deferred-split-queue", broken);
+        }
     }
 
     /**
@@ -149,6 +160,7 @@ final class Invariants {
             if (f.refs != null) {
                 fail("freed-frame-referenced", "frame #" + f.pfn() + " was freed while " + f.holders() + " still hold it");
             }
+            checkDeferredSplit(f);
             return;
         }
         if (f.isZeroPage() || HugeZeroPage.is(f)) {
@@ -286,6 +298,7 @@ final class Invariants {
         if (!checkedFolios.add(h)) {
             return;
         }
+        checkDeferredSplit(h);
         if (h.refcount() == 0) {
             fail("leaked-frame", "THP #" + h.pfn() + " is allocated but nothing maps or holds any of its pages");
         }

@@ -20,6 +20,7 @@ import java.util.Map;
  *     free_swap_and_cache() removes it when the last swap PTE goes;</li>
  * <li>a swap slot whose swap count is higher than the swap PTEs that refer to it (swap_map
  *     drift), or that nothing refers to.</li>
+ * <li>a freed THP still on the deferred split queue ({@link DeferredSplit}).</li>
  * </ul>
  * Page-cache pages of files, and frames a device still holds with a GUP reference or a pin, are
  * held, not leaked. The scan costs O(frames + PTEs) and runs only when asked.
@@ -61,6 +62,11 @@ final class Kmemleak {
             }
             if (why != null) {
                 out.add(leak(f.toString(), why, f.allocStep));
+            }
+        }
+        for (Page h : k.deferredSplit.queued()) {
+            if (h.isFree()) {
+                out.add(leak("THP #" + h.pfn(), "freed but still on the deferred split queue: free_transhuge_page() should have taken it off", h.allocStep));
             }
         }
         for (long id = 0; ; id++) {

@@ -68,10 +68,7 @@ public final class MmCore {
     private final List<Pending> pending = new ArrayList<>();
     /** Device-private memory (ZONE_DEVICE): every device's pool. */
     public final DeviceMemory deviceMemory = new DeviceMemory(this);
-    private int nextDio = 1;
-    private int nextBio = 1;
-    private int nextPipe = 1;
-    private int nextRing = 1;
+    private final int[] ids = new int[IdKind.values().length];
     private int staleWarnings;
     /** user->locked_vm of the one user every process runs as (io_uring's accounting). */
     public final UserLockedVm userLockedVm = new UserLockedVm();
@@ -84,6 +81,8 @@ public final class MmCore {
     public TransparentHugepage thp;
     /** The huge zero page, allocated on first use. */
     public final HugeZeroPage hugeZero = new HugeZeroPage(this);
+    /** The deferred split queue of partly unmapped THPs and its shrinker. */
+    public final DeferredSplit deferredSplit = new DeferredSplit(this);
     /** The 2 MiB hugetlb pool (nr_hugepages, the default hstate). */
     public final HugetlbPool hugetlb;
     /** The 1 GiB hugetlb pool (hugepages-1048576kB/nr_hugepages, the gigantic hstate). */
@@ -229,21 +228,16 @@ public final class MmCore {
         mms.add(mm);
     }
 
-    public int nextDioId() {
-        return nextDio++;
+    /**
+     * The next id of an object of this kind (1, 2, ...: a direct I/O, a bio, a pipe, an io_uring),
+     * for names in traces and messages.
+     */
+    public int nextId(IdKind kind) {
+        return ++ids[kind.ordinal()];
     }
 
-    public int nextBioId() {
-        return nextBio++;
-    }
-
-    public int nextPipeId() {
-        return nextPipe++;
-    }
-
-    public int nextRingId() {
-        return nextRing++;
-    }
+    /** What {@link #nextId} numbers, each kind from 1. */
+    public enum IdKind { DIO, BIO, PIPE, RING }
 
     /**
      * dio_warn_stale_pagecache()'s ratelimit: true for the first ten warnings (a burst of 10 per
@@ -432,6 +426,7 @@ public final class MmCore {
     /** __free_page(); for a compound page, every subpage of the folio (free_compound_page()). */
     public void freeFrame(Page f) {
         Page h = f.compoundHead();
+        deferredSplit.remove(h);
         for (Page p : h.createdSubpages()) {
             p.flags |= Page.FREE;
             touch(p);

@@ -33,7 +33,7 @@ final class SwapIn {
         Page f = slot.cache;
         boolean fromCache = f != null;
         if (f == null) {
-            f = k.allocFrame(Content.copyOf(slot.content));
+            f = k.deferredSplit.allocUserPage(Content.copyOf(slot.content));
             if (f == null) {
                 return Faults.Result.OOM;
             }

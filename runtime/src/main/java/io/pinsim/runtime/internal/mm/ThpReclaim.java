@@ -122,7 +122,8 @@ final class ThpReclaim {
     /**
      * split_huge_page() of an anonymous THP: refused while anything but its mappings references it
      * (can_split_huge_page()); else its PMD mappings are split, every subpage becomes a small page
-     * with its PTEs, and the subpages nothing maps are freed (__split_huge_page()).
+     * with its PTEs, and the subpages nothing maps are freed (__split_huge_page()); the folio leaves
+     * the deferred split queue (split_huge_page_to_list()).
      */
     boolean splitHugePage(Page head, String why) {
         int extra = head.nonMappingRefs();
@@ -144,6 +145,7 @@ final class ThpReclaim {
             subs[i] = head.subpage(i);
         }
         head.splitToSmall();
+        k.deferredSplit.remove(head);
         int freed = 0;
         for (Page p : subs) {
             k.touch(p);

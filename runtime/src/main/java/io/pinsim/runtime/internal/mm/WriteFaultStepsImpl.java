@@ -168,7 +168,7 @@ public final class WriteFaultStepsImpl implements WriteFaultSteps {
     /** wp_page_copy() before the PTL: __wp_page_copy_user() copies the old page as it is now. */
     private void copyPage() {
         Page old = decided.old();
-        copy = kernel().allocFrame(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
+        copy = kernel().deferredSplit.allocUserPage(old.isZeroPage() ? new Content() : Content.copyOf(old.content()));
         if (copy != null) {
             // The new page's own reference (alloc_page() returns it with refcount 1), until the PTE takes it over.
             copyRef = new GupRef(GupRef.Kind.GET, "wp_page_copy() of " + actor(), kernel().trace().step());

@@ -10,7 +10,8 @@ import java.util.List;
  * swap count (free_swap_and_cache()). Huge PMDs the range covers whole go in one step
  * (zap_huge_pmd()); one it covers in part is split first;
  * a device-private entry drops its device page's reference
- * (which returns to its pool at zero), a device-exclusive entry its page's mapping.
+ * (which returns to its pool at zero), a device-exclusive entry its page's mapping. A THP the zap
+ * leaves partly mapped is queued for the deferred split ({@link DeferredSplit}).
  */
 public final class Zap {
     private final MmCore k;
@@ -30,6 +31,7 @@ public final class Zap {
         }
         List<Page> dropped = new ArrayList<>();
         new HugeMemory(k).zapHugePmds(mm, startVpn, endVpn, dropped);
+        int pmds = dropped.size();
         List<SwapSpace.Slot> slots = new ArrayList<>();
         List<DevicePage> devicePages = new ArrayList<>();
         mm.pt.forEach(startVpn, endVpn, (vpn, pte) -> {
@@ -58,6 +60,14 @@ public final class Zap {
                 k.swap.freeIfUnused(cached);
             }
             k.maybeFree(f);
+        }
+        for (int i = 0; i < dropped.size(); i++) {
+            // page_remove_rmap(): a THP left partly mapped goes on the deferred split queue (see DeferredSplit)
+            if (i < pmds) {
+                k.deferredSplit.pmdUnmapped(dropped.get(i), "zap_huge_pmd");
+            } else {
+                k.deferredSplit.pteUnmapped(dropped.get(i), "zap_pte_range");
+            }
         }
         for (DevicePage d : devicePages) {
             d.pool().maybeFree(d);
