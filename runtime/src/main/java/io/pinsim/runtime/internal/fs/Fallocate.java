@@ -7,6 +7,7 @@ import io.pinsim.runtime.FsKind;
 import io.pinsim.runtime.Kernel;
 import io.pinsim.runtime.internal.mm.Hugetlb;
 import io.pinsim.runtime.internal.mm.HugetlbPool;
+import io.pinsim.runtime.internal.mm.MmOwner;
 import io.pinsim.runtime.internal.mm.Page;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
@@ -27,6 +28,26 @@ final class Fallocate {
     private static final int MODELLED = FallocFlags.KEEP_SIZE;
 
     private Fallocate() {
+    }
+
+    /**
+     * fallocate(fd, mode, offset, length) other than a hole punch: refused before it starts if it
+     * would sleep (ext4 with direct I/O in flight, see {@link OpenFileImpl#ftruncate(long)}), else the
+     * checks and the allocation as one operation.
+     */
+    static void run(OpenFileImpl f, int mode, long offset, long length) {
+        String call = call(f, mode, offset, length);
+        if (refusal(f, call, mode, offset, length) == null) {
+            TruncateOpImpl.refuseSleep(waitsFor(f.inode()), call, "complete the direct I/O first");
+        }
+        MmOwner p = f.process();
+        p.mm().kernel.run(p.name(), call, -1, () -> {
+            ErrnoException refusal = refusal(f, call, mode, offset, length);
+            if (refusal != null) {
+                throw refusal;
+            }
+            allocate(f, call, mode, offset, length);
+        });
     }
 
     static String call(OpenFileImpl f, int mode, long offset, long length) {

@@ -359,17 +359,7 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             punchHole(offset, length);
             return;
         }
-        String call = Fallocate.call(this, mode, offset, length);
-        if (Fallocate.refusal(this, call, mode, offset, length) == null) {
-            TruncateOpImpl.refuseSleep(Fallocate.waitsFor(inode), call, "complete the direct I/O first");
-        }
-        process.mm().kernel.run(process.name(), call, -1, () -> {
-            ErrnoException refusal = Fallocate.refusal(this, call, mode, offset, length);
-            if (refusal != null) {
-                throw refusal;
-            }
-            Fallocate.allocate(this, call, mode, offset, length);
-        });
+        Fallocate.run(this, mode, offset, length);
     }
 
     /** fallocate(PUNCH_HOLE) that must not sleep: refused before it starts if it would wait (see {@link #ftruncate(long)}). */
