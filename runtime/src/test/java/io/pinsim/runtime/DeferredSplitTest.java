@@ -44,6 +44,28 @@ class DeferredSplitTest {
         k.close();
     }
 
+    /**
+     * A page still mapped by a PMD has not lost its last mapping: after fork, the child's COW of one
+     * page (which splits the child's PMD, or on 4.19 copies the whole THP) does not queue the
+     * parent's PMD-mapped THP on any model - PG_double_map keeps the subpage's _mapcount up to 6.1,
+     * COMPOUND_MAPPED from 6.2 - and the shrinker leaves the parent's PMD alone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"LINUX_4_19", "LINUX_5_8", "LINUX_5_10", "LINUX_6_1", "LINUX_6_6"})
+    void aChildsCowOfOnePageDoesNotQueueTheParentsPmdMappedThp(String model) {
+        Kernel k = ThpTest.thpKernel(model);
+        Process a = k.spawn("A");
+        long p = ThpTest.thpBuffer(a, 'x');
+        Process c = a.fork();
+        c.write(p + 5L * PAGE, fill('c', 1));
+        assertThat(a.pteAt(p)).contains("PMD-mapped THP");
+        assertThat(k.deferredSplitQueue()).isEmpty();
+        assertThat(k.deferredSplitScan()).isZero();
+        assertThat(a.pteAt(p)).as("the parent's PMD stays").contains("PMD-mapped THP");
+        assertThat(a.read(p + 5L * PAGE, 1)[0]).isEqualTo((byte) 'x');
+        k.close();
+    }
+
     @Test
     void madvDontneedOfOnePageQueuesTheThpAndKernelReclaimRunsTheShrinker() {
         Kernel k = ThpTest.thpKernel("LINUX_6_6");

@@ -35,7 +35,6 @@ import io.pinsim.runtime.model.SvaMmExit;
 import io.pinsim.runtime.model.KernelModel;
 import io.pinsim.runtime.model.KfdSvm;
 import io.pinsim.runtime.model.LongtermFileWritePin;
-import io.pinsim.runtime.model.DeferredSplitQueueing;
 import io.pinsim.runtime.model.MadvCollapse;
 import io.pinsim.runtime.model.MadvPageout;
 import io.pinsim.runtime.model.MremapDontunmap;
@@ -566,47 +565,6 @@ class SwitchBehaviourTest {
             String pte = b.pteAt(bb);
             assertThatThrownBy(() -> b.madvise(bb, PAGE, Advice.PAGEOUT)).isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThat(b.pteAt(bb)).isEqualTo(pte);
-        }
-    }
-
-    @Nested
-    class DeferredSplitQueueingValues {
-        /** A THP that A maps with a PMD; its child wrote one page, so the child's PMD was split and that subpage copied (wp_page_copy). */
-        private Kernel forkAndWriteInTheChild(KernelModel model, long[] at) {
-            Kernel k = builder(model).transparentHugepage(TransparentHugepage.ALWAYS).build();
-            Process a = k.spawn("A");
-            long p = a.mmap(2 << 20, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS);
-            a.fill(p, 2 << 20, (byte) 'x');
-            Process c = a.fork();
-            c.write(p + 5L * PAGE, fill('c', 1));
-            assertThat(a.pteAt(p)).contains("PMD-mapped THP");
-            at[0] = p;
-            return k;
-        }
-
-        @Test
-        void subpagePteUnmappedQueuesTheThpWhileTheParentsPmdMapsItAndTheShrinkerSplitsThatPmd() {
-            long[] p = new long[1];
-            Kernel k = forkAndWriteInTheChild(KernelModel.LINUX_6_6.with(DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED), p);
-            Process a = k.process("A");
-            assertThat(k.deferredSplitQueue()).containsExactly(a.frameAt(p[0]));
-            long used = k.usedFrames();
-            assertThat(k.deferredSplitScan()).isEqualTo(1);
-            assertThat(a.pteAt(p[0])).as("split_huge_page() split the parent's PMD").doesNotContain("PMD-mapped");
-            assertThat(k.usedFrames()).as("every page is still mapped by A: nothing freed").isEqualTo(used);
-            assertThat(a.read(p[0] + 5L * PAGE, 1)[0]).isEqualTo((byte) 'x');
-            k.close();
-        }
-
-        @Test
-        void folioPageUnmappedLeavesAThpAPmdStillMapsOffTheQueue() {
-            long[] p = new long[1];
-            Kernel k = forkAndWriteInTheChild(KernelModel.LINUX_6_1.with(DeferredSplitQueueing.FOLIO_PAGE_UNMAPPED), p);
-            Process a = k.process("A");
-            assertThat(k.deferredSplitQueue()).isEmpty();
-            assertThat(k.deferredSplitScan()).isZero();
-            assertThat(a.pteAt(p[0])).contains("PMD-mapped THP");
-            k.close();
         }
     }
 

@@ -46,7 +46,6 @@ public final class KernelModel {
             HugetlbMremap.class,
             MemfdFutureWrite.class,
             MemfdExec.class,
-            DeferredSplitQueueing.class,
             DioPages.class,
             DirtyWithoutBuffersWriteback.class,
             LongtermFileWritePin.class,
@@ -89,7 +88,6 @@ public final class KernelModel {
             HugetlbMremap.REFUSED,
             MemfdFutureWrite.UNKNOWN_SEAL,
             MemfdExec.UNKNOWN_FLAGS,
-            DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED,
             DioPages.FOLL_GET,
             DirtyWithoutBuffersWriteback.BUG,
             LongtermFileWritePin.ALLOWED,
@@ -167,7 +165,6 @@ public final class KernelModel {
      * long-term write pins of dirty-tracked file mappings are refused (6.5).
      */
     public static final KernelModel LINUX_6_6 = LINUX_6_1.derive("LINUX_6_6", "6.6: 6.5 and later, before the 2025 fork-coherence fix", List.of(
-            DeferredSplitQueueing.FOLIO_PAGE_UNMAPPED,
             RoLongtermPinNonAnon.UNSHARE,
             MprotectWrite.EXCLUSIVE_ANON_WRITABLE,
             ZeroPagePinning.NOT_REFCOUNTED,

@@ -4,8 +4,9 @@ package io.pinsim.runtime.model;
  * memfd_create()'s MFD_EXEC / MFD_NOEXEC_SEAL and the F_SEAL_EXEC seal (mm/memfd.c, 6.3:
  * 6fd7353829ca, 105ff5339f49, c4f75bc8bd6b), and where memfd_add_seals() adds the seals that
  * F_SEAL_EXEC implies on an executable memfd: after the F_SEAL_WRITE checks (mapping_deny_writable(),
- * memfd_wait_for_pins()) until 3b041514cb6e (2026), so a writable mapping or a pin survives a
- * write seal set that way.
+ * memfd_wait_for_pins()) until 3b041514cb6e (May 2026, Fixes: c4f75bc8bd6b; in 6.6.y from June
+ * 2026), so a writable mapping or a pin survives a write seal set that way. LINUX_6_6 stands for
+ * 6.6.y before that backport, as its other switches do (see the README's model table).
  */
 public enum MemfdExec implements Switch {
     /** MFD_EXEC and MFD_NOEXEC_SEAL are unknown memfd_create() flags and F_SEAL_EXEC an unknown seal: EINVAL (mm/memfd.c before 6.3) */

@@ -52,8 +52,6 @@ class KernelModelTest {
             Row.of(MemfdFutureWrite.UNKNOWN_SEAL, MemfdFutureWrite.SHMEM_MMAP_CHECK, MemfdFutureWrite.SHMEM_AND_HUGETLBFS_MMAP_CHECK,
                     MemfdFutureWrite.SHMEM_AND_HUGETLBFS_MMAP_CHECK, MemfdFutureWrite.SHMEM_AND_HUGETLBFS_MMAP_CHECK),
             Row.of(MemfdExec.UNKNOWN_FLAGS, MemfdExec.UNKNOWN_FLAGS, MemfdExec.UNKNOWN_FLAGS, MemfdExec.UNKNOWN_FLAGS, MemfdExec.IMPLIED_AFTER_WRITE_CHECKS),
-            Row.of(DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED,
-                    DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED, DeferredSplitQueueing.FOLIO_PAGE_UNMAPPED),
             Row.of(DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_GET, DioPages.FOLL_PIN),
             Row.of(DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.BUG, DirtyWithoutBuffersWriteback.WARN_AND_DROP,
                     DirtyWithoutBuffersWriteback.WARN_AND_DROP),

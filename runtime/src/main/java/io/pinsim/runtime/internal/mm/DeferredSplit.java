@@ -1,7 +1,6 @@
 package io.pinsim.runtime.internal.mm;
 
 import io.pinsim.runtime.Kernel;
-import io.pinsim.runtime.model.DeferredSplitQueueing;
 import io.pinsim.runtime.trace.TraceKind;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,8 +16,11 @@ import java.util.List;
  *
  * <ul>
  * <li>Queueing, page_remove_rmap() / folio_remove_rmap_ptes(): a PTE unmap queues the folio when
- * its subpage loses its last mapping, where "last" follows {@link DeferredSplitQueueing} (the
- * subpage's own PTE mapcount up to 6.1; its mapcount with the folio's PMD mappings from 6.2). A PMD
+ * its subpage loses its last mapping, PMD mappings of the folio included, in every modelled kernel:
+ * up to 6.1 __split_huge_pmd_locked() sets PG_double_map and adds one to every subpage's _mapcount
+ * while another PMD still maps the folio (taken back by page_remove_anon_compound_rmap() when the last
+ * PMD goes), so page_remove_rmap()'s atomic_add_negative() cannot reach -1 then; from 6.2 the
+ * folio's COMPOUND_MAPPED count does the same (4b51634cd16a, be5ef2d9b006). A PMD
  * unmap (page_remove_anon_compound_rmap()) queues it when its last PMD mapping goes and some, not
  * all, of its pages are still mapped by PTEs (f1fe80d4ae33, 5.4).</li>
  * <li>One queue per kernel, in queueing order (the model has one node); a folio is on it at most
@@ -57,8 +59,8 @@ public final class DeferredSplit {
 
     /**
      * page_remove_rmap(page, compound = false) after the PTE mapping subpage p was removed (zap,
-     * COW): queues p's THP if p lost its last mapping as the model's {@link DeferredSplitQueueing}
-     * counts it. Call after the frames the operation freed were freed.
+     * COW): queues p's THP if p lost its last mapping, a PMD mapping of the folio counting as one
+     * (see the class comment). Call after the frames the operation freed were freed.
      */
     public void pteUnmapped(Page p, String why) {
         if (!p.isCompound() || p.isFree()) {
@@ -68,10 +70,8 @@ public final class DeferredSplit {
         if (!isAnonThp(h) || queue.contains(h)) {
             return;
         }
-        int left = k.model().get(DeferredSplitQueueing.class) == DeferredSplitQueueing.SUBPAGE_PTE_UNMAPPED
-                ? p.mapcount() - h.entireMapcount() : p.mapcount();
-        if (left == 0) {
-            queue(h, "frame #" + p.pfn() + " lost its last " + (h.entireMapcount() > 0 ? "PTE mapping (a PMD still maps the folio)" : "mapping") + ": " + why);
+        if (p.mapcount() == 0) {
+            queue(h, "frame #" + p.pfn() + " lost its last mapping: " + why);
         }
     }
 
@@ -168,8 +168,8 @@ public final class DeferredSplit {
 
     /**
      * The queue's invariant for the folio of head h, or null if it holds: a queued folio is a live
-     * anonymous THP; with {@link DeferredSplitQueueing#FOLIO_PAGE_UNMAPPED} one of its pages is
-     * mapped by nothing (a page that lost its last mapping is never mapped again).
+     * anonymous THP, one of whose pages is mapped by nothing (a page that lost its last mapping is
+     * never mapped again).
      */
     String check(Page h) {
         if (!queue.contains(h)) {
@@ -179,14 +179,12 @@ public final class DeferredSplit {
             return "frame #" + h.pfn() + " is on the deferred split queue but is not a live anonymous THP"
                     + (h.isFree() ? " (freed without free_transhuge_page() taking it off)" : "");
         }
-        if (k.model().get(DeferredSplitQueueing.class) == DeferredSplitQueueing.FOLIO_PAGE_UNMAPPED) {
-            int mapped = 0;
-            for (Page p : h.createdSubpages()) {
-                mapped += p.mapcount() > 0 ? 1 : 0;
-            }
-            if (mapped == NR) {
-                return "THP #" + h.pfn() + " is on the deferred split queue but every one of its pages is mapped";
-            }
+        int mapped = 0;
+        for (Page p : h.createdSubpages()) {
+            mapped += p.mapcount() > 0 ? 1 : 0;
+        }
+        if (mapped == NR) {
+            return "THP #" + h.pfn() + " is on the deferred split queue but every one of its pages is mapped";
         }
         return null;
     }

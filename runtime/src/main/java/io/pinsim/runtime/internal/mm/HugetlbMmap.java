@@ -39,13 +39,6 @@ final class HugetlbMmap {
         final int nr = pool.nr;
         final long hpageSize = pool.size();
         String size = pool.shortSize();
-        if (hugetlbfs) { // mapping_map_writable(), then hugetlbfs_file_mmap()'s seal check, before its offset check
-            FileSeals.checkMmap(k, fileMapping, true, (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED && fileWritable
-                    ? VmArea.VM_SHARED | Mmap.vmFlagsFor(prot) : 0);
-        }
-        if (hugetlbfs && (offset & (hpageSize - 1)) != 0) {
-            throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not " + size + " aligned (hugetlbfs_file_mmap)");
-        }
         long len = (length + hpageSize - 1) & -hpageSize;
         if (len <= 0 || len > Kernel.TASK_SIZE) {
             throw new ErrnoException(Errno.ENOMEM, "mmap", "length " + length + " does not fit in the address space");
@@ -57,6 +50,13 @@ final class HugetlbMmap {
         }
         if (fixed && (addr & (hpageSize - 1)) != 0) {
             throw new ErrnoException(Errno.EINVAL, "mmap", "MAP_FIXED address " + Kernel.hex(addr) + " is not " + size + " aligned (prepare_hugepage_range)");
+        }
+        if (hugetlbfs) { // after get_unmapped_area(): mmap_region()'s mapping_map_writable(), then hugetlbfs_file_mmap()'s seal check, before its offset check
+            FileSeals.checkMmap(k, fileMapping, true, (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED && fileWritable
+                    ? VmArea.VM_SHARED | Mmap.vmFlagsFor(prot) : 0);
+        }
+        if (hugetlbfs && (offset & (hpageSize - 1)) != 0) {
+            throw new ErrnoException(Errno.EINVAL, "mmap", "offset " + offset + " into a hugetlbfs file is not " + size + " aligned (hugetlbfs_file_mmap)");
         }
         long startVpn = fixed ? addr >>> Kernel.PAGE_SHIFT : alignedFreeRange(m, addr, pages, nr);
         boolean shared = (flags & (MapFlags.SHARED | MapFlags.PRIVATE)) == MapFlags.SHARED;

@@ -16,8 +16,8 @@ import java.util.ArrayDeque;
  * hugetlb_reserve_pages() and not yet faulted in).
  *
  * <p>Gigantic pages can be allocated at run time in every modelled kernel: 944d9fec8d7a (3.16)
- * allocates them with alloc_contig_range(), 080fe2068e1c (4.5) made that need only
- * CONFIG_MEMORY_ISOLATION; 4.19's mm/hugetlb.c has alloc_gigantic_page() -&gt;
+ * allocates them with alloc_contig_range(), 080fe2068e1c (4.5) made that need
+ * (CONFIG_MEMORY_ISOLATION and CONFIG_COMPACTION) or CONFIG_CMA; 4.19's mm/hugetlb.c has alloc_gigantic_page() -&gt;
  * __alloc_gigantic_page() -&gt; alloc_contig_range(), and arch/x86/include/asm/hugetlb.h's
  * gigantic_page_supported() is true under CONFIG_ARCH_HAS_GIGANTIC_PAGE (x86-64). The model
  * takes a 1 GiB-aligned run of free frames, as alloc_contig_range() would after migrating.
