@@ -421,6 +421,20 @@ public interface Kernel extends AutoCloseable {
     void setTransparentHugepage(TransparentHugepage setting);
 
     /**
+     * /sys/kernel/mm/transparent_hugepage/use_zero_page now: true (the kernel's default) if a read
+     * fault in a THP-eligible range maps the huge zero page; see {@link #setThpUseZeroPage}.
+     */
+    boolean thpUseZeroPage();
+
+    /**
+     * Writes /sys/kernel/mm/transparent_hugepage/use_zero_page: with false, a read fault in a
+     * THP-eligible range maps a new zeroed THP, as a write fault does, instead of the huge zero page
+     * (do_huge_pmd_anonymous_page(): transparent_hugepage_use_zero_page()); huge zero page mappings
+     * that exist stay. Later faults only, as in the kernel.
+     */
+    void setThpUseZeroPage(boolean useZeroPage);
+
+    /**
      * Writes /proc/sys/vm/nr_hugepages (set_max_huge_pages()): the 2 MiB pool grows by taking
      * frames from free memory, as far as memory allows, or shrinks by giving back free folios that
      * no reservation needs; folios in use or reserved stay (the kernel would keep them as surplus

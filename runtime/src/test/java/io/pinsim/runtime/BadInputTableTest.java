@@ -106,7 +106,7 @@ class BadInputTableTest {
         t.type(Kernel.class).type(Kernel.Builder.class);
         t.noInput(Kernel.class, "builder()", "deferredSplitScan()", "deferredSplitQueue()", "model()", "seed()", "random()", "trace()", "log()", "zeroPage()", "usedFrames()", "freeFrames()",
                 "swapSlotsInUse()", "filesystems()", "devices()", "processes()", "checkInvariants()", "userLockedVm()", "leaks()", "checkNoLeaks()",
-                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()", "hugePages()");
+                "close()", "frameSnapshots()", "lockdep()", "transparentHugepage()", "thpUseZeroPage()", "hugePages()");
         t.noInput(Kernel.Builder.class, "build()");
         t.method(Kernel.class, "hex(long)", f -> args(0L))
                 .bad("-1, an address above TASK_SIZE", ok("printed as the unsigned address the kernel sees"), 0, -1L);
@@ -119,6 +119,9 @@ class BadInputTableTest {
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "setTransparentHugepage(TransparentHugepage)", f -> f.k, f -> args(TransparentHugepage.ALWAYS))
                 .bad("NEVER", ok("every setting is valid"), 0, TransparentHugepage.NEVER)
+                .on("a closed kernel", ise("was closed"), f -> closed(f.k));
+        t.method(Kernel.class, "setThpUseZeroPage(boolean)", f -> f.k, f -> args(true))
+                .bad("false", ok("both values are valid"), 0, false)
                 .on("a closed kernel", ise("was closed"), f -> closed(f.k));
         t.method(Kernel.class, "mount(FsKind)", f -> f.k, f -> args(FsKind.TMPFS))
                 .bad("hugetlbfs (only memfd_create(MFD_HUGETLB) makes its files)", iae("memfdCreate"), 0, FsKind.HUGETLBFS)

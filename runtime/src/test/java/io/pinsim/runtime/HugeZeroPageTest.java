@@ -39,6 +39,32 @@ class HugeZeroPageTest {
         return builder(KernelModel.byName(model)).transparentHugepage(TransparentHugepage.MADVISE).build();
     }
 
+    /**
+     * use_zero_page = 0 (transparent_hugepage_use_zero_page() false): do_huge_pmd_anonymous_page()
+     * allocates a THP for a read fault too, mapped writable and dirty (maybe_pmd_mkwrite(pmd_mkdirty())),
+     * so the later write needs no fault; mappings of the huge zero page made before stay.
+     */
+    @Test
+    void withUseZeroPageOffAReadFaultMapsANewThp() {
+        Kernel k = kernel("LINUX_6_6");
+        assertThat(k.thpUseZeroPage()).as("the kernel's default").isTrue();
+        Process a = k.spawn("A");
+        long before = hugeRange(a, RW);
+        assertThat(a.read(before, 1)[0]).isZero();
+        k.setThpUseZeroPage(false);
+        long mem = hugeRange(a, RW);
+        assertThat(a.read(mem, 1)[0]).isZero();
+        Frame f = a.frameAt(mem + 3L * PAGE);
+        assertThat(f.isCompound()).isTrue();
+        assertThat(f.isAnon()).as("a new anonymous THP, not the huge zero page").isTrue();
+        assertThat(a.pteAt(mem)).contains("PMD-mapped THP");
+        assertThat(a.frameAt(before).isAnon()).as("the huge zero page mapped before stays").isFalse();
+        a.write(mem + PAGE, new byte[] {7});
+        assertThat(a.frameAt(mem + PAGE).pfn()).as("written in place").isEqualTo(f.compoundHead().pfn() + 1);
+        k.checkInvariants();
+        k.close();
+    }
+
     @Test
     void aReadFaultMapsTheHugeZeroPageWithOnePmdSharedByEveryone() {
         Kernel k = kernel("LINUX_6_6");

@@ -323,6 +323,17 @@ public final class KernelImpl implements Kernel, DriverHost {
     }
 
     @Override
+    public boolean thpUseZeroPage() {
+        return core.thpUseZeroPage;
+    }
+
+    @Override
+    public void setThpUseZeroPage(boolean useZeroPage) {
+        requireOpen();
+        core.run("kernel", "echo " + (useZeroPage ? 1 : 0) + " > /sys/kernel/mm/transparent_hugepage/use_zero_page", -1, () -> core.thpUseZeroPage = useZeroPage);
+    }
+
+    @Override
     public io.pinsim.runtime.HugePages hugePages() {
         return hugePages(HUGE_PAGE_2MB);
     }

@@ -69,12 +69,15 @@ public final class HugeMemory {
 
     /**
      * do_huge_pmd_anonymous_page(): a write fault maps a new, zeroed, exclusive THP with one PMD
-     * entry; a read fault maps the huge zero page ({@link HugeZeroPage}). Returns null for
+     * entry; a read fault maps the huge zero page ({@link HugeZeroPage}) if
+     * transparent_hugepage_use_zero_page() (/sys/kernel/mm/transparent_hugepage/use_zero_page, 1 by
+     * default), else it too maps a new THP, writable and dirty where the VMA allows it
+     * (__do_huge_pmd_anonymous_page(): maybe_pmd_mkwrite(pmd_mkdirty(entry))). Returns null for
      * VM_FAULT_FALLBACK: fewer than 512 free frames (THP_FAULT_FALLBACK); the caller then faults a
      * small page.
      */
     Faults.Result doHugePmdAnonymousPage(Mm mm, VmArea vma, long vpn, int flags, String actor) {
-        if ((flags & Faults.WRITE) == 0) {
+        if ((flags & Faults.WRITE) == 0 && k.thpUseZeroPage) {
             return k.hugeZero.readFault(mm, vma, vpn, actor);
         }
         long addr = vpn << Kernel.PAGE_SHIFT;
@@ -91,7 +94,7 @@ public final class HugeMemory {
         h.setAnonExclusive();
         boolean vmWrite = (vma.flags & VmArea.VM_WRITE) != 0;
         mm.pt.setPmd(hv, Pte.present(h.pfn()) | Pte.YOUNG | (vmWrite ? Pte.WRITE | Pte.DIRTY | Pte.SOFT_DIRTY : 0));
-        k.trace().record(actor, TraceKind.FAULT, addr, h.pfn(), "write fault at " + Kernel.hex(addr) + ": new 2 MiB THP, frames #" + h.pfn() + "-#"
+        k.trace().record(actor, TraceKind.FAULT, addr, h.pfn(), ((flags & Faults.WRITE) != 0 ? "write" : "read (use_zero_page = 0)") + " fault at " + Kernel.hex(addr) + ": new 2 MiB THP, frames #" + h.pfn() + "-#"
                 + (h.pfn() + HPAGE_PMD_NR - 1) + ", mapped by one PMD at " + Kernel.hex(hv << Kernel.PAGE_SHIFT) + " (do_huge_pmd_anonymous_page)");
         return Faults.Result.OK;
     }

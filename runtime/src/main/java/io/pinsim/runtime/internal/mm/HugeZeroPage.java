@@ -7,8 +7,8 @@ import io.pinsim.runtime.trace.TraceKind;
 /**
  * The huge zero page (mm/huge_memory.c): one 2 MiB compound page of zeros per kernel, allocated on
  * first use (get_huge_zero_page()) and mapped read-only by a PMD on a read fault in a THP-eligible
- * range (do_huge_pmd_anonymous_page() with transparent_hugepage_use_zero_page(), whose sysfs default
- * "use_zero_page = 1" the model always has: no setting). An mm that maps it holds one reference for
+ * range (do_huge_pmd_anonymous_page() with transparent_hugepage_use_zero_page(): the sysfs knob
+ * use_zero_page, 1 by default, {@code Kernel.setThpUseZeroPage}). An mm that maps it holds one reference for
  * all its mappings (mm_get_huge_zero_page(), MMF_HUGE_ZERO_PAGE); the mappings themselves are not
  * counted and the reverse map does not see them (it is neither anonymous nor in a page cache), so its
  * mapcount reads 0 and its refcount counts GUP references and pins only. GUP may take references and

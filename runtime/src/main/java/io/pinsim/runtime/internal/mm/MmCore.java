@@ -79,6 +79,8 @@ public final class MmCore {
     private final boolean pinnedAnonExclusive;
     /** /sys/kernel/mm/transparent_hugepage/enabled, writable at run time. */
     public TransparentHugepage thp;
+    /** /sys/kernel/mm/transparent_hugepage/use_zero_page (1 by default): read faults map the huge zero page. */
+    public boolean thpUseZeroPage = true;
     /** The huge zero page, allocated on first use. */
     public final HugeZeroPage hugeZero = new HugeZeroPage(this);
     /** The deferred split queue of partly unmapped THPs and its shrinker. */
