@@ -196,6 +196,13 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
+        // the driver's mmap_read_lock() (amdgpu_hmm_range_get_pages(), dmirror_range_fault()) and the faults' sleeping
+        // locks: a stepped munmap holding mmap_lock for write made this fault pages back into the range it was zapping
+        // (fuzzer seed 0, sequence 866: PTEs left outside every VMA)
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(mm, call);
+        if (nrPages > 0) {
+            io.pinsim.runtime.internal.mm.MmapLockWait.forAccess(mm, start, (long) nrPages << Kernel.PAGE_SHIFT, write, call);
+        }
         return underMmapReadLock(() -> kernel.core.op(name, call, start, () -> {
             if (nrPages <= 0) {
                 throw new ErrnoException(Errno.EINVAL, "hmm_range_fault", nrPages + " pages: the range is empty (walk_page_range: start >= end)");
