@@ -141,6 +141,11 @@ final class World {
             if (!s.s().isDone() && s.s() instanceof io.pinsim.runtime.ForkSteps && procs.get(s.proc()).p() == p) {
                 return true;
             }
+            // an ODP fault between its steps holds the MR's umem_mutex: an invalidation of the process (munmap, fork, exit)
+            // would sleep on it inside its notifier callback, which the plain calls refuse with an IllegalStateException naming the fix
+            if (!s.s().isDone() && s.s() instanceof io.pinsim.devices.OdpFaultSteps && !s.s().holds().isEmpty() && s.proc() >= 0 && procs.get(s.proc()).p() == p) {
+                return true;
+            }
         }
         return false;
     }

@@ -526,4 +526,57 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seeds 3, 4 and 5 (sequences 1071, 767, 545): a stepped reclaim held the page locked
+     * but no reference on it, so an OOM kill, a MAP_FIXED or a munmap between its steps freed the
+     * page and the next step worked on a freed frame (freed-frame-referenced). The reclaim now holds
+     * the isolation reference (folio_isolate_lru()) from its check to its last step.
+     */
+    @Test
+    void aSteppedReclaimHoldsItsPageAcrossAnExitOfTheProcess() {
+        Kernel k = kernel(KernelModel.PROPOSAL_FORK_COPY_GUP_PAGES);
+        Process p2 = k.spawn("P2");
+        long b0 = p2.mmap(5L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p2, b0 + 2L * PAGE);
+        GupPages g = p2.getUserPages(b0 + 2L * PAGE, 3, Foll.WRITE, "dev");
+        rc.step();
+        k.oomKill(p2);
+        rc.step();
+        rc.step();
+        assertThat(rc.isDone()).isTrue();
+        g.release();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 5, sequence 9109 (LINUX_5_8): while a stepped MADV_DONTNEED held mmap_lock (its
+     * invalidate_range_start had found no subscriber), a driver inserted the mm's first interval
+     * notifier, faulted the page in, and kept it after the zap freed it (dma-to-freed-frame).
+     * mmu_interval_notifier_insert() registers the mm's notifiers first (mmu_notifier_register()),
+     * which takes mmap_lock for write: the insertion waits.
+     */
+    @Test
+    void theFirstIntervalNotifierOfAnMmWaitsForASteppedDontneed() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        Steppable dn = p0.mainThread().madviseSteps(b0, PAGE, Advice.DONTNEED);
+        dn.step();
+        dn.step();
+        DriverContext drv = DriverContext.attach(k, "gpu1");
+        assertThatThrownBy(() -> drv.insertIntervalNotifier(p0, b0, PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "userptr")).isInstanceOf(WouldBlockException.class).hasMessageContaining("mmu_interval_notifier_insert");
+        while (!dn.isDone()) {
+            dn.step();
+        }
+        MmuIntervalNotifier sub = drv.insertIntervalNotifier(p0, b0, PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "userptr");
+        sub.remove();
+        k.close();
+    }
 }

@@ -61,6 +61,14 @@ public final class MmapLockWait {
         }
         long first = address >>> Kernel.PAGE_SHIFT;
         long last = (address + length - 1) >>> Kernel.PAGE_SHIFT;
+        if (mm.mmapWriteLocker == null && !sleepingLocksHeld(mm, first, last)) {
+            return; // the common case, whatever the length: nothing a fault could sleep on is held
+        }
+        if (mm.mmapWriteLocker == null) {
+            // only pages of a VMA fault without SIGSEGV; the check covers the first 2^16 pages (256 MiB) of the access
+            first = Math.max(first, mm.vmasIn(first, last + 1).isEmpty() ? last + 1 : mm.vmasIn(first, last + 1).get(0).startVpn);
+            last = Math.min(last, first + (1 << 16));
+        }
         for (long vpn = first; vpn <= last && vpn >= 0; vpn++) {
             long pte = mm.pt.get(vpn);
             if (!Pte.isPresent(pte) || (write && !Pte.isWrite(pte))) {
@@ -78,6 +86,19 @@ public final class MmapLockWait {
                 }
             }
         }
+    }
+
+    /** Whether a stepped operation holds a page lock anywhere, or the invalidate lock of a file mapped in [first, last]. */
+    private static boolean sleepingLocksHeld(Mm mm, long first, long last) {
+        if (!mm.kernel.pageLocks.isEmpty()) {
+            return true;
+        }
+        for (VmArea v : mm.vmasIn(first, last + 1)) {
+            if (v.mapping != null && !v.mapping.invalidateLock.canRead(null)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static WouldBlockException sleeps(Mm mm, String call, String lock, String holder, java.util.function.BooleanSupplier held) {
