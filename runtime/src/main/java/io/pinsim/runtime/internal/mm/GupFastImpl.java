@@ -163,7 +163,8 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         while (!isDone()) {
             if (isBlocked()) {
                 throw new IllegalStateException(r.process().mm().mmapWriteLocker != null
-                        ? r.call() + " waits for mmap_lock, which a stepped operation in progress (a fork, a munmap) holds for write; step it first"
+                        ? r.call() + " waits for mmap_lock, which " + (r.process().mm().mmapWriteLocker instanceof ZapSteps ? "a stepped munmap in progress holds for write; step the munmap first"
+                        : "a fork in progress holds; step the fork first")
                         : r.call() + " waits for " + waitsFor() + ", which a stepped operation in progress holds (a truncate's invalidate lock, a writeback's or"
                         + " reclaim's page lock); step it first");
             }
