@@ -112,7 +112,7 @@ final class DeviceOps {
             }
             case NIC_DEREG -> {
                 World.Mr m = mr(b);
-                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process())) {
+                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process()) || w.faulting(m.mr())) {
                     return false;
                 }
                 w.tolerantLine("nic.deregMr(" + m.var() + ")");

@@ -43,7 +43,9 @@ final class MemfdOps {
             }
             case MEMFD_FTRUNCATE -> {
                 World.File f = w.file(op.b(), w.liveProc(op.a()));
-                if (f == null) {
+                // memfd files only: a plain ftruncate() of an ext4 file with direct I/O in flight would sleep in
+                // inode_dio_wait(), which the API refuses as misuse (use startTruncate(), the TRUNCATE operation)
+                if (f == null || !f.f().inode().name().startsWith("memfd:")) {
                     return false;
                 }
                 ftruncate(f, op.c());

@@ -142,7 +142,7 @@ final class SteppedOps {
             }
             case ODP_ADVISE_STEPS -> {
                 World.Mr m = w.liveMr(b);
-                if (m == null || !m.mr().isOnDemand() || !m.mr().process().isAlive()) {
+                if (m == null || !m.mr().isOnDemand() || !m.mr().process().isAlive() || w.faulting(m.mr())) {
                     return false;
                 }
                 World.Proc p = w.procOf(m.mr().process());

@@ -165,6 +165,20 @@ final class World {
         return s.proc() < 0 || procs.get(s.proc()).p().isAlive() || s.s() instanceof io.pinsim.devices.MrRegistrationSteps;
     }
 
+    /**
+     * Whether a stepped ODP fault (adviseSteps) of this MR is in flight: the fuzzer starts no second one (the model's
+     * device runs both as one actor, whose second umem_mutex_lock would be a self-deadlock) and does not deregister the
+     * MR under it (its next step finds the notifier removed).
+     */
+    boolean faulting(io.pinsim.devices.MemoryRegion mr) {
+        for (Step s : steps) {
+            if (!s.s().isDone() && s.s() instanceof io.pinsim.devices.OdpFaultSteps o && o.toString().contains("MR#" + mr.key() + " on ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The world's handle of a process. */
     Proc procOf(Process p) {
         for (Proc q : procs) {
