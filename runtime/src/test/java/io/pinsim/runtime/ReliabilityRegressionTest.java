@@ -579,4 +579,28 @@ class ReliabilityRegressionTest {
         sub.remove();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 2, sequence 4166 and seed 5, sequence 10084 (PROPOSAL_NOTIFIER_MAY_FAIL): vmsplice()
+     * while a stepped munmap held mmap_lock for write threw a plain IllegalStateException blaming "a
+     * fork"; seed 1, sequence 10329: migrate_vma did not take mmap_lock at all. Both now wait
+     * (WouldBlockException, nothing taken) and run once the munmap is done.
+     */
+    @Test
+    void vmspliceAndMigrateVmaWaitForASteppedMunmap() {
+        Kernel k = kernel(KernelModel.PROPOSAL_NOTIFIER_MAY_FAIL);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(5L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        Steppable un = p0.mainThread().munmapSteps(b0 + 2L * PAGE, 3L * PAGE);
+        un.step();
+        Pipe pipe = p0.pipe();
+        assertThatThrownBy(() -> p0.vmsplice(pipe, b0, 2 * PAGE)).isInstanceOf(WouldBlockException.class).hasMessageContaining("mmap_lock");
+        assertThatThrownBy(() -> k.migrateVma(p0, b0, 1, "mirror")).isInstanceOf(WouldBlockException.class);
+        while (!un.isDone()) {
+            un.step();
+        }
+        assertThat(p0.vmsplice(pipe, b0, 2 * PAGE)).isEqualTo(2 * PAGE);
+        pipe.read(p0, 2 * PAGE);
+        k.close();
+    }
 }
