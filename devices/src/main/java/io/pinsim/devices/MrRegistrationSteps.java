@@ -30,6 +30,10 @@ import java.util.Optional;
  * <li>the last chunk's step also creates the MR from the chunks' pins, merged into one set
  *     ({@link GupPages#merge}), as the umem's one scatterlist holds them.</li>
  * </ol>
+ * If the process exits (a fatal signal) between two steps, the next step fails the registration
+ * with EINTR, as GUP does when fatal_signal_pending() (__get_user_pages()), and unpins every chunk
+ * pinned so far; until then {@link #isBlocked()} is false. Step it to the end after an exit, else
+ * those chunks stay pinned and the kernel's leak check reports them.
  * Departure: a chunk is one step, so the lockless walk of pin_user_pages_fast() inside a chunk is
  * not interleaved here (the stepped GUP-fast, {@code Task.pinUserPagesFastSteps}, explores it).
  * A chunk's footprint is {@link Footprint#ALL}: it may fault anything in.
@@ -120,6 +124,9 @@ public final class MrRegistrationSteps implements Steppable {
     /** mmap_lock: held at all by another operation before MADV_DONTFORK, held for write before a chunk. */
     @Override
     public String waitsFor() {
+        if (!process().isAlive()) {
+            return null; // the next step fails the registration (EINTR)
+        }
         String lock = "mm:" + process().pid() + ":mmap_lock";
         return switch (phase) {
             case BEGIN -> madvises() && (ctx.mmapLockedForWrite(process()) || ctx.mmapLockedForRead(process())) ? lock : null;
@@ -166,6 +173,17 @@ public final class MrRegistrationSteps implements Steppable {
         }
         if (isBlocked()) {
             throw new IllegalStateException(call + " waits for " + waitsFor() + ": its next step is " + nextStep());
+        }
+        if (!process().isAlive()) {
+            // The thread in ibv_reg_mr() was killed: GUP sees fatal_signal_pending() and fails with
+            // -EINTR (__get_user_pages(), gup_fast's fallback), ib_umem_get() releases the chunks it
+            // pinned (umem_release). The charge and the MADV_DONTFORK went with the mm.
+            ctx.call(call + " of \"" + process().name() + "\", which exited: fails with EINTR", () -> {
+                undo(new ErrnoException(io.pinsim.runtime.Errno.EINTR, "ibv_reg_mr", "process \"" + process().name() + "\" exited (fatal_signal_pending) before chunk "
+                        + (chunks.size() + 1)));
+                return null;
+            });
+            return;
         }
         String what = nextStep();
         ctx.call(what, () -> {
@@ -215,10 +233,11 @@ public final class MrRegistrationSteps implements Steppable {
             c.unpin(false);
         }
         chunks.clear();
-        if (charged) {
+        boolean alive = process().isAlive();
+        if (charged && alive) {
             ctx.unaccountPinnedVm(process(), npages);
         }
-        if (forkState != null) {
+        if (forkState != null && alive) {
             fork.dofork(process(), forkState, first, npages);
         }
         ctx.trace(call + " failed (" + e.errno() + "): " + e.getMessage() + "; unpinned what it had pinned");

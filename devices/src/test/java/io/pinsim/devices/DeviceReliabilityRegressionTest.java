@@ -124,4 +124,30 @@ class DeviceReliabilityRegressionTest {
         });
         assertThat(a.pinnedVm()).isZero();
     }
+
+    /**
+     * Fuzzer seed 0, sequences 436 and 737 (issue 16): a chunked MR registration whose process was
+     * killed (SIGSEGV from a bad access) between its steps threw IllegalStateException from
+     * isBlocked(), and the chunks it had pinned stayed pinned. Now the next step fails the
+     * registration with EINTR, as GUP does when fatal_signal_pending(), and unpins them.
+     */
+    @Test
+    void aChunkedRegistrationWhoseProcessDiedFailsWithEintrAndUnpins() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_4_19).build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        long buf = a.mmap(600L * PAGE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS | MapFlags.POPULATE);
+        MrRegistrationSteps reg = nic.regMrSteps(nic.allocPd(a), buf, 600L * PAGE, ACCESS);
+        reg.step(); // the charge
+        reg.step(); // chunk 1: 512 pages pinned
+        assertThat(reg.chunksPinned()).isEqualTo(1);
+        assertThatThrownBy(() -> a.read(0x1000, 1)).isInstanceOf(io.pinsim.runtime.SignalException.class);
+        assertThat(a.isAlive()).isFalse();
+        assertThat(reg.isBlocked()).isFalse();
+        reg.step();
+        assertThat(reg.isDone()).isTrue();
+        assertThat(reg.failure()).hasValueSatisfying(e -> assertThat(e.errno()).isEqualTo(Errno.EINTR));
+        assertThat(reg.chunksPinned()).isZero();
+        k.close(); // nothing stays pinned: the leak check passes
+    }
 }

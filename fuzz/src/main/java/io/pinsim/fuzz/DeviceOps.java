@@ -61,11 +61,15 @@ final class DeviceOps {
                 if (s == null) {
                     return false;
                 }
-                w.tolerantLine(s.var() + ".step()");
-                try {
-                    s.s().step();
-                } finally {
-                    collect(s);
+                // a random number of steps (1 to 4), fewer if the operation ends or waits
+                int n = 1 + Math.floorMod(c, 4);
+                for (int i = 0; i < n && !s.s().isDone() && !s.s().isBlocked(); i++) {
+                    w.tolerantLine(s.var() + ".step()");
+                    try {
+                        s.s().step();
+                    } finally {
+                        collect(s);
+                    }
                 }
             }
             case NIC_REG_MR -> {
@@ -108,7 +112,7 @@ final class DeviceOps {
             }
             case NIC_DEREG -> {
                 World.Mr m = mr(b);
-                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process())) {
+                if (m == null || !m.mr().process().isAlive() || w.forking(m.mr().process()) || w.faulting(m.mr())) {
                     return false;
                 }
                 w.tolerantLine("nic.deregMr(" + m.var() + ")");
@@ -237,8 +241,7 @@ final class DeviceOps {
     private World.Step runnable(int pick) {
         java.util.List<World.Step> ready = new java.util.ArrayList<>();
         for (World.Step s : w.steps) {
-            Process owner = w.procs.get(s.proc()).p();
-            if (!s.s().isDone() && !s.s().isBlocked() && owner.isAlive()) {
+            if (!s.s().isDone() && w.canStep(s) && !s.s().isBlocked()) {
                 ready.add(s);
             }
         }
@@ -246,7 +249,7 @@ final class DeviceOps {
     }
 
     /** A finished fork adds its child; a finished GUP-fast its pages. */
-    private void collect(World.Step s) {
+    void collect(World.Step s) {
         Steppable st = s.s();
         if (!st.isDone()) {
             return;
@@ -260,6 +263,23 @@ final class DeviceOps {
             } catch (IllegalStateException failedFork) {
                 // the fork failed (ENOMEM) and has no child: nothing to collect
             }
+        } else if (st instanceof io.pinsim.runtime.GupSteps g) {
+            GupPages got;
+            try {
+                got = g.result();
+            } catch (IllegalStateException failedGup) {
+                return; // a step failed with an errno: nothing is pinned
+            }
+            String v = w.newVar("g");
+            w.line("GupPages " + v + " = " + s.var() + ".result();");
+            w.pins.add(new World.Pin(got, v));
+        } else if (st instanceof io.pinsim.devices.MrRegistrationSteps m) {
+            if (m.failure().isPresent()) {
+                return; // ENOMEM, EFAULT, ...: nothing stays pinned or charged
+            }
+            String v = w.newVar("mr");
+            w.line("MemoryRegion " + v + " = " + s.var() + ".result();");
+            w.mrs.add(new World.Mr(m.result(), v));
         } else if (st instanceof GupFast g) {
             GupPages got;
             try {

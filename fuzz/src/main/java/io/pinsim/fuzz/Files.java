@@ -10,7 +10,7 @@ import io.pinsim.runtime.OpenFlags;
 
 /** The file, direct-I/O and io_uring operations of a fuzz sequence. */
 final class Files {
-    /** The mountable kinds (hugetlbfs files come from memfd_create(MFD_HUGETLB), which the fuzzer does not call yet). */
+    /** The mountable kinds (hugetlbfs files come from memfd_create(MFD_HUGETLB): {@link MemfdOps}). */
     private static final FsKind[] KINDS = {FsKind.EXT4, FsKind.TMPFS, FsKind.DAX};
     private final World w;
 
@@ -99,7 +99,8 @@ final class Files {
             }
             case TRUNCATE, PUNCH_HOLE -> {
                 World.File f = w.file(b, w.liveProc(a));
-                if (f == null) {
+                if (f == null || op.kind() == Op.Kind.PUNCH_HOLE && f.f().inode().filesystem().kind() == FsKind.HUGETLBFS) {
+                    // hugetlbfs_punch_hole() is not modelled: punching a memfd(MFD_HUGETLB) is refused as API misuse
                     return false;
                 }
                 long x = (long) Math.floorMod(c, 5) * World.PAGE + (Math.floorMod(d, 4) == 0 ? 50 : 0);

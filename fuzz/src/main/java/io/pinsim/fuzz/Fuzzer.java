@@ -4,6 +4,7 @@ import io.pinsim.devices.IommuFaultException;
 import io.pinsim.runtime.ErrnoException;
 import io.pinsim.runtime.KernelBugException;
 import io.pinsim.runtime.SignalException;
+import io.pinsim.runtime.WouldBlockException;
 import io.pinsim.runtime.model.DirtyWithoutBuffersWriteback;
 import io.pinsim.runtime.model.KernelModel;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.SplittableRandom;
  * ready-to-paste JUnit regression test.
  *
  * <p>What is fine: a documented errno ({@link ErrnoException}), a fatal signal for a bad access
- * ({@link SignalException}), an IOMMU fault ({@link IommuFaultException}), and a
+ * ({@link SignalException}), an IOMMU fault ({@link IommuFaultException}), a plain call that would
+ * sleep on a lock a stepped operation in progress holds ({@link WouldBlockException}: thrown before
+ * anything changes), and a
  * {@link KernelBugException} that is a kernel bug the model documents (the ext4 BUG for a dirty
  * page without buffers on models where {@link DirtyWithoutBuffersWriteback#BUG}). Anything else -
  * another KernelBugException (an invariant), a leak, an IllegalArgumentException or
@@ -64,10 +67,12 @@ public final class Fuzzer {
     public record Failure(String signature, Throwable cause, int atOp) {
     }
 
-    /** The model sequence {@code index} runs on: the five models in turn. */
+    /** The shipped kernels' models, then the proposals' ({@link KernelModel#proposals()}). */
+    private static final List<KernelModel> MODELS = java.util.stream.Stream.concat(KernelModel.all().stream(), KernelModel.proposals().stream()).toList();
+
+    /** The model sequence {@code index} runs on: the five kernel models and the proposal models in turn. */
     public static KernelModel modelFor(long index) {
-        List<KernelModel> all = KernelModel.all();
-        return all.get((int) Math.floorMod(index, all.size()));
+        return MODELS.get((int) Math.floorMod(index, MODELS.size()));
     }
 
     /** The operations of sequence {@code index}. */
@@ -80,19 +85,30 @@ public final class Fuzzer {
         return ops;
     }
 
-    /** Weights: memory and GUP often, GPU work in its own group, the rarer subsystems less, the destructive ones rarely. */
+    /** Weights: memory and GUP often, GPU work, stepped operations and amdkfd in their own groups, the rarer subsystems less, the destructive ones rarely. */
     private static Op.Kind pick(SplittableRandom r) {
         int x = r.nextInt(100);
         Op.Kind[] common = {Op.Kind.MMAP_ANON, Op.Kind.MMAP_ANON, Op.Kind.WRITE, Op.Kind.WRITE, Op.Kind.READ, Op.Kind.GUP, Op.Kind.GUP, Op.Kind.UNPIN, Op.Kind.FORK,
             Op.Kind.DMA_WRITE, Op.Kind.MADVISE, Op.Kind.RECLAIM, Op.Kind.MUNMAP, Op.Kind.MPROTECT, Op.Kind.MMAP_FIXED, Op.Kind.FILL, Op.Kind.DMA_READ};
-        if (x < 55) {
+        if (x < 52) {
             return common[r.nextInt(common.length)];
         }
-        if (x < 62) {
+        if (x < 59) {
             // a GPU job needs a BO, a submission and a completion in one sequence: drawn together often enough
             Op.Kind[] gpu = {Op.Kind.GPU_USERPTR, Op.Kind.GPU_USERPTR, Op.Kind.GPU_VRAM_BO, Op.Kind.GPU_SUBMIT, Op.Kind.GPU_SUBMIT, Op.Kind.GPU_SUBMIT,
                 Op.Kind.GPU_COMPLETE, Op.Kind.GPU_COMPLETE, Op.Kind.GPU_HANG, Op.Kind.GPU_FREE_BO};
             return gpu[r.nextInt(gpu.length)];
+        }
+        if (x < 67) {
+            // stepped operations interleave only if started and advanced in one sequence; memfd and files give the file ones something to work on
+            Op.Kind[] stepped = {Op.Kind.GUP_SLOW_STEPS, Op.Kind.WRITE_FAULT_STEPS, Op.Kind.MUNMAP_STEPS, Op.Kind.MADVISE_STEPS, Op.Kind.WRITEBACK_STEPS,
+                Op.Kind.RECLAIM_STEPS, Op.Kind.TRUNCATE_STEPS, Op.Kind.PUNCH_HOLE_STEPS, Op.Kind.DIO_READ_STEPS, Op.Kind.REG_MR_STEPS, Op.Kind.ODP_ADVISE_STEPS,
+                Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.MEMFD_CREATE, Op.Kind.MMAP_FILE, Op.Kind.OPEN, Op.Kind.FILE_WRITE_USER};
+            return stepped[r.nextInt(stepped.length)];
+        }
+        if (x < 70) {
+            Op.Kind[] kfd = {Op.Kind.KFD_USERPTR, Op.Kind.KFD_QUEUE, Op.Kind.KFD_DISPATCH, Op.Kind.KFD_DISPATCH, Op.Kind.KFD_RESTORE, Op.Kind.KFD_SVM, Op.Kind.KFD_FREE};
+            return kfd[r.nextInt(kfd.length)];
         }
         Op.Kind[] all = Op.Kind.values();
         return all[r.nextInt(all.length)];
@@ -150,7 +166,7 @@ public final class Fuzzer {
     enum Verdict { FINE, DOCUMENTED_BUG, FAILURE }
 
     static Verdict classify(Throwable e, KernelModel model) {
-        if (e instanceof ErrnoException || e instanceof SignalException || e instanceof IommuFaultException) {
+        if (e instanceof ErrnoException || e instanceof SignalException || e instanceof IommuFaultException || e instanceof WouldBlockException) {
             return Verdict.FINE;
         }
         if (e instanceof KernelBugException k && k.invariant().equals("ext4-dirty-page-without-buffers")

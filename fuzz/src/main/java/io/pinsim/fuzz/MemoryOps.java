@@ -76,7 +76,9 @@ final class MemoryOps {
                 if (p == null || f == null || f.f().isClosed()) {
                     return false;
                 }
-                long len = (long) (1 + Math.floorMod(c, 4)) * World.PAGE;
+                // a hugetlbfs file (memfd MFD_HUGETLB) maps whole 2 MiB pages
+                boolean huge = f.f().inode().filesystem().kind() == io.pinsim.runtime.FsKind.HUGETLBFS;
+                long len = huge ? 2L << 20 : (long) (1 + Math.floorMod(c, 4)) * World.PAGE;
                 boolean shared = Math.floorMod(d, 2) == 0;
                 int prot = Math.floorMod(d >> 1, 3) == 0 ? Prot.READ : Prot.READ | Prot.WRITE;
                 int flags = shared ? MapFlags.SHARED : MapFlags.PRIVATE;

@@ -81,6 +81,10 @@ final class World {
     final List<String> queueVars = new ArrayList<>();
     final List<io.pinsim.runtime.spi.DmaFence> fences = new ArrayList<>();
     final List<Bo> gpuBos = new ArrayList<>();
+    final List<io.pinsim.devices.KfdUserptr> kfdUserptrs = new ArrayList<>();
+    final List<String> kfdUserptrVars = new ArrayList<>();
+    final List<io.pinsim.devices.KfdQueue> kfdQueues = new ArrayList<>();
+    private io.pinsim.devices.AmdKfd kfd;
     final List<Job> gpuJobs = new ArrayList<>();
     private final io.pinsim.devices.Gpu[] gpus = new io.pinsim.devices.Gpu[2];
     private io.pinsim.runtime.spi.DriverContext gpu;
@@ -138,8 +142,76 @@ final class World {
             if (!s.s().isDone() && s.s() instanceof io.pinsim.runtime.ForkSteps && procs.get(s.proc()).p() == p) {
                 return true;
             }
+            // an ODP fault between its steps holds the MR's umem_mutex: an invalidation of the process (munmap, fork, exit)
+            // would sleep on it inside its notifier callback, which the plain calls refuse with an IllegalStateException naming the fix
+            if (!s.s().isDone() && s.s() instanceof io.pinsim.devices.OdpFaultSteps && !s.s().holds().isEmpty() && s.proc() >= 0 && procs.get(s.proc()).p() == p) {
+                return true;
+            }
         }
         return false;
+    }
+
+    /** A live process picked by index (forking or not: its stepped operations wait for each other), or null if the pick is dead. */
+    Proc alive(int i) {
+        Proc p = proc(i);
+        return p.p().isAlive() ? p : null;
+    }
+
+    /**
+     * Whether a stepped operation can go on: its process is alive, or it is the kernel's (reclaim,
+     * the flusher's writeback: {@code proc} -1), or an MR registration, whose next step after its
+     * process exited fails it with EINTR and unpins its chunks.
+     */
+    boolean canStep(Step s) {
+        return s.proc() < 0 || procs.get(s.proc()).p().isAlive() || s.s() instanceof io.pinsim.devices.MrRegistrationSteps;
+    }
+
+    /**
+     * Whether a stepped ODP fault (adviseSteps) of this MR is in flight: the fuzzer starts no second one (the model's
+     * device runs both as one actor, whose second umem_mutex_lock would be a self-deadlock) and does not deregister the
+     * MR under it (its next step finds the notifier removed).
+     */
+    boolean faulting(io.pinsim.devices.MemoryRegion mr) {
+        for (Step s : steps) {
+            if (!s.s().isDone() && s.s() instanceof io.pinsim.devices.OdpFaultSteps o && o.toString().contains("MR#" + mr.key() + " on ")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The world's handle of a process. */
+    Proc procOf(Process p) {
+        for (Proc q : procs) {
+            if (q.p() == p) {
+                return q;
+            }
+        }
+        throw new IllegalArgumentException(p + " is not in the world");
+    }
+
+    /** A memory region not deregistered yet, by index among those, or null. */
+    Mr liveMr(int pick) {
+        List<Mr> live = new ArrayList<>();
+        for (Mr m : mrs) {
+            if (!m.mr().isDeregistered()) {
+                live.add(m);
+            }
+        }
+        return live.isEmpty() ? null : live.get(Math.floorMod(pick, live.size()));
+    }
+
+    /** The amdkfd GPU (created on first use). */
+    io.pinsim.devices.AmdKfd kfd() {
+        if (kfd == null) {
+            emit("AmdKfd kfd = new AmdKfd(k, \"amdgpu0\");");
+            kfd = new io.pinsim.devices.AmdKfd(kernel, "amdgpu0");
+        }
+        return kfd;
+    }
+
+    boolean hasKfd() {
+        return kfd != null;
     }
 
     Range range(int i) {
@@ -194,7 +266,8 @@ final class World {
     /** Runs one operation. Returns false if it was skipped (nothing to apply it to). */
     boolean apply(Op op) {
         return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op)
-                || new SvaOps(this).apply(op) || new HmmOps(this).apply(op);
+                || new SvaOps(this).apply(op) || new HmmOps(this).apply(op) || new SteppedOps(this).apply(op) || new MemfdOps(this).apply(op)
+                || new KfdOps(this).apply(op);
     }
 
     int liveCount() {

@@ -26,7 +26,8 @@ public interface MmuIntervalNotifier {
      * the callback has set the sequence it would sleep for the invalidation that is calling it.
      * The model reports both as a {@link KernelBugException}. Called by another thread while an
      * invalidation of the interval is in progress it would sleep until invalidate_range_end
-     * ({@link #readBeginWaits()}): a plain call then throws {@link IllegalStateException}.
+     * ({@link #readBeginWaits()}): a plain call then throws {@link WouldBlockException} (an
+     * {@link IllegalStateException}), before anything changes.
      */
     long readBegin();
 

@@ -358,4 +358,249 @@ class ReliabilityRegressionTest {
         assertThat(k.trace().step()).as("no step ran").isEqualTo(steps);
         assertThat(Snapshot.of(k)).isEqualTo(before);
     }
+
+    // ------------------------------------------------------------------ found by the fuzzer driving the stepped operations (issue 16, g4)
+
+    /**
+     * Fuzzer seed 0, sequence 386 (LINUX_5_8): a stepped reclaim holds the page lock from
+     * trylock_page() to __remove_mapping(). A plain store that swapped the page in meanwhile (the
+     * model's do_swap_page() did not take the page lock, where the kernel's folio_lock_or_retry()
+     * sleeps) mapped it and took it out of the swap cache; __remove_mapping()'s refcount check then
+     * freed the mapped frame (freed-frame-mapped). The store now waits (WouldBlockException) and
+     * goes through once the reclaim has finished.
+     */
+    @Test
+    void aStoreToAPageAStepReclaimHoldsLockedWaitsForTheReclaim() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(6L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0 + 4L * PAGE);
+        rc.step(); // trylock_page(), add_to_swap()
+        rc.step(); // try_to_unmap_one(): the PTE is a swap entry, the page is still locked in the swap cache
+        assertThatThrownBy(() -> p0.fill(b0 + 3L * PAGE + 100, 4114, (byte) 'R')).isInstanceOf(WouldBlockException.class)
+                .hasMessageContaining("the page lock");
+        assertThatThrownBy(() -> p0.pinUserPagesFast(b0 + 4L * PAGE, 1, Foll.WRITE, "dev")).as("GUP-fast's slow path faults too")
+                .isInstanceOf(WouldBlockException.class);
+        assertThatThrownBy(() -> p0.getUserPages(b0 + 4L * PAGE, 1, Foll.WRITE, "dev")).isInstanceOf(WouldBlockException.class);
+        rc.step(); // pageout(), __remove_mapping(), unlock_page()
+        p0.fill(b0 + 3L * PAGE + 100, 4114, (byte) 'R');
+        assertThat(p0.read(b0 + 4L * PAGE, 1)).containsExactly((byte) 'R');
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 0, sequence 760 (LINUX_5_8): the stepped munmap of 3 pages inside a 2 MiB hugetlb
+     * mapping zapped part of the folio's PMD (leaked-frame); the plain munmap refuses the cut
+     * (hugetlb_vm_op_split()). The stepped one now refuses it the same way before any step.
+     */
+    @Test
+    void aSteppedMunmapThatCutsAHugetlbPageIsEinvalAsThePlainOne() {
+        Kernel k = builderWithHugetlb(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(6L * PAGE, RW, ANON_PRIVATE | MapFlags.HUGETLB);
+        assertThatThrownBy(() -> p0.mainThread().munmapSteps(b0 + 0x168000L, 3L * PAGE)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("hugetlb_vm_op_split");
+        p0.write(b0 + 0x3c064L, fill('R', 4114));
+        Steppable whole = p0.mainThread().munmapSteps(b0, 2L << 20);
+        while (!whole.isDone()) {
+            whole.step();
+        }
+        k.close();
+    }
+
+    private static Kernel builderWithHugetlb(KernelModel model) {
+        return Fixtures.builder(model).hugetlbPages(2).build();
+    }
+
+    /**
+     * Fuzzer seed 0, sequence 866 (PROPOSAL_NOTIFIER_MAY_FAIL; any model): hmm_range_fault() from a
+     * driver did not take mmap_lock, so while a stepped munmap held it for write between its zap and
+     * the VMA removal the driver faulted pages back into the range (pte-outside-vma). The driver's
+     * mmap_read_lock() now waits (WouldBlockException), and so does mmu_interval_read_begin() while
+     * the invalidation is in progress (it threw a plain IllegalStateException: seed 0, sequence 2495).
+     */
+    @Test
+    void hmmRangeFaultWaitsForASteppedMunmapThatHoldsMmapLock() {
+        Kernel k = kernel(KernelModel.PROPOSAL_NOTIFIER_MAY_FAIL);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(4L * PAGE, RW, ANON_PRIVATE);
+        DriverContext drv = DriverContext.attach(k, "gpu0");
+        MmuIntervalNotifier sub = drv.insertIntervalNotifier(p0, b0, 2L * PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "userptr");
+        Steppable un = p0.mainThread().munmapSteps(b0, 3L * PAGE);
+        un.step();
+        un.step();
+        un.step();
+        assertThat(un.isDone()).isFalse();
+        long seq = sub.readBeginWaits() ? -1 : sub.readBegin();
+        assertThatThrownBy(() -> drv.hmmRangeFault(sub, seq, b0, 2, true)).isInstanceOf(WouldBlockException.class).hasMessageContaining("mmap_lock");
+        while (!un.isDone()) {
+            un.step();
+        }
+        assertThatThrownBy(() -> drv.hmmRangeFault(sub, sub.readBegin(), b0, 2, true)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EFAULT));
+        sub.remove();
+        k.close();
+    }
+
+    /** mmu_interval_read_begin() while a stepped munmap's invalidation of the interval is in progress: it would sleep (seed 0, sequence 2495). */
+    @Test
+    void readBeginDuringASteppedInvalidationWouldBlock() {
+        Kernel k = kernel(KernelModel.LINUX_6_6);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(2L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        DriverContext drv = DriverContext.attach(k, "hmm0");
+        MmuIntervalNotifier sub = drv.insertIntervalNotifier(p0, b0, 2L * PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "mirror");
+        Steppable un = p0.mainThread().munmapSteps(b0, PAGE);
+        while (!sub.readBeginWaits() && !un.isDone()) {
+            un.step();
+        }
+        assertThat(sub.readBeginWaits()).isTrue();
+        assertThatThrownBy(sub::readBegin).isInstanceOf(WouldBlockException.class).hasMessageContaining("would sleep");
+        while (!un.isDone()) {
+            un.step();
+        }
+        sub.readBegin();
+        sub.remove();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 1, sequence 823: forkSteps() while a stepped munmap held mmap_lock for write was
+     * refused with "already forking". dup_mmap()'s mmap_write_lock_killable() just waits: the fork's
+     * first step is blocked until the munmap ends.
+     */
+    @Test
+    void aForkStartedWhileASteppedMunmapHoldsMmapLockWaitsForIt() {
+        Kernel k = kernel(KernelModel.LINUX_6_6);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(8L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        Steppable un = p0.mainThread().munmapSteps(b0 + 7L * PAGE, PAGE);
+        un.step();
+        un.step();
+        ForkSteps fork = p0.mainThread().forkSteps("P1");
+        assertThat(fork.isBlocked()).isTrue();
+        assertThat(fork.waitsFor()).endsWith(":mmap_lock");
+        while (!un.isDone()) {
+            un.step();
+        }
+        Process child = fork.run();
+        assertThat(child.read(b0, 1)).hasSize(1);
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 0, sequence 112 (LINUX_5_10), found by the full check after every operation: the
+     * stepped MADV_DONTNEED of 3 pages inside a hugetlb mapping split the hugetlb PMD
+     * (hugetlb-pte-mapped). It now follows the plain madvise(): EINVAL up to 5.17 (can_madv_lru_vma()),
+     * then EINVAL for a start inside a huge page and the end rounded down to one
+     * (madvise_dontneed_free_valid_vma()).
+     */
+    @Test
+    void aSteppedDontneedOfAHugetlbMappingFollowsThePlainMadvise() {
+        Kernel old = builderWithHugetlb(KernelModel.LINUX_5_10);
+        Process a = old.spawn("A");
+        long x = a.mmap(2L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE | MapFlags.HUGETLB);
+        assertThatThrownBy(() -> a.mainThread().madviseSteps(x + 0x3c000L, 3L * PAGE, Advice.DONTNEED)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("can_madv_lru_vma");
+        old.close();
+        Kernel k = builderWithHugetlb(KernelModel.LINUX_6_6);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(2L * PAGE, RW, ANON_SHARED | MapFlags.POPULATE | MapFlags.HUGETLB);
+        assertThatThrownBy(() -> p0.mainThread().madviseSteps(b0 + 0x3c000L, 3L * PAGE, Advice.DONTNEED)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL)).hasMessageContaining("madvise_dontneed_free_valid_vma");
+        Steppable none = p0.mainThread().madviseSteps(b0, 3L * PAGE, Advice.DONTNEED);
+        while (!none.isDone()) {
+            none.step();
+        }
+        k.checkInvariants();
+        Steppable whole = p0.mainThread().madviseSteps(b0, 2L << 20, Advice.DONTNEED);
+        while (!whole.isDone()) {
+            whole.step();
+        }
+        k.checkInvariants();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seeds 3, 4 and 5 (sequences 1071, 767, 545): a stepped reclaim held the page locked
+     * but no reference on it, so an OOM kill, a MAP_FIXED or a munmap between its steps freed the
+     * page and the next step worked on a freed frame (freed-frame-referenced). The reclaim now holds
+     * the isolation reference (folio_isolate_lru()) from its check to its last step.
+     */
+    @Test
+    void aSteppedReclaimHoldsItsPageAcrossAnExitOfTheProcess() {
+        Kernel k = kernel(KernelModel.PROPOSAL_FORK_COPY_GUP_PAGES);
+        Process p2 = k.spawn("P2");
+        long b0 = p2.mmap(5L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p2, b0 + 2L * PAGE);
+        GupPages g = p2.getUserPages(b0 + 2L * PAGE, 3, Foll.WRITE, "dev");
+        rc.step();
+        k.oomKill(p2);
+        rc.step();
+        rc.step();
+        assertThat(rc.isDone()).isTrue();
+        g.release();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 5, sequence 9109 (LINUX_5_8): while a stepped MADV_DONTNEED held mmap_lock (its
+     * invalidate_range_start had found no subscriber), a driver inserted the mm's first interval
+     * notifier, faulted the page in, and kept it after the zap freed it (dma-to-freed-frame).
+     * mmu_interval_notifier_insert() registers the mm's notifiers first (mmu_notifier_register()),
+     * which takes mmap_lock for write: the insertion waits.
+     */
+    @Test
+    void theFirstIntervalNotifierOfAnMmWaitsForASteppedDontneed() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        Steppable dn = p0.mainThread().madviseSteps(b0, PAGE, Advice.DONTNEED);
+        dn.step();
+        dn.step();
+        DriverContext drv = DriverContext.attach(k, "gpu1");
+        assertThatThrownBy(() -> drv.insertIntervalNotifier(p0, b0, PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "userptr")).isInstanceOf(WouldBlockException.class).hasMessageContaining("mmu_interval_notifier_insert");
+        while (!dn.isDone()) {
+            dn.step();
+        }
+        MmuIntervalNotifier sub = drv.insertIntervalNotifier(p0, b0, PAGE, (s, range, cur) -> {
+            s.setSeq(cur);
+            return true;
+        }, "userptr");
+        sub.remove();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 2, sequence 4166 and seed 5, sequence 10084 (PROPOSAL_NOTIFIER_MAY_FAIL): vmsplice()
+     * while a stepped munmap held mmap_lock for write threw a plain IllegalStateException blaming "a
+     * fork"; seed 1, sequence 10329: migrate_vma did not take mmap_lock at all. Both now wait
+     * (WouldBlockException, nothing taken) and run once the munmap is done.
+     */
+    @Test
+    void vmspliceAndMigrateVmaWaitForASteppedMunmap() {
+        Kernel k = kernel(KernelModel.PROPOSAL_NOTIFIER_MAY_FAIL);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(5L * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        Steppable un = p0.mainThread().munmapSteps(b0 + 2L * PAGE, 3L * PAGE);
+        un.step();
+        Pipe pipe = p0.pipe();
+        assertThatThrownBy(() -> p0.vmsplice(pipe, b0, 2 * PAGE)).isInstanceOf(WouldBlockException.class).hasMessageContaining("mmap_lock");
+        assertThatThrownBy(() -> k.migrateVma(p0, b0, 1, "mirror")).isInstanceOf(WouldBlockException.class);
+        while (!un.isDone()) {
+            un.step();
+        }
+        assertThat(p0.vmsplice(pipe, b0, 2 * PAGE)).isEqualTo(2 * PAGE);
+        pipe.read(p0, 2 * PAGE);
+        k.close();
+    }
 }

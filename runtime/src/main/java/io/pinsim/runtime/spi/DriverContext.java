@@ -119,6 +119,10 @@ public interface DriverContext {
      *         readBegin); EFAULT for an address with no readable VMA; EPERM for a write to a VMA
      *         without VM_WRITE; ENOMEM if a fault cannot allocate
      * @throws IllegalStateException for a removed notifier
+     * @throws io.pinsim.runtime.WouldBlockException before anything changes, if the driver's
+     *         mmap_read_lock() or a fault would sleep on a lock a stepped operation holds (a stepped
+     *         munmap or fork holds mmap_lock for write; a stepped reclaim, writeback or truncate a
+     *         page lock or the invalidate lock)
      */
     HmmRange hmmRangeFault(MmuIntervalNotifier sub, long notifierSeq, long start, int nrPages, boolean write);
 

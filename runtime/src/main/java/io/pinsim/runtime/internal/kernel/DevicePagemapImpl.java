@@ -96,6 +96,9 @@ final class DevicePagemapImpl implements DevicePagemap {
     public List<HmmPfn> migrateToDevice(Process process, long address, int nrPages) {
         MmOwner p = MmOwner.of(process, kernel.core);
         p.requireAlive();
+        // the driver's mmap_read_lock() around migrate_vma_setup() (dmirror_migrate_to_device()): it would sleep while a stepped
+        // munmap or fork holds mmap_lock for write (fuzzer seed 1, sequence 10329: pages migrated back into a range being unmapped)
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(p.mm(), "migrate_vma(" + Kernel.hex(address) + ")");
         return kernel.core.op(device, "migrate_vma(" + Kernel.hex(address) + ", " + nrPages + " pages, SELECT_SYSTEM -> " + device + ")", address, () -> {
             List<Boolean> writable = new ArrayList<>();
             List<DevicePage> moved = new DeviceMigration(kernel.core).migrateToDevice(p.mm(), address >>> Kernel.PAGE_SHIFT, nrPages, pool, writable, device);
@@ -111,6 +114,7 @@ final class DevicePagemapImpl implements DevicePagemap {
     public int migrateToRam(Process process, long address, int nrPages) {
         MmOwner p = MmOwner.of(process, kernel.core);
         p.requireAlive();
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(p.mm(), "migrate_vma(" + Kernel.hex(address) + ")"); // mmap_read_lock(), as for migrateToDevice
         return kernel.core.op(device, "migrate_vma(" + Kernel.hex(address) + ", " + nrPages + " pages, SELECT_DEVICE_PRIVATE -> RAM)", address,
                 () -> new DeviceMigration(kernel.core).migrateToRam(p.mm(), address >>> Kernel.PAGE_SHIFT, nrPages, pool, device));
     }

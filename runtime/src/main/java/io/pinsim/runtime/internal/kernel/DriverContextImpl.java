@@ -196,6 +196,13 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(sub.process());
         Mm mm = p.mm;
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + (write ? ", HMM_PFN_REQ_WRITE" : "") + ")";
+        // the driver's mmap_read_lock() (amdgpu_hmm_range_get_pages(), dmirror_range_fault()) and the faults' sleeping
+        // locks: a stepped munmap holding mmap_lock for write made this fault pages back into the range it was zapping
+        // (fuzzer seed 0, sequence 866: PTEs left outside every VMA)
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(mm, call);
+        if (nrPages > 0) {
+            io.pinsim.runtime.internal.mm.MmapLockWait.forAccess(mm, start, (long) nrPages << Kernel.PAGE_SHIFT, write, call);
+        }
         return underMmapReadLock(() -> kernel.core.op(name, call, start, () -> {
             if (nrPages <= 0) {
                 throw new ErrnoException(Errno.EINVAL, "hmm_range_fault", nrPages + " pages: the range is empty (walk_page_range: start >= end)");
@@ -254,6 +261,11 @@ final class DriverContextImpl implements DriverContext {
         ProcessImpl p = mine(sub.process());
         String call = "hmm_range_fault(" + Kernel.hex(start) + ", " + nrPages + " pages" + ((reqFlags & HmmPfn.REQ_FAULT) == 0 ? ", snapshot"
                 : (reqFlags & HmmPfn.REQ_WRITE) != 0 ? ", HMM_PFN_REQ_WRITE" : "") + ")";
+        // the driver's mmap_read_lock() and the faults' locks, as the other hmmRangeFault (fuzzer seed 1, sequence 11823)
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(p.mm, call);
+        if (nrPages > 0 && (reqFlags & HmmPfn.REQ_FAULT) != 0) {
+            io.pinsim.runtime.internal.mm.MmapLockWait.forAccess(p.mm, start, (long) nrPages << Kernel.PAGE_SHIFT, (reqFlags & HmmPfn.REQ_WRITE) != 0, call);
+        }
         return underMmapReadLock(() -> kernel.core.op(name, call, start,
                 () -> new HmmWalk(kernel.core).walk(p.mm, sub, notifierSeq, start >>> Kernel.PAGE_SHIFT, nrPages, reqFlags, devPrivateOwner, name)));
     }
@@ -270,6 +282,7 @@ final class DriverContextImpl implements DriverContext {
     @Override
     public List<Frame> makeDeviceExclusive(Process process, long address, int nrPages, Object owner) {
         ProcessImpl p = mine(process);
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(p.mm, "make_device_exclusive(" + Kernel.hex(address) + ")"); // the driver's mmap_read_lock()
         return underMmapReadLock(() -> kernel.core.op(name, "make_device_exclusive(" + Kernel.hex(address) + ", " + nrPages + " pages)", address,
                 () -> new ArrayList<Frame>(new DeviceMigration(kernel.core).makeDeviceExclusive(p.mm, address >>> Kernel.PAGE_SHIFT, nrPages, owner, name))));
     }

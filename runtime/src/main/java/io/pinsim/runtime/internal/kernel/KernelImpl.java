@@ -224,6 +224,7 @@ public final class KernelImpl implements Kernel, DriverHost {
         Objects.requireNonNull(owner, "owner");
         ProcessImpl p = own(process);
         p.requireAlive();
+        io.pinsim.runtime.internal.mm.MmapLockWait.forRead(p.mm, "migrate_vma(" + p.name() + ", " + Kernel.hex(address) + ")"); // the caller's mmap_read_lock()
         return core.op(String.valueOf(owner), "migrate_vma(" + p.name() + ", " + Kernel.hex(address) + ", " + nrPages + " pages)", address,
                 () -> new Migration(core).migrateVma(p.mm, address >>> PAGE_SHIFT, nrPages, owner));
     }

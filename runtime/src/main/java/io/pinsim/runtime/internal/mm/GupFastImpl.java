@@ -153,10 +153,18 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
 
     @Override
     public GupPagesImpl run() {
+        if (phase == Phase.BEGIN) {
+            // run as one call (vmsplice, io_submit's bio, plain GUP-fast): its slow path would sleep on mmap_lock or a fault's
+            // lock that a stepped operation holds; refused before the lockless walk takes anything (fuzzer seed 2, sequence 4166)
+            Mm mm = r.process().mm();
+            MmapLockWait.forRead(mm, r.call());
+            MmapLockWait.forAccess(mm, r.start(), (long) r.nrPages() << Kernel.PAGE_SHIFT, (r.flags() & io.pinsim.runtime.Foll.WRITE) != 0, r.call());
+        }
         while (!isDone()) {
             if (isBlocked()) {
                 throw new IllegalStateException(r.process().mm().mmapWriteLocker != null
-                        ? r.call() + " waits for mmap_lock, which a fork in progress holds; step the fork first"
+                        ? r.call() + " waits for mmap_lock, which " + (r.process().mm().mmapWriteLocker instanceof ZapSteps ? "a stepped munmap in progress holds for write; step the munmap first"
+                        : "a fork in progress holds; step the fork first")
                         : r.call() + " waits for " + waitsFor() + ", which a stepped operation in progress holds (a truncate's invalidate lock, a writeback's or"
                         + " reclaim's page lock); step it first");
             }

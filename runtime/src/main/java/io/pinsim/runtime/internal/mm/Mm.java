@@ -282,6 +282,12 @@ public final class Mm {
         }
         long s = start >>> Kernel.PAGE_SHIFT;
         long e = MmCore.pages(start + length);
+        if (!subscriptions.isRegistered()) {
+            // the mm's first notifier: mmu_interval_notifier_insert() -> mmu_notifier_register() -> mmap_write_lock(); while a
+            // stepped MADV_DONTNEED held mmap_lock (its invalidate_range_start had found no subscriber) a driver inserted one,
+            // faulted the page in and kept it after the zap (fuzzer seed 5, sequence 9109: dma-to-freed-frame)
+            MmapLockWait.forWrite(this, "mmu_interval_notifier_insert()");
+        }
         MmuIntervalNotifierImpl sub = subscriptions.insert(s, e, ops, name);
         sub.lockId = lockId;
         sub.actor = actor;

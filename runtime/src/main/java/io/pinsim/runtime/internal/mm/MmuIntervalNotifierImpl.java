@@ -76,8 +76,10 @@ public final class MmuIntervalNotifierImpl implements io.pinsim.runtime.MmuInter
                     subscriptions.mm.kernel.trace().render());
         }
         if (readBeginWaits()) {
-            throw new IllegalStateException(name + ": mmu_interval_read_begin() would sleep until the invalidation in progress on \"" + process().name()
-                    + "\" ends (wait_event(subscriptions->wq)): step that invalidation to its end first, or run the read as steps in the explorer");
+            // a WouldBlockException, as every plain call that would sleep on what a stepped operation holds (fuzzer seed 0, sequence 2495)
+            throw new io.pinsim.runtime.WouldBlockException(name + ": mmu_interval_read_begin() would sleep until the invalidation in progress on \"" + process().name()
+                    + "\" ends (wait_event(subscriptions->wq)): step that invalidation to its end first, or run the read as steps in the explorer",
+                    subscriptions.mm.objectId() + ":mmu_notifier_invalidate", this::readBeginWaits);
         }
         // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map); lock_map_release(..): read_begin may sleep for an invalidation
         String actor = subscriptions.mm.kernel.currentActor() != null || driver == null ? subscriptions.actor() : driver;

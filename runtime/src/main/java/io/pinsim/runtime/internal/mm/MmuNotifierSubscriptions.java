@@ -78,6 +78,11 @@ public final class MmuNotifierSubscriptions {
         return mm.kernel.currentActor() != null ? mm.kernel.currentActor() : mm.owner.name();
     }
 
+    /** Whether mmu_notifier_register() has run for the mm (mm_has_notifiers()). */
+    public boolean isRegistered() {
+        return registered;
+    }
+
     /** mmu_interval_notifier_insert(). */
     public MmuIntervalNotifierImpl insert(long startVpn, long endVpn, MmuIntervalNotifierOps ops, String name) {
         register(false);

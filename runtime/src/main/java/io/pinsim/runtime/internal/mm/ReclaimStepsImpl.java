@@ -35,6 +35,13 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
     private final List<Long> vpns = new ArrayList<>();
     private int next;
     private boolean unmapped;
+    /**
+     * The isolation reference (folio_isolate_lru() in shrink_inactive_list(), put back by
+     * folio_putback_lru() or dropped after __remove_mapping()): held from the check to the last
+     * step, so that a munmap, MAP_FIXED, exit or OOM kill between the steps cannot free the page
+     * under the reclaim (fuzzer seeds 3, 4, 5: freed-frame-referenced).
+     */
+    private GupRef isolation;
 
     /** Reclaim of the page mapped at {@code address} in {@code mm}. */
     public ReclaimStepsImpl(MmCore k, Mm mm, long address) {
@@ -116,6 +123,10 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
             k.pageLocks.unlock(f.pfn(), this);
         }
         phase = Phase.DONE;
+        if (isolation != null) {
+            KernelRefs.put(k, f, isolation); // folio_putback_lru()
+            isolation = null;
+        }
     }
 
     private void check() {
@@ -147,6 +158,7 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         }
         f = page;
         k.pageLocks.lock(f.pfn(), this);
+        isolation = KernelRefs.get(k, f, "shrink_folio_list() of kernel");
         if (f.isAnon()) {
             if (f.swapSlot == null && k.model().get(PinnedAnonReclaim.class) == PinnedAnonReclaim.SKIP_PINNED && f.pageMaybeDmaPinned()) {
                 keep("frame #" + f.pfn() + " may be pinned: kept mapped, not added to the swap cache (shrink_page_list, feb889fb40fa)");
@@ -202,6 +214,9 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         unmapped = true;
         phase = Phase.DONE;
         k.pageLocks.unlock(f.pfn(), this);
+        // __remove_mapping()'s refcount freeze counts the isolation reference among its expected ones: drop it first
+        f.removeRef(isolation);
+        isolation = null;
         if (!f.isAnon()) {
             AddressSpace.Host inode = f.mapping.inode;
             f.flags &= ~Page.BUFFERS;
@@ -213,6 +228,7 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
             } else {
                 k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") unmapped from "
                         + mms.size() + " process(es) and its buffers released (try_to_release_page), but not freed: refcount " + rc + Faults.extraRefs(f));
+                k.maybeFree(f);
             }
             return;
         }
@@ -221,7 +237,9 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         f.flags &= ~Page.DIRTY;
         k.touch(f);
         int rc = f.refcount();
-        if (rc == 1) {
+        // freed only if the swap cache alone holds it (the refcount freeze); an exit between the steps may have taken it
+        // out of the swap cache already (the model's zap does not trylock the page), leaving another holder's reference
+        if (rc == 1 && f.swapSlot == slot) {
             f.swapSlot = null;
             slot.cache = null;
             k.freeFrame(f);
@@ -230,6 +248,7 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         } else {
             k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " unmapped into swap slot " + slot.id + " (" + mms.size()
                     + " PTE(s) now swap entries) but not freed: refcount " + rc + Faults.extraRefs(f) + "; it stays in the swap cache (shrink_page_list)");
+            k.maybeFree(f);
         }
     }
 
