@@ -79,7 +79,11 @@ public interface Process {
      */
     Frame frameAt(long address);
 
-    /** The PTE at the address, described: {@code pfn 12 RW dirty}, {@code swap entry slot 0}, {@code none}. */
+    /**
+     * The PTE at the address, described: {@code pfn 12 RW dirty}, {@code swap entry slot 0}, {@code none};
+     * inside a huge mapping the huge entry, with what maps it: {@code (PMD-mapped THP)},
+     * {@code (PMD-mapped 2 MiB hugetlb)} or {@code (PUD-mapped 1 GiB hugetlb)}.
+     */
     String pteAt(long address);
 
     /** Whether the PTE at the address is present and writable. */

@@ -40,7 +40,7 @@ class HugetlbTest {
         assertThat(k.hugePages()).as("the fault consumed one reservation").isEqualTo(new HugePages(4, 3, 2));
         assertThat(a.frameAt(p + HPAGE - PAGE).compoundHead().pfn()).isEqualTo(a.frameAt(p).pfn());
         assertThat(a.frameAt(p).nrPages()).isEqualTo(512);
-        assertThat(a.pteAt(p)).contains("PMD-mapped");
+        assertThat(a.pteAt(p)).contains("PMD-mapped 2 MiB hugetlb");
         a.munmap(p, 3L * HPAGE);
         assertThat(k.hugePages()).as("the folio back on the free list, the reservations released").isEqualTo(new HugePages(4, 4, 0));
         k.close();

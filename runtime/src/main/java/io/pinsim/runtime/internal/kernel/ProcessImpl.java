@@ -166,7 +166,12 @@ public final class ProcessImpl implements MmOwner {
 
     @Override
     public String pteAt(long address) {
-        return Pte.describe(mm.pt.get(address >>> Kernel.PAGE_SHIFT));
+        long vpn = address >>> Kernel.PAGE_SHIFT;
+        long pte = mm.pt.get(vpn);
+        String text = Pte.describe(pte);
+        VmArea v = Pte.isHuge(pte) ? mm.findVma(vpn) : null;
+        // a 2 MiB hugetlb folio is PMD-mapped too, but it is no THP
+        return v != null && (v.flags & VmArea.VM_HUGETLB) != 0 ? text.replace(" (PMD-mapped THP)", " (PMD-mapped 2 MiB hugetlb)") : text;
     }
 
     @Override
