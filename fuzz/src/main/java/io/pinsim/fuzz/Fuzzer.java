@@ -89,7 +89,8 @@ public final class Fuzzer {
     private static Op.Kind pick(SplittableRandom r) {
         int x = r.nextInt(100);
         Op.Kind[] common = {Op.Kind.MMAP_ANON, Op.Kind.MMAP_ANON, Op.Kind.WRITE, Op.Kind.WRITE, Op.Kind.READ, Op.Kind.GUP, Op.Kind.GUP, Op.Kind.UNPIN, Op.Kind.FORK,
-            Op.Kind.DMA_WRITE, Op.Kind.MADVISE, Op.Kind.RECLAIM, Op.Kind.MUNMAP, Op.Kind.MPROTECT, Op.Kind.MMAP_FIXED, Op.Kind.FILL, Op.Kind.DMA_READ};
+            Op.Kind.DMA_WRITE, Op.Kind.MADVISE, Op.Kind.RECLAIM, Op.Kind.MUNMAP, Op.Kind.MPROTECT, Op.Kind.MMAP_FIXED, Op.Kind.FILL, Op.Kind.DMA_READ,
+            Op.Kind.THP_SETTING};
         if (x < 52) {
             return common[r.nextInt(common.length)];
         }
@@ -103,7 +104,8 @@ public final class Fuzzer {
             // stepped operations interleave only if started and advanced in one sequence; memfd and files give the file ones something to work on
             Op.Kind[] stepped = {Op.Kind.GUP_SLOW_STEPS, Op.Kind.WRITE_FAULT_STEPS, Op.Kind.MUNMAP_STEPS, Op.Kind.MADVISE_STEPS, Op.Kind.WRITEBACK_STEPS,
                 Op.Kind.RECLAIM_STEPS, Op.Kind.TRUNCATE_STEPS, Op.Kind.PUNCH_HOLE_STEPS, Op.Kind.DIO_READ_STEPS, Op.Kind.REG_MR_STEPS, Op.Kind.ODP_ADVISE_STEPS,
-                Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.MEMFD_CREATE, Op.Kind.MMAP_FILE, Op.Kind.OPEN, Op.Kind.FILE_WRITE_USER};
+                Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.STEP, Op.Kind.MEMFD_CREATE, Op.Kind.MMAP_FILE, Op.Kind.OPEN, Op.Kind.FILE_WRITE_USER,
+                Op.Kind.MEMFD_FALLOCATE, Op.Kind.MEMFD_SEAL, Op.Kind.DEFERRED_SPLIT_SCAN};
             return stepped[r.nextInt(stepped.length)];
         }
         if (x < 70) {

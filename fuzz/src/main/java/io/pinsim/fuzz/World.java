@@ -267,7 +267,7 @@ final class World {
     boolean apply(Op op) {
         return new MemoryOps(this).apply(op) || new Files(this).apply(op) || new DeviceOps(this).apply(op) || new GpuOps(this).apply(op)
                 || new SvaOps(this).apply(op) || new HmmOps(this).apply(op) || new SteppedOps(this).apply(op) || new MemfdOps(this).apply(op)
-                || new KfdOps(this).apply(op);
+                || new KfdOps(this).apply(op) || new ThpOps(this).apply(op);
     }
 
     int liveCount() {
