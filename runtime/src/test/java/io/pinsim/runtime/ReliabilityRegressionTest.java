@@ -603,4 +603,65 @@ class ReliabilityRegressionTest {
         pipe.read(p0, 2 * PAGE);
         k.close();
     }
+
+    /**
+     * Fuzzer seed 9, sequence 2783 (LINUX_4_19): a stepped fork decided to share a page, a stepped
+     * reclaim then unmapped the parent's PTE into a swap entry, and the fork's apply step copied
+     * that swap entry to the child without swap_duplicate(): a swap PTE naming a freed slot
+     * (NullPointerException in zap_pte_range at exit). copy_pte_range() holds the parent's PTE table
+     * lock across its batch, so try_to_unmap_one() waits for the applied PTE; and try_to_unmap()
+     * walks the rmap when it runs, so it unmaps the child's copy too.
+     */
+    @Test
+    void aSteppedReclaimWaitsForTheForkHoldingThePteLockAndUnmapsTheChildsCopy() {
+        Kernel k = kernel(KernelModel.LINUX_4_19);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('A', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        ForkSteps fork = p0.mainThread().forkSteps("P1");
+        fork.step(); // mmap_lock, the child
+        fork.step(); // copy_page_range() of the VMA
+        fork.step(); // copy_present_pte(): decide, under the parent's PTL
+        rc.step(); // the checks, add_to_swap()
+        assertThat(rc.isBlocked()).isTrue();
+        assertThat(rc.waitsFor()).contains(":ptl:");
+        assertThatThrownBy(() -> k.reclaim(p0, b0)).isInstanceOf(WouldBlockException.class).hasMessageContaining("step the fork first");
+        rc.step(); // spins: no progress
+        assertThat(p0.pteAt(b0)).startsWith("pfn");
+        while (!fork.isDone()) {
+            fork.step();
+        }
+        Process p1 = fork.child();
+        assertThat(rc.isBlocked()).isFalse();
+        rc.run();
+        // try_to_unmap() walked the rmap when it ran: the child's PTE, copied after the check, is a swap entry too
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.read(b0, 8)).isEqualTo(fill('A', 8));
+        assertThat(p0.read(b0, 8)).isEqualTo(fill('A', 8));
+        k.close();
+    }
+
+    /**
+     * try_to_unmap() walks the rmap when it runs, not at the reclaim's check: a plain fork between
+     * the check and the unmap (copy_present_pte() does not take the page lock) gives the child a PTE
+     * the reclaim then unmaps as well, and the page is swapped out and freed.
+     */
+    @Test
+    void aSteppedReclaimUnmapsAPteAForkCopiedAfterItsCheck() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('B', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): only P0 maps the page
+        Process p1 = p0.fork();
+        assertThat(rc.run()).isTrue();
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.pteAt(b0)).isEqualTo(p0.pteAt(b0)).doesNotContain("exclusive");
+        assertThat(p1.read(b0, 8)).isEqualTo(fill('B', 8));
+        k.checkInvariants();
+        k.close();
+    }
 }
