@@ -664,4 +664,26 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 6, sequence 4190: a stepped reclaim checked a page, a driver pinned it, the process
+     * exited (a zap, not try_to_unmap(), unmapped it), and the reclaim's pageout cleared
+     * PageAnonExclusive of the pinned page (pinned-page-not-exclusive). The kernel clears the flag
+     * in try_to_unmap_one() for each PTE it unmaps (page_try_share_anon_rmap()), never in pageout().
+     */
+    @Test
+    void aSteppedReclaimLeavesAPinnedPageAZapUnmappedExclusive() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): not pinned yet
+        GupPages g = p0.pinUserPages(b0, 1, Foll.LONGTERM, "dev");
+        p0.munmap(b0, PAGE);
+        rc.run();
+        assertThat(rc.isDone()).isTrue();
+        k.checkInvariants();
+        g.unpin(false);
+        k.close();
+    }
 }

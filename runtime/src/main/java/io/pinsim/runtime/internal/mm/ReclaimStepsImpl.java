@@ -277,7 +277,8 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
             }
             return;
         }
-        f.clearAnonExclusive();
+        // no clearAnonExclusive() here: try_to_unmap_one() cleared it for each PTE it unmapped (page_try_share_anon_rmap());
+        // a page a zap unmapped meanwhile (munmap, exit) keeps it, as in the kernel, and a pin on it stays legitimate
         slot.content = Content.copyOf(f.content());
         f.flags &= ~Page.DIRTY;
         k.touch(f);
