@@ -686,4 +686,52 @@ class ReliabilityRegressionTest {
         g.unpin(false);
         k.close();
     }
+
+    /**
+     * Fuzzer seed 6, sequence 18397 (NullPointerException "s is null", a swap PTE naming a freed
+     * slot) came from the stepped fork's PTE lock (see above); on the way, Zap dropped a swap-cache
+     * page a stepped reclaim held locked and freed its slot under the reclaim.
+     * free_swap_and_cache()'s folio_trylock() fails on that page: page and slot (SWAP_HAS_CACHE)
+     * stay until the reclaim's __remove_mapping() and put_swap_folio() free both.
+     */
+    @Test
+    void aZapLeavesTheSwapCachePageAStepReclaimHoldsLocked() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(2 * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        rc.step(); // try_to_unmap_one(): a swap entry
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        p0.munmap(b0, PAGE); // the last swap entry goes; folio_trylock() fails
+        assertThat(k.swapSlotsInUse()).as("the locked page keeps its slot (SWAP_HAS_CACHE)").isEqualTo(1);
+        assertThat(rc.run()).isTrue();
+        assertThat(k.swapSlotsInUse()).as("__remove_mapping() -> put_swap_folio() freed it").isZero();
+        k.checkInvariants();
+        k.close();
+    }
+
+    /**
+     * The other half of free_swap_and_cache()'s folio_trylock(): when the last swap entry goes
+     * while a stepped reclaim holds the page locked, and the reclaim then keeps the page (a pin
+     * makes __remove_mapping() fail), the page stays in the swap cache with no PTE referring to it,
+     * as in the kernel until a later reclaim; once unpinned the leak check accepts it as reclaimable.
+     */
+    @Test
+    void aPinnedPageLeftInTheSwapCacheByAFailedTrylockIsNotALeak() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        GupPages g = p0.getUserPages(b0, 1, Foll.WRITE, "dev");
+        rc.step(); // try_to_unmap_one(): a swap entry (5.8 unmaps a page with a GUP reference)
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        p0.munmap(b0, PAGE); // the last swap entry goes; folio_trylock() fails
+        assertThat(rc.run()).isTrue(); // pageout(): refcount > 1, the page stays in the swap cache
+        assertThat(k.swapSlotsInUse()).isEqualTo(1);
+        g.release();
+        assertThat(k.leaks()).isEmpty();
+        k.close();
+    }
 }

@@ -283,11 +283,14 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         f.flags &= ~Page.DIRTY;
         k.touch(f);
         int rc = f.refcount();
-        // freed only if the swap cache alone holds it (the refcount freeze); an exit between the steps may have taken it
-        // out of the swap cache already (the model's zap does not trylock the page), leaving another holder's reference
+        // freed only if the swap cache alone holds it (the refcount freeze); the page lock keeps a zap from taking it out
+        // of the swap cache between the steps (folio_trylock() in free_swap_cache()/free_swap_and_cache(), see Zap)
         if (rc == 1 && f.swapSlot == slot) {
+            // __remove_mapping(): __delete_from_swap_cache(), then put_swap_folio() drops SWAP_HAS_CACHE: the slot
+            // goes too if no swap PTE refers to it any more (a zap dropped them while the page was locked, see Zap)
             f.swapSlot = null;
             slot.cache = null;
+            k.swap.freeIfUnused(slot);
             k.freeFrame(f);
             k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " swapped out to slot " + slot.id
                     + ", " + unmappedPtes + " PTE(s) now swap entries, frame freed (shrink_page_list)");
