@@ -734,4 +734,30 @@ class ReliabilityRegressionTest {
         assertThat(k.leaks()).isEmpty();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 5, sequence 19236 (PROPOSAL_NOTIFIER_MAY_FAIL, before 5.9's CoW rule): a write to a
+     * page a stepped reclaim held locked in the swap cache reused it (reuse_swap_page()) and took
+     * it out of the swap cache, freeing its slot; the reclaim then wrote a swap entry for the freed
+     * slot (swap-entry-dangling). do_wp_page() takes lock_page() before reuse_swap_page(): a write
+     * in either process waits for the reclaim.
+     */
+    @Test
+    void aWriteFaultBefore59WaitsForThePageLockOfASteppedReclaim() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): the page is locked in the swap cache
+        Process p1 = p0.fork();
+        assertThatThrownBy(() -> p1.write(b0, fill('G', 1))).isInstanceOf(WouldBlockException.class).hasMessageContaining("page lock");
+        assertThatThrownBy(() -> p0.write(b0, fill('A', 1))).isInstanceOf(WouldBlockException.class).hasMessageContaining("page lock");
+        rc.run();
+        p1.write(b0, fill('G', 1));
+        p0.write(b0, fill('A', 1));
+        assertThat(p1.read(b0, 1)).isEqualTo(fill('G', 1));
+        assertThat(p0.read(b0, 1)).isEqualTo(fill('A', 1));
+        k.checkInvariants();
+        k.close();
+    }
 }
