@@ -760,4 +760,27 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 6, sequence 13478 (LINUX_6_1, writable-shared-anon): mremap(MREMAP_DONTUNMAP) moved
+     * the PTE of a page a stepped reclaim had checked; the reclaim unmapped the (mm, address) it had
+     * collected at its check, found nothing there, and left the moved PTE mapped. try_to_unmap()
+     * walks the rmap when it runs: the moved PTE is unmapped.
+     */
+    @Test
+    void aSteppedReclaimUnmapsAPteMremapMovedAfterItsCheck() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('M', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        long moved = p0.mremap(b0, PAGE, PAGE, MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP, 0);
+        assertThat(moved).isNotEqualTo(b0);
+        assertThat(rc.run()).isTrue();
+        assertThat(p0.pteAt(moved)).startsWith("swap entry");
+        assertThat(p0.read(moved, 8)).isEqualTo(fill('M', 8));
+        k.checkInvariants();
+        k.close();
+    }
 }
