@@ -121,7 +121,12 @@ public final class MrRegistrationSteps implements Steppable {
         return waitsFor() != null;
     }
 
-    /** mmap_lock: held at all by another operation before MADV_DONTFORK, held for write before a chunk. */
+    /**
+     * mmap_lock: held at all by another operation before MADV_DONTFORK, held for write before a
+     * chunk; and before a chunk the sleeping lock its pin_user_pages_fast() would sleep on in a page
+     * fault ({@link DriverContext#gupFaultWaitsFor}): the page lock a stepped reclaim holds on a
+     * swap-cache page (do_swap_page()'s folio_lock_or_retry()), a file's invalidate or page lock.
+     */
     @Override
     public String waitsFor() {
         if (!process().isAlive()) {
@@ -130,7 +135,9 @@ public final class MrRegistrationSteps implements Steppable {
         String lock = "mm:" + process().pid() + ":mmap_lock";
         return switch (phase) {
             case BEGIN -> madvises() && (ctx.mmapLockedForWrite(process()) || ctx.mmapLockedForRead(process())) ? lock : null;
-            case PIN -> ctx.mmapLockedForWrite(process()) ? lock : null;
+            case PIN -> ctx.mmapLockedForWrite(process()) ? lock
+                    : ctx.gupFaultWaitsFor(process(), first + ((long) pinned << Kernel.PAGE_SHIFT), Math.min(npages - pinned, UmemPinning.CHUNK_PAGES),
+                            (flags & io.pinsim.runtime.Foll.WRITE) != 0);
             case DONE -> null;
         };
     }

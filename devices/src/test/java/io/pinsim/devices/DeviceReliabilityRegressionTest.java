@@ -150,4 +150,34 @@ class DeviceReliabilityRegressionTest {
         assertThat(reg.chunksPinned()).isZero();
         k.close(); // nothing stays pinned: the leak check passes
     }
+
+    /**
+     * Fuzzer seeds 3 and 9, sequence 18488: a chunk of a stepped MR registration met the page lock a
+     * stepped reclaim held on a swap-cache page (between try_to_unmap() and __remove_mapping()):
+     * waitsFor() considered mmap_lock only, so the chunk's GUP threw WouldBlockException from step().
+     * pin_user_pages_fast() would sleep in do_swap_page()'s folio_lock_or_retry(): the chunk now
+     * waits for the page lock and pins once the reclaim is done.
+     */
+    @Test
+    void aChunkWaitsForThePageLockOfASteppedReclaim() {
+        Kernel k = Kernel.builder().model(KernelModel.LINUX_6_1).build();
+        RdmaNic nic = new RdmaNic(k, "mlx5_0");
+        Process a = k.spawn("A");
+        long buf = a.mmap(2L * PAGE, Prot.READ | Prot.WRITE, MapFlags.PRIVATE | MapFlags.ANONYMOUS | MapFlags.POPULATE);
+        io.pinsim.runtime.ReclaimSteps rc = k.reclaimSteps(a, buf + PAGE);
+        rc.step(); // trylock_page(), add_to_swap()
+        rc.step(); // try_to_unmap_one(): a swap entry, the page still locked
+        MrRegistrationSteps reg = nic.regMrSteps(nic.allocPd(a), buf, 2L * PAGE, ACCESS);
+        reg.step(); // the charge
+        assertThat(reg.isBlocked()).isTrue();
+        assertThat(reg.waitsFor()).contains("PG_locked");
+        assertThatThrownBy(reg::step).isInstanceOf(IllegalStateException.class).hasMessageContaining("waits for");
+        rc.run();
+        assertThat(reg.isBlocked()).isFalse();
+        reg.step(); // the chunk: faults the page back in and pins both
+        assertThat(reg.isDone()).isTrue();
+        assertThat(reg.failure()).isEmpty();
+        nic.deregMr(reg.result());
+        k.close();
+    }
 }

@@ -229,13 +229,14 @@ public final class Fuzzer {
         return r.failure() != null && r.failure().signature().equals(sig);
     }
 
-    /** The shrunk failure as a ready-to-paste JUnit 5 test. */
+    /** The shrunk failure as a ready-to-paste JUnit 5 test (or, for a replay, a passing sequence). */
     public String regressionTest(Result failed, List<Op> minimal) {
         Run r = run(failed.index(), failed.model(), minimal, true);
         StringBuilder sb = new StringBuilder();
         sb.append("    /** Found by the fuzzer: seed ").append(seed).append(", sequence ").append(failed.index()).append(" on ").append(failed.model().name())
                 .append(", shrunk from ").append(failed.ops().size()).append(" to ").append(minimal.size()).append(" operations.\n")
-                .append("     *  It failed with: ").append(failed.failure().signature().replace("*/", "* /")).append(" */\n");
+                .append(failed.failure() == null ? "     *  It passes (a replay prints a passing sequence too). */\n"
+                        : "     *  It failed with: " + failed.failure().signature().replace("*/", "* /") + " */\n");
         sb.append("    @Test\n    void fuzzSeed").append(seed).append("Sequence").append(failed.index()).append("() {\n");
         for (String line : r.java()) {
             sb.append("        ").append(line).append('\n');

@@ -959,6 +959,9 @@ class BadInputTableTest {
             t.method(DriverContext.class, fn, f -> f.dev, f -> args(f.a))
                     .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b);
         }
+        t.method(DriverContext.class, "gupFaultWaitsFor(Process,long,int,boolean)", f -> f.dev, f -> args(f.a, f.buf, 1, true))
+                .bad("a process of another kernel", iae(NOT_ATTACHED), 0, f -> f.b)
+                .bad("0 pages", iae("nrPages must be positive"), 2, 0);
         t.method(DriverContext.class, "hmmRangeFault(MmuIntervalNotifier,long,long,int,boolean)", f -> f.dev,
                         f -> args(f.sub, f.sub.readBegin(), f.buf, 1, false))
                 .bad("a notifier of another kernel", iae(OTHER), 0, f -> f.sub2)

@@ -31,10 +31,11 @@ class GupFastForkFootprintTest {
         fork.step();
         assertThat(fork.holds()).as("inside copy_page_range() of a COW VMA: raw_write_seqcount_begin()").containsExactly("mm:1:mmap_lock", "mm:1:write_protect_seq");
         Footprint decide = fork.nextFootprint();
-        assertThat(decide).hasToString("reads [mm:1:pte, mm:1:has_pinned] writes [frame:" + pfn0 + "]");
+        assertThat(decide).hasToString("reads [mm:1:pte, mm:1:has_pinned] writes [mm:1:ptl:0x7f0000000000, frame:" + pfn0 + "]");
         assertThat(decide.conflictsWith(gup.nextFootprint())).isTrue();
         fork.step();
-        assertThat(fork.nextFootprint()).hasToString("writes [mm:1:pte:0x7f0000000000, mm:2, frame:" + pfn0 + "]");
+        assertThat(fork.holds()).as("between deciding and applying a PTE: the parent's PTE table lock").contains("mm:1:ptl:0x7f0000000000");
+        assertThat(fork.nextFootprint()).hasToString("writes [mm:1:pte:0x7f0000000000, mm:1:ptl:0x7f0000000000, mm:2, frame:" + pfn0 + "]");
         fork.step();
         assertThat(fork.nextFootprint().conflictsWith(gup.nextFootprint())).as("deciding page 1 and walking page 0").isFalse();
         gup.step();

@@ -603,4 +603,184 @@ class ReliabilityRegressionTest {
         pipe.read(p0, 2 * PAGE);
         k.close();
     }
+
+    /**
+     * Fuzzer seed 9, sequence 2783 (LINUX_4_19): a stepped fork decided to share a page, a stepped
+     * reclaim then unmapped the parent's PTE into a swap entry, and the fork's apply step copied
+     * that swap entry to the child without swap_duplicate(): a swap PTE naming a freed slot
+     * (NullPointerException in zap_pte_range at exit). copy_pte_range() holds the parent's PTE table
+     * lock across its batch, so try_to_unmap_one() waits for the applied PTE; and try_to_unmap()
+     * walks the rmap when it runs, so it unmaps the child's copy too.
+     */
+    @Test
+    void aSteppedReclaimWaitsForTheForkHoldingThePteLockAndUnmapsTheChildsCopy() {
+        Kernel k = kernel(KernelModel.LINUX_4_19);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('A', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        ForkSteps fork = p0.mainThread().forkSteps("P1");
+        fork.step(); // mmap_lock, the child
+        fork.step(); // copy_page_range() of the VMA
+        fork.step(); // copy_present_pte(): decide, under the parent's PTL
+        rc.step(); // the checks, add_to_swap()
+        assertThat(rc.isBlocked()).isTrue();
+        assertThat(rc.waitsFor()).contains(":ptl:");
+        assertThatThrownBy(() -> k.reclaim(p0, b0)).isInstanceOf(WouldBlockException.class).hasMessageContaining("step the fork first");
+        rc.step(); // spins: no progress
+        assertThat(p0.pteAt(b0)).startsWith("pfn");
+        while (!fork.isDone()) {
+            fork.step();
+        }
+        Process p1 = fork.child();
+        assertThat(rc.isBlocked()).isFalse();
+        rc.run();
+        // try_to_unmap() walked the rmap when it ran: the child's PTE, copied after the check, is a swap entry too
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.read(b0, 8)).isEqualTo(fill('A', 8));
+        assertThat(p0.read(b0, 8)).isEqualTo(fill('A', 8));
+        k.close();
+    }
+
+    /**
+     * try_to_unmap() walks the rmap when it runs, not at the reclaim's check: a plain fork between
+     * the check and the unmap (copy_present_pte() does not take the page lock) gives the child a PTE
+     * the reclaim then unmaps as well, and the page is swapped out and freed.
+     */
+    @Test
+    void aSteppedReclaimUnmapsAPteAForkCopiedAfterItsCheck() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('B', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): only P0 maps the page
+        Process p1 = p0.fork();
+        assertThat(rc.run()).isTrue();
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        assertThat(p1.pteAt(b0)).isEqualTo(p0.pteAt(b0)).doesNotContain("exclusive");
+        assertThat(p1.read(b0, 8)).isEqualTo(fill('B', 8));
+        k.checkInvariants();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 6, sequence 4190: a stepped reclaim checked a page, a driver pinned it, the process
+     * exited (a zap, not try_to_unmap(), unmapped it), and the reclaim's pageout cleared
+     * PageAnonExclusive of the pinned page (pinned-page-not-exclusive). The kernel clears the flag
+     * in try_to_unmap_one() for each PTE it unmaps (page_try_share_anon_rmap()), never in pageout().
+     */
+    @Test
+    void aSteppedReclaimLeavesAPinnedPageAZapUnmappedExclusive() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): not pinned yet
+        GupPages g = p0.pinUserPages(b0, 1, Foll.LONGTERM, "dev");
+        p0.munmap(b0, PAGE);
+        rc.run();
+        assertThat(rc.isDone()).isTrue();
+        k.checkInvariants();
+        g.unpin(false);
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 6, sequence 18397 (NullPointerException "s is null", a swap PTE naming a freed
+     * slot) came from the stepped fork's PTE lock (see above); on the way, Zap dropped a swap-cache
+     * page a stepped reclaim held locked and freed its slot under the reclaim.
+     * free_swap_and_cache()'s folio_trylock() fails on that page: page and slot (SWAP_HAS_CACHE)
+     * stay until the reclaim's __remove_mapping() and put_swap_folio() free both.
+     */
+    @Test
+    void aZapLeavesTheSwapCachePageAStepReclaimHoldsLocked() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(2 * PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        rc.step(); // try_to_unmap_one(): a swap entry
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        p0.munmap(b0, PAGE); // the last swap entry goes; folio_trylock() fails
+        assertThat(k.swapSlotsInUse()).as("the locked page keeps its slot (SWAP_HAS_CACHE)").isEqualTo(1);
+        assertThat(rc.run()).isTrue();
+        assertThat(k.swapSlotsInUse()).as("__remove_mapping() -> put_swap_folio() freed it").isZero();
+        k.checkInvariants();
+        k.close();
+    }
+
+    /**
+     * The other half of free_swap_and_cache()'s folio_trylock(): when the last swap entry goes
+     * while a stepped reclaim holds the page locked, and the reclaim then keeps the page (a pin
+     * makes __remove_mapping() fail), the page stays in the swap cache with no PTE referring to it,
+     * as in the kernel until a later reclaim; once unpinned the leak check accepts it as reclaimable.
+     */
+    @Test
+    void aPinnedPageLeftInTheSwapCacheByAFailedTrylockIsNotALeak() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        GupPages g = p0.getUserPages(b0, 1, Foll.WRITE, "dev");
+        rc.step(); // try_to_unmap_one(): a swap entry (5.8 unmaps a page with a GUP reference)
+        assertThat(p0.pteAt(b0)).startsWith("swap entry");
+        p0.munmap(b0, PAGE); // the last swap entry goes; folio_trylock() fails
+        assertThat(rc.run()).isTrue(); // pageout(): refcount > 1, the page stays in the swap cache
+        assertThat(k.swapSlotsInUse()).isEqualTo(1);
+        g.release();
+        assertThat(k.leaks()).isEmpty();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 5, sequence 19236 (PROPOSAL_NOTIFIER_MAY_FAIL, before 5.9's CoW rule): a write to a
+     * page a stepped reclaim held locked in the swap cache reused it (reuse_swap_page()) and took
+     * it out of the swap cache, freeing its slot; the reclaim then wrote a swap entry for the freed
+     * slot (swap-entry-dangling). do_wp_page() takes lock_page() before reuse_swap_page(): a write
+     * in either process waits for the reclaim.
+     */
+    @Test
+    void aWriteFaultBefore59WaitsForThePageLockOfASteppedReclaim() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap(): the page is locked in the swap cache
+        Process p1 = p0.fork();
+        assertThatThrownBy(() -> p1.write(b0, fill('G', 1))).isInstanceOf(WouldBlockException.class).hasMessageContaining("page lock");
+        assertThatThrownBy(() -> p0.write(b0, fill('A', 1))).isInstanceOf(WouldBlockException.class).hasMessageContaining("page lock");
+        rc.run();
+        p1.write(b0, fill('G', 1));
+        p0.write(b0, fill('A', 1));
+        assertThat(p1.read(b0, 1)).isEqualTo(fill('G', 1));
+        assertThat(p0.read(b0, 1)).isEqualTo(fill('A', 1));
+        k.checkInvariants();
+        k.close();
+    }
+
+    /**
+     * Fuzzer seed 6, sequence 13478 (LINUX_6_1, writable-shared-anon): mremap(MREMAP_DONTUNMAP) moved
+     * the PTE of a page a stepped reclaim had checked; the reclaim unmapped the (mm, address) it had
+     * collected at its check, found nothing there, and left the moved PTE mapped. try_to_unmap()
+     * walks the rmap when it runs: the moved PTE is unmapped.
+     */
+    @Test
+    void aSteppedReclaimUnmapsAPteMremapMovedAfterItsCheck() {
+        Kernel k = kernel(KernelModel.LINUX_6_1);
+        Process p0 = k.spawn("P0");
+        long b0 = p0.mmap(PAGE, RW, ANON_PRIVATE | MapFlags.POPULATE);
+        p0.write(b0, fill('M', 8));
+        ReclaimSteps rc = k.reclaimSteps(p0, b0);
+        rc.step(); // the checks, add_to_swap()
+        long moved = p0.mremap(b0, PAGE, PAGE, MremapFlags.MAYMOVE | MremapFlags.DONTUNMAP, 0);
+        assertThat(moved).isNotEqualTo(b0);
+        assertThat(rc.run()).isTrue();
+        assertThat(p0.pteAt(moved)).startsWith("swap entry");
+        assertThat(p0.read(moved, 8)).isEqualTo(fill('M', 8));
+        k.checkInvariants();
+        k.close();
+    }
 }

@@ -260,6 +260,20 @@ public interface DriverContext {
     boolean mmapLockedForRead(Process process);
 
     /**
+     * The sleeping lock, as a {@link io.pinsim.runtime.Footprint} id, that a GUP of
+     * [address, address + nrPages pages) would sleep on in its page fault now, or null: the page lock
+     * of a swap-cache page a stepped reclaim holds (do_swap_page()'s folio_lock_or_retry()), or a
+     * file's invalidate lock or page lock a stepped truncate, hole punch or writeback holds
+     * (filemap_fault()); the same check the plain calls make before they throw a
+     * {@link io.pinsim.runtime.WouldBlockException}. mmap_lock is not included
+     * ({@link #mmapLockedForWrite}). A stepped MR registration waits on it before a chunk, as its
+     * pin_user_pages_fast() would. Nothing changes.
+     *
+     * @throws IllegalArgumentException if nrPages is not positive, or the process is not of this kernel
+     */
+    String gupFaultWaitsFor(Process process, long address, int nrPages, boolean write);
+
+    /**
      * An allocation with these flags (kmalloc(size, gfp)) as lockdep sees it: fs_reclaim_acquire()
      * and fs_reclaim_release() around it when it may reclaim. {@code what} (may be null) names it in
      * the trace.

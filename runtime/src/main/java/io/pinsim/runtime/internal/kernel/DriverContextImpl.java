@@ -412,6 +412,14 @@ final class DriverContextImpl implements DriverContext {
         return !mine(process).mm.mmapReaders.isEmpty();
     }
 
+    @Override
+    public String gupFaultWaitsFor(Process process, long address, int nrPages, boolean write) {
+        if (nrPages <= 0) {
+            throw new IllegalArgumentException("nrPages must be positive, got " + nrPages);
+        }
+        return io.pinsim.runtime.internal.mm.MmapLockWait.faultLockWaitsFor(mine(process).mm, address, (long) nrPages << Kernel.PAGE_SHIFT, write);
+    }
+
     /**
      * kmalloc(size, gfp) as lockdep sees it: fs_reclaim_acquire(gfp) and fs_reclaim_release(gfp)
      * (mm/page_alloc.c) when the flags allow direct reclaim; the allocation itself always succeeds.

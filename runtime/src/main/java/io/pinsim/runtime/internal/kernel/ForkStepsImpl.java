@@ -142,9 +142,17 @@ public final class ForkStepsImpl implements Steppable, io.pinsim.runtime.ForkSte
         if (phase == Phase.BEGIN || phase == Phase.DONE) {
             return List.of();
         }
-        // inside copy_page_range() of a COW VMA: write_protect_seq is odd (raw_write_seqcount_begin)
-        return parent.mm.writeProtectSeq.writer() != null && parent.mm.writeProtectSeq.writer() == range
-                ? List.of(parent.mm.objectId() + ":mmap_lock", parent.mm.writeProtectSeq.id()) : List.of(parent.mm.objectId() + ":mmap_lock");
+        // inside copy_page_range() of a COW VMA: write_protect_seq is odd (raw_write_seqcount_begin); between
+        // deciding and applying a PTE copy_pte_range() holds the parent's PTE table lock
+        List<String> held = new java.util.ArrayList<>(3);
+        held.add(parent.mm.objectId() + ":mmap_lock");
+        if (parent.mm.writeProtectSeq.writer() != null && parent.mm.writeProtectSeq.writer() == range) {
+            held.add(parent.mm.writeProtectSeq.id());
+        }
+        if (range != null && range.heldPtl() != null) {
+            held.add(range.heldPtl());
+        }
+        return held;
     }
 
     @Override

@@ -77,6 +77,9 @@ public final class CopyPageRange {
         String id = src.objectId();
         b.read(id + ":pte").read(id + ":has_pinned");
         long next = src.pt.nextPopulated(cursor, vma.endVpn);
+        if (next >= 0) {
+            b.write(src.ptlId(next));
+        }
         long huge = src.pt.nextPmd(cursor, vma.endVpn);
         if (huge >= 0 && (next < 0 || huge < next)) {
             // copy_huge_pmd() may split the parent's PMD: it writes the parent's page table.
@@ -101,7 +104,7 @@ public final class CopyPageRange {
      * and allocates; if memory is exhausted the fork fails and unwinds, which touches everything.
      */
     public Footprint applyFootprint() {
-        Footprint.Builder b = Footprint.builder().write(src.pteId(vpn)).write(dst.objectId());
+        Footprint.Builder b = Footprint.builder().write(src.pteId(vpn)).write(src.ptlId(vpn)).write(dst.objectId());
         switch (decision) {
             case SWAP -> b.write("swap:" + Pte.slot(pte));
             case DEVICE_PRIVATE -> b.write("devpage:" + Pte.slot(pte));
@@ -166,6 +169,8 @@ public final class CopyPageRange {
         if (vpn < 0) {
             return false;
         }
+        // copy_pte_range() holds the source PTE table's lock from here to the applied PTE
+        src.ptlHolder = this;
         pte = src.pt.get(vpn);
         why = null;
         if (Pte.isDeviceExclusive(pte)) {
@@ -231,6 +236,16 @@ public final class CopyPageRange {
             }
             default -> throw new IllegalStateException(policy.name());
         }
+    }
+
+    /** Whether this copy, between deciding and applying a PTE, holds the source PTE table lock that covers v. */
+    boolean holdsPtl(long v) {
+        return src.ptlHolder == this && (v >>> 9) == (vpn >>> 9);
+    }
+
+    /** The source PTE table lock held between deciding and applying a PTE (a footprint id), or null. */
+    public String heldPtl() {
+        return src.ptlHolder == this ? src.ptlId(vpn) : null;
     }
 
     /** Why the next PTE is decided as it is (a refusal's reason), or null. */
@@ -307,6 +322,9 @@ public final class CopyPageRange {
      *         ENOMEM), or null
      */
     public Page applyPte() {
+        if (src.ptlHolder == this) {
+            src.ptlHolder = null;
+        }
         switch (decision) {
             case SWAP -> {
                 SwapSpace.Slot slot = k.swap.get(Pte.slot(pte));
@@ -392,6 +410,9 @@ public final class CopyPageRange {
 
     /** Closes the range without the summary, when fork fails part-way. */
     public void close() {
+        if (src.ptlHolder == this) {
+            src.ptlHolder = null;
+        }
         if (cow) {
             src.writeProtectSeq.writeEnd(this);
             src.notifyEnd(MmuNotifierEvent.PROTECTION_PAGE, vma.startVpn, vma.endVpn);

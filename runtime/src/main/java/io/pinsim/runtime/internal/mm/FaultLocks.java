@@ -14,9 +14,14 @@ import io.pinsim.runtime.internal.locking.PageLocks;
  *     a file page not mapped yet; do_page_mkwrite() / wp_page_shared() for a write to a
  *     write-protected shared file page; do_swap_page()'s folio_lock_or_retry() for a page found in
  *     the swap cache (reclaim holds it from trylock_page() to after __remove_mapping()).</li>
+ * <li>before 09854ba94c6a (5.9, {@link io.pinsim.runtime.model.CowReuse#MAPCOUNT_PLUS_SWAPCOUNT}) a
+ *     write fault on a write-protected anonymous page in the swap cache: do_wp_page() takes
+ *     lock_page() when trylock_page() fails, before reuse_swap_page() (which may take the page out
+ *     of the swap cache under a stepped reclaim; fuzzer seed 5, sequence 19236:
+ *     swap-entry-dangling).</li>
  * </ul>
- * A write fault on a present anonymous page only trylocks (wp_can_reuse_anon_folio(),
- * reuse_swap_page()) and never waits.
+ * From 5.9 a write fault on a present anonymous page only trylocks (do_wp_page()'s
+ * trylock_page() or wp_can_reuse_anon_folio()'s folio_trylock(), then it copies) and never waits.
  */
 final class FaultLocks {
     private FaultLocks() {
@@ -44,6 +49,12 @@ final class FaultLocks {
                 return v.mapping.invalidateLock.id();
             }
             page = v.mapping.pages.get(v.indexOf(vpn));
+        } else if (Pte.isPresent(pte) && !Pte.isWrite(pte) && Pte.pfn(pte) != 0
+                && k.model().get(io.pinsim.runtime.model.CowReuse.class) == io.pinsim.runtime.model.CowReuse.MAPCOUNT_PLUS_SWAPCOUNT) {
+            Page p = k.frameOfPte(pte);
+            if (p.isAnon() && p.swapSlot != null) {
+                page = p; // do_wp_page(): lock_page() before reuse_swap_page()
+            }
         }
         if (page != null) {
             Object owner = k.pageLocks.owner(page.pfn());

@@ -72,7 +72,12 @@ public final class GupFastImpl implements Steppable, io.pinsim.runtime.GupFast {
         Mm mm = r.process().mm();
         long first = (r.start() >>> Kernel.PAGE_SHIFT) + frames.size();
         long end = (r.start() >>> Kernel.PAGE_SHIFT) + r.nrPages();
+        boolean needWritable = (r.flags() & Foll.WRITE) != 0 || k.model().get(GupReadOnShared.class) == GupReadOnShared.FORCE_COW_BREAK;
         for (long vpn = first; vpn < end; vpn++) {
+            long pte = mm.pt.get(vpn);
+            if (!needWritable && Pte.isPresent(pte) && Pte.pfn(pte) != 0 && k.frameOfPte(pte).isAnon()) {
+                continue; // a read of a present anonymous page takes it without a fault (FaultLocks' do_wp_page() case is a write's)
+            }
             String id = FaultLocks.waitsFor(k, mm, vpn, this);
             if (id != null) {
                 return id;

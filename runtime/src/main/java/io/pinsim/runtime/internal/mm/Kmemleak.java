@@ -17,7 +17,12 @@ import java.util.Map;
  *     maps any more: the last munmap() or exit drops the file, and shmem_evict_inode() must free
  *     its pages;</li>
  * <li>a swap-cache page whose swap entry no PTE refers to, that no PTE maps and nothing pins:
- *     free_swap_and_cache() removes it when the last swap PTE goes;</li>
+ *     free_swap_and_cache() removes it when the last swap PTE goes - unless its folio_trylock()
+ *     failed then (a stepped reclaim held the page locked, {@code SwapSpace.Slot.trylockFailed})
+ *     and the reclaim kept the page (another reference made __remove_mapping() fail): the kernel
+ *     leaves such a page in the swap cache, on the LRU, until a later shrink_folio_list() frees it
+ *     (clean, unmapped, in the swap cache: __remove_mapping() at once). The model runs no
+ *     background reclaim, so the scan accepts it as reclaimable rather than leaked;</li>
  * <li>a swap slot whose swap count is higher than the swap PTEs that refer to it (swap_map
  *     drift), or that nothing refers to.</li>
  * <li>a freed THP still on the deferred split queue ({@link DeferredSplit}).</li>
@@ -57,7 +62,7 @@ final class Kmemleak {
                 why = "refcount 0: put_page() reached zero but the frame was not freed";
             } else if (f.mapping != null && f.mapping.inode == null && f.mapping.vmas.isEmpty() && f.refs == null) {
                 why = "page " + f.index + " of " + f.mapping.name() + ", which no VMA maps any more: shmem_evict_inode() should have freed it";
-            } else if (f.swapSlot != null && f.mapcount() == 0 && f.refs == null && swapRefs.getOrDefault(f.swapSlot.id, 0) == 0) {
+            } else if (f.swapSlot != null && f.mapcount() == 0 && f.refs == null && swapRefs.getOrDefault(f.swapSlot.id, 0) == 0 && !f.swapSlot.trylockFailed) {
                 why = "in the swap cache for slot " + f.swapSlot.id + ", which no PTE refers to: free_swap_and_cache() should have freed it";
             }
             if (why != null) {

@@ -34,6 +34,12 @@ public final class Mm {
     /** The stepped operations that hold mmap_lock for read between their steps (a write fault in wp_page_copy(), a stepped MADV_DONTNEED). */
     public final java.util.List<Object> mmapReaders = new java.util.ArrayList<>(1);
     /**
+     * A stepped fork's copy_pte_range() between deciding and applying a PTE of this (the parent's)
+     * mm, or null: it holds the source PTE table's lock (pte_offset_map_lock(), held across its batch
+     * of PTEs), so an rmap walker's try_to_unmap_one() on that table spins until it is applied.
+     */
+    CopyPageRange ptlHolder;
+    /**
      * Some VMA of this mm has been moved by mremap() ({@link VmArea#anonShift} != 0): anonymous
      * pages may be mapped away from their index, so the rmap looks them up through the VMAs.
      * Never cleared (a conservative flag keeps the common case a single lookup).
@@ -80,6 +86,16 @@ public final class Mm {
     }
 
     /** The footprint id of the PTE of one page: {@code mm:<pid>:pte:0x7f0000000000}. */
+    /** The PTE table lock (split PTL, one per 512-entry table) that covers vpn, as a footprint id. */
+    public String ptlId(long vpn) {
+        return objectId() + ":ptl:" + Kernel.hex((vpn >>> 9) << (9 + Kernel.PAGE_SHIFT));
+    }
+
+    /** Whether a stepped fork holds the PTE table lock that covers vpn ({@link #ptlHolder}). */
+    public boolean ptlHeldByFork(long vpn) {
+        return ptlHolder != null && ptlHolder.holdsPtl(vpn);
+    }
+
     public String pteId(long vpn) {
         return objectId() + ":pte:" + Kernel.hex(vpn << Kernel.PAGE_SHIFT);
     }

@@ -88,6 +88,32 @@ public final class MmapLockWait {
         }
     }
 
+    /**
+     * The sleeping lock ({@link FaultLocks}) a fault of the first faulting page of the access would
+     * sleep on now, or null; mmap_lock is not considered. The query behind {@link #forAccess}'s
+     * page-lock check, for a caller that waits rather than throws (a stepped MR registration's GUP).
+     */
+    public static String faultLockWaitsFor(Mm mm, long address, long length, boolean write) {
+        if (length <= 0 || address < 0) {
+            return null;
+        }
+        long first = address >>> Kernel.PAGE_SHIFT;
+        long last = (address + length - 1) >>> Kernel.PAGE_SHIFT;
+        if (!sleepingLocksHeld(mm, first, last)) {
+            return null;
+        }
+        for (long vpn = first; vpn <= last && vpn >= 0 && vpn <= first + (1 << 16); vpn++) {
+            long pte = mm.pt.get(vpn);
+            if (!Pte.isPresent(pte) || (write && !Pte.isWrite(pte))) {
+                String lock = FaultLocks.waitsFor(mm.kernel, mm, vpn, null);
+                if (lock != null) {
+                    return lock;
+                }
+            }
+        }
+        return null;
+    }
+
     /** Whether a stepped operation holds a page lock anywhere, or the invalidate lock of a file mapped in [first, last]. */
     private static boolean sleepingLocksHeld(Mm mm, long first, long last) {
         if (!mm.kernel.pageLocks.isEmpty()) {

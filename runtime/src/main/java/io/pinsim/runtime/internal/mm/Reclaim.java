@@ -67,6 +67,29 @@ public final class Reclaim {
     }
 
     /**
+     * try_to_unmap_one() spins on each mapping's PTE table lock: while a stepped fork holds one
+     * between deciding and applying a PTE (copy_pte_range()), a plain reclaim would wait, so it
+     * refuses with a {@link io.pinsim.runtime.WouldBlockException} before changing anything.
+     */
+    private void requireNoForkPtl(Page f) {
+        Mm[] held = new Mm[1];
+        long[] at = new long[1];
+        k.rmap().walk(f, (m, vma, v) -> {
+            if (held[0] == null && m.ptlHeldByFork(v)) {
+                held[0] = m;
+                at[0] = v;
+            }
+        });
+        if (held[0] != null) {
+            Mm m = held[0];
+            long v = at[0];
+            throw new io.pinsim.runtime.WouldBlockException("reclaim of frame #" + f.pfn() + " would spin on the PTE table lock of " + Kernel.hex(v << Kernel.PAGE_SHIFT)
+                    + " in \"" + m.owner.name() + "\", which a stepped fork holds between deciding and applying a PTE (copy_pte_range()); step the fork first",
+                    m.ptlId(v), () -> m.ptlHeldByFork(v));
+        }
+    }
+
+    /**
      * Reclaims the page mapped at vpn in mm.
      *
      * @param pageout called for MADV_PAGEOUT, which leaves pages that are mapped more than once
@@ -84,6 +107,9 @@ public final class Reclaim {
             return false;
         }
         Page f = k.frameOfPte(pte);
+        if (!pageout) {
+            requireNoForkPtl(f);
+        }
         if (f.isCompound() && f.compoundHead().isHugetlb()) {
             k.trace().record("kernel", TraceKind.RECLAIM, addr, f.pfn(), "hugetlb folio #" + f.compoundHead().pfn()
                     + " is never reclaimed: hugetlb folios are not on the LRU (isolate_lru_folio() never sees them)");

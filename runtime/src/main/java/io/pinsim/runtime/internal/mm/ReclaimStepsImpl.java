@@ -7,13 +7,16 @@ import io.pinsim.runtime.ReclaimSteps;
 import io.pinsim.runtime.internal.locking.PageLocks;
 import io.pinsim.runtime.model.PinnedAnonReclaim;
 import io.pinsim.runtime.trace.TraceKind;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reclaim of one page as steps (see {@link ReclaimSteps}), in the order of shrink_folio_list():
  * the checks and add_to_swap() under the page lock, try_to_unmap_one() per PTE (each under its
- * PTL), then pageout() and __remove_mapping(). The locks behind the boundaries: the page lock
+ * PTL), then pageout() and __remove_mapping(). try_to_unmap() walks the rmap when it runs, under the
+ * page lock, not at the check: each unmap step looks the page's mappings up again (a fork between the
+ * steps copies a PTE of the locked page, copy_present_pte() does not take the page lock), and once none
+ * is left the page goes on; a page mapped again before pageout stays (shrink_folio_list(): "if
+ * (folio_mapped(folio)) ... goto activate_locked" after try_to_unmap()). The locks behind the boundaries: the page lock
  * ({@link PageLocks}, trylock_page() to unlock_page()), held across every step; each PTE's PTL
  * inside its step. Footprints: exact for try_to_unmap_one() of an anonymous page's PTE, everything otherwise.
  * The same decisions as the plain {@link Reclaim#shrinkPageAt} (MADV_PAGEOUT's variant excepted).
@@ -30,10 +33,11 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
     private Phase phase = Phase.CHECK;
     private Page f;
     private SwapSpace.Slot slot;
-    private boolean exclusive;
-    private final List<Mm> mms = new ArrayList<>();
-    private final List<Long> vpns = new ArrayList<>();
-    private int next;
+    /** The next PTE try_to_unmap_one() unmaps, looked up when needed ({@link #nextMapping()}). */
+    private Mm nextMm;
+    private long nextVpn;
+    /** The PTEs unmapped so far (for the trace). */
+    private int unmappedPtes;
     private boolean unmapped;
     /**
      * The isolation reference (folio_isolate_lru() in shrink_inactive_list(), put back by
@@ -61,10 +65,21 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         return phase == Phase.DONE;
     }
 
-    /** Reclaim never sleeps on a lock: trylock_page() fails and the page is kept. */
+    /**
+     * Reclaim never sleeps on the page lock (trylock_page() fails and the page is kept), but
+     * try_to_unmap_one() spins on a PTE table lock (page_vma_mapped_walk()): an unmap step waits while
+     * a stepped fork holds the table's lock between deciding and applying a PTE (copy_pte_range()
+     * holds it across its batch, so the kernel never unmaps a PTE fork has read and not yet copied).
+     */
     @Override
     public boolean isBlocked() {
-        return false;
+        return waitsFor() != null;
+    }
+
+    /** While blocked: the PTE table lock a stepped fork holds. */
+    @Override
+    public String waitsFor() {
+        return phase == Phase.UNMAP && nextMapping() && nextMm.ptlHeldByFork(nextVpn) ? nextMm.ptlId(nextVpn) : null;
     }
 
     /**
@@ -80,10 +95,10 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
         if (phase == Phase.DONE) {
             return io.pinsim.runtime.Footprint.NONE;
         }
-        if (phase != Phase.UNMAP || !f.isAnon() || k.hasPendingOps() || mms.get(next).hasNotifierSubscribers()) {
+        if (phase != Phase.UNMAP || !f.isAnon() || k.hasPendingOps() || !nextMapping() || nextMm.hasNotifierSubscribers()) {
             return io.pinsim.runtime.Footprint.ALL;
         }
-        return io.pinsim.runtime.Footprint.builder().write(mms.get(next).pteId(vpns.get(next))).write(Page.objectId(f.pfn()))
+        return io.pinsim.runtime.Footprint.builder().write(nextMm.pteId(nextVpn)).read(nextMm.ptlId(nextVpn)).write(Page.objectId(f.pfn()))
                 .write(PageLocks.id(f.pfn())).build();
     }
 
@@ -96,7 +111,8 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
     public String nextStep() {
         return switch (phase) {
             case CHECK -> "reclaim " + Kernel.hex(addr) + " in " + mm.objectId() + ": trylock_page(), the checks, add_to_swap()";
-            case UNMAP -> "try_to_unmap_one() of the PTE at " + Kernel.hex(vpns.get(next) << Kernel.PAGE_SHIFT) + " in " + mms.get(next).objectId() + " (under its PTL)";
+            case UNMAP -> nextMapping() ? "try_to_unmap_one() of the PTE at " + Kernel.hex(nextVpn << Kernel.PAGE_SHIFT) + " in " + nextMm.objectId() + " (under its PTL)"
+                    : "try_to_unmap() of frame #" + f.pfn() + ": no PTE maps it any more";
             case PAGEOUT -> "pageout() and __remove_mapping() of frame #" + f.pfn() + ", unlock_page()";
             case DONE -> "done";
         };
@@ -106,6 +122,9 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
     public void step() {
         if (isDone()) {
             throw new IllegalStateException("reclaim of " + Kernel.hex(addr) + " is already done");
+        }
+        if (isBlocked()) {
+            return; // spins on the PTL: no progress (see isBlocked())
         }
         k.run(ACTOR, nextStep(), addr, () -> {
             switch (phase) {
@@ -174,43 +193,69 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
                 slot.cache = f;
                 f.swapSlot = slot;
             }
-            exclusive = f.isAnonExclusive();
         }
-        k.rmap().walk(f, (m, vma, v) -> {
-            mms.add(m);
-            vpns.add(v);
-        });
-        phase = mms.isEmpty() ? Phase.PAGEOUT : Phase.UNMAP;
+        phase = nextMapping() ? Phase.UNMAP : Phase.PAGEOUT;
     }
 
-    /** try_to_unmap_one() of one PTE, if it still maps the page. */
+    /**
+     * rmap_walk() as try_to_unmap() runs it, now: the first present PTE that maps the page, in
+     * {@link #nextMm}/{@link #nextVpn}; false if none is left. A device-exclusive entry is not
+     * unmapped here (the page then stays mapped, and pageout keeps it).
+     */
+    private boolean nextMapping() {
+        nextMm = null;
+        k.rmap().walkWhile(f, (m, vma, v) -> {
+            long pte = m.pt.get(v);
+            if (Pte.isPresent(pte) && Pte.pfn(pte) == f.pfn()) {
+                nextMm = m;
+                nextVpn = v;
+                return false;
+            }
+            return true;
+        });
+        return nextMm != null;
+    }
+
+    /** try_to_unmap_one() of the next PTE that maps the page, found by walking the rmap again. */
     private void unmapOne() {
-        Mm m = mms.get(next);
-        long v = vpns.get(next);
-        next++;
-        long old = m.pt.get(v);
-        if (Pte.isPresent(old) && Pte.pfn(old) == f.pfn()) {
+        if (nextMapping()) {
+            Mm m = nextMm;
+            long v = nextVpn;
+            long old = m.pt.get(v);
+            unmappedPtes++;
             if (!f.isAnon()) {
                 new Zap(k).zapRange(m, v, v + 1, MmuNotifierEvent.CLEAR);
-            } else if (exclusive && f.pageMaybeDmaPinned()) {
+            } else if (f.isAnonExclusive() && f.pageMaybeDmaPinned()) {
                 // ptep_clear_flush(), then page_try_share_anon_rmap() sees the pin taken since the first step: the PTE is restored.
                 keep("frame #" + f.pfn() + " is exclusive and was pinned after the check: try_to_unmap_one() restores the PTE and keeps it mapped"
                         + " (page_try_share_anon_rmap: -EBUSY, 6c287605fd56); it stays in swap slot " + slot.id + "'s cache");
                 return;
             } else {
+                // try_to_unmap_one() reads PageAnonExclusive per PTE, when it runs: a fork since the check
+                // (page_try_dup_anon_rmap()) may have made the page shared; page_try_share_anon_rmap() clears it
+                boolean exclusive = f.isAnonExclusive();
                 m.notifyStart(MmuNotifierEvent.CLEAR, v, v + 1, true);
                 long swp = Pte.swap(slot.id) | (old & Pte.SOFT_DIRTY) | (exclusive ? Pte.SWP_EXCLUSIVE : 0);
                 m.pt.set(v, swp);
                 slot.count++;
+                if (exclusive) {
+                    f.clearAnonExclusive();
+                }
                 m.notifyEnd(MmuNotifierEvent.CLEAR, v, v + 1);
             }
         }
-        if (next == mms.size()) {
+        if (!nextMapping()) {
             phase = Phase.PAGEOUT;
         }
     }
 
     private void pageout() {
+        if (f.mapcount() > 0) {
+            // shrink_folio_list(): try_to_unmap(); if (folio_mapped(folio)) goto activate_locked - the page stays (and stays in the swap cache)
+            keep("frame #" + f.pfn() + " is mapped again (" + f.mapcount() + " mapping(s)) after try_to_unmap(): kept"
+                    + (slot != null ? " in swap slot " + slot.id + "'s cache" : "") + " (shrink_folio_list: activate_locked)");
+            return;
+        }
         unmapped = true;
         phase = Phase.DONE;
         k.pageLocks.unlock(f.pfn(), this);
@@ -227,26 +272,30 @@ public final class ReclaimStepsImpl implements ReclaimSteps {
                 k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") reclaimed");
             } else {
                 k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "page " + f.index + " of " + inode.name() + " (frame #" + f.pfn() + ") unmapped from "
-                        + mms.size() + " process(es) and its buffers released (try_to_release_page), but not freed: refcount " + rc + Faults.extraRefs(f));
+                        + unmappedPtes + " process(es) and its buffers released (try_to_release_page), but not freed: refcount " + rc + Faults.extraRefs(f));
                 k.maybeFree(f);
             }
             return;
         }
-        f.clearAnonExclusive();
+        // no clearAnonExclusive() here: try_to_unmap_one() cleared it for each PTE it unmapped (page_try_share_anon_rmap());
+        // a page a zap unmapped meanwhile (munmap, exit) keeps it, as in the kernel, and a pin on it stays legitimate
         slot.content = Content.copyOf(f.content());
         f.flags &= ~Page.DIRTY;
         k.touch(f);
         int rc = f.refcount();
-        // freed only if the swap cache alone holds it (the refcount freeze); an exit between the steps may have taken it
-        // out of the swap cache already (the model's zap does not trylock the page), leaving another holder's reference
+        // freed only if the swap cache alone holds it (the refcount freeze); the page lock keeps a zap from taking it out
+        // of the swap cache between the steps (folio_trylock() in free_swap_cache()/free_swap_and_cache(), see Zap)
         if (rc == 1 && f.swapSlot == slot) {
+            // __remove_mapping(): __delete_from_swap_cache(), then put_swap_folio() drops SWAP_HAS_CACHE: the slot
+            // goes too if no swap PTE refers to it any more (a zap dropped them while the page was locked, see Zap)
             f.swapSlot = null;
             slot.cache = null;
+            k.swap.freeIfUnused(slot);
             k.freeFrame(f);
             k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " swapped out to slot " + slot.id
-                    + ", " + mms.size() + " PTE(s) now swap entries, frame freed (shrink_page_list)");
+                    + ", " + unmappedPtes + " PTE(s) now swap entries, frame freed (shrink_page_list)");
         } else {
-            k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " unmapped into swap slot " + slot.id + " (" + mms.size()
+            k.trace().record(ACTOR, TraceKind.RECLAIM, addr, f.pfn(), "frame #" + f.pfn() + " unmapped into swap slot " + slot.id + " (" + unmappedPtes
                     + " PTE(s) now swap entries) but not freed: refcount " + rc + Faults.extraRefs(f) + "; it stays in the swap cache (shrink_page_list)");
             k.maybeFree(f);
         }

@@ -15,6 +15,12 @@ public final class SwapSpace {
         public int count;
         /** The swap-cache frame, or null. */
         Page cache;
+        /**
+         * The last swap PTE or mapping went while another operation held the swap-cache page locked,
+         * so free_swap_and_cache()/free_swap_cache() left it (their folio_trylock() failed): a page
+         * no PTE refers to that the kernel keeps on the LRU until reclaim frees it; not a leak.
+         */
+        boolean trylockFailed;
 
         Slot(long id) {
             this.id = id;

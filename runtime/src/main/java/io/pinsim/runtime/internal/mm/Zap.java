@@ -53,7 +53,7 @@ public final class Zap {
         for (Page f : dropped) {
             k.touch(f);
             SwapSpace.Slot cached = f.swapSlot;
-            if (cached != null && cached.count == 0 && f.mapcount() == 0) {
+            if (cached != null && cached.count == 0 && f.mapcount() == 0 && !lockedElsewhere(f, cached)) {
                 // free_pages_and_swap_cache() -> free_swap_cache(): an unmapped page no swap entry refers to leaves the swap cache.
                 f.swapSlot = null;
                 cached.cache = null;
@@ -75,7 +75,7 @@ public final class Zap {
         for (SwapSpace.Slot s : slots) {
             s.count--;
             Page cached = s.cache;
-            if (s.count == 0 && cached != null && cached.mapcount() == 0) {
+            if (s.count == 0 && cached != null && cached.mapcount() == 0 && !lockedElsewhere(cached, s)) {
                 // free_swap_and_cache(): __try_to_reclaim_swap() drops an unmapped swap-cache page.
                 cached.swapSlot = null;
                 s.cache = null;
@@ -87,5 +87,21 @@ public final class Zap {
         if (event != null) {
             mm.notifyEnd(event, startVpn, endVpn);
         }
+    }
+
+    /**
+     * The folio_trylock() of free_swap_cache() and of __try_to_reclaim_swap() (mm/swap_state.c,
+     * mm/swapfile.c): a swap-cache page another operation holds locked (a stepped reclaim between
+     * its steps) is left in the swap cache; its slot keeps SWAP_HAS_CACHE, so it is not freed
+     * either. The lock holder decides: the reclaim's __remove_mapping() and put_swap_folio() free
+     * page and slot, or, if the reclaim keeps the page, it stays in the swap cache until a later
+     * reclaim; {@link SwapSpace.Slot#trylockFailed} tells the leak check so.
+     */
+    private boolean lockedElsewhere(Page f, SwapSpace.Slot slot) {
+        if (k.pageLocks.owner(f.pfn()) == null) {
+            return false;
+        }
+        slot.trylockFailed = true;
+        return true;
     }
 }
