@@ -783,4 +783,39 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 2 sequence 448 (PROPOSAL_NOTIFIER_MAY_FAIL), pte-outside-vma: a pwrite() whose
+     * user buffer lies in a range a stepped munmap had zapped but not yet removed faulted the zero
+     * page back in under the munmap's mmap_lock, and the munmap then removed the VMA around that PTE.
+     * copy_from_user() and copy_to_user() fault like CPU accesses, so pwrite() and pread() from or into
+     * user memory wait as a load or store does (WouldBlockException, before anything changes) where
+     * munmap holds mmap_lock for write through its zap (4.19), and get EFAULT where it detached the VMAs
+     * first (4.20+, {@link io.pinsim.runtime.model.MunmapLock#DOWNGRADED_FOR_ZAP}).
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"LINUX_4_19", "LINUX_6_6"})
+    void userCopiesOfPreadAndPwriteWaitForAFaultsMmapLock(String model) {
+        Kernel k = kernel(KernelModel.byName(model));
+        Process p0 = k.spawn("P0");
+        long b = p0.mmap(3 * PAGE, RW, ANON_PRIVATE);
+        Steppable un = p0.mainThread().munmapSteps(b, 3 * PAGE);
+        OpenFile f = p0.memfdCreate("m0", 0);
+        f.ftruncate(PAGE);
+        while (!un.nextStep().startsWith("remove_vma") && !un.nextStep().startsWith("remove_mt") && !un.isDone()) {
+            un.step();
+        }
+        // 4.19 holds mmap_lock for write through the zap: the user copy's fault waits; from 4.20 munmap detached
+        // the VMAs and downgraded the lock first, so the fault finds no VMA: EFAULT
+        boolean detached = k.model().get(io.pinsim.runtime.model.MunmapLock.class) == io.pinsim.runtime.model.MunmapLock.DOWNGRADED_FOR_ZAP;
+        Class<? extends Exception> expected = detached ? ErrnoException.class : WouldBlockException.class;
+        assertThatThrownBy(() -> f.pwrite(b, PAGE, 0)).isInstanceOf(expected).hasMessageContaining("pwrite");
+        assertThatThrownBy(() -> f.pread(b, PAGE, 0)).isInstanceOf(expected).hasMessageContaining("pread");
+        assertThat(p0.pteAt(b)).as("nothing faulted in").isEqualTo("none");
+        while (!un.isDone()) {
+            un.step();
+        }
+        k.checkInvariants();
+        k.close();
+    }
 }

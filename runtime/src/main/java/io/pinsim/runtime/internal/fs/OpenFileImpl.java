@@ -101,6 +101,8 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             return startDirectRead(userAddress, length, offset).completeNow();
         }
         String call = "pread(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        // copy_to_user() faults like a CPU store: it waits for what a fault would sleep on (a stepped munmap's mmap_lock, a page lock)
+        io.pinsim.runtime.internal.mm.MmapLockWait.forAccess(process.mm(), userAddress, length, true, call);
         return process.mm().kernel.op(process.name(), call, userAddress, () -> {
             checkIo(call, length, offset, false);
             accessOk(call, userAddress, length);
@@ -131,6 +133,8 @@ public final class OpenFileImpl implements io.pinsim.runtime.OpenFile {
             return startDirectWrite(userAddress, length, offset).completeNow();
         }
         String call = "pwrite(" + label() + ", " + Kernel.hex(userAddress) + ", " + length + ", " + offset + ")";
+        // copy_from_user() faults like a CPU load: it waits for what a fault would sleep on
+        io.pinsim.runtime.internal.mm.MmapLockWait.forAccess(process.mm(), userAddress, length, false, call);
         return process.mm().kernel.op(process.name(), call, userAddress, () -> {
             checkIo(call, length, offset, true);
             accessOk(call, userAddress, length);
