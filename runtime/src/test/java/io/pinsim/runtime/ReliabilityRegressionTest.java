@@ -818,4 +818,34 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 4 sequence 1948 (LINUX_5_8), swap-entry-dangling: a read get_user_pages() on 5.8
+     * breaks COW (17839856fd58), so its fault is a write fault, and before 5.9 do_wp_page() takes the
+     * lock of a swap-cache page before reuse_swap_page(); the model checked the fault as a read and
+     * reused the page a stepped reclaim held locked, which then freed the swap slot its PTE named.
+     * Now the GUP waits (WouldBlockException, nothing changed) until the reclaim is stepped to its end.
+     */
+    @org.junit.jupiter.api.Test
+    void aReadGupThatBreaksCowWaitsForThePageLockOfAStepReclaimOn58() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b = p0.mmap(8 * PAGE, RW, ANON_PRIVATE);
+        p0.fill(b + 4 * PAGE, 1, (byte) 'Q');
+        ReclaimSteps rc = k.reclaimSteps(p0, b + 4 * PAGE);
+        p0.mprotect(b, 8 * PAGE, Prot.NONE);
+        rc.step();
+        p0.mprotect(b, 8 * PAGE, RW);
+        String pte = p0.pteAt(b + 4 * PAGE);
+        assertThatThrownBy(() -> p0.getUserPages(b, 8, Foll.LONGTERM, "dev")).isInstanceOf(WouldBlockException.class).hasMessageContaining("page lock");
+        assertThat(p0.pteAt(b + 4 * PAGE)).as("nothing changed").isEqualTo(pte);
+        while (!rc.isDone()) {
+            rc.step();
+        }
+        GupPages g = p0.getUserPages(b, 8, Foll.LONGTERM, "dev");
+        assertThat(p0.read(b + 4 * PAGE, 1)[0]).isEqualTo((byte) 'Q');
+        g.release();
+        k.checkInvariants();
+        k.close();
+    }
 }

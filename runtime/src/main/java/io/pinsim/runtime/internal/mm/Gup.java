@@ -235,10 +235,28 @@ public final class Gup {
         // its slow path's faultin_page() would sleep on a page lock or invalidate lock a stepped operation holds: refused before
         // the lockless walk takes anything (fuzzer seed 0, sequence 4740: run() failed with a plain IllegalStateException)
         if (nrPages > 0 && address >= 0) {
-            MmapLockWait.forAccess(p.mm(), address, (long) nrPages << Kernel.PAGE_SHIFT, (gupFlags & Foll.WRITE) != 0,
+            MmapLockWait.forAccess(p.mm(), address, (long) nrPages << Kernel.PAGE_SHIFT, faultsForWrite(p.mm(), address, gupFlags),
                     kind == GupRef.Kind.PIN ? "pin_user_pages_fast()" : "get_user_pages_fast()");
         }
         return fastSteps(p, thread, address, nrPages, gupFlags, kind, holder).run();
+    }
+
+    /**
+     * Whether GUP's faults are write faults: FOLL_WRITE, or any GUP of a COW mapping where GUP breaks
+     * COW even for reads (17839856fd58, {@link GupReadOnShared#FORCE_COW_BREAK}), whose write fault
+     * then sleeps where a write fault does (before 5.9 do_wp_page()'s lock_page() of a swap-cache
+     * page; fuzzer seed 4 sequence 1948: a 5.8 read GUP reused a swap-cache page a stepped reclaim
+     * held locked, and the reclaim then freed the slot under the new PTE).
+     */
+    private static boolean faultsForWrite(Mm mm, long address, int gupFlags) {
+        if ((gupFlags & Foll.WRITE) != 0) {
+            return true;
+        }
+        if (mm.kernel.model().get(GupReadOnShared.class) != GupReadOnShared.FORCE_COW_BREAK) {
+            return false;
+        }
+        VmArea v = address < 0 ? null : mm.findVma(address >>> Kernel.PAGE_SHIFT);
+        return v != null && v.isCowMapping();
     }
 
     /**
@@ -251,7 +269,7 @@ public final class Gup {
         Mm mm = p.mm();
         MmapLockWait.forRead(mm, req.call());
         // faultin_page() would sleep on a page lock or invalidate lock a stepped operation holds
-        MmapLockWait.forAccess(mm, address, (long) nrPages << Kernel.PAGE_SHIFT, (gupFlags & Foll.WRITE) != 0, req.call());
+        MmapLockWait.forAccess(mm, address, (long) nrPages << Kernel.PAGE_SHIFT, faultsForWrite(mm, address, gupFlags), req.call());
         return mm.kernel.op(thread.actor(), req.call(), address, () -> new Gup(mm.kernel).getUserPagesLocked(req));
     }
 }
