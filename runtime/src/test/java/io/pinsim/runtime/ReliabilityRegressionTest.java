@@ -848,4 +848,28 @@ class ReliabilityRegressionTest {
         k.checkInvariants();
         k.close();
     }
+
+    /**
+     * Fuzzer seed 2 sequence 6271 (LINUX_5_8), pte-outside-vma: a plain mremap() ran while a stepped
+     * GUP slow path held mmap_lock for read between its steps; the GUP's next step then faulted a
+     * page in at the old address. mremap() takes mmap_lock for write (mmap_write_lock_killable()), so it
+     * waits: WouldBlockException before anything changes, as mmap() and munmap() do.
+     */
+    @org.junit.jupiter.api.Test
+    void mremapWaitsForASteppedGupHoldingMmapLock() {
+        Kernel k = kernel(KernelModel.LINUX_5_8);
+        Process p0 = k.spawn("P0");
+        long b = p0.mmap(2 * PAGE, RW, ANON_SHARED);
+        GupSteps gs = p0.mainThread().pinUserPagesSteps(b, 1, Foll.WRITE, "dev");
+        gs.step();
+        gs.step();
+        assertThatThrownBy(() -> p0.mremap(b, PAGE, 8 * PAGE, MremapFlags.MAYMOVE, 0)).isInstanceOf(WouldBlockException.class).hasMessageContaining("mremap");
+        assertThat(p0.vmaAt(b)).as("nothing moved").isNotNull();
+        while (!gs.isDone()) {
+            gs.step();
+        }
+        gs.result().unpin(false);
+        k.checkInvariants();
+        k.close();
+    }
 }

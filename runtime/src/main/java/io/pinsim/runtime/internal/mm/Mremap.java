@@ -55,6 +55,8 @@ public final class Mremap {
         owner.requireAlive();
         String call = "mremap(" + Kernel.hex(addr) + ", " + oldLength + ", " + newLength + ", " + MremapFlags.describe(flags)
                 + ((flags & (MremapFlags.FIXED | MremapFlags.DONTUNMAP)) != 0 ? ", " + Kernel.hex(newAddr) : "") + ")";
+        // mmap_write_lock_killable(): a stepped operation holding mmap_lock (a GUP slow path, a fork) makes it wait, as mmap() does
+        MmapLockWait.forWrite(mm, call);
         return k.op(name, call, addr, () -> doMremap(addr, oldLength, newLength, flags, newAddr));
     }
 
