@@ -44,6 +44,16 @@ final class Teardown {
                     }
                 }
             }
+            if (!progress) {
+                // a truncate or hole punch that waits for pins to drop (TruncatePinnedPage.PROPOSAL_WAIT_FOR_UNPIN):
+                // the pins the sequence still holds are released, as the teardown releases them below anyway
+                for (World.Pin p : w.pins) {
+                    if (!p.g().isReleased() && !progress) {
+                        w.release(p, true);
+                        progress = true;
+                    }
+                }
+            }
         }
         for (World.Step s : w.steps) {
             if (!s.s().isDone() && w.canStep(s)) {
