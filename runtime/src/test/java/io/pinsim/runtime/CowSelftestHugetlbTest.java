@@ -139,7 +139,7 @@ class CowSelftestHugetlbTest {
                 case FAIL -> Outcome.LEAK;
                 case SKIP -> Outcome.SKIP;
             };
-            default -> passIf(roPin(p, base, len, mem, size, c));
+            default -> passIf(CowSelftestThpTest.doTestRoPin(p, base, len, mem, size, c));
         };
         assertThat(outcome).as("%s on hugetlb (%d kB), %s", c.desc, sizeKb, model).isEqualTo(expected);
         k.checkInvariants();
@@ -154,34 +154,5 @@ class CowSelftestHugetlbTest {
             p.mprotect(mem, size, Prot.READ);
             p.mprotect(mem, size, RW);
         }
-    }
-
-    /**
-     * do_test_ro_pin(): a R/O long-term pin, the memory modified, read back through the pin; true
-     * if the pin saw the write. mprotect() covers the mapping [base, base + len); the pin and the
-     * write cover [mem, mem + size).
-     */
-    private static boolean roPin(Process p, long base, long len, long mem, int size, AnonCase c) {
-        boolean fast = c.name().contains("FAST");
-        Process child = null;
-        if (c.name().contains("PREVIOUSLY_SHARED")) {
-            p.fork().exit();
-        } else if (c.name().contains("SHARED")) {
-            child = p.fork();
-        } else {
-            p.mprotect(base, len, Prot.READ);
-            p.clearSoftDirty();
-            p.mprotect(base, len, RW);
-        }
-        int n = size / PAGE;
-        GupPages pin = fast ? p.pinUserPagesFast(mem, n, Foll.LONGTERM, "gup_test") : p.pinUserPages(mem, n, Foll.LONGTERM, "gup_test");
-        assertThat(pin.count()).isEqualTo(n);
-        p.fill(mem, size, (byte) 0xff);
-        boolean reliable = Arrays.equals(pin.read(0, size), p.read(mem, size));
-        pin.unpin(false);
-        if (child != null) {
-            child.exit();
-        }
-        return reliable;
     }
 }

@@ -187,7 +187,7 @@ class CowSelftestThpTest {
                 assertThat(pipe.read(p, transferred)).as("No leak from child into parent").isEqualTo(Arrays.copyOf(old, transferred));
             }
             case IOURING_RO, IOURING_FORK -> assertThat(doTestIouring(p, mem, size, c == AnonCase.IOURING_FORK)).isEqualTo(Outcome.PASS);
-            default -> roPin(p, mem, size, c);
+            default -> assertThat(doTestRoPin(p, mem, size, mem, size, c)).as("Longterm R/O pin is reliable").isTrue();
         }
         k.checkInvariants();
     }
@@ -282,8 +282,12 @@ class CowSelftestThpTest {
         }
     }
 
-    /** do_test_ro_pin(): a R/O long-term pin (gup_test's PIN_LONGTERM_TEST_START), the page modified, read back through the pin. */
-    private static void roPin(Process p, long mem, int size, AnonCase c) {
+    /**
+     * do_test_ro_pin(): a R/O long-term pin (gup_test's PIN_LONGTERM_TEST_START), the memory modified, read back through the pin; true
+     * if the pin saw the write. mprotect() covers the mapping [base, base + len); the pin and the
+     * write cover [mem, mem + size).
+     */
+    static boolean doTestRoPin(Process p, long base, long len, long mem, int size, AnonCase c) {
         boolean fast = c.name().contains("FAST");
         Process child = null;
         if (c.name().contains("PREVIOUSLY_SHARED")) {
@@ -291,18 +295,19 @@ class CowSelftestThpTest {
         } else if (c.name().contains("SHARED")) {
             child = p.fork();
         } else {
-            p.mprotect(mem, size, Prot.READ);
+            p.mprotect(base, len, Prot.READ);
             p.clearSoftDirty();
-            p.mprotect(mem, size, RW);
+            p.mprotect(base, len, RW);
         }
         int n = size / PAGE;
         GupPages pin = fast ? p.pinUserPagesFast(mem, n, Foll.LONGTERM, "gup_test") : p.pinUserPages(mem, n, Foll.LONGTERM, "gup_test");
         assertThat(pin.count()).isEqualTo(n);
         p.fill(mem, size, (byte) 0xff);
-        assertThat(pin.read(0, size)).as("Longterm R/O pin is reliable").isEqualTo(p.read(mem, size));
+        boolean reliable = Arrays.equals(pin.read(0, size), p.read(mem, size));
         pin.unpin(false);
         if (child != null) {
             child.exit();
         }
+        return reliable;
     }
 }
